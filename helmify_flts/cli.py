@@ -1,0 +1,154 @@
+"""Command line: the only place that prints or exits.
+
+Exit codes: 0 done or up to date; 1 a check found differences (or a hand-edited file stopped
+the run); 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, chart, emit, report
+from .errors import UserError
+
+EXIT_OK, EXIT_DIFF, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _fail(exc: UserError) -> None:
+    _err(f"error: {exc}")
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="helmify-flts")
+def main() -> None:
+    """Turn a folder of Kubernetes manifests into a Helm chart that renders them back exactly.
+
+    \b
+    Exit codes: 0 done or up to date; 1 differences found (--check, --diff, verify) or a
+    hand-edited generated file; 2 bad input or usage.
+    """
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--rules", "rule_files", multiple=True, metavar="FILE",
+              help="Rule file layered over the built-in rules (repeatable; later files win).")
+@click.option("--no-default-rules", is_flag=True, help="Start from no rules instead of the built-in packs.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave matching files out (repeatable).")
+@click.option("--chart-name", metavar="NAME", help="Chart name (default: from OUT, made DNS-safe).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if OUT differs from what would be written.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of OUT; exit 1 on differences.")
+@click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Explain each rule decision.")
+def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules: bool,
+            exclude: tuple[str, ...], chart_name: str | None, check: bool, show_diff: bool,
+            force: bool, quiet: bool, verbose: bool) -> None:
+    """Convert the manifests in SRC into a Helm chart in OUT."""
+    if check and show_diff:
+        _fail(UserError("--check and --diff are alternatives; give one"))
+    try:
+        name = chart.dns_safe(chart_name) if chart_name else chart.chart_name_for(out)
+        if chart_name and not name:
+            raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
+        opts = chart.Options(src=src, chart_name=name, rule_files=rule_files,
+                             default_rules=not no_default_rules, exclude=exclude,
+                             skip=out.resolve())
+        result = chart.build(opts)
+        rev = report.review(result)
+        files = dict(result.files)
+        files.update(report.files(result, rev))
+        plan = emit.make_plan(out, files)
+    except UserError as exc:
+        _fail(exc)
+        return
+    if not quiet:
+        for notice in result.notices:
+            if notice.code != "unused-builtin" or verbose:
+                _err(f"warning: {notice}")
+        if verbose:
+            for line in report.decisions(result):
+                _err(f"  {line}")
+    summary = report.summary(result)
+    if check or show_diff:
+        if show_diff:
+            click.echo(emit.unified_diff(out, files, plan), nl=False)
+        if plan.changes:
+            if not quiet:
+                for rel in plan.changes:
+                    _err(f"would {'remove' if rel in plan.remove else 'write'} {out / rel}")
+                _err(f"{out} is out of date: {len(plan.changes)} file(s) would change; run convert to update it")
+            sys.exit(EXIT_DIFF)
+        if not quiet:
+            _err(f"{out} is up to date ({summary})")
+        return
+    if plan.edited and not force:
+        for rel in plan.edited:
+            _err(f"error: {out / rel}: edited by hand since helmify-flts wrote it")
+        _err("Nothing was written. Move the change into a rule file (--rules) or into values, "
+             "or run again with --force to overwrite.")
+        sys.exit(EXIT_DIFF)
+    if plan.changes:
+        emit.write(out, files, plan)
+    if not quiet:
+        verb = "wrote" if plan.changes else "unchanged"
+        _err(f"{verb} {out}: {summary}")
+    if not rev.ok:
+        _err(f"error: the chart does not reproduce the source ({rev.reason or 'see helmify-report.md'})")
+        sys.exit(EXIT_DIFF)
+
+
+@main.command()
+@click.argument("chart_dir", metavar="CHART", type=click.Path(path_type=Path))
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--values", "-f", "value_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="Values file applied over the chart's values (repeatable).")
+@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="Set a value (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave matching source files out.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values: tuple[str, ...],
+           exclude: tuple[str, ...], quiet: bool) -> None:
+    """Render CHART with Helm and check it reproduces the manifests in SRC exactly."""
+    from . import verify as verifying
+
+    try:
+        outcome = verifying.verify(chart_dir, src, value_files, set_values, exclude)
+    except UserError as exc:
+        _fail(exc)
+        return
+    if not (quiet and outcome.ok):
+        for line in outcome.lines:
+            click.echo(line)
+    if not outcome.ok:
+        _err(f"verify failed: {outcome.summary}")
+        sys.exit(EXIT_DIFF)
+    if not quiet:
+        _err(f"verified: {outcome.summary}")
+
+
+@main.command("rules")
+@click.option("--markdown", is_flag=True, help="Print the rules reference as Markdown.")
+@click.option("--rules", "rule_files", multiple=True, metavar="FILE", help="Also list these rule files.")
+def list_rules(markdown: bool, rule_files: tuple[str, ...]) -> None:
+    """List the rules (built-in packs and any given files) with their descriptions."""
+    from . import rules as rules_mod
+
+    try:
+        ruleset = rules_mod.load_rules(rule_files)
+    except UserError as exc:
+        _fail(exc)
+        return
+    click.echo(report.rules_reference(ruleset) if markdown else report.rules_list(ruleset), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

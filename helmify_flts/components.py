@@ -1,0 +1,230 @@
+"""Which component each resource belongs to, and the values path ("base") of each resource.
+
+A component comes from a component rule, else from the first of the configured labels, else
+from what the resource points at or is pointed at by (an HPA's target, a Service's selector, a
+ConfigMap mounted by one component's pods), else from the resource's own name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .manifests import POD_TEMPLATE, Resource
+from .paths import child, text_at
+from .rules import Match, Rule, RuleSet, Segment, _PLACEHOLDER
+
+
+@dataclass(frozen=True)
+class Component:
+    """A group of resources rendered together: a values path and a template file name."""
+
+    key: tuple[str, ...]
+    file: str
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.key)
+
+
+def camel(text: str) -> str:
+    """``inference-lb`` -> ``inferenceLb``; ``train_gru`` -> ``trainGru``."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+    if not words:
+        return text
+    first = words[0]
+    first = first.lower() if first.isupper() else first[0].lower() + first[1:]
+    return first + "".join(w[0].upper() + w[1:] for w in words[1:])
+
+
+def slug(text: str) -> str:
+    """A DNS-label-like file stem: lower case, dashes."""
+    out = re.sub(r"[^a-z0-9]+", "-", re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", text).lower()).strip("-")
+    return out or "resource"
+
+
+def matches(match: Match, res: Resource, component: Component | None = None) -> bool:
+    """Whether a rule's ``match`` selects this resource."""
+    if match.kinds and res.kind not in match.kinds:
+        return False
+    if match.api_versions and not any(fnmatchcase(res.api_version, g) for g in match.api_versions):
+        return False
+    if match.names and not any(fnmatchcase(res.name, g) for g in match.names):
+        return False
+    if match.namespaces and not any(fnmatchcase(res.namespace or "", g) for g in match.namespaces):
+        return False
+    if match.labels:
+        labels = res.labels()
+        if any(labels.get(k) != v for k, v in match.labels):
+            return False
+    if match.components:
+        if component is None or not any(
+            fnmatchcase(component.dotted, g) or fnmatchcase(component.file, g) for g in match.components
+        ):
+            return False
+    return True
+
+
+def fill(segments: tuple[Segment, ...], bindings: dict[str, str | tuple[str, ...]]) -> tuple[str, ...]:
+    """Substitute bindings into pattern segments; path bindings expand to several segments."""
+    out: list[str] = []
+    for seg in segments:
+        if seg.expands_path:
+            value = bindings[seg.text[1:-1]]
+            out.extend(value if isinstance(value, tuple) else (value,))
+            continue
+        out.append(_PLACEHOLDER.sub(lambda m: _filtered(bindings, m.group(1), m.group(2)), seg.text))
+    return tuple(out)
+
+
+def _filtered(bindings: dict, name: str, filt: str | None) -> str:
+    value = bindings[name]
+    text = ".".join(value) if isinstance(value, tuple) else value
+    if filt == "camel":
+        return camel(text)
+    if filt == "lower":
+        return text.lower()
+    if filt == "short":
+        return camel(bindings.get("_short", text))
+    return text
+
+
+def assign(resources: tuple[Resource, ...], ruleset: RuleSet) -> dict[Resource, Component]:
+    """Give every resource a component."""
+    result: dict[Resource, Component] = {}
+    rules = sorted(ruleset.component_rules, key=lambda r: -r.layer)
+    for res in resources:
+        comp = _from_rules(res, rules)
+        if comp is None and res.kind in POD_TEMPLATE:
+            comp = _from_labels(res.labels() or res.pod_labels(), ruleset.component_labels) or Component(
+                (camel(res.name),), slug(res.name))
+        if comp:
+            result[res] = comp
+    # What a single component uses belongs to it, whatever its own labels say (kompose labels
+    # a claim "kafka-claim0"); shared or unreferenced resources fall back to their labels.
+    _from_references(resources, result)
+    for res in resources:
+        if res not in result:
+            result[res] = _from_labels(res.labels(), ruleset.component_labels) or Component(
+                (camel(res.name),), slug(res.name))
+    return result
+
+
+def _from_rules(res: Resource, rules: list[Rule]) -> Component | None:
+    for rule in rules:
+        if matches(rule.match, res):
+            key = fill(rule.component or (), {"name": res.name, "kind": res.kind, "namespace": res.namespace or ""})
+            key = tuple(part for k in key for part in k.split("."))
+            return Component(key, slug("-".join(key)))
+    return None
+
+
+def _from_labels(labels: dict[str, str], label_keys: tuple[str, ...]) -> Component | None:
+    for key in label_keys:
+        if labels.get(key):
+            return Component((camel(labels[key]),), slug(labels[key]))
+    return None
+
+
+def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Component]) -> None:
+    workloads = [r for r in resources if r.kind in POD_TEMPLATE and r in result]
+    by_name = {(r.kind, r.namespace, r.name): r for r in workloads}
+    refs: dict[tuple[str, str | None, str], set[Component]] = {}
+    for w in workloads:
+        for kind, name in _pod_references(w.pod_spec()):
+            refs.setdefault((kind, w.namespace, name), set()).add(result[w])
+    for res in resources:
+        if res in result:
+            continue
+        found: set[Component] = set()
+        target = child(child(res.node, "spec"), "scaleTargetRef")
+        if target is not None:
+            tw = by_name.get((text_at(target, "kind") or "", res.namespace, text_at(target, "name") or ""))
+            if tw is not None:
+                found.add(result[tw])
+        selector = _selector(res)
+        if selector:
+            found |= {result[w] for w in workloads
+                      if w.namespace == res.namespace and selector.items() <= w.pod_labels().items()}
+        found |= refs.get((res.kind, res.namespace, res.name), set())
+        if len(found) == 1:
+            result[res] = found.pop()
+
+
+def _selector(res: Resource) -> dict[str, str]:
+    spec = child(res.node, "spec")
+    node = child(spec, "selector")
+    if res.kind in ("PodDisruptionBudget",):
+        node = child(node, "matchLabels")
+    elif res.kind == "NetworkPolicy":
+        node = child(child(spec, "podSelector"), "matchLabels")
+    elif res.kind != "Service":
+        return {}
+    if not isinstance(node, MappingNode):
+        return {}
+    return {k.value: v.value for k, v in node.value if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)}
+
+
+def _pod_references(spec: Node | None):  # noqa: ANN202
+    """(kind, name) of the ConfigMaps, Secrets, PVCs and ServiceAccount a pod spec uses."""
+    if not isinstance(spec, MappingNode):
+        return
+    account = text_at(spec, "serviceAccountName")
+    if account:
+        yield "ServiceAccount", account
+    volumes = child(spec, "volumes")
+    for vol in volumes.value if isinstance(volumes, SequenceNode) else ():
+        if text_at(vol, "configMap", "name"):
+            yield "ConfigMap", text_at(vol, "configMap", "name")
+        if text_at(vol, "secret", "secretName"):
+            yield "Secret", text_at(vol, "secret", "secretName")
+        if text_at(vol, "persistentVolumeClaim", "claimName"):
+            yield "PersistentVolumeClaim", text_at(vol, "persistentVolumeClaim", "claimName")
+    for group in ("containers", "initContainers"):
+        items = child(spec, group)
+        for container in items.value if isinstance(items, SequenceNode) else ():
+            env_from = child(container, "envFrom")
+            for src in env_from.value if isinstance(env_from, SequenceNode) else ():
+                if text_at(src, "configMapRef", "name"):
+                    yield "ConfigMap", text_at(src, "configMapRef", "name")
+                if text_at(src, "secretRef", "name"):
+                    yield "Secret", text_at(src, "secretRef", "name")
+            env = child(container, "env")
+            for var in env.value if isinstance(env, SequenceNode) else ():
+                ref = child(var, "valueFrom")
+                if text_at(ref, "configMapKeyRef", "name"):
+                    yield "ConfigMap", text_at(ref, "configMapKeyRef", "name")
+                if text_at(ref, "secretKeyRef", "name"):
+                    yield "Secret", text_at(ref, "secretKeyRef", "name")
+
+
+def bases(assigned: dict[Resource, Component]) -> dict[Resource, tuple[str, ...]]:
+    """The values path of each resource: its component's, plus a short name when it shares the
+    component with other resources of the same class (workloads count as one class)."""
+    groups: dict[tuple[tuple[str, ...], str], list[Resource]] = {}
+    for res, comp in assigned.items():
+        cls = "workload" if res.kind in POD_TEMPLATE else res.kind
+        groups.setdefault((comp.key, cls), []).append(res)
+    result: dict[Resource, tuple[str, ...]] = {}
+    for (key, _), members in groups.items():
+        if len(members) == 1:
+            result[members[0]] = key
+            continue
+        file = assigned[members[0]].file
+        for res in members:
+            short = short_name(res.name, file)
+            result[res] = key + ((camel(short),) if short else ())
+    return result
+
+
+def short_name(name: str, prefix: str) -> str:
+    """``locust-master`` in component ``locust`` -> ``master``; the component's own name -> ``""``."""
+    if name == prefix:
+        return ""
+    for sep in ("-", "_", "."):
+        if name.startswith(prefix + sep):
+            return name[len(prefix) + 1:]
+    return name

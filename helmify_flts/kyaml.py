@@ -1,0 +1,224 @@
+"""YAML as Kubernetes reads it.
+
+Kubernetes (and Helm's values parser) decode YAML with go-yaml v2 rules: YAML 1.1 booleans
+including ``y``/``n``/``on``/``off``, base-prefixed and underscore integers, floats such as
+``1e4``, timestamps kept as strings, and ``=`` as a plain string. PyYAML's own resolver differs
+in several of these, so this module defines the one resolver used everywhere: to compose input,
+to decide quoting when emitting, and to construct objects for comparison.
+
+libyaml (through PyYAML's C parser and emitter) does the heavy lifting; Python only resolves
+tags and constructs values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Iterator
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.cyaml import CEmitter, CParser
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.representer import SafeRepresenter
+from yaml.resolver import BaseResolver
+from yaml.serializer import Serializer
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+MERGE = "tag:yaml.org,2002:merge"
+
+_BOOL_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
+_BOOL_FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_INT_RE = re.compile(
+    r"^[-+]?(?:0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)$"
+)
+_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOATS = {
+    ".inf": math.inf, ".Inf": math.inf, ".INF": math.inf,
+    "+.inf": math.inf, "+.Inf": math.inf, "+.INF": math.inf,
+    "-.inf": -math.inf, "-.Inf": -math.inf, "-.INF": -math.inf,
+    ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
+}
+
+
+def resolve_plain(value: str) -> str:
+    """Return the tag go-yaml v2 gives a plain scalar with this text."""
+    if value in _NULLS:
+        return NULL
+    if value in _BOOL_TRUE or value in _BOOL_FALSE:
+        return BOOL
+    if value == "<<":
+        return MERGE
+    if value in _SPECIAL_FLOATS:
+        return FLOAT
+    first = value[0]
+    if first.isdigit() or first in "+-.":
+        if _INT_RE.match(value) and value.strip("+-_"):
+            return INT
+        if _FLOAT_RE.match(value.replace("_", "")):
+            return FLOAT
+    return STR
+
+
+class K8sResolver(BaseResolver):
+    """Resolver that implements :func:`resolve_plain` for plain scalars."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: D401
+        if kind is ScalarNode and implicit[0]:
+            return resolve_plain(value)
+        return super().resolve(kind, value, implicit)
+
+
+def _int_value(text: str) -> int:
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    if len(digits) > 1 and digits[0] == "0" and digits[1] in "01234567_":
+        return sign * int(digits, 8)
+    return sign * int(digits, 0)
+
+
+class K8sConstructor(SafeConstructor):
+    """Builds plain Python objects the way Kubernetes' JSON conversion sees them."""
+
+    def construct_k8s_int(self, node: ScalarNode) -> int:
+        return _int_value(node.value)
+
+    def construct_k8s_float(self, node: ScalarNode) -> float:
+        if node.value in _SPECIAL_FLOATS:
+            return _SPECIAL_FLOATS[node.value]
+        return float(node.value.replace("_", ""))
+
+    def construct_k8s_bool(self, node: ScalarNode) -> bool:
+        return node.value in _BOOL_TRUE
+
+    def construct_k8s_mapping(self, node: MappingNode) -> dict:
+        self.flatten_mapping(node)
+        result: dict = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            result[json_key(key)] = self.construct_object(value_node, deep=True)
+        return result
+
+    def construct_undefined(self, node: Node) -> Any:
+        # Custom tags are rare in manifests; keep the data, drop the tag.
+        if isinstance(node, ScalarNode):
+            return node.value
+        if isinstance(node, SequenceNode):
+            return [self.construct_object(n, deep=True) for n in node.value]
+        return self.construct_k8s_mapping(node)
+
+
+K8sConstructor.add_constructor(INT, K8sConstructor.construct_k8s_int)
+K8sConstructor.add_constructor(FLOAT, K8sConstructor.construct_k8s_float)
+K8sConstructor.add_constructor(BOOL, K8sConstructor.construct_k8s_bool)
+K8sConstructor.add_constructor(MAP, K8sConstructor.construct_k8s_mapping)
+# Timestamps and the YAML 1.1 value tag stay the text they were written as.
+K8sConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+K8sConstructor.add_constructor("tag:yaml.org,2002:value", SafeConstructor.construct_yaml_str)
+K8sConstructor.add_constructor(None, K8sConstructor.construct_undefined)
+
+
+def json_key(key: Any) -> str:
+    """Map keys become JSON object keys: strings, as sigs.k8s.io/yaml converts them."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+class Loader(CParser, K8sConstructor, K8sResolver):
+    """libyaml parser with Kubernetes' scalar rules."""
+
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        K8sConstructor.__init__(self)
+        K8sResolver.__init__(self)
+
+
+class Dumper(CEmitter, Serializer, SafeRepresenter, K8sResolver):
+    """libyaml emitter; quoting decided by the Kubernetes resolver."""
+
+    def __init__(self, stream: Any, **kwargs: Any) -> None:
+        CEmitter.__init__(
+            self,
+            stream,
+            canonical=False,
+            indent=2,
+            width=2**30,
+            allow_unicode=True,
+            line_break="\n",
+            explicit_start=kwargs.get("explicit_start", False),
+            explicit_end=False,
+            version=None,
+            tags=None,
+        )
+        SafeRepresenter.__init__(self, default_style=None, default_flow_style=False, sort_keys=False)
+        K8sResolver.__init__(self)
+
+
+def compose_all(text: str) -> Iterator[Node | None]:
+    """Compose every document of a YAML stream into nodes (marks, styles and tags kept)."""
+    loader = Loader(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()
+
+
+def construct(node: Node) -> Any:
+    """Build the plain Python object Kubernetes would see for a node."""
+    loader = Loader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def load_all(text: str) -> list[Any]:
+    """Load every document of a YAML stream under Kubernetes' rules."""
+    return [construct(n) if n is not None else None for n in compose_all(text)]
+
+
+def serialize(node: Node) -> str:
+    """Emit one node as a YAML document, keeping each scalar's text and style."""
+    return yaml.serialize(node, Dumper=Dumper)
+
+
+def represent(value: Any) -> Node:
+    """Turn a plain Python value into a node, quoting what would otherwise change type."""
+    dumper = Dumper(None)
+    return dumper.represent_data(value)
+
+
+def scalar_text(node: ScalarNode) -> str:
+    """Render a scalar node as single-line YAML text, keeping plain or quoted style if possible."""
+    style = node.style or None  # libyaml reports plain style as ""
+    if style in ("|", ">") or (style is None and "\n" in node.value):
+        style = '"'
+    plain_ok = style is None and resolve_plain(node.value) == node.tag
+    if style is None and not plain_ok:
+        style = '"'
+    implicit = (plain_ok, node.tag == STR)
+    events = [
+        yaml.StreamStartEvent(),
+        yaml.DocumentStartEvent(explicit=False),
+        yaml.ScalarEvent(None, None, implicit, node.value, style=style),
+        yaml.DocumentEndEvent(explicit=False),
+        yaml.StreamEndEvent(),
+    ]
+    text = yaml.emit(events, Dumper=Dumper)
+    if text.endswith("\n...\n"):
+        text = text[: -len("\n...\n")]
+    return text.rstrip("\n")

@@ -1,0 +1,257 @@
+"""Read a manifest folder into resources, skipping (with a reason) what is not a resource."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml
+from .errors import Notice, UserError, Where
+from .paths import child, text_at
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+
+# Kinds that live outside namespaces: their identity ignores metadata.namespace.
+CLUSTER_SCOPED = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
+    "RuntimeClass", "APIService", "MutatingWebhookConfiguration", "CSIDriver",
+    "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy", "CSINode",
+    "ValidatingAdmissionPolicyBinding", "VolumeAttachment", "ClusterIssuer",
+})
+# apiVersion groups of tool configuration that looks like a resource but is not one.
+CONFIG_GROUPS = frozenset({"kustomize.config.k8s.io", "config.kubernetes.io"})
+# Fields a complete object of these kinds always has; without them it is a patch fragment.
+REQUIRED = {
+    "Deployment": ("spec", "selector"),
+    "StatefulSet": ("spec", "selector"),
+    "DaemonSet": ("spec", "selector"),
+    "ReplicaSet": ("spec", "selector"),
+}
+POD_TEMPLATE = {
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Pod": ("spec",),
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One Kubernetes object as read: where it came from, who it is, and its node tree."""
+
+    source: str
+    line: int
+    order: int
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    node: MappingNode = field(compare=False, repr=False)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        namespace = "" if self.kind in CLUSTER_SCOPED else (self.namespace or "")
+        return (self.group, self.kind, namespace, self.name)
+
+    @property
+    def where(self) -> Where:
+        return Where(self.source, self.line)
+
+    @property
+    def title(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace and self.kind not in CLUSTER_SCOPED else ""
+        return f"{self.kind}/{ns}{self.name}"
+
+    def labels(self) -> dict[str, str]:
+        return _string_map(child(child(self.node, "metadata"), "labels"))
+
+    def pod_labels(self) -> dict[str, str]:
+        path = POD_TEMPLATE.get(self.kind)
+        if not path:
+            return {}
+        template = self.node
+        for key in path[:-1]:
+            template = child(template, key)
+        return _string_map(child(child(template, "metadata"), "labels"))
+
+    def pod_spec(self) -> Node | None:
+        path = POD_TEMPLATE.get(self.kind)
+        node: Node | None = self.node if path else None
+        for key in path or ():
+            node = child(node, key)
+        return node
+
+
+def _string_map(node: Node | None) -> dict[str, str]:
+    if not isinstance(node, MappingNode):
+        return {}
+    return {
+        k.value: v.value
+        for k, v in node.value
+        if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)
+    }
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    resources: tuple[Resource, ...]
+    notices: tuple[Notice, ...]
+    files: tuple[str, ...]
+
+
+def find_files(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None) -> list[Path]:
+    """Manifest files below ``src`` in a stable order, without hidden folders and exclusions."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(src):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not d.startswith(".") and (skip is None or (here / d).resolve() != skip)
+        )
+        for name in sorted(filenames):
+            path = here / name
+            if not name.lower().endswith(EXTENSIONS):
+                continue
+            rel = path.relative_to(src).as_posix()
+            if any(_excluded(rel, glob) for glob in exclude):
+                continue
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(src).as_posix())
+
+
+def _excluded(rel: str, glob: str) -> bool:
+    return fnmatch.fnmatch(rel, glob) or PurePosixPath(rel).match(glob)
+
+
+def load_folder(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None) -> LoadResult:
+    """Read every manifest below ``src``; raise :class:`UserError` on unreadable input."""
+    if not src.is_dir():
+        raise UserError(f"{src} is not a directory; give the folder that holds your manifests")
+    resources: list[Resource] = []
+    notices: list[Notice] = []
+    files = find_files(src, exclude, skip)
+    for path in files:
+        rel = path.relative_to(src).as_posix()
+        load_text(rel, read_text(path, rel), resources, notices)
+    _check_duplicates(resources)
+    return LoadResult(tuple(resources), tuple(notices), tuple(p.relative_to(src).as_posix() for p in files))
+
+
+def read_text(path: Path, rel: str) -> str:
+    """File contents as text: UTF-8 with or without a BOM, any line endings."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise UserError(
+            "not UTF-8 text; re-save it as UTF-8 or leave it out with --exclude", Where(rel, line)
+        ) from None
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror}", Where(rel)) from None
+
+
+def load_text(rel: str, text: str, resources: list[Resource], notices: list[Notice]) -> None:
+    """Compose one file's documents and add the resources among them."""
+    try:
+        for node in kyaml.compose_all(text):
+            _add_document(rel, node, resources, notices)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise UserError(
+            f"not valid YAML ({problem}); fix the syntax or leave the file out with --exclude",
+            Where(rel, line),
+        ) from None
+    except yaml.YAMLError as exc:
+        raise UserError(
+            f"not valid YAML ({exc}); fix it or leave the file out with --exclude", Where(rel)
+        ) from None
+
+
+def _add_document(rel: str, node: Node | None, resources: list[Resource], notices: list[Notice]) -> None:
+    if node is None or (isinstance(node, ScalarNode) and node.tag == kyaml.NULL):
+        return
+    where = Where(rel, node.start_mark.line + 1)
+    if not isinstance(node, MappingNode):
+        notices.append(Notice("document is not a mapping, so not a Kubernetes resource; skipped", where))
+        return
+    api_version, kind = text_at(node, "apiVersion"), text_at(node, "kind")
+    if not api_version or not kind:
+        notices.append(Notice(
+            "no apiVersion/kind: not a Kubernetes resource (a patch fragment or a config file?); skipped",
+            where,
+        ))
+        return
+    if api_version.rpartition("/")[0] in CONFIG_GROUPS:
+        notices.append(Notice(f"{kind} is tool configuration, not a Kubernetes resource; skipped", where))
+        return
+    if kind == "List" or (kind.endswith("List") and isinstance(child(node, "items"), SequenceNode)):
+        items = child(node, "items")
+        for item in items.value if isinstance(items, SequenceNode) else ():
+            _add_document(rel, item, resources, notices)
+        return
+    metadata = child(node, "metadata")
+    name = text_at(metadata, "name") or text_at(metadata, "generateName")
+    if not name:
+        notices.append(Notice(f"{kind} has no metadata.name; skipped (add a name to include it)", where))
+        return
+    missing = REQUIRED.get(kind)
+    if missing and text_at(node, *missing) is None and child(child(node, missing[0]), missing[1]) is None:
+        notices.append(Notice(
+            f"{kind}/{name} has no {'.'.join(missing)}: a patch fragment, not a whole object; skipped",
+            where,
+        ))
+        return
+    if _containers_without_image(kind, node):
+        notices.append(Notice(
+            f"{kind}/{name} has containers without an image: a patch fragment, not a whole "
+            "object; skipped",
+            where,
+        ))
+        return
+    resources.append(Resource(
+        source=rel,
+        line=where.line or 1,
+        order=len(resources),
+        api_version=api_version,
+        kind=kind,
+        namespace=text_at(metadata, "namespace"),
+        name=name,
+        node=node,
+    ))
+
+
+def _containers_without_image(kind: str, node: MappingNode) -> bool:
+    spec: Node | None = node
+    for key in POD_TEMPLATE.get(kind, ()):
+        spec = child(spec, key)
+    containers = child(spec, "containers")
+    if not isinstance(containers, SequenceNode):
+        return False
+    return any(text_at(item, "image") is None for item in containers.value)
+
+
+def _check_duplicates(resources: list[Resource]) -> None:
+    seen: dict[tuple, Resource] = {}
+    for res in resources:
+        first = seen.setdefault(res.identity, res)
+        if first is not res:
+            raise UserError(
+                f"{res.title} is defined twice: here and at {first.where}. Keep one, or leave a "
+                "file out with --exclude GLOB",
+                res.where,
+            )

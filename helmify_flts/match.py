@@ -1,0 +1,100 @@
+"""Pure matching: which rule claims which field of which resource, under which values key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .components import Component, fill, matches, short_name
+from .errors import Notice, UserError
+from .manifests import Resource
+from .paths import Found, Item, PathPart, render, walk
+from .rules import Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A field a rule lifts: the resource, where in it, and the values key that will hold it."""
+
+    rule: Rule
+    resource: Resource
+    found: Found
+    key: tuple[str, ...]
+
+    @property
+    def parts(self) -> tuple[str | int, ...]:
+        return tuple(p.index if isinstance(p, Item) else p for p in self.found.path)
+
+    @property
+    def field(self) -> str:
+        return render(self.found.path)
+
+
+def find_hits(
+    resources: tuple[Resource, ...],
+    components: dict[Resource, Component],
+    bases: dict[Resource, tuple[str, ...]],
+    ruleset: RuleSet,
+) -> tuple[list[Hit], list[Notice]]:
+    """Every field claimed by a rule, with conflicts resolved by layer or reported as errors."""
+    hits: list[Hit] = []
+    used: set[Rule] = set()
+    for res in resources:
+        comp = components[res]
+        base_bindings = {
+            "component": comp.key, "base": bases[res], "name": res.name, "kind": res.kind,
+            "namespace": res.namespace or "", "_short": short_name(res.name, comp.file) or res.name,
+        }
+        claimed: list[Hit] = []
+        for rule in ruleset.field_rules:
+            if not matches(rule.match, res, comp):
+                continue
+            for steps in rule.paths:
+                for found in walk(res.node, steps, missing_last=rule.optional):
+                    key = fill(rule.key, {**base_bindings, **dict(found.bindings)})
+                    claimed.append(Hit(rule, res, found, key))
+        kept = _resolve(claimed)
+        used.update(h.rule for h in kept)
+        hits.extend(kept)
+    notices = [
+        Notice(f"rule {rule.id!r} matched nothing", rule.where, code="unused-rule")
+        for rule in ruleset.field_rules
+        if rule not in used and not rule.builtin
+    ]
+    return hits, notices
+
+
+def _overlaps(a: tuple[PathPart, ...], b: tuple[PathPart, ...]) -> bool:
+    n = min(len(a), len(b))
+    return _plain(a[:n]) == _plain(b[:n])
+
+
+def _plain(path: tuple[PathPart, ...]) -> tuple:
+    return tuple(p.index if isinstance(p, Item) else p for p in path)
+
+
+def _resolve(claimed: list[Hit]) -> list[Hit]:
+    """Drop hits shadowed by a higher layer; two rules of one layer on one field is an error."""
+    kept: list[Hit] = []
+    for hit in sorted(claimed, key=lambda h: -h.rule.layer):
+        clash = next((k for k in kept if _overlaps(k.found.path, hit.found.path)), None)
+        if clash is None:
+            kept.append(hit)
+            continue
+        if clash.rule is hit.rule and clash.found.path == hit.found.path:
+            continue
+        if clash.rule.layer == hit.rule.layer:
+            raise UserError(
+                f"rules {hit.rule.label} and {clash.rule.label} both claim "
+                f"{hit.resource.title} {render(clash.found.path)}"
+                f"{'' if clash.found.path == hit.found.path else ' / ' + render(hit.found.path)}; "
+                "narrow one rule's match or path",
+                hit.rule.where,
+            )
+    return sorted(kept, key=_source_order)
+
+
+def _source_order(hit: Hit) -> tuple[int, int]:
+    """Hits in the order their fields appear in the source; absent fields at their parent's end."""
+    if hit.found.node is not None:
+        return (hit.found.node.start_mark.index, 0)
+    return (hit.found.parent.end_mark.index, 1)

@@ -1,0 +1,257 @@
+"""Field paths: the small language rules use to point at fields, and one walker for it.
+
+Grammar (``.`` separates steps)::
+
+    spec.template.spec.containers[0].image          key steps and a list index
+    containers[name=inference].env[name={env}].value  select items; bind a name
+    containers[{container}]                          every item, bound to its name (or index)
+    containers[1:]  containers[]                     a slice; every item
+    containers[{container} in 1:]                    a slice, each item bound to its name
+    metadata.annotations["prometheus.io/scrape"]     a key containing dots
+    data.{key}   data.*                              every key of a mapping (bound or not)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+
+class PathError(ValueError):
+    """A path that does not follow the grammar."""
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+
+
+@dataclass(frozen=True)
+class AnyKey:
+    bind: str | None
+
+
+@dataclass(frozen=True)
+class Items:
+    """A list step: ``start``/``stop`` slice, or ``field`` equal to ``value`` or bound to ``bind``."""
+
+    start: int | None = None
+    stop: int | None = None
+    field: str | None = None
+    value: str | None = None
+    bind: str | None = None
+
+
+Step = Union[Key, AnyKey, Items]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A list item in a concrete path: its index and, when it has one, its name."""
+
+    index: int
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.name}]" if self.name is not None else f"[{self.index}]"
+
+
+PathPart = Union[str, Item]
+
+_TOKEN = re.compile(
+    r"""
+    (?P<quoted>\["(?P<qkey>[^"]*)"\])
+  | (?P<bracket>\[(?P<inner>[^\]]*)\])
+  | (?P<bindkey>\{(?P<bname>[A-Za-z_][A-Za-z0-9_]*)\})
+  | (?P<star>\*)
+  | (?P<key>[^.\[\]{}*"]+)
+  | (?P<dot>\.)
+    """,
+    re.VERBOSE,
+)
+_BINDING = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+def parse(text: str) -> tuple[Step, ...]:
+    """Parse a path; raise :class:`PathError` saying what is wrong."""
+    if not text or not text.strip():
+        raise PathError("empty path")
+    steps: list[Step] = []
+    pos = 0
+    expect_step = True
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise PathError(f"unexpected {text[pos]!r} at column {pos + 1} of {text!r}")
+        pos = m.end()
+        if m.group("dot"):
+            if expect_step:
+                raise PathError(f"empty step before column {pos} of {text!r}")
+            expect_step = True
+            continue
+        if m.group("quoted") is not None:
+            steps.append(Key(m.group("qkey")))
+        elif m.group("bracket") is not None:
+            if expect_step and steps:
+                raise PathError(f"a list selector must follow a key, in {text!r}")
+            steps.append(_parse_items(m.group("inner"), text))
+        elif not expect_step:
+            raise PathError(f"missing '.' before column {m.start() + 1} of {text!r}")
+        elif m.group("bindkey"):
+            steps.append(AnyKey(m.group("bname")))
+        elif m.group("star"):
+            steps.append(AnyKey(None))
+        else:
+            steps.append(Key(m.group("key")))
+        expect_step = False
+    if expect_step:
+        raise PathError(f"path ends with '.': {text!r}")
+    return tuple(steps)
+
+
+def _parse_items(inner: str, text: str) -> Items:
+    inner = inner.strip()
+    if inner == "":
+        return Items()
+    if re.fullmatch(r"-?\d+", inner):
+        index = int(inner)
+        return Items(start=index, stop=index + 1 if index != -1 else None)
+    m = re.fullmatch(r"(-?\d*):(-?\d*)", inner)
+    if m:
+        return Items(
+            start=int(m.group(1)) if m.group(1) else None,
+            stop=int(m.group(2)) if m.group(2) else None,
+        )
+    b = _BINDING.match(inner)
+    if b:
+        return Items(bind=b.group(1))
+    m = re.fullmatch(r"\{([A-Za-z_][A-Za-z0-9_]*)\}\s+in\s+(-?\d*):(-?\d*)", inner)
+    if m:
+        return Items(
+            start=int(m.group(2)) if m.group(2) else None,
+            stop=int(m.group(3)) if m.group(3) else None,
+            bind=m.group(1),
+        )
+    if "=" in inner:
+        field, _, value = inner.partition("=")
+        field, value = field.strip(), value.strip()
+        if not field:
+            raise PathError(f"selector [{inner}] has no field name, in {text!r}")
+        b = _BINDING.match(value)
+        if b:
+            return Items(field=field, bind=b.group(1))
+        return Items(field=field, value=value.strip("\"'"))
+    raise PathError(
+        f"bad list selector [{inner}] in {text!r}: use [], [N], [N:], [{{name}}], "
+        "[{name} in N:], [field=value] or [field={name}]"
+    )
+
+
+def bindings_of(steps: tuple[Step, ...]) -> list[str]:
+    """Names that a path binds, in order."""
+    return [s.bind for s in steps if isinstance(s, (AnyKey, Items)) and s.bind]
+
+
+def child(node: Node | None, key: str) -> Node | None:
+    """The value under ``key`` in a mapping node, or None."""
+    if not isinstance(node, MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, ScalarNode) and k.value == key:
+            return v
+    return None
+
+
+def text_at(node: Node | None, *keys: str) -> str | None:
+    """The scalar text found by following ``keys``, or None."""
+    for key in keys:
+        node = child(node, key)
+    return node.value if isinstance(node, ScalarNode) else None
+
+
+@dataclass(frozen=True)
+class Found:
+    """One place a path reached: its concrete path, its parent, and the node (None if absent)."""
+
+    path: tuple[PathPart, ...]
+    parent: Node
+    key: str | int
+    node: Node | None
+    bindings: tuple[tuple[str, str], ...]
+
+
+def walk(root: Node, steps: tuple[Step, ...], missing_last: bool = False) -> Iterator[Found]:
+    """Yield every place ``steps`` reach from ``root``.
+
+    With ``missing_last``, a final key step that is absent from an existing mapping is yielded
+    with ``node=None`` (used for optional fields that render nothing until set).
+    """
+    yield from _walk(root, steps, 0, (), (), missing_last)
+
+
+def _walk(node, steps, i, path, binds, missing_last):  # noqa: ANN001, ANN202
+    step = steps[i]
+    last = i == len(steps) - 1
+    for part, key, value, bind in _expand(node, step):
+        new_path = path + (part,)
+        new_binds = binds + bind
+        if last:
+            yield Found(new_path, node, key, value, new_binds)
+        elif value is not None:
+            yield from _walk(value, steps, i + 1, new_path, new_binds, missing_last)
+    if last and missing_last and isinstance(step, Key) and isinstance(node, MappingNode):
+        if child(node, step.name) is None:
+            yield Found(path + (step.name,), node, step.name, None, binds)
+
+
+def _expand(node: Node, step: Step):  # noqa: ANN202
+    if isinstance(step, Key):
+        value = child(node, step.name)
+        if value is not None:
+            yield step.name, step.name, value, ()
+    elif isinstance(step, AnyKey):
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                if isinstance(k, ScalarNode):
+                    bind = ((step.bind, k.value),) if step.bind else ()
+                    yield k.value, k.value, v, bind
+    elif isinstance(node, SequenceNode):
+        items = node.value
+        indices = range(len(items))[slice(step.start, step.stop)]
+        for index in indices:
+            item = items[index]
+            name = text_at(item, "name")
+            if step.field is not None:
+                actual = text_at(item, step.field)
+                if actual is None or (step.value is not None and actual != step.value):
+                    continue
+                bound = actual
+            else:
+                bound = name if name is not None else str(index)
+            bind = ((step.bind, bound),) if step.bind else ()
+            yield Item(index, name), index, item, bind
+
+
+def render(path: tuple[PathPart, ...]) -> str:
+    """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
+    out = ""
+    for part in path:
+        if isinstance(part, Item):
+            out += str(part)
+        elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
+            out += ("." if out else "") + part
+        else:
+            out += f'["{part}"]'
+    return out
+
+
+def pointer(path: tuple[PathPart, ...]) -> str:
+    """RFC 6901 JSON Pointer for a concrete path."""
+    out = []
+    for part in path:
+        text = str(part.index) if isinstance(part, Item) else part
+        out.append(text.replace("~", "~0").replace("/", "~1"))
+    return "/" + "/".join(out)

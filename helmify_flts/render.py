@@ -1,0 +1,190 @@
+"""Prove a chart: render it with the real Helm engine and compare with the source manifests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+from deepdiff import DeepDiff
+
+from . import kyaml
+from .errors import UserError
+from .manifests import CLUSTER_SCOPED, LoadResult
+
+
+def _helm():  # noqa: ANN202
+    try:
+        import helm_python
+    except Exception as exc:  # the native library can fail to load in many ways
+        raise RuntimeError(
+            f"the Helm engine (helm-python-sdk) cannot be loaded: {exc}. Install it with "
+            "`pip install helm-python-sdk`"
+        ) from exc
+    return helm_python
+
+
+def identity(obj: dict) -> tuple[str, str, str, str]:
+    api, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+    meta = obj.get("metadata") or {}
+    ns = "" if kind in CLUSTER_SCOPED else str(meta.get("namespace") or "")
+    return (api.rpartition("/")[0], kind, ns, str(meta.get("name") or meta.get("generateName") or ""))
+
+
+def title(ident: tuple[str, str, str, str]) -> str:
+    _, kind, ns, name = ident
+    return f"{kind}/{ns + '/' if ns else ''}{name}"
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """Helm's value merge: maps merge, anything else replaces, null deletes."""
+    out = dict(base)
+    for key, value in over.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_values_file(path: Path) -> dict:
+    try:
+        docs = kyaml.load_all(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise UserError(f"cannot read values file: {exc.strerror}", None) from None
+    except Exception as exc:  # noqa: BLE001 - any YAML error is a user error here
+        raise UserError(f"{path}: not valid YAML: {exc}") from None
+    doc = docs[0] if docs else None
+    return doc if isinstance(doc, dict) else {}
+
+
+def parse_set(expression: str) -> dict:
+    """One --set KEY=VALUE, parsed by Helm's own parser."""
+    helm = _helm()
+    try:
+        return helm.parse_set_string(expression)
+    except helm.HelmError as exc:
+        raise UserError(f"--set {expression!r}: {exc}") from None
+
+
+def render_files(files: dict[str, str], chart_name: str, values: dict | None = None) -> dict[str, str]:
+    """Render chart files held in memory (written to a temporary folder for the engine)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="helmify-render-") as tmp:
+        root = Path(tmp) / chart_name
+        for rel, text in files.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        return render(root, values)
+
+
+def render(chart_dir: Path, values: dict | None = None, release: str = "release",
+           namespace: str = "default") -> dict[str, str]:
+    """Rendered text per template file, from the real Helm engine."""
+    helm = _helm()
+    try:
+        with helm.Chart.load(str(chart_dir)) as chart:
+            return chart.render(values or {}, name=release, namespace=namespace)
+    except helm.HelmError as exc:
+        raise UserError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
+
+
+def rendered_objects(texts: dict[str, str]) -> dict[tuple, tuple[str, dict]]:
+    """Objects in rendered output, keyed by identity, with the template each came from."""
+    out: dict[tuple, tuple[str, dict]] = {}
+    for template, text in sorted(texts.items()):
+        if not template.endswith((".yaml", ".yml", ".json")):
+            continue
+        for doc in kyaml.load_all(text):
+            if isinstance(doc, dict) and doc:
+                out[identity(doc)] = (template, doc)
+    return out
+
+
+def lint(chart_dir: Path, values: dict | None = None) -> list[dict]:
+    """Lint findings at warning level or above (info messages are advice, not problems)."""
+    helm = _helm()
+    report = helm.lint(str(chart_dir), values)
+    return [m for m in report.get("messages", []) if m.get("severity", 0) >= 2]
+
+
+@dataclass
+class Comparison:
+    """How rendered objects differ from the source: missing, extra, and changed objects."""
+
+    missing: list[tuple] = field(default_factory=list)
+    extra: list[tuple] = field(default_factory=list)
+    changed: dict[tuple, list[str]] = field(default_factory=dict)
+    patches: dict[tuple, list[dict]] = field(default_factory=dict)
+    compared: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.changed)
+
+    def describe(self) -> list[str]:
+        lines = [f"missing from the chart: {title(i)}" for i in self.missing]
+        lines += [f"rendered but not in the source: {title(i)}" for i in self.extra]
+        for ident, diffs in self.changed.items():
+            lines.append(f"{title(ident)} differs:")
+            lines.extend(f"  {d}" for d in diffs)
+        return lines
+
+
+def source_objects(loaded: LoadResult) -> dict[tuple, dict]:
+    return {res.identity: kyaml.construct(res.node) for res in loaded.resources}
+
+
+def compare(source: dict[tuple, Any], rendered: dict[tuple, tuple[str, dict]]) -> Comparison:
+    """Semantic comparison under Kubernetes' YAML rules (1 and 1.0 are the same number)."""
+    result = Comparison()
+    for ident in sorted(source):
+        if ident not in rendered:
+            result.missing.append(ident)
+            continue
+        result.compared += 1
+        src, out = source[ident], rendered[ident][1]
+        diff = DeepDiff(src, out, ignore_numeric_type_changes=True, verbose_level=2)
+        patch = jsonpatch.make_patch(src, out).patch
+        result.patches[ident] = patch
+        if diff:
+            result.changed[ident] = _describe_diff(diff)
+    result.extra = sorted(i for i in rendered if i not in source)
+    return result
+
+
+def _describe_diff(diff: DeepDiff) -> list[str]:
+    lines = []
+    for kind, items in diff.items():
+        if isinstance(items, dict):
+            for path, detail in items.items():
+                lines.append(f"{_path(path)}: {_kind(kind)} {_detail(detail)}".rstrip())
+        else:
+            for path in items:
+                lines.append(f"{_path(path)}: {_kind(kind)}")
+    return sorted(lines)
+
+
+def _path(path: str) -> str:
+    return path.replace("root", "", 1).replace("']['", ".").replace("['", ".").replace("']", "").lstrip(".") or "(whole object)"
+
+
+def _kind(kind: str) -> str:
+    return {
+        "values_changed": "changed", "type_changes": "type changed",
+        "dictionary_item_added": "added", "dictionary_item_removed": "removed",
+        "iterable_item_added": "added", "iterable_item_removed": "removed",
+    }.get(kind, kind.replace("_", " "))
+
+
+def _detail(detail: Any) -> str:
+    if isinstance(detail, dict) and "old_value" in detail:
+        return f"{detail['old_value']!r} -> {detail['new_value']!r}"
+    if isinstance(detail, dict) and "new_value" in detail:
+        return f"-> {detail['new_value']!r}"
+    return f"{detail!r}" if detail is not None else ""

@@ -1,0 +1,224 @@
+"""The review report (Markdown for people, JSON for machines), summaries and rule listings.
+
+Secret material never appears here: values lifted from Secrets and values whose key or env var
+name looks like a credential are shown as ``<redacted>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__, render
+from .chart import Result
+from .rewrite import Lift
+from .rules import RuleSet
+
+REDACTED = "<redacted>"
+CREDENTIAL = re.compile(
+    r"(?i)(password|passwd|passphrase|secret|token|credential|private|api[-_]?key|access[-_]?key|"
+    r"auth[-_]?key|_key$|^key$|\.pem$|\.key$)"
+)
+
+
+def is_secret(kind: str, names: tuple[str, ...]) -> bool:
+    """Whether a value must not be shown: it comes from a Secret or its name looks like a credential."""
+    return kind == "Secret" or any(CREDENTIAL.search(n) for n in names)
+
+
+def shown(lift: Lift) -> Any:
+    return REDACTED if is_secret(lift.resource.kind, lift.names) else lift.original
+
+
+@dataclass
+class Review:
+    """The rendered chart compared with the source, per resource."""
+
+    rendered: bool
+    reason: str = ""
+    comparison: render.Comparison = field(default_factory=render.Comparison)
+
+    @property
+    def ok(self) -> bool:
+        return self.rendered and self.comparison.ok
+
+
+def review(result: Result) -> Review:
+    """Render the chart (default values) with Helm and compare it with the source."""
+    try:
+        texts = render.render_files(result.files, result.conversion_chart_name)
+    except RuntimeError as exc:
+        return Review(False, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a render failure is reported, not raised
+        return Review(False, f"Helm could not render the chart: {exc}")
+    comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts))
+    return Review(True, "", comparison)
+
+
+def summary(result: Result) -> str:
+    conv = result.conversion
+    lifted = [lift for lift in conv.lifts if not lift.optional_absent]
+    keys = sum(1 for _ in conv.values.leaves())
+    skipped = sum(1 for n in result.notices if n.code == "warning")
+    return (f"{len(result.loaded.resources)} resources in {len(conv.components)} components, "
+            f"{len(lifted)} fields lifted into {keys} values, "
+            f"{sum(1 for lift in conv.lifts if lift.optional_absent)} optional knobs, "
+            f"{skipped} documents skipped, {len(result.notices) - skipped} warnings")
+
+
+def decisions(result: Result) -> list[str]:
+    return [f"{lift.resource.title} {lift.field} -> {'.'.join(lift.key)} (rule {lift.rule}"
+            f"{', unset: renders nothing' if lift.optional_absent else ''})"
+            for lift in result.conversion.lifts]
+
+
+def _redact_patch(kind: str, patch: list[dict]) -> list[dict]:
+    out = []
+    for op in patch:
+        op = dict(op)
+        if "value" in op and (kind == "Secret" or CREDENTIAL.search(op.get("path", ""))):
+            op["value"] = REDACTED
+        out.append(op)
+    return out
+
+
+def as_json(result: Result, rev: Review) -> dict:
+    conv = result.conversion
+    lifts_of: dict[Any, list[Lift]] = {}
+    for lift in conv.lifts:
+        lifts_of.setdefault(lift.resource, []).append(lift)
+    template_of = {res: f"templates/{file}.yaml" for file, members in conv.components.items() for res in members}
+    resources = []
+    for res in result.loaded.resources:
+        patch = _redact_patch(res.kind, rev.comparison.patches.get(res.identity, [])) if rev.rendered else None
+        resources.append({
+            "apiVersion": res.api_version, "kind": res.kind, "namespace": res.namespace, "name": res.name,
+            "source": res.source, "line": res.line,
+            "component": conv.component_of_file[template_of[res][len("templates/"):-len(".yaml")]].dotted,
+            "template": template_of[res],
+            "fields": [
+                {"path": lift.field, "pointer": "/" + "/".join(str(p) for p in lift.pointer),
+                 "original": None if lift.optional_absent else shown(lift), "key": ".".join(lift.key),
+                 "rule": lift.rule, "unsetByDefault": lift.optional_absent}
+                for lift in lifts_of.get(res, [])
+            ],
+            "patch": patch,
+            "expectedChanges": [],
+            "unexpectedChanges": patch or [],
+        })
+    return {
+        "tool": "helmify-flts", "version": __version__, "chart": result.conversion_chart_name,
+        "summary": summary(result),
+        "rendered": rev.rendered, "renderError": rev.reason or None,
+        "identical": rev.ok,
+        "missing": [render.title(i) for i in rev.comparison.missing],
+        "extra": [render.title(i) for i in rev.comparison.extra],
+        "resources": resources,
+        "skipped": [{"file": n.where.file if n.where else None, "line": n.where.line if n.where else None,
+                     "message": n.message} for n in result.notices if n.code == "warning"],
+        "warnings": [{"file": n.where.file if n.where else None, "line": n.where.line if n.where else None,
+                      "code": n.code, "message": n.message} for n in result.notices if n.code != "warning"],
+        "rules": list(result.ruleset.files),
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=False, ensure_ascii=False)
+    text = text.replace("|", "\\|").replace("\n", "\\n")
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"`{text}`"
+
+
+def as_markdown(result: Result, data: dict) -> str:
+    out = [f"# helmify-flts review: {data['chart']}", "", data["summary"], ""]
+    if not data["rendered"]:
+        out += [f"**Not rendered**: {data['renderError']}", ""]
+    elif data["identical"]:
+        out += ["Rendered with Helm using the default values, the chart reproduces every source "
+                "resource exactly: every patch below is empty.", ""]
+    else:
+        out += ["**The rendered chart differs from the source.** See the unexpected changes below.", ""]
+        out += [f"- missing: {t}" for t in data["missing"]] + [f"- extra: {t}" for t in data["extra"]] + [""]
+    if data["skipped"] or data["warnings"]:
+        out += ["## Skipped and warnings", ""]
+        for item in data["skipped"] + data["warnings"]:
+            where = f"{item['file']}:{item['line']}: " if item["file"] else ""
+            out.append(f"- {where}{item['message']}")
+        out.append("")
+    out += ["## Resources", ""]
+    for res in data["resources"]:
+        ns = f"{res['namespace']}/" if res["namespace"] else ""
+        out += [f"### {res['kind']}/{ns}{res['name']}", "",
+                f"From `{res['source']}:{res['line']}`, rendered by `{res['template']}` "
+                f"(component `{res['component']}`).", ""]
+        if res["fields"]:
+            out += ["| field | original | values key | rule |", "|---|---|---|---|"]
+            for f in res["fields"]:
+                out.append(f"| `{f['path']}` | {_cell(f['original'])} | `{f['key']}` | {f['rule']} |")
+            out.append("")
+        else:
+            out += ["No field lifted: rendered verbatim.", ""]
+        if res["patch"] is None:
+            continue
+        if res["patch"]:
+            out += ["Unexpected changes (JSON Patch, source to rendered):", "", "```json",
+                    json.dumps(res["patch"], indent=2), "```", ""]
+        else:
+            out += ["JSON Patch from source to rendered: `[]` (identical).", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def files(result: Result, rev: Review) -> dict[str, str]:
+    data = as_json(result, rev)
+    return {
+        "helmify-report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+        "helmify-report.md": as_markdown(result, data),
+    }
+
+
+def rules_list(ruleset: RuleSet) -> str:
+    lines = []
+    for rule in ruleset.rules:
+        first = rule.description.splitlines()[0] if rule.description else ""
+        lines.append(f"{rule.id:32} {first}  [{rule.where}]")
+    return "\n".join(lines) + "\n"
+
+
+def rules_reference(ruleset: RuleSet) -> str:
+    """The rules reference in Markdown, generated from the rules' own descriptions."""
+    out = ["# Rules reference", "",
+           "Generated by `helmify-flts rules --markdown` from the rule files' descriptions; do not edit.", ""]
+    current = None
+    for rule in ruleset.rules:
+        source = rule.where.file
+        if source != current:
+            current = source
+            out += [f"## `{source.rsplit('/', 1)[-1]}`", ""]
+        out += [f"### `{rule.id}`", ""]
+        lines = rule.description.splitlines()
+        out += [lines[0], ""]
+        if len(lines) > 1:
+            out += ["```", *lines[1:], "```", ""]
+        if rule.component is not None:
+            out += [f"- component: `{'.'.join(s.text for s in rule.component)}`"]
+        else:
+            out += [f"- path: `{p}`" for p in rule.path_texts]
+            out += [f"- key: `{'.'.join(s.text for s in rule.key)}`"]
+            if rule.transform:
+                out.append(f"- transform: `{rule.transform}`")
+            if rule.optional:
+                out.append(f"- optional: renders nothing until set (default `{json.dumps(rule.default)}`)")
+        m = rule.match
+        crit = [f"kinds {', '.join(m.kinds)}" if m.kinds else "", f"names {', '.join(m.names)}" if m.names else "",
+                f"components {', '.join(m.components)}" if m.components else "",
+                f"labels {', '.join(f'{k}={v}' for k, v in m.labels)}" if m.labels else ""]
+        crit = [c for c in crit if c]
+        if crit:
+            out.append(f"- applies to: {'; '.join(crit)}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

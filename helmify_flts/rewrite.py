@@ -1,0 +1,228 @@
+"""Hits -> values and template text. Pure: nothing here reads or writes files."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml, templating
+from .components import Component
+from .errors import Notice, UserError
+from .manifests import Resource
+from .match import Hit
+from .paths import Item
+from .templating import Block, Inline, Optional, Placeholders
+from .transforms import TRANSFORMS
+from .values import Values, ValuesConflict
+
+MAX_EXACT_INT = 2**53  # Helm holds numbers as float64: larger integers would change
+PLAIN_TAGS = {kyaml.STR, kyaml.INT, kyaml.FLOAT, kyaml.BOOL, kyaml.NULL,
+              "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+
+
+@dataclass(frozen=True)
+class Lift:
+    """One field now read from values: for the report."""
+
+    resource: Resource
+    field: str
+    pointer: tuple[str | int, ...]
+    key: tuple[str, ...]
+    rule: str
+    original: Any
+    optional_absent: bool = False
+    names: tuple[str, ...] = ()
+
+
+@dataclass
+class Conversion:
+    """Everything the chart is made of, before it is written."""
+
+    values: Values
+    templates: dict[str, str]
+    components: dict[str, list[Resource]]
+    component_of_file: dict[str, Component]
+    lifts: list[Lift] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def liftable(node: Node) -> str | None:
+    """Why a value cannot go through values.yaml unchanged, or None if it can."""
+    if isinstance(node, ScalarNode):
+        if node.tag not in PLAIN_TAGS:
+            return f"it has the custom tag {node.tag}"
+        value = kyaml.construct(node)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_EXACT_INT:
+            return "the integer is too large for Helm's float64 values"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "infinite or NaN numbers have no JSON form"
+        return None
+    children = node.value if isinstance(node, SequenceNode) else [v for pair in node.value for v in pair]
+    for item in children:
+        reason = liftable(item)
+        if reason:
+            return reason
+    return None
+
+
+def convert(
+    resources: tuple[Resource, ...],
+    components: dict[Resource, Component],
+    hits: list[Hit],
+    chart: str,
+) -> Conversion:
+    """Build values and one template text per component file."""
+    values = Values()
+    by_file: dict[str, list[Resource]] = {}
+    comp_of_file: dict[str, Component] = {}
+    for res in resources:
+        comp = components[res]
+        by_file.setdefault(comp.file, []).append(res)
+        comp_of_file.setdefault(comp.file, comp)
+    for file in sorted(by_file):
+        comp = comp_of_file[file]
+        titles = ", ".join(r.title for r in by_file[file])
+        try:
+            values.put(comp.key + ("enabled",), True, f"Render {comp.dotted}: {titles}", "")
+        except ValuesConflict as exc:
+            raise UserError(f"component {comp.dotted} clashes with the values key {'.'.join(exc.path)} "
+                            f"({exc.existing}); give it another name with a component rule") from None
+    hits_of: dict[Resource, list[Hit]] = {}
+    for hit in hits:
+        hits_of.setdefault(hit.resource, []).append(hit)
+    conv = Conversion(values, {}, by_file, comp_of_file)
+    for file in sorted(by_file):
+        docs = [_document(res, hits_of.get(res, []), chart, conv) for res in by_file[file]]
+        comp = comp_of_file[file]
+        body = "\n---\n".join(doc.rstrip("\n") for doc in docs)
+        conv.templates[f"templates/{file}.yaml"] = templating.guard(templating.ref(comp.key + ("enabled",)), body)
+    return conv
+
+
+def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> str:
+    header = f"# Source: {res.source}\n"
+    if not hits:
+        return templating.escape(header + kyaml.serialize(res.node))
+    tree = _block_copy(res.node)
+    marks = Placeholders(kyaml.serialize(res.node))
+    for hit in hits:
+        action = _lift(hit, chart, conv)
+        if action is not None:
+            _place(tree, hit, marks.new(action), action)
+    return templating.finish(header + kyaml.serialize(tree), marks)
+
+
+def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
+    rule, node, key = hit.rule, hit.found.node, hit.key
+    source = f"{hit.resource.source}:{(node.start_mark.line + 1) if node else hit.resource.line} {hit.field}"
+    ref = templating.ref(key)
+    doc = _doc(hit)
+    if node is None:
+        if not isinstance(hit.found.parent, MappingNode) or not hit.found.parent.value:
+            return None
+        default = rule.default if rule.default is not None else None
+        if not _put(conv, hit, key, default, f"{doc}; renders nothing until set", source):
+            return None
+        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, None, True, _names(hit)))
+        return Optional(ref, _key_text(hit.found.key), isinstance(default, (dict, list)))
+    reason = liftable(node)
+    if reason:
+        conv.notices.append(Notice(f"{hit.resource.title} {hit.field} left as is: {reason}",
+                                   hit.resource.where, code="not-lifted"))
+        return None
+    original = kyaml.construct(node)
+    action: templating.Action
+    value: Any = node
+    if rule.transform and (parts := TRANSFORMS[rule.transform].lift(original)) is not None:
+        value = parts
+        action = Inline(TRANSFORMS[rule.transform].expression(chart, ref))
+    elif rule.optional and original and isinstance(original, (dict, list, str, int, float)):
+        action = Optional(ref, _key_text(hit.found.key), isinstance(original, (dict, list)))
+    elif isinstance(node, ScalarNode):
+        action = Inline(f"{{{{ {ref} | toJson }}}}")
+    else:
+        action = Block(ref)
+    if not _put(conv, hit, key, value, doc, source):
+        return None
+    conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, original, False, _names(hit)))
+    return action
+
+
+def _names(hit: Hit) -> tuple[str, ...]:
+    """Key and item names along the field's path (used to spot credentials)."""
+    return tuple(str(p.name if isinstance(p, Item) else p) for p in hit.found.path
+                 if not isinstance(p, Item) or p.name is not None)
+
+
+def _put(conv: Conversion, hit: Hit, key: tuple[str, ...], value: Any, doc: str, source: str) -> bool:
+    try:
+        conv.values.put(key, value, doc, source)
+        return True
+    except ValuesConflict as exc:
+        message = (f"{hit.resource.title} {hit.field}: values key {'.'.join(exc.path)} already holds "
+                   f"a different value (from {exc.existing})")
+        if hit.rule.builtin:
+            conv.notices.append(Notice(message + "; left as is", hit.resource.where, code="key-conflict"))
+            return False
+        raise UserError(message + f"; change the key of rule {hit.rule.label}", hit.resource.where) from None
+
+
+def _doc(hit: Hit) -> str:
+    text = hit.rule.doc or hit.rule.description.strip().splitlines()[0]
+    bindings = dict(hit.found.bindings)
+    for name, value in bindings.items():
+        text = text.replace("{" + name + "}", value)
+    text = text.replace("{name}", hit.resource.name).replace("{kind}", hit.resource.kind)
+    if hit.found.node is None:
+        return f"{text}\nNot set in {hit.resource.source} ({hit.resource.title}) {hit.field}"
+    return f"{text}\nFrom {hit.resource.source}:{hit.found.node.start_mark.line + 1} {hit.field}"
+
+
+def _key_text(key: str | int) -> str:
+    return kyaml.scalar_text(kyaml.represent(str(key)))
+
+
+def _block_copy(node: Node) -> Node:
+    """A copy of the collections of a tree, all in block style (placeholders need lines)."""
+    if isinstance(node, MappingNode):
+        return MappingNode(node.tag, [(k, _block_copy(v)) for k, v in node.value],
+                           node.start_mark, node.end_mark, flow_style=False)
+    if isinstance(node, SequenceNode):
+        return SequenceNode(node.tag, [_block_copy(v) for v in node.value],
+                            node.start_mark, node.end_mark, flow_style=False)
+    return node
+
+
+def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
+    """Put the placeholder where the field is: as the value, or (optional keys) as the key."""
+    node, in_list = tree, False
+    for part in hit.parts[:-1]:
+        in_list = isinstance(node, SequenceNode)
+        node = node.value[part] if in_list else _value_of(node, part)
+    last = hit.parts[-1]
+    placeholder = ScalarNode(kyaml.STR, token, style=None)
+    if isinstance(node, SequenceNode):
+        node.value[last] = placeholder
+        return
+    as_key = isinstance(action, Optional)
+    for i, (k, _) in enumerate(node.value):
+        if isinstance(k, ScalarNode) and k.value == last:
+            if not as_key:
+                node.value[i] = (k, placeholder)
+                return
+            # A `with` block cannot open a list item, so there a first key moves to the end.
+            del node.value[i]
+            at = len(node.value) if (i == 0 and in_list) else i
+            node.value.insert(at, (placeholder, ScalarNode(kyaml.NULL, "null")))
+            return
+    node.value.append((placeholder, ScalarNode(kyaml.NULL, "null")))
+
+
+def _value_of(node: MappingNode, key: str) -> Node:
+    for k, v in node.value:
+        if isinstance(k, ScalarNode) and k.value == key:
+            return v
+    raise KeyError(key)

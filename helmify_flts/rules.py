@@ -1,0 +1,362 @@
+"""Rule files: load, validate (with file and line), and resolve ``extends``.
+
+A rule file is YAML::
+
+    description: what this pack is for
+    extends: [workloads]              # built-in pack names or paths relative to this file
+    componentLabels: [app]            # labels that name a resource's component, in order
+    rules:
+      - id: container-image
+        description: |
+          What the rule lifts, with a before/after example.
+        match: {kinds: [Deployment], names: ["*"], labels: {tier: web}, components: [web]}
+        path: spec.template.spec.containers[0].image   # or a list of alternative paths
+        key: "{base}.image"
+        transform: image
+      - id: trainers
+        description: Group the trainers under train.<model>.
+        match: {names: [train-*]}
+        component: "train.{name|short}"
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml, paths
+from .errors import UserError, Where
+from .transforms import TRANSFORMS
+
+BUILTIN_DIR_CANDIDATES = (
+    Path(__file__).parent / "rules",  # installed wheel
+    Path(__file__).parent.parent / "rules",  # source checkout
+)
+DEFAULT_PACK = "default"
+RESOURCE_BINDINGS = ("component", "base", "name", "kind", "namespace")
+FILTERS = ("camel", "short", "lower")
+
+_FILE_KEYS = {"description", "extends", "componentLabels", "rules"}
+_RULE_KEYS = {"id", "description", "match", "component", "path", "key", "transform",
+              "optional", "default", "doc"}
+_MATCH_KEYS = {"kinds", "apiVersions", "names", "labels", "components", "namespaces"}
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([A-Za-z]+))?\}")
+
+
+def builtin_dir() -> Path:
+    for candidate in BUILTIN_DIR_CANDIDATES:
+        if (candidate / f"{DEFAULT_PACK}.yaml").is_file():
+            return candidate
+    raise UserError("the built-in rule packs are missing from this installation; reinstall helmify-flts")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which resources a rule applies to; every given criterion must hold."""
+
+    kinds: tuple[str, ...] = ()
+    api_versions: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    components: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a values key pattern: literal text with ``{binding|filter}`` parts."""
+
+    text: str
+
+    @property
+    def expands_path(self) -> bool:
+        m = _PLACEHOLDER.fullmatch(self.text)
+        return bool(m) and m.group(1) in ("component", "base") and not m.group(2)
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """A rule as loaded: either a component rule or a field rule."""
+
+    id: str
+    description: str
+    where: Where
+    layer: int
+    builtin: bool
+    match: Match = field(default_factory=Match)
+    component: tuple[Segment, ...] | None = None
+    paths: tuple[tuple[paths.Step, ...], ...] = ()
+    path_texts: tuple[str, ...] = ()
+    key: tuple[Segment, ...] = ()
+    transform: str | None = None
+    optional: bool = False
+    default: Any = None
+    doc: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} ({self.where})"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    component_labels: tuple[str, ...]
+    files: tuple[str, ...]
+
+    @property
+    def field_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.component is None)
+
+    @property
+    def component_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.component is not None)
+
+
+def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleSet:
+    """Built-in defaults (unless disabled) then each user file, each file a layer over the last."""
+    loader = _Loader()
+    if defaults:
+        loader.load_file(builtin_dir() / f"{DEFAULT_PACK}.yaml", builtin=True)
+    for text in user_files:
+        path = Path(text)
+        if not path.is_file():
+            builtin = builtin_dir() / f"{text}.yaml"
+            if "/" not in text and builtin.is_file():
+                path = builtin
+            else:
+                raise UserError(f"rule file {text} not found; give a path to a YAML rule file")
+        loader.load_file(path, builtin=path.parent.resolve() == builtin_dir().resolve())
+    _check_unique_ids(loader.rules)
+    return RuleSet(tuple(loader.rules), tuple(loader.component_labels), tuple(loader.loaded))
+
+
+def _check_unique_ids(rules: list[Rule]) -> None:
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        first = seen.setdefault(rule.id, rule)
+        if first is not rule and first.layer == rule.layer:
+            raise UserError(f"rule id {rule.id!r} is used twice (also at {first.where}); rename one", rule.where)
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.rules: list[Rule] = []
+        self.component_labels: list[str] = []
+        self.loaded: list[str] = []
+        self._seen: set[Path] = set()
+        self._layer = -1
+
+    def load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...] = ()) -> None:
+        resolved = path.resolve()
+        if resolved in chain:
+            raise UserError("extends itself in a loop: " + " -> ".join(str(p) for p in chain + (path,)))
+        if resolved in self._seen:
+            return
+        self._seen.add(resolved)
+        shown = _shown(path)
+        text = _read(path, shown)
+        try:
+            docs = [n for n in kyaml.compose_all(text) if n is not None]
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            raise UserError(f"not valid YAML ({exc.problem})", Where(shown, mark.line + 1 if mark else None)) from None
+        if len(docs) != 1 or not isinstance(docs[0], MappingNode):
+            raise UserError("a rule file is one YAML mapping with a 'rules:' list", Where(shown, 1))
+        top = docs[0]
+        _check_keys(top, _FILE_KEYS, shown, "rule file")
+        for ext_node in _seq(_get(top, "extends"), shown, "extends", allow_scalar=True):
+            ext = _str(ext_node, shown, "extends")
+            target = (path.parent / ext) if ("/" in ext or ext.endswith((".yaml", ".yml"))) else builtin_dir() / f"{ext}.yaml"
+            if not target.is_file():
+                raise UserError(f"extends {ext!r}, which is neither a built-in pack nor a file", _at(ext_node, shown))
+            self.load_file(target, builtin=builtin or target.parent.resolve() == builtin_dir().resolve(),
+                           chain=chain + (resolved,))
+        self._layer += 1
+        self.loaded.append(shown)
+        for label in _seq(_get(top, "componentLabels"), shown, "componentLabels"):
+            value = _str(label, shown, "componentLabels")
+            if value not in self.component_labels:
+                self.component_labels.append(value)
+        for item in _seq(_get(top, "rules"), shown, "rules"):
+            self.rules.append(_parse_rule(item, shown, self._layer, builtin))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, shown: str) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read rule file: {exc}", Where(shown)) from None
+
+
+def _at(node: Node, file: str) -> Where:
+    return Where(file, node.start_mark.line + 1)
+
+
+def _get(node: MappingNode, key: str) -> Node | None:
+    return paths.child(node, key)
+
+
+def _check_keys(node: MappingNode, allowed: set[str], file: str, what: str) -> None:
+    for key_node, _ in node.value:
+        key = key_node.value if isinstance(key_node, ScalarNode) else None
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            advice = f"did you mean {hint[0]!r}?" if hint else f"allowed keys: {', '.join(sorted(allowed))}"
+            raise UserError(f"unknown key {key!r} in {what}; {advice}", _at(key_node, file))
+
+
+def _str(node: Node | None, file: str, what: str) -> str:
+    if not isinstance(node, ScalarNode) or node.tag not in (kyaml.STR, kyaml.INT):
+        where = _at(node, file) if node is not None else Where(file)
+        raise UserError(f"{what} must be a string", where)
+    return node.value
+
+
+def _seq(node: Node | None, file: str, what: str, allow_scalar: bool = False) -> list[Node]:
+    if node is None or (isinstance(node, ScalarNode) and node.tag == kyaml.NULL):
+        return []
+    if allow_scalar and isinstance(node, ScalarNode):
+        return [node]
+    if not isinstance(node, SequenceNode):
+        raise UserError(f"{what} must be a list", _at(node, file))
+    return list(node.value)
+
+
+def _str_list(node: Node | None, file: str, what: str) -> tuple[str, ...]:
+    return tuple(_str(n, file, what) for n in _seq(node, file, what, allow_scalar=True))
+
+
+def _parse_match(node: Node | None, file: str) -> Match:
+    if node is None:
+        return Match()
+    if not isinstance(node, MappingNode):
+        raise UserError("match must be a mapping (kinds, apiVersions, names, labels, components, namespaces)", _at(node, file))
+    _check_keys(node, _MATCH_KEYS, file, "match")
+    labels_node = _get(node, "labels")
+    labels: tuple[tuple[str, str], ...] = ()
+    if labels_node is not None:
+        if not isinstance(labels_node, MappingNode):
+            raise UserError("match.labels must be a mapping of label to value", _at(labels_node, file))
+        labels = tuple((_str(k, file, "label"), _str(v, file, "label value")) for k, v in labels_node.value)
+    return Match(
+        kinds=_str_list(_get(node, "kinds"), file, "match.kinds"),
+        api_versions=_str_list(_get(node, "apiVersions"), file, "match.apiVersions"),
+        names=_str_list(_get(node, "names"), file, "match.names"),
+        labels=labels,
+        components=_str_list(_get(node, "components"), file, "match.components"),
+        namespaces=_str_list(_get(node, "namespaces"), file, "match.namespaces"),
+    )
+
+
+def parse_pattern(text: str, allowed: set[str], where: Where, what: str) -> tuple[Segment, ...]:
+    """Split a key pattern into segments and check its bindings and filters."""
+    segments = []
+    for raw in _split_outside_braces(text):
+        if raw == "":
+            raise UserError(f"{what} {text!r} has an empty segment", where)
+        for m in _PLACEHOLDER.finditer(raw):
+            name, filt = m.group(1), m.group(2)
+            if name not in allowed:
+                raise UserError(
+                    f"{what} {text!r} uses {{{name}}}, which is not bound here; available: "
+                    + ", ".join(sorted(allowed)),
+                    where,
+                )
+            if filt and filt not in FILTERS:
+                raise UserError(f"unknown filter |{filt} in {what} {text!r}; known: {', '.join(FILTERS)}", where)
+        if re.sub(_PLACEHOLDER, "", raw).count("{") or re.sub(_PLACEHOLDER, "", raw).count("}"):
+            raise UserError(f"{what} {text!r} has an unbalanced or malformed {{binding}}", where)
+        segments.append(Segment(raw))
+    return tuple(segments)
+
+
+def _split_outside_braces(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "{"
+        depth -= ch == "}"
+        if ch == "." and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return parts
+
+
+def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
+    if not isinstance(node, MappingNode):
+        raise UserError("each rule must be a mapping with id, description and path/key or component", _at(node, file))
+    where = _at(node, file)
+    _check_keys(node, _RULE_KEYS, file, "rule")
+    rule_id = _str(_get(node, "id"), file, "rule id") if _get(node, "id") else None
+    if not rule_id:
+        raise UserError("rule has no id; give it a short stable name", where)
+    description = _get(node, "description")
+    if description is None:
+        raise UserError(f"rule {rule_id!r} has no description; say what it lifts, with a tiny example", where)
+    common: dict[str, Any] = dict(
+        id=rule_id, description=_str(description, file, "description").strip(), where=where,
+        layer=layer, builtin=builtin, match=_parse_match(_get(node, "match"), file),
+    )
+    component = _get(node, "component")
+    if component is not None:
+        extra = [k for k in ("path", "key", "transform", "optional", "default") if _get(node, k) is not None]
+        if extra:
+            raise UserError(f"rule {rule_id!r} sets a component, so it cannot also have {extra[0]!r}", where)
+        pattern = parse_pattern(_str(component, file, "component"), {"name", "kind", "namespace"},
+                                _at(component, file), "component")
+        return Rule(component=pattern, **common)
+    path_node, key_node = _get(node, "path"), _get(node, "key")
+    if path_node is None or key_node is None:
+        raise UserError(f"rule {rule_id!r} needs either 'component' or both 'path' and 'key'", where)
+    parsed, texts, bound = [], [], None
+    for p in _seq(path_node, file, "path", allow_scalar=True):
+        text = _str(p, file, "path")
+        try:
+            steps = paths.parse(text)
+        except paths.PathError as exc:
+            raise UserError(f"bad path: {exc}", _at(p, file)) from None
+        names = set(paths.bindings_of(steps))
+        if bound is not None and names != bound:
+            raise UserError("alternative paths of one rule must bind the same names", _at(p, file))
+        bound = names
+        parsed.append(steps)
+        texts.append(text)
+    key = parse_pattern(_str(key_node, file, "key"), set(RESOURCE_BINDINGS) | (bound or set()),
+                        _at(key_node, file), "key")
+    transform = None
+    if _get(node, "transform") is not None:
+        transform = _str(_get(node, "transform"), file, "transform")
+        if transform not in TRANSFORMS:
+            raise UserError(f"unknown transform {transform!r}; known: {', '.join(sorted(TRANSFORMS))}",
+                            _at(_get(node, "transform"), file))
+    optional_node = _get(node, "optional")
+    optional = False
+    if optional_node is not None:
+        if not isinstance(optional_node, ScalarNode) or optional_node.tag != kyaml.BOOL:
+            raise UserError("optional must be true or false", _at(optional_node, file))
+        optional = kyaml.construct(optional_node)
+    if optional and any(isinstance(steps[-1], (paths.Items, paths.AnyKey)) for steps in parsed):
+        raise UserError("an optional rule's path must end with a key, not a selector", where)
+    default_node = _get(node, "default")
+    doc_node = _get(node, "doc")
+    return Rule(
+        paths=tuple(parsed), path_texts=tuple(texts), key=key, transform=transform,
+        optional=optional, default=kyaml.construct(default_node) if default_node is not None else None,
+        doc=_str(doc_node, file, "doc") if doc_node is not None else None, **common,
+    )

@@ -1,0 +1,47 @@
+"""values.schema.json from the values tree, so that `helm lint` and installs catch type slips
+(an image tag written as the number 1.10, a map where a list belongs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .values import Leaf, Values
+
+
+def for_values(values: Values) -> dict:
+    schema = {"$schema": "https://json-schema.org/draft-07/schema#", "title": "Values"}
+    schema.update(_tree(values.root))
+    return schema
+
+
+def _tree(tree: dict) -> dict:
+    props = {}
+    for key, item in tree.items():
+        props[key] = _leaf(item) if isinstance(item, Leaf) else _tree(item)
+    return {"type": "object", "properties": props}
+
+
+def _leaf(leaf: Leaf) -> dict:
+    out = _type(leaf.value, top=True)
+    if leaf.doc:
+        out["description"] = leaf.doc.splitlines()[0]
+    return out
+
+
+def _type(value: Any, top: bool = False) -> dict:
+    if isinstance(value, bool):
+        return {"type": "boolean"}
+    if isinstance(value, int):
+        # int-or-string fields (minAvailable, targetPort) may switch to "50%" or a port name.
+        return {"type": ["integer", "string"]}
+    if isinstance(value, float):
+        return {"type": ["number", "string"]}
+    if isinstance(value, str):
+        return {"type": "string"}
+    if isinstance(value, list):
+        return {"type": ["array", "null"]}
+    if isinstance(value, dict):
+        if top and value and all(isinstance(v, str) for v in value.values()) and "repository" in value:
+            return {"type": "object", "properties": {k: {"type": "string"} for k in value}}
+        return {"type": ["object", "null"]}
+    return {}

@@ -1,0 +1,186 @@
+"""The values tree: what each key holds, why (documentation), and its values.yaml text.
+
+Lifted scalars keep their source node, so values.yaml spells them exactly as the manifest did
+and Helm reads them back with the same meaning Kubernetes gave the original.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml
+
+Tree = dict  # str -> Leaf | Tree
+
+
+@dataclass
+class Leaf:
+    """One values key: its value as a node, its documentation and where it came from."""
+
+    node: Node
+    doc: str
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> Any:
+        return kyaml.construct(self.node)
+
+
+class ValuesConflict(Exception):
+    """Two places want one key with different values (or a key and a branch collide)."""
+
+    def __init__(self, path: tuple[str, ...], existing: str) -> None:
+        super().__init__(".".join(path))
+        self.path = path
+        self.existing = existing
+
+
+class Values:
+    """An ordered tree of :class:`Leaf` objects."""
+
+    def __init__(self) -> None:
+        self.root: Tree = {}
+
+    def put(self, path: tuple[str, ...], value: Node | Any, doc: str, source: str) -> Leaf:
+        """Set ``path``; an equal value already there is shared, a different one is a conflict."""
+        node = value if isinstance(value, Node) else kyaml.represent(value)
+        tree = self.root
+        for i, part in enumerate(path[:-1]):
+            nxt = tree.setdefault(part, {})
+            if isinstance(nxt, Leaf):
+                raise ValuesConflict(path[: i + 1], "; ".join(nxt.sources) or "a value")
+            tree = nxt
+        last = path[-1]
+        existing = tree.get(last)
+        if existing is None:
+            leaf = tree[last] = Leaf(node, doc, [source] if source else [])
+            return leaf
+        if isinstance(existing, dict):
+            raise ValuesConflict(path, "keys below it")
+        if existing.value != kyaml.construct(node):
+            raise ValuesConflict(path, "; ".join(existing.sources) or "a value")
+        if source and source not in existing.sources:
+            existing.sources.append(source)
+        return existing
+
+    def get(self, path: tuple[str, ...]) -> Leaf | Tree | None:
+        node: Any = self.root
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def leaves(self) -> Iterator[tuple[tuple[str, ...], Leaf]]:
+        yield from _leaves(self.root, ())
+
+    def plain(self) -> dict:
+        """The values as plain Python data (what Helm sees by default)."""
+        return _plain(self.root)
+
+
+def _leaves(tree: Tree, prefix: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Leaf]]:
+    for key, item in tree.items():
+        if isinstance(item, Leaf):
+            yield prefix + (key,), item
+        else:
+            yield from _leaves(item, prefix + (key,))
+
+
+def _plain(tree: Tree) -> dict:
+    return {k: (v.value if isinstance(v, Leaf) else _plain(v)) for k, v in tree.items()}
+
+
+def dump(values: Values, header: str) -> str:
+    """values.yaml text: helm-docs ``# --`` comments above documented keys."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines.append("")
+    for i, (key, item) in enumerate(values.root.items()):
+        if i:
+            lines.append("")
+        lines.extend(_entry(key, item, 0))
+    return "\n".join(lines) + "\n"
+
+
+def _key_text(key: str) -> str:
+    return kyaml.scalar_text(kyaml.represent(key))
+
+
+def _doc_lines(doc: str, pad: str) -> list[str]:
+    text = doc.strip().splitlines() or [""]
+    return [f"{pad}# -- {text[0]}"] + [f"{pad}# {t}".rstrip() for t in text[1:]]
+
+
+def _entry(key: str, item: Leaf | Tree, indent: int) -> list[str]:
+    pad = " " * indent
+    if isinstance(item, dict):
+        if not item:
+            return [f"{pad}{_key_text(key)}: {{}}"]
+        out = [f"{pad}{_key_text(key)}:"]
+        for k, v in item.items():
+            out.extend(_entry(k, v, indent + 2))
+        return out
+    out = _doc_lines(item.doc, pad) if item.doc else []
+    out.extend(_node_entry(_key_text(key), item.node, indent))
+    return out
+
+
+def _node_entry(key_text: str, node: Node, indent: int) -> list[str]:
+    pad = " " * indent
+    if isinstance(node, ScalarNode):
+        if "\n" in node.value and node.tag == kyaml.STR:
+            block = _block_scalar(node)
+            if block:
+                lines = [f"{pad}{key_text}: {block[0]}"] + [(pad + line) if line else "" for line in block[1:]]
+                if kyaml.load_all("\n".join(line[indent:] for line in lines) + "\n") == [
+                    {kyaml.load_all(key_text)[0]: node.value}
+                ]:
+                    return lines
+        return [f"{pad}{key_text}: {kyaml.scalar_text(node)}"]
+    if not node.value:
+        return [f"{pad}{key_text}: {'{}' if isinstance(node, MappingNode) else '[]'}"]
+    return [f"{pad}{key_text}:"] + _block(node, indent + 2)
+
+
+def _block(node: Node, indent: int) -> list[str]:
+    """Lines of a mapping or sequence node in block style at ``indent``."""
+    pad = " " * indent
+    out: list[str] = []
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            out.extend(_node_entry(kyaml.scalar_text(k), v, indent))
+        return out
+    for item in node.value:
+        if isinstance(item, (MappingNode, SequenceNode)) and item.value:
+            inner = _block(item, indent + 2)
+            out.append(f"{pad}- {inner[0][indent + 2:]}")
+            out.extend(inner[1:])
+        elif isinstance(item, (MappingNode, SequenceNode)):
+            out.append(f"{pad}- {'{}' if isinstance(item, MappingNode) else '[]'}")
+        else:
+            out.append(f"{pad}- {kyaml.scalar_text(item)}")
+    return out
+
+
+def _block_scalar(node: ScalarNode) -> list[str] | None:
+    """A multi-line string as a literal block: header line, then content lines (root-indented)."""
+    events = [
+        yaml.StreamStartEvent(),
+        yaml.DocumentStartEvent(explicit=False),
+        yaml.ScalarEvent(None, None, (False, True), node.value, style="|"),
+        yaml.DocumentEndEvent(explicit=False),
+        yaml.StreamEndEvent(),
+    ]
+    text = yaml.emit(events, Dumper=kyaml.Dumper)
+    if not text.startswith("|"):
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if lines and lines[-1] == "...":
+        lines.pop()
+    return lines

@@ -1,0 +1,72 @@
+"""verify: render a chart with Helm, compare with the manifests, lint, and schema-check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import manifests, render
+from .errors import UserError
+
+KUBE_VERSION = "1.30.0"
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    lines: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+def values_for(value_files: tuple[Path, ...], set_values: tuple[str, ...] = ()) -> dict:
+    """User values as Helm combines them: files in order, then each --set."""
+    values: dict = {}
+    for path in value_files:
+        if not path.is_file():
+            raise UserError(f"values file {path} not found")
+        values = render.deep_merge(values, render.load_values_file(path))
+    for expr in set_values:
+        if "=" not in expr:
+            raise UserError(f"--set {expr!r} is not KEY=VALUE")
+        values = render.deep_merge(values, render.parse_set(expr))
+    return values
+
+
+def schema_problems(objects: dict[tuple, tuple[str, dict]]) -> tuple[list[str], int]:
+    """Strict offline schema validation of built-in kinds; custom resources are only counted."""
+    import kubernetes_validate as kv
+
+    problems, custom = [], 0
+    for ident, (_, obj) in sorted(objects.items()):
+        try:
+            kv.validate(obj, KUBE_VERSION, strict=True)
+        except kv.SchemaNotFoundError:
+            custom += 1
+        except kv.ValidationError as exc:
+            where = ".".join(str(p) for p in exc.path) or "(object)"
+            problems.append(f"{render.title(ident)}: schema: {where}: {exc.message}")
+    return problems, custom
+
+
+def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_values: tuple[str, ...] = (),
+           exclude: tuple[str, ...] = (), schema: bool = True) -> Outcome:
+    """Check that ``chart_dir`` with the given values renders exactly the manifests in ``src``."""
+    if not (chart_dir / "Chart.yaml").is_file():
+        raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
+    loaded = manifests.load_folder(src, exclude, skip=chart_dir.resolve())
+    values = values_for(value_files, set_values)
+    objects = render.rendered_objects(render.render(chart_dir, values))
+    comparison = render.compare(render.source_objects(loaded), objects)
+    lines = comparison.describe()
+    findings = render.lint(chart_dir, values)
+    lines += [f"lint: {m.get('path', '')}: {m.get('error', '')}" for m in findings]
+    custom = 0
+    if schema:
+        problems, custom = schema_problems(objects)
+        lines += problems
+    ok = not lines
+    summary = (f"{comparison.compared} of {len(loaded.resources)} resources identical, "
+               f"{len(comparison.missing)} missing, {len(comparison.extra)} extra, "
+               f"{len(comparison.changed)} changed; lint {len(findings)} finding(s)"
+               + (f"; {custom} custom resource(s) without a schema" if custom else ""))
+    return Outcome(ok, lines, summary)

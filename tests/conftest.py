@@ -1,0 +1,73 @@
+"""Shared helpers: run the CLI, render charts with the real Helm engine, compare with sources."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helmify_flts import manifests, render
+from helmify_flts.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Regenerate the golden charts under tests/.")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden") or os.environ.get("UPDATE_GOLDEN"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def helm_engine() -> None:
+    """The Helm engine must load: tests that prove charts cannot pass without it."""
+    import helm_python  # noqa: F401  (an ImportError here fails the whole run loudly)
+
+
+def run(*args: str | Path, input: str | None = None):
+    """Invoke the CLI; the result carries exit_code, stdout and stderr (shown when a test fails)."""
+    result = CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+    print("exit:", result.exit_code)
+    print("stdout:", result.stdout)
+    print("stderr:", result.stderr)
+    return result
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def assert_reproduces(chart: Path, src: Path, values: dict | None = None) -> render.Comparison:
+    """Render ``chart`` with Helm and require exactly the resources of ``src``; lint must be clean."""
+    loaded = manifests.load_folder(src)
+    rendered = render.rendered_objects(render.render(chart, values))
+    comparison = render.compare(render.source_objects(loaded), rendered)
+    assert comparison.ok, "\n".join(comparison.describe())
+    assert comparison.compared == len(loaded.resources)
+    findings = render.lint(chart, values)
+    assert findings == [], findings
+    return comparison
+
+
+def convert_ok(src: Path, out: Path, *extra: str) -> None:
+    result = run("convert", src, out, *extra)
+    assert result.exit_code == 0, result.stderr
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    shutil.copytree(FIXTURES / name, dest)
+    return dest
