@@ -6,6 +6,7 @@ the run); 2 bad input or usage.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -15,6 +16,21 @@ from . import __version__, chart, emit, report
 from .errors import UserError
 
 EXIT_OK, EXIT_DIFF, EXIT_USAGE = 0, 1, 2
+
+
+def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
+    """``dev=envs/dev`` -> (("dev", Path("envs/dev")),); names are DNS-label-like and unique."""
+    out: list[tuple[str, Path]] = []
+    for value in values:
+        name, sep, folder = value.partition("=")
+        if not sep or not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", name) or not folder:
+            raise UserError(f"--env {value!r}: write NAME=DIR with a lower-case name such as dev or prod")
+        if name in dict(out):
+            raise UserError(f"--env {name} is given twice")
+        if not Path(folder).is_dir():
+            raise UserError(f"--env {name}: {folder} is not a directory")
+        out.append((name, Path(folder)))
+    return tuple(out)
 
 
 def _err(message: str) -> None:
@@ -45,13 +61,15 @@ def main() -> None:
 @click.option("--no-default-rules", is_flag=True, help="Start from no rules instead of the built-in packs.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave matching files out (repeatable).")
 @click.option("--chart-name", metavar="NAME", help="Chart name (default: from OUT, made DNS-safe).")
+@click.option("--env", "envs", multiple=True, metavar="NAME=DIR",
+              help="An environment's complete manifest folder; writes values-NAME.yaml (repeatable).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if OUT differs from what would be written.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of OUT; exit 1 on differences.")
 @click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain each rule decision.")
 def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules: bool,
-            exclude: tuple[str, ...], chart_name: str | None, check: bool, show_diff: bool,
+            exclude: tuple[str, ...], chart_name: str | None, envs: tuple[str, ...], check: bool, show_diff: bool,
             force: bool, quiet: bool, verbose: bool) -> None:
     """Convert the manifests in SRC into a Helm chart in OUT."""
     if check and show_diff:
@@ -62,7 +80,7 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
             raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
         opts = chart.Options(src=src, chart_name=name, rule_files=rule_files,
                              default_rules=not no_default_rules, exclude=exclude,
-                             skip=out.resolve())
+                             skip=out.resolve(), envs=parse_envs(envs))
         result = chart.build(opts)
         rev = report.review(result)
         files = dict(result.files)
@@ -114,25 +132,38 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
               metavar="FILE", help="Values file applied over the chart's values (repeatable).")
 @click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="Set a value (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave matching source files out.")
+@click.option("--env", "envs", multiple=True, metavar="NAME=DIR",
+              help="Also check that CHART with values-NAME.yaml reproduces DIR (repeatable).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values: tuple[str, ...],
-           exclude: tuple[str, ...], quiet: bool) -> None:
-    """Render CHART with Helm and check it reproduces the manifests in SRC exactly."""
+           exclude: tuple[str, ...], envs: tuple[str, ...], quiet: bool) -> None:
+    """Render CHART with Helm and check it reproduces the manifests in SRC exactly.
+
+    Also lints the chart (warnings count) and validates every rendered built-in resource
+    against the Kubernetes schema offline (custom resources are noted, not failed)."""
     from . import verify as verifying
 
     try:
-        outcome = verifying.verify(chart_dir, src, value_files, set_values, exclude)
+        runs = [("base", src, value_files)]
+        for name, folder in parse_envs(envs):
+            runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",)))
+        outcomes = [(name, verifying.verify(chart_dir, folder, files, set_values, exclude))
+                    for name, folder, files in runs]
     except UserError as exc:
         _fail(exc)
         return
-    if not (quiet and outcome.ok):
-        for line in outcome.lines:
-            click.echo(line)
-    if not outcome.ok:
-        _err(f"verify failed: {outcome.summary}")
+    failed = False
+    for name, outcome in outcomes:
+        label = "" if len(outcomes) == 1 else f"[{name}] "
+        if not outcome.ok:
+            failed = True
+            for line in outcome.lines:
+                click.echo(f"{label}{line}")
+            _err(f"{label}verify failed: {outcome.summary}")
+        elif not quiet:
+            _err(f"{label}verified: {outcome.summary}")
+    if failed:
         sys.exit(EXIT_DIFF)
-    if not quiet:
-        _err(f"verified: {outcome.summary}")
 
 
 @main.command("rules")

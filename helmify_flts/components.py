@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .manifests import POD_TEMPLATE, Resource
 from .paths import child, text_at
-from .rules import Match, Rule, RuleSet, Segment, _PLACEHOLDER
+from .rules import _PLACEHOLDER, Match, Rule, RuleSet, Segment
 
 
 @dataclass(frozen=True)

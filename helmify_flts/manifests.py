@@ -44,7 +44,7 @@ POD_TEMPLATE = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Resource:
     """One Kubernetes object as read: where it came from, who it is, and its node tree."""
 

@@ -14,8 +14,9 @@ Grammar (``.`` separates steps)::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import Union
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 

@@ -70,8 +70,15 @@ def parse_set(expression: str) -> dict:
         raise UserError(f"--set {expression!r}: {exc}") from None
 
 
-def render_files(files: dict[str, str], chart_name: str, values: dict | None = None) -> dict[str, str]:
-    """Render chart files held in memory (written to a temporary folder for the engine)."""
+def load_values_text(text: str) -> dict:
+    docs = kyaml.load_all(text)
+    return docs[0] if docs and isinstance(docs[0], dict) else {}
+
+
+def render_files(files: dict[str, str], chart_name: str, values: dict | None = None,
+                 more: dict[str, dict] | None = None) -> dict:
+    """Render chart files held in memory (written to a temporary folder for the engine):
+    ``{None: texts with values}`` plus one entry per named values set in ``more``."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="helmify-render-") as tmp:
@@ -80,7 +87,10 @@ def render_files(files: dict[str, str], chart_name: str, values: dict | None = N
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        return render(root, values)
+        out = {None: render(root, values)}
+        for name, extra in (more or {}).items():
+            out[name] = render(root, extra)
+        return out
 
 
 def render(chart_dir: Path, values: dict | None = None, release: str = "release",

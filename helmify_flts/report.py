@@ -39,22 +39,26 @@ class Review:
     rendered: bool
     reason: str = ""
     comparison: render.Comparison = field(default_factory=render.Comparison)
+    environments: dict[str, render.Comparison] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.rendered and self.comparison.ok
+        return self.rendered and self.comparison.ok and all(c.ok for c in self.environments.values())
 
 
 def review(result: Result) -> Review:
     """Render the chart (default values) with Helm and compare it with the source."""
+    envs = {name: render.load_values_text(result.files[f"values-{name}.yaml"]) for name in result.environments}
     try:
-        texts = render.render_files(result.files, result.conversion_chart_name)
+        texts = render.render_files(result.files, result.conversion_chart_name, None, envs)
     except RuntimeError as exc:
         return Review(False, str(exc))
     except Exception as exc:  # noqa: BLE001 - a render failure is reported, not raised
         return Review(False, f"Helm could not render the chart: {exc}")
-    comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts))
-    return Review(True, "", comparison)
+    comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts[None]))
+    per_env = {name: render.compare(render.source_objects(result.environments[name]),
+                                    render.rendered_objects(texts[name])) for name in envs}
+    return Review(True, "", comparison, per_env)
 
 
 def summary(result: Result) -> str:
@@ -91,7 +95,7 @@ def as_json(result: Result, rev: Review) -> dict:
         lifts_of.setdefault(lift.resource, []).append(lift)
     template_of = {res: f"templates/{file}.yaml" for file, members in conv.components.items() for res in members}
     resources = []
-    for res in result.loaded.resources:
+    for res in result.resources:
         patch = _redact_patch(res.kind, rev.comparison.patches.get(res.identity, [])) if rev.rendered else None
         resources.append({
             "apiVersion": res.api_version, "kind": res.kind, "namespace": res.namespace, "name": res.name,
@@ -121,6 +125,20 @@ def as_json(result: Result, rev: Review) -> dict:
         "warnings": [{"file": n.where.file if n.where else None, "line": n.where.line if n.where else None,
                       "code": n.code, "message": n.message} for n in result.notices if n.code != "warning"],
         "rules": list(result.ruleset.files),
+        "environments": {
+            name: {
+                "identical": rev.environments[name].ok if name in rev.environments else None,
+                "differences": rev.environments[name].describe() if name in rev.environments else [],
+                "overrides": [
+                    {"key": ".".join(o.key), "resource": o.resource.title,
+                     "base": REDACTED if is_secret(o.resource.kind, o.names + o.key) else o.base,
+                     "value": REDACTED if is_secret(o.resource.kind, o.names + o.key) else o.value,
+                     "automatic": bool(o.automatic)}
+                    for o in overrides
+                ],
+            }
+            for name, overrides in result.overrides.items()
+        },
     }
 
 
@@ -149,6 +167,17 @@ def as_markdown(result: Result, data: dict) -> str:
         for item in data["skipped"] + data["warnings"]:
             where = f"{item['file']}:{item['line']}: " if item["file"] else ""
             out.append(f"- {where}{item['message']}")
+        out.append("")
+    for name, env in data["environments"].items():
+        status = "reproduces" if env["identical"] else "does NOT reproduce"
+        out += [f"## Environment `{name}`", "",
+                f"With `values-{name}.yaml` the chart {status} that environment's manifests.", ""]
+        out += [f"- {d}" for d in env["differences"]]
+        if env["overrides"]:
+            out += ["| values key | base | this environment | resource |", "|---|---|---|---|"]
+            for o in env["overrides"]:
+                auto = " (lifted automatically)" if o["automatic"] else ""
+                out.append(f"| `{o['key']}`{auto} | {_cell(o['base'])} | {_cell(o['value'])} | {o['resource']} |")
         out.append("")
     out += ["## Resources", ""]
     for res in data["resources"]:

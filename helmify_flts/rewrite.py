@@ -73,8 +73,13 @@ def convert(
     components: dict[Resource, Component],
     hits: list[Hit],
     chart: str,
+    toggles: dict[Resource, tuple[tuple[str, ...], bool, str]] | None = None,
 ) -> Conversion:
-    """Build values and one template text per component file."""
+    """Build values and one template text per component file.
+
+    ``toggles`` switches single resources on or off (key, default, documentation): for
+    resources that only some environments have."""
+    toggles = toggles or {}
     values = Values()
     by_file: dict[str, list[Resource]] = {}
     comp_of_file: dict[str, Component] = {}
@@ -95,7 +100,18 @@ def convert(
         hits_of.setdefault(hit.resource, []).append(hit)
     conv = Conversion(values, {}, by_file, comp_of_file)
     for file in sorted(by_file):
-        docs = [_document(res, hits_of.get(res, []), chart, conv) for res in by_file[file]]
+        docs = []
+        for res in by_file[file]:
+            doc = _document(res, hits_of.get(res, []), chart, conv)
+            if res in toggles:
+                key, default, text = toggles[res]
+                try:
+                    values.put(key, default, text, "")
+                except ValuesConflict as exc:
+                    raise UserError(f"the switch for {res.title} clashes with the values key "
+                                    f"{'.'.join(exc.path)} ({exc.existing})", res.where) from None
+                doc = templating.guard(templating.ref(key), doc)
+            docs.append(doc)
         comp = comp_of_file[file]
         body = "\n---\n".join(doc.rstrip("\n") for doc in docs)
         conv.templates[f"templates/{file}.yaml"] = templating.guard(templating.ref(comp.key + ("enabled",)), body)
@@ -127,7 +143,7 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         if not _put(conv, hit, key, default, f"{doc}; renders nothing until set", source):
             return None
         conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, None, True, _names(hit)))
-        return Optional(ref, _key_text(hit.found.key), isinstance(default, (dict, list)))
+        return Optional(ref, _key_text(hit.found.key), isinstance(default, (dict, list)), rule.present)
     reason = liftable(node)
     if reason:
         conv.notices.append(Notice(f"{hit.resource.title} {hit.field} left as is: {reason}",
@@ -139,6 +155,8 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
     if rule.transform and (parts := TRANSFORMS[rule.transform].lift(original)) is not None:
         value = parts
         action = Inline(TRANSFORMS[rule.transform].expression(chart, ref))
+    elif rule.present:
+        action = Optional(ref, _key_text(hit.found.key), True, True)
     elif rule.optional and original and isinstance(original, (dict, list, str, int, float)):
         action = Optional(ref, _key_text(hit.found.key), isinstance(original, (dict, list)))
     elif isinstance(node, ScalarNode):

@@ -98,6 +98,7 @@ class Rule:
     optional: bool = False
     default: Any = None
     doc: str | None = None
+    present: bool = False  # optional fields render whenever not null (environment differences)
 
     @property
     def label(self) -> str:

@@ -52,11 +52,13 @@ class Block:
 
 @dataclass(frozen=True)
 class Optional:
-    """A key that renders only when its value is set (``with``); ``block`` for maps and lists."""
+    """A key that renders only when its value is set (``with``: not empty), or, with
+    ``present``, whenever it is not null (so 0, false and {} still render)."""
 
     ref: str
     key_text: str
     block: bool
+    present: bool = False
 
 
 Action = Inline | Block | Optional
@@ -107,6 +109,10 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
             return f"{lead}{{{{ {action.ref} | toJson }}}}"
         return f"{lead}{key.rstrip()} {{{{- toYaml {action.ref} | nindent {indent + 2} }}}}"
     pad = " " * indent
+    if action.present:
+        return (f"{pad}{{{{- if not (kindIs \"invalid\" {action.ref}) }}}}\n"
+                f"{pad}{action.key_text}: {{{{- toYaml {action.ref} | nindent {indent + 2} }}}}\n"
+                f"{pad}{{{{- end }}}}")
     if action.block:
         body = f"{pad}{action.key_text}: {{{{- toYaml . | nindent {indent + 2} }}}}"
     else:

@@ -1,0 +1,261 @@
+"""Environments: one chart, a minimal values overlay per environment.
+
+The base folder is the reference. For each environment folder, every difference from the
+reference is either under a field a rule already lifts (its value goes into the overlay) or is
+lifted here automatically under a key derived from the component and the field. Resources that
+only some environments have get a switch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from . import kyaml
+from .components import Component, camel
+from .errors import UserError, Where
+from .manifests import Resource
+from .match import Hit
+from .paths import Found, Item, text_at
+from .rules import Rule
+from .transforms import TRANSFORMS
+from .values import Leaf, Values, ValuesConflict
+
+_AUTO = dict(description="Differs between environments; lifted automatically.",
+             where=Where("(environment difference)"), layer=10**6, builtin=False)
+AUTO_RULE = Rule(id="environment-difference", doc="Differs between environments", **_AUTO)
+AUTO_PRESENT_RULE = Rule(id="environment-difference", doc="Set in some environments only",
+                         optional=True, present=True, **_AUTO)
+POD_PREFIXES = (("spec", "jobTemplate", "spec", "template", "spec"), ("spec", "template", "spec"), ("spec",))
+MISSING = object()
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    objects: dict[tuple, dict]  # identity -> object as Kubernetes reads it
+    where: dict[tuple, Resource]
+
+
+@dataclass(frozen=True)
+class Override:
+    """One key an environment sets differently, for the report."""
+
+    key: tuple[str, ...]
+    base: Any
+    value: Any
+    resource: Resource
+    names: tuple[str, ...]
+    automatic: bool = False
+
+
+@dataclass
+class EnvPlan:
+    hits: list[Hit]
+    toggles: dict[Resource, tuple[tuple[str, ...], bool, str]] = field(default_factory=dict)
+
+    @property
+    def auto(self) -> list[Hit]:
+        return [h for h in self.hits if h.rule.id == AUTO_RULE.id]
+
+
+def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
+    """Where two objects differ: ('changed'|'added'|'removed'|'list', path). Lists whose items
+    differ in number or names are reported whole."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in a:
+            if key not in b:
+                yield "removed", path + (key,)
+        for key in b:
+            if key not in a:
+                yield "added", path + (key,)
+        for key in a:
+            if key in b:
+                yield from diff(a[key], b[key], path + (key,))
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b) or _names(a) != _names(b):
+            yield "list", path
+        else:
+            for i, (x, y) in enumerate(zip(a, b)):
+                yield from diff(x, y, path + (i,))
+    elif not same(a, b):
+        yield "changed", path
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as Kubernetes sees it: 1 == 1.0, but true is not 1 and "1" is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _names(items: list) -> list:
+    return [item.get("name") if isinstance(item, dict) else None for item in items]
+
+
+def minimal(default: Any, value: Any) -> Any:
+    """What to write over ``default`` to get ``value`` with Helm's merge (maps merge deeply,
+    null deletes a key, anything else replaces)."""
+    if not (isinstance(default, dict) and isinstance(value, dict)):
+        return value
+    out = {k: (v if k not in default else minimal(default[k], v))
+           for k, v in value.items() if k not in default or not same(default[k], v)}
+    out.update({k: None for k in default if k not in value})
+    return out
+
+
+def value_at(obj: Any, parts: tuple) -> Any:
+    for part in parts:
+        if isinstance(obj, dict) and part in obj:
+            obj = obj[part]
+        elif isinstance(obj, list) and isinstance(part, int) and part < len(obj):
+            obj = obj[part]
+        else:
+            return MISSING
+    return obj
+
+
+def _locate(root: Node, parts: tuple) -> Found:
+    """The Found for a concrete path in a node tree (the last step may be absent)."""
+    node, path = root, []
+    for part in parts[:-1]:
+        node, label = _step(node, part)
+        path.append(label)
+    last = parts[-1]
+    if isinstance(node, SequenceNode):
+        item = node.value[last]
+        return Found(tuple(path) + (Item(last, text_at(item, "name")),), node, last, item, ())
+    value = next((v for k, v in node.value if k.value == last), None) if isinstance(node, MappingNode) else None
+    return Found(tuple(path) + (last,), node, last, value, ())
+
+
+def _step(node: Node, part: Any) -> tuple[Node, Any]:
+    if isinstance(node, SequenceNode):
+        item = node.value[part]
+        return item, Item(part, text_at(item, "name"))
+    return next(v for k, v in node.value if k.value == part), part
+
+
+def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
+    """``inference`` + ``spec.template.spec.terminationGracePeriodSeconds`` ->
+    ``inference.terminationGracePeriodSeconds``."""
+    parts = [p.name if isinstance(p, Item) and p.name else (str(p.index) if isinstance(p, Item) else p)
+             for p in found.path]
+    raw = tuple(p.index if isinstance(p, Item) else p for p in found.path)
+    for prefix in POD_PREFIXES:
+        if raw[: len(prefix)] == prefix and len(raw) > len(prefix):
+            parts = parts[len(prefix):]
+            break
+    named = [camel(p) if isinstance(q, Item) else p for p, q in zip(parts, found.path[len(found.path) - len(parts):])]
+    return base + tuple(named)
+
+
+def plan(
+    resources: tuple[Resource, ...],
+    reference: dict[Resource, dict],
+    present: dict[Resource, set[str]],
+    envs: list[Environment],
+    hits: list[Hit],
+    bases: dict[Resource, tuple[str, ...]],
+    components: dict[Resource, Component],
+) -> EnvPlan:
+    """Add automatic hits for uncovered differences; switches for resources not everywhere."""
+    by_res: dict[Resource, list[Hit]] = {}
+    for hit in hits:
+        by_res.setdefault(hit.resource, []).append(hit)
+    result = EnvPlan([])
+    everywhere = {"(base)"} | {e.name for e in envs}
+    for res in resources:
+        own = by_res.get(res, [])
+        for env in envs:
+            obj = env.objects.get(res.identity)
+            if obj is None:
+                continue
+            for kind, parts in diff(reference[res], obj):
+                own = _cover(res, kind, parts, own, bases[res])
+        result.hits.extend(own)
+        if present[res] != everywhere:
+            where = ", ".join(sorted(present[res]))
+            key = bases[res] + (camel(res.kind), "enabled")
+            result.toggles[res] = (key, "(base)" in present[res], f"Render {res.title} (present in: {where})")
+    return result
+
+
+def _plain(parts: tuple) -> tuple:
+    return tuple(p.index if isinstance(p, Item) else p for p in parts)
+
+
+def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[str, ...]) -> list[Hit]:
+    for hit in own:
+        hp = hit.parts
+        if parts[: len(hp)] == hp:
+            if hp == parts and kind in ("added", "removed") and not hit.rule.optional:
+                # A lifted field that some environment leaves out: render it only when set.
+                replacement = Hit(AUTO_PRESENT_RULE, res, hit.found, hit.key)
+                return [replacement if h is hit else h for h in own]
+            return own
+    found = _locate(res.node, parts)
+    rule = AUTO_PRESENT_RULE if kind in ("added", "removed") else AUTO_RULE
+    new = Hit(rule, res, found, auto_key(base, found, res.kind))
+    # Rule hits inside a field lifted whole give way to it.
+    return [h for h in own if h.parts[: len(parts)] != parts] + [new]
+
+
+def overlay(
+    name: str,
+    env: Environment,
+    hits: list[Hit],
+    toggles: dict[Resource, tuple[tuple[str, ...], bool, str]],
+    base_values: Values,
+) -> tuple[Values, list[Override]]:
+    """The values an environment needs on top of values.yaml."""
+    out = Values()
+    overrides: list[Override] = []
+
+    def put(key: tuple[str, ...], value: Any, res: Resource, names: tuple[str, ...], auto: bool = False) -> None:
+        leaf = base_values.get(key)
+        default = leaf.value if isinstance(leaf, Leaf) else None
+        if same(default, value):
+            return
+        doc = leaf.doc.split("\nFrom ")[0].split("\nNot set in ")[0] if isinstance(leaf, Leaf) else ""
+        try:
+            out.put(key, minimal(default, value), doc, "")
+        except ValuesConflict:
+            raise UserError(
+                f"values key {'.'.join(key)} is shared by several fields, but environment {name} gives "
+                f"them different values; give {res.title} its own key with a rule", res.where) from None
+        overrides.append(Override(key, default, value, res, names, auto))
+
+    for res, (key, _, _) in toggles.items():
+        put(key, res.identity in env.objects, res, ())
+    for hit in hits:
+        obj = env.objects.get(hit.resource.identity)
+        if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
+            continue
+        value = value_at(obj, hit.parts)
+        if value is MISSING:
+            if hit.found.node is None:
+                continue  # an optional knob that neither the base nor this environment sets
+            value = None
+        elif hit.rule.transform and isinstance(base_values.get(hit.key).value, dict):
+            parts = TRANSFORMS[hit.rule.transform].lift(value)
+            value = parts if parts is not None else value
+        names = tuple(str(p.name if isinstance(p, Item) else p) for p in hit.found.path
+                      if not isinstance(p, Item) or p.name is not None)
+        put(hit.key, value, hit.resource, names, hit.rule.id == AUTO_RULE.id)
+    return out, overrides
+
+
+def load_objects(resources: tuple[Resource, ...]) -> dict[tuple, dict]:
+    return {r.identity: kyaml.construct(r.node) for r in resources}

@@ -1,0 +1,193 @@
+"""Environments: one chart plus values-<env>.yaml that reproduces each environment's folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, assert_reproduces, run, write_tree
+
+from helmify_flts import kyaml
+
+BASE = FIXTURES / ".kubernetes"
+DEV = FIXTURES / "environments" / "dev"
+PROD = FIXTURES / "environments" / "prod"
+
+
+def load_values(path: Path) -> dict:
+    return kyaml.load_all(path.read_text(encoding="utf-8"))[0] or {}
+
+
+def flatten(tree: dict, prefix: tuple = ()) -> dict[tuple, object]:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, prefix + (key,)))
+        else:
+            out[prefix + (key,)] = value
+    return out
+
+
+@pytest.fixture(scope="module")
+def flts_chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("envs") / "flts"
+    result = run("convert", BASE, out, "--rules", "rules/flts.yaml", "--env", f"dev={DEV}", "--env", f"prod={PROD}")
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+@pytest.mark.parametrize("env,folder", [("dev", DEV), ("prod", PROD)])
+def test_each_environment_renders_its_manifests(flts_chart: Path, env: str, folder: Path) -> None:
+    assert_reproduces(flts_chart, folder, load_values(flts_chart / f"values-{env}.yaml"))
+
+
+def test_base_still_renders_with_default_values(flts_chart: Path) -> None:
+    assert_reproduces(flts_chart, BASE)
+
+
+def test_overlays_hold_only_differences(flts_chart: Path) -> None:
+    base = flatten(load_values(flts_chart / "values.yaml"))
+    for env in ("dev", "prod"):
+        overlay = flatten(load_values(flts_chart / f"values-{env}.yaml"))
+        assert overlay, env
+        same = [k for k, v in overlay.items() if k in base and base[k] == v and not isinstance(v, dict)]
+        assert same == [], f"{env} repeats base values: {same[:5]}"
+
+
+def test_seed_differences_land_under_readable_keys(flts_chart: Path) -> None:
+    dev = load_values(flts_chart / "values-dev.yaml")
+    prod = load_values(flts_chart / "values-prod.yaml")
+    assert dev["train"]["gru"]["training"]["epochs"] == "5"
+    assert dev["inference"]["horizontalPodAutoscaler"]["enabled"] is False
+    assert prod["inference"]["replicas"] == 4
+    assert prod["inference"]["autoscaling"]["minReplicas"] == 4
+    assert prod["postgres"]["persistence"]["storageClass"] == "premium-retain"
+    assert prod["postgres"]["networkPolicy"]["enabled"] is True
+
+
+def test_verify_accepts_environments(flts_chart: Path) -> None:
+    ok = run("verify", flts_chart, BASE, "--env", f"dev={DEV}", "--env", f"prod={PROD}")
+    assert ok.exit_code == 0
+    assert "[prod] verified" in ok.stderr
+    wrong = run("verify", flts_chart, BASE, "--env", f"dev={PROD}")
+    assert wrong.exit_code == 1
+    assert "[dev]" in wrong.stdout and "spec.replicas" in wrong.stdout
+
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          env:
+            - name: MODE
+              value: "base"
+          ports:
+            - containerPort: 80
+              name: http
+"""
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  selector: {app: web}
+  ports:
+    - port: 80
+      targetPort: http
+"""
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 3
+"""
+
+
+def make_envs(tmp: Path, variants: dict[str, dict[str, str]]) -> dict[str, Path]:
+    return {name: write_tree(tmp / name, files) for name, files in variants.items()}
+
+
+def convert_envs(tmp: Path, folders: dict[str, Path]) -> Path:
+    out = tmp / "chart"
+    args = ["convert", folders["base"], out]
+    for name, folder in folders.items():
+        if name != "base":
+            args += ["--env", f"{name}={folder}"]
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    for name, folder in folders.items():
+        values = None if name == "base" else load_values(out / f"values-{name}.yaml")
+        assert_reproduces(out, folder, values)
+    return out
+
+
+def test_environment_that_adds_and_one_that_removes_a_resource(tmp_path: Path) -> None:
+    folders = make_envs(tmp_path, {
+        "base": {"web.yaml": DEPLOY, "svc.yaml": SERVICE},
+        "prod": {"web.yaml": DEPLOY, "svc.yaml": SERVICE, "hpa.yaml": HPA},
+        "dev": {"web.yaml": DEPLOY},
+    })
+    out = convert_envs(tmp_path, folders)
+    base = load_values(out / "values.yaml")
+    assert base["web"]["horizontalPodAutoscaler"]["enabled"] is False
+    assert load_values(out / "values-prod.yaml")["web"]["horizontalPodAutoscaler"]["enabled"] is True
+    assert load_values(out / "values-dev.yaml")["web"]["service"]["enabled"] is False
+
+
+def test_list_differences_extra_env_var_and_extra_port(tmp_path: Path) -> None:
+    extra = DEPLOY.replace('              value: "base"\n', '              value: "base"\n            - name: EXTRA\n              value: "1"\n')
+    extra = extra.replace("              name: http\n", "              name: http\n            - containerPort: 9100\n              name: metrics\n")
+    assert extra != DEPLOY
+    folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "prod": {"web.yaml": extra}})
+    out = convert_envs(tmp_path, folders)
+    prod = load_values(out / "values-prod.yaml")
+    assert "EXTRA" in str(prod) and "9100" in str(prod)
+
+
+def test_difference_in_a_field_no_rule_covers_is_lifted_and_reported(tmp_path: Path) -> None:
+    grace = DEPLOY.replace("    spec:\n      containers:", "    spec:\n      terminationGracePeriodSeconds: 60\n      containers:")
+    probe = DEPLOY.replace('          image: nginx:1.27\n', '          image: nginx:1.27\n          workingDir: /srv\n')
+    folders = make_envs(tmp_path, {"base": {"web.yaml": probe}, "prod": {"web.yaml": grace}})
+    out = convert_envs(tmp_path, folders)
+    prod = flatten(load_values(out / "values-prod.yaml"))
+    assert prod[("web", "terminationGracePeriodSeconds")] == 60
+    assert prod[("web", "containers", "web", "workingDir")] is None
+    report = (out / "helmify-report.md").read_text()
+    assert "Environment `prod`" in report and "lifted automatically" in report
+
+
+def test_a_scalar_that_differs_keeps_its_type_in_each_environment(tmp_path: Path) -> None:
+    yes = DEPLOY.replace('value: "base"', 'value: "yes"')
+    on = DEPLOY.replace('value: "base"', 'value: "0755"')
+    folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "dev": {"web.yaml": yes}, "prod": {"web.yaml": on}})
+    out = convert_envs(tmp_path, folders)
+    assert load_values(out / "values-dev.yaml")["web"]["env"]["MODE"] == "yes"
+    assert load_values(out / "values-prod.yaml")["web"]["env"]["MODE"] == "0755"
+
+
+def test_bad_env_option_is_a_usage_error(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "base", {"web.yaml": DEPLOY})
+    for bad in ("prod", "Prod=x", f"prod={tmp_path / 'missing'}"):
+        result = run("convert", src, tmp_path / "out", "--env", bad)
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error:")
+        assert not (tmp_path / "out").exists()
