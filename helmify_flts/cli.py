@@ -170,11 +170,12 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
 @click.option("--markdown", is_flag=True, help="Print the rules reference as Markdown.")
 @click.option("--rules", "rule_files", multiple=True, metavar="FILE", help="Also list these rule files.")
 def list_rules(markdown: bool, rule_files: tuple[str, ...]) -> None:
-    """List the rules (built-in packs and any given files) with their descriptions."""
+    """List the rules of every built-in pack (and any given files) with their descriptions."""
     from . import rules as rules_mod
 
     try:
-        ruleset = rules_mod.load_rules(rule_files)
+        packs = tuple(sorted(p.stem for p in rules_mod.builtin_dir().glob("*.yaml")))
+        ruleset = rules_mod.load_rules(packs + rule_files)
     except UserError as exc:
         _fail(exc)
         return

@@ -227,7 +227,7 @@ def rules_reference(ruleset: RuleSet) -> str:
         source = rule.where.file
         if source != current:
             current = source
-            out += [f"## `{source.rsplit('/', 1)[-1]}`", ""]
+            out += [f"## `{source.rsplit('/', 1)[-1].removeprefix('builtin:')}`", ""]
         out += [f"### `{rule.id}`", ""]
         lines = rule.description.splitlines()
         out += [lines[0], ""]

@@ -190,10 +190,10 @@ class _Loader:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """How messages and reports name a rule file: built-in packs by name, the same everywhere."""
+    if path.resolve().parent == builtin_dir().resolve():
+        return f"builtin:{path.name}"
+    return path.as_posix()
 
 
 def _read(path: Path, shown: str) -> str:
