@@ -15,6 +15,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import kyaml
+from .kyaml import same
 from .components import Component, camel
 from .errors import UserError, Where
 from .manifests import Resource
@@ -83,21 +84,6 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
                 yield from diff(x, y, path + (i,))
     elif not same(a, b):
         yield "changed", path
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal as Kubernetes sees it: 1 == 1.0, but true is not 1 and "1" is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    return a == b
 
 
 def _names(items: list) -> list:

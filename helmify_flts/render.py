@@ -159,11 +159,12 @@ def compare(source: dict[tuple, Any], rendered: dict[tuple, tuple[str, dict]]) -
             continue
         result.compared += 1
         src, out = source[ident], rendered[ident][1]
+        if kyaml.same(src, out):  # the usual case, and far cheaper than a full diff
+            result.patches[ident] = []
+            continue
         diff = DeepDiff(src, out, ignore_numeric_type_changes=True, verbose_level=2)
-        patch = jsonpatch.make_patch(src, out).patch
-        result.patches[ident] = patch
-        if diff:
-            result.changed[ident] = _describe_diff(diff)
+        result.patches[ident] = jsonpatch.make_patch(src, out).patch
+        result.changed[ident] = _describe_diff(diff) or ["values of different types"]
     result.extra = sorted(i for i in rendered if i not in source)
     return result
 
