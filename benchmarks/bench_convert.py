@@ -35,7 +35,7 @@ def crd(i: int, props: int) -> str:
         f"  name: widgets{i}.bench.example.com",
         "spec:",
         "  group: bench.example.com",
-        "  names: {kind: Widget%d, plural: widgets%d, singular: widget%d, listKind: Widget%dList}" % (i, i, i, i),
+        f"  names: {{kind: Widget{i}, plural: widgets{i}, singular: widget{i}, listKind: Widget{i}List}}",
         "  scope: Namespaced",
         "  versions:",
         "    - name: v1",

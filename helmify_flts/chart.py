@@ -50,6 +50,7 @@ class Options:
     exclude: tuple[str, ...] = ()
     skip: Path | None = None
     envs: tuple[tuple[str, Path], ...] = ()
+    progress: manifests.Progress | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,9 @@ def dns_safe(text: str) -> str:
 def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
     ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules)
-    loaded = manifests.load_folder(opts.src, opts.exclude, opts.skip)
-    env_loaded = {name: manifests.load_folder(path, opts.exclude, opts.skip) for name, path in opts.envs}
+    loaded = manifests.load_folder(opts.src, opts.exclude, opts.skip, opts.progress)
+    env_loaded = {name: manifests.load_folder(path, opts.exclude, opts.skip, opts.progress)
+                  for name, path in opts.envs}
     resources, present = _union(loaded, env_loaded)
     assigned = components.assign(resources, ruleset)
     bases = components.bases(assigned)
@@ -107,10 +109,14 @@ def build(opts: Options) -> Result:
         "templates/NOTES.txt": notes(conv),
     }
     files.update(conv.templates)
+    files.update(conv.files)
     overrides = {}
     for env in envs:
-        values, overrides[env.name] = environments.overlay(env.name, env, hits, toggles, conv.values)
-        files[f"values-{env.name}.yaml"] = dump_values(values, env_header(opts.chart_name, env.name, dict(opts.envs)[env.name]))
+        values, overrides[env.name], env_files = environments.overlay(
+            env.name, env, hits, toggles, conv.values, conv.files)
+        files.update(env_files)
+        header = env_header(opts.chart_name, env.name, dict(opts.envs)[env.name])
+        files[f"values-{env.name}.yaml"] = dump_values(values, header)
     notices = tuple(loaded.notices) + tuple(
         Notice(f"[{name}] {n.message}", n.where, n.code) for name, el in env_loaded.items() for n in el.notices
     ) + tuple(rule_notices) + tuple(conv.notices)

@@ -33,6 +33,19 @@ def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
     return tuple(out)
 
 
+PROGRESS_MIN_FILES = 20
+
+
+def _progress(done: int, total: int, name: str) -> None:
+    """One self-overwriting status line on an interactive stderr."""
+    if total < PROGRESS_MIN_FILES:
+        return
+    line = f"reading {done + 1}/{total} {name}"[:79]
+    click.echo(f"\r{line:<79}", err=True, nl=False)
+    if done + 1 == total:
+        click.echo("\r" + " " * 79 + "\r", err=True, nl=False)
+
+
 def _err(message: str) -> None:
     click.echo(message, err=True)
 
@@ -64,7 +77,8 @@ def main() -> None:
 @click.option("--env", "envs", multiple=True, metavar="NAME=DIR",
               help="An environment's complete manifest folder; writes values-NAME.yaml (repeatable).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if OUT differs from what would be written.")
-@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of OUT; exit 1 on differences.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing; print a unified diff of OUT; exit 1 on differences.")
 @click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain each rule decision.")
@@ -80,7 +94,8 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
             raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
         opts = chart.Options(src=src, chart_name=name, rule_files=rule_files,
                              default_rules=not no_default_rules, exclude=exclude,
-                             skip=out.resolve(), envs=parse_envs(envs))
+                             skip=out.resolve(), envs=parse_envs(envs),
+                             progress=_progress if not quiet and sys.stderr.isatty() else None)
         result = chart.build(opts)
         rev = report.review(result)
         files = dict(result.files)
@@ -109,11 +124,13 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
         if not quiet:
             _err(f"{out} is up to date ({summary})")
         return
-    if plan.edited and not force:
+    if (plan.edited or plan.foreign) and not force:
         for rel in plan.edited:
             _err(f"error: {out / rel}: edited by hand since helmify-flts wrote it")
-        _err("Nothing was written. Move the change into a rule file (--rules) or into values, "
-             "or run again with --force to overwrite.")
+        for rel in plan.foreign:
+            _err(f"error: {out / rel}: not written by helmify-flts, and convert would replace it")
+        _err("Nothing was written. Move the change into a rule file (--rules) or into values, rename "
+             "your file, or run again with --force to overwrite.")
         sys.exit(EXIT_DIFF)
     if plan.changes:
         emit.write(out, files, plan)

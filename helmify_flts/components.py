@@ -116,7 +116,11 @@ def assign(resources: tuple[Resource, ...], ruleset: RuleSet) -> dict[Resource, 
 def _from_rules(res: Resource, rules: list[Rule]) -> Component | None:
     for rule in rules:
         if matches(rule.match, res):
-            key = fill(rule.component or (), {"name": res.name, "kind": res.kind, "namespace": res.namespace or ""})
+            # {name|short} drops the pattern's leading literal ("train.{name|short}": train-gru -> gru).
+            lead = next((seg.text for seg in rule.component or () if "{" not in seg.text), "")
+            bindings = {"name": res.name, "kind": res.kind, "namespace": res.namespace or "",
+                        "_short": short_name(res.name, lead) or res.name}
+            key = fill(rule.component or (), bindings)
             key = tuple(part for k in key for part in k.split("."))
             return Component(key, slug("-".join(key)))
     return None

@@ -134,7 +134,11 @@ def _swap_in(staging: Path, out: Path) -> None:
         return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     os.rename(out, old)
-    os.rename(staging, out)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(old, out)  # put the previous chart back before reporting the failure
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -15,12 +15,13 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import kyaml
-from .kyaml import same
 from .components import Component, camel
 from .errors import UserError, Where
+from .kyaml import same
 from .manifests import Resource
 from .match import Hit
 from .paths import Found, Item, text_at
+from .rewrite import file_hint
 from .rules import Rule
 from .transforms import TRANSFORMS
 from .values import Leaf, Values, ValuesConflict
@@ -80,7 +81,7 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
         if len(a) != len(b) or _names(a) != _names(b):
             yield "list", path
         else:
-            for i, (x, y) in enumerate(zip(a, b)):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 yield from diff(x, y, path + (i,))
     elif not same(a, b):
         yield "changed", path
@@ -143,7 +144,8 @@ def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
         if raw[: len(prefix)] == prefix and len(raw) > len(prefix):
             parts = parts[len(prefix):]
             break
-    named = [camel(p) if isinstance(q, Item) else p for p, q in zip(parts, found.path[len(found.path) - len(parts):])]
+    tail = found.path[len(found.path) - len(parts):]
+    named = [camel(p) if isinstance(q, Item) else p for p, q in zip(parts, tail, strict=True)]
     return base + tuple(named)
 
 
@@ -204,10 +206,12 @@ def overlay(
     hits: list[Hit],
     toggles: dict[Resource, tuple[tuple[str, ...], bool, str]],
     base_values: Values,
-) -> tuple[Values, list[Override]]:
-    """The values an environment needs on top of values.yaml."""
+    base_files: dict[str, str],
+) -> tuple[Values, list[Override], dict[str, str]]:
+    """The values an environment needs on top of values.yaml, and the files they point at."""
     out = Values()
     overrides: list[Override] = []
+    files: dict[str, str] = {}
 
     def put(key: tuple[str, ...], value: Any, res: Resource, names: tuple[str, ...], auto: bool = False) -> None:
         leaf = base_values.get(key)
@@ -234,13 +238,18 @@ def overlay(
             if hit.found.node is None:
                 continue  # an optional knob that neither the base nor this environment sets
             value = None
-        elif hit.rule.transform and isinstance(base_values.get(hit.key).value, dict):
-            parts = TRANSFORMS[hit.rule.transform].lift(value)
-            value = parts if parts is not None else value
+        elif hit.rule.transform:
+            lifted = TRANSFORMS[hit.rule.transform].lift(value, file_hint(hit, name))
+            base_value = base_values.get(hit.key).value
+            if lifted is not None and lifted.files and base_files.get(base_value) in lifted.files.values():
+                continue  # the same content as the base's file
+            if lifted is not None:
+                files.update(lifted.files)
+                value = lifted.value
         names = tuple(str(p.name if isinstance(p, Item) else p) for p in hit.found.path
                       if not isinstance(p, Item) or p.name is not None)
         put(hit.key, value, hit.resource, names, hit.rule.id == AUTO_RULE.id)
-    return out, overrides
+    return out, overrides, files
 
 
 def load_objects(resources: tuple[Resource, ...]) -> dict[tuple, dict]:

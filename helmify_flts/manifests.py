@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -136,15 +137,23 @@ def _excluded(rel: str, glob: str) -> bool:
     return fnmatch.fnmatch(rel, glob) or PurePosixPath(rel).match(glob)
 
 
-def load_folder(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None) -> LoadResult:
-    """Read every manifest below ``src``; raise :class:`UserError` on unreadable input."""
+Progress = Callable[[int, int, str], None]
+
+
+def load_folder(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None,
+                progress: Progress | None = None) -> LoadResult:
+    """Read every manifest below ``src``; raise :class:`UserError` on unreadable input.
+
+    ``progress(done, total, file)`` is called before each file is read."""
     if not src.is_dir():
         raise UserError(f"{src} is not a directory; give the folder that holds your manifests")
     resources: list[Resource] = []
     notices: list[Notice] = []
     files = find_files(src, exclude, skip)
-    for path in files:
+    for done, path in enumerate(files):
         rel = path.relative_to(src).as_posix()
+        if progress:
+            progress(done, len(files), rel)
         load_text(rel, read_text(path, rel), resources, notices)
     _check_duplicates(resources)
     return LoadResult(tuple(resources), tuple(notices), tuple(p.relative_to(src).as_posix() for p in files))

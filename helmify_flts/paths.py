@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -46,7 +45,7 @@ class Items:
     bind: str | None = None
 
 
-Step = Union[Key, AnyKey, Items]
+Step = Key | AnyKey | Items
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class Item:
         return f"[{self.name}]" if self.name is not None else f"[{self.index}]"
 
 
-PathPart = Union[str, Item]
+PathPart = str | Item
 
 _TOKEN = re.compile(
     r"""

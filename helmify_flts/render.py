@@ -182,7 +182,8 @@ def _describe_diff(diff: DeepDiff) -> list[str]:
 
 
 def _path(path: str) -> str:
-    return path.replace("root", "", 1).replace("']['", ".").replace("['", ".").replace("']", "").lstrip(".") or "(whole object)"
+    text = path.replace("root", "", 1).replace("']['", ".").replace("['", ".").replace("']", "")
+    return text.lstrip(".") or "(whole object)"
 
 
 def _kind(kind: str) -> str:

@@ -28,8 +28,26 @@ def is_secret(kind: str, names: tuple[str, ...]) -> bool:
     return kind == "Secret" or any(CREDENTIAL.search(n) for n in names)
 
 
+URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:)[^@/\s]+@")
+
+
+def scrub(value: Any) -> Any:
+    """Hide passwords written into URLs (``postgresql://user:secret@host``) anywhere in a value."""
+    if isinstance(value, str):
+        return URL_CREDENTIALS.sub(lambda m: m.group("scheme") + REDACTED + "@", value)
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+def hide(kind: str, names: tuple[str, ...], value: Any) -> Any:
+    return REDACTED if is_secret(kind, names) else scrub(value)
+
+
 def shown(lift: Lift) -> Any:
-    return REDACTED if is_secret(lift.resource.kind, lift.names) else lift.original
+    return hide(lift.resource.kind, lift.names, lift.original)
 
 
 @dataclass
@@ -73,7 +91,7 @@ def summary(result: Result) -> str:
 
 
 def decisions(result: Result) -> list[str]:
-    return [f"{lift.resource.title} {lift.field} -> {'.'.join(lift.key)} (rule {lift.rule}"
+    return [f"{lift.resource.title} {lift.field} -> {dotted(lift.key)} (rule {lift.rule}"
             f"{', unset: renders nothing' if lift.optional_absent else ''})"
             for lift in result.conversion.lifts]
 
@@ -82,8 +100,11 @@ def _redact_patch(kind: str, patch: list[dict]) -> list[dict]:
     out = []
     for op in patch:
         op = dict(op)
-        if "value" in op and (kind == "Secret" or CREDENTIAL.search(op.get("path", ""))):
+        path = op.get("path", "")
+        if "value" in op and (kind == "Secret" or "/env/" in path or CREDENTIAL.search(path)):
             op["value"] = REDACTED
+        elif "value" in op:
+            op["value"] = scrub(op["value"])
         out.append(op)
     return out
 
@@ -103,8 +124,9 @@ def as_json(result: Result, rev: Review) -> dict:
             "component": conv.component_of_file[template_of[res][len("templates/"):-len(".yaml")]].dotted,
             "template": template_of[res],
             "fields": [
-                {"path": lift.field, "pointer": "/" + "/".join(str(p) for p in lift.pointer),
-                 "original": None if lift.optional_absent else shown(lift), "key": ".".join(lift.key),
+                {"path": lift.field, "pointer": _pointer(lift.pointer),
+                 "original": None if lift.optional_absent else shown(lift), "key": dotted(lift.key),
+                 "keyPath": list(lift.key),
                  "rule": lift.rule, "unsetByDefault": lift.optional_absent}
                 for lift in lifts_of.get(res, [])
             ],
@@ -130,9 +152,9 @@ def as_json(result: Result, rev: Review) -> dict:
                 "identical": rev.environments[name].ok if name in rev.environments else None,
                 "differences": rev.environments[name].describe() if name in rev.environments else [],
                 "overrides": [
-                    {"key": ".".join(o.key), "resource": o.resource.title,
-                     "base": REDACTED if is_secret(o.resource.kind, o.names + o.key) else o.base,
-                     "value": REDACTED if is_secret(o.resource.kind, o.names + o.key) else o.value,
+                    {"key": dotted(o.key), "keyPath": list(o.key), "resource": o.resource.title,
+                     "base": hide(o.resource.kind, o.names + o.key, o.base),
+                     "value": hide(o.resource.kind, o.names + o.key, o.value),
                      "automatic": bool(o.automatic)}
                     for o in overrides
                 ],
@@ -140,6 +162,16 @@ def as_json(result: Result, rev: Review) -> dict:
             for name, overrides in result.overrides.items()
         },
     }
+
+
+def dotted(key: tuple[str, ...]) -> str:
+    """A values key as Helm's --set writes it: dots inside a segment escaped (``a.b\\.c``)."""
+    return ".".join(part.replace(".", "\\.") for part in key)
+
+
+def _pointer(parts: tuple) -> str:
+    """RFC 6901: ``~`` and ``/`` inside a key are escaped."""
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _cell(value: Any) -> str:

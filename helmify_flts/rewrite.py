@@ -46,6 +46,7 @@ class Conversion:
     components: dict[str, list[Resource]]
     component_of_file: dict[str, Component]
     lifts: list[Lift] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
 
 
@@ -152,9 +153,14 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
     original = kyaml.construct(node)
     action: templating.Action
     value: Any = node
-    if rule.transform and (parts := TRANSFORMS[rule.transform].lift(original)) is not None:
-        value = parts
-        action = Inline(TRANSFORMS[rule.transform].expression(chart, ref))
+    transform = TRANSFORMS[rule.transform] if rule.transform else None
+    lifted = transform.lift(original, file_hint(hit)) if transform else None
+    if transform and lifted is None and transform.required:
+        return None
+    if transform and lifted is not None:
+        value = lifted.value
+        conv.files.update(lifted.files)
+        action = Inline(transform.expression(chart, ref))
     elif rule.present:
         action = Optional(ref, _key_text(hit.found.key), True, True)
     elif rule.optional and original and isinstance(original, (dict, list, str, int, float)):
@@ -167,6 +173,12 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         return None
     conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, original, False, _names(hit)))
     return action
+
+
+def file_hint(hit: Hit, env: str | None = None) -> str:
+    """Where a value moved into files/ lives: ``[env/]resource-name/key``."""
+    key = str(hit.found.key).replace("/", "_")
+    return "/".join(([env] if env else []) + [hit.resource.name, key])
 
 
 def _names(hit: Hit) -> tuple[str, ...]:

@@ -156,8 +156,6 @@ class _Loader:
 
     def load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...] = ()) -> None:
         resolved = path.resolve()
-        if resolved in chain:
-            raise UserError("extends itself in a loop: " + " -> ".join(str(p) for p in chain + (path,)))
         if resolved in self._seen:
             return
         self._seen.add(resolved)
@@ -174,9 +172,14 @@ class _Loader:
         _check_keys(top, _FILE_KEYS, shown, "rule file")
         for ext_node in _seq(_get(top, "extends"), shown, "extends", allow_scalar=True):
             ext = _str(ext_node, shown, "extends")
-            target = (path.parent / ext) if ("/" in ext or ext.endswith((".yaml", ".yml"))) else builtin_dir() / f"{ext}.yaml"
+            is_path = "/" in ext or ext.endswith((".yaml", ".yml"))
+            target = (path.parent / ext) if is_path else builtin_dir() / f"{ext}.yaml"
             if not target.is_file():
                 raise UserError(f"extends {ext!r}, which is neither a built-in pack nor a file", _at(ext_node, shown))
+            if target.resolve() in chain + (resolved,):
+                loop = " -> ".join(_shown(p) for p in chain + (resolved, target.resolve()))
+                raise UserError(f"extends {ext!r} makes a loop ({loop}); remove one of the extends",
+                                _at(ext_node, shown))
             self.load_file(target, builtin=builtin or target.parent.resolve() == builtin_dir().resolve(),
                            chain=chain + (resolved,))
         self._layer += 1
@@ -245,7 +248,8 @@ def _parse_match(node: Node | None, file: str) -> Match:
     if node is None:
         return Match()
     if not isinstance(node, MappingNode):
-        raise UserError("match must be a mapping (kinds, apiVersions, names, labels, components, namespaces)", _at(node, file))
+        raise UserError("match must be a mapping (kinds, apiVersions, names, labels, components, namespaces)",
+                        _at(node, file))
     _check_keys(node, _MATCH_KEYS, file, "match")
     labels_node = _get(node, "labels")
     labels: tuple[tuple[str, str], ...] = ()

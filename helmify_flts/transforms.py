@@ -1,20 +1,30 @@
-"""Named value transforms: how one source value becomes several values keys and back.
+"""Named value transforms: how one source value is held by the chart, and read back.
 
-Each transform splits a value into a small mapping for values.yaml and names the helper template
-that joins it again. A transform is used only when joining its split gives back the exact
-original value; otherwise the value is lifted unchanged.
+``image`` splits a container image into repository, tag and digest; ``file`` moves a multi-line
+config (a dashboard, haproxy.cfg, prometheus.yml) into the chart's ``files/`` folder, read with
+``.Files.Get`` so its text is never evaluated as a template. A transform is used only when
+reading it back gives the exact original value.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _IMAGE = re.compile(
-    r"^(?P<repository>[^@\s]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>[A-Za-z0-9+._-]+:[A-Fa-f0-9]+))?$"
+    r"^(?P<repository>[^@\s]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>[A-Za-z0-9+._-]+:[A-Fa-f0-9]+))?$"
 )
+
+
+@dataclass(frozen=True)
+class Lifted:
+    """What the chart holds instead of the value: a values entry and any files it needs."""
+
+    value: Any
+    files: dict[str, str] = field(default_factory=dict)
 
 
 def split_image(value: Any) -> dict[str, str] | None:
@@ -22,7 +32,7 @@ def split_image(value: Any) -> dict[str, str] | None:
     if not isinstance(value, str):
         return None
     m = _IMAGE.match(value)
-    if not m or "/" in (m.group("tag") or ""):
+    if not m:
         return None
     parts = {"repository": m.group("repository"), "tag": m.group("tag") or ""}
     if m.group("digest"):
@@ -37,6 +47,20 @@ def join_image(parts: dict[str, str]) -> str:
     if parts.get("digest"):
         ref += "@" + parts["digest"]
     return ref
+
+
+def _lift_image(value: Any, where: str) -> Lifted | None:
+    parts = split_image(value)
+    if parts is None or join_image(parts) != value:
+        return None
+    return Lifted(parts)
+
+
+def _lift_file(value: Any, where: str) -> Lifted | None:
+    if not isinstance(value, str) or value.rstrip("\n").count("\n") < 1:
+        return None
+    path = f"files/{where}"
+    return Lifted(path, {path: value})
 
 
 IMAGE_HELPER = '''{{/*
@@ -55,27 +79,28 @@ Container image reference from repository, tag and optional digest, as a JSON st
 class Transform:
     name: str
     description: str
-    split: Callable[[Any], dict | None]
-    join: Callable[[dict], Any]
-    helper: str
-
-    def lift(self, value: Any) -> dict | None:
-        """The split of ``value`` if it joins back exactly, else None."""
-        parts = self.split(value)
-        if parts is None or self.join(parts) != value:
-            return None
-        return parts
+    lift: Callable[[Any, str], Lifted | None]
+    template: str  # the Helm action, with CHART and REF to fill in
+    helper: str = ""
+    required: bool = False  # when it does not apply, leave the field as it is
 
     def expression(self, chart: str, ref: str) -> str:
-        return f'{{{{ include "{chart}.{self.name}" {ref} }}}}'
+        return self.template.replace("CHART", chart).replace("REF", ref)
 
 
 TRANSFORMS: dict[str, Transform] = {
     "image": Transform(
         name="image",
         description="split a container image into repository, tag and digest",
-        split=split_image,
-        join=join_image,
+        lift=_lift_image,
+        template='{{ include "CHART.image" REF }}',
         helper=IMAGE_HELPER,
+    ),
+    "file": Transform(
+        name="file",
+        description="keep a multi-line config as a file under files/, read with .Files.Get",
+        lift=_lift_file,
+        template="{{ .Files.Get REF | toJson }}",
+        required=True,
     ),
 }

@@ -177,7 +177,8 @@ def _block_scalar(node: ScalarNode) -> list[str] | None:
         yaml.StreamEndEvent(),
     ]
     text = yaml.emit(events, Dumper=kyaml.Dumper)
-    if not text.startswith("|"):
+    # "|+" keeps trailing blank lines, so whatever follows in the file would join the value.
+    if not text.startswith("|") or "+" in text.split("\n", 1)[0]:
         return None
     lines = text.split("\n")
     if lines[-1] == "":

@@ -65,7 +65,7 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
         problems, custom = schema_problems(objects)
         lines += problems
     ok = not lines
-    summary = (f"{comparison.compared} of {len(loaded.resources)} resources identical, "
+    summary = (f"{comparison.compared - len(comparison.changed)} of {len(loaded.resources)} resources identical, "
                f"{len(comparison.missing)} missing, {len(comparison.extra)} extra, "
                f"{len(comparison.changed)} changed; lint {len(findings)} finding(s)"
                + (f"; {custom} custom resource(s) without a schema" if custom else ""))

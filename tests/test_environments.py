@@ -154,8 +154,10 @@ def test_environment_that_adds_and_one_that_removes_a_resource(tmp_path: Path) -
 
 
 def test_list_differences_extra_env_var_and_extra_port(tmp_path: Path) -> None:
-    extra = DEPLOY.replace('              value: "base"\n', '              value: "base"\n            - name: EXTRA\n              value: "1"\n')
-    extra = extra.replace("              name: http\n", "              name: http\n            - containerPort: 9100\n              name: metrics\n")
+    extra_env = '            - name: EXTRA\n              value: "1"\n'
+    extra_port = "            - containerPort: 9100\n              name: metrics\n"
+    extra = DEPLOY.replace('              value: "base"\n', '              value: "base"\n' + extra_env)
+    extra = extra.replace("              name: http\n", "              name: http\n" + extra_port)
     assert extra != DEPLOY
     folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "prod": {"web.yaml": extra}})
     out = convert_envs(tmp_path, folders)
@@ -164,7 +166,8 @@ def test_list_differences_extra_env_var_and_extra_port(tmp_path: Path) -> None:
 
 
 def test_difference_in_a_field_no_rule_covers_is_lifted_and_reported(tmp_path: Path) -> None:
-    grace = DEPLOY.replace("    spec:\n      containers:", "    spec:\n      terminationGracePeriodSeconds: 60\n      containers:")
+    grace = DEPLOY.replace("    spec:\n      containers:",
+                           "    spec:\n      terminationGracePeriodSeconds: 60\n      containers:")
     probe = DEPLOY.replace('          image: nginx:1.27\n', '          image: nginx:1.27\n          workingDir: /srv\n')
     folders = make_envs(tmp_path, {"base": {"web.yaml": probe}, "prod": {"web.yaml": grace}})
     out = convert_envs(tmp_path, folders)

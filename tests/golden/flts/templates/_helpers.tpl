@@ -21,3 +21,4 @@ Container image reference from repository, tag and optional digest, as a JSON st
 {{- with .digest }}{{ $ref = printf "%s@%s" $ref . }}{{ end -}}
 {{- $ref | toJson -}}
 {{- end -}}
+
