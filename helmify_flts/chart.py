@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, components, environments, kyaml, manifests, match, rewrite, rules, schema
+from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
 from .errors import Notice
 from .templating import escape, ref
 from .transforms import TRANSFORMS
@@ -92,6 +92,8 @@ def build(opts: Options) -> Result:
     assigned = components.assign(resources, ruleset)
     bases = components.bases(assigned)
     hits, rule_notices = match.find_hits(resources, assigned, bases, ruleset)
+    ref_hits, existing_guards = existing.plan(resources, assigned, bases, ruleset)
+    hits = match.merge(hits, ref_hits)
     toggles: dict = {}
     envs = [environments.Environment(name, environments.load_objects(el.resources), {})
             for name, el in env_loaded.items()]
@@ -99,7 +101,8 @@ def build(opts: Options) -> Result:
         reference = {r: kyaml.construct(r.node) for r in resources}
         env_plan = environments.plan(resources, reference, present, envs, hits, bases, assigned)
         hits, toggles = env_plan.hits, env_plan.toggles
-    conv = rewrite.convert(resources, assigned, hits, opts.chart_name, toggles)
+    guards = {res: [g for g in (toggles.get(res), existing_guards.get(res)) if g] for res in resources}
+    conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards)
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,

@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from . import kyaml
 from .components import Component, camel
 from .errors import UserError, Where
+from .existing import Guard
 from .kyaml import same
 from .manifests import Resource
 from .match import Hit
@@ -57,7 +58,7 @@ class Override:
 @dataclass
 class EnvPlan:
     hits: list[Hit]
-    toggles: dict[Resource, tuple[tuple[str, ...], bool, str]] = field(default_factory=dict)
+    toggles: dict[Resource, Guard] = field(default_factory=dict)
 
     @property
     def auto(self) -> list[Hit]:
@@ -176,7 +177,7 @@ def plan(
         if present[res] != everywhere:
             where = ", ".join(sorted(present[res]))
             key = bases[res] + (camel(res.kind), "enabled")
-            result.toggles[res] = (key, "(base)" in present[res], f"Render {res.title} (present in: {where})")
+            result.toggles[res] = Guard(key, "(base)" in present[res], f"Render {res.title} (present in: {where})")
     return result
 
 
@@ -204,7 +205,7 @@ def overlay(
     name: str,
     env: Environment,
     hits: list[Hit],
-    toggles: dict[Resource, tuple[tuple[str, ...], bool, str]],
+    toggles: dict[Resource, Guard],
     base_values: Values,
     base_files: dict[str, str],
 ) -> tuple[Values, list[Override], dict[str, str]]:
@@ -227,9 +228,11 @@ def overlay(
                 f"them different values; give {res.title} its own key with a rule", res.where) from None
         overrides.append(Override(key, default, value, res, names, auto))
 
-    for res, (key, _, _) in toggles.items():
-        put(key, res.identity in env.objects, res, ())
+    for res, guard in toggles.items():
+        put(guard.key, res.identity in env.objects, res, ())
     for hit in hits:
+        if hit.rule.existing_key is not None:
+            continue  # names of user-managed resources are not environment data
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue

@@ -98,3 +98,16 @@ def _source_order(hit: Hit) -> tuple[int, int]:
     if hit.found.node is not None:
         return (hit.found.node.start_mark.index, 0)
     return (hit.found.parent.end_mark.index, 1)
+
+
+def merge(hits: list[Hit], extra: list[Hit]) -> list[Hit]:
+    """Add hits that no existing hit overlaps (a field lifted whole keeps its content)."""
+    by_res: dict[Resource, list[Hit]] = {}
+    for hit in hits:
+        by_res.setdefault(hit.resource, []).append(hit)
+    out = list(hits)
+    for hit in extra:
+        if not any(_overlaps(h.found.path, hit.found.path) for h in by_res.get(hit.resource, [])):
+            out.append(hit)
+            by_res.setdefault(hit.resource, []).append(hit)
+    return out

@@ -267,6 +267,9 @@ def rules_reference(ruleset: RuleSet) -> str:
             out += ["```", *lines[1:], "```", ""]
         if rule.component is not None:
             out += [f"- component: `{'.'.join(s.text for s in rule.component)}`"]
+        elif rule.existing_key is not None:
+            out += [f"- existing: key `{'.'.join(s.text for s in rule.existing_key)}`, replacing the name in:"]
+            out += [f"  - `{p}`" for p in rule.reference_texts]
         else:
             out += [f"- path: `{p}`" for p in rule.path_texts]
             out += [f"- key: `{'.'.join(s.text for s in rule.key)}`"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import kyaml, templating
 from .components import Component
 from .errors import Notice, UserError
+from .existing import Guard
 from .manifests import Resource
 from .match import Hit
 from .paths import Item
@@ -74,13 +76,13 @@ def convert(
     components: dict[Resource, Component],
     hits: list[Hit],
     chart: str,
-    toggles: dict[Resource, tuple[tuple[str, ...], bool, str]] | None = None,
+    guards: dict[Resource, list[Guard]] | None = None,
 ) -> Conversion:
     """Build values and one template text per component file.
 
-    ``toggles`` switches single resources on or off (key, default, documentation): for
-    resources that only some environments have."""
-    toggles = toggles or {}
+    ``guards`` render single resources only under a condition: resources that only some
+    environments have, or that users may replace with their own (existingSecret)."""
+    guards = guards or {}
     values = Values()
     by_file: dict[str, list[Resource]] = {}
     comp_of_file: dict[str, Component] = {}
@@ -96,6 +98,13 @@ def convert(
         except ValuesConflict as exc:
             raise UserError(f"component {comp.dotted} clashes with the values key {'.'.join(exc.path)} "
                             f"({exc.existing}); give it another name with a component rule") from None
+    for res in resources:
+        for guard in guards.get(res, []):
+            try:
+                values.put(guard.key, guard.default, guard.doc, "")
+            except ValuesConflict as exc:
+                raise UserError(f"the switch for {res.title} clashes with the values key "
+                                f"{'.'.join(exc.path)} ({exc.existing})", res.where) from None
     hits_of: dict[Resource, list[Hit]] = {}
     for hit in hits:
         hits_of.setdefault(hit.resource, []).append(hit)
@@ -104,14 +113,9 @@ def convert(
         docs = []
         for res in by_file[file]:
             doc = _document(res, hits_of.get(res, []), chart, conv)
-            if res in toggles:
-                key, default, text = toggles[res]
-                try:
-                    values.put(key, default, text, "")
-                except ValuesConflict as exc:
-                    raise UserError(f"the switch for {res.title} clashes with the values key "
-                                    f"{'.'.join(exc.path)} ({exc.existing})", res.where) from None
-                doc = templating.guard(templating.ref(key), doc)
+            for guard in guards.get(res, []):
+                condition = templating.ref(guard.key)
+                doc = templating.guard(f"not {condition}" if guard.negate else condition, doc)
             docs.append(doc)
         comp = comp_of_file[file]
         body = "\n---\n".join(doc.rstrip("\n") for doc in docs)
@@ -153,6 +157,14 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
     original = kyaml.construct(node)
     action: templating.Action
     value: Any = node
+    if rule.existing_key is not None:
+        # A field naming a resource the user may replace: their name if set, else the original.
+        default = json.dumps(original, ensure_ascii=False)
+        if not _put(conv, hit, key, "", f"Name of an existing resource to use instead of {original}; "
+                    f"empty uses {original} from this chart", source):
+            return None
+        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, original, False, _names(hit)))
+        return Inline(f"{{{{ {ref} | default {default} | toJson }}}}")
     transform = TRANSFORMS[rule.transform] if rule.transform else None
     lifted = transform.lift(original, file_hint(hit)) if transform else None
     if transform and lifted is None and transform.required:

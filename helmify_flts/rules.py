@@ -43,7 +43,8 @@ RESOURCE_BINDINGS = ("component", "base", "name", "kind", "namespace")
 FILTERS = ("camel", "short", "lower")
 
 _FILE_KEYS = {"description", "extends", "componentLabels", "rules"}
-_RULE_KEYS = {"id", "description", "match", "component", "path", "key", "transform",
+_EXISTING_KEYS = {"key", "references"}
+_RULE_KEYS = {"id", "description", "match", "component", "existing", "path", "key", "transform",
               "optional", "default", "doc"}
 _MATCH_KEYS = {"kinds", "apiVersions", "names", "labels", "components", "namespaces"}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([A-Za-z]+))?\}")
@@ -99,6 +100,9 @@ class Rule:
     default: Any = None
     doc: str | None = None
     present: bool = False  # optional fields render whenever not null (environment differences)
+    existing_key: tuple[Segment, ...] | None = None
+    references: tuple[tuple[paths.Step, ...], ...] = ()
+    reference_texts: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -113,7 +117,11 @@ class RuleSet:
 
     @property
     def field_rules(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.component is None)
+        return tuple(r for r in self.rules if r.component is None and r.existing_key is None)
+
+    @property
+    def existing_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.existing_key is not None)
 
     @property
     def component_rules(self) -> tuple[Rule, ...]:
@@ -318,6 +326,9 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
         id=rule_id, description=_str(description, file, "description").strip(), where=where,
         layer=layer, builtin=builtin, match=_parse_match(_get(node, "match"), file),
     )
+    existing = _get(node, "existing")
+    if existing is not None:
+        return _parse_existing(existing, node, file, common)
     component = _get(node, "component")
     if component is not None:
         extra = [k for k in ("path", "key", "transform", "optional", "default") if _get(node, k) is not None]
@@ -365,3 +376,32 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
         optional=optional, default=kyaml.construct(default_node) if default_node is not None else None,
         doc=_str(doc_node, file, "doc") if doc_node is not None else None, **common,
     )
+
+
+def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[str, Any]) -> Rule:
+    """``existing: {key, references}``: let users name a resource of their own instead."""
+    rule_id, where = common["id"], common["where"]
+    extra = [k for k in ("component", "path", "key", "transform", "optional", "default") if _get(node, k) is not None]
+    if extra:
+        raise UserError(f"rule {rule_id!r} has 'existing', so it cannot also have {extra[0]!r}", where)
+    if not isinstance(existing, MappingNode):
+        raise UserError("existing must be a mapping with 'key' and 'references'", _at(existing, file))
+    _check_keys(existing, _EXISTING_KEYS, file, "existing")
+    key_node = _get(existing, "key")
+    if key_node is None:
+        raise UserError(f"rule {rule_id!r}: existing needs a 'key' for the name of the user's own resource",
+                        _at(existing, file))
+    key = parse_pattern(_str(key_node, file, "existing.key"), set(RESOURCE_BINDINGS), _at(key_node, file),
+                        "existing.key")
+    refs, texts = [], []
+    for p in _seq(_get(existing, "references"), file, "existing.references", allow_scalar=True):
+        text = _str(p, file, "reference path")
+        try:
+            refs.append(paths.parse(text))
+        except paths.PathError as exc:
+            raise UserError(f"bad path: {exc}", _at(p, file)) from None
+        texts.append(text)
+    if not refs:
+        raise UserError(f"rule {rule_id!r}: existing needs 'references', the fields that name the resource",
+                        _at(existing, file))
+    return Rule(existing_key=key, references=tuple(refs), reference_texts=tuple(texts), **common)

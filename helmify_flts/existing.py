@@ -1,0 +1,60 @@
+"""Bring-your-own resources: an ``existingSecret``-style switch.
+
+For each resource an ``existing`` rule matches (a Secret, say), one values key names a resource
+the user manages instead. Empty (the default) renders the chart's own copy; set, the copy is not
+rendered and every field that names it (found through the rule's reference paths) names the
+user's resource instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yaml.nodes import ScalarNode
+
+from .components import Component, fill, matches, short_name
+from .manifests import Resource
+from .match import Hit
+from .paths import walk
+from .rules import RuleSet
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition on one resource: render it only if the values key is (or, negated, is not) set."""
+
+    key: tuple[str, ...]
+    default: object
+    doc: str
+    negate: bool = False
+
+
+def plan(
+    resources: tuple[Resource, ...],
+    components: dict[Resource, Component],
+    bases: dict[Resource, tuple[str, ...]],
+    ruleset: RuleSet,
+) -> tuple[list[Hit], dict[Resource, Guard]]:
+    """Reference hits (each naming field becomes ``key | default "name"``) and the guards."""
+    hits: list[Hit] = []
+    guards: dict[Resource, Guard] = {}
+    rules = sorted(ruleset.existing_rules, key=lambda r: -r.layer)
+    for res in resources:
+        rule = next((r for r in rules if matches(r.match, res, components[res])), None)
+        if rule is None:
+            continue
+        comp = components[res]
+        key = fill(rule.existing_key or (), {
+            "component": comp.key, "base": bases[res], "name": res.name, "kind": res.kind,
+            "namespace": res.namespace or "", "_short": short_name(res.name, comp.file) or res.name,
+        })
+        guards[res] = Guard(key, "", f"Name of an existing {res.kind} to use instead of {res.name}; "
+                                     f"empty renders {res.name} from this chart", negate=True)
+        for other in resources:
+            if other.namespace != res.namespace or other is res:
+                continue
+            for steps in rule.references:
+                for found in walk(other.node, steps):
+                    if isinstance(found.node, ScalarNode) and found.node.value == res.name:
+                        hits.append(Hit(rule, other, found, key))
+    return hits, guards
