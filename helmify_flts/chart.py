@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
-from .errors import Notice
+from .errors import Notice, UserError
 from .templating import escape, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
@@ -88,6 +88,9 @@ def build(opts: Options) -> Result:
     loaded = manifests.load_folder(opts.src, opts.exclude, opts.skip, opts.progress)
     env_loaded = {name: manifests.load_folder(path, opts.exclude, opts.skip, opts.progress)
                   for name, path in opts.envs}
+    if not loaded.resources:
+        raise UserError(f"no Kubernetes resources found in {opts.src} ({len(loaded.files)} YAML/JSON files read, "
+                        f"{len(loaded.notices)} documents skipped); give the folder that holds your manifests")
     resources, present = _union(loaded, env_loaded)
     assigned = components.assign(resources, ruleset)
     bases = components.bases(assigned)

@@ -110,6 +110,24 @@ def assign(resources: tuple[Resource, ...], ruleset: RuleSet) -> dict[Resource, 
         if res not in result:
             result[res] = _from_labels(res.labels(), ruleset.component_labels) or Component(
                 (camel(res.name),), slug(res.name))
+    return _unique_files(resources, result)
+
+
+def _unique_files(resources: tuple[Resource, ...], result: dict[Resource, Component]) -> dict[Resource, Component]:
+    """Two components must not share a template file ("foo-bar" and "fooBar" both slug to foo-bar)."""
+    owner: dict[str, tuple[str, ...]] = {}
+    renamed: dict[Component, Component] = {}
+    for res in resources:
+        comp = result[res]
+        if comp in renamed:
+            result[res] = renamed[comp]
+            continue
+        file, n = comp.file, 1
+        while owner.setdefault(file, comp.key) != comp.key:
+            n += 1
+            file = f"{comp.file}-{n}"
+        if file != comp.file:
+            renamed[comp] = result[res] = Component(comp.key, file)
     return result
 
 
