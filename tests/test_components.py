@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import FIXTURES, assert_reproduces, run, write_tree
+
 from helmify_flts import components, kyaml, manifests, rules
 
 
