@@ -8,13 +8,14 @@ ConfigMap mounted by one component's pods), else from the resource's own name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from .manifests import POD_TEMPLATE, Resource
-from .paths import child, text_at
+from .paths import child, parse, text_at, walk
 from .rules import _PLACEHOLDER, Match, Rule, RuleSet, Segment
 
 
@@ -190,37 +191,38 @@ def _selector(res: Resource) -> dict[str, str]:
     return {k.value: v.value for k, v in node.value if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)}
 
 
-def _pod_references(spec: Node | None):  # noqa: ANN202
+# Fields of a pod spec that name another resource the pod uses.
+_POD_REFERENCES = tuple(
+    (kind, parse(path))
+    for kind, path in (
+        ("ServiceAccount", "serviceAccountName"),
+        ("ConfigMap", "volumes[].configMap.name"),
+        ("Secret", "volumes[].secret.secretName"),
+        ("PersistentVolumeClaim", "volumes[].persistentVolumeClaim.claimName"),
+        ("ConfigMap", "volumes[].projected.sources[].configMap.name"),
+        ("Secret", "volumes[].projected.sources[].secret.name"),
+        *(
+            (kind, f"{group}[].{path}")
+            for group in ("containers", "initContainers")
+            for kind, path in (
+                ("ConfigMap", "envFrom[].configMapRef.name"),
+                ("Secret", "envFrom[].secretRef.name"),
+                ("ConfigMap", "env[].valueFrom.configMapKeyRef.name"),
+                ("Secret", "env[].valueFrom.secretKeyRef.name"),
+            )
+        ),
+    )
+)
+
+
+def _pod_references(spec: Node | None) -> Iterator[tuple[str, str]]:
     """(kind, name) of the ConfigMaps, Secrets, PVCs and ServiceAccount a pod spec uses."""
     if not isinstance(spec, MappingNode):
         return
-    account = text_at(spec, "serviceAccountName")
-    if account:
-        yield "ServiceAccount", account
-    volumes = child(spec, "volumes")
-    for vol in volumes.value if isinstance(volumes, SequenceNode) else ():
-        if text_at(vol, "configMap", "name"):
-            yield "ConfigMap", text_at(vol, "configMap", "name")
-        if text_at(vol, "secret", "secretName"):
-            yield "Secret", text_at(vol, "secret", "secretName")
-        if text_at(vol, "persistentVolumeClaim", "claimName"):
-            yield "PersistentVolumeClaim", text_at(vol, "persistentVolumeClaim", "claimName")
-    for group in ("containers", "initContainers"):
-        items = child(spec, group)
-        for container in items.value if isinstance(items, SequenceNode) else ():
-            env_from = child(container, "envFrom")
-            for src in env_from.value if isinstance(env_from, SequenceNode) else ():
-                if text_at(src, "configMapRef", "name"):
-                    yield "ConfigMap", text_at(src, "configMapRef", "name")
-                if text_at(src, "secretRef", "name"):
-                    yield "Secret", text_at(src, "secretRef", "name")
-            env = child(container, "env")
-            for var in env.value if isinstance(env, SequenceNode) else ():
-                ref = child(var, "valueFrom")
-                if text_at(ref, "configMapKeyRef", "name"):
-                    yield "ConfigMap", text_at(ref, "configMapKeyRef", "name")
-                if text_at(ref, "secretKeyRef", "name"):
-                    yield "Secret", text_at(ref, "secretKeyRef", "name")
+    for kind, steps in _POD_REFERENCES:
+        for found in walk(spec, steps):
+            if isinstance(found.node, ScalarNode) and found.node.value:
+                yield kind, found.node.value
 
 
 def bases(assigned: dict[Resource, Component]) -> dict[Resource, tuple[str, ...]]:
