@@ -12,6 +12,8 @@ from deepdiff import DeepDiff
 from . import kyaml
 from .errors import UserError
 from .manifests import CLUSTER_SCOPED, LoadResult
+from .paths import Item, PathPart
+from .paths import render as render_path
 
 
 def _helm():  # noqa: ANN202
@@ -162,28 +164,45 @@ def compare(source: dict[tuple, Any], rendered: dict[tuple, tuple[str, dict]]) -
         if kyaml.same(src, out):  # the usual case, and far cheaper than a full diff
             result.patches[ident] = []
             continue
-        diff = DeepDiff(src, out, ignore_numeric_type_changes=True, verbose_level=2)
+        diff = DeepDiff(src, out, ignore_numeric_type_changes=True, view="tree")
         result.patches[ident] = jsonpatch.make_patch(src, out).patch
-        result.changed[ident] = _describe_diff(diff) or ["values of different types"]
+        result.changed[ident] = _describe_diff(diff, src, out) or ["values of different types"]
     result.extra = sorted(i for i in rendered if i not in source)
     return result
 
 
-def _describe_diff(diff: DeepDiff) -> list[str]:
+def _describe_diff(diff: DeepDiff, src: Any, out: Any) -> list[str]:
+    """One line per difference, list items named by their ``name`` as in the report."""
     lines = []
-    for kind, items in diff.items():
-        if isinstance(items, dict):
-            for path, detail in items.items():
-                lines.append(f"{_path(path)}: {_kind(kind)} {_detail(detail)}".rstrip())
-        else:
-            for path in items:
-                lines.append(f"{_path(path)}: {_kind(kind)}")
+    for kind, levels in diff.items():
+        for level in levels:
+            parts = level.path(output_format="list")
+            where = render_path(_named(parts, src, out)) or "(whole object)"
+            lines.append(f"{where}: {_kind(kind)} {_detail(level.t1, level.t2)}".rstrip())
     return sorted(lines)
 
 
-def _path(path: str) -> str:
-    text = path.replace("root", "", 1).replace("']['", ".").replace("['", ".").replace("']", "")
-    return text.lstrip(".") or "(whole object)"
+def _named(parts: list, *objects: Any) -> tuple[PathPart, ...]:
+    """A deepdiff path with list indices turned into named items where the item has a name."""
+    out: list[PathPart] = []
+    cursors = list(objects)
+    for part in parts:
+        if isinstance(part, int):
+            name = next((c[part].get("name") for c in cursors if isinstance(c, list) and part < len(c)
+                         and isinstance(c[part], dict) and isinstance(c[part].get("name"), str)), None)
+            out.append(Item(part, name))
+        else:
+            out.append(str(part))
+        cursors = [_child(c, part) for c in cursors]
+    return tuple(out)
+
+
+def _child(obj: Any, part: Any) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(part)
+    if isinstance(obj, list) and isinstance(part, int) and part < len(obj):
+        return obj[part]
+    return None
 
 
 def _kind(kind: str) -> str:
@@ -194,9 +213,11 @@ def _kind(kind: str) -> str:
     }.get(kind, kind.replace("_", " "))
 
 
-def _detail(detail: Any) -> str:
-    if isinstance(detail, dict) and "old_value" in detail:
-        return f"{detail['old_value']!r} -> {detail['new_value']!r}"
-    if isinstance(detail, dict) and "new_value" in detail:
-        return f"-> {detail['new_value']!r}"
-    return f"{detail!r}" if detail is not None else ""
+def _detail(old: Any, new: Any) -> str:
+    from deepdiff.helper import NotPresent
+
+    if isinstance(old, NotPresent):
+        return f"-> {new!r}"
+    if isinstance(new, NotPresent):
+        return f"(was {old!r})"
+    return f"{old!r} -> {new!r}"

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run
+
 from helmify_flts import kyaml, manifests
 
 POD = {
