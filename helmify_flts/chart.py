@@ -64,6 +64,7 @@ class Result:
     environments: dict[str, manifests.LoadResult] = field(default_factory=dict)
     overrides: dict[str, list[environments.Override]] = field(default_factory=dict)
     resources: tuple[manifests.Resource, ...] = ()
+    component_reasons: dict[manifests.Resource, str] = field(default_factory=dict)
 
 
 def chart_name_for(out: Path) -> str:
@@ -92,7 +93,8 @@ def build(opts: Options) -> Result:
         raise UserError(f"no Kubernetes resources found in {opts.src} ({len(loaded.files)} YAML/JSON files read, "
                         f"{len(loaded.notices)} documents skipped); give the folder that holds your manifests")
     resources, present = _union(loaded, env_loaded)
-    assigned = components.assign(resources, ruleset)
+    why: dict[manifests.Resource, str] = {}
+    assigned = components.assign(resources, ruleset, why)
     bases = components.bases(assigned)
     hits, rule_notices = match.find_hits(resources, assigned, bases, ruleset)
     ref_hits, existing_guards = existing.plan(resources, assigned, bases, ruleset)
@@ -127,7 +129,7 @@ def build(opts: Options) -> Result:
         Notice(f"[{name}] {n.message}", n.where, n.code) for name, el in env_loaded.items() for n in el.notices
     ) + tuple(rule_notices) + tuple(conv.notices)
     return Result(dict(sorted(files.items())), conv, loaded, ruleset, notices, opts.chart_name,
-                  env_loaded, overrides, resources)
+                  env_loaded, overrides, resources, why)
 
 
 def _union(loaded: manifests.LoadResult, env_loaded: dict[str, manifests.LoadResult]):  # noqa: ANN202

@@ -93,25 +93,30 @@ def _filtered(bindings: dict, name: str, filt: str | None) -> str:
     return text
 
 
-def assign(resources: tuple[Resource, ...], ruleset: RuleSet) -> dict[Resource, Component]:
-    """Give every resource a component."""
+def assign(resources: tuple[Resource, ...], ruleset: RuleSet,
+           why: dict[Resource, str] | None = None) -> dict[Resource, Component]:
+    """Give every resource a component; ``why`` (if given) receives the reason for each."""
+    why = why if why is not None else {}
     result: dict[Resource, Component] = {}
     rules = sorted(ruleset.component_rules, key=lambda r: -r.layer)
     for res in resources:
-        comp = _from_rules(res, rules)
+        comp = _from_rules(res, rules, why)
         if comp is None and res.kind in POD_TEMPLATE:
-            comp = _from_labels(res.labels() or res.pod_labels(), ruleset.component_labels) or Component(
-                (camel(res.name),), slug(res.name))
+            comp = _from_labels(res, res.labels() or res.pod_labels(), ruleset.component_labels, why) or _own(res, why)
         if comp:
             result[res] = comp
     # What a single component uses belongs to it, whatever its own labels say (kompose labels
     # a claim "kafka-claim0"); shared or unreferenced resources fall back to their labels.
-    _from_references(resources, result)
+    _from_references(resources, result, why)
     for res in resources:
         if res not in result:
-            result[res] = _from_labels(res.labels(), ruleset.component_labels) or Component(
-                (camel(res.name),), slug(res.name))
+            result[res] = _from_labels(res, res.labels(), ruleset.component_labels, why) or _own(res, why)
     return _unique_files(resources, result)
+
+
+def _own(res: Resource, why: dict[Resource, str]) -> Component:
+    why[res] = "its own name"
+    return Component((camel(res.name),), slug(res.name))
 
 
 def _unique_files(resources: tuple[Resource, ...], result: dict[Resource, Component]) -> dict[Resource, Component]:
@@ -132,9 +137,10 @@ def _unique_files(resources: tuple[Resource, ...], result: dict[Resource, Compon
     return result
 
 
-def _from_rules(res: Resource, rules: list[Rule]) -> Component | None:
+def _from_rules(res: Resource, rules: list[Rule], why: dict[Resource, str]) -> Component | None:
     for rule in rules:
         if matches(rule.match, res):
+            why[res] = f"rule {rule.label}"
             # {name|short} drops the pattern's leading literal ("train.{name|short}": train-gru -> gru).
             lead = next((seg.text for seg in rule.component or () if "{" not in seg.text), "")
             bindings = {"name": res.name, "kind": res.kind, "namespace": res.namespace or "",
@@ -145,14 +151,17 @@ def _from_rules(res: Resource, rules: list[Rule]) -> Component | None:
     return None
 
 
-def _from_labels(labels: dict[str, str], label_keys: tuple[str, ...]) -> Component | None:
+def _from_labels(res: Resource, labels: dict[str, str], label_keys: tuple[str, ...],
+                 why: dict[Resource, str]) -> Component | None:
     for key in label_keys:
         if labels.get(key):
+            why[res] = f"label {key}={labels[key]}"
             return Component((camel(labels[key]),), slug(labels[key]))
     return None
 
 
-def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Component]) -> None:
+def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Component],
+                     why: dict[Resource, str]) -> None:
     workloads = [r for r in resources if r.kind in POD_TEMPLATE and r in result]
     by_name = {(r.kind, r.namespace, r.name): r for r in workloads}
     refs: dict[tuple[str, str | None, str], set[Component]] = {}
@@ -175,6 +184,7 @@ def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Com
         found |= refs.get((res.kind, res.namespace, res.name), set())
         if len(found) == 1:
             result[res] = found.pop()
+            why[res] = f"used by or selecting {result[res].dotted} only"
 
 
 def _selector(res: Resource) -> dict[str, str]:

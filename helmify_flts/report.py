@@ -91,7 +91,12 @@ def summary(result: Result) -> str:
 
 
 def decisions(result: Result) -> list[str]:
-    return [f"{lift.resource.title} {lift.field} -> {dotted(lift.key)} (rule {lift.rule}"
+    """-v: why each resource is in its component, and each field lifted."""
+    template_of = {res: comp for file, members in result.conversion.components.items()
+                   for comp in [result.conversion.component_of_file[file]] for res in members}
+    grouping = [f"{res.title} -> component {template_of[res].dotted} ({result.component_reasons.get(res, '')})"
+                for res in result.resources]
+    return grouping + [f"{lift.resource.title} {lift.field} -> {dotted(lift.key)} (rule {lift.rule}"
             f"{', unset: renders nothing' if lift.optional_absent else ''})"
             for lift in result.conversion.lifts]
 
