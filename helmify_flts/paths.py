@@ -4,6 +4,7 @@ Grammar (``.`` separates steps)::
 
     spec.template.spec.containers[0].image          key steps and a list index
     containers[name=inference].env[name={env}].value  select items; bind a name
+    volumeClaimTemplates[metadata.name={claim}]      select by a nested field
     containers[{container}]                          every item, bound to its name (or index)
     containers[1:]  containers[]                     a slice; every item
     containers[{container} in 1:]                    a slice, each item bound to its name
@@ -225,7 +226,7 @@ def _expand(node: Node, step: Step):  # noqa: ANN202
             item = items[index]
             name = text_at(item, "name")
             if step.field is not None:
-                actual = text_at(item, step.field)
+                actual = text_at(item, *step.field.split("."))
                 if actual is None or (step.value is not None and actual != step.value):
                     continue
                 bound = actual
