@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import assert_reproduces, run
 
 CASES = Path(__file__).parent / "cases"
