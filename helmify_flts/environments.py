@@ -32,6 +32,8 @@ _AUTO = dict(description="Differs between environments; lifted automatically.",
 AUTO_RULE = Rule(id="environment-difference", doc="Differs between environments", **_AUTO)
 AUTO_PRESENT_RULE = Rule(id="environment-difference", doc="Set in some environments only",
                          optional=True, present=True, **_AUTO)
+AUTO_APPEND_RULE = Rule(id="environment-difference", doc="Items some environments add at the end of the list",
+                        append=True, **_AUTO)
 POD_PREFIXES = (("spec", "jobTemplate", "spec", "template", "spec"), ("spec", "template", "spec"), ("spec",))
 MISSING = object()
 
@@ -79,13 +81,23 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
             if key in b:
                 yield from diff(a[key], b[key], path + (key,))
     elif isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b) or _names(a) != _names(b):
+        if _appended(a, b):
+            yield "append", path
+            for i, x in enumerate(a):
+                yield from diff(x, b[i], path + (i,))
+        elif len(a) != len(b) or _names(a) != _names(b):
             yield "list", path
         else:
             for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 yield from diff(x, y, path + (i,))
     elif not same(a, b):
         yield "changed", path
+
+
+def _appended(a: list, b: list) -> bool:
+    """``b`` is ``a`` with named items added at the end (an extra env var, an extra port)."""
+    names = _names(b)
+    return len(b) > len(a) and None not in names and names[: len(a)] == _names(a)
 
 
 def _names(items: list) -> list:
@@ -186,8 +198,17 @@ def _plain(parts: tuple) -> tuple:
 
 
 def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[str, ...]) -> list[Hit]:
+    if kind == "append":
+        if any(h.parts == parts[: len(h.parts)] for h in own):
+            return own  # already lifted (whole, or its tail)
+        found = _locate(res.node, parts)
+        key = auto_key(base, found, res.kind)
+        key = key[:-1] + ("extra" + key[-1][:1].upper() + key[-1][1:],)
+        return own + [Hit(AUTO_APPEND_RULE, res, found, key)]
     for hit in own:
         hp = hit.parts
+        if hit.rule.append:
+            continue  # it holds only the added tail, not the list's own items
         if parts[: len(hp)] == hp:
             if hp == parts and kind in ("added", "removed") and not hit.rule.optional:
                 # A lifted field that some environment leaves out: render it only when set.
@@ -237,6 +258,8 @@ def overlay(
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
         value = value_at(obj, hit.parts)
+        if hit.rule.append:
+            value = value[len(hit.found.node.value):] if isinstance(value, list) else []
         if value is MISSING:
             if hit.found.node is None:
                 continue  # an optional knob that neither the base nor this environment sets

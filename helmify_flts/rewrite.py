@@ -16,7 +16,7 @@ from .existing import Guard
 from .manifests import Resource
 from .match import Hit
 from .paths import Item
-from .templating import Block, Inline, Optional, Placeholders
+from .templating import Append, Block, Inline, Optional, Placeholders
 from .transforms import TRANSFORMS
 from .values import Values, ValuesConflict
 
@@ -165,6 +165,11 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
             return None
         conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, original, False, _names(hit)))
         return Inline(f"{{{{ {ref} | default {default} | toJson }}}}")
+    if rule.append:
+        if not _put(conv, hit, key, [], f"{doc}; empty adds nothing", source):
+            return None
+        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, [], True, _names(hit)))
+        return Append(ref)
     transform = TRANSFORMS[rule.transform] if rule.transform else None
     lifted = transform.lift(original, file_hint(hit)) if transform else None
     if transform and lifted is None and transform.required:
@@ -246,6 +251,10 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
         node = node.value[part] if in_list else _value_of(node, part)
     last = hit.parts[-1]
     placeholder = ScalarNode(kyaml.STR, token, style=None)
+    if isinstance(action, Append):
+        target = node.value[last] if isinstance(node, SequenceNode) else _value_of(node, last)
+        target.value.append(placeholder)
+        return
     if isinstance(node, SequenceNode):
         node.value[last] = placeholder
         return

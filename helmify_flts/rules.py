@@ -100,6 +100,7 @@ class Rule:
     default: Any = None
     doc: str | None = None
     present: bool = False  # optional fields render whenever not null (environment differences)
+    append: bool = False  # the field is a list that some environments extend at the end
     existing_key: tuple[Segment, ...] | None = None
     references: tuple[tuple[paths.Step, ...], ...] = ()
     reference_texts: tuple[str, ...] = ()

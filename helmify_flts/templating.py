@@ -61,7 +61,14 @@ class Optional:
     present: bool = False
 
 
-Action = Inline | Block | Optional
+@dataclass(frozen=True)
+class Append:
+    """Items added after a list's own items when the values key holds any."""
+
+    ref: str
+
+
+Action = Inline | Block | Optional | Append
 
 
 class Placeholders:
@@ -102,6 +109,10 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
         return action.expression
     lead, key = m.group("lead"), m.group("key") or ""
     indent = len(lead)
+    if isinstance(action, Append):
+        pad = " " * (indent - 2)
+        body = f"{pad}{{{{- toYaml . | nindent {indent - 2} }}}}"
+        return f"{pad}{{{{- with {action.ref} }}}}\n{body}\n{pad}{{{{- end }}}}"
     if isinstance(action, Inline):
         return f"{lead}{key}{action.expression}{m.group('tail') or ''}"
     if isinstance(action, Block):

@@ -162,7 +162,20 @@ def test_list_differences_extra_env_var_and_extra_port(tmp_path: Path) -> None:
     folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "prod": {"web.yaml": extra}})
     out = convert_envs(tmp_path, folders)
     prod = load_values(out / "values-prod.yaml")
-    assert "EXTRA" in str(prod) and "9100" in str(prod)
+    container = prod["web"]["containers"]["web"]
+    # Items added at the end stay separate: the base's own env keys remain per variable.
+    assert container["extraEnv"] == [{"name": "EXTRA", "value": "1"}]
+    assert container["extraPorts"] == [{"containerPort": 9100, "name": "metrics"}]
+    assert load_values(out / "values.yaml")["web"]["env"]["MODE"] == "base"
+
+
+def test_a_list_item_inserted_in_the_middle_lifts_the_list_whole(tmp_path: Path) -> None:
+    middle = DEPLOY.replace("          env:\n", '          env:\n            - name: FIRST\n              value: "0"\n')
+    assert middle != DEPLOY
+    folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "prod": {"web.yaml": middle}})
+    out = convert_envs(tmp_path, folders)
+    env = load_values(out / "values-prod.yaml")["web"]["containers"]["web"]["env"]
+    assert [e["name"] for e in env] == ["FIRST", "MODE"]
 
 
 def test_difference_in_a_field_no_rule_covers_is_lifted_and_reported(tmp_path: Path) -> None:
