@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
 from .errors import Notice, UserError
-from .templating import escape, ref
+from .templating import ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
 
@@ -95,8 +95,13 @@ def build(opts: Options) -> Result:
     resources, present = _union(loaded, env_loaded)
     why: dict[manifests.Resource, str] = {}
     assigned = components.assign(resources, ruleset, why)
-    bases = components.bases(assigned)
+    bases = components.bases(assigned, ruleset.reserved_keys())
     hits, rule_notices = match.find_hits(resources, assigned, bases, ruleset)
+    rule_notices += [
+        Notice(f"component rule {rule.id!r} matched nothing", rule.where, code="unused-rule")
+        for rule in ruleset.component_rules + ruleset.existing_rules
+        if not rule.builtin and not any(components.matches(rule.match, res) for res in resources)
+    ]
     ref_hits, existing_guards = existing.plan(resources, assigned, bases, ruleset)
     hits = match.merge(hits, ref_hits)
     toggles: dict = {}
@@ -211,4 +216,4 @@ def notes(conv: rewrite.Conversion) -> str:
     for file, comp in sorted(conv.component_of_file.items()):
         titles = ", ".join(r.title for r in conv.components[file])
         lines += [f"{{{{- if {ref(comp.key + ('enabled',))} }}}}", f"  - {comp.dotted}: {titles}", "{{- end }}"]
-    return escape("\n".join(lines[:3])) + "\n" + "\n".join(lines[3:]) + "\n"
+    return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ ConfigMap mounted by one component's pods), else from the resource's own name.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -235,9 +236,13 @@ def _pod_references(spec: Node | None) -> Iterator[tuple[str, str]]:
                 yield kind, found.node.value
 
 
-def bases(assigned: dict[Resource, Component]) -> dict[Resource, tuple[str, ...]]:
+def bases(assigned: dict[Resource, Component],
+          reserved: frozenset[str] = frozenset()) -> dict[Resource, tuple[str, ...]]:
     """The values path of each resource: its component's, plus a short name when it shares the
-    component with other resources of the same class (workloads count as one class)."""
+    component with other resources of the same class (workloads count as one class).
+
+    A short name that is also a key the rules use (``shop-image`` -> ``image``) gets its kind
+    appended; copies of one name in several namespaces get the namespace appended."""
     groups: dict[tuple[tuple[str, ...], str], list[Resource]] = {}
     for res, comp in assigned.items():
         cls = "workload" if res.kind in POD_TEMPLATE else res.kind
@@ -249,8 +254,14 @@ def bases(assigned: dict[Resource, Component]) -> dict[Resource, tuple[str, ...]
             continue
         file = assigned[members[0]].file
         for res in members:
-            short = short_name(res.name, file)
-            result[res] = key + ((camel(short),) if short else ())
+            short = camel(short_name(res.name, file))
+            if short in reserved:
+                short += res.kind
+            result[res] = key + ((short,) if short else ())
+        taken = Counter(result[res] for res in members)
+        for res in members:
+            if taken[result[res]] > 1:
+                result[res] = result[res] + (camel(res.namespace or "default"),)
     return result
 
 

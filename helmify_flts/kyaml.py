@@ -205,6 +205,8 @@ def represent(value: Any) -> Node:
 
 def scalar_text(node: ScalarNode) -> str:
     """Render a scalar node as single-line YAML text, keeping plain or quoted style if possible."""
+    if node.tag == NULL and node.value == "" and not node.style:
+        return "null"  # an empty value would leave "key: " with a trailing space
     style = node.style or None  # libyaml reports plain style as ""
     if style in ("|", ">") or (style is None and "\n" in node.value):
         style = '"'

@@ -214,9 +214,11 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
             _add_document(rel, item, resources, notices)
         return
     metadata = child(node, "metadata")
-    name = text_at(metadata, "name") or text_at(metadata, "generateName")
+    name = text_at(metadata, "name")
     if not name:
-        notices.append(Notice(f"{kind} has no metadata.name; skipped (add a name to include it)", where))
+        why = ("uses generateName, which Helm cannot install" if text_at(metadata, "generateName")
+               else "has no metadata.name")
+        notices.append(Notice(f"{kind} {why}; skipped (give it a fixed name to include it)", where))
         return
     missing = REQUIRED.get(kind)
     if missing and text_at(node, *missing) is None and child(child(node, missing[0]), missing[1]) is None:

@@ -23,9 +23,14 @@ CREDENTIAL = re.compile(
 )
 
 
+# Field names that merely point at a Secret; what they hold is a name, not a credential.
+SECRET_POINTERS = frozenset({"secretKeyRef", "secretRef", "secretName", "secret", "imagePullSecrets",
+                             "existingSecret", "secrets"})
+
+
 def is_secret(kind: str, names: tuple[str, ...]) -> bool:
     """Whether a value must not be shown: it comes from a Secret or its name looks like a credential."""
-    return kind == "Secret" or any(CREDENTIAL.search(n) for n in names)
+    return kind == "Secret" or any(CREDENTIAL.search(n) for n in names if n not in SECRET_POINTERS)
 
 
 URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:)[^@/\s]+@")
@@ -87,7 +92,7 @@ def summary(result: Result) -> str:
     return (f"{len(result.loaded.resources)} resources in {len(conv.components)} components, "
             f"{len(lifted)} fields lifted into {keys} values, "
             f"{sum(1 for lift in conv.lifts if lift.optional_absent)} optional knobs, "
-            f"{skipped} documents skipped, {len(result.notices) - skipped} warnings")
+            f"{skipped} documents skipped, {len(result.notices) - skipped} other warnings")
 
 
 def decisions(result: Result) -> list[str]:

@@ -63,6 +63,10 @@ def liftable(node: Node) -> str | None:
         if isinstance(value, float) and not math.isfinite(value):
             return "infinite or NaN numbers have no JSON form"
         return None
+    if isinstance(node, MappingNode) and any(
+        isinstance(v, ScalarNode) and v.tag == kyaml.NULL for _, v in node.value
+    ):
+        return "Helm drops null entries of maps in values"
     children = node.value if isinstance(node, SequenceNode) else [v for pair in node.value for v in pair]
     for item in children:
         reason = liftable(item)
@@ -148,7 +152,9 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         if not _put(conv, hit, key, default, f"{doc}; renders nothing until set", source):
             return None
         conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, None, True, _names(hit)))
-        return Optional(ref, _key_text(hit.found.key), isinstance(default, (dict, list)), rule.present)
+        # Environment-only fields may hold maps in some environment, so they always use toYaml.
+        block = isinstance(default, (dict, list)) or rule.present
+        return Optional(ref, _key_text(hit.found.key), block, present=rule.present or not block)
     reason = liftable(node)
     if reason:
         conv.notices.append(Notice(f"{hit.resource.title} {hit.field} left as is: {reason}",
@@ -179,9 +185,12 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         conv.files.update(lifted.files)
         action = Inline(transform.expression(chart, ref))
     elif rule.present:
-        action = Optional(ref, _key_text(hit.found.key), True, True)
-    elif rule.optional and original and isinstance(original, (dict, list, str, int, float)):
-        action = Optional(ref, _key_text(hit.found.key), isinstance(original, (dict, list)))
+        action = Optional(ref, _key_text(hit.found.key), True, present=True)
+    elif rule.optional and original and isinstance(original, (dict, list)):
+        action = Optional(ref, _key_text(hit.found.key), True)
+    elif rule.optional and original is not None and not isinstance(original, (dict, list)):
+        # Scalars render whenever set, so 0, false and "" (scale to zero) still reach the manifest.
+        action = Optional(ref, _key_text(hit.found.key), False, present=True)
     elif isinstance(node, ScalarNode):
         action = Inline(f"{{{{ {ref} | toJson }}}}")
     else:

@@ -120,6 +120,15 @@ class RuleSet:
     def field_rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.component is None and r.existing_key is None)
 
+    def reserved_keys(self) -> frozenset[str]:
+        """Keys rules put right below a resource's values path ({base}.image -> image)."""
+        out = {"enabled"}
+        for rule in self.rules:
+            for pattern in (rule.key, rule.existing_key or ()):
+                if len(pattern) > 1 and pattern[0].text == "{base}" and "{" not in pattern[1].text:
+                    out.add(pattern[1].text)
+        return frozenset(out)
+
     @property
     def existing_rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.existing_key is not None)
@@ -142,7 +151,8 @@ def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleS
                 path = builtin
             else:
                 raise UserError(f"rule file {text} not found; give a path to a YAML rule file")
-        loader.load_file(path, builtin=path.parent.resolve() == builtin_dir().resolve())
+        # A pack the user names is theirs to check: its rules that match nothing are reported.
+        loader.load_file(path, builtin=False)
     _check_unique_ids(loader.rules)
     return RuleSet(tuple(loader.rules), tuple(loader.component_labels), tuple(loader.loaded))
 

@@ -29,15 +29,10 @@ def _leaf(leaf: Leaf) -> dict:
 
 
 def _type(value: Any, top: bool = False) -> dict:
-    if isinstance(value, bool):
-        return {"type": "boolean"}
-    if isinstance(value, int):
-        # int-or-string fields (minAvailable, targetPort) may switch to "50%" or a port name.
-        return {"type": ["integer", "string"]}
-    if isinstance(value, float):
-        return {"type": ["number", "string"]}
-    if isinstance(value, str):
-        return {"type": "string"}
+    if isinstance(value, (bool, int, float, str)):
+        # Scalars may change type legitimately (maxUnavailable 1 -> "25%", --set tag=2), so
+        # only their being scalars is checked; image parts below are strictly strings.
+        return {"type": ["string", "number", "integer", "boolean", "null"]}
     if isinstance(value, list):
         return {"type": ["array", "null"]}
     if isinstance(value, dict):

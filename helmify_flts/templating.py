@@ -121,8 +121,10 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
         return f"{lead}{key.rstrip()} {{{{- toYaml {action.ref} | nindent {indent + 2} }}}}"
     pad = " " * indent
     if action.present:
+        value = (f"{{{{- toYaml {action.ref} | nindent {indent + 2} }}}}" if action.block
+                 else f"{{{{ {action.ref} | toJson }}}}")
         return (f"{pad}{{{{- if not (kindIs \"invalid\" {action.ref}) }}}}\n"
-                f"{pad}{action.key_text}: {{{{- toYaml {action.ref} | nindent {indent + 2} }}}}\n"
+                f"{pad}{action.key_text}: {value}\n"
                 f"{pad}{{{{- end }}}}")
     if action.block:
         body = f"{pad}{action.key_text}: {{{{- toYaml . | nindent {indent + 2} }}}}"

@@ -266,7 +266,10 @@ def test_every_key_exists_in_values_with_the_original_value(chart: Path, report:
             if original is None or (isinstance(original, str) and REDACTED in original):
                 continue
             compared += 1
-            if field["rule"] == "configmap-files":
+            if field["rule"] == "existing-secret":
+                # Empty means "the Secret from the manifests"; the original name stays the default.
+                assert held == "", field["key"]
+            elif field["rule"] == "configmap-files":
                 # Multi-line config moved into the chart: values hold the file's path.
                 assert (chart / held).read_text(encoding="utf-8") == original, field["key"]
             elif isinstance(held, dict) and "repository" in held and isinstance(original, str) \

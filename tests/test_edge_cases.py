@@ -1,0 +1,126 @@
+"""Edge cases found by converting varied real-world-style folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import assert_reproduces, run, write_tree
+
+from helmify_flts import kyaml, render
+
+
+def deployment(name: str, *, app: str | None = None, namespace: str | None = None, extra: str = "",
+               replicas: str = "1") -> str:
+    ns = f"\n  namespace: {namespace}" if namespace else ""
+    return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}{ns}
+  labels: {{app: {app or name}}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: {app or name}, part: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {app or name}, part: {name}}}}}
+    spec:
+      containers:
+        - name: main
+          image: example/{name}:1.0{extra}
+"""
+
+
+def values_of(chart: Path) -> dict:
+    return kyaml.load_all((chart / "values.yaml").read_text())[0]
+
+
+def convert(tmp: Path, files: dict[str, str], *args: str) -> Path:
+    src = write_tree(tmp / "src", files)
+    out = tmp / "chart"
+    result = run("convert", src, out, *args)
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(out, src)
+    return out
+
+
+def test_maps_with_null_entries_stay_in_the_template(tmp_path: Path) -> None:
+    extra = "\n          resources: {limits: , requests: {cpu: 10m}}"
+    out = convert(tmp_path, {"a.yaml": deployment("api", extra=extra)})
+    assert "resources" not in values_of(out)["api"] or values_of(out)["api"]["resources"] == {}
+
+
+def test_scale_to_zero_and_empty_strings_reach_the_manifest(tmp_path: Path) -> None:
+    out = convert(tmp_path, {"a.yaml": deployment("api", replicas="2")})
+    objects = render.rendered_objects(render.render(out, {"api": {"replicas": 0}}))
+    assert objects[("apps", "Deployment", "", "api")][1]["spec"]["replicas"] == 0
+
+
+def test_environment_with_zero_replicas(tmp_path: Path) -> None:
+    base = write_tree(tmp_path / "base", {"a.yaml": deployment("api")})
+    prod = write_tree(tmp_path / "prod", {"a.yaml": deployment("api", replicas="0")})
+    out = tmp_path / "chart"
+    assert run("convert", base, out, "--env", f"prod={prod}").exit_code == 0
+    assert_reproduces(out, prod, kyaml.load_all((out / "values-prod.yaml").read_text())[0])
+
+
+def test_int_or_string_fields_accept_either_type(tmp_path: Path) -> None:
+    pdb = """\
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: api}
+spec:
+  maxUnavailable: 25%
+  selector: {matchLabels: {app: api}}
+"""
+    out = convert(tmp_path, {"a.yaml": deployment("api"), "pdb.yaml": pdb})
+    result = run("verify", out, tmp_path / "src", "--set", "api.podDisruptionBudget.maxUnavailable=1")
+    assert "schema" not in result.stdout and "lint" not in result.stdout
+    assert "spec.maxUnavailable: type changed '25%' -> 1" in result.stdout
+
+
+def test_notes_render_the_release(tmp_path: Path) -> None:
+    out = convert(tmp_path, {"a.yaml": deployment("api")})
+    texts = render.render(out, None, release="shop")
+    notes = next(text for name, text in texts.items() if name.endswith("templates/NOTES.txt"))
+    assert "installed as release shop" in notes and "{{" not in notes
+
+
+def test_generate_name_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    job = "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\nspec:\n  template:\n" \
+          "    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: example/m:1}]\n"
+    src = write_tree(tmp_path / "src", {"a.yaml": deployment("api"), "job.yaml": job})
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0
+    assert "job.yaml:1: Job uses generateName" in result.stderr
+    assert run("verify", tmp_path / "chart", src).exit_code == 0
+
+
+def test_copies_in_two_namespaces_get_their_own_keys(tmp_path: Path) -> None:
+    out = convert(tmp_path, {
+        "staging.yaml": deployment("web", namespace="staging"),
+        "prod.yaml": deployment("web", namespace="production"),
+    })
+    web = values_of(out)["web"]
+    assert web["staging"]["image"]["repository"] == "example/web"
+    assert web["production"]["image"]["repository"] == "example/web"
+    objects = render.rendered_objects(render.render(out, {"web": {"staging": {"replicas": 3}}}))
+    assert objects[("apps", "Deployment", "staging", "web")][1]["spec"]["replicas"] == 3
+    assert objects[("apps", "Deployment", "production", "web")][1]["spec"]["replicas"] == 1
+
+
+def test_a_short_name_that_is_a_values_key_does_not_lose_its_knobs(tmp_path: Path) -> None:
+    result_chart = convert(tmp_path, {
+        "a.yaml": deployment("shop", app="shop"),
+        "b.yaml": deployment("shop-image", app="shop"),
+    })
+    shop = values_of(result_chart)["shop"]
+    assert shop["image"]["repository"] == "example/shop"
+    assert shop["imageDeployment"]["image"]["repository"] == "example/shop-image"
+
+
+def test_a_pack_given_by_path_reports_its_unused_rules(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"a.yaml": deployment("api")})
+    result = run("convert", src, tmp_path / "chart", "--rules", "rules/flts.yaml")
+    assert result.exit_code == 0
+    assert "rule 'flts-epochs' matched nothing" in result.stderr
+    assert "component rule 'flts-trainers' matched nothing" in result.stderr
