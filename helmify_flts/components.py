@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .manifests import POD_TEMPLATE, Resource
 from .paths import child, parse, text_at, walk
@@ -186,6 +186,36 @@ def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Com
         if len(found) == 1:
             result[res] = found.pop()
             why[res] = f"used by or selecting {result[res].dotted} only"
+    _rbac(resources, result, why)
+
+
+def _rbac(resources: tuple[Resource, ...], result: dict[Resource, Component], why: dict[Resource, str]) -> None:
+    """A binding follows the ServiceAccount it grants to; a role follows the bindings that use it,
+    so switching a component off never leaves half of its permissions behind."""
+    accounts = [r for r in resources if r.kind == "ServiceAccount" and r in result]
+    for res in resources:
+        if res in result or res.kind not in ("RoleBinding", "ClusterRoleBinding"):
+            continue
+        subjects = child(res.node, "subjects")
+        found = set()
+        for subject in subjects.value if isinstance(subjects, SequenceNode) else ():
+            if text_at(subject, "kind") != "ServiceAccount":
+                continue
+            ns = text_at(subject, "namespace")
+            found |= {result[a] for a in accounts if a.name == text_at(subject, "name")
+                      and (ns is None or a.namespace is None or a.namespace == ns)}
+        if len(found) == 1:
+            result[res] = found.pop()
+            why[res] = f"grants to a ServiceAccount of {result[res].dotted}"
+    bindings = [r for r in resources if r.kind in ("RoleBinding", "ClusterRoleBinding") and r in result]
+    for res in resources:
+        if res in result or res.kind not in ("Role", "ClusterRole"):
+            continue
+        found = {result[b] for b in bindings
+                 if text_at(b.node, "roleRef", "name") == res.name and text_at(b.node, "roleRef", "kind") == res.kind}
+        if len(found) == 1:
+            result[res] = found.pop()
+            why[res] = f"bound only by {result[res].dotted}"
 
 
 def _selector(res: Resource) -> dict[str, str]:

@@ -102,3 +102,34 @@ def test_a_folder_without_resources_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no Kubernetes resources found" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_rbac_follows_the_service_account_it_grants_to(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"operator.yaml": """\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: widget-controller, namespace: ops}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: widget-manager}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: widget-manager-binding}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: widget-manager}
+subjects: [{kind: ServiceAccount, name: widget-controller, namespace: ops}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: widget-controller, namespace: ops, labels: {app: widget}}
+spec:
+  selector: {matchLabels: {app: widget}}
+  template:
+    metadata: {labels: {app: widget}}
+    spec:
+      serviceAccountName: widget-controller
+      containers: [{name: manager, image: example/widget:0.3}]
+"""})
+    assert set(assign(src).values()) == {"widget"}
