@@ -63,6 +63,13 @@ def find_hits(
     return hits, notices
 
 
+def _clash(a: Hit, b: Hit) -> bool:
+    """Two hits claim the same data; a list's appended tail does not touch its own items."""
+    if a.rule.append != b.rule.append and a.found.path != b.found.path:
+        return False
+    return _overlaps(a.found.path, b.found.path)
+
+
 def _overlaps(a: tuple[PathPart, ...], b: tuple[PathPart, ...]) -> bool:
     n = min(len(a), len(b))
     return _plain(a[:n]) == _plain(b[:n])
@@ -76,7 +83,7 @@ def _resolve(claimed: list[Hit]) -> list[Hit]:
     """Drop hits shadowed by a higher layer; two rules of one layer on one field is an error."""
     kept: list[Hit] = []
     for hit in sorted(claimed, key=lambda h: -h.rule.layer):
-        clash = next((k for k in kept if _overlaps(k.found.path, hit.found.path)), None)
+        clash = next((k for k in kept if _clash(k, hit)), None)
         if clash is None:
             kept.append(hit)
             continue
@@ -107,7 +114,7 @@ def merge(hits: list[Hit], extra: list[Hit]) -> list[Hit]:
         by_res.setdefault(hit.resource, []).append(hit)
     out = list(hits)
     for hit in extra:
-        if not any(_overlaps(h.found.path, hit.found.path) for h in by_res.get(hit.resource, [])):
+        if not any(_clash(h, hit) for h in by_res.get(hit.resource, [])):
             out.append(hit)
             by_res.setdefault(hit.resource, []).append(hit)
     return out

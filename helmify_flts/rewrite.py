@@ -155,6 +155,13 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         # Environment-only fields may hold maps in some environment, so they always use toYaml.
         block = isinstance(default, (dict, list)) or rule.present
         return Optional(ref, _key_text(hit.found.key), block, present=rule.present or not block)
+    if rule.append:
+        if not isinstance(node, SequenceNode):
+            return None
+        if not _put(conv, hit, key, [], f"{doc}; empty adds nothing", source):
+            return None
+        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, [], True, _names(hit)))
+        return Append(ref)
     reason = liftable(node)
     if reason:
         conv.notices.append(Notice(f"{hit.resource.title} {hit.field} left as is: {reason}",
@@ -171,11 +178,6 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
             return None
         conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, original, False, _names(hit)))
         return Inline(f"{{{{ {ref} | default {default} | toJson }}}}")
-    if rule.append:
-        if not _put(conv, hit, key, [], f"{doc}; empty adds nothing", source):
-            return None
-        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, [], True, _names(hit)))
-        return Append(ref)
     transform = TRANSFORMS[rule.transform] if rule.transform else None
     lifted = transform.lift(original, file_hint(hit)) if transform else None
     if transform and lifted is None and transform.required:

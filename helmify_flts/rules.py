@@ -44,7 +44,7 @@ FILTERS = ("camel", "short", "lower")
 
 _FILE_KEYS = {"description", "extends", "componentLabels", "rules"}
 _EXISTING_KEYS = {"key", "references"}
-_RULE_KEYS = {"id", "description", "match", "component", "existing", "path", "key", "transform",
+_RULE_KEYS = {"id", "description", "match", "component", "existing", "path", "key", "transform", "append",
               "optional", "default", "doc"}
 _MATCH_KEYS = {"kinds", "apiVersions", "names", "labels", "components", "namespaces"}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([A-Za-z]+))?\}")
@@ -378,13 +378,22 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
         if not isinstance(optional_node, ScalarNode) or optional_node.tag != kyaml.BOOL:
             raise UserError("optional must be true or false", _at(optional_node, file))
         optional = kyaml.construct(optional_node)
-    if optional and any(isinstance(steps[-1], (paths.Items, paths.AnyKey)) for steps in parsed):
-        raise UserError("an optional rule's path must end with a key, not a selector", where)
+    append_node = _get(node, "append")
+    append = False
+    if append_node is not None:
+        if not isinstance(append_node, ScalarNode) or append_node.tag != kyaml.BOOL:
+            raise UserError("append must be true or false", _at(append_node, file))
+        append = kyaml.construct(append_node)
+        if append and (optional or transform):
+            raise UserError(f"rule {rule_id!r}: append cannot be combined with optional or transform", where)
+    if (optional or append) and any(isinstance(steps[-1], (paths.Items, paths.AnyKey)) for steps in parsed):
+        raise UserError("an optional or append rule's path must end with a key, not a selector", where)
     default_node = _get(node, "default")
     doc_node = _get(node, "doc")
     return Rule(
         paths=tuple(parsed), path_texts=tuple(texts), key=key, transform=transform,
-        optional=optional, default=kyaml.construct(default_node) if default_node is not None else None,
+        optional=optional or append, append=append,
+        default=kyaml.construct(default_node) if default_node is not None else ([] if append else None),
         doc=_str(doc_node, file, "doc") if doc_node is not None else None, **common,
     )
 

@@ -124,3 +124,14 @@ def test_a_pack_given_by_path_reports_its_unused_rules(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "rule 'flts-epochs' matched nothing" in result.stderr
     assert "component rule 'flts-trainers' matched nothing" in result.stderr
+
+
+def test_extra_env_adds_variables_with_or_without_an_env_list(tmp_path: Path) -> None:
+    with_env = deployment("api", extra="\n          env: [{name: MODE, value: web}]")
+    out = convert(tmp_path, {"a.yaml": with_env, "b.yaml": deployment("worker")})
+    extra = [{"name": "NEW_VAR", "value": "1"}]
+    objects = render.rendered_objects(render.render(out, {"api": {"extraEnv": extra}, "worker": {"extraEnv": extra}}))
+    api = objects[("apps", "Deployment", "", "api")][1]["spec"]["template"]["spec"]["containers"][0]
+    worker = objects[("apps", "Deployment", "", "worker")][1]["spec"]["template"]["spec"]["containers"][0]
+    assert api["env"] == [{"name": "MODE", "value": "web"}] + extra
+    assert worker["env"] == extra

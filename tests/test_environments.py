@@ -162,10 +162,9 @@ def test_list_differences_extra_env_var_and_extra_port(tmp_path: Path) -> None:
     folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "prod": {"web.yaml": extra}})
     out = convert_envs(tmp_path, folders)
     prod = load_values(out / "values-prod.yaml")
-    container = prod["web"]["containers"]["web"]
     # Items added at the end stay separate: the base's own env keys remain per variable.
-    assert container["extraEnv"] == [{"name": "EXTRA", "value": "1"}]
-    assert container["extraPorts"] == [{"containerPort": 9100, "name": "metrics"}]
+    assert prod["web"]["extraEnv"] == [{"name": "EXTRA", "value": "1"}]
+    assert prod["web"]["containers"]["web"]["extraPorts"] == [{"containerPort": 9100, "name": "metrics"}]
     assert load_values(out / "values.yaml")["web"]["env"]["MODE"] == "base"
 
 
