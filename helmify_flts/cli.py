@@ -169,6 +169,9 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
     except UserError as exc:
         _fail(exc)
         return
+    except RuntimeError as exc:  # the Helm engine itself is missing or broken
+        _fail(UserError(str(exc)))
+        return
     failed = False
     for name, outcome in outcomes:
         label = "" if len(outcomes) == 1 else f"[{name}] "

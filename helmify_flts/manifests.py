@@ -113,11 +113,19 @@ class LoadResult:
     files: tuple[str, ...]
 
 
-def find_files(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None) -> list[Path]:
-    """Manifest files below ``src`` in a stable order, without hidden folders and exclusions."""
+def find_files(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None,
+               notices: list[Notice] | None = None) -> list[Path]:
+    """Manifest files below ``src`` in a stable order, without hidden folders, Helm charts kept
+    inside the folder (reported in ``notices``) and exclusions."""
     found = []
     for dirpath, dirnames, filenames in os.walk(src):
         here = Path(dirpath)
+        if here != src and "Chart.yaml" in filenames:
+            if notices is not None:
+                notices.append(Notice("a Helm chart (it has a Chart.yaml), not raw manifests; skipped",
+                                      Where(here.relative_to(src).as_posix() + "/")))
+            dirnames[:] = []
+            continue
         dirnames[:] = sorted(
             d for d in dirnames
             if not d.startswith(".") and (skip is None or (here / d).resolve() != skip)
@@ -149,7 +157,7 @@ def load_folder(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = No
         raise UserError(f"{src} is not a directory; give the folder that holds your manifests")
     resources: list[Resource] = []
     notices: list[Notice] = []
-    files = find_files(src, exclude, skip)
+    files = find_files(src, exclude, skip, notices)
     for done, path in enumerate(files):
         rel = path.relative_to(src).as_posix()
         if progress:
@@ -174,13 +182,26 @@ def read_text(path: Path, rel: str) -> str:
 
 def load_text(rel: str, text: str, resources: list[Resource], notices: list[Notice]) -> None:
     """Compose one file's documents and add the resources among them."""
+    before = len(resources)
+    templated = "{{" in text
     try:
         for node in kyaml.compose_all(text):
+            if templated and _has_collection_key(node):
+                # Unquoted {{ .Values.x }} parses as a mapping used as a key: a template.
+                notices.append(Notice("has unquoted template syntax ({{ ... }}): a template, not a "
+                                      "manifest; skipped", Where(rel, node.start_mark.line + 1)))
+                continue
             _add_document(rel, node, resources, notices)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if "{{" in text:
+            # A template of some tool (Helm, Jinja), not a manifest: leave all of it out.
+            del resources[before:]
+            notices.append(Notice("has template syntax ({{ ... }}) and is not valid YAML: a template, "
+                                  "not a manifest; skipped", Where(rel, line)))
+            return
         raise UserError(
             f"not valid YAML ({problem}); fix the syntax or leave the file out with --exclude",
             Where(rel, line),
@@ -189,6 +210,21 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
         raise UserError(
             f"not valid YAML ({exc}); fix it or leave the file out with --exclude", Where(rel)
         ) from None
+
+
+def _has_collection_key(node: Node | None) -> bool:
+    """Whether any mapping in the tree has a map or list as a key (never so in a manifest)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MappingNode):
+            for key, value in current.value:
+                if not isinstance(key, ScalarNode):
+                    return True
+                stack.append(value)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+    return False
 
 
 def _add_document(rel: str, node: Node | None, resources: list[Resource], notices: list[Notice]) -> None:

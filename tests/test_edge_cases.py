@@ -135,3 +135,33 @@ def test_extra_env_adds_variables_with_or_without_an_env_list(tmp_path: Path) ->
     worker = objects[("apps", "Deployment", "", "worker")][1]["spec"]["template"]["spec"]["containers"][0]
     assert api["env"] == [{"name": "MODE", "value": "web"}] + extra
     assert worker["env"] == extra
+
+
+def test_templates_and_charts_inside_the_folder_are_skipped(tmp_path: Path) -> None:
+    template = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  a: b\n"
+    src = write_tree(tmp_path / "src", {
+        "a.yaml": deployment("api"),
+        "old-chart/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\n",
+        "old-chart/templates/cm.yaml": template,
+        "jinja/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ value }}\n",
+        "broken/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata:\n  a: {{ x }}: [\n",
+    })
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
+    assert "old-chart/: a Helm chart" in result.stderr
+    assert "jinja/cm.yaml:1: has unquoted template syntax" in result.stderr
+    assert "broken/cm.yaml:5: has template syntax" in result.stderr
+    assert_reproduces(tmp_path / "chart", write_tree(tmp_path / "only", {"a.yaml": deployment("api")}))
+
+
+def test_a_missing_helm_engine_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    src = write_tree(tmp_path / "src", {"a.yaml": deployment("api")})
+    assert run("convert", src, tmp_path / "chart").exit_code == 0
+
+    def broken():
+        raise RuntimeError("the Helm engine (helm-python-sdk) cannot be loaded: test")
+
+    monkeypatch.setattr(render, "_helm", broken)
+    result = run("verify", tmp_path / "chart", src)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: the Helm engine")
