@@ -372,20 +372,10 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
         if transform not in TRANSFORMS:
             raise UserError(f"unknown transform {transform!r}; known: {', '.join(sorted(TRANSFORMS))}",
                             _at(_get(node, "transform"), file))
-    optional_node = _get(node, "optional")
-    optional = False
-    if optional_node is not None:
-        if not isinstance(optional_node, ScalarNode) or optional_node.tag != kyaml.BOOL:
-            raise UserError("optional must be true or false", _at(optional_node, file))
-        optional = kyaml.construct(optional_node)
-    append_node = _get(node, "append")
-    append = False
-    if append_node is not None:
-        if not isinstance(append_node, ScalarNode) or append_node.tag != kyaml.BOOL:
-            raise UserError("append must be true or false", _at(append_node, file))
-        append = kyaml.construct(append_node)
-        if append and (optional or transform):
-            raise UserError(f"rule {rule_id!r}: append cannot be combined with optional or transform", where)
+    optional = _flag(node, "optional", file)
+    append = _flag(node, "append", file)
+    if append and (optional or transform):
+        raise UserError(f"rule {rule_id!r}: append cannot be combined with optional or transform", where)
     if (optional or append) and any(isinstance(steps[-1], (paths.Items, paths.AnyKey)) for steps in parsed):
         raise UserError("an optional or append rule's path must end with a key, not a selector", where)
     default_node = _get(node, "default")
@@ -396,6 +386,15 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
         default=kyaml.construct(default_node) if default_node is not None else ([] if append else None),
         doc=_str(doc_node, file, "doc") if doc_node is not None else None, **common,
     )
+
+
+def _flag(node: MappingNode, key: str, file: str) -> bool:
+    value = _get(node, key)
+    if value is None:
+        return False
+    if not isinstance(value, ScalarNode) or value.tag != kyaml.BOOL:
+        raise UserError(f"{key} must be true or false", _at(value, file))
+    return kyaml.construct(value)
 
 
 def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[str, Any]) -> Rule:
