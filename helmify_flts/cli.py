@@ -89,6 +89,8 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
     if check and show_diff:
         _fail(UserError("--check and --diff are alternatives; give one"))
     try:
+        if out.exists() and not out.is_dir():
+            raise UserError(f"{out} exists and is not a folder; give a folder for the chart")
         name = chart.dns_safe(chart_name) if chart_name else chart.chart_name_for(out)
         if chart_name and not name:
             raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")

@@ -165,3 +165,11 @@ def test_a_missing_helm_engine_is_a_clear_error(tmp_path: Path, monkeypatch) -> 
     result = run("verify", tmp_path / "chart", src)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: the Helm engine")
+
+
+def test_out_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"a.yaml": deployment("api")})
+    (tmp_path / "chart").write_text("not a folder")
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 2 and "is not a folder" in result.stderr
+    assert (tmp_path / "chart").read_text() == "not a folder"
