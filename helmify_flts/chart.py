@@ -111,6 +111,7 @@ def build(opts: Options) -> Result:
         reference = {r: kyaml.construct(r.node) for r in resources}
         env_plan = environments.plan(resources, reference, present, envs, hits, bases, assigned)
         hits, toggles = env_plan.hits, env_plan.toggles
+        rule_notices += env_plan.notices
     guards = {res: [g for g in (toggles.get(res), existing_guards.get(res)) if g] for res in resources}
     conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards)
     files: dict[str, str] = {

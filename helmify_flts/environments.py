@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import kyaml
 from .components import Component, camel
-from .errors import UserError, Where
+from .errors import Notice, UserError, Where
 from .existing import Guard
 from .kyaml import same
 from .manifests import Resource
@@ -61,6 +61,7 @@ class Override:
 class EnvPlan:
     hits: list[Hit]
     toggles: dict[Resource, Guard] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
 
     @property
     def auto(self) -> list[Hit]:
@@ -186,6 +187,13 @@ def plan(
             for kind, parts in diff(reference[res], obj):
                 own = _cover(res, kind, parts, own, bases[res])
         result.hits.extend(own)
+        kept = set(map(id, own))
+        for hit in by_res.get(res, []):
+            if hit.rule.existing_key is not None and id(hit) not in kept:
+                result.notices.append(Notice(
+                    f"{res.title} {hit.field} is inside a field that differs between environments and is "
+                    f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
+                    "values too", res.where, code="existing-not-applied"))
         if present[res] != everywhere:
             where = ", ".join(sorted(present[res]))
             key = bases[res] + (camel(res.kind), "enabled")
