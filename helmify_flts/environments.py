@@ -32,7 +32,7 @@ _AUTO = dict(description="Differs between environments; lifted automatically.",
 AUTO_RULE = Rule(id="environment-difference", doc="Differs between environments", **_AUTO)
 AUTO_PRESENT_RULE = Rule(id="environment-difference", doc="Set in some environments only",
                          optional=True, present=True, **_AUTO)
-AUTO_APPEND_RULE = Rule(id="environment-difference", doc="Items some environments add at the end of the list",
+AUTO_APPEND_RULE = Rule(id="environment-difference", doc="Items some environments add to the list",
                         append=True, **_AUTO)
 POD_PREFIXES = (("spec", "jobTemplate", "spec", "template", "spec"), ("spec", "template", "spec"), ("spec",))
 MISSING = object()
@@ -82,10 +82,11 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
             if key in b:
                 yield from diff(a[key], b[key], path + (key,))
     elif isinstance(a, list) and isinstance(b, list):
-        if _appended(a, b):
-            yield "append", path
+        if _only_insertions(a, b):
+            yield "insert", path
+            at = {name: i for i, name in enumerate(_names(b))}
             for i, x in enumerate(a):
-                yield from diff(x, b[i], path + (i,))
+                yield from diff(x, b[at[x["name"]]], path + (i,))
         elif len(a) != len(b) or _names(a) != _names(b):
             yield "list", path
         else:
@@ -95,10 +96,39 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
         yield "changed", path
 
 
-def _appended(a: list, b: list) -> bool:
-    """``b`` is ``a`` with named items added at the end (an extra env var, an extra port)."""
-    names = _names(b)
-    return len(b) > len(a) and None not in names and names[: len(a)] == _names(a)
+def _only_insertions(a: list, b: list) -> bool:
+    """``b`` is ``a`` with named items added (an extra env var, an extra port), order kept."""
+    old, new = _names(a), _names(b)
+    if len(new) <= len(old) or None in new or None in old or len(set(new)) != len(new):
+        return False
+    rest = iter(new)
+    return all(name in rest for name in old)  # old is a subsequence of new
+
+
+def slots(ref: list, env: list) -> list[str | None]:
+    """Names of the reference items that ``env`` adds items before; None for the end."""
+    known, out, pending = set(_names(ref)), [], False
+    for item in env:
+        if item.get("name") in known:
+            if pending:
+                out.append(item["name"])
+            pending = False
+        else:
+            pending = True
+    return out + ([None] if pending else [])
+
+
+def added_before(ref: list, env: list, slot: str | None) -> list:
+    """The items ``env`` adds right before the reference item ``slot`` (None: at the end)."""
+    known, run = set(_names(ref)), []
+    for item in env:
+        if isinstance(item, dict) and item.get("name") in known:
+            if item.get("name") == slot:
+                return run
+            run = []
+        else:
+            run.append(item)
+    return run if slot is None else []
 
 
 def _names(items: list) -> list:
@@ -123,6 +153,24 @@ def value_at(obj: Any, parts: tuple) -> Any:
         elif isinstance(obj, list) and isinstance(part, int) and part < len(obj):
             obj = obj[part]
         else:
+            return MISSING
+    return obj
+
+
+def value_by_name(obj: Any, path: tuple) -> Any:
+    """Follow a concrete path, finding named list items by name (an environment may have
+    inserted items before them) and unnamed ones by index."""
+    for part in path:
+        if isinstance(part, Item) and isinstance(obj, list):
+            if part.name is not None:
+                obj = next((x for x in obj if isinstance(x, dict) and x.get("name") == part.name), MISSING)
+            else:
+                obj = obj[part.index] if part.index < len(obj) else MISSING
+        elif isinstance(obj, dict) and not isinstance(part, Item) and part in obj:
+            obj = obj[part]
+        else:
+            return MISSING
+        if obj is MISSING:
             return MISSING
     return obj
 
@@ -185,7 +233,11 @@ def plan(
             if obj is None:
                 continue
             for kind, parts in diff(reference[res], obj):
-                own = _cover(res, kind, parts, own, bases[res])
+                if kind == "insert":
+                    own = _cover_insert(res, parts, own, bases[res],
+                                        slots(value_at(reference[res], parts), value_at(obj, parts)))
+                else:
+                    own = _cover(res, kind, parts, own, bases[res])
         result.hits.extend(own)
         kept = set(map(id, own))
         for hit in by_res.get(res, []):
@@ -205,14 +257,23 @@ def _plain(parts: tuple) -> tuple:
     return tuple(p.index if isinstance(p, Item) else p for p in parts)
 
 
+def _cover_insert(res: Resource, parts: tuple, own: list[Hit], base: tuple[str, ...],
+                  places: list[str | None]) -> list[Hit]:
+    """Items an environment adds to a named list: one values key per place they go."""
+    if any(not h.rule.append and h.parts == parts[: len(h.parts)] for h in own):
+        return own  # the list (or something holding it) is lifted whole
+    found = _locate(res.node, parts)
+    list_key = auto_key(base, found, res.kind)
+    extra = "extra" + list_key[-1][:1].upper() + list_key[-1][1:]
+    for slot in places:
+        if any(h.rule.append and h.parts == parts and h.slot == slot for h in own):
+            continue
+        key = list_key[:-1] + ((extra,) if slot is None else (extra + "Before", slot))
+        own = own + [Hit(AUTO_APPEND_RULE, res, found, key, slot)]
+    return own
+
+
 def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[str, ...]) -> list[Hit]:
-    if kind == "append":
-        if any(h.parts == parts[: len(h.parts)] for h in own):
-            return own  # already lifted (whole, or its tail)
-        found = _locate(res.node, parts)
-        key = auto_key(base, found, res.kind)
-        key = key[:-1] + ("extra" + key[-1][:1].upper() + key[-1][1:],)
-        return own + [Hit(AUTO_APPEND_RULE, res, found, key)]
     for hit in own:
         hp = hit.parts
         if hit.rule.append:
@@ -265,9 +326,10 @@ def overlay(
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
-        value = value_at(obj, hit.parts)
+        value = value_by_name(obj, hit.found.path)
         if hit.rule.append:
-            value = value[len(hit.found.node.value):] if isinstance(value, list) else []
+            reference = kyaml.construct(hit.found.node) if hit.found.node is not None else []
+            value = added_before(reference, value, hit.slot) if isinstance(value, list) else []
         if value is MISSING:
             if hit.found.node is None:
                 continue  # an optional knob that neither the base nor this environment sets

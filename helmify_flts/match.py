@@ -19,6 +19,7 @@ class Hit:
     resource: Resource
     found: Found
     key: tuple[str, ...]
+    slot: str | None = None  # append rules: the item added items go before (None: the end)
 
     @property
     def parts(self) -> tuple[str | int, ...]:

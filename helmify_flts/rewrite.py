@@ -15,7 +15,7 @@ from .errors import Notice, UserError
 from .existing import Guard
 from .manifests import Resource
 from .match import Hit
-from .paths import Item
+from .paths import Item, text_at
 from .templating import Append, Block, Inline, Optional, Placeholders
 from .transforms import TRANSFORMS
 from .values import Values, ValuesConflict
@@ -133,7 +133,8 @@ def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> s
         return templating.escape(header + kyaml.serialize(res.node))
     tree = _block_copy(res.node)
     marks = Placeholders(kyaml.serialize(res.node))
-    for hit in hits:
+    # Items inserted in the middle of a list shift the indices of later items: place them last.
+    for hit in sorted(hits, key=lambda h: h.slot is not None):
         action = _lift(hit, chart, conv)
         if action is not None:
             _place(tree, hit, marks.new(action), action)
@@ -264,7 +265,9 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
     placeholder = ScalarNode(kyaml.STR, token, style=None)
     if isinstance(action, Append):
         target = node.value[last] if isinstance(node, SequenceNode) else _value_of(node, last)
-        target.value.append(placeholder)
+        names = [text_at(item, "name") for item in target.value]
+        at = names.index(hit.slot) if hit.slot in names else len(target.value)
+        target.value.insert(at, placeholder)
         return
     if isinstance(node, SequenceNode):
         node.value[last] = placeholder

@@ -168,13 +168,26 @@ def test_list_differences_extra_env_var_and_extra_port(tmp_path: Path) -> None:
     assert load_values(out / "values.yaml")["web"]["env"]["MODE"] == "base"
 
 
-def test_a_list_item_inserted_in_the_middle_lifts_the_list_whole(tmp_path: Path) -> None:
+def test_items_inserted_before_others_get_a_key_per_place(tmp_path: Path) -> None:
     middle = DEPLOY.replace("          env:\n", '          env:\n            - name: FIRST\n              value: "0"\n')
+    middle = middle.replace('value: "base"', 'value: "prod"')
     assert middle != DEPLOY
     folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "prod": {"web.yaml": middle}})
     out = convert_envs(tmp_path, folders)
-    env = load_values(out / "values-prod.yaml")["web"]["containers"]["web"]["env"]
-    assert [e["name"] for e in env] == ["FIRST", "MODE"]
+    prod = load_values(out / "values-prod.yaml")["web"]
+    assert prod["containers"]["web"]["extraEnvBefore"]["MODE"] == [{"name": "FIRST", "value": "0"}]
+    assert prod["env"]["MODE"] == "prod"  # the base's own variable keeps its own key
+
+
+def test_a_list_whose_items_are_removed_or_reordered_is_lifted_whole(tmp_path: Path) -> None:
+    b_var = '            - name: B\n              value: "b"\n'
+    two = DEPLOY.replace('              value: "base"\n', '              value: "base"\n' + b_var)
+    swapped = DEPLOY.replace('          env:\n', '          env:\n' + b_var)
+    folders = make_envs(tmp_path, {"base": {"web.yaml": two}, "dev": {"web.yaml": DEPLOY},
+                                   "prod": {"web.yaml": swapped}})
+    out = convert_envs(tmp_path, folders)
+    dev = load_values(out / "values-dev.yaml")["web"]["containers"]["web"]["env"]
+    assert [e["name"] for e in dev] == ["MODE"]
 
 
 def test_difference_in_a_field_no_rule_covers_is_lifted_and_reported(tmp_path: Path) -> None:
