@@ -107,13 +107,12 @@ def build(opts: Options) -> Result:
     toggles: dict = {}
     envs = [environments.Environment(name, environments.load_objects(el.resources), {})
             for name, el in env_loaded.items()]
-    if envs:
-        reference = {r: kyaml.construct(r.node) for r in resources}
-        env_plan = environments.plan(resources, reference, present, envs, hits, bases, assigned)
-        hits, toggles = env_plan.hits, env_plan.toggles
-        rule_notices += env_plan.notices
-    guards = {res: [g for g in (toggles.get(res), existing_guards.get(res)) if g] for res in resources}
+    guards = {res: [g for g in [existing_guards.get(res)] if g] for res in resources}
     conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards)
+    if envs:
+        hits, toggles, env_notices, conv = _plan_environments(
+            resources, present, envs, hits, bases, assigned, existing_guards, conv, opts.chart_name)
+        rule_notices += env_notices
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,
@@ -136,6 +135,35 @@ def build(opts: Options) -> Result:
     ) + tuple(rule_notices) + tuple(conv.notices)
     return Result(dict(sorted(files.items())), conv, loaded, ruleset, notices, opts.chart_name,
                   env_loaded, overrides, resources, why)
+
+
+def _applied(conv: rewrite.Conversion) -> set[tuple[int, tuple]]:
+    return {(id(lift.resource), lift.pointer) for lift in conv.lifts}
+
+
+def _plan_environments(resources, present, envs, hits, bases, assigned, existing_guards, first, chart_name):  # noqa: ANN001, ANN202
+    """Cover every difference between environments, then convert with the result.
+
+    Only lifts the conversion really made count as covering a field (a rule may decline a value
+    that Helm cannot carry); where an automatic lift is declined too, the field around it is
+    lifted whole instead, until every difference has a values key."""
+    reference = {r: kyaml.construct(r.node) for r in resources}
+    applied = _applied(first)
+    hits = [h for h in hits if (id(h.resource), h.parts) in applied]
+    taken = {path for path, _ in first.values.leaves()}
+    forced: dict = {}
+    for _ in range(8):
+        env_plan = environments.plan(resources, reference, present, envs, hits, bases, taken, forced)
+        guards = {res: [g for g in (env_plan.toggles.get(res), existing_guards.get(res)) if g] for res in resources}
+        conv = rewrite.convert(resources, assigned, env_plan.hits, chart_name, guards)
+        applied = _applied(conv)
+        declined = [h for h in env_plan.hits if h.rule.id == environments.AUTO_RULE.id
+                    and (id(h.resource), h.parts) not in applied and len(h.parts) > 1]
+        if not declined:
+            break
+        for hit in declined:
+            forced.setdefault(hit.resource, []).append(hit.parts[:-1])
+    return env_plan.hits, env_plan.toggles, env_plan.notices, conv
 
 
 def _union(loaded: manifests.LoadResult, env_loaded: dict[str, manifests.LoadResult]):  # noqa: ANN202

@@ -15,7 +15,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import kyaml
-from .components import Component, camel
+from .components import camel
 from .errors import Notice, UserError, Where
 from .existing import Guard
 from .kyaml import same
@@ -69,8 +69,9 @@ class EnvPlan:
 
 
 def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
-    """Where two objects differ: ('changed'|'added'|'removed'|'list', path). Lists whose items
-    differ in number or names are reported whole."""
+    """Where two objects differ: ('changed'|'added'|'removed'|'insert'|'list', path), list steps
+    as :class:`Item` (index in ``a``, name). Lists that only gain named items report 'insert' and
+    their items' own differences; lists changed any other way are reported whole."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in a:
             if key not in b:
@@ -86,12 +87,13 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
             yield "insert", path
             at = {name: i for i, name in enumerate(_names(b))}
             for i, x in enumerate(a):
-                yield from diff(x, b[at[x["name"]]], path + (i,))
+                yield from diff(x, b[at[x["name"]]], path + (Item(i, x["name"]),))
         elif len(a) != len(b) or _names(a) != _names(b):
             yield "list", path
         else:
             for i, (x, y) in enumerate(zip(a, b, strict=True)):
-                yield from diff(x, y, path + (i,))
+                name = x.get("name") if isinstance(x, dict) and isinstance(x.get("name"), str) else None
+                yield from diff(x, y, path + (Item(i, name),))
     elif not same(a, b):
         yield "changed", path
 
@@ -218,26 +220,34 @@ def plan(
     envs: list[Environment],
     hits: list[Hit],
     bases: dict[Resource, tuple[str, ...]],
-    components: dict[Resource, Component],
+    taken: set[tuple[str, ...]],
+    forced: dict[Resource, list[tuple]] | None = None,
 ) -> EnvPlan:
-    """Add automatic hits for uncovered differences; switches for resources not everywhere."""
+    """Add automatic hits for uncovered differences; switches for resources not everywhere.
+
+    ``taken`` holds the values keys already in use (automatic keys avoid them); ``forced``
+    names fields to lift whole because lifting a part of them was refused."""
     by_res: dict[Resource, list[Hit]] = {}
     for hit in hits:
         by_res.setdefault(hit.resource, []).append(hit)
     result = EnvPlan([])
     everywhere = {"(base)"} | {e.name for e in envs}
+    keys = _Keys(taken)
     for res in resources:
         own = by_res.get(res, [])
+        for parts in (forced or {}).get(res, []):
+            own = _cover(res, "changed", parts, own, bases[res], keys, force=True)
         for env in envs:
             obj = env.objects.get(res.identity)
             if obj is None:
                 continue
-            for kind, parts in diff(reference[res], obj):
+            for kind, named in diff(reference[res], obj):
+                parts = _plain(named)
                 if kind == "insert":
-                    own = _cover_insert(res, parts, own, bases[res],
-                                        slots(value_at(reference[res], parts), value_at(obj, parts)))
+                    places = slots(value_at(reference[res], parts), value_by_name(obj, named))
+                    own = _cover_insert(res, parts, own, bases[res], places, keys)
                 else:
-                    own = _cover(res, kind, parts, own, bases[res])
+                    own = _cover(res, kind, parts, own, bases[res], keys)
         result.hits.extend(own)
         kept = set(map(id, own))
         for hit in by_res.get(res, []):
@@ -257,8 +267,26 @@ def _plain(parts: tuple) -> tuple:
     return tuple(p.index if isinstance(p, Item) else p for p in parts)
 
 
+class _Keys:
+    """Values keys in use, so automatic keys never land on (or inside, or above) another key."""
+
+    def __init__(self, taken: set[tuple[str, ...]]) -> None:
+        self.leaves = set(taken)
+        self.branches = {key[:i] for key in taken for i in range(1, len(key))}
+
+    def claim(self, key: tuple[str, ...]) -> tuple[str, ...]:
+        candidate, n = key, 1
+        while (candidate in self.leaves or candidate in self.branches
+               or any(candidate[:i] in self.leaves for i in range(1, len(candidate)))):
+            n += 1
+            candidate = key[:-1] + (f"{key[-1]}{n}",)
+        self.leaves.add(candidate)
+        self.branches.update(candidate[:i] for i in range(1, len(candidate)))
+        return candidate
+
+
 def _cover_insert(res: Resource, parts: tuple, own: list[Hit], base: tuple[str, ...],
-                  places: list[str | None]) -> list[Hit]:
+                  places: list[str | None], keys: _Keys) -> list[Hit]:
     """Items an environment adds to a named list: one values key per place they go."""
     if any(not h.rule.append and h.parts == parts[: len(h.parts)] for h in own):
         return own  # the list (or something holding it) is lifted whole
@@ -268,16 +296,17 @@ def _cover_insert(res: Resource, parts: tuple, own: list[Hit], base: tuple[str, 
     for slot in places:
         if any(h.rule.append and h.parts == parts and h.slot == slot for h in own):
             continue
-        key = list_key[:-1] + ((extra,) if slot is None else (extra + "Before", slot))
+        key = keys.claim(list_key[:-1] + ((extra,) if slot is None else (extra + "Before", slot)))
         own = own + [Hit(AUTO_APPEND_RULE, res, found, key, slot)]
     return own
 
 
-def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[str, ...]) -> list[Hit]:
+def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[str, ...],
+           keys: _Keys, force: bool = False) -> list[Hit]:
     for hit in own:
         hp = hit.parts
-        if hit.rule.append:
-            continue  # it holds only the added tail, not the list's own items
+        if hit.rule.append or (force and hp == parts):
+            continue  # an appended tail does not hold the list's own items
         if parts[: len(hp)] == hp:
             if hp == parts and kind in ("added", "removed") and not hit.rule.optional:
                 # A lifted field that some environment leaves out: render it only when set.
@@ -286,7 +315,7 @@ def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[s
             return own
     found = _locate(res.node, parts)
     rule = AUTO_PRESENT_RULE if kind in ("added", "removed") else AUTO_RULE
-    new = Hit(rule, res, found, auto_key(base, found, res.kind))
+    new = Hit(rule, res, found, keys.claim(auto_key(base, found, res.kind)))
     # Rule hits inside a field lifted whole give way to it.
     return [h for h in own if h.parts[: len(parts)] != parts] + [new]
 
@@ -334,8 +363,12 @@ def overlay(
             if hit.found.node is None:
                 continue  # an optional knob that neither the base nor this environment sets
             value = None
-        elif hit.rule.transform:
-            lifted = TRANSFORMS[hit.rule.transform].lift(value, file_hint(hit, name))
+        elif hit.rule.transform and (
+            TRANSFORMS[hit.rule.transform].required or isinstance(base_values.get(hit.key).value, dict)
+        ):
+            # The base holds the transformed value (split image, file path): so must the overlay.
+            transform = TRANSFORMS[hit.rule.transform]
+            lifted = transform.keep(value, file_hint(hit, name))
             base_value = base_values.get(hit.key).value
             if lifted is not None and lifted.files and base_files.get(base_value) in lifted.files.values():
                 continue  # the same content as the base's file

@@ -133,8 +133,9 @@ def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> s
         return templating.escape(header + kyaml.serialize(res.node))
     tree = _block_copy(res.node)
     marks = Placeholders(kyaml.serialize(res.node))
-    # Items inserted in the middle of a list shift the indices of later items: place them last.
-    for hit in sorted(hits, key=lambda h: h.slot is not None):
+    # Items inserted in the middle of a list shift the indices of later items: place them last,
+    # deepest lists first, so no insertion moves a list another one still has to find.
+    for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0)):
         action = _lift(hit, chart, conv)
         if action is not None:
             _place(tree, hit, marks.new(action), action)

@@ -59,8 +59,20 @@ def _lift_image(value: Any, where: str) -> Lifted | None:
 def _lift_file(value: Any, where: str) -> Lifted | None:
     if not isinstance(value, str) or value.rstrip("\n").count("\n") < 1:
         return None
+    return _keep_file(value, where)
+
+
+def _keep_file(value: Any, where: str) -> Lifted | None:
+    if not isinstance(value, str):
+        return None
     path = f"files/{where}"
     return Lifted(path, {path: value})
+
+
+def _keep_image(value: Any, where: str) -> Lifted | None:
+    if not isinstance(value, str):
+        return None
+    return _lift_image(value, where) or Lifted({"repository": value, "tag": ""})
 
 
 IMAGE_HELPER = '''{{/*
@@ -81,6 +93,8 @@ class Transform:
     description: str
     lift: Callable[[Any, str], Lifted | None]
     template: str  # the Helm action, with CHART and REF to fill in
+    # Where the base already uses the transform, an environment's value must fit it too.
+    keep: Callable[[Any, str], Lifted | None] = lambda value, where: None
     helper: str = ""
     required: bool = False  # when it does not apply, leave the field as it is
 
@@ -93,6 +107,7 @@ TRANSFORMS: dict[str, Transform] = {
         name="image",
         description="split a container image into repository, tag and digest",
         lift=_lift_image,
+        keep=_keep_image,
         template='{{ include "CHART.image" REF }}',
         helper=IMAGE_HELPER,
     ),
@@ -100,6 +115,7 @@ TRANSFORMS: dict[str, Transform] = {
         name="file",
         description="keep a multi-line config as a file under files/, read with .Files.Get",
         lift=_lift_file,
+        keep=_keep_file,
         template="{{ .Files.Get REF | toJson }}",
         required=True,
     ),

@@ -219,3 +219,55 @@ def test_bad_env_option_is_a_usage_error(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert result.stderr.startswith("error:")
         assert not (tmp_path / "out").exists()
+
+
+CONFIG = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-config, labels: {app: web}}
+data:
+  TZ: UTC
+  app.conf: |
+    a=1
+    b=2
+"""
+
+
+def test_differences_a_rule_declines_are_lifted_automatically(tmp_path: Path) -> None:
+    # data.TZ is one line, so the file rule declines it; app.conf becomes one line in prod.
+    prod_config = CONFIG.replace("TZ: UTC", "TZ: Europe/Berlin").replace("    a=1\n    b=2\n", "    a=1\n")
+    prod_config = prod_config.replace("app.conf: |", "app.conf: |-")
+    folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY, "cm.yaml": CONFIG},
+                                   "prod": {"web.yaml": DEPLOY, "cm.yaml": prod_config}})
+    out = convert_envs(tmp_path, folders)
+    prod = load_values(out / "values-prod.yaml")["web"]
+    assert prod["data"]["TZ"] == "Europe/Berlin"
+    assert (out / prod["files"]["app.conf"]).read_text() == "a=1"
+
+
+def test_a_field_in_an_empty_map_is_lifted_with_its_map(tmp_path: Path) -> None:
+    vol = "      volumes:\n        - name: scratch\n          emptyDir: {}\n"
+    base = DEPLOY + vol
+    prod = DEPLOY + vol.replace("emptyDir: {}", "emptyDir: {sizeLimit: 1Gi}")
+    folders = make_envs(tmp_path, {"base": {"web.yaml": base}, "prod": {"web.yaml": prod}})
+    convert_envs(tmp_path, folders)
+
+
+def test_colliding_container_keys_do_not_borrow_each_others_values(tmp_path: Path) -> None:
+    sidecars = ("        - name: log_shipper\n          image: fluent/fluent-bit:3.0\n"
+                "        - name: Log-Shipper\n          image: fluent/fluent-bit:3.1\n")
+    base = DEPLOY.replace(
+        "          ports:\n            - containerPort: 80\n              name: http\n",
+        "          ports:\n            - containerPort: 80\n              name: http\n" + sidecars)
+    dev = base.replace("fluent-bit:3.1", "fluent-bit:3.1.1")
+    folders = make_envs(tmp_path, {"base": {"web.yaml": base}, "dev": {"web.yaml": dev}})
+    convert_envs(tmp_path, folders)
+
+
+def test_a_sidecar_inserted_before_the_main_container_with_its_env_changed(tmp_path: Path) -> None:
+    sidecar = "        - name: proxy\n          image: envoyproxy/envoy:v1.30\n"
+    dev = DEPLOY.replace("      containers:\n", "      containers:\n" + sidecar)
+    dev = dev.replace('              value: "base"\n', '              value: "base"\n            - name: NEW\n'
+                                                      '              value: "x"\n')
+    folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "dev": {"web.yaml": dev}})
+    convert_envs(tmp_path, folders)
