@@ -101,6 +101,9 @@ def write(out: Path, files: dict[str, str], plan: Plan) -> None:
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a chart folder is not
     try:
         if out.is_dir():
             shutil.copytree(out, staging, symlinks=True, dirs_exist_ok=True)

@@ -33,13 +33,16 @@ def is_secret(kind: str, names: tuple[str, ...]) -> bool:
     return kind == "Secret" or any(CREDENTIAL.search(n) for n in names if n not in SECRET_POINTERS)
 
 
-URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:)[^@/\s]+@")
+URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?P<password>:[^@/\s]*)?@")
 
 
 def scrub(value: Any) -> Any:
-    """Hide passwords written into URLs (``postgresql://user:secret@host``) anywhere in a value."""
+    """Hide credentials written into URLs (``postgresql://user:secret@host``, a Sentry DSN's
+    ``https://key@host``) anywhere in a value; a user name before a password stays readable."""
     if isinstance(value, str):
-        return URL_CREDENTIALS.sub(lambda m: m.group("scheme") + REDACTED + "@", value)
+        return URL_CREDENTIALS.sub(
+            lambda m: m.group("scheme") + (m.group("user") + ":" if m.group("password") else "") + REDACTED + "@",
+            value)
     if isinstance(value, dict):
         return {k: scrub(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -10,15 +10,20 @@ from .values import Leaf, Values
 
 def for_values(values: Values) -> dict:
     schema = {"$schema": "https://json-schema.org/draft-07/schema#", "title": "Values"}
-    schema.update(_tree(values.root))
+    schema.update(_tree(values.root, closed=False))
     return schema
 
 
-def _tree(tree: dict) -> dict:
+def _tree(tree: dict, closed: bool = True) -> dict:
+    """Branches the chart defines are closed: a misspelt or vanished key (image.tga) is an
+    error instead of a silent no-op. The top level stays open for Helm's own (global)."""
     props = {}
     for key, item in tree.items():
         props[key] = _leaf(item) if isinstance(item, Leaf) else _tree(item)
-    return {"type": "object", "properties": props}
+    out: dict = {"type": "object", "properties": props}
+    if closed:
+        out["additionalProperties"] = False
+    return out
 
 
 def _leaf(leaf: Leaf) -> dict:
@@ -37,6 +42,8 @@ def _type(value: Any, top: bool = False) -> dict:
         return {"type": ["array", "null"]}
     if isinstance(value, dict):
         if top and value and all(isinstance(v, str) for v in value.values()) and "repository" in value:
-            return {"type": "object", "properties": {k: {"type": "string"} for k in value}}
+            parts = dict.fromkeys(["repository", "tag", "digest", *value])
+            return {"type": "object", "properties": {k: {"type": "string"} for k in parts},
+                    "additionalProperties": False}
         return {"type": ["object", "null"]}
     return {}

@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
 
 from helmify_flts import kyaml, manifests, render
+from helmify_flts.errors import UserError
 
 WEB = """\
 apiVersion: apps/v1
@@ -150,8 +151,9 @@ def test_user_rule_overrides_a_builtin_for_the_same_field(here: Path) -> None:
 
     assert env_of(deployment_of(rendered(out, {"web": {"training": {"epochs": "20"}}}), "web")) == {
         "EPOCHS": "20", "OTHER": "keep"}
-    assert env_of(deployment_of(rendered(out, {"web": {"env": {"EPOCHS": "99"}}}), "web")) == {
-        "EPOCHS": "10", "OTHER": "keep"}
+    # The old key is gone, and values.schema.json says so instead of ignoring it.
+    with pytest.raises(UserError, match="EPOCHS"):
+        rendered(out, {"web": {"env": {"EPOCHS": "99"}}})
 
 
 def test_user_rule_that_matches_nothing_warns(here: Path) -> None:
