@@ -8,6 +8,7 @@ only some environments have get a switch.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,19 @@ AUTO_PRESENT_RULE = Rule(id="environment-difference", doc="Set in some environme
                          optional=True, present=True, **_AUTO)
 AUTO_APPEND_RULE = Rule(id="environment-difference", doc="Items some environments add to the list",
                         append=True, **_AUTO)
-POD_PREFIXES = (("spec", "jobTemplate", "spec", "template", "spec"), ("spec", "template", "spec"), ("spec",))
+# Readable names for where automatic keys come from, longest match first: the pod spec and the
+# main container (the first) sit right under the resource's values path, as rule keys do.
+KEY_PREFIXES = tuple(sorted((
+    (("spec", "jobTemplate", "spec", "template", "spec", "containers", 0), ()),
+    (("spec", "template", "spec", "containers", 0), ()),
+    (("spec", "containers", 0), ()),
+    (("spec", "jobTemplate", "spec", "template", "spec"), ()),
+    (("spec", "template", "spec"), ()),
+    (("spec", "jobTemplate", "spec", "template", "metadata", "labels"), ("podLabels",)),
+    (("spec", "template", "metadata", "labels"), ("podLabels",)),
+    (("spec", "template", "metadata", "annotations"), ("podAnnotations",)),
+    (("spec",), ()),
+), key=lambda pair: -len(pair[0])))
 MISSING = object()
 
 
@@ -201,16 +214,16 @@ def _step(node: Node, part: Any) -> tuple[Node, Any]:
 def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
     """``inference`` + ``spec.template.spec.terminationGracePeriodSeconds`` ->
     ``inference.terminationGracePeriodSeconds``."""
-    parts = [p.name if isinstance(p, Item) and p.name else (str(p.index) if isinstance(p, Item) else p)
-             for p in found.path]
     raw = tuple(p.index if isinstance(p, Item) else p for p in found.path)
-    for prefix in POD_PREFIXES:
+    lead: tuple[str, ...] = ()
+    rest = found.path
+    for prefix, replacement in KEY_PREFIXES:
         if raw[: len(prefix)] == prefix and len(raw) > len(prefix):
-            parts = parts[len(prefix):]
+            lead, rest = replacement, found.path[len(prefix):]
             break
-    tail = found.path[len(found.path) - len(parts):]
-    named = [camel(p) if isinstance(q, Item) else p for p, q in zip(parts, tail, strict=True)]
-    return base + tuple(named)
+    named = [camel(p.name) if isinstance(p, Item) and p.name else str(p.index) if isinstance(p, Item) else p
+             for p in rest]
+    return base + lead + tuple(named)
 
 
 def plan(
@@ -232,7 +245,7 @@ def plan(
         by_res.setdefault(hit.resource, []).append(hit)
     result = EnvPlan([])
     everywhere = {"(base)"} | {e.name for e in envs}
-    keys = _Keys(taken)
+    keys = _Keys(taken, hits)
     for res in resources:
         own = by_res.get(res, [])
         for parts in (forced or {}).get(res, []):
@@ -270,9 +283,22 @@ def _plain(parts: tuple) -> tuple:
 class _Keys:
     """Values keys in use, so automatic keys never land on (or inside, or above) another key."""
 
-    def __init__(self, taken: set[tuple[str, ...]]) -> None:
-        self.leaves = set(taken)
-        self.branches = {key[:i] for key in taken for i in range(1, len(key))}
+    def __init__(self, taken: set[tuple[str, ...]], hits: list[Hit]) -> None:
+        # Keys of rule hits are counted so that a key frees up when a whole lift takes its
+        # field over (inference.env becomes the whole env list, not env2); others stay.
+        self.users = Counter(h.key for h in hits)
+        self.leaves = set(taken) | set(self.users)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self.branches = {key[:i] for key in self.leaves for i in range(1, len(key))}
+
+    def release(self, key: tuple[str, ...]) -> None:
+        if self.users.get(key):
+            self.users[key] -= 1
+            if not self.users[key]:
+                self.leaves.discard(key)
+                self._rebuild()
 
     def claim(self, key: tuple[str, ...]) -> tuple[str, ...]:
         candidate, n = key, 1
@@ -313,11 +339,14 @@ def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[s
                 replacement = Hit(AUTO_PRESENT_RULE, res, hit.found, hit.key)
                 return [replacement if h is hit else h for h in own]
             return own
+    # Rule hits inside a field lifted whole give way to it, and so do their keys.
+    kept = [h for h in own if h.parts[: len(parts)] != parts]
+    for hit in own:
+        if hit.parts[: len(parts)] == parts:
+            keys.release(hit.key)
     found = _locate(res.node, parts)
     rule = AUTO_PRESENT_RULE if kind in ("added", "removed") else AUTO_RULE
-    new = Hit(rule, res, found, keys.claim(auto_key(base, found, res.kind)))
-    # Rule hits inside a field lifted whole give way to it.
-    return [h for h in own if h.parts[: len(parts)] != parts] + [new]
+    return kept + [Hit(rule, res, found, keys.claim(auto_key(base, found, res.kind)))]
 
 
 def overlay(

@@ -164,7 +164,7 @@ def test_list_differences_extra_env_var_and_extra_port(tmp_path: Path) -> None:
     prod = load_values(out / "values-prod.yaml")
     # Items added at the end stay separate: the base's own env keys remain per variable.
     assert prod["web"]["extraEnv"] == [{"name": "EXTRA", "value": "1"}]
-    assert prod["web"]["containers"]["web"]["extraPorts"] == [{"containerPort": 9100, "name": "metrics"}]
+    assert prod["web"]["extraPorts"] == [{"containerPort": 9100, "name": "metrics"}]
     assert load_values(out / "values.yaml")["web"]["env"]["MODE"] == "base"
 
 
@@ -175,7 +175,7 @@ def test_items_inserted_before_others_get_a_key_per_place(tmp_path: Path) -> Non
     folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "prod": {"web.yaml": middle}})
     out = convert_envs(tmp_path, folders)
     prod = load_values(out / "values-prod.yaml")["web"]
-    assert prod["containers"]["web"]["extraEnvBefore"]["MODE"] == [{"name": "FIRST", "value": "0"}]
+    assert prod["extraEnvBefore"]["MODE"] == [{"name": "FIRST", "value": "0"}]
     assert prod["env"]["MODE"] == "prod"  # the base's own variable keeps its own key
 
 
@@ -186,7 +186,7 @@ def test_a_list_whose_items_are_removed_or_reordered_is_lifted_whole(tmp_path: P
     folders = make_envs(tmp_path, {"base": {"web.yaml": two}, "dev": {"web.yaml": DEPLOY},
                                    "prod": {"web.yaml": swapped}})
     out = convert_envs(tmp_path, folders)
-    dev = load_values(out / "values-dev.yaml")["web"]["containers"]["web"]["env"]
+    dev = load_values(out / "values-dev.yaml")["web"]["env"]
     assert [e["name"] for e in dev] == ["MODE"]
 
 
@@ -198,7 +198,7 @@ def test_difference_in_a_field_no_rule_covers_is_lifted_and_reported(tmp_path: P
     out = convert_envs(tmp_path, folders)
     prod = flatten(load_values(out / "values-prod.yaml"))
     assert prod[("web", "terminationGracePeriodSeconds")] == 60
-    assert prod[("web", "containers", "web", "workingDir")] is None
+    assert prod[("web", "workingDir")] is None
     report = (out / "helmify-report.md").read_text()
     assert "Environment `prod`" in report and "lifted automatically" in report
 
