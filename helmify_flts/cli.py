@@ -121,7 +121,8 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
         if plan.changes:
             if not quiet:
                 for rel in plan.changes:
-                    _err(f"would {'remove' if rel in plan.remove else 'write'} {out / rel}")
+                    edited = " (edited by hand: convert would stop unless --force)" if rel in plan.edited else ""
+                    _err(f"would {'remove' if rel in plan.remove else 'write'} {out / rel}{edited}")
                 _err(f"{out} is out of date: {len(plan.changes)} file(s) would change; run convert to update it")
             sys.exit(EXIT_DIFF)
         if not quiet:
