@@ -105,13 +105,14 @@ def build(opts: Options) -> Result:
     ref_hits, existing_guards = existing.plan(resources, assigned, bases, ruleset)
     hits = match.merge(hits, ref_hits)
     toggles: dict = {}
-    envs = [environments.Environment(name, environments.load_objects(el.resources), {})
+    envs = [environments.Environment(name, environments.load_objects(el.resources))
             for name, el in env_loaded.items()]
     guards = {res: [g for g in [existing_guards.get(res)] if g] for res in resources}
     conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards)
     if envs:
         hits, toggles, env_notices, conv = _plan_environments(
-            resources, present, envs, hits, bases, assigned, existing_guards, conv, opts.chart_name)
+            resources=resources, present=present, envs=envs, hits=hits, bases=bases, assigned=assigned,
+            existing_guards=existing_guards, first=conv, chart_name=opts.chart_name)
         rule_notices += env_notices
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
@@ -141,7 +142,18 @@ def _applied(conv: rewrite.Conversion) -> set[tuple[int, tuple]]:
     return {(id(lift.resource), lift.pointer) for lift in conv.lifts}
 
 
-def _plan_environments(resources, present, envs, hits, bases, assigned, existing_guards, first, chart_name):  # noqa: ANN001, ANN202
+def _plan_environments(
+    *,
+    resources: tuple[manifests.Resource, ...],
+    present: dict[manifests.Resource, set[str]],
+    envs: list[environments.Environment],
+    hits: list[match.Hit],
+    bases: dict[manifests.Resource, tuple[str, ...]],
+    assigned: dict[manifests.Resource, components.Component],
+    existing_guards: dict[manifests.Resource, existing.Guard],
+    first: rewrite.Conversion,
+    chart_name: str,
+) -> tuple[list[match.Hit], dict, list[Notice], rewrite.Conversion]:
     """Cover every difference between environments, then convert with the result.
 
     Only lifts the conversion really made count as covering a field (a rule may decline a value

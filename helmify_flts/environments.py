@@ -55,7 +55,6 @@ MISSING = object()
 class Environment:
     name: str
     objects: dict[tuple, dict]  # identity -> object as Kubernetes reads it
-    where: dict[tuple, Resource]
 
 
 @dataclass(frozen=True)
@@ -75,10 +74,6 @@ class EnvPlan:
     hits: list[Hit]
     toggles: dict[Resource, Guard] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
-
-    @property
-    def auto(self) -> list[Hit]:
-        return [h for h in self.hits if h.rule.id == AUTO_RULE.id]
 
 
 def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
