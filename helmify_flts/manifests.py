@@ -212,6 +212,13 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
         ) from None
 
 
+def _identity_text(node: Node | None) -> str | None:
+    """A name field as Kubernetes sees it, spelt canonically (a plain ``y`` is the boolean true)."""
+    if not isinstance(node, ScalarNode) or node.tag == kyaml.NULL:
+        return None
+    return node.value if node.tag == kyaml.STR else kyaml.json_key(kyaml.construct(node))
+
+
 def _has_collection_key(node: Node | None) -> bool:
     """Whether any mapping in the tree has a map or list as a key (never so in a manifest)."""
     stack = [node]
@@ -234,7 +241,7 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
     if not isinstance(node, MappingNode):
         notices.append(Notice("document is not a mapping, so not a Kubernetes resource; skipped", where))
         return
-    api_version, kind = text_at(node, "apiVersion"), text_at(node, "kind")
+    api_version, kind = _identity_text(child(node, "apiVersion")), _identity_text(child(node, "kind"))
     if not api_version or not kind:
         notices.append(Notice(
             "no apiVersion/kind: not a Kubernetes resource (a patch fragment or a config file?); skipped",
@@ -250,7 +257,7 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
             _add_document(rel, item, resources, notices)
         return
     metadata = child(node, "metadata")
-    name = text_at(metadata, "name")
+    name = _identity_text(child(metadata, "name"))
     if not name:
         why = ("uses generateName, which Helm cannot install" if text_at(metadata, "generateName")
                else "has no metadata.name")
@@ -276,7 +283,7 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
         order=len(resources),
         api_version=api_version,
         kind=kind,
-        namespace=text_at(metadata, "namespace"),
+        namespace=_identity_text(child(metadata, "namespace")),
         name=name,
         node=node,
     ))

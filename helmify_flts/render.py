@@ -28,10 +28,17 @@ def _helm():  # noqa: ANN202
 
 
 def identity(obj: dict) -> tuple[str, str, str, str]:
-    api, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
-    meta = obj.get("metadata") or {}
-    ns = "" if kind in CLUSTER_SCOPED else str(meta.get("namespace") or "")
-    return (api.rpartition("/")[0], kind, ns, str(meta.get("name") or meta.get("generateName") or ""))
+    """(group, kind, namespace, name), each spelt as its text would be (``name: y`` -> "y")."""
+    api, kind = _text(obj.get("apiVersion", "")), _text(obj.get("kind", ""))
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    ns = "" if kind in CLUSTER_SCOPED else _text(meta.get("namespace"))
+    return (api.rpartition("/")[0], kind, ns, _text(meta.get("name")))
+
+
+def _text(value: Any) -> str:
+    """Identity fields as text; a plain y/on/1 that YAML reads as another type is compared by
+    its canonical spelling on both sides (manifests.Resource does the same)."""
+    return "" if value is None else kyaml.json_key(value)
 
 
 def title(ident: tuple[str, str, str, str]) -> str:

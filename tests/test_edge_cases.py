@@ -173,3 +173,11 @@ def test_out_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 2 and "is not a folder" in result.stderr
     assert (tmp_path / "chart").read_text() == "not a folder"
+
+
+def test_names_that_yaml_reads_as_booleans_or_numbers_keep_their_identity(tmp_path: Path) -> None:
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata: {{a: b}}\n"
+    src = write_tree(tmp_path / "src", {"a.yaml": cm.format(name="y"), "b.yaml": cm.format(name="no"),
+                                        "c.yaml": cm.format(name="1234")})
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
