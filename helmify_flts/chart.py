@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
-from .errors import Notice, UserError
-from .templating import ref
+from .errors import Notice, UserError, Where
+from .templating import escape, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
 
@@ -87,11 +87,12 @@ def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
     ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules)
     loaded = manifests.load_folder(opts.src, opts.exclude, opts.skip, opts.progress)
-    env_loaded = {name: manifests.load_folder(path, opts.exclude, opts.skip, opts.progress)
-                  for name, path in opts.envs}
+    env_loaded = {name: _load_env(name, path, opts) for name, path in opts.envs}
     if not loaded.resources:
+        reasons = "".join(f"\n  {n}" for n in loaded.notices[:5])
         raise UserError(f"no Kubernetes resources found in {opts.src} ({len(loaded.files)} YAML/JSON files read, "
-                        f"{len(loaded.notices)} documents skipped); give the folder that holds your manifests")
+                        f"{len(loaded.notices)} documents skipped); give the folder that holds your "
+                        f"manifests{reasons}")
     resources, present = _union(loaded, env_loaded)
     why: dict[manifests.Resource, str] = {}
     assigned = components.assign(resources, ruleset, why)
@@ -136,6 +137,15 @@ def build(opts: Options) -> Result:
     ) + tuple(rule_notices) + tuple(conv.notices)
     return Result(dict(sorted(files.items())), conv, loaded, ruleset, notices, opts.chart_name,
                   env_loaded, overrides, resources, why)
+
+
+def _load_env(name: str, path: Path, opts: Options) -> manifests.LoadResult:
+    """An environment folder; its errors name files by their path from that folder."""
+    try:
+        return manifests.load_folder(path, opts.exclude, opts.skip, opts.progress)
+    except UserError as exc:
+        where = exc.where and Where(f"{path.as_posix().rstrip('/')}/{exc.where.file}", exc.where.line)
+        raise UserError(f"[{name}] {exc.message}", where) from None
 
 
 def _applied(conv: rewrite.Conversion) -> set[tuple[int, tuple]]:
@@ -255,6 +265,6 @@ def notes(conv: rewrite.Conversion) -> str:
         "Components rendered:",
     ]
     for file, comp in sorted(conv.component_of_file.items()):
-        titles = ", ".join(r.title for r in conv.components[file])
+        titles = escape(", ".join(r.title for r in conv.components[file]))
         lines += [f"{{{{- if {ref(comp.key + ('enabled',))} }}}}", f"  - {comp.dotted}: {titles}", "{{- end }}"]
     return "\n".join(lines) + "\n"

@@ -118,10 +118,10 @@ def _only_insertions(a: list, b: list) -> bool:
 def slots(ref: list, env: list) -> list[str | None]:
     """Names of the reference items that ``env`` adds items before; None for the end."""
     known, out, pending = set(_names(ref)), [], False
-    for item in env:
-        if item.get("name") in known:
+    for name in _names(env):
+        if name is not None and name in known:
             if pending:
-                out.append(item["name"])
+                out.append(name)
             pending = False
         else:
             pending = True
@@ -131,9 +131,9 @@ def slots(ref: list, env: list) -> list[str | None]:
 def added_before(ref: list, env: list, slot: str | None) -> list:
     """The items ``env`` adds right before the reference item ``slot`` (None: at the end)."""
     known, run = set(_names(ref)), []
-    for item in env:
-        if isinstance(item, dict) and item.get("name") in known:
-            if item.get("name") == slot:
+    for item, name in zip(env, _names(env), strict=True):
+        if name is not None and name in known:
+            if name == slot:
                 return run
             run = []
         else:
@@ -142,7 +142,8 @@ def added_before(ref: list, env: list, slot: str | None) -> list:
 
 
 def _names(items: list) -> list:
-    return [item.get("name") if isinstance(item, dict) else None for item in items]
+    return [item.get("name") if isinstance(item, dict) and isinstance(item.get("name"), str) else None
+            for item in items]
 
 
 def minimal(default: Any, value: Any) -> Any:

@@ -231,6 +231,8 @@ def scalar_text(node: ScalarNode) -> str:
     style = node.style or None  # libyaml reports plain style as ""
     if style in ("|", ">") or (style is None and "\n" in node.value):
         style = '"'
+    if any(ch in node.value for ch in "\x85\u2028\u2029"):
+        style = '"'  # YAML 1.1 line breaks: only escapes inside double quotes keep them
     plain_ok = style is None and resolve_plain(node.value) == node.tag
     if style is None and not plain_ok:
         style = '"'

@@ -184,8 +184,12 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
     """Compose one file's documents and add the resources among them."""
     before = len(resources)
     templated = "{{" in text
+    lowered = text.lower()
+    suspicious = "<<" in text or ".nan" in lowered or ".inf" in lowered
     try:
         for node in kyaml.compose_all(text):
+            if suspicious and node is not None:
+                _check_constructs(rel, node)
             if templated and _has_collection_key(node):
                 # Unquoted {{ .Values.x }} parses as a mapping used as a key: a template.
                 notices.append(Notice("has unquoted template syntax ({{ ... }}): a template, not a "
@@ -217,6 +221,28 @@ def _identity_text(node: Node | None) -> str | None:
     if not isinstance(node, ScalarNode) or node.tag == kyaml.NULL:
         return None
     return node.value if node.tag == kyaml.STR else kyaml.json_key(kyaml.construct(node))
+
+
+def _check_constructs(rel: str, node: Node) -> None:
+    """Merge keys must merge mappings, and NaN/infinity have no JSON form for Helm to carry."""
+    try:
+        kyaml.construct(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise UserError(f"{exc.problem or exc.context}; fix the merge key (<<) or remove it",
+                        Where(rel, mark.line + 1 if mark else None)) from None
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ScalarNode):
+            if current.tag == kyaml.FLOAT and current.value.lstrip("+-").lower() in (".nan", ".inf"):
+                raise UserError(
+                    f"{current.value} is a NaN/infinite number, which Helm cannot carry (its values are "
+                    "JSON); quote it if it is meant as text", Where(rel, current.start_mark.line + 1))
+        elif isinstance(current, MappingNode):
+            stack.extend(v for pair in current.value for v in pair)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
 
 
 def _has_collection_key(node: Node | None) -> bool:

@@ -158,8 +158,8 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         block = isinstance(default, (dict, list)) or rule.present
         return Optional(ref, _key_text(hit.found.key), block, present=rule.present or not block)
     if rule.append:
-        if not isinstance(node, SequenceNode):
-            return None
+        if not isinstance(node, SequenceNode) or not node.value:
+            return None  # an empty list ("env: []") would render as null with nothing added
         if not _put(conv, hit, key, [], f"{doc}; empty adds nothing", source):
             return None
         conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, [], True, _names(hit)))
@@ -267,7 +267,7 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
     if isinstance(action, Append):
         target = node.value[last] if isinstance(node, SequenceNode) else _value_of(node, last)
         names = [text_at(item, "name") for item in target.value]
-        at = names.index(hit.slot) if hit.slot in names else len(target.value)
+        at = names.index(hit.slot) if hit.slot is not None and hit.slot in names else len(target.value)
         target.value.insert(at, placeholder)
         return
     if isinstance(node, SequenceNode):

@@ -45,6 +45,8 @@ def schema_problems(objects: dict[tuple, tuple[str, dict]]) -> tuple[list[str], 
         except kv.ValidationError as exc:
             where = ".".join(str(p) for p in exc.path) or "(object)"
             problems.append(f"{render.title(ident)}: schema: {where}: {exc.message}")
+        except Exception as exc:  # noqa: BLE001 - a malformed object (apiVersion: 1) cannot be looked up
+            problems.append(f"{render.title(ident)}: schema: cannot validate: {exc}")
     return problems, custom
 
 

@@ -181,3 +181,42 @@ def test_names_that_yaml_reads_as_booleans_or_numbers_keep_their_identity(tmp_pa
                                         "c.yaml": cm.format(name="1234")})
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 0, result.stderr
+
+
+def test_fuzzed_inputs_fail_cleanly_or_reproduce(tmp_path: Path) -> None:
+    bad_merge = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n  labels: {<<: x}\n"
+    nan = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: n}\ndata:\n  x: .nan\n"
+    for name, text, line in (("merge.yaml", bad_merge, 5), ("nan.yaml", nan, 5)):
+        src = write_tree(tmp_path / name, {name: text})
+        result = run("convert", src, tmp_path / f"{name}.out")
+        assert result.exit_code == 2, name
+        assert result.stderr.startswith(f"error: {name}:{line}:"), result.stderr
+        assert not (tmp_path / f"{name}.out").exists()
+
+
+def test_odd_env_lists_reproduce(tmp_path: Path) -> None:
+    odd = "\n".join([
+        "          env: []",
+    ])
+    messy = "\n".join([
+        "          env:",
+        "            - name: A",
+        "            - x",
+        '            - {name: A, value: "1"}',
+        "            - name: \"L\\u2028S\"",
+        "              value: v",
+    ])
+    convert(tmp_path / "a", {"a.yaml": deployment("api", extra="\n" + odd)})
+    out = convert(tmp_path / "b", {"a.yaml": deployment("api", extra="\n" + messy)})
+    assert values_of(out)["api"]["env"]["L\u2028S"] == "v"
+
+
+def test_names_with_braces_and_odd_types_do_not_break_notes_or_verify(tmp_path: Path) -> None:
+    cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "a{{b}}"}\ndata: {a: b}\n'
+    odd = "apiVersion: 1\nkind: Foo\nmetadata: {name: f}\nspec: {a: 1}\n"
+    src = write_tree(tmp_path / "src", {"a.yaml": cm, "b.yaml": odd})
+    out = tmp_path / "chart"
+    assert run("convert", src, out).exit_code == 0
+    result = run("verify", out, src)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "2 of 2 resources identical" in result.stderr
