@@ -8,6 +8,7 @@ only some environments have get a switch.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -157,6 +158,23 @@ def minimal(default: Any, value: Any) -> Any:
     return out
 
 
+def inexpressible(value: Any) -> str | None:
+    """Why Helm's values (JSON numbers, null deleting map keys) cannot carry a value, if so."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return "an integer beyond 2^53 loses digits" if abs(value) > 2**53 else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "NaN or infinity"
+    if isinstance(value, dict):
+        if any(v is None for v in value.values()):
+            return "a null inside a map is dropped"
+        return next((r for r in map(inexpressible, value.values()) if r), None)
+    if isinstance(value, list):
+        return next((r for r in map(inexpressible, value) if r), None)
+    return None
+
+
 def value_at(obj: Any, parts: tuple) -> Any:
     for part in parts:
         if isinstance(obj, dict) and part in obj:
@@ -173,10 +191,11 @@ def value_by_name(obj: Any, path: tuple) -> Any:
     inserted items before them) and unnamed ones by index."""
     for part in path:
         if isinstance(part, Item) and isinstance(obj, list):
-            if part.name is not None:
-                obj = next((x for x in obj if isinstance(x, dict) and x.get("name") == part.name), MISSING)
-            else:
-                obj = obj[part.index] if part.index < len(obj) else MISSING
+            found = next((x for x in obj if isinstance(x, dict) and x.get("name") == part.name), MISSING)
+            if found is MISSING or part.name is None:
+                # Unnamed, or named by a non-string (name: -0 reads as 0): by position.
+                found = obj[part.index] if part.index < len(obj) else MISSING
+            obj = found
         elif isinstance(obj, dict) and not isinstance(part, Item) and part in obj:
             obj = obj[part]
         else:
@@ -363,6 +382,10 @@ def overlay(
         default = leaf.value if isinstance(leaf, Leaf) else None
         if same(default, value):
             return
+        reason = inexpressible(value)
+        if reason:
+            raise UserError(f"[{name}] {res.title}: the value for {'.'.join(key)} cannot pass through Helm "
+                            f"values ({reason}); quote it or change it in that environment", res.where)
         doc = leaf.doc.split("\nFrom ")[0].split("\nNot set in ")[0] if isinstance(leaf, Leaf) else ""
         try:
             out.put(key, minimal(default, value), doc, "")

@@ -130,6 +130,8 @@ K8sConstructor.add_constructor(MAP, K8sConstructor.construct_k8s_mapping)
 # Timestamps and the YAML 1.1 value tag stay the text they were written as.
 K8sConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
 K8sConstructor.add_constructor("tag:yaml.org,2002:value", SafeConstructor.construct_yaml_str)
+# "<<" merges only as a key; as a value it is the text "<<".
+K8sConstructor.add_constructor(MERGE, SafeConstructor.construct_yaml_str)
 K8sConstructor.add_constructor(None, K8sConstructor.construct_undefined)
 
 

@@ -220,3 +220,22 @@ def test_names_with_braces_and_odd_types_do_not_break_notes_or_verify(tmp_path: 
     result = run("verify", out, src)
     assert "Traceback" not in result.stderr + result.stdout
     assert "2 of 2 resources identical" in result.stderr
+
+
+def test_an_environment_value_helm_cannot_carry_is_a_clear_error(tmp_path: Path) -> None:
+    base = write_tree(tmp_path / "base", {"a.yaml": deployment("api")})
+    prod = write_tree(tmp_path / "prod", {"a.yaml": deployment("api", replicas="123456789012345678901234567890")})
+    result = run("convert", base, tmp_path / "chart", "--env", f"prod={prod}")
+    assert result.exit_code == 2
+    assert "[prod]" in result.stderr and "2^53" in result.stderr
+    assert not (tmp_path / "chart").exists()
+
+
+def test_containers_named_by_numbers_are_followed_by_position(tmp_path: Path) -> None:
+    base = deployment("api").replace("- name: main", "- name: -0")
+    dev = base.replace("image: example/api:1.0", "image: example/api:1.1")
+    folders = {"base": write_tree(tmp_path / "base", {"a.yaml": base}),
+               "dev": write_tree(tmp_path / "dev", {"a.yaml": dev})}
+    out = tmp_path / "chart"
+    assert run("convert", folders["base"], out, "--env", f"dev={folders['dev']}").exit_code == 0
+    assert kyaml.load_all((out / "values-dev.yaml").read_text())[0]["api"]["image"]["tag"] == "1.1"
