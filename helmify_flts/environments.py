@@ -8,7 +8,6 @@ only some environments have get a switch.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from .paths import Found, Item, text_at
 from .rewrite import file_hint
 from .rules import Rule
 from .transforms import TRANSFORMS
-from .values import Leaf, Values, ValuesConflict
+from .values import Leaf, Values, ValuesConflict, inexpressible
 
 _AUTO = dict(description="Differs between environments; lifted automatically.",
              where=Where("(environment difference)"), layer=10**6, builtin=False)
@@ -156,23 +155,6 @@ def minimal(default: Any, value: Any) -> Any:
            for k, v in value.items() if k not in default or not same(default[k], v)}
     out.update({k: None for k in default if k not in value})
     return out
-
-
-def inexpressible(value: Any) -> str | None:
-    """Why Helm's values (JSON numbers, null deleting map keys) cannot carry a value, if so."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return None
-    if isinstance(value, int):
-        return "an integer beyond 2^53 loses digits" if abs(value) > 2**53 else None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else "NaN or infinity"
-    if isinstance(value, dict):
-        if any(v is None for v in value.values()):
-            return "a null inside a map is dropped"
-        return next((r for r in map(inexpressible, value.values()) if r), None)
-    if isinstance(value, list):
-        return next((r for r in map(inexpressible, value) if r), None)
-    return None
 
 
 def value_at(obj: Any, parts: tuple) -> Any:

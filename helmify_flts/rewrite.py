@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +17,8 @@ from .match import Hit
 from .paths import Item, text_at
 from .templating import Append, Block, Inline, Optional, Placeholders
 from .transforms import TRANSFORMS
-from .values import Values, ValuesConflict
+from .values import Values, ValuesConflict, inexpressible
 
-MAX_EXACT_INT = 2**53  # Helm holds numbers as float64: larger integers would change
 PLAIN_TAGS = {kyaml.STR, kyaml.INT, kyaml.FLOAT, kyaml.BOOL, kyaml.NULL,
               "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
 
@@ -54,25 +52,17 @@ class Conversion:
 
 def liftable(node: Node) -> str | None:
     """Why a value cannot go through values.yaml unchanged, or None if it can."""
-    if isinstance(node, ScalarNode):
-        if node.tag not in PLAIN_TAGS:
-            return f"it has the custom tag {node.tag}"
-        value = kyaml.construct(node)
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_EXACT_INT:
-            return "the integer is too large for Helm's float64 values"
-        if isinstance(value, float) and not math.isfinite(value):
-            return "infinite or NaN numbers have no JSON form"
-        return None
-    if isinstance(node, MappingNode) and any(
-        isinstance(v, ScalarNode) and v.tag == kyaml.NULL for _, v in node.value
-    ):
-        return "Helm drops null entries of maps in values"
-    children = node.value if isinstance(node, SequenceNode) else [v for pair in node.value for v in pair]
-    for item in children:
-        reason = liftable(item)
-        if reason:
-            return reason
-    return None
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ScalarNode):
+            if current.tag not in PLAIN_TAGS:
+                return f"it has the custom tag {current.tag}"
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+        else:
+            stack.extend(v for pair in current.value for v in pair)
+    return inexpressible(kyaml.construct(node))
 
 
 def convert(

@@ -6,6 +6,7 @@ and Helm reads them back with the same meaning Kubernetes gave the original.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,23 @@ class Values:
     def plain(self) -> dict:
         """The values as plain Python data (what Helm sees by default)."""
         return _plain(self.root)
+
+
+def inexpressible(value: Any) -> str | None:
+    """Why Helm's values (JSON numbers, null deleting map keys) cannot carry a value, if so."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return "an integer beyond 2^53 loses digits (Helm holds numbers as float64)" if abs(value) > 2**53 else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "NaN or infinity"
+    if isinstance(value, dict):
+        if any(v is None for v in value.values()):
+            return "a null inside a map is dropped"
+        return next((r for r in map(inexpressible, value.values()) if r), None)
+    if isinstance(value, list):
+        return next((r for r in map(inexpressible, value) if r), None)
+    return None
 
 
 def _leaves(tree: Tree, prefix: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Leaf]]:
