@@ -100,7 +100,8 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
             yield "list", path
         else:
             for i, (x, y) in enumerate(zip(a, b, strict=True)):
-                name = x.get("name") if isinstance(x, dict) and isinstance(x.get("name"), str) else None
+                # A named item stays named even if its name reads as a number (name: -0).
+                name = kyaml.json_key(x["name"]) if isinstance(x, dict) and x.get("name") is not None else None
                 yield from diff(x, y, path + (Item(i, name),))
     elif not same(a, b):
         yield "changed", path
@@ -252,6 +253,10 @@ def plan(
             if obj is None:
                 continue
             for kind, named in diff(reference[res], obj):
+                unnamed = next((i for i, p in enumerate(named) if isinstance(p, Item) and p.name is None), None)
+                if unnamed is not None and kind != "insert":
+                    # args[6] or egress[0].to[0]: positions make poor keys; the list goes whole.
+                    kind, named = "list", named[:unnamed]
                 parts = _plain(named)
                 if kind == "insert":
                     places = slots(value_at(reference[res], parts), value_by_name(obj, named))
