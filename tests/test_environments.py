@@ -274,7 +274,8 @@ def test_a_sidecar_inserted_before_the_main_container_with_its_env_changed(tmp_p
 
 
 def test_a_changed_argument_lifts_the_argument_list(tmp_path: Path) -> None:
-    args = DEPLOY.replace("          image: nginx:1.27\n", "          image: nginx:1.27\n          args: [--workers, \"2\"]\n")
+    image = "          image: nginx:1.27\n"
+    args = DEPLOY.replace(image, image + '          args: [--workers, "2"]\n')
     dev = args.replace('"2"]', '"1"]')
     folders = make_envs(tmp_path, {"base": {"web.yaml": args}, "dev": {"web.yaml": dev}})
     out = convert_envs(tmp_path, folders)
