@@ -23,7 +23,7 @@ from .kyaml import same
 from .manifests import Resource
 from .match import Hit
 from .paths import Found, Item, text_at
-from .rewrite import file_hint
+from .rewrite import file_hint, liftable
 from .rules import Rule
 from .transforms import TRANSFORMS
 from .values import Leaf, Values, ValuesConflict, inexpressible
@@ -254,7 +254,7 @@ def plan(
                 continue
             for kind, named in diff(reference[res], obj):
                 unnamed = next((i for i, p in enumerate(named) if isinstance(p, Item) and p.name is None), None)
-                if unnamed is not None and kind != "insert":
+                if unnamed is not None and kind != "insert" and _whole_ok(res, named[:unnamed], obj):
                     # args[6] or egress[0].to[0]: positions make poor keys; the list goes whole.
                     kind, named = "list", named[:unnamed]
                 parts = _plain(named)
@@ -276,6 +276,13 @@ def plan(
             key = bases[res] + (camel(res.kind), "enabled")
             result.toggles[res] = Guard(key, "(base)" in present[res], f"Render {res.title} (present in: {where})")
     return result
+
+
+def _whole_ok(res: Resource, named: tuple, env_obj: Any) -> bool:
+    """Whether a list can be lifted whole: Helm must carry it in the base and this environment."""
+    found = _locate(res.node, _plain(named))
+    return (found.node is not None and liftable(found.node) is None
+            and inexpressible(value_by_name(env_obj, named)) is None)
 
 
 def _plain(parts: tuple) -> tuple:
