@@ -35,6 +35,8 @@ AUTO_PRESENT_RULE = Rule(id="environment-difference", doc="Set in some environme
                          optional=True, present=True, **_AUTO)
 AUTO_APPEND_RULE = Rule(id="environment-difference", doc="Items some environments add to the list",
                         append=True, **_AUTO)
+AUTO_ITEM_RULE = Rule(id="environment-difference", doc="Render this item (some environments leave it out)",
+                      item_guard=True, **_AUTO)
 # Readable names for where automatic keys come from, longest match first: the pod spec and the
 # main container (the first) sit right under the resource's values path, as rule keys do.
 KEY_PREFIXES = tuple(sorted((
@@ -91,11 +93,15 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
             if key in b:
                 yield from diff(a[key], b[key], path + (key,))
     elif isinstance(a, list) and isinstance(b, list):
-        if _only_insertions(a, b):
-            yield "insert", path
+        if _same_order(a, b) and _names(a) != _names(b):
             at = {name: i for i, name in enumerate(_names(b))}
+            if set(at) - set(_names(a)):
+                yield "insert", path
             for i, x in enumerate(a):
-                yield from diff(x, b[at[x["name"]]], path + (Item(i, x["name"]),))
+                if x["name"] in at:
+                    yield from diff(x, b[at[x["name"]]], path + (Item(i, x["name"]),))
+                else:
+                    yield "omit", path + (Item(i, x["name"]),)
         elif len(a) != len(b) or _names(a) != _names(b):
             yield "list", path
         else:
@@ -107,13 +113,14 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
         yield "changed", path
 
 
-def _only_insertions(a: list, b: list) -> bool:
-    """``b`` is ``a`` with named items added (an extra env var, an extra port), order kept."""
+def _same_order(a: list, b: list) -> bool:
+    """Both lists have uniquely named items, and the items they share come in the same order
+    (so ``b`` is ``a`` with items added and/or left out: an extra env var, a dropped port)."""
     old, new = _names(a), _names(b)
-    if len(new) <= len(old) or None in new or None in old or len(set(new)) != len(new):
+    if None in new or None in old or len(set(new)) != len(new) or len(set(old)) != len(old):
         return False
-    rest = iter(new)
-    return all(name in rest for name in old)  # old is a subsequence of new
+    shared = set(old) & set(new)
+    return [n for n in old if n in shared] == [n for n in new if n in shared]
 
 
 def slots(ref: list, env: list) -> list[str | None]:
@@ -167,6 +174,21 @@ def value_at(obj: Any, parts: tuple) -> Any:
         else:
             return MISSING
     return obj
+
+
+def _left_out(obj: Any, path: tuple) -> bool:
+    """Whether ``path`` goes through a named list item that ``obj`` does not have."""
+    for part in path:
+        if isinstance(part, Item) and isinstance(obj, list):
+            names = _names(obj)
+            if part.name is not None and None not in names and part.name not in names:
+                return True
+            obj = value_by_name(obj, (part,))
+        elif isinstance(obj, dict) and not isinstance(part, Item):
+            obj = obj.get(part)
+        else:
+            return False
+    return False
 
 
 def value_by_name(obj: Any, path: tuple) -> Any:
@@ -261,6 +283,8 @@ def plan(
                 if kind == "insert":
                     places = slots(value_at(reference[res], parts), value_by_name(obj, named))
                     own = _cover_insert(res, parts, own, bases[res], places, keys)
+                elif kind == "omit":
+                    own = _cover_omit(res, named, own, bases[res], keys)
                 else:
                     own = _cover(res, kind, parts, own, bases[res], keys)
         result.hits.extend(own)
@@ -323,7 +347,7 @@ class _Keys:
 def _cover_insert(res: Resource, parts: tuple, own: list[Hit], base: tuple[str, ...],
                   places: list[str | None], keys: _Keys) -> list[Hit]:
     """Items an environment adds to a named list: one values key per place they go."""
-    if any(not h.rule.append and h.parts == parts[: len(h.parts)] for h in own):
+    if any(not h.rule.append and not h.rule.item_guard and h.parts == parts[: len(h.parts)] for h in own):
         return own  # the list (or something holding it) is lifted whole
     found = _locate(res.node, parts)
     list_key = auto_key(base, found, res.kind)
@@ -336,12 +360,25 @@ def _cover_insert(res: Resource, parts: tuple, own: list[Hit], base: tuple[str, 
     return own
 
 
+def _cover_omit(res: Resource, named: tuple, own: list[Hit], base: tuple[str, ...], keys: _Keys) -> list[Hit]:
+    """An item some environment leaves out of a named list: a switch for that item."""
+    parts, name = _plain(named[:-1]), named[-1].name
+    if any(not h.rule.append and not h.rule.item_guard and h.parts == parts[: len(h.parts)] for h in own):
+        return own  # the list (or something holding it) is lifted whole
+    if any(h.rule.item_guard and h.parts == parts and h.slot == name for h in own):
+        return own
+    found = _locate(res.node, parts)
+    list_key = auto_key(base, found, res.kind)
+    key = keys.claim(list_key[:-1] + (list_key[-1] + "Items", name))
+    return own + [Hit(AUTO_ITEM_RULE, res, found, key, name)]
+
+
 def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[str, ...],
            keys: _Keys, force: bool = False) -> list[Hit]:
     for hit in own:
         hp = hit.parts
-        if hit.rule.append or (force and hp == parts):
-            continue  # an appended tail does not hold the list's own items
+        if hit.rule.append or hit.rule.item_guard or (force and hp == parts):
+            continue  # an appended tail or an item switch does not hold the list's own items
         if parts[: len(hp)] == hp:
             if hp == parts and kind in ("added", "removed") and not hit.rule.optional:
                 # A lifted field that some environment leaves out: render it only when set.
@@ -397,6 +434,12 @@ def overlay(
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
+        if hit.rule.item_guard:
+            items = value_by_name(obj, hit.found.path)
+            put(hit.key, isinstance(items, list) and hit.slot in _names(items), hit.resource, ())
+            continue
+        if _left_out(obj, hit.found.path):
+            continue  # inside an item this environment leaves out: its switch says so
         value = value_by_name(obj, hit.found.path)
         if hit.rule.append:
             reference = kyaml.construct(hit.found.node) if hit.found.node is not None else []

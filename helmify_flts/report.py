@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from . import __version__, render
 from .chart import Result
 from .rewrite import Lift
@@ -81,9 +83,12 @@ def review(result: Result) -> Review:
         return Review(False, str(exc))
     except Exception as exc:  # noqa: BLE001 - a render failure is reported, not raised
         return Review(False, f"Helm could not render the chart: {exc}")
-    comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts[None]))
-    per_env = {name: render.compare(render.source_objects(result.environments[name]),
-                                    render.rendered_objects(texts[name])) for name in envs}
+    try:
+        comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts[None]))
+        per_env = {name: render.compare(render.source_objects(result.environments[name]),
+                                        render.rendered_objects(texts[name])) for name in envs}
+    except yaml.YAMLError as exc:
+        return Review(False, f"Helm rendered text that is not valid YAML: {exc}")
     return Review(True, "", comparison, per_env)
 
 

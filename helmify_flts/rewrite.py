@@ -15,7 +15,7 @@ from .existing import Guard
 from .manifests import Resource
 from .match import Hit
 from .paths import Item, text_at
-from .templating import Append, Block, Inline, Optional, Placeholders
+from .templating import Append, Block, Inline, ItemGuard, Optional, Placeholders
 from .transforms import TRANSFORMS
 from .values import Values, ValuesConflict, inexpressible
 
@@ -61,6 +61,8 @@ def liftable(node: Node) -> str | None:
         elif isinstance(current, SequenceNode):
             stack.extend(current.value)
         else:
+            if any(isinstance(k, ScalarNode) and k.value == "<<" for k, _ in current.value):
+                return "Helm's toYaml writes a \"<<\" key unquoted, which YAML reads as a merge"
             stack.extend(v for pair in current.value for v in pair)
     return inexpressible(kyaml.construct(node))
 
@@ -125,9 +127,12 @@ def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> s
     marks = Placeholders(kyaml.serialize(res.node))
     # Items inserted in the middle of a list shift the indices of later items: place them last,
     # deepest lists first, so no insertion moves a list another one still has to find.
-    for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0)):
+    for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0,
+                                           h.rule.item_guard)):
         action = _lift(hit, chart, conv)
-        if action is not None:
+        if isinstance(action, ItemGuard):
+            _guard_item(tree, hit, marks.new(action), marks.new(ItemGuard(None)))
+        elif action is not None:
             _place(tree, hit, marks.new(action), action)
     return templating.finish(header + kyaml.serialize(tree), marks)
 
@@ -147,6 +152,11 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         # Environment-only fields may hold maps in some environment, so they always use toYaml.
         block = isinstance(default, (dict, list)) or rule.present
         return Optional(ref, _key_text(hit.found.key), block, present=rule.present or not block)
+    if rule.item_guard:
+        if not _put(conv, hit, key, True, f"{doc}; false leaves the {hit.slot} item out", source):
+            return None
+        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, True, False, _names(hit)))
+        return ItemGuard(ref)
     if rule.append:
         if not isinstance(node, SequenceNode) or not node.value:
             return None  # an empty list ("env: []") would render as null with nothing added
@@ -275,6 +285,20 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
             node.value.insert(at, (placeholder, ScalarNode(kyaml.NULL, "null")))
             return
     node.value.append((placeholder, ScalarNode(kyaml.NULL, "null")))
+
+
+def _guard_item(tree: Node, hit: Hit, start: str, end: str) -> None:
+    """Surround the named item with placeholder items that become ``if`` and ``end``."""
+    node, in_list = tree, False
+    for part in hit.parts:
+        in_list = isinstance(node, SequenceNode)
+        node = node.value[part] if in_list else _value_of(node, part)
+    names = [text_at(item, "name") for item in node.value]
+    if hit.slot not in names:
+        return
+    at = names.index(hit.slot)
+    node.value.insert(at + 1, ScalarNode(kyaml.STR, end, style=None))
+    node.value.insert(at, ScalarNode(kyaml.STR, start, style=None))
 
 
 def _value_of(node: MappingNode, key: str) -> Node:

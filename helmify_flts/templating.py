@@ -68,7 +68,14 @@ class Append:
     ref: str
 
 
-Action = Inline | Block | Optional | Append
+@dataclass(frozen=True)
+class ItemGuard:
+    """Opens (``ref`` set) or closes (``ref`` None) a list item that renders only when ref is true."""
+
+    ref: str | None
+
+
+Action = Inline | Block | Optional | Append | ItemGuard
 
 
 class Placeholders:
@@ -109,6 +116,9 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
         return action.expression
     lead, key = m.group("lead"), m.group("key") or ""
     indent = len(lead)
+    if isinstance(action, ItemGuard):
+        pad = " " * (indent - 2)
+        return f"{pad}{{{{- if {action.ref} }}}}" if action.ref else f"{pad}{{{{- end }}}}"
     if isinstance(action, Append):
         pad = " " * (indent - 2)
         body = f"{pad}{{{{- toYaml . | nindent {indent - 2} }}}}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from . import manifests, render
 from .errors import UserError
 
@@ -57,7 +59,10 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
     loaded = manifests.load_folder(src, exclude, skip=chart_dir.resolve())
     values = values_for(value_files, set_values)
-    objects = render.rendered_objects(render.render(chart_dir, values))
+    try:
+        objects = render.rendered_objects(render.render(chart_dir, values))
+    except yaml.YAMLError as exc:
+        raise UserError(f"Helm rendered {chart_dir} to text that is not valid YAML: {exc}") from None
     comparison = render.compare(render.source_objects(loaded), objects)
     lines = comparison.describe()
     findings = render.lint(chart_dir, values)

@@ -280,3 +280,19 @@ def test_a_changed_argument_lifts_the_argument_list(tmp_path: Path) -> None:
     folders = make_envs(tmp_path, {"base": {"web.yaml": args}, "dev": {"web.yaml": dev}})
     out = convert_envs(tmp_path, folders)
     assert load_values(out / "values-dev.yaml")["web"]["args"] == ["--workers", "1"]
+
+
+def test_an_item_left_out_by_an_environment_gets_a_switch(tmp_path: Path) -> None:
+    b_var = '            - name: B\n              value: "b"\n'
+    base = DEPLOY.replace('              value: "base"\n', '              value: "base"\n' + b_var)
+    extra = '            - name: C\n              value: "c"\n'
+    prod = DEPLOY.replace('              value: "base"\n', '              value: "base"\n' + extra)  # no B, adds C
+    folders = make_envs(tmp_path, {"base": {"web.yaml": base}, "dev": {"web.yaml": DEPLOY},
+                                   "prod": {"web.yaml": prod}})
+    out = convert_envs(tmp_path, folders)
+    assert load_values(out / "values.yaml")["web"]["envItems"]["B"] is True
+    dev = load_values(out / "values-dev.yaml")["web"]
+    assert dev == {"envItems": {"B": False}}
+    prod_values = load_values(out / "values-prod.yaml")["web"]
+    assert prod_values["envItems"] == {"B": False}
+    assert prod_values["extraEnv"] == [{"name": "C", "value": "c"}]
