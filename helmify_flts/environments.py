@@ -165,17 +165,6 @@ def minimal(default: Any, value: Any) -> Any:
     return out
 
 
-def value_at(obj: Any, parts: tuple) -> Any:
-    for part in parts:
-        if isinstance(obj, dict) and part in obj:
-            obj = obj[part]
-        elif isinstance(obj, list) and isinstance(part, int) and part < len(obj):
-            obj = obj[part]
-        else:
-            return MISSING
-    return obj
-
-
 def _left_out(obj: Any, path: tuple) -> bool:
     """Whether ``path`` goes through a named list item that ``obj`` does not have."""
     for part in path:
@@ -281,7 +270,7 @@ def plan(
                     kind, named = "list", named[:unnamed]
                 parts = _plain(named)
                 if kind == "insert":
-                    places = slots(value_at(reference[res], parts), value_by_name(obj, named))
+                    places = slots(value_by_name(reference[res], named), value_by_name(obj, named))
                     own = _cover_insert(res, parts, own, bases[res], places, keys)
                 elif kind == "omit":
                     own = _cover_omit(res, named, own, bases[res], keys)
@@ -460,9 +449,7 @@ def overlay(
             if lifted is not None:
                 files.update(lifted.files)
                 value = lifted.value
-        names = tuple(str(p.name if isinstance(p, Item) else p) for p in hit.found.path
-                      if not isinstance(p, Item) or p.name is not None)
-        put(hit.key, value, hit.resource, names, hit.rule.id == AUTO_RULE.id)
+        put(hit.key, value, hit.resource, hit.names, hit.rule.id == AUTO_RULE.id)
     return out, overrides, files
 
 

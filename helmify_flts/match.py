@@ -26,6 +26,12 @@ class Hit:
         return tuple(p.index if isinstance(p, Item) else p for p in self.found.path)
 
     @property
+    def names(self) -> tuple[str, ...]:
+        """Key and item names along the field's path (used to spot credentials)."""
+        return tuple(str(p.name if isinstance(p, Item) else p) for p in self.found.path
+                     if not isinstance(p, Item) or p.name is not None)
+
+    @property
     def field(self) -> str:
         return render(self.found.path)
 

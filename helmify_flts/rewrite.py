@@ -14,7 +14,7 @@ from .errors import Notice, UserError
 from .existing import Guard
 from .manifests import Resource
 from .match import Hit
-from .paths import Item, text_at
+from .paths import text_at
 from .templating import Append, Block, Inline, ItemGuard, Optional, Placeholders
 from .transforms import TRANSFORMS
 from .values import Values, ValuesConflict, inexpressible
@@ -148,21 +148,21 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         default = rule.default if rule.default is not None else None
         if not _put(conv, hit, key, default, f"{doc}; renders nothing until set", source):
             return None
-        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, None, True, _names(hit)))
+        _record(conv, hit, None, unset=True)
         # Environment-only fields may hold maps in some environment, so they always use toYaml.
         block = isinstance(default, (dict, list)) or rule.present
         return Optional(ref, _key_text(hit.found.key), block, present=rule.present or not block)
     if rule.item_guard:
         if not _put(conv, hit, key, True, f"{doc}; false leaves the {hit.slot} item out", source):
             return None
-        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, True, False, _names(hit)))
+        _record(conv, hit, True)
         return ItemGuard(ref)
     if rule.append:
         if not isinstance(node, SequenceNode) or not node.value:
             return None  # an empty list ("env: []") would render as null with nothing added
         if not _put(conv, hit, key, [], f"{doc}; empty adds nothing", source):
             return None
-        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, [], True, _names(hit)))
+        _record(conv, hit, [], unset=True)
         return Append(ref)
     reason = liftable(node)
     if reason:
@@ -178,7 +178,7 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         if not _put(conv, hit, key, "", f"Name of an existing resource to use instead of {original}; "
                     f"empty uses {original} from this chart", source):
             return None
-        conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, original, False, _names(hit)))
+        _record(conv, hit, original)
         return Inline(f"{{{{ {ref} | default {default} | toJson }}}}")
     transform = TRANSFORMS[rule.transform] if rule.transform else None
     lifted = transform.lift(original, file_hint(hit)) if transform else None
@@ -201,7 +201,7 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         action = Block(ref)
     if not _put(conv, hit, key, value, doc, source):
         return None
-    conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, key, rule.id, original, False, _names(hit)))
+    _record(conv, hit, original)
     return action
 
 
@@ -211,10 +211,9 @@ def file_hint(hit: Hit, env: str | None = None) -> str:
     return "/".join(([env] if env else []) + [hit.resource.name, key])
 
 
-def _names(hit: Hit) -> tuple[str, ...]:
-    """Key and item names along the field's path (used to spot credentials)."""
-    return tuple(str(p.name if isinstance(p, Item) else p) for p in hit.found.path
-                 if not isinstance(p, Item) or p.name is not None)
+def _record(conv: Conversion, hit: Hit, original: Any, unset: bool = False) -> None:
+    """Note a lifted field for the report."""
+    conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, hit.key, hit.rule.id, original, unset, hit.names))
 
 
 def _put(conv: Conversion, hit: Hit, key: tuple[str, ...], value: Any, doc: str, source: str) -> bool:
