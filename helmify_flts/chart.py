@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
 from .errors import Notice, UserError, Where
-from .templating import escape, ref
+from .templating import one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
 
@@ -265,6 +265,7 @@ def notes(conv: rewrite.Conversion) -> str:
         "Components rendered:",
     ]
     for file, comp in sorted(conv.component_of_file.items()):
-        titles = escape(", ".join(r.title for r in conv.components[file]))
-        lines += [f"{{{{- if {ref(comp.key + ('enabled',))} }}}}", f"  - {comp.dotted}: {titles}", "{{- end }}"]
+        titles = one_line(", ".join(r.title for r in conv.components[file]))
+        enabled = ref(comp.key + ("enabled",))
+        lines += [f"{{{{- if {enabled} }}}}", f"  - {one_line(comp.dotted)}: {titles}", "{{- end }}"]
     return "\n".join(lines) + "\n"

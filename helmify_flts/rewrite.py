@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,11 +119,12 @@ def convert(
 
 
 def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> str:
-    header = f"# Source: {res.source}\n"
+    header = templating.comment(f"Source: {res.source}")
+    text = kyaml.serialize(res.node)
     if not hits:
-        return templating.escape(header + kyaml.serialize(res.node))
+        return templating.finish(header + text, Placeholders(""))
     tree = _block_copy(res.node)
-    marks = Placeholders(kyaml.serialize(res.node))
+    marks = Placeholders(header + text)
     # Items inserted in the middle of a list shift the indices of later items: place them last,
     # deepest lists first, so no insertion moves a list another one still has to find.
     for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0,
@@ -174,7 +174,7 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
     value: Any = node
     if rule.existing_key is not None:
         # A field naming a resource the user may replace: their name if set, else the original.
-        default = json.dumps(original, ensure_ascii=False)
+        default = templating.quote(original)
         if not _put(conv, hit, key, "", f"Name of an existing resource to use instead of {original}; "
                     f"empty uses {original} from this chart", source):
             return None

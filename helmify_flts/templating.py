@@ -1,9 +1,17 @@
-"""Template text: the one place where Helm actions are written.
+"""Template text: the one place where Helm actions are written, and input text is escaped.
 
 A template is built as a YAML node tree in which each templated spot is a placeholder scalar.
 libyaml emits the tree; then, in :func:`finish`, literal ``{{`` from the data is escaped and
 each placeholder becomes its Helm action. Indentation for block values comes from the emitted
 line itself, so no YAML is assembled or re-indented by hand.
+
+No text from the input is ever evaluated as a template. Helm reads a template as text before
+any YAML is parsed, so one escape, :func:`escape`, is right in every YAML context (plain, single-
+or double-quoted, block scalar, comment, NOTES.txt). Every input-derived text that goes into
+template text outside an action passes through it: :func:`finish` applies it to the emitted tree
+(file names in its ``# Source`` comment included, made one line by :func:`comment`) and to
+key texts; NOTES.txt lines come through :func:`one_line`.
+Inside actions, input text is only ever a quoted string (:func:`quote`).
 """
 
 from __future__ import annotations
@@ -14,6 +22,11 @@ from dataclasses import dataclass
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ESCAPED_OPEN = '{{ "{{" }}'
+
+
+# YAML ends a comment at any of its line breaks (YAML 1.1 has five; Kubernetes reads YAML 1.1)
+# and refuses unprintable characters; both are written as escapes where text must stay on one line.
+_NOT_ONE_LINE = re.compile(r"[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
 def ref(path: tuple[str, ...]) -> str:
@@ -28,12 +41,44 @@ def ref(path: tuple[str, ...]) -> str:
     base = ".".join(head)
     if not rest:
         return base
-    return f"(index {base} {' '.join(json.dumps(r, ensure_ascii=False) for r in rest)})"
+    return f"(index {base} {' '.join(quote(r) for r in rest)})"
+
+
+def quote(value: str | int | float | bool) -> str:
+    """A Go literal inside an action (a string, mostly): its text is data, whatever braces it holds."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def escape(text: str) -> str:
-    """Make literal ``{{`` print as itself instead of starting a Helm action."""
+    """Make literal ``{{`` print as itself instead of starting a Helm action.
+
+    This is the one escape for input text outside actions. ``{{-``, ``{{/*`` and ``{{{`` all
+    start with ``{{``, and ``}}`` means nothing outside an action, so nothing else needs it."""
     return text.replace("{{", ESCAPED_OPEN)
+
+
+def one_line(text: str) -> str:
+    """Input text for a single line of a template (NOTES.txt): escaped, and unable to end the
+    line: line breaks and unprintable characters become visible ``\\uXXXX`` escapes."""
+    return escape(printable(text))
+
+
+def comment(text: str) -> str:
+    """A ``# ...`` YAML comment line holding input text (a file name) that cannot end early.
+
+    It is part of the emitted text that :func:`finish` escapes, so it is not escaped here."""
+    return f"# {printable(text)}\n"
+
+
+def printable(text: str) -> str:
+    """Text that stays on one line in any YAML file, a comment included: line breaks and
+    characters YAML refuses become visible ``\\uXXXX`` escapes. Not a template escape."""
+    return _NOT_ONE_LINE.sub(_visible, text)
+
+
+def _visible(m: re.Match) -> str:
+    code = ord(m.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 @dataclass(frozen=True)
@@ -79,11 +124,15 @@ Action = Inline | Block | Optional | Append | ItemGuard
 
 
 class Placeholders:
-    """Hands out placeholder tokens that do not occur in the source text."""
+    """Hands out placeholder tokens that occur nowhere else in the template text.
 
-    def __init__(self, source_text: str) -> None:
+    ``text`` must hold all the text that goes into the template besides the tokens (the
+    ``# Source`` header with the file name included); texts that actions put in place of the
+    tokens are never searched again, so they need not be unique."""
+
+    def __init__(self, text: str) -> None:
         stem = "HELMIFYTPL"
-        while stem in source_text:
+        while stem in text:
             stem += "X"
         self.stem = stem
         self.actions: dict[str, Action] = {}
@@ -130,19 +179,23 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
             return f"{lead}{{{{ {action.ref} | toJson }}}}"
         return f"{lead}{key.rstrip()} {{{{- toYaml {action.ref} | nindent {indent + 2} }}}}"
     pad = " " * indent
+    # The key comes from the input (an annotation only one environment has, say), not from the
+    # emitted text that was escaped above.
+    key_text = escape(action.key_text)
     if action.present:
         value = (f"{{{{- toYaml {action.ref} | nindent {indent + 2} }}}}" if action.block
                  else f"{{{{ {action.ref} | toJson }}}}")
         return (f"{pad}{{{{- if not (kindIs \"invalid\" {action.ref}) }}}}\n"
-                f"{pad}{action.key_text}: {value}\n"
+                f"{pad}{key_text}: {value}\n"
                 f"{pad}{{{{- end }}}}")
     if action.block:
-        body = f"{pad}{action.key_text}: {{{{- toYaml . | nindent {indent + 2} }}}}"
+        body = f"{pad}{key_text}: {{{{- toYaml . | nindent {indent + 2} }}}}"
     else:
-        body = f"{pad}{action.key_text}: {{{{ . | toJson }}}}"
+        body = f"{pad}{key_text}: {{{{ . | toJson }}}}"
     return f"{pad}{{{{- with {action.ref} }}}}\n{body}\n{pad}{{{{- end }}}}"
 
 
 def guard(component_ref: str, body: str) -> str:
     """Wrap a component's documents so they render only when it is enabled."""
     return f"{{{{- if {component_ref} }}}}\n{body.rstrip()}\n{{{{- end }}}}\n"
+

@@ -15,6 +15,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml
+from .templating import printable
 
 Tree = dict  # str -> Leaf | Tree
 
@@ -116,7 +117,7 @@ def _plain(tree: Tree) -> dict:
 
 def dump(values: Values, header: str) -> str:
     """values.yaml text: helm-docs ``# --`` comments above documented keys."""
-    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines = [f"# {printable(line)}" if line else "#" for line in header.splitlines()]
     lines.append("")
     for i, (key, item) in enumerate(values.root.items()):
         if i:
@@ -130,7 +131,8 @@ def _key_text(key: str) -> str:
 
 
 def _doc_lines(doc: str, pad: str) -> list[str]:
-    text = doc.strip().splitlines() or [""]
+    # Docs name source files, whose names may hold characters a YAML comment cannot.
+    text = [printable(line) for line in doc.strip().splitlines()] or [""]
     return [f"{pad}# -- {text[0]}"] + [f"{pad}# {t}".rstrip() for t in text[1:]]
 
 
