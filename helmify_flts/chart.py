@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
 from .errors import Notice, UserError, Where
-from .templating import one_line, ref
+from .templating import all_of, any_of, one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
 
@@ -259,13 +259,27 @@ Chart name and version, as used by the helm.sh/chart label.
 
 
 def notes(conv: rewrite.Conversion) -> str:
+    """NOTES.txt: each component that renders, with each of its resources under the same
+    conditions as its template (environment switches, existingSecret)."""
     lines = [
         "{{ .Chart.Name }} is installed as release {{ .Release.Name }} in namespace {{ .Release.Namespace }}.",
         "",
         "Components rendered:",
     ]
     for file, comp in sorted(conv.component_of_file.items()):
-        titles = one_line(", ".join(r.title for r in conv.components[file]))
+        items = [(one_line(r.title), all_of(conv.conditions[r]) if r in conv.conditions else None)
+                 for r in conv.components[file]]
         enabled = ref(comp.key + ("enabled",))
-        lines += [f"{{{{- if {enabled} }}}}", f"  - {one_line(comp.dotted)}: {titles}", "{{- end }}"]
+        if items[0][1] is None:
+            # The usual case: the line starts with a resource that always renders.
+            shown = items[0][0] + "".join(f", {title}" if cond is None else f"{{{{ if {cond} }}}}, {title}{{{{ end }}}}"
+                                          for title, cond in items[1:])
+        else:
+            if all(cond is not None for _, cond in items):
+                enabled = all_of([enabled, any_of([cond for _, cond in items])])
+            shown = '{{ $sep := "" }}' + "".join(
+                f"{{{{ $sep }}}}{title}{{{{ $sep = \", \" }}}}" if cond is None
+                else f"{{{{ if {cond} }}}}{{{{ $sep }}}}{title}{{{{ $sep = \", \" }}}}{{{{ end }}}}"
+                for title, cond in items)
+        lines += [f"{{{{- if {enabled} }}}}", f"  - {one_line(comp.dotted)}: {shown}", "{{- end }}"]
     return "\n".join(lines) + "\n"

@@ -47,6 +47,9 @@ class Conversion:
     lifts: list[Lift] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
+    # Go conditions under which a resource renders within its enabled component (env switches,
+    # existingSecret); resources not here render whenever their component does.
+    conditions: dict[Resource, list[str]] = field(default_factory=dict)
 
 
 def liftable(node: Node) -> str | None:
@@ -109,8 +112,9 @@ def convert(
         for res in by_file[file]:
             doc = _document(res, hits_of.get(res, []), chart, conv)
             for guard in guards.get(res, []):
-                condition = templating.ref(guard.key)
-                doc = templating.guard(f"not {condition}" if guard.negate else condition, doc)
+                condition = templating.condition(guard.key, guard.negate)
+                doc = templating.guard(condition, doc)
+                conv.conditions.setdefault(res, []).append(condition)
             docs.append(doc)
         comp = comp_of_file[file]
         body = "\n---\n".join(doc.rstrip("\n") for doc in docs)

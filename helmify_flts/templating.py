@@ -199,3 +199,15 @@ def guard(component_ref: str, body: str) -> str:
     """Wrap a component's documents so they render only when it is enabled."""
     return f"{{{{- if {component_ref} }}}}\n{body.rstrip()}\n{{{{- end }}}}\n"
 
+
+def condition(key: tuple[str, ...], negate: bool = False) -> str:
+    """The test that a values switch is set (or, negated, not set)."""
+    return f"not {ref(key)}" if negate else ref(key)
+
+
+def all_of(conditions: list[str]) -> str:
+    return conditions[0] if len(conditions) == 1 else "and " + " ".join(f"({c})" for c in conditions)
+
+
+def any_of(conditions: list[str]) -> str:
+    return conditions[0] if len(conditions) == 1 else "or " + " ".join(f"({c})" for c in conditions)

@@ -4,7 +4,8 @@ Hostile text (``{{ fail "x" }}`` aborts a render, ``{{ .Release.Name }}`` prints
 is put into every position a manifest folder controls: keys and values of the base and of an
 environment only, list item names, file and folder names, component paths, resource names and
 namespaces. The real Helm engine must render each one as the literal text, so every chart
-reproduces its source exactly, the dev overlay included.
+reproduces its source exactly, the dev overlay included. NOTES.txt lists a resource only where
+the chart renders it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import assert_reproduces, convert_ok, write_tree
+from conftest import FIXTURES, assert_reproduces, convert_ok, run, write_tree
 
 from helmify_flts import kyaml, manifests, render, templating
 
@@ -208,3 +209,62 @@ def test_the_one_escape_prints_itself_in_every_scalar_style(tmp_path: Path, text
     (obj,) = kyaml.load_all(texts["c/templates/c.yaml"])
     assert obj["data"]["k"] == value
     assert notes_of(texts) == text + "\n"
+
+
+# --------------------------------------------------------------------------- NOTES.txt
+
+
+def notes_titles(notes: str) -> set[str]:
+    out = set()
+    for line in notes.splitlines():
+        m = re.match(r"^  - [^:]+: (.*)$", line)
+        if m:
+            out.update(m.group(1).split(", "))
+    return out
+
+
+def rendered_titles(texts: dict[str, str]) -> set[str]:
+    return {render.title(ident) for ident in render.rendered_objects(texts)}
+
+
+@pytest.fixture(scope="module")
+def flts_chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("notes") / "flts"
+    result = run("convert", FIXTURES / ".kubernetes", out, "--rules", "rules/flts.yaml",
+                 "--env", f"dev={FIXTURES / 'environments' / 'dev'}",
+                 "--env", f"prod={FIXTURES / 'environments' / 'prod'}")
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+@pytest.mark.parametrize("values", ["values.yaml", "values-dev.yaml", "values-prod.yaml", "existing-secret"])
+def test_notes_list_exactly_what_renders(flts_chart: Path, values: str) -> None:
+    """The FLTS HPA and PDB are not in dev, the NetworkPolicy only in prod, and a Secret the user
+    brings is not rendered: NOTES.txt lists each resource only where it renders."""
+    given = ({"minio": {"existingSecret": "mine"}} if values == "existing-secret"
+             else load_values(flts_chart / values))
+    texts = render.render(flts_chart, given)
+    assert notes_titles(notes_of(texts)) == rendered_titles(texts)
+
+
+def test_notes_follow_switches_of_components_with_no_resource_everywhere(tmp_path: Path) -> None:
+    """A component whose first resource is a Secret users may bring themselves, and a component
+    that only prod has."""
+    deploy = workload("x", dev=False).replace("namespace: \"nsx\"\n  ", "")
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a-secret\n  labels: {app: app}\nstringData: {k: v}\n"
+    alone = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alone\ndata: {k: v}\n"
+    src = write_tree(tmp_path / "src", {"a.yaml": secret, "app.yaml": deploy})
+    prod = write_tree(tmp_path / "prod", {"a.yaml": secret, "app.yaml": deploy, "z.yaml": alone})
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--env", f"prod={prod}")
+    cases = {
+        "base": ({}, {"Secret/a-secret", "Deployment/app"}),
+        "prod": (load_values(out / "values-prod.yaml"), {"Secret/a-secret", "Deployment/app", "ConfigMap/alone"}),
+        "own secret": ({"app": {"existingSecret": "mine"}}, {"Deployment/app"}),
+        "app off": ({"app": {"enabled": False}}, set()),
+    }
+    for case, (values, expected) in cases.items():
+        texts = render.render(out, values)
+        assert notes_titles(notes_of(texts)) == rendered_titles(texts) == expected, case
+    assert "  - app: Secret/a-secret, Deployment/app\n" in notes_of(render.render(out))
+    assert "  - app: Deployment/app\n" in notes_of(render.render(out, {"app": {"existingSecret": "mine"}}))
