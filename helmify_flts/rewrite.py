@@ -250,6 +250,10 @@ def _key_text(key: str | int) -> str:
 
 def _block_copy(node: Node) -> Node:
     """A copy of the collections of a tree, all in block style (placeholders need lines)."""
+    if isinstance(node, ScalarNode) and node.style in ("|", ">") and node.value.endswith("\n\n"):
+        # A "|+" scalar ends in blank lines, which an action line after it ("{{- end }}", an
+        # optional key) would trim away; double quotes keep the same string on one line.
+        return ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, style='"')
     if isinstance(node, MappingNode):
         return MappingNode(node.tag, [(k, _block_copy(v)) for k, v in node.value],
                            node.start_mark, node.end_mark, flow_style=False)

@@ -211,6 +211,23 @@ def test_the_one_escape_prints_itself_in_every_scalar_style(tmp_path: Path, text
     assert notes_of(texts) == text + "\n"
 
 
+def test_kept_trailing_blank_lines_survive_an_action_after_them(tmp_path: Path) -> None:
+    """Helm's ``{{-`` trims all whitespace before it: the blank lines a ``|+`` scalar keeps must not
+    sit right before an action line (here an annotation only dev has, then an item switch)."""
+    def cm(dev: bool) -> str:
+        extra = "    b: c\n" if dev else ""
+        items = "\n    - name: a\n      v: |+\n        x\n\n\n" + ("" if dev else "    - name: z\n")
+        return (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n    a: |+\n      x\n\n\n"
+                f"{extra}data:\n  k: v\n---\napiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\n"
+                f"spec:\n  items:{items}")
+    src = write_tree(tmp_path / "src", {"cm.yaml": cm(False)})
+    dev = write_tree(tmp_path / "dev", {"cm.yaml": cm(True)})
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--env", f"dev={dev}")
+    assert_reproduces(out, src)
+    assert_reproduces(out, dev, load_values(out / "values-dev.yaml"))
+
+
 # --------------------------------------------------------------------------- NOTES.txt
 
 
