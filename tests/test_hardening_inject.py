@@ -148,6 +148,25 @@ def test_resource_names_and_component_paths_render_literally(tmp_path: Path, pay
     assert "release" not in notes.split("\n", 1)[1], notes  # nothing after the first line printed the release
 
 
+@pytest.mark.parametrize("payload", [FAIL, NAME])
+def test_existing_secret_default_name_stays_a_literal(tmp_path: Path, payload: str) -> None:
+    """A reference to a Secret users may replace renders ``existingSecret | default "<name>"``:
+    the name is a quoted string inside that action, never template text."""
+    name = f"s{payload}"
+    deploy = workload("x", dev=False).replace("namespace: \"nsx\"\n  ", "").replace(
+        "          env:\n", f"          env:\n            - name: P\n              valueFrom:\n"
+                            f"                secretKeyRef: {{name: {q(name)}, key: k}}\n")
+    src = write_tree(tmp_path / "src", {"app.yaml": deploy, "s.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n"
+                                        f"  name: {q(name)}\n  labels: {{app: app}}\nstringData: {{k: v}}\n"})
+    out = tmp_path / "chart"
+    convert_ok(src, out)
+    reproduces(out, src)
+    texts = render.render(out, {"app": {"existingSecret": "mine"}})
+    (obj,) = [o for (_, kind, _, _), (_, o) in render.rendered_objects(texts).items() if kind == "Deployment"]
+    env = obj["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[0] == {"name": "P", "valueFrom": {"secretKeyRef": {"name": "mine", "key": "k"}}}
+
+
 def test_source_file_name_cannot_end_its_comment(tmp_path: Path) -> None:
     """Line breaks in a file name (the four YAML 1.1 ones besides LF included) would end the
     ``# Source:`` comment and add documents: here, a Namespace."""
