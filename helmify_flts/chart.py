@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
 from .errors import Notice, UserError, Where
-from .templating import all_of, any_of, one_line, ref
+from .templating import all_of, any_of, joined, one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
 
@@ -267,19 +267,10 @@ def notes(conv: rewrite.Conversion) -> str:
         "Components rendered:",
     ]
     for file, comp in sorted(conv.component_of_file.items()):
-        items = [(one_line(r.title), all_of(conv.conditions[r]) if r in conv.conditions else None)
+        items = [(r.title, all_of(conv.conditions[r]) if r in conv.conditions else None)
                  for r in conv.components[file]]
         enabled = ref(comp.key + ("enabled",))
-        if items[0][1] is None:
-            # The usual case: the line starts with a resource that always renders.
-            shown = items[0][0] + "".join(f", {title}" if cond is None else f"{{{{ if {cond} }}}}, {title}{{{{ end }}}}"
-                                          for title, cond in items[1:])
-        else:
-            if all(cond is not None for _, cond in items):
-                enabled = all_of([enabled, any_of([cond for _, cond in items])])
-            shown = '{{ $sep := "" }}' + "".join(
-                f"{{{{ $sep }}}}{title}{{{{ $sep = \", \" }}}}" if cond is None
-                else f"{{{{ if {cond} }}}}{{{{ $sep }}}}{title}{{{{ $sep = \", \" }}}}{{{{ end }}}}"
-                for title, cond in items)
-        lines += [f"{{{{- if {enabled} }}}}", f"  - {one_line(comp.dotted)}: {shown}", "{{- end }}"]
+        if all(cond is not None for _, cond in items):
+            enabled = all_of([enabled, any_of([cond for _, cond in items])])
+        lines += [f"{{{{- if {enabled} }}}}", f"  - {one_line(comp.dotted)}: {joined(items)}", "{{- end }}"]
     return "\n".join(lines) + "\n"

@@ -206,8 +206,23 @@ def condition(key: tuple[str, ...], negate: bool = False) -> str:
 
 
 def all_of(conditions: list[str]) -> str:
+    """One condition that holds when all of them do."""
     return conditions[0] if len(conditions) == 1 else "and " + " ".join(f"({c})" for c in conditions)
 
 
 def any_of(conditions: list[str]) -> str:
+    """One condition that holds when any of them does."""
     return conditions[0] if len(conditions) == 1 else "or " + " ".join(f"({c})" for c in conditions)
+
+
+def joined(items: list[tuple[str, str | None]]) -> str:
+    """Template text that prints, on one line and joined by ", ", each input text whose condition
+    holds (None: always)."""
+    texts = [(one_line(text), cond) for text, cond in items]
+    if texts and texts[0][1] is None:
+        # The usual case, kept plain: the first text always prints, so the rest follow a comma.
+        return texts[0][0] + "".join(f", {text}" if cond is None else f"{{{{ if {cond} }}}}, {text}{{{{ end }}}}"
+                                     for text, cond in texts[1:])
+    each = [f'{{{{ $sep }}}}{text}{{{{ $sep = ", " }}}}' for text, _ in texts]
+    return '{{ $sep := "" }}' + "".join(part if cond is None else f"{{{{ if {cond} }}}}{part}{{{{ end }}}}"
+                                        for part, (_, cond) in zip(each, texts, strict=True))

@@ -22,6 +22,7 @@ from helmify_flts import kyaml, manifests, render, templating
 FAIL = '{{ fail "x" }}'
 NAME = "{{ .Release.Name }}"
 # Both payloads, plus the action forms a literal must not open: trim markers and comments.
+SECRET = f"a-secret{FAIL}"
 PAYLOADS = [FAIL, NAME, "{{- fail \"x\" -}}", "{{/* a comment */}}"]
 
 
@@ -284,23 +285,24 @@ def test_notes_list_exactly_what_renders(flts_chart: Path, values: str) -> None:
 
 
 def test_notes_follow_switches_of_components_with_no_resource_everywhere(tmp_path: Path) -> None:
-    """A component whose first resource is a Secret users may bring themselves, and a component
-    that only prod has."""
+    """A component whose first resource is a Secret users may bring themselves (named with a
+    payload), and a component that only prod has."""
     deploy = workload("x", dev=False).replace("namespace: \"nsx\"\n  ", "")
-    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a-secret\n  labels: {app: app}\nstringData: {k: v}\n"
+    secret = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {q(SECRET)}\n  labels: {{app: app}}\n"
+              "stringData: {k: v}\n")
     alone = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alone\ndata: {k: v}\n"
     src = write_tree(tmp_path / "src", {"a.yaml": secret, "app.yaml": deploy})
     prod = write_tree(tmp_path / "prod", {"a.yaml": secret, "app.yaml": deploy, "z.yaml": alone})
     out = tmp_path / "chart"
     convert_ok(src, out, "--env", f"prod={prod}")
     cases = {
-        "base": ({}, {"Secret/a-secret", "Deployment/app"}),
-        "prod": (load_values(out / "values-prod.yaml"), {"Secret/a-secret", "Deployment/app", "ConfigMap/alone"}),
+        "base": ({}, {f"Secret/{SECRET}", "Deployment/app"}),
+        "prod": (load_values(out / "values-prod.yaml"), {f"Secret/{SECRET}", "Deployment/app", "ConfigMap/alone"}),
         "own secret": ({"app": {"existingSecret": "mine"}}, {"Deployment/app"}),
         "app off": ({"app": {"enabled": False}}, set()),
     }
     for case, (values, expected) in cases.items():
         texts = render.render(out, values)
         assert notes_titles(notes_of(texts)) == rendered_titles(texts) == expected, case
-    assert "  - app: Secret/a-secret, Deployment/app\n" in notes_of(render.render(out))
+    assert f"  - app: Secret/{SECRET}, Deployment/app\n" in notes_of(render.render(out))
     assert "  - app: Deployment/app\n" in notes_of(render.render(out, {"app": {"existingSecret": "mine"}}))
