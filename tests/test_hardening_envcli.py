@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import assert_reproduces, run, write_tree
 
-from helmify_flts import environments, kyaml
+from helmify_flts import chart, environments, kyaml
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -115,3 +115,116 @@ def test_object_path_reads_keys_and_names_as_kubernetes_does() -> None:
 
     assert environments.object_path(node, ("data", "yes")) == ("data", "true")
     assert environments.object_path(node, ("items", Item(0, "-0"))) == ("items", Item(0, "0"))
+
+
+# --------------------------------------------------------------------------- the proof comes before any write
+
+
+def test_overlay_that_does_not_reproduce_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base_manifest = DEPLOYMENT.format(env=env_block(("A", "a")))
+    base, dev, out = two_envs(tmp_path, {"d.yaml": base_manifest}, {"d.yaml": base_manifest})
+    real = environments.overlay
+
+    def wrong(*args, **kwargs):  # an overlay that sets a value the dev folder does not have
+        values, overrides, files = real(*args, **kwargs)
+        values.put(("web", "replicas"), 5, "", "")
+        return values, overrides, files
+
+    monkeypatch.setattr(chart.environments, "overlay", wrong)
+    result = run("convert", base, out, "--env", f"dev={dev}")
+    assert result.exit_code == 1
+    assert not out.exists()
+    assert "does not reproduce environment dev" in result.stderr
+    assert "replicas" in result.stderr
+    assert "Nothing was written" in result.stderr
+
+
+def test_unproven_chart_leaves_existing_out_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = DEPLOYMENT.format(env=env_block(("A", "a")))
+    base, dev, out = two_envs(tmp_path, {"d.yaml": manifest}, {"d.yaml": manifest})
+    assert run("convert", base, out, "--env", f"dev={dev}").exit_code == 0
+    before = snapshot(out)
+    write_tree(dev, {"d.yaml": manifest.replace("replicas: 2", "replicas: 3")})
+    real = environments.overlay
+    # An overlay that forgets what dev changes.
+    monkeypatch.setattr(chart.environments, "overlay", lambda *a, **k: (type(real(*a, **k)[0])(), [], {}))
+    result = run("convert", base, out, "--env", f"dev={dev}")
+    assert result.exit_code == 1
+    assert "does not reproduce environment dev" in result.stderr
+    assert snapshot(out) == before
+
+
+# --------------------------------------------------------------------------- no traceback, ever
+
+
+def boom(exc: BaseException):
+    def raise_it(*args, **kwargs):
+        raise exc
+    return raise_it
+
+
+@pytest.mark.parametrize("exc", [ValueError("bad thing"), RecursionError("maximum recursion depth exceeded"),
+                                 MemoryError(), KeyError("k"), AssertionError()])
+def test_convert_turns_any_exception_into_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       exc: BaseException) -> None:
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
+    monkeypatch.setattr(chart.rewrite, "convert", boom(exc))
+    result = run("convert", src, tmp_path / "out")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: internal error: {type(exc).__name__}")
+    assert "please report it" in lines[0].lower()
+    assert not (tmp_path / "out").exists()
+
+
+def test_verbose_shows_the_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
+    monkeypatch.setattr(chart.rewrite, "convert", boom(ValueError("details here")))
+    result = run("convert", src, tmp_path / "out", "-v")
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and "details here" in result.stderr
+    assert "error: internal error: ValueError" in result.stderr
+
+
+def test_internal_error_text_is_not_shown_without_verbose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
+    monkeypatch.setattr(chart.rewrite, "convert", boom(ValueError("s3cr3t-value")))
+    result = run("convert", src, tmp_path / "out")
+    assert result.exit_code == 2
+    assert "s3cr3t-value" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("exc", [RecursionError("deep"), MemoryError(), TypeError("t")])
+def test_verify_turns_any_exception_into_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      exc: BaseException) -> None:
+    from helmify_flts import verify
+
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
+    assert run("convert", src, tmp_path / "out").exit_code == 0
+    monkeypatch.setattr(verify, "verify", boom(exc))
+    result = run("verify", tmp_path / "out", src)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: internal error: {type(exc).__name__}")
+    assert "Traceback" not in result.stderr
+    verbose = run("verify", tmp_path / "out", src, "-v")
+    assert verbose.exit_code == 2 and "Traceback" in verbose.stderr
+
+
+@pytest.mark.parametrize("exc", [RecursionError("deep"), MemoryError(), IndexError("i")])
+def test_rules_turns_any_exception_into_one_message(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
+    from helmify_flts import rules
+
+    monkeypatch.setattr(rules, "load_rules", boom(exc))
+    result = run("rules")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: internal error: {type(exc).__name__}")
+    assert "Traceback" not in result.stderr
+    assert "Traceback" in run("rules", "-v").stderr
+
+
+def test_user_errors_keep_their_message(tmp_path: Path) -> None:
+    result = run("convert", tmp_path / "missing", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "internal error" not in result.stderr
