@@ -236,6 +236,9 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
     failed = False
     for name, outcome in outcomes:
         label = "" if len(outcomes) == 1 else f"[{name}] "
+        if not quiet:
+            for note in outcome.notes:
+                _err(f"{label}note: {note}")
         if not outcome.ok:
             failed = True
             for line in outcome.lines:

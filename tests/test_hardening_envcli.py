@@ -228,3 +228,61 @@ def test_user_errors_keep_their_message(tmp_path: Path) -> None:
     result = run("convert", tmp_path / "missing", tmp_path / "out")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and "internal error" not in result.stderr
+
+
+# --------------------------------------------------------------------------- verify and the user's own templates
+
+
+USER_TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-mine
+data:
+  owner: me
+"""
+
+
+@pytest.fixture()
+def verified_chart(tmp_path: Path) -> tuple[Path, Path]:
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
+    out = tmp_path / "out"
+    assert run("convert", src, out).exit_code == 0
+    return src, out
+
+
+def test_verify_notes_objects_from_user_templates(verified_chart: tuple[Path, Path]) -> None:
+    src, out = verified_chart
+    write_tree(out, {"templates/mine.yaml": USER_TEMPLATE})
+    result = run("verify", out, src)
+    assert result.exit_code == 0, result.stdout
+    assert "note: ConfigMap/release-mine comes from templates/mine.yaml, a template of yours" in result.stderr
+    assert "1 from your own templates" in result.stderr
+    # convert leaves the user's template alone and still finds the chart up to date
+    assert run("convert", "--check", src, out).exit_code == 0
+
+
+def test_verify_still_fails_on_extra_objects_from_generated_templates(verified_chart: tuple[Path, Path]) -> None:
+    src, out = verified_chart
+    generated = next(p for p in (out / "templates").glob("*.yaml"))
+    generated.write_text(generated.read_text(encoding="utf-8") + "---\n" + USER_TEMPLATE, encoding="utf-8")
+    result = run("verify", out, src)
+    assert result.exit_code == 1
+    assert "rendered but not in the source: ConfigMap/release-mine" in result.stdout
+
+
+def test_verify_without_state_file_counts_every_template_as_generated(verified_chart: tuple[Path, Path]) -> None:
+    src, out = verified_chart
+    write_tree(out, {"templates/mine.yaml": USER_TEMPLATE})
+    (out / ".helmify-state.json").unlink()
+    result = run("verify", out, src)
+    assert result.exit_code == 1
+    assert "rendered but not in the source: ConfigMap/release-mine" in result.stdout
+
+
+def test_user_template_that_breaks_schema_still_fails(verified_chart: tuple[Path, Path]) -> None:
+    src, out = verified_chart
+    write_tree(out, {"templates/mine.yaml": USER_TEMPLATE.replace("data:", "spec: {}\ndata:")})
+    result = run("verify", out, src)
+    assert result.exit_code == 1
+    assert "schema" in result.stdout
