@@ -286,3 +286,44 @@ def test_user_template_that_breaks_schema_still_fails(verified_chart: tuple[Path
     result = run("verify", out, src)
     assert result.exit_code == 1
     assert "schema" in result.stdout
+
+
+# --------------------------------------------------------------------------- rule packs recorded canonically
+
+
+def report_rules(out: Path) -> list[str]:
+    import json
+
+    return json.loads((out / "helmify-report.json").read_text(encoding="utf-8"))["rules"]
+
+
+def test_copy_of_a_builtin_pack_is_recorded_as_the_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import ROOT
+
+    write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
+    write_tree(tmp_path, {"rules/flts.yaml": (ROOT / "rules" / "flts.yaml").read_bytes()})
+    monkeypatch.chdir(tmp_path)
+    assert run("convert", "src", "out", "--rules", "rules/flts.yaml").exit_code == 0
+    assert "builtin:flts.yaml" in report_rules(tmp_path / "out")
+    for spelling in ("flts", "builtin:flts", "builtin:flts.yaml", "rules/flts.yaml"):
+        result = run("convert", "--check", "src", "out", "--rules", spelling)
+        assert result.exit_code == 0, (spelling, result.stderr)
+
+
+def test_user_rule_files_keep_their_relative_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
+    rule = ("rules:\n  - id: grace\n    description: Grace.\n"
+            "    path: spec.template.spec.terminationGracePeriodSeconds\n"
+            "    key: \"{base}.grace\"\n    optional: true\n")
+    write_tree(tmp_path, {"mine/shop.yaml": rule})
+    monkeypatch.chdir(tmp_path)
+    assert run("convert", src, "out", "--rules", tmp_path / "mine" / "shop.yaml").exit_code == 0
+    assert report_rules(tmp_path / "out")[-1] == "mine/shop.yaml"
+    assert run("convert", "--check", src, "out", "--rules", "./mine/shop.yaml").exit_code == 0
+
+
+def test_unknown_rule_pack_names_the_builtin_packs(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
+    result = run("convert", src, tmp_path / "out", "--rules", "fltz")
+    assert result.exit_code == 2
+    assert "flts" in result.stderr and "built-in pack" in result.stderr
