@@ -327,3 +327,105 @@ def test_unknown_rule_pack_names_the_builtin_packs(tmp_path: Path) -> None:
     result = run("convert", src, tmp_path / "out", "--rules", "fltz")
     assert result.exit_code == 2
     assert "flts" in result.stderr and "built-in pack" in result.stderr
+
+
+# --------------------------------------------------------------------------- the schema types integer fields
+
+
+SCHEMA_CASE = {
+    "d.yaml": DEPLOYMENT.format(env=env_block(("A", "a"))).replace(
+        "    spec:\n      containers:", "    spec:\n      terminationGracePeriodSeconds: 30\n      containers:"),
+    "svc.yaml": """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - name: http
+      port: 80
+      targetPort: 8080
+""",
+    "hpa.yaml": """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 5
+""",
+}
+
+
+@pytest.fixture()
+def schema_chart(tmp_path: Path) -> Path:
+    src = write_tree(tmp_path / "src", SCHEMA_CASE)
+    out = tmp_path / "out"
+    assert run("convert", src, out).exit_code == 0
+    assert_reproduces(out, src)
+    return out
+
+
+def leaf_schema(out: Path, *key: str) -> dict:
+    import json
+
+    node = json.loads((out / "values.schema.json").read_text(encoding="utf-8"))
+    for part in key:
+        node = node["properties"][part]
+    return node
+
+
+def test_replicas_abc_is_a_lint_finding(schema_chart: Path) -> None:
+    from helmify_flts import render
+
+    findings = render.lint(schema_chart, {"web": {"replicas": "abc"}})
+    assert any("/web/replicas" in f.get("error", "") for f in findings), findings
+    assert render.lint(schema_chart, {"web": {"replicas": 4}}) == []
+
+
+def test_integer_fields_are_typed_and_int_or_string_fields_are_not(schema_chart: Path) -> None:
+    integer = ["integer", "null"]
+    assert leaf_schema(schema_chart, "web", "replicas")["type"] == integer
+    assert leaf_schema(schema_chart, "web", "autoscaling", "minReplicas")["type"] == integer
+    assert leaf_schema(schema_chart, "web", "autoscaling", "maxReplicas")["type"] == integer
+    ports = leaf_schema(schema_chart, "web", "service", "ports")["items"]["properties"]
+    assert ports["port"]["type"] == integer
+    assert "targetPort" not in ports  # int or string: either is right
+    assert leaf_schema(schema_chart, "web", "podSecurityContext")["properties"]["runAsUser"]["type"] == integer
+    assert leaf_schema(schema_chart, "web", "env", "A")["type"] != integer
+
+
+def test_field_types_come_from_the_kubernetes_schema() -> None:
+    from helmify_flts import schema
+
+    assert schema.field_type("v1", "Service", ("spec", "ports", 0, "targetPort")) is None
+    assert schema.field_type("apps/v1", "Deployment", ("spec", "strategy", "rollingUpdate", "maxUnavailable")) is None
+    assert schema.field_type("autoscaling/v2", "HorizontalPodAutoscaler", ("spec", "minReplicas")) == "integer"
+    assert schema.field_type("apps/v1", "Deployment",
+                             ("spec", "template", "spec", "terminationGracePeriodSeconds")) == "integer"
+    assert schema.field_type("apps/v1", "Deployment",
+                             ("spec", "template", "spec", "containers", 0, "ports", 0, "containerPort")) == "integer"
+    assert schema.field_type("example.com/v1", "Widget", ("spec", "replicas")) is None
+    assert schema.field_type("../../etc/v1", "Deployment", ("spec", "replicas")) is None
+
+
+def test_service_port_as_text_is_a_lint_finding(schema_chart: Path) -> None:
+    from helmify_flts import render
+
+    bad = {"web": {"service": {"ports": [{"name": "http", "port": "80", "targetPort": "http"}]}}}
+    findings = render.lint(schema_chart, bad)
+    assert any("/web/service/ports/0/port" in f.get("error", "") for f in findings), findings
+    bad["web"]["service"]["ports"][0]["port"] = 80
+    assert render.lint(schema_chart, bad) == []
+
+
+def test_a_string_where_an_integer_field_holds_text_stays_untyped(tmp_path: Path) -> None:
+    """An int field written as text in the manifest keeps the loose scalar type, so the chart's
+    own defaults always pass lint."""
+    src = write_tree(tmp_path / "src", {"d.yaml": SCHEMA_CASE["d.yaml"].replace("replicas: 2", "replicas: '2'")})
+    out = tmp_path / "out"
+    run("convert", src, out)
+    assert leaf_schema(out, "web", "replicas")["type"] != ["integer", "null"]
