@@ -429,3 +429,38 @@ def test_a_string_where_an_integer_field_holds_text_stays_untyped(tmp_path: Path
     out = tmp_path / "out"
     run("convert", src, out)
     assert leaf_schema(out, "web", "replicas")["type"] != ["integer", "null"]
+
+
+# --------------------------------------------------------------------------- the documented pre-commit hook
+
+
+def test_documented_pre_commit_hook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's config with the hook definition: the command pre-commit would run passes on
+    a chart converted with the same args, and fails once the manifests change."""
+    import re
+    import shlex
+    import shutil
+
+    from conftest import FIXTURES, ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"`\.pre-commit-config\.yaml` in your repository.*?```yaml\n(.*?)```", readme, re.S).group(1)
+    config = kyaml.load_all(block)[0]
+    entry = config["repos"][0]
+    assert not re.fullmatch(r"v?\d+(\.\d+)*", str(entry["rev"])), "no release tags exist: document a commit sha"
+    assert "autoupdate --freeze" in readme
+    hooks = {h["id"]: h for h in kyaml.load_all((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))[0]}
+    (wanted,) = entry["hooks"]
+    hook = hooks[wanted["id"]]
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    program, *command = shlex.split(hook["entry"])
+    assert program == "helmify-flts"
+    args = [str(a) for a in wanted.get("args", hook["args"])]
+
+    shutil.copytree(FIXTURES / ".kubernetes", tmp_path / args[0])
+    monkeypatch.chdir(tmp_path)
+    assert run("convert", *args).exit_code == 0
+    assert run(*command, *args).exit_code == 0
+    (tmp_path / args[0] / "extra.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: new\ndata:\n  a: b\n", encoding="utf-8")
+    assert run(*command, *args).exit_code == 1
