@@ -119,7 +119,7 @@ def build(opts: Options) -> Result:
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,
         "values.yaml": dump_values(conv.values, values_header(opts.chart_name, opts.src)),
-        "values.schema.json": json.dumps(schema.for_values(conv.values), indent=2, sort_keys=False) + "\n",
+        "values.schema.json": json.dumps(schema.for_values(conv.values, conv.lifts), indent=2, sort_keys=False) + "\n",
         "templates/_helpers.tpl": helpers(opts.chart_name),
         "templates/NOTES.txt": notes(conv),
     }

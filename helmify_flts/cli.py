@@ -6,9 +6,13 @@ the run); 2 bad input or usage.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -55,6 +59,37 @@ def _fail(exc: UserError) -> None:
     sys.exit(EXIT_USAGE)
 
 
+def _internal(exc: BaseException, verbose: bool) -> None:
+    """A bug, not bad input: one line naming the exception and where in the tool it happened.
+    Its text may quote input (a Secret's value), so it is shown only with the traceback, under -v."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "helmify_flts" in Path(f.filename).parts]
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    if verbose:
+        _err("".join(traceback.format_exception(exc)).rstrip())
+    _err(f"error: internal error: {type(exc).__name__}{where}. Please report it with "
+         f"the command you ran{'' if verbose else ' (-v shows the details)'}")
+    sys.exit(EXIT_USAGE)
+
+
+def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command so that nothing ends in a traceback: bad input is one ``error:`` line, and so
+    is anything unexpected (a RecursionError, a MemoryError, a bug), with exit 2."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own ways of ending a command
+        except UserError as exc:
+            _fail(exc)
+        except Exception as exc:  # noqa: BLE001 - the one place unexpected errors end
+            _internal(exc, bool(kwargs.get("verbose")))
+        return None
+
+    return run
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="helmify-flts")
 def main() -> None:
@@ -81,7 +116,8 @@ def main() -> None:
               help="Write nothing; print a unified diff of OUT; exit 1 on differences.")
 @click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.option("-v", "--verbose", is_flag=True, help="Explain each rule decision.")
+@click.option("-v", "--verbose", is_flag=True, help="Explain each rule decision (and show an internal error in full).")
+@_guarded
 def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules: bool,
             exclude: tuple[str, ...], chart_name: str | None, envs: tuple[str, ...], check: bool, show_diff: bool,
             force: bool, quiet: bool, verbose: bool) -> None:
@@ -114,6 +150,8 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
         if verbose:
             for line in report.decisions(result):
                 _err(f"  {line}")
+    if not rev.ok:
+        _refuse_unproven(out, rev)
     summary = report.summary(result)
     if check or show_diff:
         if show_diff:
@@ -141,9 +179,23 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
     if not quiet:
         verb = "wrote" if plan.changes else "unchanged"
         _err(f"{verb} {out}: {summary}")
-    if not rev.ok:
-        _err(f"error: the chart does not reproduce the source ({rev.reason or 'see helmify-report.md'})")
-        sys.exit(EXIT_DIFF)
+
+
+def _refuse_unproven(out: Path, rev: report.Review) -> None:
+    """The proof comes before any write: a chart that does not render the base folder, or an
+    overlay that does not render its environment's folder, is never written."""
+    if not rev.rendered:
+        _err(f"error: the chart does not render: {rev.reason}")
+    else:
+        proofs = [("the source", rev.comparison)] + [(f"environment {name} (with values-{name}.yaml)", comparison)
+                                                     for name, comparison in rev.environments.items()]
+        for what, comparison in proofs:
+            if not comparison.ok:
+                _err(f"error: the chart does not reproduce {what}:")
+                for line in comparison.describe():
+                    _err(f"  {line}")
+    _err(f"Nothing was written to {out}. This is a bug in helmify-flts; please report it with the command you ran.")
+    sys.exit(EXIT_DIFF)
 
 
 @main.command()
@@ -156,8 +208,10 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
 @click.option("--env", "envs", multiple=True, metavar="NAME=DIR",
               help="Also check that CHART with values-NAME.yaml reproduces DIR (repeatable).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Show an internal error in full.")
+@_guarded
 def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values: tuple[str, ...],
-           exclude: tuple[str, ...], envs: tuple[str, ...], quiet: bool) -> None:
+           exclude: tuple[str, ...], envs: tuple[str, ...], quiet: bool, verbose: bool) -> None:
     """Render CHART with Helm and check it reproduces the manifests in SRC exactly.
 
     Also lints the chart (warnings count) and validates every rendered built-in resource
@@ -174,12 +228,17 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
     except UserError as exc:
         _fail(exc)
         return
+    except RecursionError:
+        raise  # a RuntimeError, but not the engine's: an internal error
     except RuntimeError as exc:  # the Helm engine itself is missing or broken
         _fail(UserError(str(exc)))
         return
     failed = False
     for name, outcome in outcomes:
         label = "" if len(outcomes) == 1 else f"[{name}] "
+        if not quiet:
+            for note in outcome.notes:
+                _err(f"{label}note: {note}")
         if not outcome.ok:
             failed = True
             for line in outcome.lines:
@@ -194,7 +253,9 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
 @main.command("rules")
 @click.option("--markdown", is_flag=True, help="Print the rules reference as Markdown.")
 @click.option("--rules", "rule_files", multiple=True, metavar="FILE", help="Also list these rule files.")
-def list_rules(markdown: bool, rule_files: tuple[str, ...]) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Show an internal error in full.")
+@_guarded
+def list_rules(markdown: bool, rule_files: tuple[str, ...], verbose: bool) -> None:
     """List the rules of every built-in pack (and any given files) with their descriptions."""
     from . import rules as rules_mod
 

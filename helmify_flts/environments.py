@@ -22,7 +22,7 @@ from .existing import Guard
 from .kyaml import same
 from .manifests import Resource
 from .match import Hit
-from .paths import Found, Item, text_at
+from .paths import Found, Item, item_name, kube_text, text_at
 from .rewrite import file_hint, liftable
 from .rules import Rule
 from .transforms import TRANSFORMS
@@ -93,21 +93,20 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
             if key in b:
                 yield from diff(a[key], b[key], path + (key,))
     elif isinstance(a, list) and isinstance(b, list):
-        if _same_order(a, b) and _names(a) != _names(b):
-            at = {name: i for i, name in enumerate(_names(b))}
-            if set(at) - set(_names(a)):
+        old, new = _names(a), _names(b)
+        if _same_order(a, b) and old != new:
+            at = {name: i for i, name in enumerate(new)}
+            if set(at) - set(old):
                 yield "insert", path
-            for i, x in enumerate(a):
-                if x["name"] in at:
-                    yield from diff(x, b[at[x["name"]]], path + (Item(i, x["name"]),))
+            for i, (x, name) in enumerate(zip(a, old, strict=True)):
+                if name in at:
+                    yield from diff(x, b[at[name]], path + (Item(i, name),))
                 else:
-                    yield "omit", path + (Item(i, x["name"]),)
-        elif len(a) != len(b) or _names(a) != _names(b):
+                    yield "omit", path + (Item(i, name),)
+        elif len(a) != len(b) or old != new:
             yield "list", path
         else:
-            for i, (x, y) in enumerate(zip(a, b, strict=True)):
-                # A named item stays named even if its name reads as a number (name: -0).
-                name = kyaml.json_key(x["name"]) if isinstance(x, dict) and x.get("name") is not None else None
+            for i, (x, y, name) in enumerate(zip(a, b, old, strict=True)):
                 yield from diff(x, y, path + (Item(i, name),))
     elif not same(a, b):
         yield "changed", path
@@ -150,8 +149,14 @@ def added_before(ref: list, env: list, slot: str | None) -> list:
 
 
 def _names(items: list) -> list:
-    return [item.get("name") if isinstance(item, dict) and isinstance(item.get("name"), str) else None
-            for item in items]
+    return [_name(item) for item in items]
+
+
+def _name(item: Any) -> str | None:
+    """An item's name as Kubernetes reads it: ``name: 0`` names the item "0", as ``name: "0"``
+    does; an item without a scalar name has none."""
+    name = item.get("name") if isinstance(item, dict) else None
+    return kyaml.json_key(name) if isinstance(name, (str, int, float)) else None
 
 
 def minimal(default: Any, value: Any) -> Any:
@@ -185,9 +190,8 @@ def value_by_name(obj: Any, path: tuple) -> Any:
     inserted items before them) and unnamed ones by index."""
     for part in path:
         if isinstance(part, Item) and isinstance(obj, list):
-            found = next((x for x in obj if isinstance(x, dict) and x.get("name") == part.name), MISSING)
+            found = next((x for x in obj if part.name is not None and _name(x) == part.name), MISSING)
             if found is MISSING or part.name is None:
-                # Unnamed, or named by a non-string (name: -0 reads as 0): by position.
                 found = obj[part.index] if part.index < len(obj) else MISSING
             obj = found
         elif isinstance(obj, dict) and not isinstance(part, Item) and part in obj:
@@ -209,15 +213,38 @@ def _locate(root: Node, parts: tuple) -> Found:
     if isinstance(node, SequenceNode):
         item = node.value[last]
         return Found(tuple(path) + (Item(last, text_at(item, "name")),), node, last, item, ())
-    value = next((v for k, v in node.value if k.value == last), None) if isinstance(node, MappingNode) else None
-    return Found(tuple(path) + (last,), node, last, value, ())
+    pairs = node.value if isinstance(node, MappingNode) else []
+    pair = next(((k, v) for k, v in pairs if kube_text(k) == last), None)
+    if pair is None:
+        return Found(tuple(path) + (last,), node, last, None, ())
+    return Found(tuple(path) + (pair[0].value,), node, pair[0].value, pair[1], ())
 
 
 def _step(node: Node, part: Any) -> tuple[Node, Any]:
+    """One step of an object path (keys as Kubernetes reads them) in a node tree; the label is
+    the step as the walker writes it (the key's text)."""
     if isinstance(node, SequenceNode):
         item = node.value[part]
         return item, Item(part, text_at(item, "name"))
-    return next(v for k, v in node.value if k.value == part), part
+    return next((v, k.value) for k, v in node.value if kube_text(k) == part)
+
+
+def object_path(root: Node, path: tuple) -> tuple:
+    """A node path (keys and item names as written) as an object path (as Kubernetes reads
+    them): a ``yes:`` key is the key ``true`` in the object, an item ``name: -0`` is named "0"."""
+    node: Node | None = root
+    out: list = []
+    for part in path:
+        if isinstance(part, Item):
+            item = node.value[part.index] if isinstance(node, SequenceNode) and part.index < len(node.value) else None
+            out.append(Item(part.index, item_name(item) if item is not None else part.name))
+            node = item
+        else:
+            pairs = node.value if isinstance(node, MappingNode) else []
+            pair = next(((k, v) for k, v in pairs if k.value == part), None)
+            out.append(kube_text(pair[0]) if pair is not None else part)
+            node = pair[1] if pair is not None else None
+    return tuple(out)
 
 
 def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
@@ -423,13 +450,14 @@ def overlay(
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
+        path = object_path(hit.resource.node, hit.found.path)
         if hit.rule.item_guard:
-            items = value_by_name(obj, hit.found.path)
+            items = value_by_name(obj, path)
             put(hit.key, isinstance(items, list) and hit.slot in _names(items), hit.resource, ())
             continue
-        if _left_out(obj, hit.found.path):
+        if _left_out(obj, path):
             continue  # inside an item this environment leaves out: its switch says so
-        value = value_by_name(obj, hit.found.path)
+        value = value_by_name(obj, path)
         if hit.rule.append:
             reference = kyaml.construct(hit.found.node) if hit.found.node is not None else []
             value = added_before(reference, value, hit.slot) if isinstance(value, list) else []

@@ -14,11 +14,14 @@ Grammar (``.`` separates steps)::
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml
 
 
 class PathError(ValueError):
@@ -171,6 +174,25 @@ def text_at(node: Node | None, *keys: str) -> str | None:
     for key in keys:
         node = child(node, key)
     return node.value if isinstance(node, ScalarNode) else None
+
+
+def kube_text(node: Node | None) -> str | None:
+    """A scalar as Kubernetes reads it where it names something (a map key, an item's name):
+    ``yes`` is ``true`` and ``-0`` is ``0``, so the node's text is not the name."""
+    if not isinstance(node, ScalarNode):
+        return None
+    return node.value if node.tag == kyaml.STR else _kube_text(node.tag, node.value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kube_text(tag: str, value: str) -> str:
+    return kyaml.json_key(kyaml.construct(ScalarNode(tag, value)))
+
+
+def item_name(item: Node | None) -> str | None:
+    """A list item's ``name`` as Kubernetes reads it, or None when it has no scalar name."""
+    name = child(item, "name")
+    return None if isinstance(name, ScalarNode) and name.tag == kyaml.NULL else kube_text(name)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from .errors import Notice, UserError
 from .existing import Guard
 from .manifests import Resource
 from .match import Hit
-from .paths import text_at
+from .paths import item_name
 from .templating import Append, Block, Inline, ItemGuard, Optional, Placeholders
 from .transforms import TRANSFORMS
 from .values import Values, ValuesConflict, inexpressible
@@ -273,7 +273,7 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
     placeholder = ScalarNode(kyaml.STR, token, style=None)
     if isinstance(action, Append):
         target = node.value[last] if isinstance(node, SequenceNode) else _value_of(node, last)
-        names = [text_at(item, "name") for item in target.value]
+        names = [item_name(item) for item in target.value]
         at = names.index(hit.slot) if hit.slot is not None and hit.slot in names else len(target.value)
         target.value.insert(at, placeholder)
         return
@@ -300,7 +300,7 @@ def _guard_item(tree: Node, hit: Hit, start: str, end: str) -> None:
     for part in hit.parts:
         in_list = isinstance(node, SequenceNode)
         node = node.value[part] if in_list else _value_of(node, part)
-    names = [text_at(item, "name") for item in node.value]
+    names = [item_name(item) for item in node.value]
     if hit.slot not in names:
         return
     at = names.index(hit.slot)

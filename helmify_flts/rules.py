@@ -22,6 +22,7 @@ A rule file is YAML::
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,11 +148,15 @@ def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleS
     for text in user_files:
         path = Path(text)
         if not path.is_file():
-            builtin = builtin_dir() / f"{text}.yaml"
-            if "/" not in text and builtin.is_file():
+            # A built-in pack by name: flts, or as reports record it, builtin:flts.yaml.
+            name = text.removeprefix("builtin:").removesuffix(".yaml")
+            builtin = builtin_dir() / f"{name}.yaml"
+            if "/" not in name and builtin.is_file():
                 path = builtin
             else:
-                raise UserError(f"rule file {text} not found; give a path to a YAML rule file")
+                packs = ", ".join(sorted(p.stem for p in builtin_dir().glob("*.yaml")))
+                raise UserError(f"rule file {text} not found; give a path to a YAML rule file or the name of a "
+                                f"built-in pack ({packs})")
         # A pack the user names is theirs to check: its rules that match nothing are reported.
         loader.load_file(path, builtin=False)
     _check_unique_ids(loader.rules)
@@ -213,10 +218,32 @@ class _Loader:
 
 
 def _shown(path: Path) -> str:
-    """How messages and reports name a rule file: built-in packs by name, the same everywhere."""
-    if path.resolve().parent == builtin_dir().resolve():
+    """How messages and reports name a rule file: built-in packs by name, the same everywhere,
+    so ``--rules flts`` and ``--rules rules/flts.yaml`` (a copy of the pack) record the same
+    chart. A file of the user's keeps its path, relative to the working folder where it can."""
+    resolved = path.resolve()
+    if resolved.parent == builtin_dir().resolve():
         return f"builtin:{path.name}"
+    pack = _builtin_copy(resolved)
+    if pack:
+        return f"builtin:{pack}"
+    if path.is_absolute() and resolved.is_relative_to(Path.cwd().resolve()):
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
     return path.as_posix()
+
+
+def _builtin_copy(path: Path) -> str | None:
+    """The name of the built-in pack that ``path`` is a byte-for-byte copy of, if any."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return _builtin_contents().get(data)
+
+
+@functools.cache
+def _builtin_contents() -> dict[bytes, str]:
+    return {pack.read_bytes(): pack.name for pack in sorted(builtin_dir().glob("*.yaml"))}
 
 
 def _read(path: Path, shown: str) -> str:

@@ -3,31 +3,144 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import re
+from collections.abc import Iterable
+from importlib import resources
 from typing import Any
 
+from .rewrite import Lift
 from .values import Leaf, Values
 
+# The Kubernetes release whose OpenAPI schema (as kubernetes-validate ships it) says which
+# fields are integers; verify validates against the same release.
+KUBE_SCHEMA = "v1.30.0-local"
+INTEGER = {"type": ["integer", "null"]}
 
-def for_values(values: Values) -> dict:
+
+def for_values(values: Values, lifts: Iterable[Lift] = ()) -> dict:
+    """The schema of ``values``; what is lifted from integer fields of built-in kinds (replicas,
+    ports, securityContext.runAsUser) is typed integer there."""
     schema = {"$schema": "https://json-schema.org/draft-07/schema#", "title": "Values"}
-    schema.update(_tree(values.root, closed=False))
+    schema.update(_tree(values.root, kube_types(lifts), (), closed=False))
     return schema
 
 
-def _tree(tree: dict, closed: bool = True) -> dict:
+def kube_types(lifts: Iterable[Lift]) -> dict[tuple[str, ...], dict | None]:
+    """Per values key, the integer typing Kubernetes' schema gives its field (None: nothing to
+    say, or keys shared by fields that disagree). Int-or-string fields (targetPort,
+    maxUnavailable) and custom resources get none."""
+    seen: dict[tuple[str, ...], list[dict | None]] = {}
+    for lift in lifts:
+        res = lift.resource
+        seen.setdefault(lift.key, []).append(integers(_node_at(res.api_version, res.kind, lift.pointer)))
+    return {key: found[0] if all(f == found[0] for f in found) else None for key, found in seen.items()}
+
+
+def integers(node: Any, depth: int = 2) -> dict | None:
+    """A schema fragment that types the integer fields at and just below a Kubernetes schema
+    node (a port list's ``port``, a securityContext's ``runAsUser``); open to every other field."""
+    node = _deref(node)
+    kind = _single_type(node)
+    if kind == "integer":
+        return dict(INTEGER)
+    if depth == 0 or node is None:
+        return None
+    if kind == "array":
+        inner = integers(node.get("items"), depth - 1)
+        return {"type": ["array", "null"], "items": inner} if inner else None
+    if kind == "object":
+        props = {key: frag for key, sub in node.get("properties", {}).items() if (frag := integers(sub, depth - 1))}
+        return {"type": ["object", "null"], "properties": props} if props else None
+    return None
+
+
+def accepts(fragment: dict, value: Any) -> bool:
+    """Whether ``value`` passes a fragment made by :func:`integers` (the chart's own defaults must)."""
+    if value is None:
+        return True
+    if fragment["type"][0] == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if fragment["type"][0] == "array":
+        return isinstance(value, list) and all(accepts(fragment["items"], item) for item in value)
+    return isinstance(value, dict) and all(accepts(f, value[k]) for k, f in fragment["properties"].items()
+                                           if k in value)
+
+
+def field_type(api_version: str, kind: str, path: tuple[str | int, ...]) -> str | None:
+    """The JSON type Kubernetes' schema gives a field of a built-in kind (``integer``,
+    ``string``, ...), or None when unknown or when several types are allowed."""
+    return _single_type(_deref(_node_at(api_version, kind, path)))
+
+
+def _node_at(api_version: str, kind: str, path: tuple[str | int, ...]) -> dict | None:
+    node = _kind_schema(api_version, kind)
+    for part in path:
+        node = _deref(node)
+        if node is None:
+            return None
+        if isinstance(part, int):
+            node = node.get("items")
+        else:
+            node = node.get("properties", {}).get(part, node.get("additionalProperties"))
+    return _deref(node)
+
+
+def _single_type(node: dict | None) -> str | None:
+    if not isinstance(node, dict) or "oneOf" in node or "anyOf" in node:
+        return None
+    declared = node.get("type", [])
+    types = [t for t in ([declared] if isinstance(declared, str) else declared) if t != "null"]
+    return types[0] if len(types) == 1 else None
+
+
+def _deref(node: Any) -> dict | None:
+    while isinstance(node, dict) and "$ref" in node:
+        node = _definitions().get(node["$ref"].rsplit("/", 1)[-1])
+    return node if isinstance(node, dict) else None
+
+
+def _kind_schema(api_version: str, kind: str) -> dict | None:
+    # The file naming kubernetes-validate uses: apps/v1 Deployment -> deployment-apps-v1.json.
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    return _load(f"{kind.lower()}-{group}.json")
+
+
+@functools.cache
+def _definitions() -> dict:
+    return (_load("_definitions.json") or {}).get("$defs", {})
+
+
+@functools.lru_cache(maxsize=256)
+def _load(name: str) -> dict | None:
+    if not re.fullmatch(r"[a-z0-9._-]+\.json", name):
+        return None  # a kind or apiVersion that cannot name a schema file
+    try:
+        folder = resources.files("kubernetes_validate") / "kubernetes-json-schema" / KUBE_SCHEMA
+        return json.loads((folder / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError, ModuleNotFoundError):
+        return None
+
+
+def _tree(tree: dict, typed: dict, path: tuple[str, ...], closed: bool = True) -> dict:
     """Branches the chart defines are closed: a misspelt or vanished key (image.tga) is an
     error instead of a silent no-op. The top level stays open for Helm's own (global)."""
     props = {}
     for key, item in tree.items():
-        props[key] = _leaf(item) if isinstance(item, Leaf) else _tree(item)
+        here = path + (key,)
+        props[key] = _leaf(item, typed.get(here)) if isinstance(item, Leaf) else _tree(item, typed, here)
     out: dict = {"type": "object", "properties": props}
     if closed:
         out["additionalProperties"] = False
     return out
 
 
-def _leaf(leaf: Leaf) -> dict:
-    out = _type(leaf.value, top=True)
+def _leaf(leaf: Leaf, typed: dict | None = None) -> dict:
+    value = leaf.value
+    # A field's Kubernetes typing applies only where the chart's own default passes it (a
+    # manifest may write replicas: "2", which then stays a loose scalar).
+    out = dict(typed) if typed is not None and accepts(typed, value) else _type(value, top=True)
     if leaf.doc:
         out["description"] = leaf.doc.splitlines()[0]
     return out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from . import manifests, render
+from . import emit, manifests, render
 from .errors import UserError
 
 KUBE_VERSION = "1.30.0"
@@ -18,6 +18,7 @@ class Outcome:
     ok: bool
     lines: list[str] = field(default_factory=list)
     summary: str = ""
+    notes: list[str] = field(default_factory=list)  # worth knowing, not a failure
 
 
 def values_for(value_files: tuple[Path, ...], set_values: tuple[str, ...] = ()) -> dict:
@@ -64,6 +65,11 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
     except yaml.YAMLError as exc:
         raise UserError(f"Helm rendered {chart_dir} to text that is not valid YAML: {exc}") from None
     comparison = render.compare(render.source_objects(loaded), objects)
+    generated = emit.read_state(chart_dir)
+    theirs = [i for i in comparison.extra if user_owned(generated, objects[i][0])]
+    comparison.extra = [i for i in comparison.extra if i not in theirs]
+    notes = [f"{render.title(i)} comes from {objects[i][0].split('/', 1)[-1]}, a template of yours: "
+             "not compared with the source" for i in theirs]
     lines = comparison.describe()
     findings = render.lint(chart_dir, values)
     lines += [f"lint: {m.get('path', '')}: {m.get('error', '')}" for m in findings]
@@ -75,5 +81,13 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
     summary = (f"{comparison.compared - len(comparison.changed)} of {len(loaded.resources)} resources identical, "
                f"{len(comparison.missing)} missing, {len(comparison.extra)} extra, "
                f"{len(comparison.changed)} changed; lint {len(findings)} finding(s)"
-               + (f"; {custom} custom resource(s) without a schema" if custom else ""))
-    return Outcome(ok, lines, summary)
+               + (f"; {custom} custom resource(s) without a schema" if custom else "")
+               + (f"; {len(theirs)} from your own templates" if theirs else ""))
+    return Outcome(ok, lines, summary, notes)
+
+
+def user_owned(generated: dict[str, str], template: str) -> bool:
+    """Whether a rendered template (``chart/templates/x.yaml``) is a file the user added to the
+    chart rather than one convert generated (``generated``: the state file's list). Without a
+    state file nothing can be told apart, so everything counts as generated."""
+    return bool(generated) and template.split("/", 1)[-1] not in generated
