@@ -1,63 +1,56 @@
 """The review report (Markdown for people, JSON for machines), summaries and rule listings.
 
-Secret material never appears here: values lifted from Secrets and values whose key or env var
-name looks like a credential are shown as ``<redacted>``.
+Secret material never appears here: every value shown passes through :mod:`redact`.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from . import __version__, render
+from . import __version__, kyaml, redact, render
 from .chart import Result
+from .manifests import Resource
 from .rewrite import Lift
 from .rules import RuleSet
 
-REDACTED = "<redacted>"
-CREDENTIAL = re.compile(
-    r"(?i)(password|passwd|passphrase|secret|token|credential|private|api[-_]?key|access[-_]?key|"
-    r"auth[-_]?key|_key$|^key$|\.pem$|\.key$)"
-)
 
+class _Shown:
+    """Values as the report shows them: redacted by where they sit in their resource."""
 
-# Field names that merely point at a Secret; what they hold is a name, not a credential.
-SECRET_POINTERS = frozenset({"secretKeyRef", "secretRef", "secretName", "secret", "imagePullSecrets",
-                             "existingSecret", "secrets"})
+    def __init__(self, result: Result) -> None:
+        self.objects: dict[Any, Any] = {}
+        self.pointers = {(lift.resource.identity, lift.key): lift.pointer for lift in result.conversion.lifts}
 
+    def _object(self, res: Resource) -> Any:
+        if res.identity not in self.objects:
+            self.objects[res.identity] = kyaml.construct(res.node)
+        return self.objects[res.identity]
 
-def is_secret(kind: str, names: tuple[str, ...]) -> bool:
-    """Whether a value must not be shown: it comes from a Secret or its name looks like a credential."""
-    return kind == "Secret" or any(CREDENTIAL.search(n) for n in names if n not in SECRET_POINTERS)
+    def at(self, res: Resource, pointer: tuple, value: Any) -> Any:
+        return redact.at(res.kind, self._object(res), pointer, value)
 
+    def lift(self, lift: Lift) -> Any:
+        return self.at(lift.resource, lift.pointer, lift.original)
 
-URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?P<password>:[^@/\s]*)?@")
+    def override(self, res: Resource, key: tuple[str, ...], names: tuple[str, ...], value: Any) -> Any:
+        pointer = self.pointers.get((res.identity, key))
+        if pointer is None:  # no lifted field to place it by: judge it by every name it came with
+            return redact.field(res.kind, names + key, value)
+        return self.at(res, pointer, value)
 
-
-def scrub(value: Any) -> Any:
-    """Hide credentials written into URLs (``postgresql://user:secret@host``, a Sentry DSN's
-    ``https://key@host``) anywhere in a value; a user name before a password stays readable."""
-    if isinstance(value, str):
-        return URL_CREDENTIALS.sub(
-            lambda m: m.group("scheme") + (m.group("user") + ":" if m.group("password") else "") + REDACTED + "@",
-            value)
-    if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v) for v in value]
-    return value
-
-
-def hide(kind: str, names: tuple[str, ...], value: Any) -> Any:
-    return REDACTED if is_secret(kind, names) else scrub(value)
-
-
-def shown(lift: Lift) -> Any:
-    return hide(lift.resource.kind, lift.names, lift.original)
+    def patch(self, res: Resource, ops: list[dict]) -> list[dict]:
+        out = []
+        for op in ops:
+            op = dict(op)
+            if "value" in op:
+                parts = [p.replace("~1", "/").replace("~0", "~") for p in op.get("path", "").split("/")[1:]]
+                op["value"] = self.at(res, tuple(parts), op["value"])
+            out.append(op)
+        return out
 
 
 @dataclass
@@ -114,19 +107,6 @@ def decisions(result: Result) -> list[str]:
             for lift in result.conversion.lifts]
 
 
-def _redact_patch(kind: str, patch: list[dict]) -> list[dict]:
-    out = []
-    for op in patch:
-        op = dict(op)
-        path = op.get("path", "")
-        if "value" in op and (kind == "Secret" or "/env/" in path or CREDENTIAL.search(path)):
-            op["value"] = REDACTED
-        elif "value" in op:
-            op["value"] = scrub(op["value"])
-        out.append(op)
-    return out
-
-
 def as_json(result: Result, rev: Review) -> dict:
     conv = result.conversion
     lifts_of: dict[Any, list[Lift]] = {}
@@ -134,8 +114,9 @@ def as_json(result: Result, rev: Review) -> dict:
         lifts_of.setdefault(lift.resource, []).append(lift)
     template_of = {res: f"templates/{file}.yaml" for file, members in conv.components.items() for res in members}
     resources = []
+    shown = _Shown(result)
     for res in result.resources:
-        patch = _redact_patch(res.kind, rev.comparison.patches.get(res.identity, [])) if rev.rendered else None
+        patch = shown.patch(res, rev.comparison.patches.get(res.identity, [])) if rev.rendered else None
         resources.append({
             "apiVersion": res.api_version, "kind": res.kind, "namespace": res.namespace, "name": res.name,
             "source": res.source, "line": res.line,
@@ -143,7 +124,7 @@ def as_json(result: Result, rev: Review) -> dict:
             "template": template_of[res],
             "fields": [
                 {"path": lift.field, "pointer": _pointer(lift.pointer),
-                 "original": None if lift.optional_absent else shown(lift), "key": dotted(lift.key),
+                 "original": None if lift.optional_absent else shown.lift(lift), "key": dotted(lift.key),
                  "keyPath": list(lift.key),
                  "rule": lift.rule, "unsetByDefault": lift.optional_absent}
                 for lift in lifts_of.get(res, [])
@@ -171,8 +152,8 @@ def as_json(result: Result, rev: Review) -> dict:
                 "differences": rev.environments[name].describe() if name in rev.environments else [],
                 "overrides": [
                     {"key": dotted(o.key), "keyPath": list(o.key), "resource": o.resource.title,
-                     "base": hide(o.resource.kind, o.names + o.key, o.base),
-                     "value": hide(o.resource.kind, o.names + o.key, o.value),
+                     "base": shown.override(o.resource, o.key, o.names, o.base),
+                     "value": shown.override(o.resource, o.key, o.names, o.value),
                      "automatic": bool(o.automatic)}
                     for o in overrides
                 ],
@@ -192,14 +173,21 @@ def _pointer(parts: tuple) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+CELL = 80  # characters of a value shown in a table cell
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "(unset)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=False, ensure_ascii=False)
-    text = text.replace("|", "\\|").replace("\n", "\\n")
-    if len(text) > 80:
-        text = text[:77] + "..."
+    text = _escaped(value)
+    if len(text) > CELL:
+        text = text[:CELL - 3] + "..."
     return f"`{text}`"
+
+
+def _escaped(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=False, ensure_ascii=False)
+    return text.replace("|", "\\|").replace("\n", "\\n")
 
 
 def as_markdown(result: Result, data: dict) -> str:
