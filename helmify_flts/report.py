@@ -6,6 +6,7 @@ Secret material never appears here: every value shown passes through :mod:`redac
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,6 +191,76 @@ def _escaped(value: Any) -> str:
     return text.replace("|", "\\|").replace("\n", "\\n")
 
 
+def _cells(base: Any, value: Any) -> tuple[str, str]:
+    """Two table cells for a value and what an environment makes of it. Values too long for a
+    cell show only where they differ (per item or key, or an excerpt of a string around the first
+    difference), so the two columns never read the same."""
+    if base is None or value is None or max(len(_escaped(base)), len(_escaped(value))) <= CELL:
+        return _cell(base), _cell(value)
+    try:
+        found = list(_differences(base, value, ""))
+    except RecursionError:  # nested too deep to walk: the cells as they are
+        found = []
+    if not found:
+        return _cell(base), _cell(value)
+    return _diff_cell([(where, a) for where, a, _ in found]), _diff_cell([(where, b) for where, _, b in found])
+
+
+_ABSENT = object()
+DIFF_ITEMS = 4  # differences listed per cell; more are counted
+
+
+def _differences(a: Any, b: Any, where: str) -> Iterator[tuple[str, Any, Any]]:
+    """Minimal differences between two values: (where, one side, the other), depth first."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            x, y = a.get(key, _ABSENT), b.get(key, _ABSENT)
+            if x != y:
+                yield from _differences(x, y, f"{where}.{key}" if where else str(key))
+    elif isinstance(a, list) and isinstance(b, list):
+        names_a, names_b = _item_names(a), _item_names(b)
+        if names_a is not None and names_b is not None:
+            by_a, by_b = dict(zip(names_a, a, strict=True)), dict(zip(names_b, b, strict=True))
+            for name in names_a + [n for n in names_b if n not in by_a]:
+                x, y = by_a.get(name, _ABSENT), by_b.get(name, _ABSENT)
+                if x != y:
+                    yield from _differences(x, y, f"{where}[{name}]")
+        else:
+            for i in range(max(len(a), len(b))):
+                x, y = a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT
+                if x != y:
+                    yield from _differences(x, y, f"{where}[{i}]")
+    elif isinstance(a, str) and isinstance(b, str) and max(len(a), len(b)) > CELL // 2:
+        at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        yield where, _excerpt(a, at), _excerpt(b, at)
+    else:
+        yield where, a, b
+
+
+def _item_names(items: list) -> list[str] | None:
+    """Each item's ``name`` when every item has a distinct one (ports, env), else None."""
+    names = [item.get("name") if isinstance(item, dict) else None for item in items]
+    if all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
+        return names
+    return None
+
+
+def _excerpt(text: str, at: int) -> str:
+    start = max(0, at - 15)
+    return ("..." if start else "") + text[start:at + 30] + ("..." if len(text) > at + 30 else "")
+
+
+def _diff_cell(found: list[tuple[str, Any]]) -> str:
+    parts = []
+    for where, value in found[:DIFF_ITEMS]:
+        shown = "(none)" if value is _ABSENT else _escaped(value)
+        if len(shown) > CELL // 2:
+            shown = shown[:CELL // 2 - 3] + "..."
+        parts.append(f"{where}: {shown}" if where else shown)
+    more = f" (+{len(found) - DIFF_ITEMS} more)" if len(found) > DIFF_ITEMS else ""
+    return f"`{'; '.join(parts)}`{more}"
+
+
 def as_markdown(result: Result, data: dict) -> str:
     out = [f"# helmify-flts review: {data['chart']}", "", data["summary"], ""]
     if not data["rendered"]:
@@ -215,7 +286,8 @@ def as_markdown(result: Result, data: dict) -> str:
             out += ["| values key | base | this environment | resource |", "|---|---|---|---|"]
             for o in env["overrides"]:
                 auto = " (lifted automatically)" if o["automatic"] else ""
-                out.append(f"| `{o['key']}`{auto} | {_cell(o['base'])} | {_cell(o['value'])} | {o['resource']} |")
+                base, value = _cells(o["base"], o["value"])
+                out.append(f"| `{o['key']}`{auto} | {base} | {value} | {o['resource']} |")
         out.append("")
     out += ["## Resources", ""]
     for res in data["resources"]:

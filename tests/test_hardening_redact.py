@@ -369,6 +369,36 @@ def test_verify_prints_no_secret(tmp_path: Path) -> None:
     assert _leaks(result.stdout + result.stderr, "Changed") == []
 
 
+# --------------------------------------------------------------------------- environment table cells
+
+
+def test_long_values_show_where_they_differ(converted: Path, tmp_path: Path) -> None:
+    base = ["-f", "/mnt/locust/locustfile.py", "--master", "--host", "http://inference-lb", "--expect-workers", "2"]
+    dev = base[:-1] + ["1"]
+    src = write_tree(tmp_path / "src", {"app.yaml": _deployment([], base)})
+    env = write_tree(tmp_path / "dev", {"app.yaml": _deployment([], dev)})
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--env", f"dev={env}")
+    row = next(line for line in (out / "helmify-report.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `app.args`"))
+    cells = [c.strip() for c in row.split(" | ")]
+    assert cells[1] == "`[6]: 2`" and cells[2] == "`[6]: 1`"
+
+
+def test_cells_name_items_and_keys_and_cut_strings_around_the_difference() -> None:
+    from helmify_flts.report import _cells
+
+    ports = [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+             {"name": "metrics", "port": 9100, "targetPort": 9100, "protocol": "TCP"}]
+    wider = [dict(ports[0], nodePort=30080), ports[1]]
+    assert _cells(ports, wider) == ("`[http].nodePort: (none)`", "`[http].nodePort: 30080`")
+    long_a, long_b = "x" * 100 + "-old-tail", "x" * 100 + "-new-tail"
+    a, b = _cells(long_a, long_b)
+    assert "-old-tail" in a and "-new-tail" in b and len(a) < 60
+    short = _cells("a", "b")
+    assert short == ("`a`", "`b`")
+
+
 def test_schema_messages_do_not_quote_credentials() -> None:
     from helmify_flts import verify
 
