@@ -235,6 +235,12 @@ def inline(data: str) -> str:
     return _flags(_bearer(_pairs(_urls(data))))
 
 
+def message(data: str) -> str:
+    """An error message that may quote input (a parser's snippet of the offending lines):
+    read line by line, never re-written from a parse."""
+    return _lines(data)
+
+
 def _structured(data: str) -> str | None:
     """The text with credentials redacted when it is a JSON or YAML mapping or list: read line
     by line when that hides everything a parse finds (the layout stays as written), else

@@ -65,7 +65,7 @@ def load_values_file(path: Path) -> dict:
     except OSError as exc:
         raise UserError(f"cannot read values file: {exc.strerror}", None) from None
     except Exception as exc:  # noqa: BLE001 - any YAML error is a user error here
-        raise UserError(f"{path}: not valid YAML: {exc}") from None
+        raise UserError(redact.message(f"{path}: not valid YAML: {exc}")) from None
     doc = docs[0] if docs else None
     return doc if isinstance(doc, dict) else {}
 

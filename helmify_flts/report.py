@@ -74,15 +74,15 @@ def review(result: Result) -> Review:
     try:
         texts = render.render_files(result.files, result.conversion_chart_name, None, envs)
     except RuntimeError as exc:
-        return Review(False, str(exc))
+        return Review(False, redact.message(str(exc)))
     except Exception as exc:  # noqa: BLE001 - a render failure is reported, not raised
-        return Review(False, f"Helm could not render the chart: {exc}")
+        return Review(False, redact.message(f"Helm could not render the chart: {exc}"))
     try:
         comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts[None]))
         per_env = {name: render.compare(render.source_objects(result.environments[name]),
                                         render.rendered_objects(texts[name])) for name in envs}
     except yaml.YAMLError as exc:
-        return Review(False, f"Helm rendered text that is not valid YAML: {exc}")
+        return Review(False, redact.message(f"Helm rendered text that is not valid YAML: {exc}"))
     return Review(True, "", comparison, per_env)
 
 

@@ -71,7 +71,7 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
     try:
         objects = render.rendered_objects(render.render(chart_dir, values))
     except yaml.YAMLError as exc:
-        raise UserError(f"Helm rendered {chart_dir} to text that is not valid YAML: {exc}") from None
+        raise UserError(redact.message(f"Helm rendered {chart_dir} to text that is not valid YAML: {exc}")) from None
     comparison = render.compare(render.source_objects(loaded), objects)
     lines = comparison.describe()
     findings = render.lint(chart_dir, values)

@@ -15,6 +15,7 @@ import pytest
 from conftest import convert_ok, run, write_tree
 
 from helmify_flts import redact, render
+from helmify_flts.errors import UserError
 from helmify_flts.redact import REDACTED, Kind
 
 # --------------------------------------------------------------------------- names
@@ -408,3 +409,12 @@ def test_schema_messages_do_not_quote_credentials() -> None:
     plain = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"mode": 12345678}}
     problems, _ = verify.schema_problems({("", "ConfigMap", "", "c"): ("t.yaml", plain)})
     assert problems and "12345678" in problems[0]  # ordinary values still say what is wrong
+
+
+def test_parser_snippets_in_errors_are_redacted(tmp_path: Path) -> None:
+    values = write_tree(tmp_path, {"values.yaml": "db:\n  password: Snippet1: x\n"}) / "values.yaml"
+    with pytest.raises(UserError) as caught:
+        render.load_values_file(values)
+    assert "Snippet1" not in str(caught.value) and "not valid YAML" in str(caught.value)
+    assert redact.message('in "<unicode string>", line 3:\n    password: Snippet2\n        ^') \
+        == 'in "<unicode string>", line 3:\n    password: <redacted>\n        ^'
