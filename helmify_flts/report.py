@@ -256,7 +256,7 @@ def _diff_cell(found: list[tuple[str, Any]]) -> str:
         shown = "(none)" if value is _ABSENT else _escaped(value)
         if len(shown) > CELL // 2:
             shown = shown[:CELL // 2 - 3] + "..."
-        parts.append(f"{where}: {shown}" if where else shown)
+        parts.append(f"{_escaped(where)}: {shown}" if where else shown)
     more = f" (+{len(found) - DIFF_ITEMS} more)" if len(found) > DIFF_ITEMS else ""
     return f"`{'; '.join(parts)}`{more}"
 
