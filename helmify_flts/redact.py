@@ -186,6 +186,8 @@ def _step(state: _State, name: str, leaf: bool) -> _State:
 
 def _walk(data: Any, state: _State, secret_root: bool = False) -> Any:
     if isinstance(data, dict):
+        # A whole Secret inside a value (kubectl's last-applied-configuration annotation, a List).
+        secret_root = secret_root or (data.get("kind") == "Secret" and "apiVersion" in data)
         out = {}
         named = data.get("name") if isinstance(data.get("name"), str) else None
         for key, child in data.items():

@@ -192,6 +192,12 @@ FIELDS = [
     ("Deployment", ("spec", "args"), ["--token", "t0k3n", "--port", "80"], ["--token", REDACTED, "--port", "80"]),
     ("Deployment", ("spec", "automountServiceAccountToken"), False, False),
     ("ConfigMap", ("data", "password"), "p", REDACTED),
+    ("Secret", ("metadata", "annotations"),
+     {"kubectl.kubernetes.io/last-applied-configuration":
+      '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"data":{"rootUser":"YWRtaW4="}}\n'},
+     {"kubectl.kubernetes.io/last-applied-configuration":
+      '{\n  "apiVersion": "v1",\n  "kind": "Secret",\n  "metadata": {\n    "name": "s"\n  },\n'
+      '  "data": {\n    "rootUser": "<redacted>"\n  }\n}'}),
 ]
 
 
