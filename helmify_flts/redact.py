@@ -224,6 +224,7 @@ def _hide_flag_values(data: list, items: list) -> None:
 def text(data: str) -> str:
     """A string with every credential shape inside it redacted: embedded YAML or JSON is parsed
     and walked, anything else is read line by line."""
+    data = _pem(data)
     if "\n" in data or data.lstrip()[:1] in ("{", "["):
         structured = _structured(data)
         if structured is not None:
@@ -233,8 +234,9 @@ def text(data: str) -> str:
 
 def inline(data: str) -> str:
     """Credentials inside one line of free text (a message, a command line): URL userinfo,
-    ``key=value`` pairs, bearer tokens and ``--flag value`` arguments."""
-    return _flags(_bearer(_pairs(_urls(data))))
+    ``key=value`` pairs, bearer tokens, ``--flag value`` arguments and tokens whose own shape
+    gives them away (a JWT, an AWS access key id, GitHub, GitLab, Slack and Stripe tokens)."""
+    return _known(_flags(_bearer(_pairs(_urls(data)))))
 
 
 def message(data: str) -> str:
@@ -428,9 +430,56 @@ _FLAG = re.compile(r"(?<!\S)--?([A-Za-z][A-Za-z0-9_.-]{0,127})[ \t]{1,8}([^\s-]\
 
 
 def _flags(data: str) -> str:
-    """``--token abc``: a credential flag's separate argument."""
+    """``--token abc``: a credential flag's separate argument; ``-u user:pass`` (curl): the
+    password after the user."""
     def hide(m: re.Match) -> str:
-        if classify(m.group(1)) is not Kind.CREDENTIAL or m.group(2) == REDACTED:
+        name, value = m.group(1), m.group(2)
+        keep = m.group(0)[:m.start(2) - m.start(0)]
+        if name in ("u", "user") and ":" in value and not value.endswith(":" + REDACTED):
+            return keep + value[:value.index(":") + 1] + REDACTED
+        if classify(name) is not Kind.CREDENTIAL or value == REDACTED:
             return m.group(0)
-        return m.group(0)[:m.start(2) - m.start(0)] + REDACTED
+        return keep + REDACTED
     return _FLAG.sub(hide, data)
+
+
+_KNOWN = re.compile(
+    r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"  # a JWT: header.payload.signature
+    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key id
+    r"|\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{30,}"
+    r"|\bglpat-[A-Za-z0-9_-]{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\b[rs]k_live_[A-Za-z0-9]{16,}"
+)
+
+
+def _known(data: str) -> str:
+    return _KNOWN.sub(REDACTED, data)
+
+
+_PEM_BEGIN = "-----BEGIN "
+
+
+def _pem(data: str) -> str:
+    """The body of a PEM private key block (``-----BEGIN RSA PRIVATE KEY-----``) anywhere in a
+    text; certificates and public keys stay."""
+    if _PEM_BEGIN not in data:
+        return data
+    out, last, pos = [], 0, 0
+    while True:
+        begin = data.find(_PEM_BEGIN, pos)
+        if begin < 0:
+            break
+        header_end = data.find("-----", begin + len(_PEM_BEGIN))
+        if header_end < 0:
+            break
+        label = data[begin + len(_PEM_BEGIN):header_end]
+        pos = header_end + 5
+        if "PRIVATE KEY" not in label or len(label) > 64:
+            continue
+        end = data.find("-----END " + label + "-----", pos)
+        end = len(data) if end < 0 else end
+        # Keep the block's own indentation so that YAML around it still parses.
+        body = data[pos:end].lstrip("\r\n")
+        indent = body[:len(body) - len(body.lstrip(" \t"))]
+        out += [data[last:pos], "\n" + indent + REDACTED + "\n" + indent]
+        last = pos = end
+    return "".join(out) + data[last:] if out else data

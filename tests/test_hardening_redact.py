@@ -138,6 +138,13 @@ SHAPES = [
     ("json-one-line", '{"password": "Json22", "user": "app"}', ["Json22"], ["app"]),
     ("json-url", '{"dsn": "postgres://u:Json23@db/app", "pool": 5}', ["Json23"], ["pool"]),
     ("yaml-unparseable-block", "a: [\npassword: |\n  Block24\nb: 1\n", ["Block24"], ["b: 1"]),
+    ("pem-key", "server.conf: |\n  -----BEGIN RSA PRIVATE KEY-----\n  MIIEpPem25\n  -----END RSA PRIVATE KEY-----\n"
+                "ca: |\n  -----BEGIN CERTIFICATE-----\n  MIICcert\n  -----END CERTIFICATE-----\n",
+     ["MIIEpPem25"], ["-----BEGIN RSA PRIVATE KEY-----", "MIICcert"]),
+    ("curl-user", "curl -u admin:CurlPw26 https://api/x", ["CurlPw26"], ["-u admin:", "https://api/x"]),
+    ("jwt", "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.Sig27sig here", ["Sig27sig", "eyJzdWIi"], ["here"]),
+    ("aws-key-id", "id AKIAIOSFODNN7EXAMPL8 end", ["AKIAIOSFODNN7EXAMPL8"], ["end"]),
+    ("github-token", "GH ghp_" + "a1" * 18 + " end", ["a1a1a1"], ["end"]),
 ]
 
 
@@ -228,6 +235,10 @@ ADVERSARIAL = {
     "at-signs": "a://" + "u:p@/" * 60_000,
     "lines": "password: |\n" * 25_000,
     "json-open": "{" + '"a":' * 75_000,
+    "pem-begins": "-----BEGIN " * 27_000,
+    "pem-unclosed": "-----BEGIN PRIVATE KEY-----" * 11_000,
+    "jwt-like": "eyJaaaaaaaaaa." * 21_000,
+    "curl-users": "-u a:" * 60_000,
 }
 
 
