@@ -238,6 +238,12 @@ ADVERSARIAL = {
     "pem-begins": "-----BEGIN " * 27_000,
     "pem-unclosed": "-----BEGIN PRIVATE KEY-----" * 11_000,
     "jwt-like": "eyJaaaaaaaaaa." * 21_000,
+    "jwt-dashes": "eyJa-" * 60_000,
+    "yaml-keys": "\nu:" * 100_000,
+    "yaml-keys-parsed": "\nu:" * 21_000,  # just under the size parsed as YAML
+    "json-list": "[" + "1," * 150_000 + "1]",
+    "blank-lines": "\n" * 300_000,
+    "jwt-segments": "eyJaaaaaaaaa.eyJ-" * 18_000,
     "curl-users": "-u a:" * 60_000,
 }
 
