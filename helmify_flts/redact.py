@@ -69,13 +69,17 @@ _NOT_KEY = frozenset({"public", "sort", "partition", "primary", "foreign", "cach
                       "label", "annotation", "map", "lookup", "index", "hash", "idempotency"})
 
 
-@functools.lru_cache(maxsize=4096)
 def classify(name: str, leaf: bool = True) -> Kind | None:
     """What ``name`` (a key, env var or annotation name) says about its value.
 
     ``leaf`` is False when the value is a mapping or list: a ``secret:`` mapping is a volume
     source naming a Secret, a ``secret:`` string is a credential."""
-    words = [w.lower() for w in _WORDS.findall(name[-MAX_NAME:])]
+    return _classify(name[-MAX_NAME:], leaf)
+
+
+@functools.lru_cache(maxsize=4096)  # names repeat a lot; the cache holds only bounded names
+def _classify(name: str, leaf: bool) -> Kind | None:
+    words = [w.lower() for w in _WORDS.findall(name)]
     if not words:
         return None
     flat = "".join(words)
