@@ -1,21 +1,24 @@
 """Redaction: the one place that decides what of a value people may read.
 
-The review report, ``verify``'s differences and ``-v`` output show values from the manifests.
-Secret values and anything shaped like a credential are replaced by ``<redacted>`` here:
+The review report, ``verify``'s differences and schema messages, and errors that quote a
+parser's snippet show values from the manifests. Secret values and anything shaped like a
+credential are replaced by ``<redacted>`` here:
 
 - by *name*: a value under a key, env var or annotation whose name looks like a credential
   (``DB_PASS``, ``rootPassword``, ``vault.token``, ``*_KEY``, ``secureJsonData``), and every
-  value under ``data``/``stringData`` of a Secret;
+  value under ``data``/``stringData`` of a Secret (also a Secret held inside a value);
 - by *shape*, inside any text: URL userinfo, ``password=``/``Password=`` keys of query and
-  connection strings, ``Bearer``/``Basic`` tokens, ``--db-password=x`` and ``--token x``
-  arguments, ``key=value`` / ``key: value`` lines of files, and credential keys inside embedded
-  YAML or JSON (parsed and walked when the text is YAML or JSON).
+  connection strings, ``Bearer``/``Basic`` tokens, ``--db-password=x``, ``--token x`` and
+  ``-u user:x`` arguments, PEM private keys, self-evident tokens (JWT, AWS, GitHub, ...),
+  ``key=value`` / ``key: value`` lines of files, and credential keys inside embedded YAML or
+  JSON (parsed and walked when the text is YAML or JSON).
 
 Names that merely point at a credential (``secretKeyRef``, ``secretName``, ``existingSecret``,
 ``PASSWORD_FILE``) stay readable: a Secret's name is not secret.
 
 Every scan is linear in the input: separators are found with plain searches, names are read
-backwards over a bounded window, and no pattern has overlapping repetitions.
+backwards over a bounded window, patterns start only where a run of their characters starts
+or have no repetition that can be retried, and embedded documents are parsed only up to a size.
 """
 
 from __future__ import annotations
