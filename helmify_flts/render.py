@@ -9,7 +9,7 @@ from typing import Any
 import jsonpatch
 from deepdiff import DeepDiff
 
-from . import kyaml
+from . import kyaml, redact
 from .errors import UserError
 from .manifests import CLUSTER_SCOPED, LoadResult
 from .paths import Item, PathPart
@@ -65,7 +65,7 @@ def load_values_file(path: Path) -> dict:
     except OSError as exc:
         raise UserError(f"cannot read values file: {exc.strerror}", None) from None
     except Exception as exc:  # noqa: BLE001 - any YAML error is a user error here
-        raise UserError(f"{path}: not valid YAML: {exc}") from None
+        raise UserError(redact.message(f"{path}: not valid YAML: {exc}")) from None
     doc = docs[0] if docs else None
     return doc if isinstance(doc, dict) else {}
 
@@ -173,20 +173,30 @@ def compare(source: dict[tuple, Any], rendered: dict[tuple, tuple[str, dict]]) -
             continue
         diff = DeepDiff(src, out, ignore_numeric_type_changes=True, view="tree")
         result.patches[ident] = jsonpatch.make_patch(src, out).patch
-        result.changed[ident] = _describe_diff(diff, src, out) or ["values of different types"]
+        result.changed[ident] = _describe_diff(diff, src, out, ident[1]) or ["values of different types"]
     result.extra = sorted(i for i in rendered if i not in source)
     return result
 
 
-def _describe_diff(diff: DeepDiff, src: Any, out: Any) -> list[str]:
-    """One line per difference, list items named by their ``name`` as in the report."""
+def _describe_diff(diff: DeepDiff, src: Any, out: Any, resource_kind: str) -> list[str]:
+    """One line per difference, list items named by their ``name`` as in the report; values are
+    redacted by where they sit (a Secret's data, a credential-named field), since these lines are
+    printed to CI logs."""
     lines = []
     for kind, levels in diff.items():
         for level in levels:
             parts = level.path(output_format="list")
             where = render_path(_named(parts, src, out)) or "(whole object)"
-            lines.append(f"{where}: {_kind(kind)} {_detail(level.t1, level.t2)}".rstrip())
+            obj = out if kind in ("dictionary_item_added", "iterable_item_added") else src
+            old, new = (v if _absent(v) else redact.at(resource_kind, obj, parts, v) for v in (level.t1, level.t2))
+            lines.append(f"{where}: {_kind(kind)} {_detail(old, new)}".rstrip())
     return sorted(lines)
+
+
+def _absent(value: Any) -> bool:
+    from deepdiff.helper import NotPresent
+
+    return isinstance(value, NotPresent)
 
 
 def _named(parts: list, *objects: Any) -> tuple[PathPart, ...]:

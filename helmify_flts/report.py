@@ -1,63 +1,57 @@
 """The review report (Markdown for people, JSON for machines), summaries and rule listings.
 
-Secret material never appears here: values lifted from Secrets and values whose key or env var
-name looks like a credential are shown as ``<redacted>``.
+Secret material never appears here: every value shown passes through :mod:`redact`.
 """
 
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from . import __version__, render
+from . import __version__, kyaml, redact, render
 from .chart import Result
+from .manifests import Resource
 from .rewrite import Lift
 from .rules import RuleSet
 
-REDACTED = "<redacted>"
-CREDENTIAL = re.compile(
-    r"(?i)(password|passwd|passphrase|secret|token|credential|private|api[-_]?key|access[-_]?key|"
-    r"auth[-_]?key|_key$|^key$|\.pem$|\.key$)"
-)
 
+class _Shown:
+    """Values as the report shows them: redacted by where they sit in their resource."""
 
-# Field names that merely point at a Secret; what they hold is a name, not a credential.
-SECRET_POINTERS = frozenset({"secretKeyRef", "secretRef", "secretName", "secret", "imagePullSecrets",
-                             "existingSecret", "secrets"})
+    def __init__(self, result: Result) -> None:
+        self.objects: dict[Any, Any] = {}
+        self.pointers = {(lift.resource.identity, lift.key): lift.pointer for lift in result.conversion.lifts}
 
+    def _object(self, res: Resource) -> Any:
+        if res.identity not in self.objects:
+            self.objects[res.identity] = kyaml.construct(res.node)
+        return self.objects[res.identity]
 
-def is_secret(kind: str, names: tuple[str, ...]) -> bool:
-    """Whether a value must not be shown: it comes from a Secret or its name looks like a credential."""
-    return kind == "Secret" or any(CREDENTIAL.search(n) for n in names if n not in SECRET_POINTERS)
+    def at(self, res: Resource, pointer: tuple, value: Any) -> Any:
+        return redact.at(res.kind, self._object(res), pointer, value)
 
+    def lift(self, lift: Lift) -> Any:
+        return self.at(lift.resource, lift.pointer, lift.original)
 
-URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?P<password>:[^@/\s]*)?@")
+    def override(self, res: Resource, key: tuple[str, ...], names: tuple[str, ...], value: Any) -> Any:
+        pointer = self.pointers.get((res.identity, key))
+        if pointer is None:  # no lifted field to place it by: judge it by every name it came with
+            return redact.field(res.kind, names + key, value)
+        return self.at(res, pointer, value)
 
-
-def scrub(value: Any) -> Any:
-    """Hide credentials written into URLs (``postgresql://user:secret@host``, a Sentry DSN's
-    ``https://key@host``) anywhere in a value; a user name before a password stays readable."""
-    if isinstance(value, str):
-        return URL_CREDENTIALS.sub(
-            lambda m: m.group("scheme") + (m.group("user") + ":" if m.group("password") else "") + REDACTED + "@",
-            value)
-    if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v) for v in value]
-    return value
-
-
-def hide(kind: str, names: tuple[str, ...], value: Any) -> Any:
-    return REDACTED if is_secret(kind, names) else scrub(value)
-
-
-def shown(lift: Lift) -> Any:
-    return hide(lift.resource.kind, lift.names, lift.original)
+    def patch(self, res: Resource, ops: list[dict]) -> list[dict]:
+        out = []
+        for op in ops:
+            op = dict(op)
+            if "value" in op:
+                parts = [p.replace("~1", "/").replace("~0", "~") for p in op.get("path", "").split("/")[1:]]
+                op["value"] = self.at(res, tuple(parts), op["value"])
+            out.append(op)
+        return out
 
 
 @dataclass
@@ -80,15 +74,15 @@ def review(result: Result) -> Review:
     try:
         texts = render.render_files(result.files, result.conversion_chart_name, None, envs)
     except RuntimeError as exc:
-        return Review(False, str(exc))
+        return Review(False, redact.message(str(exc)))
     except Exception as exc:  # noqa: BLE001 - a render failure is reported, not raised
-        return Review(False, f"Helm could not render the chart: {exc}")
+        return Review(False, redact.message(f"Helm could not render the chart: {exc}"))
     try:
         comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts[None]))
         per_env = {name: render.compare(render.source_objects(result.environments[name]),
                                         render.rendered_objects(texts[name])) for name in envs}
     except yaml.YAMLError as exc:
-        return Review(False, f"Helm rendered text that is not valid YAML: {exc}")
+        return Review(False, redact.message(f"Helm rendered text that is not valid YAML: {exc}"))
     return Review(True, "", comparison, per_env)
 
 
@@ -114,19 +108,6 @@ def decisions(result: Result) -> list[str]:
             for lift in result.conversion.lifts]
 
 
-def _redact_patch(kind: str, patch: list[dict]) -> list[dict]:
-    out = []
-    for op in patch:
-        op = dict(op)
-        path = op.get("path", "")
-        if "value" in op and (kind == "Secret" or "/env/" in path or CREDENTIAL.search(path)):
-            op["value"] = REDACTED
-        elif "value" in op:
-            op["value"] = scrub(op["value"])
-        out.append(op)
-    return out
-
-
 def as_json(result: Result, rev: Review) -> dict:
     conv = result.conversion
     lifts_of: dict[Any, list[Lift]] = {}
@@ -134,8 +115,9 @@ def as_json(result: Result, rev: Review) -> dict:
         lifts_of.setdefault(lift.resource, []).append(lift)
     template_of = {res: f"templates/{file}.yaml" for file, members in conv.components.items() for res in members}
     resources = []
+    shown = _Shown(result)
     for res in result.resources:
-        patch = _redact_patch(res.kind, rev.comparison.patches.get(res.identity, [])) if rev.rendered else None
+        patch = shown.patch(res, rev.comparison.patches.get(res.identity, [])) if rev.rendered else None
         resources.append({
             "apiVersion": res.api_version, "kind": res.kind, "namespace": res.namespace, "name": res.name,
             "source": res.source, "line": res.line,
@@ -143,7 +125,7 @@ def as_json(result: Result, rev: Review) -> dict:
             "template": template_of[res],
             "fields": [
                 {"path": lift.field, "pointer": _pointer(lift.pointer),
-                 "original": None if lift.optional_absent else shown(lift), "key": dotted(lift.key),
+                 "original": None if lift.optional_absent else shown.lift(lift), "key": dotted(lift.key),
                  "keyPath": list(lift.key),
                  "rule": lift.rule, "unsetByDefault": lift.optional_absent}
                 for lift in lifts_of.get(res, [])
@@ -171,8 +153,8 @@ def as_json(result: Result, rev: Review) -> dict:
                 "differences": rev.environments[name].describe() if name in rev.environments else [],
                 "overrides": [
                     {"key": dotted(o.key), "keyPath": list(o.key), "resource": o.resource.title,
-                     "base": hide(o.resource.kind, o.names + o.key, o.base),
-                     "value": hide(o.resource.kind, o.names + o.key, o.value),
+                     "base": shown.override(o.resource, o.key, o.names, o.base),
+                     "value": shown.override(o.resource, o.key, o.names, o.value),
                      "automatic": bool(o.automatic)}
                     for o in overrides
                 ],
@@ -192,14 +174,91 @@ def _pointer(parts: tuple) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+CELL = 80  # characters of a value shown in a table cell
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "(unset)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=False, ensure_ascii=False)
-    text = text.replace("|", "\\|").replace("\n", "\\n")
-    if len(text) > 80:
-        text = text[:77] + "..."
+    text = _escaped(value)
+    if len(text) > CELL:
+        text = text[:CELL - 3] + "..."
     return f"`{text}`"
+
+
+def _escaped(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=False, ensure_ascii=False)
+    return text.replace("|", "\\|").replace("\n", "\\n")
+
+
+def _cells(base: Any, value: Any) -> tuple[str, str]:
+    """Two table cells for a value and what an environment makes of it. Values too long for a
+    cell show only where they differ (per item or key, or an excerpt of a string around the first
+    difference), so the two columns never read the same."""
+    if base is None or value is None or max(len(_escaped(base)), len(_escaped(value))) <= CELL:
+        return _cell(base), _cell(value)
+    try:
+        found = list(_differences(base, value, ""))
+    except RecursionError:  # nested too deep to walk: the cells as they are
+        found = []
+    if not found:
+        return _cell(base), _cell(value)
+    return _diff_cell([(where, a) for where, a, _ in found]), _diff_cell([(where, b) for where, _, b in found])
+
+
+_ABSENT = object()
+DIFF_ITEMS = 4  # differences listed per cell; more are counted
+
+
+def _differences(a: Any, b: Any, where: str) -> Iterator[tuple[str, Any, Any]]:
+    """Minimal differences between two values: (where, one side, the other), depth first."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            x, y = a.get(key, _ABSENT), b.get(key, _ABSENT)
+            if x != y:
+                yield from _differences(x, y, f"{where}.{key}" if where else str(key))
+    elif isinstance(a, list) and isinstance(b, list):
+        names_a, names_b = _item_names(a), _item_names(b)
+        if names_a is not None and names_b is not None:
+            by_a, by_b = dict(zip(names_a, a, strict=True)), dict(zip(names_b, b, strict=True))
+            for name in names_a + [n for n in names_b if n not in by_a]:
+                x, y = by_a.get(name, _ABSENT), by_b.get(name, _ABSENT)
+                if x != y:
+                    yield from _differences(x, y, f"{where}[{name}]")
+        else:
+            for i in range(max(len(a), len(b))):
+                x, y = a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT
+                if x != y:
+                    yield from _differences(x, y, f"{where}[{i}]")
+    elif isinstance(a, str) and isinstance(b, str) and max(len(a), len(b)) > CELL // 2:
+        at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        yield where, _excerpt(a, at), _excerpt(b, at)
+    else:
+        yield where, a, b
+
+
+def _item_names(items: list) -> list[str] | None:
+    """Each item's ``name`` when every item has a distinct one (ports, env), else None."""
+    names = [item.get("name") if isinstance(item, dict) else None for item in items]
+    if all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
+        return names
+    return None
+
+
+def _excerpt(text: str, at: int) -> str:
+    start = max(0, at - 15)
+    return ("..." if start else "") + text[start:at + 30] + ("..." if len(text) > at + 30 else "")
+
+
+def _diff_cell(found: list[tuple[str, Any]]) -> str:
+    parts = []
+    for where, value in found[:DIFF_ITEMS]:
+        shown = "(none)" if value is _ABSENT else _escaped(value)
+        if len(shown) > CELL // 2:
+            shown = shown[:CELL // 2 - 3] + "..."
+        parts.append(f"{_escaped(where)}: {shown}" if where else shown)
+    more = f" (+{len(found) - DIFF_ITEMS} more)" if len(found) > DIFF_ITEMS else ""
+    return f"`{'; '.join(parts)}`{more}"
 
 
 def as_markdown(result: Result, data: dict) -> str:
@@ -227,7 +286,8 @@ def as_markdown(result: Result, data: dict) -> str:
             out += ["| values key | base | this environment | resource |", "|---|---|---|---|"]
             for o in env["overrides"]:
                 auto = " (lifted automatically)" if o["automatic"] else ""
-                out.append(f"| `{o['key']}`{auto} | {_cell(o['base'])} | {_cell(o['value'])} | {o['resource']} |")
+                base, value = _cells(o["base"], o["value"])
+                out.append(f"| `{o['key']}`{auto} | {base} | {value} | {o['resource']} |")
         out.append("")
     out += ["## Resources", ""]
     for res in data["resources"]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from . import emit, manifests, render
+from . import emit, manifests, redact, render
 from .errors import UserError
 
 KUBE_VERSION = "1.30.0"
@@ -47,10 +47,19 @@ def schema_problems(objects: dict[tuple, tuple[str, dict]]) -> tuple[list[str], 
             custom += 1
         except kv.ValidationError as exc:
             where = ".".join(str(p) for p in exc.path) or "(object)"
-            problems.append(f"{render.title(ident)}: schema: {where}: {exc.message}")
+            problems.append(f"{render.title(ident)}: schema: {where}: {_schema_message(ident[1], obj, exc)}")
         except Exception as exc:  # noqa: BLE001 - a malformed object (apiVersion: 1) cannot be looked up
             problems.append(f"{render.title(ident)}: schema: cannot validate: {exc}")
     return problems, custom
+
+
+def _schema_message(kind: str, obj: dict, exc: Exception) -> str:
+    """The validator's message, which quotes the offending value: not when that value is a
+    credential (the message then names only the rule it breaks)."""
+    instance = getattr(exc, "instance", None)
+    if redact.at(kind, obj, tuple(getattr(exc, "path", ())), instance) != instance:
+        return f"the value (not shown: it may be a credential) fails {getattr(exc, 'validator', 'the schema')}"
+    return redact.inline(str(getattr(exc, "message", exc)))
 
 
 def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_values: tuple[str, ...] = (),
@@ -63,7 +72,7 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
     try:
         objects = render.rendered_objects(render.render(chart_dir, values))
     except yaml.YAMLError as exc:
-        raise UserError(f"Helm rendered {chart_dir} to text that is not valid YAML: {exc}") from None
+        raise UserError(redact.message(f"Helm rendered {chart_dir} to text that is not valid YAML: {exc}")) from None
     comparison = render.compare(render.source_objects(loaded), objects)
     generated = emit.read_state(chart_dir)
     theirs = [i for i in comparison.extra if user_owned(generated, objects[i][0])]
@@ -72,7 +81,7 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
              "not compared with the source" for i in theirs]
     lines = comparison.describe()
     findings = render.lint(chart_dir, values)
-    lines += [f"lint: {m.get('path', '')}: {m.get('error', '')}" for m in findings]
+    lines += [redact.inline(f"lint: {m.get('path', '')}: {m.get('error', '')}") for m in findings]
     custom = 0
     if schema:
         problems, custom = schema_problems(objects)

@@ -1,0 +1,503 @@
+"""Redaction: the one place that decides what of a value people may read.
+
+The review report, ``verify``'s differences and schema messages, and errors that quote a
+parser's snippet show values from the manifests. Secret values and anything shaped like a
+credential are replaced by ``<redacted>`` here:
+
+- by *name*: a value under a key, env var or annotation whose name looks like a credential
+  (``DB_PASS``, ``rootPassword``, ``vault.token``, ``*_KEY``, ``secureJsonData``), and every
+  value under ``data``/``stringData`` of a Secret (also a Secret held inside a value);
+- by *shape*, inside any text: URL userinfo, ``password=``/``Password=`` keys of query and
+  connection strings, ``Bearer``/``Basic`` tokens, ``--db-password=x``, ``--token x`` and
+  ``-u user:x`` arguments, PEM private keys, self-evident tokens (JWT, AWS, GitHub, ...),
+  ``key=value`` / ``key: value`` lines of files, and credential keys inside embedded YAML or
+  JSON (parsed and walked when the text is YAML or JSON).
+
+Names that merely point at a credential (``secretKeyRef``, ``secretName``, ``existingSecret``,
+``PASSWORD_FILE``) stay readable: a Secret's name is not secret.
+
+Every scan is linear in the input: separators are found with plain searches, names are read
+backwards over a bounded window, patterns start only where a run of their characters starts
+or have no repetition that can be retried, and embedded documents are parsed only up to a size.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+import yaml
+
+REDACTED = "<redacted>"
+MAX_NAME = 128  # characters of a name that are classified; longer names are read from their end
+# Embedded documents larger than this are scanned line by line instead. YAML is built by a
+# Python constructor (about 10 us a node), JSON by C: a 300 KB value stays well under a second.
+MAX_JSON = 1 << 20
+MAX_YAML = 1 << 16
+
+
+class Kind(Enum):
+    """What a name says about the value under it."""
+
+    CREDENTIAL = "credential"
+    POINTER = "pointer"  # names a credential held elsewhere (a Secret's name, a file path)
+
+
+# Words are read from camelCase, snake_case, kebab-case and dotted names alike.
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# Whole names that point at a Secret or ConfigMap rather than hold a credential.
+_POINTER_NAMES = frozenset({
+    "secretkeyref", "secretref", "secretname", "existingsecret", "imagepullsecrets", "configmapkeyref",
+    "configmapref", "secretproviderclass", "serviceaccountname", "tokensecretref",
+})
+# A last word that makes the value a place or a name, not the credential itself.
+_POINTER_LAST = frozenset({"ref", "name", "names", "file", "files", "path", "dir", "mount", "namespace",
+                           "url", "uri", "endpoint"})
+# A last word that makes the value a setting about a credential (``TOKEN_TTL``, ``passwordPolicy``).
+_SETTING_LAST = frozenset({"enabled", "type", "mode", "ttl", "expiry", "expiration", "length", "policy",
+                           "format", "header", "algorithm", "version", "kind", "required", "lifetime"})
+# Fragments that mark a credential anywhere in a name, even run together (``DBPASSWORD``).
+_STRONG = ("password", "passwd", "passphrase", "secret", "credential", "apikey", "privatekey", "accesskey",
+           "pgpass", "netrc")
+# Whole words that mark a credential.
+_WEAK = frozenset({"pass", "pwd", "creds", "dsn", "private", "authorization", "pem", "p12", "pfx", "jks",
+                   "keystore", "rsa", "ecdsa", "ed25519", "htpasswd"})
+# Last words that mark a credential after another word (``SSH_KEY``, ``BASIC_AUTH``).
+_LAST = frozenset({"key", "keys", "auth", "auths"})
+_NOT_KEY = frozenset({"public", "sort", "partition", "primary", "foreign", "cache", "routing", "shard", "group",
+                      "label", "annotation", "map", "lookup", "index", "hash", "idempotency"})
+
+
+def classify(name: str, leaf: bool = True) -> Kind | None:
+    """What ``name`` (a key, env var or annotation name) says about its value.
+
+    ``leaf`` is False when the value is a mapping or list: a ``secret:`` mapping is a volume
+    source naming a Secret, a ``secret:`` string is a credential."""
+    return _classify(name[-MAX_NAME:], leaf)
+
+
+@functools.lru_cache(maxsize=4096)  # names repeat a lot; the cache holds only bounded names
+def _classify(name: str, leaf: bool) -> Kind | None:
+    words = [w.lower() for w in _WORDS.findall(name)]
+    if not words:
+        return None
+    flat = "".join(words)
+    if flat in _POINTER_NAMES or words[-1] in _POINTER_LAST or words[0] == "existing":
+        return Kind.POINTER
+    if words[-1] in _SETTING_LAST:
+        return None
+    if flat in ("secret", "secrets") and not leaf:
+        return None
+    if flat.startswith("securejson"):  # Grafana keeps a datasource's credentials under secureJsonData
+        return Kind.CREDENTIAL
+    if any(part in flat for part in _STRONG) or _has_token(flat) or not _WEAK.isdisjoint(words):
+        return Kind.CREDENTIAL
+    if len(words) > 1 and words[-1] in _LAST and words[-2] not in _NOT_KEY:
+        return Kind.CREDENTIAL
+    return None
+
+
+def _has_token(flat: str) -> bool:
+    at = flat.find("token")
+    while at >= 0:
+        if not flat.startswith("iz", at + 5):  # tokenizer, tokenize
+            return True
+        at = flat.find("token", at + 5)
+    return False
+
+
+# ----------------------------------------------------------------------------- structured values
+
+
+def field(kind: str, names: Sequence[str], value: Any) -> Any:
+    """``value`` found under ``names`` (keys, and the names of name/value items) in a resource of
+    ``kind``, with every credential in it redacted."""
+    state = _State.NONE
+    secret_data = kind == "Secret" and bool(names) and names[0] in ("data", "stringData")
+    for i, name in enumerate(names):
+        state = _step(state, str(name), leaf=i == len(names) - 1 and not isinstance(value, (dict, list)))
+    if secret_data and state is not _State.POINTER:
+        state = _State.CREDENTIAL
+    try:
+        return _walk(value, state, secret_root=kind == "Secret" and not names)
+    except RecursionError:  # a value nested deeper than can be walked is not shown at all
+        return REDACTED
+
+
+def at(kind: str, obj: Any, parts: Sequence[str | int], value: Any) -> Any:
+    """``value`` found at ``parts`` (a JSON-pointer-like path) in the resource ``obj`` of ``kind``,
+    redacted by where it sits: :func:`field` over :func:`path_names`, and the argument after a
+    credential flag given as a list item of its own (``args: [--token, abc]``)."""
+    if parts and isinstance(value, str) and _after_credential_flag(obj, parts):
+        return REDACTED
+    return field(kind, path_names(obj, parts), value)
+
+
+def _after_credential_flag(obj: Any, parts: Sequence[str | int]) -> bool:
+    cursor = obj
+    for part in parts[:-1]:
+        if isinstance(cursor, list):
+            index = int(part) if str(part).isdigit() else -1
+            cursor = cursor[index] if 0 <= index < len(cursor) else None
+        else:
+            cursor = cursor.get(part, cursor.get(str(part))) if isinstance(cursor, dict) else None
+    last = parts[-1]
+    if not isinstance(cursor, list) or not str(last).isdigit() or not 0 < int(last) <= len(cursor):
+        return False
+    flag = cursor[int(last) - 1]
+    return _is_credential_flag(flag)
+
+
+def _is_credential_flag(flag: Any) -> bool:
+    return (isinstance(flag, str) and flag.startswith("-") and "=" not in flag and len(flag) <= MAX_NAME
+            and classify(flag.lstrip("-")) is Kind.CREDENTIAL)
+
+
+def path_names(obj: Any, parts: Sequence[str | int]) -> tuple[str, ...]:
+    """The names along a path (JSON-pointer parts, list indices as ints or digits) through ``obj``
+    that :func:`field` classifies: map keys, and a list item's ``name`` where the path goes on
+    into its ``value`` (an env var's name says what its value is)."""
+    names: list[str] = []
+    cursor = obj
+    for i, part in enumerate(parts):
+        if isinstance(cursor, list):
+            index = part if isinstance(part, int) else int(part) if str(part).isdigit() else -1
+            item = cursor[index] if 0 <= index < len(cursor) else None
+            if i + 1 < len(parts) and parts[i + 1] == "value" and isinstance(item, dict) \
+                    and isinstance(item.get("name"), str):
+                names.append(item["name"])
+            cursor = item
+        else:
+            names.append(str(part))
+            cursor = cursor.get(part, cursor.get(str(part))) if isinstance(cursor, dict) else None
+    return tuple(names)
+
+
+class _State(Enum):
+    NONE = 0
+    CREDENTIAL = 1
+    POINTER = 2
+
+
+def _step(state: _State, name: str, leaf: bool) -> _State:
+    if state in (_State.POINTER, _State.CREDENTIAL):
+        return state  # under a pointer everything is a reference; under a credential, secret
+    kind = classify(name, leaf)
+    if kind is Kind.POINTER:
+        return _State.POINTER
+    if kind is Kind.CREDENTIAL:
+        return _State.CREDENTIAL
+    return _State.NONE
+
+
+def _walk(data: Any, state: _State, secret_root: bool = False) -> Any:
+    if isinstance(data, dict):
+        # A whole Secret inside a value (kubectl's last-applied-configuration annotation, a List).
+        secret_root = secret_root or (data.get("kind") == "Secret" and "apiVersion" in data)
+        out = {}
+        named = data.get("name") if isinstance(data.get("name"), str) else None
+        for key, child in data.items():
+            if secret_root and key in ("data", "stringData"):
+                sub = _State.CREDENTIAL
+            else:
+                sub = _step(state, str(key), not isinstance(child, (dict, list)))
+                if key == "value" and named is not None:  # an env-style item: its name names the value
+                    sub = _step(_step(state, named, True), "value", True)
+            out[key] = _walk(child, sub)
+        return out
+    if isinstance(data, list):
+        items = [_walk(item, state) for item in data]
+        if state is _State.NONE:
+            _hide_flag_values(data, items)
+        return items
+    if state is _State.CREDENTIAL:
+        return data if data is None or isinstance(data, bool) else REDACTED
+    if isinstance(data, str):
+        return text(data)
+    return data
+
+
+def _hide_flag_values(data: list, items: list) -> None:
+    """``["--token", "abc"]``: a credential flag given as its own list item hides the next item."""
+    for i in range(len(data) - 1):
+        if _is_credential_flag(data[i]) and isinstance(data[i + 1], str) and not data[i + 1].startswith("-"):
+            items[i + 1] = REDACTED
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def text(data: str) -> str:
+    """A string with every credential shape inside it redacted: embedded YAML or JSON is parsed
+    and walked, anything else is read line by line."""
+    data = _pem(data)
+    if "\n" in data or data.lstrip()[:1] in ("{", "["):
+        structured = _structured(data)
+        if structured is not None:
+            return structured
+    return _lines(data) if "\n" in data else inline(data)
+
+
+def inline(data: str) -> str:
+    """Credentials inside one line of free text (a message, a command line): URL userinfo,
+    ``key=value`` pairs, bearer tokens, ``--flag value`` arguments and tokens whose own shape
+    gives them away (a JWT, an AWS access key id, GitHub, GitLab, Slack and Stripe tokens)."""
+    return _known(_flags(_bearer(_pairs(_urls(data)))))
+
+
+def message(data: str) -> str:
+    """An error message that may quote input (a parser's snippet of the offending lines):
+    read line by line, never re-written from a parse."""
+    return _lines(data)
+
+
+def _structured(data: str) -> str | None:
+    """The text with credentials redacted when it is a JSON or YAML mapping or list: read line
+    by line when that hides everything a parse finds (the layout stays as written), else
+    re-written from the parsed document. None when it is not such a document."""
+    doc = _parse(data)
+    if doc is None:
+        return None
+    try:
+        shown = _walk(doc, _State.NONE)
+    except RecursionError:
+        return None
+    lined = _lines(data)
+    if shown == doc:
+        return lined
+    again = _parse(lined)
+    try:
+        if again is not None and _walk(again, _State.NONE) == again:
+            return lined
+    except RecursionError:
+        pass
+    if data.lstrip()[:1] in ("{", "["):
+        return json.dumps(shown, indent=2, ensure_ascii=False)
+    return yaml.dump(shown, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def _parse(data: str) -> dict | list | None:
+    """A JSON or YAML document held in a string, if it is a mapping or a list; never expands
+    YAML aliases (they could grow without bound)."""
+    as_json = data.lstrip()[:1] in ("{", "[")
+    if len(data) > (MAX_JSON if as_json else MAX_YAML):
+        return None
+    try:
+        if as_json:
+            doc = json.loads(data)
+        else:
+            if "*" in data and any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(data, Loader=_Loader)):
+                return None
+            doc = yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
+    except (ValueError, yaml.YAMLError, RecursionError, TypeError):
+        return None
+    return doc if isinstance(doc, (dict, list)) else None
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Multi-line strings as block scalars, as people write config files."""
+
+
+_Dumper.add_representer(str, lambda dumper, data: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", data, style="|" if "\n" in data else None))
+_LINE_SEP = re.compile(r"[=:]")
+_BLOCK = frozenset({"|", ">", "|-", ">-", "|+", ">+"})
+
+
+def _lines(data: str) -> str:
+    """``key=value`` and ``key: value`` lines (.env, properties, INI, YAML) whose key looks like a
+    credential lose their value; a YAML block scalar under such a key loses its lines too."""
+    out = []
+    block_indent = -1  # lines indented deeper than this belong to a hidden block scalar
+    for line in inline(data).split("\n"):  # inline shapes never span lines: one pass for all
+        if not line:
+            out.append(line)
+            continue
+        indent = len(line) - len(line.lstrip(" \t"))
+        if block_indent >= 0:
+            if not line.strip() or indent > block_indent:
+                out.append(line[:indent] + REDACTED if line.strip() else line)
+                continue
+            block_indent = -1
+        sep = _LINE_SEP.search(line)
+        if sep is not None:
+            at = sep.start()
+            start, key = _name_before(line, at, skip=" \t\"'")
+            rest = line[at + 1:]
+            if key and rest.strip() and _line_start(line[:start]) and classify(key) is Kind.CREDENTIAL:
+                if rest.strip() in _BLOCK:
+                    block_indent = indent
+                    out.append(line)
+                else:
+                    body = rest.strip()
+                    quote = body[0] if body[0] in "\"'" else ""
+                    out.append(line[:at + 1] + (" " if rest[:1] in (" ", "\t") else "") + quote + REDACTED + quote
+                               + ("," if body.endswith(",") and len(body) > 1 else ""))
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
+
+
+def _name_before(data: str, end: int, skip: str = "") -> tuple[int, str]:
+    """Where the name ending at ``end`` starts, and the name (quotes or spaces in ``skip`` stepped
+    over first), read over at most MAX_NAME characters, leading dashes (``--db-password``) dropped."""
+    stop = max(0, end - MAX_NAME)
+    while end > stop and data[end - 1] in skip:
+        end -= 1
+    start = end
+    while start > stop and data[start - 1] in _NAME_CHARS:
+        start -= 1
+    return start, data[start:end].lstrip("-/")
+
+
+def _line_start(prefix: str) -> bool:
+    """Whether a line's text before a key is only decoration: indentation, a YAML list dash, a
+    comment mark (a commented-out password is still a password), quotes or ``export``."""
+    rest = prefix.strip(" \t-#;\"'")
+    return rest == "" or (rest == "export" and prefix.rstrip(" \t\"'").endswith("export"))
+
+
+_URL = re.compile(r"://([^\s\"'<>`]*)")
+
+
+def _urls(data: str) -> str:
+    """``scheme://user:password@host``: the password (which may hold ``/``, ``@`` or ``:``)
+    is redacted, the user stays; a lone ``key@host`` (a Sentry DSN) is redacted whole."""
+    out, last = [], 0
+    for m in _URL.finditer(data):
+        token = m.group(1)
+        head = token[:_first_of(token, "/?#")]
+        colon, at_head = head.find(":"), head.find("@")
+        if colon >= 0 and (at_head < 0 or colon < at_head):
+            end = token.rfind("@")  # user:pass...: the password may hold '/', '@' or ':' unescaped
+        else:
+            end = head.rfind("@")
+        if end < 0:
+            continue
+        user = token[:colon + 1] if 0 <= colon < end else ""
+        out += [data[last:m.start(1)], user, REDACTED]
+        last = m.start(1) + end
+    return "".join(out) + data[last:] if out else data
+
+
+def _first_of(data: str, chars: str) -> int:
+    found = [i for i in (data.find(c) for c in chars) if i >= 0]
+    return min(found) if found else len(data)
+
+
+_VALUE_END = re.compile(r"[;\s\"'<>]")  # connection strings and arguments
+_QUERY_END = re.compile(r"[&#\s\"'<>]")  # URL query strings
+_CLOSE = {"{": "}", '"': '"', "'": "'"}
+
+
+def _pairs(data: str) -> str:
+    """``password=x`` in query strings, JDBC/MSSQL/ODBC connection strings (``Password=x;``,
+    ``PWD={x;y}``) and ``--db-password=x`` arguments."""
+    out, last = [], 0
+    for m in _PAIR.finditer(data):
+        if m.start() < last or classify(m.group(1).lstrip("-/")) is not Kind.CREDENTIAL:
+            continue
+        start = m.end()
+        while start < len(data) and data[start] == " ":
+            start += 1
+        opener = data[start:start + 1]
+        if opener in _CLOSE:  # a quoted or braced value, on its own line
+            line_end = data.find("\n", start)
+            line_end = len(data) if line_end < 0 else line_end
+            close = data.find(_CLOSE[opener], start + 1, line_end)
+            end = line_end if close < 0 else close + 1
+        else:
+            query = m.start() > 0 and data[m.start() - 1] in "?&"
+            found = (_QUERY_END if query else _VALUE_END).search(data, start)
+            end = found.start() if found else len(data)
+        if end > start and data[start:end] != REDACTED:
+            out += [data[last:start], REDACTED]
+            last = end
+    return "".join(out) + data[last:] if out else data
+
+
+# A name starts where a run of name characters starts (the look-behind keeps the scan linear).
+_PAIR = re.compile(r"(?<![A-Za-z0-9_.\-/])([A-Za-z0-9_.\-/]+) ?=")
+
+
+_BEARER = re.compile(r"(?i)\b(?:bearer|basic)[ \t]{1,8}([A-Za-z0-9._~+/=-]{8,})")
+
+
+def _bearer(data: str) -> str:
+    def hide(m: re.Match) -> str:
+        token = m.group(1)
+        if token.isalpha() and token.islower():  # prose: "basic authentication"
+            return m.group(0)
+        return m.group(0)[:m.start(1) - m.start(0)] + REDACTED
+    return _BEARER.sub(hide, data)
+
+
+_FLAG = re.compile(r"(?<!\S)--?([A-Za-z][A-Za-z0-9_.-]{0,127})[ \t]{1,8}([^\s-]\S*)")
+
+
+def _flags(data: str) -> str:
+    """``--token abc``: a credential flag's separate argument; ``-u user:pass`` (curl): the
+    password after the user."""
+    def hide(m: re.Match) -> str:
+        name, value = m.group(1), m.group(2)
+        keep = m.group(0)[:m.start(2) - m.start(0)]
+        if name in ("u", "user") and ":" in value and not value.endswith(":" + REDACTED):
+            return keep + value[:value.index(":") + 1] + REDACTED
+        if classify(name) is not Kind.CREDENTIAL or value == REDACTED:
+            return m.group(0)
+        return keep + REDACTED
+    return _FLAG.sub(hide, data)
+
+
+_KNOWN = re.compile(
+    # A JWT (header.payload.signature); it starts only where a run of its characters starts, so
+    # a failed attempt is never retried inside the same run.
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"
+    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key id
+    r"|\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{30,}"
+    r"|\bglpat-[A-Za-z0-9_-]{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\b[rs]k_live_[A-Za-z0-9]{16,}"
+)
+
+
+def _known(data: str) -> str:
+    return _KNOWN.sub(REDACTED, data)
+
+
+_PEM_BEGIN = "-----BEGIN "
+
+
+def _pem(data: str) -> str:
+    """The body of a PEM private key block (``-----BEGIN RSA PRIVATE KEY-----``) anywhere in a
+    text; certificates and public keys stay."""
+    if _PEM_BEGIN not in data:
+        return data
+    out, last, pos = [], 0, 0
+    while True:
+        begin = data.find(_PEM_BEGIN, pos)
+        if begin < 0:
+            break
+        header_end = data.find("-----", begin + len(_PEM_BEGIN))
+        if header_end < 0:
+            break
+        label = data[begin + len(_PEM_BEGIN):header_end]
+        pos = header_end + 5
+        if "PRIVATE KEY" not in label or len(label) > 64:
+            continue
+        end = data.find("-----END " + label + "-----", pos)
+        end = len(data) if end < 0 else end
+        # Keep the block's own indentation so that YAML around it still parses.
+        body = data[pos:end].lstrip("\r\n")
+        indent = body[:len(body) - len(body.lstrip(" \t"))]
+        out += [data[last:pos], "\n" + indent + REDACTED + "\n" + indent]
+        last = pos = end
+    return "".join(out) + data[last:] if out else data
