@@ -9,11 +9,14 @@ from typing import Any
 import jsonpatch
 from deepdiff import DeepDiff
 
-from . import kyaml
+from . import kyaml, leftovers
 from .errors import UserError
+from .filenames import HELM_MAX_FILE, check_path
 from .manifests import CLUSTER_SCOPED, LoadResult
 from .paths import Item, PathPart
 from .paths import render as render_path
+
+RENDER_PREFIX = "helmify-render-"
 
 
 def _helm():  # noqa: ANN202
@@ -90,10 +93,17 @@ def render_files(files: dict[str, str], chart_name: str, values: dict | None = N
     ``{None: texts with values}`` plus one entry per named values set in ``more``."""
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="helmify-render-") as tmp:
+    for rel, text in sorted(files.items()):
+        size = len(text.encode("utf-8"))
+        if size > HELM_MAX_FILE:
+            raise UserError(f"the chart file {rel} would be {size} bytes, over Helm's limit of 5 MiB per file; "
+                            "make the value behind it smaller or leave its resource out (--exclude)")
+    # The folders of killed runs hold whole charts, Secrets included: remove them.
+    leftovers.sweep(Path(tempfile.gettempdir()), RENDER_PREFIX)
+    with tempfile.TemporaryDirectory(prefix=f"{RENDER_PREFIX}{leftovers.tag()}-") as tmp:
         root = Path(tmp) / chart_name
         for rel, text in files.items():
-            target = root / rel
+            target = check_path(root, rel)  # refuses anything that would land outside the folder
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         out = {None: render(root, values)}
