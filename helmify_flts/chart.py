@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
 from .errors import Notice, UserError, Where
+from .filenames import check_sizes
 from .templating import escape, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
@@ -132,6 +133,7 @@ def build(opts: Options) -> Result:
         files.update(env_files)
         header = env_header(opts.chart_name, env.name, dict(opts.envs)[env.name])
         files[f"values-{env.name}.yaml"] = dump_values(values, header)
+    check_sizes(files)
     notices = tuple(loaded.notices) + tuple(
         Notice(f"[{name}] {n.message}", n.where, n.code) for name, el in env_loaded.items() for n in el.notices
     ) + tuple(rule_notices) + tuple(conv.notices)

@@ -121,6 +121,15 @@ class FileNames:
         return None
 
 
+def check_sizes(files: dict[str, str]) -> None:
+    """Helm refuses to load a chart holding a file over 5 MiB: say which, before any writing."""
+    for rel, text in sorted(files.items()):
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > HELM_MAX_FILE:
+            raise UserError(f"the chart file {rel} would be {size} bytes, over Helm's limit of 5 MiB per file; "
+                            "make the values behind it smaller or leave their resources out (--exclude)")
+
+
 def problem(rel: str) -> str | None:
     """Why ``rel`` is not a plain relative path inside a folder, or None."""
     if not rel:

@@ -11,7 +11,7 @@ from deepdiff import DeepDiff
 
 from . import kyaml, leftovers
 from .errors import UserError
-from .filenames import HELM_MAX_FILE, check_path
+from .filenames import check_path, check_sizes
 from .manifests import CLUSTER_SCOPED, LoadResult
 from .paths import Item, PathPart
 from .paths import render as render_path
@@ -93,23 +93,23 @@ def render_files(files: dict[str, str], chart_name: str, values: dict | None = N
     ``{None: texts with values}`` plus one entry per named values set in ``more``."""
     import tempfile
 
-    for rel, text in sorted(files.items()):
-        size = len(text.encode("utf-8"))
-        if size > HELM_MAX_FILE:
-            raise UserError(f"the chart file {rel} would be {size} bytes, over Helm's limit of 5 MiB per file; "
-                            "make the value behind it smaller or leave its resource out (--exclude)")
+    check_sizes(files)
     # The folders of killed runs hold whole charts, Secrets included: remove them.
     leftovers.sweep(Path(tempfile.gettempdir()), RENDER_PREFIX)
-    with tempfile.TemporaryDirectory(prefix=f"{RENDER_PREFIX}{leftovers.tag()}-") as tmp:
-        root = Path(tmp) / chart_name
-        for rel, text in files.items():
-            target = check_path(root, rel)  # refuses anything that would land outside the folder
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        out = {None: render(root, values)}
-        for name, extra in (more or {}).items():
-            out[name] = render(root, extra)
-        return out
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"{RENDER_PREFIX}{leftovers.tag()}-") as tmp:
+            root = Path(tmp) / chart_name
+            for rel, text in files.items():
+                target = check_path(root, rel)  # refuses anything that would land outside the folder
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            out = {None: render(root, values)}
+            for name, extra in (more or {}).items():
+                out[name] = render(root, extra)
+            return out
+    except OSError as exc:
+        raise UserError(f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
+                        f"free some space in {tempfile.gettempdir()} or point TMPDIR elsewhere") from None
 
 
 def render(chart_dir: Path, values: dict | None = None, release: str = "release",

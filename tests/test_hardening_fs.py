@@ -484,6 +484,23 @@ def test_a_full_disk(small_chart: tuple[Path, Path], monkeypatch: pytest.MonkeyP
     _assert_refused(run("convert", src, out), out, before, "No space left on device", str(out / "files/cfg/a.txt"))
 
 
+def test_a_full_temp_folder_during_the_review_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = write_tree(tmp_path / "src", {"cm.yaml": configmap("cfg", {"a.txt": "one\ntwo\n"})})
+    out = tmp_path / "out"
+
+    real = Path.write_text
+
+    def full(self: Path, *args, **kwargs) -> int:  # noqa: ANN002, ANN003
+        if tmp_path / "tmp" in self.parents:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    result = run("convert", src, out)
+    no_traceback(result)
+    assert result.exit_code != 0 and "No space left on device" in result.stderr and "TMPDIR" in result.stderr
+
+
 # --------------------------------------------------------------------------- 5. SRC and OUT, size limit
 
 
@@ -519,6 +536,23 @@ def test_a_config_file_over_helms_limit_is_named_before_writing(tmp_path: Path) 
     no_traceback(result)
     assert result.exit_code == 2, result.stderr
     assert "error: big.yaml:7: " in result.stderr and "5 MiB" in result.stderr
+    assert not out.exists()
+
+
+def test_values_over_helms_limit_are_named_before_writing(tmp_path: Path) -> None:
+    """A huge single-line env value is lifted into values.yaml, which Helm would not load."""
+    big = "z" * (5 * 1024 * 1024 + 1)
+    doc = "\n".join([
+        "apiVersion: apps/v1", "kind: Deployment", "metadata: {name: web}", "spec:",
+        "  selector: {matchLabels: {app: web}}", "  template:", "    metadata: {labels: {app: web}}",
+        "    spec:", "      containers:", "        - name: web", "          image: nginx:1.25",
+        "          env:", "            - name: BLOB", f"              value: {big}", ""])
+    src = write_tree(tmp_path / "src", {"web.yaml": doc})
+    out = tmp_path / "out"
+    result = run("convert", src, out)
+    no_traceback(result)
+    assert result.exit_code == 2, result.stderr
+    assert "5 MiB" in result.stderr and "values.yaml" in result.stderr
     assert not out.exists()
 
 
