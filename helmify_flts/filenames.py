@@ -143,8 +143,10 @@ def problem(rel: str) -> str | None:
     if rel.startswith("/") or re.match(r"[A-Za-z]:", rel):
         return "it is absolute"
     parts = rel.split("/")
-    if any(p in ("", ".", "..") for p in parts):
-        return "it is not normalised (empty, '.' or '..' parts)"
+    if ".." in parts:
+        return "it climbs out through '..'"
+    if any(p in ("", ".") for p in parts):
+        return "it is not normalised (an empty or '.' part)"
     if any(len(p.encode("utf-8", "surrogatepass")) > MAX_NAME for p in parts):
         return f"a part is longer than {MAX_NAME} bytes"
     if len(rel.encode("utf-8", "surrogatepass")) > MAX_PATH:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, assert_reproduces, run, write_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helmify_flts import chart, emit, filenames, leftovers, manifests, render
 from helmify_flts.errors import UserError
@@ -180,6 +182,27 @@ def test_unsafe_names_are_mapped(name: str) -> None:
     assert filenames.is_safe(mapped.replace("~", "_"))
     assert not mapped.startswith(".") and len(mapped.encode()) <= 255 and "~" in mapped
     assert filenames.safe_name(name) == mapped  # deterministic
+
+
+NAMES = st.one_of(st.text(max_size=300), st.from_regex(r"[A-Za-z0-9._-]{1,12}", fullmatch=True),
+                  st.sampled_from(["..", ".", "", "a", "A", "a/b", "a_b", "x.bak", "dev", "DEV", "x" * 256]))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(NAMES, NAMES), min_size=1, max_size=12))
+def test_claimed_paths_are_plain_unique_and_inside(pairs: list[tuple[str, str]]) -> None:
+    names = filenames.FileNames(frozenset({"files/dev"}))
+    paths = [names.claim(("files", name, key), f"{i}") for i, (name, key) in enumerate(pairs)]
+    filenames.check_tree(paths)  # plain, bounded, no file where a folder is needed, no case twins
+    assert all(p.startswith("files/") and not p.casefold().startswith("files/dev/") for p in paths)
+    again = filenames.FileNames(frozenset({"files/dev"}))
+    assert paths == [again.claim(("files", n, k), f"{i}") for i, (n, k) in enumerate(pairs)]
+    seen = set()
+    for (name, key), path in zip(pairs, paths, strict=True):
+        folded = (name.casefold(), key.casefold())
+        if filenames.is_safe(name) and filenames.is_safe(key) and folded[0] != "dev" and folded not in seen:
+            assert path == f"files/{name}/{key}"  # safe names are left alone when nothing clashes
+        seen.add(folded)
 
 
 @pytest.mark.parametrize("rel", ["../x", "a/../../x", "/etc/x", "a//b", "./a", "a/\0", "a\\..\\x", "x" * 300])
