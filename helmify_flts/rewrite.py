@@ -131,10 +131,16 @@ def _check_size(path: str, text: str, members: list[Resource]) -> None:
     size = len(text.encode("utf-8"))
     if size <= HELM_MAX_FILE:
         return
-    biggest = max(members, key=lambda r: r.node.end_mark.index - r.node.start_mark.index)
+    biggest = max(members, key=_span)
     raise UserError(f"the chart file {path} would be {size} bytes, over Helm's limit of 5 MiB per file; "
                     f"its largest resource is {biggest.title}: split the component with a component rule, "
                     "or leave the resource out (--exclude)", biggest.where)
+
+
+def _span(res: Resource) -> int:
+    """How many characters of its source file a resource takes (0 where not known)."""
+    start, end = res.node.start_mark, res.node.end_mark
+    return end.index - start.index if start is not None and end is not None else 0
 
 
 def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> str:
