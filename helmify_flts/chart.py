@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
 from .errors import Notice, UserError, Where
+from .filenames import check_sizes
 from .templating import all_of, any_of, joined, one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
@@ -109,7 +110,7 @@ def build(opts: Options) -> Result:
     envs = [environments.Environment(name, environments.load_objects(el.resources))
             for name, el in env_loaded.items()]
     guards = {res: [g for g in [existing_guards.get(res)] if g] for res in resources}
-    conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards)
+    conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards, tuple(dict(opts.envs)))
     if envs:
         hits, toggles, env_notices, conv = _plan_environments(
             resources=resources, present=present, envs=envs, hits=hits, bases=bases, assigned=assigned,
@@ -132,6 +133,7 @@ def build(opts: Options) -> Result:
         files.update(env_files)
         header = env_header(opts.chart_name, env.name, dict(opts.envs)[env.name])
         files[f"values-{env.name}.yaml"] = dump_values(values, header)
+    check_sizes(files)
     notices = tuple(loaded.notices) + tuple(
         Notice(f"[{name}] {n.message}", n.where, n.code) for name, el in env_loaded.items() for n in el.notices
     ) + tuple(rule_notices) + tuple(conv.notices)
@@ -177,7 +179,7 @@ def _plan_environments(
     for _ in range(8):
         env_plan = environments.plan(resources, reference, present, envs, hits, bases, taken, forced)
         guards = {res: [g for g in (env_plan.toggles.get(res), existing_guards.get(res)) if g] for res in resources}
-        conv = rewrite.convert(resources, assigned, env_plan.hits, chart_name, guards)
+        conv = rewrite.convert(resources, assigned, env_plan.hits, chart_name, guards, tuple(e.name for e in envs))
         applied = _applied(conv)
         declined = [h for h in env_plan.hits if h.rule.id == environments.AUTO_RULE.id
                     and (id(h.resource), h.parts) not in applied and len(h.parts) > 1]

@@ -7,6 +7,7 @@ the run); 2 bad input or usage.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 import traceback
@@ -90,6 +91,27 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def _check_out(src: Path, out: Path, envs: tuple[str, ...]) -> None:
+    """OUT must be a real folder apart from the manifests: convert replaces OUT as a whole, so
+    OUT holding SRC would copy the manifests into the chart, and SRC == OUT would read the chart
+    back as input. OUT inside SRC is fine: reading SRC skips it."""
+    if out.is_symlink():
+        raise UserError(f"{out} is a symbolic link (to {os.path.realpath(out)}); give the real folder instead, "
+                        "so that the chart is not written somewhere the link was made to point")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} exists and is not a folder; give a folder for the chart")
+    real_out = Path(os.path.realpath(out))
+    folders = [("SRC", src)] + [(f"--env {v.partition('=')[0]}", Path(v.partition("=")[2])) for v in envs
+                                   if v.partition("=")[2]]
+    for label, folder in folders:
+        real = Path(os.path.realpath(folder))
+        if real == real_out:
+            raise UserError(f"{label} and OUT are the same folder ({folder}); write the chart to another folder, "
+                            "such as .helm beside or inside the manifests")
+        if real_out in real.parents:
+            raise UserError(f"{label} ({folder}) is inside OUT ({out}); give an OUT that does not hold the manifests")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="helmify-flts")
 def main() -> None:
@@ -125,8 +147,7 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
     if check and show_diff:
         _fail(UserError("--check and --diff are alternatives; give one"))
     try:
-        if out.exists() and not out.is_dir():
-            raise UserError(f"{out} exists and is not a folder; give a folder for the chart")
+        _check_out(src, out, envs)
         name = chart.dns_safe(chart_name) if chart_name else chart.chart_name_for(out)
         if chart_name and not name:
             raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
@@ -175,7 +196,10 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
              "your file, or run again with --force to overwrite.")
         sys.exit(EXIT_DIFF)
     if plan.changes:
-        emit.write(out, files, plan)
+        try:
+            emit.write(out, files, plan)
+        except UserError as exc:
+            _fail(exc)
     if not quiet:
         verb = "wrote" if plan.changes else "unchanged"
         _err(f"{verb} {out}: {summary}")

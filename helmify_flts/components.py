@@ -15,6 +15,7 @@ from fnmatch import fnmatchcase
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .filenames import safe_name
 from .manifests import POD_TEMPLATE, Resource
 from .paths import child, parse, text_at, walk
 from .rules import _PLACEHOLDER, Match, Rule, RuleSet, Segment
@@ -42,10 +43,14 @@ def camel(text: str) -> str:
     return first + "".join(w[0].upper() + w[1:] for w in words[1:])
 
 
+# A template file stem leaves room for "-2" (see _unique_files) and ".yaml" in one file name.
+SLUG_LIMIT = 200
+
+
 def slug(text: str) -> str:
-    """A DNS-label-like file stem: lower case, dashes."""
+    """A DNS-label-like file stem: lower case, dashes, bounded (long ones end in a hash)."""
     out = re.sub(r"[^a-z0-9]+", "-", re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", text).lower()).strip("-")
-    return out or "resource"
+    return safe_name(out, SLUG_LIMIT) if out else "resource"
 
 
 def matches(match: Match, res: Resource, component: Component | None = None) -> bool:

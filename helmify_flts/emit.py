@@ -15,11 +15,18 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import leftovers
+from .errors import UserError, Where
+from .filenames import check_path, check_tree, problem, short_hash
+
 STATE = ".helmify-state.json"
+FIX_STATE = (f"delete {STATE} (then convert treats the chart's files as yours and needs --force once) "
+             "or correct the entry")
 
 
 def digest(text: str) -> str:
@@ -43,11 +50,32 @@ class Plan:
 
 
 def read_state(out: Path) -> dict[str, str]:
-    try:
-        data = json.loads((out / STATE).read_text(encoding="utf-8"))
-        return {str(k): str(v) for k, v in data.get("files", {}).items()}
-    except (OSError, ValueError, AttributeError):
+    """The generated files recorded in OUT: relative path -> hash. The state file is input like
+    any other (it comes with OUT from a branch), so every entry must name a plain path inside
+    OUT that goes through no symbolic link; anything else is an error naming the state file."""
+    path = out / STATE
+    where = Where(str(path))
+    if not path.exists() and not path.is_symlink():
         return {}
+    check_path(out, STATE, "state file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot read the state file ({exc}); {FIX_STATE}", where) from None
+    entries = data.get("files", {}) if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise UserError(f"\"files\" is not a mapping of paths to hashes; {FIX_STATE}", where)
+    state: dict[str, str] = {}
+    for rel, recorded in entries.items():
+        why = problem(rel) or (None if isinstance(recorded, str) else "its hash is not a string")
+        if why:
+            raise UserError(f"entry {rel!r} is not a file inside {out}: {why}; {FIX_STATE}", where)
+        try:
+            check_path(out, rel, "state entry")
+        except UserError as exc:
+            raise UserError(f"entry {rel!r}: {exc.message}; {FIX_STATE}", where) from None
+        state[rel] = recorded
+    return state
 
 
 def _read(path: Path) -> str | None:
@@ -59,9 +87,21 @@ def _read(path: Path) -> str | None:
 
 def make_plan(out: Path, files: dict[str, str]) -> Plan:
     """Compare the wanted files with OUT as it is."""
+    check_tree(files)
     state = read_state(out)
+    for rel in files:
+        check_path(out, rel)
     create, update, remove, edited, foreign = [], [], [], [], []
     current: dict[str, str | None] = {}
+    for rel, recorded in sorted(state.items()):
+        if rel in files or not (out / rel).is_file():
+            continue
+        on_disk = _read(out / rel)
+        current[rel] = on_disk
+        remove.append(rel)
+        if on_disk is None or digest(on_disk) != recorded:
+            edited.append(rel)
+    _check_shapes(out, list(files) + [STATE], set(remove))
     for rel, text in sorted(files.items()):
         on_disk = _read(out / rel) if (out / rel).is_file() else None
         current[rel] = on_disk
@@ -73,15 +113,22 @@ def make_plan(out: Path, files: dict[str, str]) -> Plan:
                 foreign.append(rel)
             elif digest(on_disk) != state[rel]:
                 edited.append(rel)
-    for rel, recorded in sorted(state.items()):
-        if rel in files or not (out / rel).is_file():
-            continue
-        on_disk = _read(out / rel)
-        current[rel] = on_disk
-        remove.append(rel)
-        if on_disk is None or digest(on_disk) != recorded:
-            edited.append(rel)
     return Plan(tuple(create), tuple(update), tuple(remove), tuple(sorted(edited)), tuple(foreign), current)
+
+
+def _check_shapes(out: Path, paths: list[str], going: set[str]) -> None:
+    """A file of the user's where the chart needs a folder, or a folder where it needs a file,
+    is an error before anything is written (generated files about to be removed do not count)."""
+    for rel in sorted(paths):
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            here = out / prefix
+            if prefix not in going and here.exists() and not here.is_dir():
+                raise UserError(f"{here} is a file, but the chart needs a folder there (for {prefix}/"
+                                f"{'/'.join(parts[i:])}); move or rename that file")
+        if (out / rel).is_dir():
+            raise UserError(f"{out / rel} is a folder, but the chart writes a file there; move or rename that folder")
 
 
 def unified_diff(out: Path, files: dict[str, str], plan: Plan) -> str:
@@ -97,33 +144,83 @@ def unified_diff(out: Path, files: dict[str, str], plan: Plan) -> str:
 
 
 def write(out: Path, files: dict[str, str], plan: Plan) -> None:
-    """Build the new OUT beside the old one and swap it in."""
+    """Build the new OUT beside the old one and swap it in. Any failure (a full disk, a
+    read-only folder) is a UserError, and OUT stays as it was."""
     out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    if out.is_symlink():
+        raise UserError(f"{out} is a symbolic link; give the folder it points to ({os.path.realpath(out)}) instead")
+    if out.is_dir() and not out.stat().st_mode & stat.S_IWUSR:
+        raise UserError(f"{out} is read-only; make it writable (chmod u+w) or give another output folder")
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a chart folder is not
+    mode = stat.S_IMODE(out.stat().st_mode) if out.is_dir() else 0o777 & ~umask
+    staging: Path | None = None
+    doing = out  # what is being written, for the message should it fail
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _clean_after_dead_runs(out)
+        # mkdtemp makes the copy private (0700): it holds Secrets until it becomes OUT.
+        staging = Path(tempfile.mkdtemp(prefix=f".{_stem(out)}.new-{leftovers.tag()}-", dir=out.parent))
         if out.is_dir():
             shutil.copytree(out, staging, symlinks=True, dirs_exist_ok=True)
+            os.chmod(staging, 0o700)  # copytree gave it OUT's mode
         for rel in plan.remove:
-            (staging / rel).unlink(missing_ok=True)
-            _prune_empty(staging, (staging / rel).parent)
+            doing = out / rel
+            target = check_path(staging, rel)
+            target.unlink(missing_ok=True)
+            _prune_empty(staging, target.parent)
         for rel, text in files.items():
-            target = staging / rel
+            doing = out / rel
+            target = check_path(staging, rel)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text.encode("utf-8"))
+        doing = out / STATE
         state = {"generator": "helmify-flts", "files": {rel: digest(text) for rel, text in sorted(files.items())}}
-        (staging / STATE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        check_path(staging, STATE, "state file").write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        doing = out
         _swap_in(staging, out)
+        os.chmod(out, mode)  # private until in place: a kill before this leaves OUT too private, never open
+    except OSError as exc:
+        raise UserError(_io_message(exc, staging, out, doing)) from None
     finally:
-        if staging.exists():
+        if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def _io_message(exc: OSError, staging: Path | None, out: Path, doing: Path) -> str:
+    """What failed, named by its place in OUT rather than in the staging copy."""
+    if isinstance(exc, shutil.Error):  # copytree gathers one error per file
+        first = exc.args[0][0] if exc.args and exc.args[0] else ("", "", str(exc))
+        what = f"cannot copy {first[0]}: {first[2]}"
+    else:
+        name = str(exc.filename) if exc.filename else str(doing)
+        if staging is not None:
+            name = name.replace(str(staging), str(out))
+        what = f"cannot write {name}: {exc.strerror or exc}"
+    return f"{what}; nothing was written and {out} was left as it was"
+
+
+def _stem(out: Path) -> str:
+    """OUT's name as used in the names of its staging folders: bounded, whatever OUT is called."""
+    name = out.name
+    return name if len(name.encode("utf-8", "surrogatepass")) <= 100 else f"{name[:40]}~{short_hash(name)}"
+
+
+def _clean_after_dead_runs(out: Path) -> None:
+    """Remove the staging copies, and the set-aside old charts, of runs that were killed. A run
+    killed between the two renames of the fallback swap left no OUT at all: that is for the
+    user to settle, not for a guess."""
+    stem = _stem(out)
+    leftovers.sweep(out.parent, f".{stem}.new-")
+    for old in leftovers.dead(out.parent, f".{stem}.old-"):
+        if not out.exists() and not out.is_symlink():
+            raise UserError(f"{out} is missing and {old} holds the chart of an interrupted run; rename it "
+                            f"back to {out.name} (or delete it) and run again")
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _prune_empty(root: Path, folder: Path) -> None:
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+    while root in folder.parents and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
 
@@ -135,7 +232,7 @@ def _swap_in(staging: Path, out: Path) -> None:
     if _exchange(staging, out):
         shutil.rmtree(staging, ignore_errors=True)
         return
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    old = out.with_name(f".{_stem(out)}.old-{leftovers.tag()}")
     os.rename(out, old)
     try:
         os.rename(staging, out)

@@ -470,7 +470,7 @@ def overlay(
         ):
             # The base holds the transformed value (split image, file path): so must the overlay.
             transform = TRANSFORMS[hit.rule.transform]
-            lifted = transform.keep(value, file_hint(hit, name))
+            lifted = transform.keep(value, file_hint(hit, name, base_values.get(hit.key).value))
             base_value = base_values.get(hit.key).value
             if lifted is not None and lifted.files and base_files.get(base_value) in lifted.files.values():
                 continue  # the same content as the base's file

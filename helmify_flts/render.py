@@ -9,11 +9,14 @@ from typing import Any
 import jsonpatch
 from deepdiff import DeepDiff
 
-from . import kyaml, redact
+from . import kyaml, leftovers, redact
 from .errors import UserError
+from .filenames import check_path, check_sizes
 from .manifests import CLUSTER_SCOPED, LoadResult
 from .paths import Item, PathPart
 from .paths import render as render_path
+
+RENDER_PREFIX = "helmify-render-"
 
 
 def _helm():  # noqa: ANN202
@@ -84,22 +87,33 @@ def load_values_text(text: str) -> dict:
     return docs[0] if docs and isinstance(docs[0], dict) else {}
 
 
+class RenderError(UserError):
+    """Helm refused to render a chart: bad input for verify, a bug when convert made the chart."""
+
+
 def render_files(files: dict[str, str], chart_name: str, values: dict | None = None,
                  more: dict[str, dict] | None = None) -> dict:
     """Render chart files held in memory (written to a temporary folder for the engine):
     ``{None: texts with values}`` plus one entry per named values set in ``more``."""
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="helmify-render-") as tmp:
-        root = Path(tmp) / chart_name
-        for rel, text in files.items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        out = {None: render(root, values)}
-        for name, extra in (more or {}).items():
-            out[name] = render(root, extra)
-        return out
+    check_sizes(files)
+    # The folders of killed runs hold whole charts, Secrets included: remove them.
+    leftovers.sweep(Path(tempfile.gettempdir()), RENDER_PREFIX)
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"{RENDER_PREFIX}{leftovers.tag()}-") as tmp:
+            root = Path(tmp) / chart_name
+            for rel, text in files.items():
+                target = check_path(root, rel)  # refuses anything that would land outside the folder
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            out = {None: render(root, values)}
+            for name, extra in (more or {}).items():
+                out[name] = render(root, extra)
+            return out
+    except OSError as exc:
+        raise UserError(f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
+                        f"free some space in {tempfile.gettempdir()} or point TMPDIR elsewhere") from None
 
 
 def render(chart_dir: Path, values: dict | None = None, release: str = "release",
@@ -110,7 +124,7 @@ def render(chart_dir: Path, values: dict | None = None, release: str = "release"
         with helm.Chart.load(str(chart_dir)) as chart:
             return chart.render(values or {}, name=release, namespace=namespace)
     except helm.HelmError as exc:
-        raise UserError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
+        raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
 
 
 def rendered_objects(texts: dict[str, str]) -> dict[tuple, tuple[str, dict]]:

@@ -75,8 +75,9 @@ def review(result: Result) -> Review:
         texts = render.render_files(result.files, result.conversion_chart_name, None, envs)
     except RuntimeError as exc:
         return Review(False, redact.message(str(exc)))
-    except Exception as exc:  # noqa: BLE001 - a render failure is reported, not raised
+    except render.RenderError as exc:
         return Review(False, redact.message(f"Helm could not render the chart: {exc}"))
+    # Any other UserError (no room in the temp folder, a path refused) is the user's to fix: raised.
     try:
         comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts[None]))
         per_env = {name: render.compare(render.source_objects(result.environments[name]),

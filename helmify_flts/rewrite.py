@@ -9,8 +9,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml, templating
 from .components import Component
-from .errors import Notice, UserError
+from .errors import Notice, UserError, Where
 from .existing import Guard
+from .filenames import HELM_MAX_FILE, FileNames, fold, safe_name
 from .manifests import Resource
 from .match import Hit
 from .paths import item_name
@@ -50,6 +51,7 @@ class Conversion:
     # Go conditions under which a resource renders within its enabled component (env switches,
     # existingSecret); resources not here render whenever their component does.
     conditions: dict[Resource, list[str]] = field(default_factory=dict)
+    names: FileNames = field(default_factory=FileNames)  # paths under files/, unique
 
 
 def liftable(node: Node) -> str | None:
@@ -75,11 +77,13 @@ def convert(
     hits: list[Hit],
     chart: str,
     guards: dict[Resource, list[Guard]] | None = None,
+    env_names: tuple[str, ...] = (),
 ) -> Conversion:
     """Build values and one template text per component file.
 
     ``guards`` render single resources only under a condition: resources that only some
-    environments have, or that users may replace with their own (existingSecret)."""
+    environments have, or that users may replace with their own (existingSecret).
+    ``env_names`` keep files/<env>/ free for the environments' own files."""
     guards = guards or {}
     values = Values()
     by_file: dict[str, list[Resource]] = {}
@@ -106,7 +110,8 @@ def convert(
     hits_of: dict[Resource, list[Hit]] = {}
     for hit in hits:
         hits_of.setdefault(hit.resource, []).append(hit)
-    conv = Conversion(values, {}, by_file, comp_of_file)
+    names = FileNames(frozenset(fold(f"files/{safe_name(env)}") for env in env_names))
+    conv = Conversion(values, {}, by_file, comp_of_file, names=names)
     for file in sorted(by_file):
         docs = []
         for res in by_file[file]:
@@ -118,8 +123,27 @@ def convert(
             docs.append(doc)
         comp = comp_of_file[file]
         body = "\n---\n".join(doc.rstrip("\n") for doc in docs)
-        conv.templates[f"templates/{file}.yaml"] = templating.guard(templating.ref(comp.key + ("enabled",)), body)
+        text = templating.guard(templating.ref(comp.key + ("enabled",)), body)
+        _check_size(f"templates/{file}.yaml", text, by_file[file])
+        conv.templates[f"templates/{file}.yaml"] = text
     return conv
+
+
+def _check_size(path: str, text: str, members: list[Resource]) -> None:
+    """Helm refuses to load a chart with a file over 5 MiB: say which resource makes it so."""
+    size = len(text.encode("utf-8"))
+    if size <= HELM_MAX_FILE:
+        return
+    biggest = max(members, key=_span)
+    raise UserError(f"the chart file {path} would be {size} bytes, over Helm's limit of 5 MiB per file; "
+                    f"its largest resource is {biggest.title}: split the component with a component rule, "
+                    "or leave the resource out (--exclude)", biggest.where)
+
+
+def _span(res: Resource) -> int:
+    """How many characters of its source file a resource takes (0 where not known)."""
+    start, end = res.node.start_mark, res.node.end_mark
+    return end.index - start.index if start is not None and end is not None else 0
 
 
 def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> str:
@@ -185,11 +209,19 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
         _record(conv, hit, original)
         return Inline(f"{{{{ {ref} | default {default} | toJson }}}}")
     transform = TRANSFORMS[rule.transform] if rule.transform else None
-    lifted = transform.lift(original, file_hint(hit)) if transform else None
+    where = file_hint(hit, names=conv.names) if transform and transform.writes_files else ""
+    lifted = transform.lift(original, where) if transform else None
     if transform and lifted is None and transform.required:
         return None
     if transform and lifted is not None:
         value = lifted.value
+        for path, text in lifted.files.items():
+            size = len(text.encode("utf-8"))
+            if size > HELM_MAX_FILE:
+                line = node.start_mark.line + 1 if node else hit.resource.line
+                raise UserError(f"{hit.resource.title} {hit.field} is {size} bytes, over Helm's limit of 5 MiB "
+                                f"for one chart file ({path}); shorten it, or keep it out of the chart "
+                                "(--exclude)", Where(hit.resource.source, line))
         conv.files.update(lifted.files)
         action = Inline(transform.expression(chart, ref))
     elif rule.present:
@@ -209,10 +241,15 @@ def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
     return action
 
 
-def file_hint(hit: Hit, env: str | None = None) -> str:
-    """Where a value moved into files/ lives: ``[env/]resource-name/key``."""
-    key = str(hit.found.key).replace("/", "_")
-    return "/".join(([env] if env else []) + [hit.resource.name, key])
+def file_hint(hit: Hit, env: str | None = None, base: str | None = None, names: FileNames | None = None) -> str:
+    """Where a value moved into files/ lives, below files/: ``resource-name/key``, each part
+    made safe and the whole unique among ``names``; an environment's copy goes to
+    ``env/`` + the place of the base's file (``base``, a path under files/)."""
+    if env is not None and isinstance(base, str) and base.startswith("files/"):
+        return f"{safe_name(env)}/{base[len('files/'):]}"
+    parts = ("files",) + ((env,) if env is not None else ()) + (hit.resource.name, str(hit.found.key))
+    owner = f"{env or ''}|{hit.resource.identity}|{hit.field}"
+    return (names or FileNames()).claim(parts, owner)[len("files/"):]
 
 
 def _record(conv: Conversion, hit: Hit, original: Any, unset: bool = False) -> None:

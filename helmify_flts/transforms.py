@@ -97,6 +97,7 @@ class Transform:
     keep: Callable[[Any, str], Lifted | None] = lambda value, where: None
     helper: str = ""
     required: bool = False  # when it does not apply, leave the field as it is
+    writes_files: bool = False  # ``where`` names a chart file (below files/), made by rewrite.file_hint
 
     def expression(self, chart: str, ref: str) -> str:
         return self.template.replace("CHART", chart).replace("REF", ref)
@@ -118,5 +119,6 @@ TRANSFORMS: dict[str, Transform] = {
         keep=_keep_file,
         template="{{ .Files.Get REF | toJson }}",
         required=True,
+        writes_files=True,
     ),
 }

@@ -275,8 +275,8 @@ def test_interrupted_swap_without_renameat2_leaves_out_as_it_was(converted: tupl
     monkeypatch.setattr(emit, "_exchange", lambda a, b: False)
     monkeypatch.setattr(emit.os, "rename", flaky_rename)
     result = run("convert", src, out)
-    assert result.exit_code == 2 and "internal error: OSError" in result.stderr
     monkeypatch.undo()
+    assert result.exit_code == 2 and "Input/output error" in result.stderr  # an error, not a traceback
     assert calls["n"] >= 2
     assert out.is_dir(), f"{out} is gone; beside it: {sorted(_siblings(out))}"
     assert snapshot(out) == before
@@ -313,8 +313,8 @@ def test_interrupted_file_writes_leave_out_as_it_was(converted: tuple[Path, Path
 
     monkeypatch.setattr(Path, "write_bytes", flaky)
     result = run("convert", src, out)
-    assert result.exit_code == 2 and "internal error: OSError" in result.stderr
     monkeypatch.undo()
+    assert result.exit_code == 2 and "No space left on device" in result.stderr  # an error, not a traceback
     assert calls["n"] >= 3
     assert snapshot(out) == before
     assert _siblings(out) == siblings
