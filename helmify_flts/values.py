@@ -87,7 +87,11 @@ class Values:
 
 def inexpressible(value: Any) -> str | None:
     """Why Helm's values (JSON numbers, null deleting map keys) cannot carry a value, if so."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        # Helm's toJson writes U+0085 raw inside double quotes, where YAML reads it as a line break.
+        return "a NEL character (U+0085), which Helm's toJson writes raw and YAML reads as a line break" \
+            if "\x85" in value else None
+    if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         return "an integer beyond 2^53 loses digits (Helm holds numbers as float64)" if abs(value) > 2**53 else None
@@ -151,7 +155,7 @@ def _entry(key: str, item: Leaf | Tree, indent: int) -> list[str]:
 def _node_entry(key_text: str, node: Node, indent: int) -> list[str]:
     pad = " " * indent
     if isinstance(node, ScalarNode):
-        if "\n" in node.value and node.tag == kyaml.STR:
+        if "\n" in node.value and node.tag == kyaml.STR and not any(c in node.value for c in _OTHER_BREAKS):
             block = _block_scalar(node)
             if block:
                 lines = [f"{pad}{key_text}: {block[0]}"] + [(pad + line) if line else "" for line in block[1:]]
@@ -163,6 +167,11 @@ def _node_entry(key_text: str, node: Node, indent: int) -> list[str]:
     if not node.value:
         return [f"{pad}{key_text}: {'{}' if isinstance(node, MappingNode) else '[]'}"]
     return [f"{pad}{key_text}:"] + _block(node, indent + 2)
+
+
+# YAML 1.1 line breaks besides \n: inside a block scalar go-yaml ends the line there and then
+# misreads the rest, so such text is written double-quoted, where they are escaped.
+_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 def _block(node: Node, indent: int) -> list[str]:
