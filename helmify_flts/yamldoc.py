@@ -56,12 +56,8 @@ def check(root: Node, aliases: bool, text: str) -> None:
                 continue
             seen.add(id(node))
         if isinstance(node, ScalarNode):
-            if node.tag == STR:
-                continue
-            if bang and _non_specific(node, text):
-                node.tag = STR  # libyaml resolves "! 42" as if untagged; go-yaml reads it as text
-            elif node.style or resolve_plain(node.value) != node.tag:
-                _explicit_tag(node)
+            if node.tag != STR:
+                _scalar(node, bang, text)
             continue
         if depth > MAX_DEPTH:
             raise _too_deep(node)
@@ -70,6 +66,9 @@ def check(root: Node, aliases: bool, text: str) -> None:
         if isinstance(node, SequenceNode):
             stack.extend((item, depth + 1) for item in node.value)
             continue
+        for key, _ in node.value:
+            if isinstance(key, ScalarNode) and key.tag != STR:
+                _scalar(key, bang, text)  # keys compare by the value they end up with
         _check_keys(node)
         for key, value in node.value:
             stack.append((key, depth + 1))
@@ -78,11 +77,19 @@ def check(root: Node, aliases: bool, text: str) -> None:
         _check_expansion(root, text)
 
 
+def _scalar(node: ScalarNode, bang: bool, text: str) -> None:
+    """Give a scalar whose tag is not !!str the tag and text go-yaml would decode it with."""
+    if bang and _non_specific(node, text):
+        node.tag = STR  # libyaml resolves "! 42" as if untagged; go-yaml reads it as text
+    elif node.style or resolve_plain(node.value) != node.tag:
+        _explicit_tag(node)
+
+
 def _non_specific(node: ScalarNode, text: str) -> bool:
     """Whether the scalar is written with the non-specific tag ``!`` (after its anchor, if any)."""
     i = node.start_mark.index
     if text.startswith("&", i):
-        i = re.compile(r"&\S*\s+").match(text, i).end()
+        i = re.compile(r"&\S*\s*").match(text, i).end()
     return text.startswith("!", i) and (i + 1 == len(text) or text[i + 1] in " \t\r\n")
 
 

@@ -411,3 +411,14 @@ def test_every_rule_file_error_is_reported_in_one_run(tmp_path: Path) -> None:
     assert "one.yaml:8: unknown key 'descripton'" in lines[1]
     assert "two.yaml:2: rule 'c' has no description" in lines[2]
     assert "missing.yaml not found" in lines[3]
+
+
+def test_a_tagged_key_is_read_before_keys_are_compared() -> None:
+    with pytest.raises(kyaml.DocumentError, match="cannot decode !!null '' as a !!int"):
+        kyaml.load_all("!!int '': a\nb: c\n")
+    with pytest.raises(kyaml.DocumentError, match="the key '1'"):
+        kyaml.load_all("!!str 1: a\n1: b\n")
+
+
+def test_an_anchor_on_an_empty_value_at_the_end_of_the_text() -> None:
+    assert kyaml.load_all("b: !foo c\na: &x") == [{"b": "c", "a": None}]
