@@ -239,12 +239,12 @@ def compose_all(text: str) -> Iterator[Node | None]:
     from . import yamldoc  # it builds on this module
 
     loader = Loader(text)
-    aliases = "*" in text  # without an alias no node can be shared
+    aliases, bang = "*" in text, "!" in text  # once per file: a bundle has many documents
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                yamldoc.check(node, aliases, text)
+                yamldoc.check(node, text, aliases, bang)
             yield node
     finally:
         loader.dispose()

@@ -42,39 +42,78 @@ MAX_EXPANDED_CHARS = 64 * 1024 * 1024
 ALIAS_RATIO_LOW, ALIAS_RATIO_HIGH = 400_000, 4_000_000
 
 
-def check(root: Node, aliases: bool, text: str) -> None:
-    """One pass over a document: depth, duplicate keys, explicit tags; then alias expansion."""
-    seen: set[int] = set()
+def check(root: Node, text: str, aliases: bool, bang: bool) -> None:
+    """One pass over a document: depth, duplicate keys, explicit tags; then alias expansion.
+
+    ``aliases`` and ``bang`` say whether the file's text has a ``*`` and a ``!`` at all; without
+    them no node can be shared, and no tag be explicit. This runs on every node of every
+    manifest, so scalars are handled where their parent is."""
+    if type(root) is ScalarNode:
+        if root.tag != STR:
+            _scalar(root, bang, text)
+        return
+    seen: set[int] = {id(root)}
     shared = False
-    bang = "!" in text
     stack: list[tuple[Node, int]] = [(root, 1)]
     while stack:
         node, depth = stack.pop()
-        if aliases:
-            if id(node) in seen:
-                shared = True
-                continue
-            seen.add(id(node))
-        if isinstance(node, ScalarNode):
-            if node.tag != STR:
-                _scalar(node, bang, text)
-            continue
         if depth > MAX_DEPTH:
             raise _too_deep(node)
-        if node.tag not in (MAP, SEQ):
-            node.tag = MAP if isinstance(node, MappingNode) else SEQ  # go-yaml ignores tags on collections
-        if isinstance(node, SequenceNode):
-            stack.extend((item, depth + 1) for item in node.value)
+        if type(node) is SequenceNode:
+            if node.tag != SEQ:
+                node.tag = SEQ  # go-yaml ignores tags on collections
+            children = node.value
+        else:
+            if node.tag != MAP:
+                node.tag = MAP
+            children = _keys_checked(node, bang, text)
+        if not (aliases or bang):  # the usual case: only collections need a look
+            deeper = depth + 1
+            stack.extend([(child, deeper) for child in children if type(child) is not ScalarNode])
             continue
-        for key, _ in node.value:
-            if isinstance(key, ScalarNode) and key.tag != STR:
-                _scalar(key, bang, text)  # keys compare by the value they end up with
-        _check_keys(node)
-        for key, value in node.value:
-            stack.append((key, depth + 1))
-            stack.append((value, depth + 1))
+        for child in children:
+            if aliases:
+                if id(child) in seen:
+                    shared = True
+                    continue
+                seen.add(id(child))
+            if type(child) is ScalarNode:
+                if child.tag != STR:
+                    _scalar(child, bang, text)
+            else:
+                stack.append((child, depth + 1))
     if shared:
         _check_expansion(root, text)
+
+
+def _keys_checked(node: MappingNode, bang: bool, text: str) -> list[Node]:
+    """The mapping's values and non-scalar keys, once its scalar keys are read and found unique,
+    as sigs.k8s.io/yaml requires (keys compare as the JSON keys they become)."""
+    pairs = node.value
+    if not bang:  # no explicit tags: usually every key is a string, and no two are equal
+        keys = [key.value for key, _ in pairs if type(key) is ScalarNode and key.tag == STR]
+        if len(keys) == len(pairs) and len(set(keys)) == len(keys):
+            return [value for _, value in pairs]
+    children: list[Node] = []
+    first: dict[str, Node] = {}
+    for key, value in pairs:
+        children.append(value)
+        if type(key) is not ScalarNode:
+            children.append(key)
+            continue
+        if key.tag != STR:
+            _scalar(key, bang, text)
+            if key.tag == MERGE:
+                continue
+        name = key.value if key.tag == STR else json_key(construct(key))
+        earlier = first.setdefault(name, key)
+        if earlier is not key:
+            raise DocumentError(
+                None, None,
+                f"the key {name!r} is here and on line {earlier.start_mark.line + 1} of the same mapping; "
+                "Kubernetes refuses duplicate keys, so keep one (two documents run together need '---' "
+                "between them)", key.start_mark)
+    return children
 
 
 def _scalar(node: ScalarNode, bang: bool, text: str) -> None:
@@ -96,35 +135,6 @@ def _non_specific(node: ScalarNode, text: str) -> bool:
 def _too_deep(node: Node) -> DocumentError:
     return DocumentError(None, None, f"nested more than {MAX_DEPTH} levels deep; no Kubernetes object is, so "
                          "flatten the data (or keep it as text)", node.start_mark)
-
-
-def _key_identity(node: Node) -> str | None:
-    if not isinstance(node, ScalarNode):
-        return None
-    if node.tag == STR:
-        return node.value
-    return json_key(construct(node)) if node.tag != MERGE else None
-
-
-def _check_keys(node: MappingNode) -> None:
-    """Refuse a key a mapping already has, as sigs.k8s.io/yaml does (keys compare as JSON keys)."""
-    pairs = node.value
-    if len(pairs) < 2:
-        return
-    keys = [k.value if isinstance(k, ScalarNode) and k.tag == STR else _key_identity(k) for k, _ in pairs]
-    if len(set(keys)) + keys.count(None) - (None in keys) == len(keys):
-        return
-    first: dict[str, Node] = {}
-    for (key_node, _), key in zip(pairs, keys, strict=True):
-        if key is None:
-            continue
-        earlier = first.setdefault(key, key_node)
-        if earlier is not key_node:
-            raise DocumentError(
-                None, None,
-                f"the key {key!r} is here and on line {earlier.start_mark.line + 1} of the same mapping; "
-                "Kubernetes refuses duplicate keys, so keep one (two documents run together need '---' "
-                "between them)", key_node.start_mark)
 
 
 _TIMESTAMP_RE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
