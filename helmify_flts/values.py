@@ -97,12 +97,25 @@ def inexpressible(value: Any) -> str | None:
         return "an integer beyond 2^53 loses digits (Helm holds numbers as float64)" if abs(value) > 2**53 else None
     if isinstance(value, float):
         return None if math.isfinite(value) else "NaN or infinity"
-    if isinstance(value, dict):
-        if any(v is None for v in value.values()):
-            return "a null inside a map is dropped"
-        return next((r for r in map(inexpressible, value.values()) if r), None)
-    if isinstance(value, list):
-        return next((r for r in map(inexpressible, value) if r), None)
+    if isinstance(value, (dict, list)):
+        # Walked once per container, not per use: YAML aliases share them.
+        seen: set[int] = set()
+        stack = [value]
+        while stack:
+            current = stack.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            items = current.values() if isinstance(current, dict) else current
+            if isinstance(current, dict) and any(v is None for v in items):
+                return "a null inside a map is dropped"
+            for item in items:
+                if isinstance(item, (dict, list)):
+                    stack.append(item)
+                else:
+                    reason = inexpressible(item)
+                    if reason:
+                        return reason
     return None
 
 

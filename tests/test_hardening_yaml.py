@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import assert_reproduces, convert_ok, run, write_tree
+from yaml.nodes import ScalarNode, SequenceNode
 
 from helmify_flts import kyaml, render, yamldoc
 
@@ -53,6 +54,14 @@ def bomb(levels: int, width: int = 9) -> str:
     lines = [f"a0: &a0 [{', '.join(['x'] * width)}]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
     return "".join(f"  {line}\n" for line in lines)
+
+
+def tower(depth: int) -> list:
+    """A list holding the same list twice, ``depth`` times over: 2**depth leaves once expanded."""
+    node: list = ["leaf"]
+    for _ in range(depth):
+        node = [node, node]
+    return node
 
 
 # --------------------------------------------------------------------------- aliases
@@ -123,12 +132,6 @@ def test_an_alias_inside_what_it_names_is_an_error(tmp_path: Path) -> None:
 
 
 def test_comparing_shared_data_costs_its_size_not_its_expansion() -> None:
-    def tower(depth: int) -> list:
-        node: list = ["leaf"]
-        for _ in range(depth):
-            node = [node, node]
-        return node
-
     # 2^60 leaves once expanded; each side built separately, so no identity shortcut applies.
     assert within(5, lambda: kyaml.same(tower(60), tower(60)))
     different = tower(60)
@@ -422,3 +425,24 @@ def test_a_tagged_key_is_read_before_keys_are_compared() -> None:
 
 def test_an_anchor_on_an_empty_value_at_the_end_of_the_text() -> None:
     assert kyaml.load_all("b: !foo c\na: &x") == [{"b": "c", "a": None}]
+
+
+def test_checking_shared_data_for_helm_costs_its_size_not_its_expansion() -> None:
+    from helmify_flts import rewrite, values
+
+    assert within(5, lambda: values.inexpressible(tower(60))) is None
+    # Such a document is refused at load; shared nodes can still be built by code.
+    node = SequenceNode(kyaml.SEQ, [ScalarNode(kyaml.STR, "leaf")])
+    for _ in range(60):
+        node = SequenceNode(kyaml.SEQ, [node, node])
+    assert within(5, lambda: rewrite.liftable(node)) is None
+
+
+def test_an_environment_changing_shared_data_converts_in_bounded_time(tmp_path: Path) -> None:
+    base = padded_bomb(800, 5)
+    src = write_tree(tmp_path / "src", {"w.yaml": base})
+    dev = write_tree(tmp_path / "dev", {"w.yaml": base.replace("a0: &a0 [x,", "a0: &a0 [y,")})
+    out = tmp_path / "chart"
+    result = cli("convert", src, out, "--env", f"dev={dev}", timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert_reproduces(out, dev, render.load_values_file(out / "values-dev.yaml"))
