@@ -54,11 +54,20 @@ def check(root: Node, text: str, aliases: bool, bang: bool) -> None:
         return
     seen: set[int] = {id(root)}
     shared = False
+    simple = not (aliases or bang)  # the usual case: only collections and keys need a look
     stack: list[tuple[Node, int]] = [(root, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise _too_deep(node)
+        if simple and type(node) is MappingNode and node.tag == MAP:
+            pairs = node.value
+            # Without '!' in the text every collection is tagged map or seq, so a !!str key is a
+            # scalar; keys all strings and all different is the common case, checked in C.
+            if len({key.value for key, _ in pairs if key.tag == STR}) == len(pairs):
+                deeper = depth + 1
+                stack.extend([(value, deeper) for _, value in pairs if type(value) is not ScalarNode])
+                continue
         if type(node) is SequenceNode:
             if node.tag != SEQ:
                 node.tag = SEQ  # go-yaml ignores tags on collections
@@ -67,7 +76,7 @@ def check(root: Node, text: str, aliases: bool, bang: bool) -> None:
             if node.tag != MAP:
                 node.tag = MAP
             children = _keys_checked(node, bang, text)
-        if not (aliases or bang):  # the usual case: only collections need a look
+        if simple:
             deeper = depth + 1
             stack.extend([(child, deeper) for child in children if type(child) is not ScalarNode])
             continue
@@ -90,10 +99,6 @@ def _keys_checked(node: MappingNode, bang: bool, text: str) -> list[Node]:
     """The mapping's values and non-scalar keys, once its scalar keys are read and found unique,
     as sigs.k8s.io/yaml requires (keys compare as the JSON keys they become)."""
     pairs = node.value
-    if not bang:  # no explicit tags: usually every key is a string, and no two are equal
-        keys = [key.value for key, _ in pairs if type(key) is ScalarNode and key.tag == STR]
-        if len(keys) == len(pairs) and len(set(keys)) == len(keys):
-            return [value for _, value in pairs]
     children: list[Node] = []
     first: dict[str, Node] = {}
     for key, value in pairs:
