@@ -202,19 +202,17 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
                                       "manifest; skipped", Where(rel, node.start_mark.line + 1)))
                 continue
             _add_document(rel, node, resources, notices)
-    except kyaml.DocumentError as exc:
-        # Parsed, but Kubernetes would refuse it (or it is too big to handle): the message says why.
-        del resources[before:]
-        raise UserError(kyaml.error_problem(exc), Where(rel, kyaml.error_line(exc, text))) from None
     except yaml.YAMLError as exc:
         line = kyaml.error_line(exc, text)
+        del resources[before:]
         if "{{" in text and isinstance(exc, yaml.MarkedYAMLError):
             # A template of some tool (Helm, Jinja), not a manifest: leave all of it out.
-            del resources[before:]
             notices.append(Notice("has template syntax ({{ ... }}) and is not valid YAML: a template, "
                                   "not a manifest; skipped", Where(rel, line)))
             return
-        del resources[before:]
+        if isinstance(exc, kyaml.DocumentError):
+            # Parsed, but Kubernetes would refuse it (or it is too big to handle): the message says why.
+            raise UserError(kyaml.error_problem(exc), Where(rel, line)) from None
         raise UserError(
             f"not valid YAML ({kyaml.error_problem(exc)}); fix the syntax or leave the file out with --exclude",
             Where(rel, line),

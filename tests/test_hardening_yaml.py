@@ -446,3 +446,12 @@ def test_an_environment_changing_shared_data_converts_in_bounded_time(tmp_path: 
     result = cli("convert", src, out, "--env", f"dev={dev}", timeout=90)
     assert result.returncode == 0, result.stderr
     assert_reproduces(out, dev, render.load_values_file(out / "values-dev.yaml"))
+
+
+def test_a_template_whose_branches_repeat_a_key_is_skipped_as_a_template(tmp_path: Path) -> None:
+    template = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\ndata:\n"
+                "  # {{- if .Values.a }}\n  k: a\n  # {{- else }}\n  k: b\n  # {{- end }}\n")
+    src = write_tree(tmp_path / "src", {"t.yaml": template, "cm.yaml": CONFIGMAP})
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0
+    assert "t.yaml:9: has template syntax" in result.stderr
