@@ -129,11 +129,15 @@ def _scalar(node: ScalarNode, bang: bool, text: str) -> None:
         _explicit_tag(node)
 
 
+_ANCHOR = re.compile(r"&\S*\s*")
+_ALIAS = re.compile(r"\*([^\s,\[\]{}]+)")
+
+
 def _non_specific(node: ScalarNode, text: str) -> bool:
     """Whether the scalar is written with the non-specific tag ``!`` (after its anchor, if any)."""
     i = node.start_mark.index
     if text.startswith("&", i):
-        i = re.compile(r"&\S*\s*").match(text, i).end()
+        i = _ANCHOR.match(text, i).end()
     return text.startswith("!", i) and (i + 1 == len(text) or text[i + 1] in " \t\r\n")
 
 
@@ -275,7 +279,7 @@ def _alias_error(parent: Node | None, index: int, text: str, what: str) -> Docum
     if parent is not None:
         items = _children(parent)
         start = items[index - 1].end_mark.index if index else parent.start_mark.index
-        found = re.compile(r"\*([^\s,\[\]{}]+)").search(text, start, parent.end_mark.index)
+        found = _ALIAS.search(text, start, parent.end_mark.index)
         if found:
             at = found.start()
             line_start = text.rfind("\n", 0, at) + 1
