@@ -286,16 +286,28 @@ def plan(
         own = by_res.get(res, [])
         for parts in (forced or {}).get(res, []):
             own = _cover(res, "changed", parts, own, bases[res], keys, force=True)
+        # Data shared through YAML aliases differs at every place it is used: each list and each
+        # difference is looked at once, so the work follows the data, not its expansion.
+        whole_ok: dict[tuple, bool] = {}
+        covered: set[tuple] = set()
         for env in envs:
             obj = env.objects.get(res.identity)
             if obj is None:
                 continue
             for kind, named in diff(reference[res], obj):
                 unnamed = next((i for i, p in enumerate(named) if isinstance(p, Item) and p.name is None), None)
-                if unnamed is not None and kind != "insert" and _whole_ok(res, named[:unnamed], obj):
-                    # args[6] or egress[0].to[0]: positions make poor keys; the list goes whole.
-                    kind, named = "list", named[:unnamed]
+                if unnamed is not None and kind != "insert":
+                    prefix = (env.name, named[:unnamed])
+                    if prefix not in whole_ok:
+                        whole_ok[prefix] = _whole_ok(res, named[:unnamed], obj)
+                    if whole_ok[prefix]:
+                        # args[6] or egress[0].to[0]: positions make poor keys; the list goes whole.
+                        kind, named = "list", named[:unnamed]
                 parts = _plain(named)
+                if kind != "insert":
+                    if (kind, parts) in covered:
+                        continue
+                    covered.add((kind, parts))
                 if kind == "insert":
                     places = slots(value_by_name(reference[res], named), value_by_name(obj, named))
                     own = _cover_insert(res, parts, own, bases[res], places, keys)

@@ -17,6 +17,7 @@ import functools
 import gc
 import math
 import re
+import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.cyaml import CEmitter, CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 from yaml.representer import SafeRepresenter
 from yaml.resolver import BaseResolver
 from yaml.serializer import Serializer
@@ -36,14 +38,17 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 MERGE = "tag:yaml.org,2002:merge"
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+BINARY = "tag:yaml.org,2002:binary"
 
 _BOOL_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
 _BOOL_FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
 _NULLS = {"", "~", "null", "Null", "NULL"}
-_INT_RE = re.compile(
-    r"^[-+]?(?:0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)$"
-)
-_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+# go-yaml removes underscores, then tries Go's ParseInt/ParseUint (base prefixes allowed), then
+# its float pattern with ParseFloat; what none of them accepts is a string ("0x_", "1e400").
+_INT_RE = re.compile(r"[-+]?(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INT_MIN, _UINT_MAX = -(2**63), 2**64 - 1
 _SPECIAL_FLOATS = {
     ".inf": math.inf, ".Inf": math.inf, ".INF": math.inf,
     "+.inf": math.inf, "+.Inf": math.inf, "+.INF": math.inf,
@@ -65,10 +70,11 @@ def resolve_plain(value: str) -> str:
         return FLOAT
     first = value[0]
     if first.isdigit() or first in "+-.":
-        if _INT_RE.match(value) and value.strip("+-_"):
+        digits = value.replace("_", "")
+        if _INT_RE.fullmatch(digits) and _INT_MIN <= int_value(digits) <= _UINT_MAX:
             return INT
-        if _FLOAT_RE.match(value.replace("_", "")):
-            return FLOAT
+        if _FLOAT_RE.fullmatch(digits) and math.isfinite(float(digits)):
+            return FLOAT  # ParseFloat fails on overflow, so "1e400" stays text
     return STR
 
 
@@ -83,7 +89,7 @@ class K8sResolver(BaseResolver):
         return SEQ if kind is SequenceNode else MAP
 
 
-def _int_value(text: str) -> int:
+def int_value(text: str) -> int:
     digits = text.replace("_", "")
     sign = -1 if digits.startswith("-") else 1
     digits = digits.lstrip("+-")
@@ -96,7 +102,7 @@ class K8sConstructor(SafeConstructor):
     """Builds plain Python objects the way Kubernetes' JSON conversion sees them."""
 
     def construct_k8s_int(self, node: ScalarNode) -> int:
-        return _int_value(node.value)
+        return int_value(node.value)
 
     def construct_k8s_float(self, node: ScalarNode) -> float:
         if node.value in _SPECIAL_FLOATS:
@@ -143,7 +149,39 @@ def json_key(key: Any) -> str:
         return "true" if key else "false"
     if key is None:
         return "null"
+    if isinstance(key, float):
+        return _go_float32_text(key)
     return str(key)
+
+
+def _go_float32_text(value: float) -> str:
+    """A float key as sigs.k8s.io/yaml spells it: Go's FormatFloat(v, 'g', -1, 32)."""
+    if math.isnan(value):
+        return ".nan"
+    try:
+        single = struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:
+        single = math.copysign(math.inf, value)
+    if math.isinf(single):
+        return ".inf" if single > 0 else "-.inf"
+    sign = "-" if math.copysign(1.0, single) < 0 else ""
+    if single == 0:
+        return sign + "0"
+    for precision in range(9):  # the fewest digits that read back as the same float32
+        text = f"{abs(single):.{precision}e}"
+        if struct.unpack("<f", struct.pack("<f", float(text)))[0] == abs(single):
+            break
+    mantissa, _, exp_text = text.partition("e")
+    digits = mantissa.replace(".", "").rstrip("0") or "0"
+    exp = int(exp_text)
+    if exp < -4 or exp >= 6:  # Go's %g switches to an exponent outside these bounds
+        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{body}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if exp < 0:
+        return f"{sign}0.{'0' * (-exp - 1)}{digits}"
+    whole = digits[: exp + 1].ljust(exp + 1, "0")
+    rest = digits[exp + 1:]
+    return sign + whole + ("." + rest if rest else "")
 
 
 class Loader(CParser, K8sConstructor, K8sResolver):
@@ -192,13 +230,58 @@ def collector_paused() -> Iterator[None]:
 
 
 def compose_all(text: str) -> Iterator[Node | None]:
-    """Compose every document of a YAML stream into nodes (marks, styles and tags kept)."""
+    """Compose every document of a YAML stream into nodes (marks and styles kept).
+
+    Each document is checked as Kubernetes would read it (duplicate keys, explicit tags) and
+    bounded (nesting depth, alias expansion); explicit tags are replaced by the plain form
+    go-yaml gives them, so ``!!int '42'`` becomes the number 42 everywhere downstream. Raises
+    ``yaml.MarkedYAMLError`` naming the line at fault."""
+    from . import yamldoc  # it builds on this module
+
     loader = Loader(text)
+    aliases, bang = "*" in text, "!" in text  # once per file: a bundle has many documents
     try:
         while loader.check_node():
-            yield loader.get_node()
+            node = loader.get_node()
+            if node is not None:
+                yamldoc.check(node, text, aliases, bang)
+            yield node
     finally:
         loader.dispose()
+
+
+class DocumentError(yaml.MarkedYAMLError):
+    """A document libyaml parses but Kubernetes would refuse, or that is too big to handle."""
+
+
+# libyaml notices these problems only on a later line (the next token, or the end of the file);
+# the line at fault is where the key or the quoted text started.
+_CONTEXT_AT_FAULT = frozenset({"while scanning a simple key", "while scanning a quoted scalar"})
+
+
+def error_line(exc: yaml.YAMLError, text: str) -> int | None:
+    """The 1-based line a YAML error is about, or None."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context in _CONTEXT_AT_FAULT and exc.context_mark:
+            mark = exc.context_mark
+        return mark.line + 1 if mark else None
+    if isinstance(exc, ReaderError):
+        # libyaml counts bytes of the UTF-8 text it was given
+        return text.encode("utf-8", errors="surrogatepass")[: exc.position].count(b"\n") + 1
+    return None
+
+
+def error_problem(exc: yaml.YAMLError) -> str:
+    """What a YAML error says is wrong, without its position."""
+    if isinstance(exc, ReaderError):
+        char = exc.character
+        code = char if isinstance(char, int) else ord(char) if isinstance(char, str) and len(char) == 1 else None
+        shown = f"U+{code:04X} " if code is not None else ""
+        return f"the control character {shown}is not allowed in YAML; remove it"
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return exc.problem or exc.context or "invalid YAML"
+    return str(exc)
 
 
 def construct(node: Node) -> Any:
@@ -242,7 +325,9 @@ def scalar_text(node: ScalarNode) -> str:
     events = [
         yaml.StreamStartEvent(),
         yaml.DocumentStartEvent(explicit=False),
-        yaml.ScalarEvent(None, None, implicit, node.value, style=style),
+        # A tag is written only when no plain or quoted text could mean the value (an integer
+        # beyond 64 bits): go-yaml then refuses it rather than reading another type.
+        yaml.ScalarEvent(None, None if any(implicit) else node.tag, implicit, node.value, style=style),
         yaml.DocumentEndEvent(explicit=False),
         yaml.StreamEndEvent(),
     ]
@@ -252,16 +337,29 @@ def scalar_text(node: ScalarNode) -> str:
     return text.rstrip("\n")
 
 
-def same(a: Any, b: Any) -> bool:
-    """Equal as Kubernetes sees it: 1 == 1.0, but true is not 1 and "1" is not 1."""
+def same(a: Any, b: Any, _equal: set | None = None) -> bool:
+    """Equal as Kubernetes sees it: 1 == 1.0, but true is not 1 and "1" is not 1.
+
+    Pairs of containers found equal are remembered, so data shared through YAML aliases is
+    compared once, not once per use (a difference ends the whole comparison anyway)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     if type(a) is not type(b):
         return False
+    if not isinstance(a, (dict, list)):
+        return a == b
+    if a is b:
+        return True
+    equal = set() if _equal is None else _equal
+    pair = (id(a), id(b))
+    if pair in equal:
+        return True
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
+        if a.keys() != b.keys() or not all(same(a[k], b[k], equal) for k in a):
+            return False
+    elif len(a) != len(b) or not all(same(x, y, equal) for x, y in zip(a, b, strict=True)):
+        return False
+    equal.add(pair)
+    return True

@@ -158,12 +158,18 @@ def load_folder(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = No
     resources: list[Resource] = []
     notices: list[Notice] = []
     files = find_files(src, exclude, skip, notices)
+    errors: list[UserError] = []
     for done, path in enumerate(files):
         rel = path.relative_to(src).as_posix()
         if progress:
             progress(done, len(files), rel)
-        load_text(rel, read_text(path, rel), resources, notices)
-    _check_duplicates(resources)
+        try:
+            load_text(rel, read_text(path, rel), resources, notices)
+        except UserError as exc:  # read on, so one run names every broken file
+            errors.append(exc)
+    errors.extend(_duplicates(resources))
+    if errors:
+        raise UserError.all_of(errors)
     return LoadResult(tuple(resources), tuple(notices), tuple(p.relative_to(src).as_posix() for p in files))
 
 
@@ -196,23 +202,20 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
                                       "manifest; skipped", Where(rel, node.start_mark.line + 1)))
                 continue
             _add_document(rel, node, resources, notices)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "{{" in text:
+    except yaml.YAMLError as exc:
+        line = kyaml.error_line(exc, text)
+        del resources[before:]
+        if "{{" in text and isinstance(exc, yaml.MarkedYAMLError):
             # A template of some tool (Helm, Jinja), not a manifest: leave all of it out.
-            del resources[before:]
             notices.append(Notice("has template syntax ({{ ... }}) and is not valid YAML: a template, "
                                   "not a manifest; skipped", Where(rel, line)))
             return
+        if isinstance(exc, kyaml.DocumentError):
+            # Parsed, but Kubernetes would refuse it (or it is too big to handle): the message says why.
+            raise UserError(kyaml.error_problem(exc), Where(rel, line)) from None
         raise UserError(
-            f"not valid YAML ({problem}); fix the syntax or leave the file out with --exclude",
+            f"not valid YAML ({kyaml.error_problem(exc)}); fix the syntax or leave the file out with --exclude",
             Where(rel, line),
-        ) from None
-    except yaml.YAMLError as exc:
-        raise UserError(
-            f"not valid YAML ({exc}); fix it or leave the file out with --exclude", Where(rel)
         ) from None
 
 
@@ -228,9 +231,8 @@ def _check_constructs(rel: str, node: Node) -> None:
     try:
         kyaml.construct(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
         raise UserError(f"{exc.problem or exc.context}; fix the merge key (<<) or remove it",
-                        Where(rel, mark.line + 1 if mark else None)) from None
+                        Where(rel, kyaml.error_line(exc, ""))) from None
     stack = [node]
     while stack:
         current = stack.pop()
@@ -325,13 +327,16 @@ def _containers_without_image(kind: str, node: MappingNode) -> bool:
     return any(text_at(item, "image") is None for item in containers.value)
 
 
-def _check_duplicates(resources: list[Resource]) -> None:
+def _duplicates(resources: list[Resource]) -> list[UserError]:
+    """Every resource defined again after its first definition, each naming that first one."""
     seen: dict[tuple, Resource] = {}
+    errors = []
     for res in resources:
         first = seen.setdefault(res.identity, res)
         if first is not res:
-            raise UserError(
+            errors.append(UserError(
                 f"{res.title} is defined twice: here and at {first.where}. Keep one, or leave a "
                 "file out with --exclude GLOB",
                 res.where,
-            )
+            ))
+    return errors

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
+import yaml
 from deepdiff import DeepDiff
 
 from . import kyaml, leftovers, redact
-from .errors import UserError
+from .errors import UserError, Where
 from .filenames import check_path, check_sizes
 from .manifests import CLUSTER_SCOPED, LoadResult
 from .paths import Item, PathPart
@@ -63,10 +64,15 @@ def deep_merge(base: dict, over: dict) -> dict:
 
 
 def load_values_file(path: Path) -> dict:
+    text = ""
     try:
-        docs = kyaml.load_all(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        docs = kyaml.load_all(text)
     except OSError as exc:
         raise UserError(f"cannot read values file: {exc.strerror}", None) from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"not valid YAML ({kyaml.error_problem(exc)})",
+                        Where(str(path), kyaml.error_line(exc, text))) from None
     except Exception as exc:  # noqa: BLE001 - any YAML error is a user error here
         raise UserError(redact.message(f"{path}: not valid YAML: {exc}")) from None
     doc = docs[0] if docs else None

@@ -316,7 +316,9 @@ def as_markdown(result: Result, data: dict) -> str:
 def files(result: Result, rev: Review) -> dict[str, str]:
     data = as_json(result, rev)
     return {
-        "helmify-report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+        # NaN or infinity become the strings "NaN", "Infinity": the file stays valid JSON.
+        "helmify-report.json": json.dumps(json.loads(json.dumps(data), parse_constant=str), indent=2,
+                                          ensure_ascii=False, allow_nan=False) + "\n",
         "helmify-report.md": as_markdown(result, data),
     }
 

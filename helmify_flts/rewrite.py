@@ -57,8 +57,12 @@ class Conversion:
 def liftable(node: Node) -> str | None:
     """Why a value cannot go through values.yaml unchanged, or None if it can."""
     stack = [node]
+    seen: set[int] = set()  # nodes shared through YAML aliases are looked at once
     while stack:
         current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, ScalarNode):
             if current.tag not in PLAIN_TAGS:
                 return f"it has the custom tag {current.tag}"

@@ -155,20 +155,26 @@ def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleS
                 path = builtin
             else:
                 packs = ", ".join(sorted(p.stem for p in builtin_dir().glob("*.yaml")))
-                raise UserError(f"rule file {text} not found; give a path to a YAML rule file or the name of a "
-                                f"built-in pack ({packs})")
+                loader.errors.append(UserError(f"rule file {text} not found; give a path to a YAML rule file "
+                                               f"or the name of a built-in pack ({packs})"))
+                continue
         # A pack the user names is theirs to check: its rules that match nothing are reported.
         loader.load_file(path, builtin=False)
-    _check_unique_ids(loader.rules)
+    errors = loader.errors + _duplicate_ids(loader.rules)
+    if errors:
+        raise UserError.all_of(errors)  # every mistake of every file in one run
     return RuleSet(tuple(loader.rules), tuple(loader.component_labels), tuple(loader.loaded))
 
 
-def _check_unique_ids(rules: list[Rule]) -> None:
+def _duplicate_ids(rules: list[Rule]) -> list[UserError]:
     seen: dict[str, Rule] = {}
+    errors = []
     for rule in rules:
         first = seen.setdefault(rule.id, rule)
         if first is not rule and first.layer == rule.layer:
-            raise UserError(f"rule id {rule.id!r} is used twice (also at {first.where}); rename one", rule.where)
+            errors.append(UserError(f"rule id {rule.id!r} is used twice (also at {first.where}); rename one",
+                                    rule.where))
+    return errors
 
 
 class _Loader:
@@ -178,8 +184,16 @@ class _Loader:
         self.loaded: list[str] = []
         self._seen: set[Path] = set()
         self._layer = -1
+        self.errors: list[UserError] = []
 
     def load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...] = ()) -> None:
+        """Load one rule file (and what it extends); its errors are collected in ``errors``."""
+        try:
+            self._load_file(path, builtin, chain)
+        except UserError as exc:
+            self.errors.append(exc)
+
+    def _load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...]) -> None:
         resolved = path.resolve()
         if resolved in self._seen:
             return
@@ -188,9 +202,11 @@ class _Loader:
         text = _read(path, shown)
         try:
             docs = [n for n in kyaml.compose_all(text) if n is not None]
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            raise UserError(f"not valid YAML ({exc.problem})", Where(shown, mark.line + 1 if mark else None)) from None
+        except yaml.YAMLError as exc:
+            problem = kyaml.error_problem(exc)
+            if not isinstance(exc, kyaml.DocumentError):
+                problem = f"not valid YAML ({problem})"
+            raise UserError(problem, Where(shown, kyaml.error_line(exc, text))) from None
         if len(docs) != 1 or not isinstance(docs[0], MappingNode):
             raise UserError("a rule file is one YAML mapping with a 'rules:' list", Where(shown, 1))
         top = docs[0]
@@ -214,7 +230,10 @@ class _Loader:
             if value not in self.component_labels:
                 self.component_labels.append(value)
         for item in _seq(_get(top, "rules"), shown, "rules"):
-            self.rules.append(_parse_rule(item, shown, self._layer, builtin))
+            try:
+                self.rules.append(_parse_rule(item, shown, self._layer, builtin))
+            except UserError as exc:  # check the other rules too: one run names every mistake
+                self.errors.append(exc)
 
 
 def _shown(path: Path) -> str:

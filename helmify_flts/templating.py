@@ -197,7 +197,8 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
 
 def guard(component_ref: str, body: str) -> str:
     """Wrap a component's documents so they render only when it is enabled."""
-    return f"{{{{- if {component_ref} }}}}\n{body.rstrip()}\n{{{{- end }}}}\n"
+    body = body.rstrip("\n")  # only line breaks: a no-break space ending the last value is part of it
+    return f"{{{{- if {component_ref} }}}}\n{body}\n{{{{- end }}}}\n"
 
 
 def condition(key: tuple[str, ...], negate: bool = False) -> str:

@@ -88,18 +88,35 @@ class Values:
 
 def inexpressible(value: Any) -> str | None:
     """Why Helm's values (JSON numbers, null deleting map keys) cannot carry a value, if so."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        # Helm's toJson writes U+0085 raw inside double quotes, where YAML reads it as a line break.
+        return "a NEL character (U+0085), which Helm's toJson writes raw and YAML reads as a line break" \
+            if "\x85" in value else None
+    if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         return "an integer beyond 2^53 loses digits (Helm holds numbers as float64)" if abs(value) > 2**53 else None
     if isinstance(value, float):
         return None if math.isfinite(value) else "NaN or infinity"
-    if isinstance(value, dict):
-        if any(v is None for v in value.values()):
-            return "a null inside a map is dropped"
-        return next((r for r in map(inexpressible, value.values()) if r), None)
-    if isinstance(value, list):
-        return next((r for r in map(inexpressible, value) if r), None)
+    if isinstance(value, (dict, list)):
+        # Walked once per container, not per use: YAML aliases share them.
+        seen: set[int] = set()
+        stack = [value]
+        while stack:
+            current = stack.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            items = current.values() if isinstance(current, dict) else current
+            if isinstance(current, dict) and any(v is None for v in items):
+                return "a null inside a map is dropped"
+            for item in items:
+                if isinstance(item, (dict, list)):
+                    stack.append(item)
+                else:
+                    reason = inexpressible(item)
+                    if reason:
+                        return reason
     return None
 
 
@@ -153,7 +170,7 @@ def _entry(key: str, item: Leaf | Tree, indent: int) -> list[str]:
 def _node_entry(key_text: str, node: Node, indent: int) -> list[str]:
     pad = " " * indent
     if isinstance(node, ScalarNode):
-        if "\n" in node.value and node.tag == kyaml.STR:
+        if "\n" in node.value and node.tag == kyaml.STR and not any(c in node.value for c in _OTHER_BREAKS):
             block = _block_scalar(node)
             if block:
                 lines = [f"{pad}{key_text}: {block[0]}"] + [(pad + line) if line else "" for line in block[1:]]
@@ -165,6 +182,11 @@ def _node_entry(key_text: str, node: Node, indent: int) -> list[str]:
     if not node.value:
         return [f"{pad}{key_text}: {'{}' if isinstance(node, MappingNode) else '[]'}"]
     return [f"{pad}{key_text}:"] + _block(node, indent + 2)
+
+
+# YAML 1.1 line breaks besides \n: inside a block scalar go-yaml ends the line there and then
+# misreads the rest, so such text is written double-quoted, where they are escaped.
+_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 def _block(node: Node, indent: int) -> list[str]:

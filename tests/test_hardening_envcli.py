@@ -282,7 +282,7 @@ def test_verify_without_state_file_counts_every_template_as_generated(verified_c
 
 def test_user_template_that_breaks_schema_still_fails(verified_chart: tuple[Path, Path]) -> None:
     src, out = verified_chart
-    write_tree(out, {"templates/mine.yaml": USER_TEMPLATE.replace("data:", "spec: {}\ndata:")})
+    write_tree(out, {"templates/mine.yaml": USER_TEMPLATE.replace("\ndata:", "\nspec: {}\ndata:")})
     result = run("verify", out, src)
     assert result.exit_code == 1
     assert "schema" in result.stdout
