@@ -54,7 +54,11 @@ def describe(case: gen.CliCase) -> str:
 
 
 def origin(message: str) -> str:
-    """Where a traceback came from (``@kyaml.py:208 ValueError``), so distinct causes count apart."""
+    """Where a traceback came from (``@kyaml.py:208 ValueError``), or why a chart did not
+    reproduce (``@Helm rendered text that is not valid YAML``), so distinct causes count apart."""
+    reason = re.search(r"does not reproduce the source \(([^:()]*)", message)
+    if reason:
+        return f"@{reason.group(1).strip()[:60]}"
     frames = re.findall(r'File "[^"]*helmify_flts/([^"]+)", line (\d+)', message)
     if "Traceback" not in message or not frames:
         return ""

@@ -759,3 +759,86 @@ def cli_case(draw: st.DrawFn) -> CliCase:
         env_dir=draw(st.sampled_from(("dev", "envs-dev", "{{ .Release.Name }}"))),
         out_dir=draw(st.sampled_from(("out", ".helm", "my chart", "{{ fail \"x\" }}", "chart"))),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Small known cases, run as explicit examples before the generated ones: each is the smallest
+# folder found to break an invariant (issue 7), so a fix can be checked against it directly.
+
+_LINES = Styled("line one\nline two\n", "block")
+
+
+def config_map_doc(nm: Any, data: dict) -> dict:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": nm}, "data": data}
+
+
+def deployment_doc(env: list[dict], nm: str = "web") -> dict:
+    labels = {"app": nm}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": nm},
+            "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
+                "containers": [{"name": nm, "image": "nginx", "env": env}]}}}}
+
+
+def _case(docs: list[dict], dev: list[dict] | None = None, files: list[str] | None = None,
+          secrets: list[Token] | None = None, **options: Any) -> CliCase:
+    files = files or [f"r{i}.yaml" for i in range(len(docs))]
+    env = Folder(dev, [f"r{i}.yaml" for i in range(len(dev))]) if dev is not None else None
+    return CliCase(base=Folder(docs, files, secrets or []), env=env, **options)
+
+
+def known_cases() -> list[CliCase]:
+    plain_cm = config_map_doc("c", {"a": "b"})
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+              "spec": {Plain("on"): {"size": 1}}}
+    widget_dev = copy.deepcopy(widget)
+    widget_dev["spec"][Plain("on")]["size"] = 2
+    pass_token = Token("s3cr3t0a1b2c3d", ("s3cr3t0a1b2c3d",))
+    return [
+        # nothing-outside-out: files/<name>/<key> is not confined to OUT, nor to the review's temp folder
+        _case([config_map_doc("../../escaped", {"victim.txt": _LINES})]),
+        _case([config_map_doc("../../../../escaped", {"k": _LINES})], first="check"),
+        # nothing-outside-out(-shown): state entries outside OUT are deleted, and printed by --diff
+        _case([plain_cm], out_state="hostile-state"),
+        _case([plain_cm], out_state="hostile-state", first="diff"),
+        # no-traceback
+        _case([config_map_doc("c", {"a": Plain("0x_")})]),
+        _case([plain_cm], files=["HELMIFYTPL00000.yaml"]),
+        _case([config_map_doc("x" * 300, {"k": _LINES})]),
+        _case([config_map_doc("c", {"\x00": _LINES})]),
+        _case([config_map_doc("c", {"k": _LINES})], out_state="files-is-a-file"),
+        _case([plain_cm], out_state="values-is-a-folder"),
+        _case([widget], dev=[widget_dev]),
+        # no-secret-shown: DB_PASS is a credential name too
+        _case([deployment_doc([{"name": "DB_PASS", "value": pass_token.value}])], secrets=[pass_token]),
+        # bounded-time: an env item named 0 that dev gives an extra field
+        _case([deployment_doc([{"name": Plain("0"), "value": "fast"}])],
+              dev=[deployment_doc([{"name": Plain("0"), "value": "fast", "extra": "x"}])]),
+        # convert-reproduces / convert-renders
+        _case([deployment_doc([{"name": Plain("0"), "value": "fast"}])],
+              dev=[deployment_doc([{"name": Plain("0"), "value": "slow"}])]),
+        _case([plain_cm], dev=[config_map_doc("c", {"a": "b", '{{ fail "x" }}': "c"})]),
+        _case([plain_cm], dev=[config_map_doc("c", {"a": "b", "{{ .Release.Name }}": "c"})]),
+        _case([config_map_doc("c", {Plain("0755"): _LINES})], dev=[config_map_doc("c", {Plain("0755"): _LINES})]),
+        _case([plain_cm], files=["x\ny.yaml"]),
+        _case([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "f", "annotations": {
+            "big": 4.485340003408282e16}}, "spec": {"ports": [{"port": 1}]}}]),
+        # report-is-json: a quoted '1e400' in a lifted map
+        _case([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "f", "annotations": {
+            "x": Styled("1e400", "sq")}}, "spec": {"ports": [{"port": 1}]}}]),
+    ]
+
+
+def all_placements() -> tuple[Folder, Folder]:
+    """Every secret shape at once, each changed in dev: the redaction catalogue in one folder."""
+    secrets: list[Token] = []
+    parts: dict[str, list] = {"base": [], "dev": []}
+    for i, kind in enumerate(PLACEMENTS):
+        for label, tok in (("base", Token(f"s3cr3t{i:08x}/k3y{i:08x}", (f"s3cr3t{i:08x}", f"k3y{i:08x}"))),
+                           ("dev", Token(f"s3cr3t{i:08x}@k3y{i + 100:08x}", (f"k3y{i + 100:08x}",)))):
+            secrets.append(tok)
+            if kind == "secret-data":
+                secrets.append(Token(b64(tok.value), (b64(tok.value),)))
+            parts[label].append(secret_placement(kind, tok, i))
+    base = Folder(_assemble(parts["base"]), [], secrets)
+    base.files = [f"{doc['kind'].lower()}.yaml" for doc in base.docs]
+    return base, Folder(_assemble(parts["dev"]), list(base.files), secrets)
