@@ -406,6 +406,11 @@ def custom(draw: st.DrawFn, nm: Any) -> dict:
     """A custom resource (an operator's kind) with arbitrary data the tool must pass through."""
     spec = draw(st.dictionaries(key(), _TREE, min_size=1, max_size=4))
     spec["enum"] = [Plain("="), "=", Plain("on")]
+    if draw(st.integers(0, 5)) == 0:  # deep nesting, written as a flow sequence
+        depth = draw(st.sampled_from((20, 200)))
+        spec["deep"] = Plain("[" * depth + "]" * depth)
+    if draw(st.integers(0, 5)) == 0:  # anchors and aliases, small enough to expand
+        spec["aliases"] = Plain("{a: &a [x, {y: 1}], b: &b [*a, *a], c: [*b, *b, *a]}")
     return {"apiVersion": "example.com/v1", "kind": draw(st.sampled_from(("Widget", "PrometheusRule", "ScaledObject"))),
             "metadata": _meta(nm, None, _annotations(draw)), "spec": spec}
 
@@ -808,6 +813,8 @@ def known_cases() -> list[CliCase]:
         _case([config_map_doc("c", {"k": _LINES})], out_state="files-is-a-file"),
         _case([plain_cm], out_state="values-is-a-folder"),
         _case([widget], dev=[widget_dev]),
+        _case([{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+                "spec": {"deep": Plain("[" * 450 + "]" * 450)}}]),
         # no-secret-shown: DB_PASS is a credential name too
         _case([deployment_doc([{"name": "DB_PASS", "value": pass_token.value}])], secrets=[pass_token]),
         # bounded-time: an env item named 0 that dev gives an extra field

@@ -14,7 +14,8 @@ Generated cases per run (defaults; HELMIFY_FUZZ_EXAMPLES scales them all, see be
 - whole hostile manifest folders (with environments, prior OUT contents, read-only runs first)
   through the command line: 100 folders, each checked for the invariants of :func:`check_case`.
 
-All use a fixed seed (derandomize) so CI runs are reproducible. Each invariant raises its own
+Before the generated cases, each property runs the smallest known cases that broke it (issue 7),
+as explicit examples. All use a fixed seed (derandomize) so CI runs are reproducible. Each invariant raises its own
 exception type, so Hypothesis reports (and shrinks) distinct failures separately.
 """
 
@@ -27,6 +28,7 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -482,6 +484,16 @@ def check_case(case: gen.CliCase, root: Path, outcome: Outcome | None = None) ->
 
 
 def _check_reproduces(chart: Path, src: Path, values: dict | None, label: str) -> None:
+    # Deeply nested input the tool accepted must not fail here for want of stack under pytest.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 6000))
+    try:
+        _reproduces(chart, src, values, label)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _reproduces(chart: Path, src: Path, values: dict | None, label: str) -> None:
     invariant = "base-reproduces" if label == "base" else "env-reproduces"
     try:
         texts = render.render(chart, values, RELEASE, NAMESPACE)
