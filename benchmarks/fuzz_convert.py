@@ -53,11 +53,11 @@ def describe(case: gen.CliCase) -> str:
     return "\n".join(lines)
 
 
-def origin(message: str) -> str:
+def origin(invariant: str, message: str) -> str:
     """Where a traceback came from (``@kyaml.py:208 ValueError``), or why a chart did not
     reproduce (``@Helm rendered text that is not valid YAML``), so distinct causes count apart."""
     reason = re.search(r"does not reproduce the source \(([^:()]*)", message)
-    if reason:
+    if reason and invariant.startswith("convert-"):
         return f"@{reason.group(1).strip()[:60]}"
     frames = re.findall(r'File "[^"]*helmify_flts/([^"]+)", line (\d+)', message)
     if "Traceback" not in message or not frames:
@@ -86,7 +86,7 @@ def campaign(cases: int, seed_value: int, keep: Path | None) -> dict[str, tuple[
         try:
             props.check_case(case, root, outcome)
         except props.Violation as exc:
-            record(exc.invariant + origin(str(exc)), case, str(exc))
+            record(exc.invariant + origin(exc.invariant, str(exc)), case, str(exc))
         except Exception as exc:  # noqa: BLE001 - the harness itself must not stop the campaign
             record(f"harness:{type(exc).__name__}", case, repr(exc))
         finally:
@@ -140,7 +140,7 @@ def shrink(invariant: str, cases: int, seed_value: int) -> gen.CliCase | None:
         try:
             props.check_case(case, root)
         except props.Violation as exc:
-            if (exc.invariant + origin(str(exc))).startswith(invariant):
+            if (exc.invariant + origin(exc.invariant, str(exc))).startswith(invariant):
                 last.append(case)
                 raise
         finally:

@@ -807,7 +807,7 @@ def known_cases() -> list[CliCase]:
         _case([plain_cm], out_state="hostile-state", first="diff"),
         # no-traceback
         _case([config_map_doc("c", {"a": Plain("0x_")})]),
-        _case([plain_cm], files=["HELMIFYTPL00000.yaml"]),
+        _case([deployment_doc([{"name": "A", "value": "b"}])], files=["HELMIFYTPL00000.yaml"]),
         _case([config_map_doc("x" * 300, {"k": _LINES})]),
         _case([config_map_doc("c", {"\x00": _LINES})]),
         _case([config_map_doc("c", {"k": _LINES})], out_state="files-is-a-file"),
