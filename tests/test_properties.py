@@ -15,8 +15,8 @@ Generated cases per run (defaults; HELMIFY_FUZZ_EXAMPLES scales them all, see be
   through the command line: 100 folders, each checked for the invariants of :func:`check_case`.
 
 Before the generated cases, each property runs the smallest known cases that broke it (issue 7),
-as explicit examples. All use a fixed seed (derandomize) so CI runs are reproducible. Each invariant raises its own
-exception type, so Hypothesis reports (and shrinks) distinct failures separately.
+as explicit examples. All use a fixed seed (derandomize) so CI runs are reproducible. Each
+invariant raises its own exception type, so Hypothesis reports distinct failures separately.
 """
 
 from __future__ import annotations
