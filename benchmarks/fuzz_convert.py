@@ -157,9 +157,9 @@ def shrink(invariant: str, cases: int, seed_value: int) -> gen.CliCase | None:
     return None
 
 
-def pure(cases: int) -> int:
-    """The in-memory properties through pytest, scaled like the CLI cases."""
-    env = dict(os.environ, HELMIFY_FUZZ_EXAMPLES=str(cases))
+def pure(cases: int, seed_value: int) -> int:
+    """The in-memory properties through pytest, scaled like the CLI cases, with the same seed."""
+    env = dict(os.environ, HELMIFY_FUZZ_EXAMPLES=str(cases), HELMIFY_FUZZ_SEED=str(seed_value))
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "test_properties.py"),
            "-k", "not hostile_folders"]
     return subprocess.call(cmd, cwd=ROOT, env=env)
@@ -179,7 +179,7 @@ def main() -> int:
     found = campaign(args.cases, args.seed, args.keep)
     status = 1 if found else 0
     if args.pure:
-        status = max(status, 1 if pure(args.cases) else 0)
+        status = max(status, 1 if pure(args.cases, args.seed) else 0)
     return status
 
 
