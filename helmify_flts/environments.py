@@ -190,9 +190,10 @@ def value_by_name(obj: Any, path: tuple) -> Any:
     inserted items before them) and unnamed ones by index."""
     for part in path:
         if isinstance(part, Item) and isinstance(obj, list):
-            found = next((x for x in obj if part.name is not None and _name(x) == part.name), MISSING)
-            if found is MISSING or part.name is None:
-                found = obj[part.index] if part.index < len(obj) else MISSING
+            named = [x for x in obj if part.name is not None and _name(x) == part.name]
+            # A name two items share (Kubernetes refuses that, but a folder may have it) says
+            # nothing about which one is meant: the position does.
+            found = named[0] if len(named) == 1 else obj[part.index] if part.index < len(obj) else MISSING
             obj = found
         elif isinstance(obj, dict) and not isinstance(part, Item) and part in obj:
             obj = obj[part]
@@ -362,11 +363,14 @@ class _Keys:
                 self._rebuild()
 
     def claim(self, key: tuple[str, ...]) -> tuple[str, ...]:
+        # Number the segment that collides: when a shorter key is already a leaf, no suffix on
+        # the last segment can free the path, so the number goes where the paths part.
+        at = next((i - 1 for i in range(1, len(key)) if key[:i] in self.leaves), len(key) - 1)
         candidate, n = key, 1
         while (candidate in self.leaves or candidate in self.branches
                or any(candidate[:i] in self.leaves for i in range(1, len(candidate)))):
-            n += 1
-            candidate = key[:-1] + (f"{key[-1]}{n}",)
+            n += 1  # ends: each number gives a new path, and only finitely many are taken
+            candidate = key[:at] + (f"{key[at]}{n}",) + key[at + 1:]
         self.leaves.add(candidate)
         self.branches.update(candidate[:i] for i in range(1, len(candidate)))
         return candidate
@@ -477,6 +481,12 @@ def overlay(
             if hit.found.node is None:
                 continue  # an optional knob that neither the base nor this environment sets
             value = None
+        elif value is None and hit.found.node is None:
+            # Set to null here, absent in the base: in values a null means "unset", so the knob
+            # would render nothing where this environment's manifest has the key.
+            raise UserError(f"[{name}] {hit.resource.title}: {hit.field} is null in this environment and absent "
+                            "in the base, which Helm values cannot tell apart (a null unsets a key); remove "
+                            "the key or give it a value in that environment", hit.resource.where)
         elif hit.rule.transform and (
             TRANSFORMS[hit.rule.transform].required or isinstance(base_values.get(hit.key).value, dict)
         ):

@@ -430,7 +430,9 @@ def _pairs(data: str) -> str:
 _PAIR = re.compile(r"(?<![A-Za-z0-9_.\-/])([A-Za-z0-9_.\-/]+) ?=")
 
 
-_BEARER = re.compile(r"(?i)\b(?:bearer|basic)[ \t]{1,8}([A-Za-z0-9._~+/=-]{8,})")
+# The token runs to the next space or quote: a character outside the RFC 6750 set (an '@')
+# must not end the hiding early and show the rest.
+_BEARER = re.compile(r"(?i)\b(?:bearer|basic)[ \t]{1,8}([^\s\"'`<>,;]{8,})")
 
 
 def _bearer(data: str) -> str:

@@ -7,6 +7,7 @@ and Helm reads them back with the same meaning Kubernetes gave the original.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,18 +87,32 @@ class Values:
         return _plain(self.root)
 
 
+_UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def inexpressible(value: Any) -> str | None:
     """Why Helm's values (JSON numbers, null deleting map keys) cannot carry a value, if so."""
     if isinstance(value, str):
         # Helm's toJson writes U+0085 raw inside double quotes, where YAML reads it as a line break.
-        return "a NEL character (U+0085), which Helm's toJson writes raw and YAML reads as a line break" \
-            if "\x85" in value else None
+        if "\x85" in value:
+            return "a NEL character (U+0085), which Helm's toJson writes raw and YAML reads as a line break"
+        # Characters YAML does not allow raw: Helm's toYaml gives up on them (it renders nothing)
+        # and its toJson writes them raw, so no way of reading them back works.
+        if _UNPRINTABLE.search(value):
+            return "a control character that Helm's toYaml and toJson cannot write back"
+        return None
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         return "an integer beyond 2^53 loses digits (Helm holds numbers as float64)" if abs(value) > 2**53 else None
     if isinstance(value, float):
-        return None if math.isfinite(value) else "NaN or infinity"
+        if not math.isfinite(value):
+            return "NaN or infinity"
+        # Helm writes a whole float below 1e21 as its shortest digits padded with zeros, which
+        # reads back as an integer; past 2^53 that integer is another number.
+        if value.is_integer() and 2**53 < abs(value) < 1e21:
+            return "a whole number beyond 2^53 written as a float comes back as a different integer"
+        return None
     if isinstance(value, (dict, list)):
         # Walked once per container, not per use: YAML aliases share them.
         seen: set[int] = set()

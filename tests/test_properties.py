@@ -535,6 +535,11 @@ def test_hostile_folders_keep_every_guarantee(tmp_path_factory: Any, case: gen.C
     root = Path(tempfile.mkdtemp(dir=tmp_path_factory.getbasetemp(), prefix="case-"))
     try:
         check_case(case, root)
+    except Violation:
+        keep = os.environ.get("HELMIFY_FUZZ_KEEP")  # a folder to keep the failing case's files in
+        if keep:
+            shutil.copytree(root, Path(keep) / root.name, symlinks=True)
+        raise
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

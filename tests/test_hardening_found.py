@@ -1,0 +1,98 @@
+"""Defects the property tests found after the hardening fixes: each pinned by its smallest case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import assert_reproduces, run, write_tree
+from test_hardening_yaml import within
+
+from helmify_flts import redact
+from helmify_flts.render import load_values_file
+from helmify_flts.values import inexpressible
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: o
+spec:
+  selector:
+    matchLabels: {{app: o}}
+  template:
+    metadata:
+      labels: {{app: o}}
+    spec:
+      containers:
+        - name: main
+          image: app:1
+          env:
+{env}
+{extra}"""
+
+
+def test_an_env_item_named_0_that_gains_a_field_converts_in_bounded_time(tmp_path: Path) -> None:
+    # The automatic key for the new field sits below a key that is already a value: numbering
+    # the last segment could never free it, and convert looped forever.
+    base = DEPLOYMENT.format(env="            - {name: 0, value: fast}", extra="")
+    dev = DEPLOYMENT.format(env="            - {name: 0, value: fast, extra: x}", extra="")
+    src = write_tree(tmp_path / "src", {"d.yaml": base})
+    env = write_tree(tmp_path / "dev", {"d.yaml": dev})
+    result = within(60, lambda: run("convert", src, tmp_path / "out", "--env", f"dev={env}"))
+    assert result.exit_code in (0, 2), result.stderr
+    if result.exit_code == 0:
+        assert_reproduces(tmp_path / "out", src)
+
+
+@pytest.mark.parametrize("value", ["4.485340003408282e+16", "1.5e20", "-9.007199254740994e15"])
+def test_a_whole_float_beyond_2_53_stays_in_the_template(tmp_path: Path, value: str) -> None:
+    # Helm writes such a float as padded digits that read back as a different integer.
+    extra = f"      nodeSelector:\n        weight: {value}\n"
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}",
+                                                                     extra="") + extra})
+    assert run("convert", src, tmp_path / "out").exit_code == 0
+    assert_reproduces(tmp_path / "out", src)
+    assert inexpressible(float(value))
+    assert inexpressible(2.0**53) is None and inexpressible(1e21) is None
+
+
+@pytest.mark.parametrize("char", ["\\x8C", "\\x01", "\\x7F", "\\uFFFE"])
+def test_a_control_character_helm_cannot_write_stays_in_the_template(tmp_path: Path, char: str) -> None:
+    # Helm's toYaml renders nothing for such a string, and its toJson writes it raw.
+    extra = f'      nodeSelector:\n        disk: "a{char}b"\n'
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}",
+                                                                     extra="") + extra})
+    result = run("convert", src, tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(tmp_path / "out", src)
+
+
+def test_a_bearer_token_is_hidden_to_its_end() -> None:
+    shown = redact.inline("Authorization: Bearer s3cr3t0009@k3y0009/x next")
+    assert "k3y0009" not in shown and "s3cr3t" not in shown and shown.endswith(" next")
+    assert redact.inline("use basic authentication here") == "use basic authentication here"
+
+
+def test_a_null_key_only_an_environment_has_is_a_clear_error(tmp_path: Path) -> None:
+    # In values a null unsets a key, so an overlay cannot say "present, and null".
+    base = DEPLOYMENT.format(env="            - {name: A, value: a}", extra="")
+    src = write_tree(tmp_path / "src", {"d.yaml": base})
+    env = write_tree(tmp_path / "dev", {"d.yaml": base.replace("  template:\n", "  template:\n    x: null\n")})
+    result = run("convert", src, tmp_path / "out", "--env", f"dev={env}")
+    assert result.exit_code == 2
+    assert "error: d.yaml:1: [dev] Deployment/o: spec.template.x is null in this environment" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_containers_with_one_name_keep_their_own_values_per_environment(tmp_path: Path) -> None:
+    # Kubernetes refuses the pair, but the chart must still render each folder as it is.
+    second = "        - name: main\n          image: other:2\n          args: [x]\n"
+    base = DEPLOYMENT.format(env="            - {name: A, value: a}", extra=second)
+    dev = base.replace("other:2", "other:3").replace("value: a}", "value: b}")
+    src = write_tree(tmp_path / "src", {"d.yaml": base})
+    env = write_tree(tmp_path / "dev", {"d.yaml": dev})
+    result = run("convert", src, tmp_path / "out", "--env", f"dev={env}")
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(tmp_path / "out", src)
+    assert_reproduces(tmp_path / "out", env, load_values_file(tmp_path / "out" / "values-dev.yaml"))
