@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import write_tree
 
-from helmify_flts import proof
+from helmify_flts import proof, render
+from helmify_flts.emit import Plan
+from helmify_flts.errors import UserError
+from helmify_flts.outcome import Mode, Outcome
 
 CHART = "apiVersion: v2\nname: c\nversion: 0.1.0\n"
 CM = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
@@ -111,3 +115,56 @@ def test_a_chart_in_memory_that_does_not_render_fails_every_case() -> None:
     cases = {"base": proof.Case(proof.Expected({})), "dev": proof.Case(proof.Expected({}), {"a": "x"})}
     proofs = proof.prove_all(files(app='{{ fail "boom" }}\n'), cases, "c")
     assert all(p.failure is not None and p.failure.kind == "render" for p in proofs.values())
+
+
+# --------------------------------------------------------------------------- the outcome of a convert run
+
+
+def outcome(mode: Mode, proven: proof.ChartProof, plan: Plan, **options: bool) -> Outcome:
+    # Only the notices of the conversion are read on these paths (the summary is not).
+    return Outcome(Path("out"), mode, SimpleNamespace(notices=()), proven, plan, **options)
+
+
+PROVEN = proof.ChartProof(proof.Proof())
+UNPROVEN = proof.ChartProof(proof.Proof(render.Comparison(missing=[IDENT])))
+CHANGED = Plan(update=("values.yaml",))
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_an_unproven_chart_is_never_written_nor_diffed(mode: Mode) -> None:
+    done = outcome(mode, UNPROVEN, CHANGED, force=True, quiet=True)
+    assert not done.writes and not done.shows_diff
+    assert done.exit_code == 1
+    assert done.verdict() == ["error: the chart does not reproduce the source:",
+                              "  missing from the chart: ConfigMap/app",
+                              "Nothing was written to out. This is a bug in helmify-flts; please report it with "
+                              "the command you ran."]
+
+
+def test_a_chart_that_does_not_render_says_why() -> None:
+    failed = proof.ChartProof(proof.Proof(failure=proof.Failure("render", "boom")))
+    assert outcome(Mode.WRITE, failed, CHANGED).verdict()[0] == (
+        "error: the chart does not render: Helm could not render the chart: boom")
+
+
+def test_hand_edits_stop_a_write_unless_forced() -> None:
+    edited = Plan(update=("values.yaml",), edited=("values.yaml",))
+    stopped = outcome(Mode.WRITE, PROVEN, edited, quiet=True)
+    assert (stopped.writes, stopped.exit_code) == (False, 1)
+    assert stopped.verdict()[0] == "error: out/values.yaml: edited by hand since helmify-flts wrote it"
+    forced = outcome(Mode.WRITE, PROVEN, edited, force=True, quiet=True)
+    assert (forced.writes, forced.exit_code, forced.verdict()) == (True, 0, [])
+
+
+@pytest.mark.parametrize("mode", [Mode.CHECK, Mode.DIFF])
+def test_check_and_diff_write_nothing_and_fail_on_changes(mode: Mode) -> None:
+    done = outcome(mode, PROVEN, CHANGED)
+    assert (done.writes, done.shows_diff, done.exit_code) == (False, mode is Mode.DIFF, 1)
+    assert done.verdict() == ["would write out/values.yaml",
+                              "out is out of date: 1 file(s) would change; run convert to update it"]
+    assert outcome(mode, PROVEN, CHANGED, quiet=True).verdict() == []
+
+
+def test_check_and_diff_together_are_a_usage_error() -> None:
+    with pytest.raises(UserError, match="alternatives"):
+        Mode.of(check=True, diff=True)
