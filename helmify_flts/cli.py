@@ -17,10 +17,9 @@ from typing import Any
 
 import click
 
-from . import __version__, chart, emit, kyaml, report
+from . import __version__, chart, emit, kyaml, proof, report
 from .errors import UserError
-
-EXIT_OK, EXIT_DIFF, EXIT_USAGE = 0, 1, 2
+from .outcome import EXIT_DIFF, EXIT_OK, EXIT_USAGE, Mode, Outcome  # noqa: F401 - the exit codes, named here too
 
 
 def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
@@ -144,82 +143,33 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
             exclude: tuple[str, ...], chart_name: str | None, envs: tuple[str, ...], check: bool, show_diff: bool,
             force: bool, quiet: bool, verbose: bool) -> None:
     """Convert the manifests in SRC into a Helm chart in OUT."""
-    if check and show_diff:
-        _fail(UserError("--check and --diff are alternatives; give one"))
-    try:
-        _check_out(src, out, envs)
-        name = chart.dns_safe(chart_name) if chart_name else chart.chart_name_for(out)
-        if chart_name and not name:
-            raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
-        opts = chart.Options(src=src, chart_name=name, rule_files=rule_files,
-                             default_rules=not no_default_rules, exclude=exclude,
-                             skip=out.resolve(), envs=parse_envs(envs),
-                             progress=_progress if not quiet and sys.stderr.isatty() else None)
-        with kyaml.collector_paused():
-            result = chart.build(opts)
-            rev = report.review(result)
-        files = dict(result.files)
-        files.update(report.files(result, rev))
-        plan = emit.make_plan(out, files)
-    except UserError as exc:
-        _fail(exc)
-        return
-    if not quiet:
-        for notice in result.notices:
-            if notice.code != "unused-builtin" or verbose:
-                _err(f"warning: {notice}")
-        if verbose:
-            for line in report.decisions(result):
-                _err(f"  {line}")
-    if not rev.ok:
-        _refuse_unproven(out, rev)
-    summary = report.summary(result)
-    if check or show_diff:
-        if show_diff:
-            click.echo(emit.unified_diff(out, files, plan), nl=False)
-        if plan.changes:
-            if not quiet:
-                for rel in plan.changes:
-                    edited = " (edited by hand: convert would stop unless --force)" if rel in plan.edited else ""
-                    _err(f"would {'remove' if rel in plan.remove else 'write'} {out / rel}{edited}")
-                _err(f"{out} is out of date: {len(plan.changes)} file(s) would change; run convert to update it")
-            sys.exit(EXIT_DIFF)
-        if not quiet:
-            _err(f"{out} is up to date ({summary})")
-        return
-    if (plan.edited or plan.foreign) and not force:
-        for rel in plan.edited:
-            _err(f"error: {out / rel}: edited by hand since helmify-flts wrote it")
-        for rel in plan.foreign:
-            _err(f"error: {out / rel}: not written by helmify-flts, and convert would replace it")
-        _err("Nothing was written. Move the change into a rule file (--rules) or into values, rename "
-             "your file, or run again with --force to overwrite.")
-        sys.exit(EXIT_DIFF)
-    if plan.changes:
-        try:
-            emit.write(out, files, plan)
-        except UserError as exc:
-            _fail(exc)
-    if not quiet:
-        verb = "wrote" if plan.changes else "unchanged"
-        _err(f"{verb} {out}: {summary}")
+    mode = Mode.of(check, show_diff)
+    _check_out(src, out, envs)
+    with kyaml.collector_paused():
+        result = chart.build(_options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet))
+        proven = proof.prove_conversion(result)
+    files = {**result.files, **report.files(result, proven)}
+    plan = emit.make_plan(out, files)
+    outcome = Outcome(out, mode, result, proven, plan, force=force, quiet=quiet, verbose=verbose)
+    for line in outcome.warnings():
+        _err(line)
+    if outcome.shows_diff:
+        click.echo(emit.unified_diff(out, files, plan), nl=False)
+    if outcome.writes:
+        emit.write(out, files, plan)
+    for line in outcome.verdict():
+        _err(line)
+    sys.exit(outcome.exit_code)
 
 
-def _refuse_unproven(out: Path, rev: report.Review) -> None:
-    """The proof comes before any write: a chart that does not render the base folder, or an
-    overlay that does not render its environment's folder, is never written."""
-    if not rev.rendered:
-        _err(f"error: the chart does not render: {rev.reason}")
-    else:
-        proofs = [("the source", rev.comparison)] + [(f"environment {name} (with values-{name}.yaml)", comparison)
-                                                     for name, comparison in rev.environments.items()]
-        for what, comparison in proofs:
-            if not comparison.ok:
-                _err(f"error: the chart does not reproduce {what}:")
-                for line in comparison.describe():
-                    _err(f"  {line}")
-    _err(f"Nothing was written to {out}. This is a bug in helmify-flts; please report it with the command you ran.")
-    sys.exit(EXIT_DIFF)
+def _options(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules: bool, exclude: tuple[str, ...],
+             chart_name: str | None, envs: tuple[str, ...], quiet: bool) -> chart.Options:
+    name = chart.dns_safe(chart_name) if chart_name else chart.chart_name_for(out)
+    if chart_name and not name:
+        raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
+    return chart.Options(src=src, chart_name=name, rule_files=rule_files, default_rules=not no_default_rules,
+                         exclude=exclude, skip=out.resolve(), envs=parse_envs(envs),
+                         progress=_progress if not quiet and sys.stderr.isatty() else None)
 
 
 @main.command()

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
-
-import yaml
 
 from . import __version__, kyaml, redact, render
 from .chart import Result
 from .manifests import Resource
+from .proof import ChartProof
 from .rewrite import Lift
 from .rules import RuleSet
 
@@ -54,39 +52,6 @@ class _Shown:
         return out
 
 
-@dataclass
-class Review:
-    """The rendered chart compared with the source, per resource."""
-
-    rendered: bool
-    reason: str = ""
-    comparison: render.Comparison = field(default_factory=render.Comparison)
-    environments: dict[str, render.Comparison] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.rendered and self.comparison.ok and all(c.ok for c in self.environments.values())
-
-
-def review(result: Result) -> Review:
-    """Render the chart (default values) with Helm and compare it with the source."""
-    envs = {name: render.load_values_text(result.files[f"values-{name}.yaml"]) for name in result.environments}
-    try:
-        texts = render.render_files(result.files, result.conversion_chart_name, None, envs)
-    except RuntimeError as exc:
-        return Review(False, redact.message(str(exc)))
-    except render.RenderError as exc:
-        return Review(False, redact.message(f"Helm could not render the chart: {exc}"))
-    # Any other UserError (no room in the temp folder, a path refused) is the user's to fix: raised.
-    try:
-        comparison = render.compare(render.source_objects(result.loaded), render.rendered_objects(texts[None]))
-        per_env = {name: render.compare(render.source_objects(result.environments[name]),
-                                        render.rendered_objects(texts[name])) for name in envs}
-    except yaml.YAMLError as exc:
-        return Review(False, redact.message(f"Helm rendered text that is not valid YAML: {exc}"))
-    return Review(True, "", comparison, per_env)
-
-
 def summary(result: Result) -> str:
     conv = result.conversion
     lifted = [lift for lift in conv.lifts if not lift.optional_absent]
@@ -109,7 +74,7 @@ def decisions(result: Result) -> list[str]:
             for lift in result.conversion.lifts]
 
 
-def as_json(result: Result, rev: Review) -> dict:
+def as_json(result: Result, proven: ChartProof) -> dict:
     conv = result.conversion
     lifts_of: dict[Any, list[Lift]] = {}
     for lift in conv.lifts:
@@ -118,7 +83,7 @@ def as_json(result: Result, rev: Review) -> dict:
     resources = []
     shown = _Shown(result)
     for res in result.resources:
-        patch = shown.patch(res, rev.comparison.patches.get(res.identity, [])) if rev.rendered else None
+        patch = shown.patch(res, proven.base.patches.get(res.identity, [])) if proven.rendered else None
         resources.append({
             "apiVersion": res.api_version, "kind": res.kind, "namespace": res.namespace, "name": res.name,
             "source": res.source, "line": res.line,
@@ -138,10 +103,10 @@ def as_json(result: Result, rev: Review) -> dict:
     return {
         "tool": "helmify-flts", "version": __version__, "chart": result.conversion_chart_name,
         "summary": summary(result),
-        "rendered": rev.rendered, "renderError": rev.reason or None,
-        "identical": rev.ok,
-        "missing": [render.title(i) for i in rev.comparison.missing],
-        "extra": [render.title(i) for i in rev.comparison.extra],
+        "rendered": proven.rendered, "renderError": str(proven.failure) if proven.failure else None,
+        "identical": proven.ok,
+        "missing": [render.title(i) for i in proven.base.missing],
+        "extra": [render.title(i) for i in proven.base.extra],
         "resources": resources,
         "skipped": [{"file": n.where.file if n.where else None, "line": n.where.line if n.where else None,
                      "message": n.message} for n in result.notices if n.code == "warning"],
@@ -150,8 +115,8 @@ def as_json(result: Result, rev: Review) -> dict:
         "rules": list(result.ruleset.files),
         "environments": {
             name: {
-                "identical": rev.environments[name].ok if name in rev.environments else None,
-                "differences": rev.environments[name].describe() if name in rev.environments else [],
+                "identical": proven.environments[name].ok if name in proven.environments else None,
+                "differences": proven.environments[name].describe() if name in proven.environments else [],
                 "overrides": [
                     {"key": dotted(o.key), "keyPath": list(o.key), "resource": o.resource.title,
                      "base": shown.override(o.resource, o.key, o.names, o.base),
@@ -313,8 +278,8 @@ def as_markdown(result: Result, data: dict) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def files(result: Result, rev: Review) -> dict[str, str]:
-    data = as_json(result, rev)
+def files(result: Result, proven: ChartProof) -> dict[str, str]:
+    data = as_json(result, proven)
     return {
         # NaN or infinity become the strings "NaN", "Infinity": the file stays valid JSON.
         "helmify-report.json": json.dumps(json.loads(json.dumps(data), parse_constant=str), indent=2,

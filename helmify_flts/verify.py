@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from . import emit, manifests, redact, render
+from . import emit, manifests, proof, redact, render
 from .errors import UserError
 
 KUBE_VERSION = "1.30.0"
@@ -69,14 +67,10 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
     loaded = manifests.load_folder(src, exclude, skip=chart_dir.resolve())
     values = values_for(value_files, set_values)
-    try:
-        objects = render.rendered_objects(render.render(chart_dir, values))
-    except yaml.YAMLError as exc:
-        raise UserError(redact.message(f"Helm rendered {chart_dir} to text that is not valid YAML: {exc}")) from None
-    comparison = render.compare(render.source_objects(loaded), objects)
-    generated = emit.read_state(chart_dir)
-    theirs = [i for i in comparison.extra if user_owned(generated, objects[i][0])]
-    comparison.extra = [i for i in comparison.extra if i not in theirs]
+    generated = frozenset(emit.read_state(chart_dir))
+    proven = proof.prove(chart_dir, proof.Expected.sources(loaded, generated=generated), values)
+    _raise_failure(chart_dir, proven.failure)
+    comparison, objects, theirs = proven.comparison, proven.objects, proven.allowed
     notes = [f"{render.title(i)} comes from {objects[i][0].split('/', 1)[-1]}, a template of yours: "
              "not compared with the source" for i in theirs]
     lines = comparison.describe()
@@ -95,8 +89,13 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
     return Outcome(ok, lines, summary, notes)
 
 
-def user_owned(generated: dict[str, str], template: str) -> bool:
-    """Whether a rendered template (``chart/templates/x.yaml``) is a file the user added to the
-    chart rather than one convert generated (``generated``: the state file's list). Without a
-    state file nothing can be told apart, so everything counts as generated."""
-    return bool(generated) and template.split("/", 1)[-1] not in generated
+def _raise_failure(chart_dir: Path, failure: proof.Failure | None) -> None:
+    """A chart that does not render is bad input here, reported as such (exit 2)."""
+    if failure is None:
+        return
+    if failure.kind == "yaml":
+        raise UserError(redact.message(f"Helm rendered {chart_dir} to text that is not valid YAML: {failure.message}"))
+    if failure.kind == "render":
+        raise render.RenderError(failure.message)
+    raise RuntimeError(failure.message)  # the Helm engine itself is missing or broken
+

@@ -15,11 +15,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, assert_reproduces, run, write_tree
+from conftest import ROOT, assert_proven, assert_reproduces, run, write_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helmify_flts import chart, emit, filenames, leftovers, manifests, render
+from helmify_flts import chart, emit, filenames, leftovers, render
 from helmify_flts.errors import UserError
 
 SECRET = "top secret, not yours\n"
@@ -67,10 +67,7 @@ def no_traceback(result) -> None:  # noqa: ANN001
 
 def assert_renders_back(out: Path, src: Path) -> None:
     """The round trip without lint: names Kubernetes would refuse are the point of these tests."""
-    loaded = manifests.load_folder(src)
-    comparison = render.compare(render.source_objects(loaded), render.rendered_objects(render.render(out)))
-    assert comparison.ok, "\n".join(comparison.describe())
-    assert comparison.compared == len(loaded.resources)
+    assert_proven(out, src)
 
 
 # --------------------------------------------------------------------------- 1. writes outside OUT

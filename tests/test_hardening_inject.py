@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, assert_reproduces, convert_ok, run, write_tree
+from conftest import FIXTURES, assert_proven, assert_reproduces, convert_ok, run, write_tree
 
-from helmify_flts import kyaml, manifests, render, templating
+from helmify_flts import kyaml, render, templating
 
 FAIL = '{{ fail "x" }}'
 NAME = "{{ .Release.Name }}"
@@ -42,12 +42,7 @@ def notes_of(texts: dict[str, str]) -> str:
 def reproduces(chart: Path, src: Path, values: dict | None = None) -> dict[str, str]:
     """Render with Helm and require exactly ``src``'s objects (no lint: some names here are
     deliberately not valid Kubernetes names). Returns the rendered texts."""
-    texts = render.render(chart, values)
-    loaded = manifests.load_folder(src)
-    comparison = render.compare(render.source_objects(loaded), render.rendered_objects(texts))
-    assert comparison.ok, "\n".join(comparison.describe())
-    assert comparison.compared == len(loaded.resources)
-    return texts
+    return dict(assert_proven(chart, src, values).texts)
 
 
 # --------------------------------------------------------------------------- every position

@@ -41,7 +41,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
-from helmify_flts import kyaml, manifests, render, templating
+from helmify_flts import kyaml, manifests, proof, render, templating
 from helmify_flts.cli import main
 from helmify_flts.errors import UserError
 
@@ -495,17 +495,16 @@ def _check_reproduces(chart: Path, src: Path, values: dict | None, label: str) -
 
 def _reproduces(chart: Path, src: Path, values: dict | None, label: str) -> None:
     invariant = "base-reproduces" if label == "base" else "env-reproduces"
-    try:
-        texts = render.render(chart, values, RELEASE, NAMESPACE)
-    except UserError as exc:
-        raise violated(invariant, f"[{label}] Helm cannot render the written chart: {exc}") from None
-    for template, text in texts.items():
+    expected = proof.Expected.sources(manifests.load_folder(src))
+    proven = proof.prove(chart, expected, values, release=RELEASE, namespace=NAMESPACE)
+    if proven.failure and proven.failure.kind != "yaml":
+        raise violated(invariant, f"[{label}] Helm cannot render the written chart: {proven.failure.message}")
+    for template, text in proven.texts.items():
         count = (text.count(RELEASE), text.count(NAMESPACE))
         allowed = (1, 1) if template.endswith("/NOTES.txt") else (0, 0)
         expect(count == allowed, "nothing-evaluated",
                lambda t=template, x=text: f"[{label}] {t} shows the release or namespace name:\n{x[:2000]}")
-    comparison = render.compare(render.source_objects(manifests.load_folder(src)), render.rendered_objects(texts))
-    expect(comparison.ok, invariant, lambda: f"[{label}] " + "\n".join(comparison.describe())[:4000])
+    expect(proven.ok, invariant, lambda: f"[{label}] " + "\n".join(proven.describe())[:4000])
 
 
 def _no_constant(name: str) -> None:

@@ -42,12 +42,20 @@ def no_traceback(result) -> None:
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
 
 
+@pytest.fixture(scope="module")
+def converted_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixtures and their chart, converted once for the module: converting is most of a test's time."""
+    root = tmp_path_factory.mktemp("converted")
+    convert_ok(copy_sources(root), root / "flts")
+    return root
+
+
 @pytest.fixture
-def converted(tmp_path: Path) -> tuple[Path, Path]:
-    """A private copy of the fixtures and a fresh chart of it."""
-    src = copy_sources(tmp_path)
-    out = tmp_path / "flts"
-    convert_ok(src, out)
+def converted(converted_once: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the fixtures and a fresh chart of it (copied: tests edit both)."""
+    src, out = tmp_path / "src", tmp_path / "flts"
+    shutil.copytree(converted_once / "src", src)
+    shutil.copytree(converted_once / "flts", out, symlinks=True)
     return src, out
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
 
-from helmify_flts import kyaml, manifests, render
+from helmify_flts import kyaml, manifests, proof, render
 from helmify_flts.errors import UserError
 
 WEB = """\
@@ -126,15 +126,13 @@ def test_user_rule_lifts_a_new_field(here: Path) -> None:
     for ident, obj in source.items():
         if ident[1] == "Deployment":
             obj["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 5
-    comparison = render.compare(source, render.rendered_objects(
-        render.render(out, {"web": {"terminationGracePeriodSeconds": 5}})))
-    assert comparison.ok, "\n".join(comparison.describe())
-    assert comparison.compared == len(source)
+    proven = proof.prove(out, proof.Expected(source), {"web": {"terminationGracePeriodSeconds": 5}})
+    assert proven.ok, "\n".join(proven.describe())
+    assert proven.compared == len(source)
     # And the override really is visible: the unmodified source no longer matches.
-    unmodified = render.source_objects(manifests.load_folder(src))
-    changed = render.compare(unmodified, render.rendered_objects(
-        render.render(out, {"web": {"terminationGracePeriodSeconds": 5}})))
-    assert list(changed.changed) == [i for i in unmodified if i[1] == "Deployment"]
+    unmodified = proof.Expected.sources(manifests.load_folder(src))
+    changed = proof.prove(out, unmodified, {"web": {"terminationGracePeriodSeconds": 5}})
+    assert list(changed.changed) == [i for i in unmodified.objects if i[1] == "Deployment"]
 
 
 def test_user_rule_overrides_a_builtin_for_the_same_field(here: Path) -> None:
