@@ -250,10 +250,12 @@ ADVERSARIAL = {
 
 @pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=list(ADVERSARIAL))
 def test_redaction_is_linear(text: str) -> None:
-    start = time.perf_counter()
+    # CPU time of this thread, so a busy machine does not count; the old URL regex needed
+    # minutes for 300 KB, a linear scan well under a second.
+    start = time.thread_time()
     redact.text(text)
     redact.field("ConfigMap", ("data", "x"), text)
-    assert time.perf_counter() - start < 3.0  # the old URL regex needed minutes for 300 KB
+    assert time.thread_time() - start < 10.0
 
 
 def test_a_300kb_env_value_converts_quickly(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_aliased_text_is_bounded_by_size_too() -> None:
     big = "x" * 3_000_000
     text = f"a: &a '{big}'\nb: [{', '.join(['*a'] * 30)}]\n"
     with pytest.raises(kyaml.DocumentError, match=r"alias \*a repeats text until .*64 MiB"):
-        within(10, lambda: kyaml.load_all(text))
+        within(30, lambda: kyaml.load_all(text))
 
 
 def padded_bomb(padding: int, levels: int) -> str:
@@ -101,10 +101,10 @@ def test_aliases_are_refused_exactly_where_kubernetes_refuses_them(padding: int,
                                                                      accepted: bool) -> None:
     text = padded_bomb(padding, levels)
     if accepted:
-        within(20, lambda: kyaml.load_all(text))
+        within(60, lambda: kyaml.load_all(text))
     else:
         with pytest.raises(kyaml.DocumentError, match="excessive aliasing"):
-            within(20, lambda: kyaml.load_all(text))
+            within(60, lambda: kyaml.load_all(text))
 
 
 def test_helm_agrees_on_the_aliasing_limit(tmp_path: Path) -> None:
@@ -133,10 +133,10 @@ def test_an_alias_inside_what_it_names_is_an_error(tmp_path: Path) -> None:
 
 def test_comparing_shared_data_costs_its_size_not_its_expansion() -> None:
     # 2^60 leaves once expanded; each side built separately, so no identity shortcut applies.
-    assert within(5, lambda: kyaml.same(tower(60), tower(60)))
+    assert within(30, lambda: kyaml.same(tower(60), tower(60)))
     different = tower(60)
     different[1] = tower(59) + ["extra"]
-    assert not within(5, lambda: kyaml.same(tower(60), different))
+    assert not within(30, lambda: kyaml.same(tower(60), different))
 
 
 # --------------------------------------------------------------------------- nesting
@@ -430,12 +430,12 @@ def test_an_anchor_on_an_empty_value_at_the_end_of_the_text() -> None:
 def test_checking_shared_data_for_helm_costs_its_size_not_its_expansion() -> None:
     from helmify_flts import rewrite, values
 
-    assert within(5, lambda: values.inexpressible(tower(60))) is None
+    assert within(30, lambda: values.inexpressible(tower(60))) is None
     # Such a document is refused at load; shared nodes can still be built by code.
     node = SequenceNode(kyaml.SEQ, [ScalarNode(kyaml.STR, "leaf")])
     for _ in range(60):
         node = SequenceNode(kyaml.SEQ, [node, node])
-    assert within(5, lambda: rewrite.liftable(node)) is None
+    assert within(30, lambda: rewrite.liftable(node)) is None
 
 
 def test_an_environment_changing_shared_data_converts_in_bounded_time(tmp_path: Path) -> None:
