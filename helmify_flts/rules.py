@@ -21,6 +21,7 @@ A rule file is YAML::
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -36,7 +37,7 @@ from .errors import UserError, Where
 from .transforms import TRANSFORMS
 
 BUILTIN_DIR_CANDIDATES = (
-    Path(__file__).parent / "rules",  # installed wheel
+    Path(__file__).parent / "packs",  # installed wheel: the helmify_flts.packs data package
     Path(__file__).parent.parent / "rules",  # source checkout
 )
 DEFAULT_PACK = "default"
@@ -49,6 +50,25 @@ _RULE_KEYS = {"id", "description", "match", "component", "existing", "path", "ke
               "optional", "default", "doc"}
 _MATCH_KEYS = {"kinds", "apiVersions", "names", "labels", "components", "namespaces"}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([A-Za-z]+))?\}")
+
+# Named path sets: one name for a place that sits at a different path in each kind, so that a
+# pod-level rule names one path (``{podSpec}.nodeSelector``) instead of one per workload shape.
+# Each maps a kind to the prefixes the name stands for there.
+_POD_TEMPLATE_AT = {"Deployment": "spec.template", "StatefulSet": "spec.template", "DaemonSet": "spec.template",
+                    "ReplicaSet": "spec.template", "Job": "spec.template", "CronJob": "spec.jobTemplate.spec.template"}
+PATH_SETS: dict[str, dict[str, tuple[str, ...]]] = {
+    "podTemplate": {kind: (at,) for kind, at in _POD_TEMPLATE_AT.items()},
+    "podSpec": {**{kind: (f"{at}.spec",) for kind, at in _POD_TEMPLATE_AT.items()}, "Pod": ("spec",)},
+    "containers": {**{kind: (f"{at}.spec.containers", f"{at}.spec.initContainers")
+                      for kind, at in _POD_TEMPLATE_AT.items()}, "Pod": ("spec.containers", "spec.initContainers")},
+}
+PATH_SET_DOCS = {
+    "podTemplate": "the pod template of a workload that has one (Deployment, StatefulSet, DaemonSet, ReplicaSet "
+                   "and Job: `spec.template`; CronJob: `spec.jobTemplate.spec.template`)",
+    "podSpec": "the pod spec of every workload kind (`{podTemplate}.spec`, and a Pod's own `spec`)",
+    "containers": "both container lists of the pod spec, `{podSpec}.containers` and `{podSpec}.initContainers`",
+}
+_PATH_SET_USE = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}(?=[.\[]|$)")
 
 
 def builtin_dir() -> Path:
@@ -95,6 +115,7 @@ class Rule:
     component: tuple[Segment, ...] | None = None
     paths: tuple[tuple[paths.Step, ...], ...] = ()
     path_texts: tuple[str, ...] = ()
+    path_kinds: tuple[frozenset[str] | None, ...] = ()  # per path: the only kinds it applies to (path sets)
     key: tuple[Segment, ...] = ()
     transform: str | None = None
     optional: bool = False
@@ -110,6 +131,14 @@ class Rule:
     @property
     def label(self) -> str:
         return f"{self.id} ({self.where})"
+
+    def paths_for(self, kind: str) -> tuple[tuple[paths.Step, ...], ...]:
+        """The paths that apply to a resource of ``kind``: a path from a set applies only to
+        the kinds the set places it in (a Pod's ``spec`` is not a Deployment's)."""
+        if not any(self.path_kinds):
+            return self.paths
+        return tuple(steps for steps, kinds in zip(self.paths, self.path_kinds, strict=True)
+                     if kinds is None or kind in kinds)
 
 
 @dataclass(frozen=True)
@@ -398,19 +427,22 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
     path_node, key_node = _get(node, "path"), _get(node, "key")
     if path_node is None or key_node is None:
         raise UserError(f"rule {rule_id!r} needs either 'component' or both 'path' and 'key'", where)
-    parsed, texts, bound = [], [], None
+    parsed, texts, kinds_of, bound = [], [], [], None
+    set_kinds: list[str] = []
     for p in _seq(path_node, file, "path", allow_scalar=True):
         text = _str(p, file, "path")
-        try:
-            steps = paths.parse(text)
-        except paths.PathError as exc:
-            raise UserError(f"bad path: {exc}", _at(p, file)) from None
-        names = set(paths.bindings_of(steps))
-        if bound is not None and names != bound:
-            raise UserError("alternative paths of one rule must bind the same names", _at(p, file))
-        bound = names
-        parsed.append(steps)
         texts.append(text)
+        for steps, kinds in _expand_path(text, _at(p, file)):
+            names = set(paths.bindings_of(steps))
+            if bound is not None and names != bound:
+                raise UserError("alternative paths of one rule must bind the same names", _at(p, file))
+            bound = names
+            parsed.append(steps)
+            kinds_of.append(kinds)
+            set_kinds += [k for k in sorted(kinds or (), key=_KIND_ORDER.index) if k not in set_kinds]
+    if not common["match"].kinds and set_kinds and all(kinds_of):
+        # A rule whose every path comes from a path set applies to the kinds of those sets.
+        common["match"] = dataclasses.replace(common["match"], kinds=tuple(set_kinds))
     key = parse_pattern(_str(key_node, file, "key"), set(RESOURCE_BINDINGS) | (bound or set()),
                         _at(key_node, file), "key")
     transform = None
@@ -428,11 +460,39 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
     default_node = _get(node, "default")
     doc_node = _get(node, "doc")
     return Rule(
-        paths=tuple(parsed), path_texts=tuple(texts), key=key, transform=transform,
+        paths=tuple(parsed), path_texts=tuple(texts), path_kinds=tuple(kinds_of), key=key, transform=transform,
         optional=optional or append, append=append,
         default=kyaml.construct(default_node) if default_node is not None else ([] if append else None),
         doc=_str(doc_node, file, "doc") if doc_node is not None else None, **common,
     )
+
+
+_KIND_ORDER = list(PATH_SETS["podSpec"])
+
+
+def _expand_path(text: str, where: Where) -> list[tuple[tuple[paths.Step, ...], frozenset[str] | None]]:
+    """Parse a path; one that starts with a path set (``{podSpec}.nodeSelector``) stands for one
+    path per place of the set, each with the kinds it applies to."""
+    m = _PATH_SET_USE.match(text)
+    places: dict[str, list[str]] = {}
+    if m and m.group(1) in PATH_SETS:
+        for kind, prefixes in PATH_SETS[m.group(1)].items():
+            for prefix in prefixes:
+                places.setdefault(prefix + text[m.end():], []).append(kind)
+    else:
+        places[text] = []
+    out = []
+    for concrete, kinds in places.items():
+        try:
+            steps = paths.parse(concrete)
+        except paths.PathError as exc:
+            raise UserError(f"bad path: {exc}", where) from None
+        reserved = [name for name in paths.bindings_of(steps) if name in PATH_SETS]
+        if reserved:
+            raise UserError(f"{{{reserved[0]}}} in {text!r} names a path set, which can only start a path; "
+                            "give the binding another name", where)
+        out.append((steps, frozenset(kinds) if kinds else None))
+    return out
 
 
 def _flag(node: MappingNode, key: str, file: str) -> bool:
@@ -462,10 +522,9 @@ def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[s
     refs, texts = [], []
     for p in _seq(_get(existing, "references"), file, "existing.references", allow_scalar=True):
         text = _str(p, file, "reference path")
-        try:
-            refs.append(paths.parse(text))
-        except paths.PathError as exc:
-            raise UserError(f"bad path: {exc}", _at(p, file)) from None
+        # A reference must reach a field that names the resource, so it needs no kind of its
+        # own: each place of a path set is followed in every resource that has it.
+        refs += [steps for steps, _ in _expand_path(text, _at(p, file))]
         texts.append(text)
     if not refs:
         raise UserError(f"rule {rule_id!r}: existing needs 'references', the fields that name the resource",
