@@ -22,7 +22,6 @@ A rule file is YAML::
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -32,8 +31,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import kyaml, paths
+from . import kyaml, paths, ruleschema
 from .errors import UserError, Where
+from .manifests import POD_TEMPLATE
 from .transforms import TRANSFORMS
 
 BUILTIN_DIR_CANDIDATES = (
@@ -44,23 +44,16 @@ DEFAULT_PACK = "default"
 RESOURCE_BINDINGS = ("component", "base", "name", "kind", "namespace")
 FILTERS = ("camel", "short", "lower")
 
-_FILE_KEYS = {"description", "extends", "componentLabels", "rules"}
-_EXISTING_KEYS = {"key", "references"}
-_RULE_KEYS = {"id", "description", "match", "component", "existing", "path", "key", "transform", "append",
-              "optional", "default", "doc"}
-_MATCH_KEYS = {"kinds", "apiVersions", "names", "labels", "components", "namespaces"}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([A-Za-z]+))?\}")
 
 # Named path sets: one name for a place that sits at a different path in each kind, so that a
 # pod-level rule names one path (``{podSpec}.nodeSelector``) instead of one per workload shape.
 # Each maps a kind to the prefixes the name stands for there.
-_POD_TEMPLATE_AT = {"Deployment": "spec.template", "StatefulSet": "spec.template", "DaemonSet": "spec.template",
-                    "ReplicaSet": "spec.template", "Job": "spec.template", "CronJob": "spec.jobTemplate.spec.template"}
 PATH_SETS: dict[str, dict[str, tuple[str, ...]]] = {
-    "podTemplate": {kind: (at,) for kind, at in _POD_TEMPLATE_AT.items()},
-    "podSpec": {**{kind: (f"{at}.spec",) for kind, at in _POD_TEMPLATE_AT.items()}, "Pod": ("spec",)},
-    "containers": {**{kind: (f"{at}.spec.containers", f"{at}.spec.initContainers")
-                      for kind, at in _POD_TEMPLATE_AT.items()}, "Pod": ("spec.containers", "spec.initContainers")},
+    "podTemplate": {kind: (".".join(at[:-1]),) for kind, at in POD_TEMPLATE.items() if len(at) > 1},
+    "podSpec": {kind: (".".join(at),) for kind, at in POD_TEMPLATE.items()},
+    "containers": {kind: (".".join(at + ("containers",)), ".".join(at + ("initContainers",)))
+                   for kind, at in POD_TEMPLATE.items()},
 }
 PATH_SET_DOCS = {
     "podTemplate": "the pod template of a workload that has one (Deployment, StatefulSet, DaemonSet, ReplicaSet "
@@ -69,6 +62,11 @@ PATH_SET_DOCS = {
     "containers": "both container lists of the pod spec, `{podSpec}.containers` and `{podSpec}.initContainers`",
 }
 _PATH_SET_USE = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}(?=[.\[]|$)")
+
+
+def schema() -> dict:
+    """The rule-file JSON Schema that ships with the built-in packs."""
+    return ruleschema.load(builtin_dir())
 
 
 def builtin_dir() -> Path:
@@ -239,7 +237,7 @@ class _Loader:
         if len(docs) != 1 or not isinstance(docs[0], MappingNode):
             raise UserError("a rule file is one YAML mapping with a 'rules:' list", Where(shown, 1))
         top = docs[0]
-        _check_keys(top, _FILE_KEYS, shown, "rule file")
+        ruleschema.check(top, schema(), schema(), shown, skip=frozenset({ruleschema.RULE_REF}))
         for ext_node in _seq(_get(top, "extends"), shown, "extends", allow_scalar=True):
             ext = _str(ext_node, shown, "extends")
             is_path = "/" in ext or ext.endswith((".yaml", ".yml"))
@@ -309,15 +307,6 @@ def _get(node: MappingNode, key: str) -> Node | None:
     return paths.child(node, key)
 
 
-def _check_keys(node: MappingNode, allowed: set[str], file: str, what: str) -> None:
-    for key_node, _ in node.value:
-        key = key_node.value if isinstance(key_node, ScalarNode) else None
-        if key not in allowed:
-            hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            advice = f"did you mean {hint[0]!r}?" if hint else f"allowed keys: {', '.join(sorted(allowed))}"
-            raise UserError(f"unknown key {key!r} in {what}; {advice}", _at(key_node, file))
-
-
 def _str(node: Node | None, file: str, what: str) -> str:
     if not isinstance(node, ScalarNode) or node.tag not in (kyaml.STR, kyaml.INT):
         where = _at(node, file) if node is not None else Where(file)
@@ -342,15 +331,9 @@ def _str_list(node: Node | None, file: str, what: str) -> tuple[str, ...]:
 def _parse_match(node: Node | None, file: str) -> Match:
     if node is None:
         return Match()
-    if not isinstance(node, MappingNode):
-        raise UserError("match must be a mapping (kinds, apiVersions, names, labels, components, namespaces)",
-                        _at(node, file))
-    _check_keys(node, _MATCH_KEYS, file, "match")
-    labels_node = _get(node, "labels")
+    labels_node = _get(node, "labels")  # the schema has checked the types
     labels: tuple[tuple[str, str], ...] = ()
-    if labels_node is not None:
-        if not isinstance(labels_node, MappingNode):
-            raise UserError("match.labels must be a mapping of label to value", _at(labels_node, file))
+    if isinstance(labels_node, MappingNode):
         labels = tuple((_str(k, file, "label"), _str(v, file, "label value")) for k, v in labels_node.value)
     return Match(
         kinds=_str_list(_get(node, "kinds"), file, "match.kinds"),
@@ -402,13 +385,11 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
     if not isinstance(node, MappingNode):
         raise UserError("each rule must be a mapping with id, description and path/key or component", _at(node, file))
     where = _at(node, file)
-    _check_keys(node, _RULE_KEYS, file, "rule")
-    rule_id = _str(_get(node, "id"), file, "rule id") if _get(node, "id") else None
+    ruleschema.check(node, schema()["$defs"]["rule"], schema(), file)
+    rule_id = _str(_get(node, "id"), file, "rule id")
     if not rule_id:
         raise UserError("rule has no id; give it a short stable name", where)
     description = _get(node, "description")
-    if description is None:
-        raise UserError(f"rule {rule_id!r} has no description; say what it lifts, with a tiny example", where)
     common: dict[str, Any] = dict(
         id=rule_id, description=_str(description, file, "description").strip(), where=where,
         layer=layer, builtin=builtin, match=_parse_match(_get(node, "match"), file),
@@ -510,13 +491,7 @@ def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[s
     extra = [k for k in ("component", "path", "key", "transform", "optional", "default") if _get(node, k) is not None]
     if extra:
         raise UserError(f"rule {rule_id!r} has 'existing', so it cannot also have {extra[0]!r}", where)
-    if not isinstance(existing, MappingNode):
-        raise UserError("existing must be a mapping with 'key' and 'references'", _at(existing, file))
-    _check_keys(existing, _EXISTING_KEYS, file, "existing")
     key_node = _get(existing, "key")
-    if key_node is None:
-        raise UserError(f"rule {rule_id!r}: existing needs a 'key' for the name of the user's own resource",
-                        _at(existing, file))
     key = parse_pattern(_str(key_node, file, "existing.key"), set(RESOURCE_BINDINGS), _at(key_node, file),
                         "existing.key")
     refs, texts = [], []

@@ -1,0 +1,196 @@
+"""The rule language: its JSON Schema, path sets, the Kubernetes field check, and tested examples."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
+
+from helmify_flts import kyaml, rules
+from helmify_flts.transforms import TRANSFORMS
+
+SCHEMA_FILE = ROOT / "rules" / "rule-file.schema.json"
+PACKS = sorted((ROOT / "rules").glob("*.yaml"))
+
+
+def schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def first_error(result) -> tuple[int, str]:  # noqa: ANN001
+    first = result.stderr.splitlines()[0]
+    m = re.match(r"error: my\.yaml:(\d+): (.*)", first)
+    assert m, first
+    return int(m.group(1)), m.group(2)
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+def test_schema_is_valid_json_schema_and_every_builtin_pack_follows_it() -> None:
+    jsonschema.Draft202012Validator.check_schema(schema())
+    validator = jsonschema.Draft202012Validator(schema())
+    for pack in PACKS:
+        errors = [e.message for e in validator.iter_errors(kyaml.load_all(pack.read_text(encoding="utf-8"))[0])]
+        assert errors == [], (pack.name, errors)
+
+
+def _keys(node: dict, root: dict, path: str, seen: set[str]) -> list[tuple[str, dict]]:
+    """Every (dotted name, schema) a rule file may hold, following $refs once."""
+    out = []
+    for key, sub in node.get("properties", {}).items():
+        out.append((f"{path}{key}", sub))
+        ref = sub.get("$ref") or sub.get("items", {}).get("$ref")
+        if ref and ref not in seen:
+            target = root["$defs"][ref.rsplit("/", 1)[-1]]
+            out += _keys(target, root, f"{path}{key}.", seen | {ref})
+    return out
+
+
+def test_every_key_of_a_rule_file_has_a_description() -> None:
+    root = schema()
+    keys = _keys(root, root, "", set())
+    names = {name for name, _ in keys}
+    # Keys the loader reads, documented nowhere before the schema, are in it.
+    for name in ("rules.append", "rules.doc", "rules.default", "rules.transform", "rules.optional",
+                 "rules.existing.references", "rules.match.namespaces", "componentLabels", "extends"):
+        assert name in names, name
+    for name, sub in keys:
+        target = sub if "$ref" not in sub else root["$defs"][sub["$ref"].rsplit("/", 1)[-1]]
+        assert len(target.get("description", "")) > 20, name
+
+
+def test_schema_transforms_are_the_ones_the_tool_has() -> None:
+    rule = schema()["$defs"]["rule"]["properties"]["transform"]
+    assert sorted(rule["enum"]) == sorted(TRANSFORMS)
+    assert sorted(rule["x-enumDescriptions"]) == sorted(TRANSFORMS)
+
+
+def test_builtin_packs_point_editors_at_the_schema() -> None:
+    for pack in PACKS:
+        first = pack.read_text(encoding="utf-8").splitlines()[0]
+        m = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+        assert m, (pack.name, first)
+        assert (pack.parent / m.group(1)).resolve() == SCHEMA_FILE.resolve()
+
+
+def test_the_schema_ships_with_the_packs() -> None:
+    assert (rules.builtin_dir() / "rule-file.schema.json").is_file()
+    assert rules.schema()["title"] == "rule file"
+
+
+RULE_HEAD = "description: broken rules\nrules:\n"
+
+# name -> (rule file text, text on the line the error must name, words the message must contain)
+SCHEMA_ERRORS = {
+    "kinds given as a mapping": (
+        RULE_HEAD + "  - id: r\n    description: d\n    match:\n      kinds: {Deployment: 1}\n"
+                    "    path: spec.replicas\n    key: a.b\n", "kinds: {Deployment", ["match.kinds", "list"]),
+    "labels given as a list": (
+        RULE_HEAD + "  - id: r\n    description: d\n    match:\n      labels: [app]\n"
+                    "    path: spec.replicas\n    key: a.b\n", "labels: [app]", ["match.labels", "mapping"]),
+    "optional not a flag": (
+        RULE_HEAD + "  - id: r\n    description: d\n    path: spec.replicas\n    key: a.b\n    optional: maybe\n",
+        "optional: maybe", ["optional", "true or false"]),
+    "unknown existing key": (
+        RULE_HEAD + "  - id: r\n    description: d\n    existing:\n      key: a.b\n      refs: [spec.x]\n",
+        "refs:", ["'refs'", "references"]),
+    "existing without references": (
+        RULE_HEAD + "  - id: r\n    description: d\n    existing:\n      key: a.b\n", "existing:", ["references"]),
+    "rules not a list": ("description: x\nrules:\n  id: r\n", "rules:", ["rules", "list"]),
+    "path set used as a binding": (
+        RULE_HEAD + '  - id: r\n    description: d\n    path: "data.{podSpec}"\n    key: a.b\n',
+        "path:", ["podSpec", "path set"]),
+}
+
+
+@pytest.mark.parametrize("case", list(SCHEMA_ERRORS), ids=list(SCHEMA_ERRORS))
+def test_schema_errors_name_the_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    text, needle, words = SCHEMA_ERRORS[case]
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {"my.yaml": text})
+    result = run("rules", "--rules", "my.yaml")
+    assert result.exit_code == 2
+    line, message = first_error(result)
+    assert line == line_of(text, needle), result.stderr
+    for word in words:
+        assert word in message, (word, message)
+
+
+# --------------------------------------------------------------------------- path sets
+
+POD_KINDS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          priorityClassName: low
+          containers: [{name: backup, image: busybox:1.36}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: debug}
+spec:
+  containers: [{name: debug, image: busybox:1.36}]
+"""
+
+PRIORITY_RULE = """\
+rules:
+  - id: priority
+    description: Priority class of the pods.
+    path: "{podSpec}.priorityClassName"
+    key: "{base}.priorityClassName"
+    optional: true
+"""
+
+
+def test_a_path_set_names_the_pod_spec_of_every_workload_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {"src/all.yaml": POD_KINDS, "my.yaml": PRIORITY_RULE})
+    convert_ok(Path("src"), Path("chart"), "--rules", "my.yaml")
+    values = yaml.safe_load(Path("chart/values.yaml").read_text())
+    assert values["backup"]["priorityClassName"] == "low"
+    assert "priorityClassName" in values["web"] and "priorityClassName" in values["debug"]
+    assert_reproduces(Path("chart"), Path("src"))
+    # Set, the field lands in each kind's own pod spec: never in a Deployment's spec (the Pod's place).
+    templates = {p.name: p.read_text() for p in Path("chart/templates").glob("*.yaml")}
+    web = templates["web.yaml"]
+    assert web.index("priorityClassName") > web.index("template:")
+    rule = rules.load_rules(("my.yaml",), defaults=False).field_rules[0]
+    assert rule.match.kinds == ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+    assert [len(s) for s in rule.paths_for("Deployment")] == [4]
+    assert [len(s) for s in rule.paths_for("Pod")] == [2]
+    assert rule.paths_for("Service") == ()
+
+
+def test_builtin_packs_name_pod_paths_once() -> None:
+    for pack in PACKS:
+        text = pack.read_text(encoding="utf-8")
+        assert "spec.jobTemplate" not in text, pack.name
+        assert "spec.template.spec" not in text, pack.name
+        assert "kinds: [Deployment, StatefulSet, DaemonSet" not in text, pack.name
