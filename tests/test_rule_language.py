@@ -194,3 +194,40 @@ def test_builtin_packs_name_pod_paths_once() -> None:
         assert "spec.jobTemplate" not in text, pack.name
         assert "spec.template.spec" not in text, pack.name
         assert "kinds: [Deployment, StatefulSet, DaemonSet" not in text, pack.name
+
+
+# --------------------------------------------------------------------------- the generated docs
+
+
+def _subset(expected: object, actual: object) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(k in actual and _subset(v, actual[k]) for k, v in expected.items())
+    return expected == actual
+
+
+@pytest.mark.parametrize("example", schema()["x-examples"], ids=lambda e: e["title"])
+def test_documented_examples_apply_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example: dict) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {"src/manifest.yaml": example["manifest"], "my.yaml": example["rules"]})
+    result = run("convert", "src", "chart", "--rules", "my.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert "warning:" not in result.stderr  # every rule of the example matched something
+    values = yaml.safe_load(Path("chart/values.yaml").read_text())
+    assert _subset(example["values"], values), values
+    assert_reproduces(Path("chart"), Path("src"))
+
+
+def test_rule_language_section_documents_every_key() -> None:
+    result = run("rules", "--markdown")
+    assert result.exit_code == 0, result.stderr
+    section = result.stdout.split("## Rule language", 1)[1].split("## Built-in rules", 1)[0]
+    root = schema()
+    for name, _ in _keys(root, root, "", set()):
+        assert f"- `{name.rsplit('.', 1)[-1]}`" in section, name
+    for name in rules.PATH_SETS:
+        assert f"- `{{{name}}}`" in section, name
+    for name in (*rules.RESOURCE_BINDINGS, *rules.FILTERS, *TRANSFORMS):
+        assert f"`{name}`" in section or f"`{{{name}}}`" in section or f"`|{name}`" in section, name
+    assert set(root["$defs"]["rule"]["properties"]["key"]["x-filters"]) == set(rules.FILTERS)
+    assert set(root["$defs"]["rule"]["properties"]["key"]["x-bindings"]) == set(rules.RESOURCE_BINDINGS)
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == result.stdout, "docs/rules.md is stale"
