@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import kyaml, paths, ruleschema
+from . import kubefields, kyaml, paths, ruleschema
 from .errors import UserError, Where
 from .manifests import POD_TEMPLATE
 from .transforms import TRANSFORMS
@@ -382,6 +382,9 @@ def _split_outside_braces(text: str) -> list[str]:
 
 
 def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
+    # A user's own rule file has its paths checked against Kubernetes' schema; the built-in
+    # packs (and byte copies of them) are checked by the tests, which keeps start-up fast.
+    check_fields = not builtin and not file.startswith("builtin:")
     if not isinstance(node, MappingNode):
         raise UserError("each rule must be a mapping with id, description and path/key or component", _at(node, file))
     where = _at(node, file)
@@ -414,6 +417,8 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
         text = _str(p, file, "path")
         texts.append(text)
         for steps, kinds in _expand_path(text, _at(p, file)):
+            if check_fields:
+                _check_field(steps, kinds, common["match"].kinds, text, _at(p, file))
             names = set(paths.bindings_of(steps))
             if bound is not None and names != bound:
                 raise UserError("alternative paths of one rule must bind the same names", _at(p, file))
@@ -449,6 +454,23 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
 
 
 _KIND_ORDER = list(PATH_SETS["podSpec"])
+
+
+def _check_field(steps: tuple[paths.Step, ...], set_kinds: frozenset[str] | None, match_kinds: tuple[str, ...],
+                 text: str, where: Where) -> None:
+    """A path's last field must be one Kubernetes knows in the kinds the rule matches."""
+    if not match_kinds and set_kinds is None:
+        return  # no kind named: no schema says what the resource has
+    kinds = [k for k in match_kinds or _KIND_ORDER if set_kinds is None or k in set_kinds]
+    unknown = kubefields.unknown_field(kinds, steps)
+    if unknown is None:
+        return
+    advice = (f"did you mean {unknown.suggestions[0]!r}?" if unknown.suggestions
+              else "check the field's name in the Kubernetes API reference")
+    which = unknown.kinds[0] if len(unknown.kinds) == 1 else f"{', '.join(unknown.kinds[:-1])} and {unknown.kinds[-1]}"
+    raise UserError(f"path {text!r} ends in {unknown.name!r}, a field that {which} "
+                    f"{'does' if len(unknown.kinds) == 1 else 'do'} not have there (Kubernetes "
+                    f"{kubefields.KUBE_RELEASE}); {advice}", where)
 
 
 def _expand_path(text: str, where: Where) -> list[tuple[tuple[paths.Step, ...], frozenset[str] | None]]:

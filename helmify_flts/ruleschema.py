@@ -88,7 +88,7 @@ def _check_mapping(node: MappingNode, schema: dict, root: dict, file: str, name:
             ident = present.get("id")
             label = f"{what} {ident.value!r}" if isinstance(ident, ScalarNode) and ident.value else what
             hint = resolve(root, props.get(required, {})).get("description", "").split(". ")[0].rstrip(".")
-            raise UserError(f"{label} has no {required!r}; add one: {hint[:1].lower()}{hint[1:]}",
+            raise UserError(f"{label} has no {required}; add one: {hint[:1].lower()}{hint[1:]}",
                             _at(key or node, file))
     for key_node, value in node.value:
         if not isinstance(key_node, ScalarNode):

@@ -231,3 +231,91 @@ def test_rule_language_section_documents_every_key() -> None:
     assert set(root["$defs"]["rule"]["properties"]["key"]["x-filters"]) == set(rules.FILTERS)
     assert set(root["$defs"]["rule"]["properties"]["key"]["x-bindings"]) == set(rules.RESOURCE_BINDINGS)
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == result.stdout, "docs/rules.md is stale"
+
+
+# --------------------------------------------------------------------------- Kubernetes field names
+
+TYPO_RULE = """\
+description: Team rules
+rules:
+  - id: priority
+    description: Priority class of the pods.
+    path: "{podSpec}.priorityClasName"
+    key: "{base}.priorityClassName"
+    optional: true
+"""
+
+
+def test_a_typo_in_an_optional_path_is_an_error_naming_the_real_field(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {"src/all.yaml": POD_KINDS, "my.yaml": TYPO_RULE})
+    result = run("convert", "src", "chart", "--rules", "my.yaml")
+    assert result.exit_code == 2
+    line, message = first_error(result)
+    assert line == line_of(TYPO_RULE, "priorityClasName")
+    assert "'priorityClasName'" in message and "did you mean 'priorityClassName'?" in message
+    assert not Path("chart").exists()
+
+
+FREE_RULES = """\
+rules:
+  - id: custom-resource
+    description: Fields of custom resources are not checked.
+    match: {kinds: [Certificate]}
+    path: spec.secretTemplate.labels
+    key: "{base}.certLabels"
+    optional: true
+  - id: free-map
+    description: A key of a free map (labels) may be anything.
+    match: {kinds: [Deployment]}
+    path: metadata.labels.tier
+    key: "{base}.tier"
+    optional: true
+  - id: one-of-several-kinds
+    description: A field one of the matched kinds has passes.
+    match: {kinds: [Service, Deployment]}
+    path: spec.replicas
+    key: "{base}.count"
+    optional: true
+  - id: unchecked-without-kinds
+    description: Without kinds nothing says which schema applies.
+    path: spec.replcas
+    key: "{base}.whatever"
+    optional: true
+"""
+
+
+def test_the_field_check_leaves_alone_what_it_cannot_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {"my.yaml": FREE_RULES})
+    result = run("rules", "--rules", "my.yaml")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_every_builtin_path_ends_in_a_real_field() -> None:
+    from helmify_flts import kubefields
+
+    packs = tuple(p.stem for p in PACKS)
+    ruleset = rules.load_rules(packs)
+    checked = 0
+    for rule in ruleset.field_rules:
+        for steps, set_kinds in zip(rule.paths, rule.path_kinds, strict=True):
+            kinds = [k for k in rule.match.kinds if set_kinds is None or k in set_kinds]
+            assert kubefields.unknown_field(kinds, steps) is None, (rule.id, steps)
+            checked += bool(kinds)
+    assert checked > 40
+    # And the check does find a typo in one of them.
+    image = next(r for r in ruleset.field_rules if r.id == "image-pull-policy")
+    typo = image.paths[0][:-1] + (type(image.paths[0][-1])("imagePulPolicy"),)
+    found = kubefields.unknown_field(["Deployment"], typo)
+    assert found is not None and found.suggestions[0] == "imagePullPolicy"
+
+
+def test_the_field_check_is_fast(tmp_path: Path) -> None:
+    import time
+
+    write_tree(tmp_path, {"my.yaml": PRIORITY_RULE + FREE_RULES.removeprefix("rules:\n")})
+    start = time.perf_counter()
+    rules.load_rules((str(tmp_path / "my.yaml"),))
+    assert time.perf_counter() - start < 3.0  # a first load reads the schemas: well under a second, idle
