@@ -319,3 +319,109 @@ def test_the_field_check_is_fast(tmp_path: Path) -> None:
     start = time.perf_counter()
     rules.load_rules((str(tmp_path / "my.yaml"),))
     assert time.perf_counter() - start < 3.0  # a first load reads the schemas: well under a second, idle
+
+
+# --------------------------------------------------------------------------- before/after examples
+
+# The example resource of a rule: its first kind, named web unless "before:" names it.
+SKELETONS: dict[str, dict] = {
+    "Deployment": {"apiVersion": "apps/v1", "spec": {"selector": {"matchLabels": {"app": "NAME"}}, "template": {
+        "metadata": {"labels": {"app": "NAME"}}, "spec": {"containers": [{"name": "NAME", "image": "nginx:1.27"}]}}}},
+    "StatefulSet": {"apiVersion": "apps/v1", "spec": {
+        "serviceName": "NAME", "selector": {"matchLabels": {"app": "NAME"}}, "template": {
+            "metadata": {"labels": {"app": "NAME"}},
+            "spec": {"containers": [{"name": "NAME", "image": "nginx:1.27"}]}}}},
+    "Job": {"apiVersion": "batch/v1", "spec": {"template": {
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "NAME", "image": "busybox:1.36"}]}}}},
+    "ClusterRole": {"apiVersion": "rbac.authorization.k8s.io/v1", "rules": []},
+    "CronJob": {"apiVersion": "batch/v1", "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "NAME", "image": "busybox:1.36"}]}}}}}},
+    "Service": {"apiVersion": "v1", "spec": {"selector": {"app": "NAME"}, "ports": [{"port": 80}]}},
+    "PersistentVolumeClaim": {"apiVersion": "v1", "spec": {"accessModes": ["ReadWriteOnce"],
+                                                          "resources": {"requests": {"storage": "1Gi"}}}},
+    "HorizontalPodAutoscaler": {"apiVersion": "autoscaling/v2", "spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "NAME"}, "maxReplicas": 3}},
+    "PodDisruptionBudget": {"apiVersion": "policy/v1", "spec": {"selector": {"matchLabels": {"app": "NAME"}}}},
+    "Ingress": {"apiVersion": "networking.k8s.io/v1", "spec": {"defaultBackend": {
+        "service": {"name": "NAME", "port": {"number": 80}}}}},
+    "ConfigMap": {"apiVersion": "v1", "data": {}},
+    "Secret": {"apiVersion": "v1", "stringData": {"password": "x"}},
+}
+# Items a path selects by position or binding, made when the skeleton lacks them.
+DEFAULT_ITEMS = {1: "exporter", None: "init"}
+EXAMPLE = re.compile(r"^before: (?:(?P<kind>[A-Za-z]+)/(?P<name>[a-z0-9-]+):? ?)?(?P<before>.*)\n"
+                     r"after:  (?P<after>.*)$", re.MULTILINE)
+
+
+def _skeleton(kind: str, name: str) -> dict:
+    body = json.loads(json.dumps(SKELETONS[kind]).replace("NAME", name))
+    return {"apiVersion": body.pop("apiVersion"), "kind": kind, "metadata": {"name": name}, **body}
+
+
+def _place(doc: dict, steps: tuple, before: dict) -> None:
+    """Put ``before`` at the parent of the path's last step, making what is missing on the way."""
+    from helmify_flts import paths
+
+    node, fill = doc, []
+    for i, step in enumerate(steps):
+        if isinstance(step, paths.Key):
+            nxt_list = i + 1 < len(steps) and isinstance(steps[i + 1], paths.Items)
+            node = node.setdefault(step.name, [] if nxt_list else {})
+        elif isinstance(step, paths.Items) and step.field:
+            item: dict = {}
+            node.append(item)
+            if step.value is None:
+                fill.append((item, step.field))
+            else:
+                item[step.field] = step.value
+            node = item
+        elif isinstance(step, paths.Items):
+            index = step.start or 0
+            while len(node) <= index:
+                node.append({"name": DEFAULT_ITEMS.get(step.start if step.bind else index, "init"),
+                             "image": "busybox:1.36"})
+            node = node[index]
+    node.update(before)
+    for item, dotted in fill:  # a selected item still without its name gets "data"
+        *path, last = dotted.split(".")
+        target = item
+        for part in path:
+            target = target.setdefault(part, {})
+        target.setdefault(last, "data")
+
+
+def _builtin_examples() -> list[tuple[str, str]]:
+    return [(pack.stem, rule["id"]) for pack in PACKS
+            for rule in kyaml.load_all(pack.read_text(encoding="utf-8"))[0].get("rules") or []]
+
+
+@pytest.mark.parametrize(("pack", "rule_id"), _builtin_examples(), ids=lambda v: v)
+def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pack: str, rule_id: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    ruleset = rules.load_rules((pack,))
+    rule = next(r for r in ruleset.rules if r.id == rule_id)
+    m = EXAMPLE.search(rule.description)
+    assert m, f"{rule_id}: the description needs a 'before:' line and an 'after:' line"
+    kind = m.group("kind") or (rule.match.kinds or ("Deployment",))[0]
+    name = m.group("name") or "web"
+    doc = _skeleton(kind, name)
+    before = m.group("before").strip()
+    if rule.component is None and rule.existing_key is None:
+        _place(doc, rule.paths_for(kind)[0][:-1], {} if before == "(none)" else yaml.safe_load(before))
+    docs = [doc]
+    if rule.existing_key is not None:  # a Pod that names the resource
+        docs.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": {
+            "containers": [{"name": "web", "image": "nginx:1.27"}],
+            "volumes": [{"name": "v", "secret": {"secretName": name}}]}})
+    write_tree(tmp_path, {"src/example.yaml": yaml.safe_dump_all(docs, sort_keys=False)})
+    convert_ok(Path("src"), Path("chart"), "--rules", pack, "--chart-name", "chart")
+    after = m.group("after").strip()
+    if rule.component is not None:
+        values = yaml.safe_load(Path("chart/values.yaml").read_text())
+        assert after.startswith("component "), after
+        for part in after.removeprefix("component ").split("."):
+            values = values[part]
+        assert values["enabled"] is True
+        return
+    lines = {line.strip() for p in Path("chart/templates").glob("*.yaml") for line in p.read_text().splitlines()}
+    assert after in lines, sorted(line for line in lines if ".Values." in line)
