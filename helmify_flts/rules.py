@@ -416,9 +416,10 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
     for p in _seq(path_node, file, "path", allow_scalar=True):
         text = _str(p, file, "path")
         texts.append(text)
-        for steps, kinds in _expand_path(text, _at(p, file)):
-            if check_fields:
-                _check_field(steps, kinds, common["match"].kinds, text, _at(p, file))
+        expanded = _expand_path(text, _at(p, file))
+        if check_fields:
+            _check_field(expanded, common["match"].kinds, text, _at(p, file))
+        for steps, kinds in expanded:
             names = set(paths.bindings_of(steps))
             if bound is not None and names != bound:
                 raise UserError("alternative paths of one rule must bind the same names", _at(p, file))
@@ -456,21 +457,26 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
 _KIND_ORDER = list(PATH_SETS["podSpec"])
 
 
-def _check_field(steps: tuple[paths.Step, ...], set_kinds: frozenset[str] | None, match_kinds: tuple[str, ...],
+def _check_field(expanded: list[tuple[tuple[paths.Step, ...], frozenset[str] | None]], match_kinds: tuple[str, ...],
                  text: str, where: Where) -> None:
-    """A path's last field must be one Kubernetes knows in the kinds the rule matches."""
-    if not match_kinds and set_kinds is None:
-        return  # no kind named: no schema says what the resource has
-    kinds = [k for k in match_kinds or _KIND_ORDER if set_kinds is None or k in set_kinds]
-    unknown = kubefields.unknown_field(kinds, steps)
-    if unknown is None:
+    """A path's last field must be one Kubernetes knows in the kinds the rule matches (each
+    place of a path set in the kinds of that place)."""
+    found = []
+    for steps, set_kinds in expanded:
+        if not match_kinds and set_kinds is None:
+            continue  # no kind named: no schema says what the resource has
+        kinds = [k for k in match_kinds or _KIND_ORDER if set_kinds is None or k in set_kinds]
+        unknown = kubefields.unknown_field(kinds, steps)
+        if unknown is not None:
+            found.append(unknown)
+    if not found:
         return
-    advice = (f"did you mean {unknown.suggestions[0]!r}?" if unknown.suggestions
+    kinds = [kind for unknown in found for kind in unknown.kinds]
+    suggestions = found[0].suggestions
+    advice = (f"did you mean {suggestions[0]!r}?" if suggestions
               else "check the field's name in the Kubernetes API reference")
-    which = unknown.kinds[0] if len(unknown.kinds) == 1 else f"{', '.join(unknown.kinds[:-1])} and {unknown.kinds[-1]}"
-    raise UserError(f"path {text!r} ends in {unknown.name!r}, a field that {which} "
-                    f"{'does' if len(unknown.kinds) == 1 else 'do'} not have there (Kubernetes "
-                    f"{kubefields.KUBE_RELEASE}); {advice}", where)
+    raise UserError(f"path {text!r} ends in {found[0].name!r}, which is not a field there in Kubernetes "
+                    f"{kubefields.KUBE_RELEASE} ({', '.join(kinds)}); {advice}", where)
 
 
 def _expand_path(text: str, where: Where) -> list[tuple[tuple[paths.Step, ...], frozenset[str] | None]]:
