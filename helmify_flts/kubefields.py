@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import paths
+from .errors import UserError, Where
+from .pathsets import KIND_ORDER
 
 KUBE_RELEASE = "1.30"  # the release of the schemas schema.py reads
 
@@ -69,3 +71,25 @@ def _follow(node: object, steps: tuple[paths.Step, ...]) -> dict | None:
             nxt = current.get("items")
         current = schema.deref(nxt) if isinstance(nxt, dict) else None
     return current
+
+
+def check_path(expanded: list[tuple[tuple[paths.Step, ...], frozenset[str] | None]], match_kinds: tuple[str, ...],
+                 text: str, where: Where) -> None:
+    """A path's last field must be one Kubernetes knows in the kinds the rule matches (each
+    place of a path set in the kinds of that place)."""
+    found = []
+    for steps, set_kinds in expanded:
+        if not match_kinds and set_kinds is None:
+            continue  # no kind named: no schema says what the resource has
+        kinds = [k for k in match_kinds or KIND_ORDER if set_kinds is None or k in set_kinds]
+        unknown = unknown_field(kinds, steps)
+        if unknown is not None:
+            found.append(unknown)
+    if not found:
+        return
+    kinds = [kind for unknown in found for kind in unknown.kinds]
+    suggestions = found[0].suggestions
+    advice = (f"did you mean {suggestions[0]!r}?" if suggestions
+              else "check the field's name in the Kubernetes API reference")
+    raise UserError(f"path {text!r} ends in {found[0].name!r}, which is not a field there in Kubernetes "
+                    f"{KUBE_RELEASE} ({', '.join(kinds)}); {advice}", where)

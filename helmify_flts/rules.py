@@ -31,9 +31,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import kubefields, kyaml, paths, ruleschema
+from . import kubefields, kyaml, paths, pathsets, ruleschema
 from .errors import UserError, Where
-from .manifests import POD_TEMPLATE
 from .transforms import TRANSFORMS
 
 BUILTIN_DIR_CANDIDATES = (
@@ -45,23 +44,6 @@ RESOURCE_BINDINGS = ("component", "base", "name", "kind", "namespace")
 FILTERS = ("camel", "short", "lower")
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([A-Za-z]+))?\}")
-
-# Named path sets: one name for a place that sits at a different path in each kind, so that a
-# pod-level rule names one path (``{podSpec}.nodeSelector``) instead of one per workload shape.
-# Each maps a kind to the prefixes the name stands for there.
-PATH_SETS: dict[str, dict[str, tuple[str, ...]]] = {
-    "podTemplate": {kind: (".".join(at[:-1]),) for kind, at in POD_TEMPLATE.items() if len(at) > 1},
-    "podSpec": {kind: (".".join(at),) for kind, at in POD_TEMPLATE.items()},
-    "containers": {kind: (".".join(at + ("containers",)), ".".join(at + ("initContainers",)))
-                   for kind, at in POD_TEMPLATE.items()},
-}
-PATH_SET_DOCS = {
-    "podTemplate": "the pod template of a workload that has one (Deployment, StatefulSet, DaemonSet, ReplicaSet "
-                   "and Job: `spec.template`; CronJob: `spec.jobTemplate.spec.template`)",
-    "podSpec": "the pod spec of every workload kind (`{podTemplate}.spec`, and a Pod's own `spec`)",
-    "containers": "both container lists of the pod spec, `{podSpec}.containers` and `{podSpec}.initContainers`",
-}
-_PATH_SET_USE = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}(?=[.\[]|$)")
 
 
 def schema() -> dict:
@@ -416,9 +398,9 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
     for p in _seq(path_node, file, "path", allow_scalar=True):
         text = _str(p, file, "path")
         texts.append(text)
-        expanded = _expand_path(text, _at(p, file))
+        expanded = pathsets.expand(text, _at(p, file))
         if check_fields:
-            _check_field(expanded, common["match"].kinds, text, _at(p, file))
+            kubefields.check_path(expanded, common["match"].kinds, text, _at(p, file))
         for steps, kinds in expanded:
             names = set(paths.bindings_of(steps))
             if bound is not None and names != bound:
@@ -426,7 +408,7 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
             bound = names
             parsed.append(steps)
             kinds_of.append(kinds)
-            set_kinds += [k for k in sorted(kinds or (), key=_KIND_ORDER.index) if k not in set_kinds]
+            set_kinds += [k for k in sorted(kinds or (), key=pathsets.KIND_ORDER.index) if k not in set_kinds]
     if not common["match"].kinds and set_kinds and all(kinds_of):
         # A rule whose every path comes from a path set applies to the kinds of those sets.
         common["match"] = dataclasses.replace(common["match"], kinds=tuple(set_kinds))
@@ -454,56 +436,6 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
     )
 
 
-_KIND_ORDER = list(PATH_SETS["podSpec"])
-
-
-def _check_field(expanded: list[tuple[tuple[paths.Step, ...], frozenset[str] | None]], match_kinds: tuple[str, ...],
-                 text: str, where: Where) -> None:
-    """A path's last field must be one Kubernetes knows in the kinds the rule matches (each
-    place of a path set in the kinds of that place)."""
-    found = []
-    for steps, set_kinds in expanded:
-        if not match_kinds and set_kinds is None:
-            continue  # no kind named: no schema says what the resource has
-        kinds = [k for k in match_kinds or _KIND_ORDER if set_kinds is None or k in set_kinds]
-        unknown = kubefields.unknown_field(kinds, steps)
-        if unknown is not None:
-            found.append(unknown)
-    if not found:
-        return
-    kinds = [kind for unknown in found for kind in unknown.kinds]
-    suggestions = found[0].suggestions
-    advice = (f"did you mean {suggestions[0]!r}?" if suggestions
-              else "check the field's name in the Kubernetes API reference")
-    raise UserError(f"path {text!r} ends in {found[0].name!r}, which is not a field there in Kubernetes "
-                    f"{kubefields.KUBE_RELEASE} ({', '.join(kinds)}); {advice}", where)
-
-
-def _expand_path(text: str, where: Where) -> list[tuple[tuple[paths.Step, ...], frozenset[str] | None]]:
-    """Parse a path; one that starts with a path set (``{podSpec}.nodeSelector``) stands for one
-    path per place of the set, each with the kinds it applies to."""
-    m = _PATH_SET_USE.match(text)
-    places: dict[str, list[str]] = {}
-    if m and m.group(1) in PATH_SETS:
-        for kind, prefixes in PATH_SETS[m.group(1)].items():
-            for prefix in prefixes:
-                places.setdefault(prefix + text[m.end():], []).append(kind)
-    else:
-        places[text] = []
-    out = []
-    for concrete, kinds in places.items():
-        try:
-            steps = paths.parse(concrete)
-        except paths.PathError as exc:
-            raise UserError(f"bad path: {exc}", where) from None
-        reserved = [name for name in paths.bindings_of(steps) if name in PATH_SETS]
-        if reserved:
-            raise UserError(f"{{{reserved[0]}}} in {text!r} names a path set, which can only start a path; "
-                            "give the binding another name", where)
-        out.append((steps, frozenset(kinds) if kinds else None))
-    return out
-
-
 def _flag(node: MappingNode, key: str, file: str) -> bool:
     value = _get(node, key)
     if value is None:
@@ -527,7 +459,7 @@ def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[s
         text = _str(p, file, "reference path")
         # A reference must reach a field that names the resource, so it needs no kind of its
         # own: each place of a path set is followed in every resource that has it.
-        refs += [steps for steps, _ in _expand_path(text, _at(p, file))]
+        refs += [steps for steps, _ in pathsets.expand(text, _at(p, file))]
         texts.append(text)
     if not refs:
         raise UserError(f"rule {rule_id!r}: existing needs 'references', the fields that name the resource",

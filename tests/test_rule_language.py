@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
 
-from helmify_flts import kyaml, rules
+from helmify_flts import kyaml, pathsets, rules
 from helmify_flts.transforms import TRANSFORMS
 
 SCHEMA_FILE = ROOT / "rules" / "rule-file.schema.json"
@@ -224,7 +224,7 @@ def test_rule_language_section_documents_every_key() -> None:
     root = schema()
     for name, _ in _keys(root, root, "", set()):
         assert f"- `{name.rsplit('.', 1)[-1]}`" in section, name
-    for name in rules.PATH_SETS:
+    for name in pathsets.SETS:
         assert f"- `{{{name}}}`" in section, name
     for name in (*rules.RESOURCE_BINDINGS, *rules.FILTERS, *TRANSFORMS):
         assert f"`{name}`" in section or f"`{{{name}}}`" in section or f"`|{name}`" in section, name
