@@ -425,3 +425,55 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return
     lines = {line.strip() for p in Path("chart/templates").glob("*.yaml") for line in p.read_text().splitlines()}
     assert after in lines, sorted(line for line in lines if ".Values." in line)
+
+
+CRON_WITH_INIT_SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata: {name: db, labels: {app: backup}}
+stringData: {password: x}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup, labels: {app: backup}}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          imagePullSecrets: [{name: db}]
+          initContainers:
+            - name: wait
+              image: busybox:1.36
+              env: [{name: PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}]
+          containers: [{name: backup, image: busybox:1.36}]
+"""
+
+
+def test_existing_secret_follows_every_container_list_of_every_pod_kind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The references name {containers}: a CronJob's init containers, which the pack's list of
+    # alternative paths had left out, follow the switch too.
+    from helmify_flts import render
+
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {"src/all.yaml": CRON_WITH_INIT_SECRET})
+    convert_ok(Path("src"), Path("chart"))
+    assert_reproduces(Path("chart"), Path("src"))
+    objects = render.rendered_objects(render.render(Path("chart"), {"backup": {"existingSecret": "mine"}}))
+    cron = next(obj for (_, kind, _, _), (_, obj) in objects.items() if kind == "CronJob")
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["initContainers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "mine"
+    assert not any(kind == "Secret" for (_, kind, _, _) in objects)
+
+
+def test_the_wheel_ships_the_packs_as_their_own_data_package() -> None:
+    import tomllib
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "helmify_flts.rules" not in setup["packages"]  # a package would shadow the rules module
+    assert setup["package-dir"]["helmify_flts.packs"] == "rules"
+    assert {"*.yaml", "*.json"} <= set(setup["package-data"]["helmify_flts.packs"])
+    assert rules.BUILTIN_DIR_CANDIDATES[0].name == "packs"
