@@ -55,7 +55,7 @@ def find_hits(
         for rule in ruleset.field_rules:
             if not matches(rule.match, res, comp):
                 continue
-            for steps in rule.paths:
+            for steps in rule.paths_for(res.kind):
                 for found in walk(res.node, steps, missing_last=rule.optional):
                     key = fill(rule.key, {**base_bindings, **dict(found.bindings)})
                     claimed.append(Hit(rule, res, found, key))

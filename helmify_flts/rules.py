@@ -21,7 +21,7 @@ A rule file is YAML::
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
@@ -31,24 +31,24 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import kyaml, paths
+from . import kubefields, kyaml, paths, pathsets, ruleschema
 from .errors import UserError, Where
 from .transforms import TRANSFORMS
 
 BUILTIN_DIR_CANDIDATES = (
-    Path(__file__).parent / "rules",  # installed wheel
+    Path(__file__).parent / "packs",  # installed wheel: the helmify_flts.packs data package
     Path(__file__).parent.parent / "rules",  # source checkout
 )
 DEFAULT_PACK = "default"
 RESOURCE_BINDINGS = ("component", "base", "name", "kind", "namespace")
 FILTERS = ("camel", "short", "lower")
 
-_FILE_KEYS = {"description", "extends", "componentLabels", "rules"}
-_EXISTING_KEYS = {"key", "references"}
-_RULE_KEYS = {"id", "description", "match", "component", "existing", "path", "key", "transform", "append",
-              "optional", "default", "doc"}
-_MATCH_KEYS = {"kinds", "apiVersions", "names", "labels", "components", "namespaces"}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([A-Za-z]+))?\}")
+
+
+def schema() -> dict:
+    """The rule-file JSON Schema that ships with the built-in packs."""
+    return ruleschema.load(builtin_dir())
 
 
 def builtin_dir() -> Path:
@@ -95,6 +95,7 @@ class Rule:
     component: tuple[Segment, ...] | None = None
     paths: tuple[tuple[paths.Step, ...], ...] = ()
     path_texts: tuple[str, ...] = ()
+    path_kinds: tuple[frozenset[str] | None, ...] = ()  # per path: the only kinds it applies to (path sets)
     key: tuple[Segment, ...] = ()
     transform: str | None = None
     optional: bool = False
@@ -110,6 +111,14 @@ class Rule:
     @property
     def label(self) -> str:
         return f"{self.id} ({self.where})"
+
+    def paths_for(self, kind: str) -> tuple[tuple[paths.Step, ...], ...]:
+        """The paths that apply to a resource of ``kind``: a path from a set applies only to
+        the kinds the set places it in (a Pod's ``spec`` is not a Deployment's)."""
+        if not any(self.path_kinds):
+            return self.paths
+        return tuple(steps for steps, kinds in zip(self.paths, self.path_kinds, strict=True)
+                     if kinds is None or kind in kinds)
 
 
 @dataclass(frozen=True)
@@ -210,7 +219,7 @@ class _Loader:
         if len(docs) != 1 or not isinstance(docs[0], MappingNode):
             raise UserError("a rule file is one YAML mapping with a 'rules:' list", Where(shown, 1))
         top = docs[0]
-        _check_keys(top, _FILE_KEYS, shown, "rule file")
+        ruleschema.check(top, schema(), schema(), shown, skip=frozenset({ruleschema.RULE_REF}))
         for ext_node in _seq(_get(top, "extends"), shown, "extends", allow_scalar=True):
             ext = _str(ext_node, shown, "extends")
             is_path = "/" in ext or ext.endswith((".yaml", ".yml"))
@@ -280,15 +289,6 @@ def _get(node: MappingNode, key: str) -> Node | None:
     return paths.child(node, key)
 
 
-def _check_keys(node: MappingNode, allowed: set[str], file: str, what: str) -> None:
-    for key_node, _ in node.value:
-        key = key_node.value if isinstance(key_node, ScalarNode) else None
-        if key not in allowed:
-            hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            advice = f"did you mean {hint[0]!r}?" if hint else f"allowed keys: {', '.join(sorted(allowed))}"
-            raise UserError(f"unknown key {key!r} in {what}; {advice}", _at(key_node, file))
-
-
 def _str(node: Node | None, file: str, what: str) -> str:
     if not isinstance(node, ScalarNode) or node.tag not in (kyaml.STR, kyaml.INT):
         where = _at(node, file) if node is not None else Where(file)
@@ -313,15 +313,9 @@ def _str_list(node: Node | None, file: str, what: str) -> tuple[str, ...]:
 def _parse_match(node: Node | None, file: str) -> Match:
     if node is None:
         return Match()
-    if not isinstance(node, MappingNode):
-        raise UserError("match must be a mapping (kinds, apiVersions, names, labels, components, namespaces)",
-                        _at(node, file))
-    _check_keys(node, _MATCH_KEYS, file, "match")
-    labels_node = _get(node, "labels")
+    labels_node = _get(node, "labels")  # the schema has checked the types
     labels: tuple[tuple[str, str], ...] = ()
-    if labels_node is not None:
-        if not isinstance(labels_node, MappingNode):
-            raise UserError("match.labels must be a mapping of label to value", _at(labels_node, file))
+    if isinstance(labels_node, MappingNode):
         labels = tuple((_str(k, file, "label"), _str(v, file, "label value")) for k, v in labels_node.value)
     return Match(
         kinds=_str_list(_get(node, "kinds"), file, "match.kinds"),
@@ -370,16 +364,17 @@ def _split_outside_braces(text: str) -> list[str]:
 
 
 def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
+    # A user's own rule file has its paths checked against Kubernetes' schema; the built-in
+    # packs (and byte copies of them) are checked by the tests, which keeps start-up fast.
+    check_fields = not builtin and not file.startswith("builtin:")
     if not isinstance(node, MappingNode):
         raise UserError("each rule must be a mapping with id, description and path/key or component", _at(node, file))
     where = _at(node, file)
-    _check_keys(node, _RULE_KEYS, file, "rule")
-    rule_id = _str(_get(node, "id"), file, "rule id") if _get(node, "id") else None
+    ruleschema.check(node, schema()["$defs"]["rule"], schema(), file)
+    rule_id = _str(_get(node, "id"), file, "rule id")
     if not rule_id:
         raise UserError("rule has no id; give it a short stable name", where)
     description = _get(node, "description")
-    if description is None:
-        raise UserError(f"rule {rule_id!r} has no description; say what it lifts, with a tiny example", where)
     common: dict[str, Any] = dict(
         id=rule_id, description=_str(description, file, "description").strip(), where=where,
         layer=layer, builtin=builtin, match=_parse_match(_get(node, "match"), file),
@@ -398,19 +393,25 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
     path_node, key_node = _get(node, "path"), _get(node, "key")
     if path_node is None or key_node is None:
         raise UserError(f"rule {rule_id!r} needs either 'component' or both 'path' and 'key'", where)
-    parsed, texts, bound = [], [], None
+    parsed, texts, kinds_of, bound = [], [], [], None
+    set_kinds: list[str] = []
     for p in _seq(path_node, file, "path", allow_scalar=True):
         text = _str(p, file, "path")
-        try:
-            steps = paths.parse(text)
-        except paths.PathError as exc:
-            raise UserError(f"bad path: {exc}", _at(p, file)) from None
-        names = set(paths.bindings_of(steps))
-        if bound is not None and names != bound:
-            raise UserError("alternative paths of one rule must bind the same names", _at(p, file))
-        bound = names
-        parsed.append(steps)
         texts.append(text)
+        expanded = pathsets.expand(text, _at(p, file))
+        if check_fields:
+            kubefields.check_path(expanded, common["match"].kinds, text, _at(p, file))
+        for steps, kinds in expanded:
+            names = set(paths.bindings_of(steps))
+            if bound is not None and names != bound:
+                raise UserError("alternative paths of one rule must bind the same names", _at(p, file))
+            bound = names
+            parsed.append(steps)
+            kinds_of.append(kinds)
+            set_kinds += [k for k in sorted(kinds or (), key=pathsets.KIND_ORDER.index) if k not in set_kinds]
+    if not common["match"].kinds and set_kinds and all(kinds_of):
+        # A rule whose every path comes from a path set applies to the kinds of those sets.
+        common["match"] = dataclasses.replace(common["match"], kinds=tuple(set_kinds))
     key = parse_pattern(_str(key_node, file, "key"), set(RESOURCE_BINDINGS) | (bound or set()),
                         _at(key_node, file), "key")
     transform = None
@@ -428,7 +429,7 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
     default_node = _get(node, "default")
     doc_node = _get(node, "doc")
     return Rule(
-        paths=tuple(parsed), path_texts=tuple(texts), key=key, transform=transform,
+        paths=tuple(parsed), path_texts=tuple(texts), path_kinds=tuple(kinds_of), key=key, transform=transform,
         optional=optional or append, append=append,
         default=kyaml.construct(default_node) if default_node is not None else ([] if append else None),
         doc=_str(doc_node, file, "doc") if doc_node is not None else None, **common,
@@ -450,22 +451,15 @@ def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[s
     extra = [k for k in ("component", "path", "key", "transform", "optional", "default") if _get(node, k) is not None]
     if extra:
         raise UserError(f"rule {rule_id!r} has 'existing', so it cannot also have {extra[0]!r}", where)
-    if not isinstance(existing, MappingNode):
-        raise UserError("existing must be a mapping with 'key' and 'references'", _at(existing, file))
-    _check_keys(existing, _EXISTING_KEYS, file, "existing")
     key_node = _get(existing, "key")
-    if key_node is None:
-        raise UserError(f"rule {rule_id!r}: existing needs a 'key' for the name of the user's own resource",
-                        _at(existing, file))
     key = parse_pattern(_str(key_node, file, "existing.key"), set(RESOURCE_BINDINGS), _at(key_node, file),
                         "existing.key")
     refs, texts = [], []
     for p in _seq(_get(existing, "references"), file, "existing.references", allow_scalar=True):
         text = _str(p, file, "reference path")
-        try:
-            refs.append(paths.parse(text))
-        except paths.PathError as exc:
-            raise UserError(f"bad path: {exc}", _at(p, file)) from None
+        # A reference must reach a field that names the resource, so it needs no kind of its
+        # own: each place of a path set is followed in every resource that has it.
+        refs += [steps for steps, _ in pathsets.expand(text, _at(p, file))]
         texts.append(text)
     if not refs:
         raise UserError(f"rule {rule_id!r}: existing needs 'references', the fields that name the resource",

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
+import os
 import re
 from collections.abc import Iterable
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .rewrite import Lift
@@ -87,6 +89,26 @@ def _node_at(api_version: str, kind: str, path: tuple[str | int, ...]) -> dict |
     return _deref(node)
 
 
+def kind_schemas(kind: str) -> list[dict]:
+    """The schema of each version of a built-in kind (none for a custom resource)."""
+    prefix = f"{kind.lower()}-"  # deployment-apps-v1.json: a kind's name has no dash of its own
+    return [doc for name in _schema_files() if name.startswith(prefix) and (doc := _load(name)) is not None]
+
+
+def deref(node: object) -> dict | None:
+    """A schema node with its ``$ref`` followed (None when it is not a mapping)."""
+    return _deref(node)
+
+
+@functools.cache
+def _schema_files() -> tuple[str, ...]:
+    folder = _folder()
+    try:
+        return tuple(sorted(os.listdir(folder))) if folder else ()
+    except OSError:
+        return ()
+
+
 def _single_type(node: dict | None) -> str | None:
     if not isinstance(node, dict) or "oneOf" in node or "anyOf" in node:
         return None
@@ -116,11 +138,21 @@ def _definitions() -> dict:
 def _load(name: str) -> dict | None:
     if not re.fullmatch(r"[a-z0-9._-]+\.json", name):
         return None  # a kind or apiVersion that cannot name a schema file
+    folder = _folder()
     try:
-        folder = resources.files("kubernetes_validate") / "kubernetes-json-schema" / KUBE_SCHEMA
-        return json.loads((folder / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError, ModuleNotFoundError):
+        return json.loads((folder / name).read_text(encoding="utf-8")) if folder else None
+    except (OSError, ValueError):
         return None
+
+
+@functools.cache
+def _folder() -> Path | None:
+    # Found without importing kubernetes_validate, whose import (jsonschema and all) costs
+    # more than the whole conversion of a small folder.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.origin:
+        return None
+    return Path(spec.origin).parent / "kubernetes-json-schema" / KUBE_SCHEMA
 
 
 def _tree(tree: dict, typed: dict, path: tuple[str, ...], closed: bool = True) -> dict:
