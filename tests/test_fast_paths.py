@@ -8,11 +8,14 @@ cases it covers and on the cases it must hand back.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from helmify_flts import schema
+from helmify_flts import kyaml, schema
 
 # --------------------------------------------------------------------------- the integer table
 
@@ -61,3 +64,172 @@ def test_the_integer_table_types_every_field_as_the_whole_schema_does(api_versio
                                definitions=table["definitions"]) == expected, path
         typed += expected is not None
     assert typed >= 3
+
+
+# --------------------------------------------------------------------------- construct
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _typed(value: Any) -> Any:
+    """A value with every scalar's type spelt out (1, 1.0 and True differ; NaN equals NaN)."""
+    if isinstance(value, dict):
+        return ("map", [(key, _typed(item)) for key, item in value.items()])
+    if isinstance(value, list):
+        return ("seq", [_typed(item) for item in value])
+    return (type(value).__name__, repr(value))
+
+
+def _by_pyyaml(node: Any) -> Any:
+    loader = kyaml.Loader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _documents(text: str) -> list:
+    try:
+        return [n for n in kyaml.compose_all(text) if n is not None]
+    except yaml.YAMLError:
+        return []
+
+
+TRICKY = """\
+a: 1
+b: 1.5
+c: 0755
+d: 0x1F
+e: 1_000
+f: 1e4
+g: .inf
+h: -.Inf
+i: .nan
+j: on
+k: n
+l: ~
+m: ""
+n: 2026-01-01
+o: "="
+p: =
+q: !!str 12
+r: !!int "42"
+s: !!float 3
+t: !!binary aGVsbG8=
+u: !custom text
+v: !!timestamp 2026-01-01
+w: {1: a, 1.0: b, true: c, null: d, 0.1: e, 1e9: f, y: g, 0755: h}
+x: [a, [b, [c]], {d: e}]
+y: 18446744073709551615
+z: 18446744073709551616
+'<<': text as a key
+aa: <<
+bb: !!str <<
+"""
+
+ALIASES = """\
+base: &base {cpu: 1, list: &list [a, b]}
+one: *base
+two: *base
+three: *list
+text: &t hello
+again: *t
+"""
+
+
+def test_construct_gives_what_pyyaml_gives_on_every_yaml_file_here() -> None:
+    texts = [TRICKY, ALIASES, "- 1\n- [2, 3]\n", "plain", "", "~", "[]", "{}"]
+    texts += [p.read_text(encoding="utf-8-sig") for folder in ("tests", "fixtures", "rules")
+              for p in sorted((ROOT / folder).rglob("*.y*ml"))]
+    count = 0
+    for text in texts:
+        for node in _documents(text):
+            fast = kyaml._plain(node, {})
+            assert _typed(fast) == _typed(_by_pyyaml(node)), text[:200]
+            assert _typed(kyaml.construct(node)) == _typed(fast)
+            count += 1
+    assert count > 150
+
+
+def test_construct_shares_aliased_data_as_pyyaml_does() -> None:
+    node = _documents(ALIASES)[0]
+    fast = kyaml._plain(node, {})
+    assert fast["one"] is fast["two"] and fast["three"] is fast["one"]["list"]
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n",  # a merge key
+    "<<: {a: 1}\n",
+])
+def test_construct_hands_merge_keys_to_pyyaml(text: str) -> None:
+    node = _documents(text)[0]
+    with pytest.raises(kyaml._Unusual):
+        kyaml._plain(node, {})
+    assert _typed(kyaml.construct(node)) == _typed(_by_pyyaml(node))
+
+
+def test_construct_hands_unusual_nodes_to_pyyaml() -> None:
+    custom = ScalarNode("!custom", "text")
+    mapping = MappingNode(kyaml.MAP, [])
+    mapping.value.append((ScalarNode(kyaml.STR, "self"), mapping))  # a mapping inside itself
+    keyed = MappingNode(kyaml.MAP, [(SequenceNode(kyaml.SEQ, []), ScalarNode(kyaml.STR, "v"))])
+    for node in (custom, mapping, keyed):
+        with pytest.raises(kyaml._Unusual):
+            kyaml._plain(node, {})
+    assert kyaml.construct(custom) == "text"
+    with pytest.raises(yaml.constructor.ConstructorError):
+        kyaml.construct(mapping)
+    assert kyaml.construct(keyed) == _by_pyyaml(keyed)
+
+
+# --------------------------------------------------------------------------- scalar_text
+
+
+def _scalar_text_by_emitter(node: ScalarNode) -> str:
+    """scalar_text as it was before its shortcuts: every scalar through libyaml's emitter."""
+    if node.tag == kyaml.NULL and node.value == "" and not node.style:
+        return "null"
+    style = node.style or None
+    if style in ("|", ">") or (style is None and "\n" in node.value):
+        style = '"'
+    if any(ch in node.value for ch in "\x85\u2028\u2029"):
+        style = '"'
+    plain_ok = style is None and kyaml.resolve_plain(node.value) == node.tag
+    if style is None and not plain_ok:
+        style = '"'
+    return kyaml._emitted_scalar(node, style, plain_ok)
+
+
+_EDGES = ["", " ", "a", "0", "-", ".", "..", "...", "---", ":", "a:", ":a", "a:b", "a: b", "#", "a #b", "a#b", "'", '"',
+          "\\", "=", "~", "null", "true", "on", "y", "0755", "1e4", "0x1F", "1_000", "-1", "+1", ".5", "1.", "?", "?a",
+          "[", "]", "{", "}", ",", "&a", "*a", "!a", "|", ">", "%", "@", "`", "a b", " a", "a ", "a\tb", "\u00e9",
+          "\u00a0", "x" * 300, "http://h:80/p?q=1", "registry.example.com/team/svc:1.0", "/etc/x", "a/b", "_", "<<",
+          "a=b"]
+
+
+def _texts() -> list[str]:
+    import itertools
+
+    pairs = ["".join(p) for p in itertools.product(["a", "-", ".", ":", " ", "'", "#", "1", "/", "=", "_"], repeat=2)]
+    return _EDGES + pairs + [a + b for a in _EDGES[:40] for b in ("", "x", ":", " ", "-")]
+
+
+@pytest.mark.parametrize("style", [None, "", '"', "'", "|", ">"])
+@pytest.mark.parametrize("tag", [kyaml.STR, kyaml.INT, kyaml.FLOAT, kyaml.BOOL, kyaml.NULL])
+def test_scalar_text_writes_what_the_emitter_writes(style: str | None, tag: str) -> None:
+    for text in _texts():
+        node = ScalarNode(tag, text, style=style)
+        assert kyaml.scalar_text(node) == _scalar_text_by_emitter(node), (text, style, tag)
+
+
+def test_scalar_text_takes_its_shortcuts_for_common_values() -> None:
+    calls = []
+    original = kyaml._emitted_scalar
+    try:
+        kyaml._emitted_scalar = lambda *args: calls.append(args) or original(*args)
+        texts = [kyaml.scalar_text(kyaml.represent(v)) for v in ("nginx:1.25", "on", "8080", "a b", 3, True, None)]
+    finally:
+        kyaml._emitted_scalar = original
+    assert texts == ["nginx:1.25", '"on"', '"8080"', "a b", "3", "true", "null"]
+    assert len(calls) == 1  # "a b": a space in a plain scalar goes through the emitter
