@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__, kyaml, redact, render
+from . import __version__, jsontext, kyaml, redact, render
 from .chart import Result
 from .manifests import Resource
 from .rewrite import Lift
@@ -317,8 +317,8 @@ def files(result: Result, rev: Review) -> dict[str, str]:
     data = as_json(result, rev)
     return {
         # NaN or infinity become the strings "NaN", "Infinity": the file stays valid JSON.
-        "helmify-report.json": json.dumps(json.loads(json.dumps(data), parse_constant=str), indent=2,
-                                          ensure_ascii=False, allow_nan=False) + "\n",
+        "helmify-report.json": jsontext.dumps(json.loads(json.dumps(data), parse_constant=str),
+                                              ensure_ascii=False, allow_nan=False) + "\n",
         "helmify-report.md": as_markdown(result, data),
     }
 

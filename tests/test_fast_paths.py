@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from helmify_flts import kyaml, schema
+from helmify_flts import jsontext, kyaml, schema
 
 # --------------------------------------------------------------------------- the integer table
 
@@ -233,3 +235,30 @@ def test_scalar_text_takes_its_shortcuts_for_common_values() -> None:
         kyaml._emitted_scalar = original
     assert texts == ["nginx:1.25", '"on"', '"8080"', "a b", "3", "true", "null"]
     assert len(calls) == 1  # "a b": a space in a plain scalar goes through the emitter
+
+
+# --------------------------------------------------------------------------- indented JSON
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+_KEYS = st.text() | st.integers() | st.booleans() | st.none() | st.floats()
+_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4)
+                     | st.tuples(inner, inner), max_leaves=30)
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(_JSON, st.sampled_from([0, 1, 2, 4]), st.booleans())
+def test_indented_json_is_what_json_dumps_writes(value: Any, indent: int, ascii_only: bool) -> None:
+    assert jsontext.dumps(value, indent=indent, ensure_ascii=ascii_only) == json.dumps(
+        value, indent=indent, ensure_ascii=ascii_only)
+
+
+def test_indented_json_refuses_what_json_dumps_refuses() -> None:
+    for bad in (float("nan"), [float("inf")], {"a": -float("inf")}, {float("nan"): 1}):
+        with pytest.raises(ValueError):
+            json.dumps(bad, indent=2, allow_nan=False)
+        with pytest.raises(ValueError):
+            jsontext.dumps(bad, allow_nan=False)
+    for bad in ({"a": object()}, {(1, 2): 1}, {1j}):
+        with pytest.raises(TypeError):
+            jsontext.dumps(bad)
