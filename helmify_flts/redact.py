@@ -403,6 +403,8 @@ _CLOSE = {"{": "}", '"': '"', "'": "'"}
 def _pairs(data: str) -> str:
     """``password=x`` in query strings, JDBC/MSSQL/ODBC connection strings (``Password=x;``,
     ``PWD={x;y}``) and ``--db-password=x`` arguments."""
+    if "=" not in data:  # the scan below would try every word of a long text
+        return data
     out, last = [], 0
     for m in _PAIR.finditer(data):
         if m.start() < last or classify(m.group(1).lstrip("-/")) is not Kind.CREDENTIAL:
@@ -434,6 +436,10 @@ _BEARER = re.compile(r"(?i)\b(?:bearer|basic)[ \t]{1,8}([A-Za-z0-9._~+/=-]{8,})"
 
 
 def _bearer(data: str) -> str:
+    lowered = data.lower()
+    if "bearer" not in lowered and "basic" not in lowered and data.isascii():  # (?i) folds some non-ASCII
+        return data
+
     def hide(m: re.Match) -> str:
         token = m.group(1)
         if token.isalpha() and token.islower():  # prose: "basic authentication"
@@ -448,6 +454,9 @@ _FLAG = re.compile(r"(?<!\S)--?([A-Za-z][A-Za-z0-9_.-]{0,127})[ \t]{1,8}([^\s-]\
 def _flags(data: str) -> str:
     """``--token abc``: a credential flag's separate argument; ``-u user:pass`` (curl): the
     password after the user."""
+    if "-" not in data:
+        return data
+
     def hide(m: re.Match) -> str:
         name, value = m.group(1), m.group(2)
         keep = m.group(0)[:m.start(2) - m.start(0)]
@@ -469,7 +478,15 @@ _KNOWN = re.compile(
 )
 
 
+# Text every match of _KNOWN holds: a plain search for them is far cheaper than the pattern,
+# which has no fixed start to skip ahead to.
+_KNOWN_MARKS = ("eyJ", "AKIA", "ASIA", "ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_", "glpat-", "xox",
+                "k_live_")
+
+
 def _known(data: str) -> str:
+    if not any(mark in data for mark in _KNOWN_MARKS):
+        return data
     return _KNOWN.sub(REDACTED, data)
 
 

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from helmify_flts import jsontext, kyaml, schema
+from helmify_flts import jsontext, kyaml, redact, schema
 
 # --------------------------------------------------------------------------- the integer table
 
@@ -262,3 +262,22 @@ def test_indented_json_refuses_what_json_dumps_refuses() -> None:
     for bad in ({"a": object()}, {(1, 2): 1}, {1j}):
         with pytest.raises(TypeError):
             jsontext.dumps(bad)
+
+
+# --------------------------------------------------------------------------- redaction
+
+
+@pytest.mark.parametrize("shape", [
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig", "AKIAABCDEFGHIJKLMNOP", "ASIAABCDEFGHIJKLMNOP",
+    "ghp_" + "a" * 36, "github_pat_" + "b" * 40, "glpat-" + "c" * 20, "xoxb-1234567890-abc", "sk_live_" + "d" * 24,
+    "Bearer abcdefgh12345", "BASIC abcdefgh12345", "Baſic abcdefgh12345", "--token abcdef", "password=hunter2",
+])
+def test_redaction_looks_for_its_patterns_only_where_they_can_be(shape: str) -> None:
+    """Each pattern is tried only when a text holds what every match of it holds; a text that
+    does is redacted as before, whatever the case or the surrounding text."""
+    for text in (shape, f"x {shape} y", f"a: 1\nb: {shape} \n" * 3):
+        shown = redact.inline(text)
+        assert redact.REDACTED in shown
+        assert redact._known(text) == redact._KNOWN.sub(redact.REDACTED, text)
+    plain = "".join(f'{{"title": "panel {p}", "legendFormat": "{{{{pod}}}} p95"}}\n' for p in range(50))
+    assert redact.text(plain) == plain
