@@ -7,6 +7,7 @@ values.schema.json and the review report. Strings are still quoted by the C func
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import Any
 
@@ -15,12 +16,17 @@ _INFINITY = float("inf")
 
 def dumps(value: Any, indent: int = 2, ensure_ascii: bool = True, allow_nan: bool = True) -> str:
     """``json.dumps(value, indent=indent, ensure_ascii=..., allow_nan=...)`` (keys in their order)."""
-    quote = encode_basestring_ascii if ensure_ascii else encode_basestring
-    step = " " * indent
-    parts: list[str] = []
-    add = parts.append
+    writer = _Writer(encode_basestring_ascii if ensure_ascii else encode_basestring, " " * indent, allow_nan)
+    writer.write(value, "")
+    return "".join(writer.parts)
 
-    def number(o: float) -> str:
+
+class _Writer:
+    def __init__(self, quote: Callable[[str], str], step: str, allow_nan: bool) -> None:
+        self.quote, self.step, self.allow_nan = quote, step, allow_nan
+        self.parts: list[str] = []
+
+    def number(self, o: float) -> str:
         if o != o:
             text = "NaN"
         elif o == _INFINITY:
@@ -29,11 +35,11 @@ def dumps(value: Any, indent: int = 2, ensure_ascii: bool = True, allow_nan: boo
             text = "-Infinity"
         else:
             return float.__repr__(o)
-        if not allow_nan:
+        if not self.allow_nan:
             raise ValueError("Out of range float values are not JSON compliant: " + repr(o))
         return text
 
-    def scalar(o: Any) -> str:
+    def scalar(self, o: Any) -> str:
         if o is None:
             return "null"
         if o is True:
@@ -43,55 +49,53 @@ def dumps(value: Any, indent: int = 2, ensure_ascii: bool = True, allow_nan: boo
         if isinstance(o, int):
             return int.__repr__(o)
         if isinstance(o, float):
-            return number(o)
+            return self.number(o)
         raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
 
-    def key_text(key: Any) -> str:
+    def key_text(self, key: Any) -> str:
         if isinstance(key, str):
             return key
         if isinstance(key, float):
-            return number(key)
+            return self.number(key)
         if key is True or key is False or key is None or isinstance(key, int):
-            return scalar(key)
+            return self.scalar(key)
         raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
 
-    def write(o: Any, pad: str) -> None:
+    def write(self, o: Any, pad: str) -> None:
+        add, quote = self.parts.append, self.quote
         if isinstance(o, str):
             add(quote(o))
         elif isinstance(o, dict):
             if not o:
                 add("{}")
                 return
-            inner = "\n" + pad + step
-            head = "{" + inner
+            deeper = pad + self.step
+            head = "{\n" + deeper
             for key, item in o.items():
-                add(head + quote(key_text(key)) + ": ")
-                head = "," + inner
+                add(head + quote(self.key_text(key)) + ": ")
+                head = ",\n" + deeper
                 if isinstance(item, str):
                     add(quote(item))
                 elif isinstance(item, (dict, list, tuple)):
-                    write(item, pad + step)
+                    self.write(item, deeper)
                 else:
-                    add(scalar(item))
+                    add(self.scalar(item))
             add("\n" + pad + "}")
         elif isinstance(o, (list, tuple)):
             if not o:
                 add("[]")
                 return
-            inner = "\n" + pad + step
-            head = "[" + inner
+            deeper = pad + self.step
+            head = "[\n" + deeper
             for item in o:
                 add(head)
-                head = "," + inner
+                head = ",\n" + deeper
                 if isinstance(item, str):
                     add(quote(item))
                 elif isinstance(item, (dict, list, tuple)):
-                    write(item, pad + step)
+                    self.write(item, deeper)
                 else:
-                    add(scalar(item))
+                    add(self.scalar(item))
             add("\n" + pad + "]")
         else:
-            add(scalar(o))
-
-    write(value, "")
-    return "".join(parts)
+            add(self.scalar(o))
