@@ -349,6 +349,26 @@ def load_all(text: str) -> list[Any]:
     return [construct(n) if n is not None else None for n in compose_all(text)]
 
 
+def scalar_values(node: Node) -> str:
+    """Every key and scalar of a tree, one per line: a word no scalar holds is not in the tree's
+    emitted text either (the emitter writes a scalar's letters together, and separates scalars
+    by punctuation and space), and this costs far less than emitting it."""
+    values = []
+    seen: set[int] = set()  # data shared through aliases is looked at once
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is ScalarNode:
+            values.append(current.value)
+        elif current is not None and id(current) not in seen:
+            seen.add(id(current))
+            if type(current) is MappingNode:
+                stack.extend(part for pair in current.value for part in pair)
+            else:
+                stack.extend(current.value)
+    return "\n".join(values)
+
+
 def serialize(node: Node) -> str:
     """Emit one node as a YAML document, keeping each scalar's text and style."""
     return yaml.serialize(node, Dumper=Dumper)

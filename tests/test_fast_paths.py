@@ -281,3 +281,35 @@ def test_redaction_looks_for_its_patterns_only_where_they_can_be(shape: str) -> 
         assert redact._known(text) == redact._KNOWN.sub(redact.REDACTED, text)
     plain = "".join(f'{{"title": "panel {p}", "legendFormat": "{{{{pod}}}} p95"}}\n' for p in range(50))
     assert redact.text(plain) == plain
+
+
+# --------------------------------------------------------------------------- placeholder stems
+
+STEMS = """\
+plain: HELMIFYTPL
+quoted: "HELMIFYTPLX\\u2028 \\\\ \\x01"
+single: 'a HELMIFYTPLXX b'
+block: |
+  HELMIFYTPLXXX
+  HELMIFY
+key HELMIFYTPLXXXX: 1
+split: ["HELMIFYT", "PL"]
+escaped: "HELMIFYTP\\u2029L HELMIFYTPL\\x85X"
+folded: "HELMIFY\\
+  TPLXXXXX"
+"""
+
+
+def test_scalar_values_hold_a_word_exactly_when_the_emitted_text_does() -> None:
+    """rewrite picks its placeholder word from the scalars instead of emitting the tree first."""
+    texts = [STEMS, ALIASES, TRICKY] + [p.read_text(encoding="utf-8-sig") for folder in ("tests", "fixtures")
+                                        for p in sorted((ROOT / folder).rglob("*.y*ml"))]
+    stems = ["HELMIFYTPL" + "X" * n for n in range(7)] + ["HELMIFY", "TPL", "HELMIFYTP", "PLX"]
+    found = 0
+    for text in texts:
+        for node in _documents(text):
+            emitted, values = kyaml.serialize(node), kyaml.scalar_values(node)
+            for stem in stems:
+                assert (stem in emitted) == (stem in values), (stem, text[:100])
+                found += stem in values
+    assert found > 8
