@@ -8,6 +8,7 @@ cases it covers and on the cases it must hand back.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from helmify_flts import jsontext, kyaml, redact, schema
+from helmify_flts import jsontext, kyaml, redact, schema, templating
 
 # --------------------------------------------------------------------------- the integer table
 
@@ -313,3 +314,10 @@ def test_scalar_values_hold_a_word_exactly_when_the_emitted_text_does() -> None:
                 assert (stem in emitted) == (stem in values), (stem, text[:100])
                 found += stem in values
     assert found > 8
+
+
+def test_printable_text_is_left_alone_exactly_when_the_pattern_leaves_it() -> None:
+    pattern = re.compile(templating._NOT_ONE_LINE)
+    samples = [chr(c) for c in range(0x300)] + ["a\tb", "plain text", "\u2028", "\U0001f600", "x\x7fy", ""]
+    for text in samples + [f"ab{s}cd" for s in samples]:
+        assert templating.printable(text) == pattern.sub(templating._visible, text), repr(text)
