@@ -316,7 +316,9 @@ def _lines(data: str) -> str:
     credential lose their value; a YAML block scalar under such a key loses its lines too."""
     out = []
     block_indent = -1  # lines indented deeper than this belong to a hidden block scalar
-    for line in inline(data).split("\n"):  # inline shapes never span lines: one pass for all
+    inlined = inline(data)  # inline shapes never span lines: one pass for all
+    hidden = False
+    for line in inlined.split("\n"):
         if not line:
             out.append(line)
             continue
@@ -324,6 +326,7 @@ def _lines(data: str) -> str:
         if block_indent >= 0:
             if not line.strip() or indent > block_indent:
                 out.append(line[:indent] + REDACTED if line.strip() else line)
+                hidden = hidden or bool(line.strip())
                 continue
             block_indent = -1
         sep = _LINE_SEP.search(line)
@@ -340,9 +343,11 @@ def _lines(data: str) -> str:
                     quote = body[0] if body[0] in "\"'" else ""
                     out.append(line[:at + 1] + (" " if rest[:1] in (" ", "\t") else "") + quote + REDACTED + quote
                                + ("," if body.endswith(",") and len(body) > 1 else ""))
+                    hidden = True
                 continue
         out.append(line)
-    return "\n".join(out)
+    # Unchanged text is returned as it came: a report holds many large config files.
+    return "\n".join(out) if hidden else inlined
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
