@@ -38,11 +38,15 @@ def kube_types(lifts: Iterable[Lift]) -> dict[tuple[str, ...], dict | None]:
     table = _integer_table()
     kinds, definitions = table["kinds"], table["definitions"]
     seen: dict[tuple[str, ...], list[dict | None]] = {}
+    typed: dict[tuple, dict | None] = {}  # many workloads share a kind and a field
     for lift in lifts:
         res = lift.resource
-        root = kinds.get(_schema_file(res.api_version, res.kind))
-        node = _walk(root, lift.pointer, definitions)
-        seen.setdefault(lift.key, []).append(integers(node, definitions=definitions))
+        field = (res.api_version, res.kind, lift.pointer)
+        if field not in typed:
+            root = kinds.get(_schema_file(res.api_version, res.kind))
+            typed[field] = integers(_walk(root, lift.pointer, definitions), definitions=definitions)
+        fragment = typed[field]
+        seen.setdefault(lift.key, []).append(dict(fragment) if fragment is not None else None)
     return {key: found[0] if all(f == found[0] for f in found) else None for key, found in seen.items()}
 
 
