@@ -1,30 +1,49 @@
-"""Measure convert's speed and peak memory on a generated corpus shaped like real repositories.
+"""Measure convert's speed and peak memory against the libyaml floor, in one run.
 
-The corpus (made fresh in a temporary folder, nothing downloaded): about 130 files and 9-10 MB,
-one of them a 35,000+ line install bundle of CRDs, the rest workloads, Services, ConfigMaps
-with dashboards and alert rules. Usage:
+Corpora are generated fresh in a temporary folder (nothing is downloaded), in three shapes:
 
-    python benchmarks/bench_convert.py [--files 130] [--repeat 3]
+- ``files``: many files, each a workload (Deployment, Service, ConfigMap with a 700-line
+  dashboard): 95 files, about 5.5 MB;
+- ``bundle``: one install bundle of 55 CRDs, about 1.8 MB and 36,000 lines;
+- ``mixed``: the bundle beside ``--files`` - 1 workload files (the old default, 130 files);
+- ``flts``: the FLTS fixtures of this repository, with and without their two environments.
 
-Prints the corpus size, the best wall time of the in-memory conversion (load, match, rewrite,
-emit), the time of a full CLI convert (including the Helm render that proves the chart), and
-the peak resident memory.
+Usage:
+
+    python benchmarks/bench_convert.py [--shape files|bundle|mixed|flts|all] [--files 95] [--repeat 5]
+
+For each corpus it prints the best of ``--repeat`` runs of
+
+- the floor: libyaml through PyYAML's C loader and dumper (``CSafeLoader``/``CSafeDumper``)
+  reading every document of every file and writing it back;
+- convert in memory (``chart.build``: load, match, rewrite, values, templates), and its ratio
+  to the floor (the two take turns in one process);
+- the full CLI (``helmify-flts convert -q SRC OUT``, a fresh OUT each time): start-up, the Helm
+  render that proves the chart, the review report and the writes;
+
+each in a fresh process; the CLI with its CPU time and peak resident memory (the child's
+``ru_maxrss``). The machine may be shared: note the load average printed first and last, and
+repeat when it is high.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import compileall
+import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from helmify_flts import chart, kyaml  # noqa: E402
+FIXTURES = ROOT / "fixtures"
+FLTS_ARGS = ["--chart-name", "flts", "--rules", str(ROOT / "rules" / "flts.yaml")]
+FLTS_ENVS = ["--env", f"dev={FIXTURES / 'environments' / 'dev'}",
+             "--env", f"prod={FIXTURES / 'environments' / 'prod'}"]
 
 
 def crd(i: int, props: int) -> str:
@@ -111,47 +130,137 @@ data:
               for p in range(700))
 
 
-def make_corpus(root: Path, files: int) -> int:
-    bundle = "---\n".join(crd(i, 160) for i in range(55))
-    (root / "install-bundle.yaml").write_text(bundle)
-    for i in range(files - 1):
+def bundle() -> str:
+    return "---\n".join(crd(i, 160) for i in range(55))
+
+
+def make_corpus(root: Path, shape: str, files: int) -> None:
+    """Write a corpus of ``shape`` into ``root``."""
+    if shape in ("bundle", "mixed"):
+        (root / "install-bundle.yaml").write_text(bundle())
+    count = {"files": files, "mixed": files - 1}.get(shape, 0)
+    for i in range(count):
         (root / f"svc{i:03d}.yaml").write_text(workload(i))
-    return sum(p.stat().st_size for p in root.iterdir())
+
+
+# ----------------------------------------------------------------------------- child processes
+
+# The floor and convert take turns in one process, so that a change in the machine's load
+# touches both alike: best of --repeat for each.
+FLOOR_AND_CONVERT = """
+import sys, time, yaml
+from pathlib import Path
+from helmify_flts import chart, kyaml
+src, repeat = Path(sys.argv[1]), int(sys.argv[2])
+texts = [p.read_text() for p in sorted(src.rglob("*.y*ml"))]
+
+def floor():
+    for text in texts:
+        docs = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+        yaml.dump_all(docs, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=2**30)
+
+def convert():
+    with kyaml.collector_paused():
+        chart.build(chart.Options(src=src, chart_name="bench"))
+
+best = {"floor": float("inf"), "convert": float("inf")}
+for _ in range(repeat):
+    for name, run in (("floor", floor), ("convert", convert)):
+        start = time.perf_counter()
+        run()
+        best[name] = min(best[name], time.perf_counter() - start)
+print(best["floor"], best["convert"])
+"""
+
+CLI = "import sys; from helmify_flts.cli import main; sys.exit(main())"
+LAST_CPU = 0.0
+
+
+def timed_child(code: str, *args: str) -> tuple[float, float, str]:
+    """Run ``code`` in a fresh interpreter: (wall seconds, peak resident MB of that process, stdout).
+    ``LAST_CPU`` holds the CPU seconds it used (user and system), a steadier figure on a busy machine."""
+    global LAST_CPU
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=ROOT)
+    out = proc.stdout.read().decode()
+    err = proc.stderr.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    LAST_CPU = usage.ru_utime + usage.ru_stime
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"child failed ({proc.returncode}): {' '.join(args)}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def cli_runs(args: list[str], repeat: int, tmp: Path) -> tuple[float, float, float]:
+    """Best wall time, highest peak memory and least CPU time of ``repeat`` CLI converts, each
+    into a fresh OUT."""
+    best, peak, cpu = float("inf"), 0.0, float("inf")
+    for i in range(repeat):
+        out = tmp / f"out{i}"
+        elapsed, rss, _ = timed_child(CLI, "convert", "-q", *args[:1], str(out), *args[1:])
+        shutil.rmtree(out, ignore_errors=True)
+        best, peak, cpu = min(best, elapsed), max(peak, rss), min(cpu, LAST_CPU)
+    return best, peak, cpu
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def measure(shape: str, files: int, repeat: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if shape == "flts":
+            src = FIXTURES / ".kubernetes"
+        else:
+            src = tmp / "src"
+            src.mkdir()
+            make_corpus(src, shape, files)
+        paths = [p for p in src.rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in paths)
+        lines = sum(p.read_bytes().count(b"\n") for p in paths)
+        print(f"[{shape}] corpus: {len(paths)} files, {size / 1e6:.1f} MB, {lines} lines")
+        row: dict = {"shape": shape, "files": len(paths), "mb": round(size / 1e6, 1), "lines": lines}
+        if shape == "flts":
+            row["cli_envs"], row["cli_envs_mb"], row["cli_envs_cpu"] = cli_runs([str(src), *FLTS_ARGS, *FLTS_ENVS],
+                                                                                repeat, tmp)
+            row["cli"], row["cli_mb"], row["cli_cpu"] = cli_runs([str(src), *FLTS_ARGS], repeat, tmp)
+            print(f"[{shape}] full CLI convert with --env dev, prod: {row['cli_envs']:.3f} s "
+                  f"(CPU {row['cli_envs_cpu']:.3f} s, peak {row['cli_envs_mb']:.0f} MB)")
+            print(f"[{shape}] full CLI convert without --env:    {row['cli']:.3f} s "
+                  f"(CPU {row['cli_cpu']:.3f} s, peak {row['cli_mb']:.0f} MB)")
+            return row
+        _, _, out = timed_child(FLOOR_AND_CONVERT, str(src), str(repeat))
+        row["floor"], row["memory"] = (float(x) for x in out.split())
+        print(f"[{shape}] floor (libyaml load + dump):   {row['floor']:.3f} s")
+        print(f"[{shape}] convert in memory:            {row['memory']:.3f} s = "
+              f"{row['memory'] / row['floor']:.2f}x the floor")
+        row["cli"], row["cli_mb"], row["cli_cpu"] = cli_runs([str(src), "--chart-name", "bench"], repeat, tmp)
+        print(f"[{shape}] full CLI convert:             {row['cli']:.3f} s = "
+              f"{row['cli'] / row['floor']:.2f}x the floor (CPU {row['cli_cpu']:.3f} s, peak {row['cli_mb']:.0f} MB)")
+        return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=130)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--shape", choices=["files", "bundle", "mixed", "flts", "all"], default="all",
+                        help="all: files, bundle and flts")
+    parser.add_argument("--files", type=int, default=95, help="workload files in the files and mixed shapes")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "src"
-        src.mkdir()
-        size = make_corpus(src, args.files)
-        lines = sum(p.read_text().count("\n") for p in src.iterdir())
-        bundle_lines = (src / "install-bundle.yaml").read_text().count("\n")
-        print(f"corpus: {args.files} files, {size / 1e6:.1f} MB, {lines} lines "
-              f"(bundle {bundle_lines} lines)")
-        best = float("inf")
-        for _ in range(args.repeat):
-            start = time.perf_counter()
-            with kyaml.collector_paused():
-                result = chart.build(chart.Options(src=src, chart_name="bench"))
-            best = min(best, time.perf_counter() - start)
-        print(f"convert in memory: {best:.2f} s best of {args.repeat} "
-              f"({len(result.loaded.resources)} resources, {len(result.conversion.lifts)} fields)")
-        from click.testing import CliRunner
-
-        from helmify_flts.cli import main as cli
-
-        out = Path(tmp) / "out"
-        start = time.perf_counter()
-        outcome = CliRunner().invoke(cli, ["convert", "-q", str(src), str(out)])
-        elapsed = time.perf_counter() - start
-        print(f"full CLI convert (with Helm render and report): {elapsed:.2f} s, exit {outcome.exit_code}")
-        shutil.rmtree(out, ignore_errors=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory: {peak:.0f} MB")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
+          f"best of {args.repeat}")
+    # An installed package has its bytecode compiled; a checkout may not (PYTHONDONTWRITEBYTECODE).
+    compileall.compile_dir(ROOT / "helmify_flts", quiet=1)
+    shapes = ["files", "bundle", "flts"] if args.shape == "all" else [args.shape]
+    rows = [measure(shape, args.files if shape != "mixed" or args.files != 95 else 130, args.repeat)
+            for shape in shapes]
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":

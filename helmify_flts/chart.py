@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, components, environments, existing, kyaml, manifests, match, rewrite, rules, schema
+from . import __version__, components, environments, existing, jsontext, kyaml, manifests, match, rewrite, rules, schema
 from .errors import Notice, UserError, Where
 from .filenames import check_sizes
 from .templating import all_of, any_of, joined, one_line, ref
@@ -120,7 +119,7 @@ def build(opts: Options) -> Result:
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,
         "values.yaml": dump_values(conv.values, values_header(opts.chart_name, opts.src)),
-        "values.schema.json": json.dumps(schema.for_values(conv.values, conv.lifts), indent=2, sort_keys=False) + "\n",
+        "values.schema.json": jsontext.dumps(schema.for_values(conv.values, conv.lifts)) + "\n",
         "templates/_helpers.tpl": helpers(opts.chart_name),
         "templates/NOTES.txt": notes(conv),
     }

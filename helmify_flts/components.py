@@ -174,6 +174,7 @@ def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Com
     for w in workloads:
         for kind, name in _pod_references(w.pod_spec()):
             refs.setdefault((kind, w.namespace, name), set()).add(result[w])
+    pod_labels = {w: w.pod_labels().items() for w in workloads}  # asked again for every resource below
     for res in resources:
         if res in result:
             continue
@@ -186,7 +187,7 @@ def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Com
         selector = _selector(res)
         if selector:
             found |= {result[w] for w in workloads
-                      if w.namespace == res.namespace and selector.items() <= w.pod_labels().items()}
+                      if w.namespace == res.namespace and selector.items() <= pod_labels[w]}
         found |= refs.get((res.kind, res.namespace, res.name), set())
         if len(found) == 1:
             result[res] = found.pop()

@@ -8,9 +8,6 @@ and swapped in at once, so an interrupted run leaves OUT as it was.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import difflib
 import hashlib
 import json
 import os
@@ -132,6 +129,8 @@ def _check_shapes(out: Path, paths: list[str], going: set[str]) -> None:
 
 
 def unified_diff(out: Path, files: dict[str, str], plan: Plan) -> str:
+    import difflib  # only --diff needs it
+
     chunks = []
     for rel in plan.changes:
         old = plan.current.get(rel) or ""
@@ -244,6 +243,8 @@ def _swap_in(staging: Path, out: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically exchange two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes.util  # only when a chart is replaced: it takes longer to import than a small conversion
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         renameat2 = libc.renameat2

@@ -286,6 +286,10 @@ def error_problem(exc: yaml.YAMLError) -> str:
 
 def construct(node: Node) -> Any:
     """Build the plain Python object Kubernetes would see for a node."""
+    try:
+        return _plain(node, {})
+    except _Unusual:
+        pass
     loader = Loader("")
     try:
         return loader.construct_document(node)
@@ -293,9 +297,76 @@ def construct(node: Node) -> Any:
         loader.dispose()
 
 
+class _Unusual(Exception):
+    """A node :func:`_plain` leaves to PyYAML's constructor (a merge key, a custom tag, a cycle)."""
+
+
+_TEXT_TAGS = frozenset({STR, TIMESTAMP, MERGE, "tag:yaml.org,2002:value"})
+_BUILDING = object()
+
+
+def _plain(node: Node, built: dict[int, Any]) -> Any:
+    """:class:`K8sConstructor`'s result for the nodes documents are made of once checked (plain
+    tags only, no merge keys), built directly: PyYAML's general constructor took a third of a
+    conversion. Nodes shared through aliases give one shared object, as there."""
+    kind = type(node)
+    if kind is ScalarNode:
+        tag = node.tag
+        if tag in _TEXT_TAGS:
+            return node.value
+        if tag == INT:
+            return int_value(node.value)
+        if tag == BOOL:
+            return node.value in _BOOL_TRUE
+        if tag == NULL:
+            return None
+        if tag == FLOAT:
+            text = node.value
+            return _SPECIAL_FLOATS[text] if text in _SPECIAL_FLOATS else float(text.replace("_", ""))
+        raise _Unusual
+    done = built.get(id(node))
+    if done is not None:
+        if done is _BUILDING:
+            raise _Unusual  # a node inside itself: PyYAML's constructor says why it cannot be
+        return done
+    built[id(node)] = _BUILDING
+    if kind is MappingNode and node.tag == MAP:
+        out: Any = {}
+        for key, value in node.value:
+            if type(key) is not ScalarNode or key.tag == MERGE:
+                raise _Unusual
+            out[key.value if key.tag == STR else json_key(_plain(key, built))] = _plain(value, built)
+    elif kind is SequenceNode and node.tag == SEQ:
+        out = [_plain(item, built) for item in node.value]
+    else:
+        raise _Unusual
+    built[id(node)] = out
+    return out
+
+
 def load_all(text: str) -> list[Any]:
     """Load every document of a YAML stream under Kubernetes' rules."""
     return [construct(n) if n is not None else None for n in compose_all(text)]
+
+
+def scalar_values(node: Node) -> str:
+    """Every key and scalar of a tree, one per line: a word no scalar holds is not in the tree's
+    emitted text either (the emitter writes a scalar's letters together, and separates scalars
+    by punctuation and space), and this costs far less than emitting it."""
+    values = []
+    seen: set[int] = set()  # data shared through aliases is looked at once
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is ScalarNode:
+            values.append(current.value)
+        elif current is not None and id(current) not in seen:
+            seen.add(id(current))
+            if type(current) is MappingNode:
+                stack.extend(part for pair in current.value for part in pair)
+            else:
+                stack.extend(current.value)
+    return "\n".join(values)
 
 
 def serialize(node: Node) -> str:
@@ -303,24 +374,46 @@ def serialize(node: Node) -> str:
     return yaml.serialize(node, Dumper=Dumper)
 
 
+class _Representer(SafeRepresenter):
+    """The representer half of :class:`Dumper`, without an emitter to set up for each value."""
+
+    def __init__(self) -> None:
+        SafeRepresenter.__init__(self, default_style=None, default_flow_style=False, sort_keys=False)
+
+
 def represent(value: Any) -> Node:
     """Turn a plain Python value into a node, quoting what would otherwise change type."""
-    dumper = Dumper(None)
-    return dumper.represent_data(value)
+    return _Representer().represent_data(value)
+
+
+# Texts libyaml writes unchanged as a plain scalar in block context (no indicator, space, quote
+# or line break; not a document marker; no ':' at the end), and inside quotes (printable ASCII
+# without quotes or backslashes): the emitter need not be asked.
+_PLAIN_AS_IS = re.compile(r"(?!\.\.)[A-Za-z0-9_./][A-Za-z0-9_./=+:-]*(?<!:)")
+_QUOTED_AS_IS = re.compile(r"[ !#-&(-\[\]-~]*")
 
 
 def scalar_text(node: ScalarNode) -> str:
     """Render a scalar node as single-line YAML text, keeping plain or quoted style if possible."""
-    if node.tag == NULL and node.value == "" and not node.style:
+    value = node.value
+    if node.tag == NULL and value == "" and not node.style:
         return "null"  # an empty value would leave "key: " with a trailing space
     style = node.style or None  # libyaml reports plain style as ""
-    if style in ("|", ">") or (style is None and "\n" in node.value):
+    if style in ("|", ">") or (style is None and "\n" in value):
         style = '"'
-    if any(ch in node.value for ch in "\x85\u2028\u2029"):
+    if any(ch in value for ch in "\x85\u2028\u2029"):
         style = '"'  # YAML 1.1 line breaks: only escapes inside double quotes keep them
-    plain_ok = style is None and resolve_plain(node.value) == node.tag
+    plain_ok = style is None and resolve_plain(value) == node.tag
+    if plain_ok and _PLAIN_AS_IS.fullmatch(value):
+        return value
     if style is None and not plain_ok:
         style = '"'
+    if node.tag == STR and style in ('"', "'") and _QUOTED_AS_IS.fullmatch(value):
+        return style + value + style
+    return _emitted_scalar(node, style, plain_ok)
+
+
+def _emitted_scalar(node: ScalarNode, style: str | None, plain_ok: bool) -> str:
     implicit = (plain_ok, node.tag == STR)
     events = [
         yaml.StreamStartEvent(),

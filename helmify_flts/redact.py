@@ -316,7 +316,9 @@ def _lines(data: str) -> str:
     credential lose their value; a YAML block scalar under such a key loses its lines too."""
     out = []
     block_indent = -1  # lines indented deeper than this belong to a hidden block scalar
-    for line in inline(data).split("\n"):  # inline shapes never span lines: one pass for all
+    inlined = inline(data)  # inline shapes never span lines: one pass for all
+    hidden = False
+    for line in inlined.split("\n"):
         if not line:
             out.append(line)
             continue
@@ -324,6 +326,7 @@ def _lines(data: str) -> str:
         if block_indent >= 0:
             if not line.strip() or indent > block_indent:
                 out.append(line[:indent] + REDACTED if line.strip() else line)
+                hidden = hidden or bool(line.strip())
                 continue
             block_indent = -1
         sep = _LINE_SEP.search(line)
@@ -340,9 +343,11 @@ def _lines(data: str) -> str:
                     quote = body[0] if body[0] in "\"'" else ""
                     out.append(line[:at + 1] + (" " if rest[:1] in (" ", "\t") else "") + quote + REDACTED + quote
                                + ("," if body.endswith(",") and len(body) > 1 else ""))
+                    hidden = True
                 continue
         out.append(line)
-    return "\n".join(out)
+    # Unchanged text is returned as it came: a report holds many large config files.
+    return "\n".join(out) if hidden else inlined
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
@@ -403,6 +408,8 @@ _CLOSE = {"{": "}", '"': '"', "'": "'"}
 def _pairs(data: str) -> str:
     """``password=x`` in query strings, JDBC/MSSQL/ODBC connection strings (``Password=x;``,
     ``PWD={x;y}``) and ``--db-password=x`` arguments."""
+    if "=" not in data:  # the scan below would try every word of a long text
+        return data
     out, last = [], 0
     for m in _PAIR.finditer(data):
         if m.start() < last or classify(m.group(1).lstrip("-/")) is not Kind.CREDENTIAL:
@@ -436,6 +443,10 @@ _BEARER = re.compile(r"(?i)\b(?:bearer|basic)[ \t]{1,8}([^\s\"'`<>,;]{8,})")
 
 
 def _bearer(data: str) -> str:
+    lowered = data.lower()
+    if "bearer" not in lowered and "basic" not in lowered and data.isascii():  # (?i) folds some non-ASCII
+        return data
+
     def hide(m: re.Match) -> str:
         token = m.group(1)
         if token.isalpha() and token.islower():  # prose: "basic authentication"
@@ -450,6 +461,9 @@ _FLAG = re.compile(r"(?<!\S)--?([A-Za-z][A-Za-z0-9_.-]{0,127})[ \t]{1,8}([^\s-]\
 def _flags(data: str) -> str:
     """``--token abc``: a credential flag's separate argument; ``-u user:pass`` (curl): the
     password after the user."""
+    if "-" not in data:
+        return data
+
     def hide(m: re.Match) -> str:
         name, value = m.group(1), m.group(2)
         keep = m.group(0)[:m.start(2) - m.start(0)]
@@ -471,7 +485,15 @@ _KNOWN = re.compile(
 )
 
 
+# Text every match of _KNOWN holds: a plain search for them is far cheaper than the pattern,
+# which has no fixed start to skip ahead to.
+_KNOWN_MARKS = ("eyJ", "AKIA", "ASIA", "ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_", "glpat-", "xox",
+                "k_live_")
+
+
 def _known(data: str) -> str:
+    if not any(mark in data for mark in _KNOWN_MARKS):
+        return data
     return _KNOWN.sub(REDACTED, data)
 
 

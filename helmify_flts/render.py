@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonpatch
 import yaml
-from deepdiff import DeepDiff
 
 from . import kyaml, leftovers, redact
 from .errors import UserError, Where
@@ -191,6 +189,10 @@ def compare(source: dict[tuple, Any], rendered: dict[tuple, tuple[str, dict]]) -
         if kyaml.same(src, out):  # the usual case, and far cheaper than a full diff
             result.patches[ident] = []
             continue
+        # Imported only when something differs: together they take longer to import than a render.
+        import jsonpatch
+        from deepdiff import DeepDiff
+
         diff = DeepDiff(src, out, ignore_numeric_type_changes=True, view="tree")
         result.patches[ident] = jsonpatch.make_patch(src, out).patch
         result.changed[ident] = _describe_diff(diff, src, out, ident[1]) or ["values of different types"]
@@ -198,7 +200,7 @@ def compare(source: dict[tuple, Any], rendered: dict[tuple, tuple[str, dict]]) -
     return result
 
 
-def _describe_diff(diff: DeepDiff, src: Any, out: Any, resource_kind: str) -> list[str]:
+def _describe_diff(diff: Any, src: Any, out: Any, resource_kind: str) -> list[str]:
     """One line per difference, list items named by their ``name`` as in the report; values are
     redacted by where they sit (a Secret's data, a credential-named field), since these lines are
     printed to CI logs."""

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from . import __version__, kyaml, pathsets, redact, render, ruledocs
+from . import __version__, jsontext, kyaml, pathsets, redact, render, ruledocs
 from . import rules as rules_mod
 from .chart import Result
 from .manifests import Resource
@@ -283,8 +283,8 @@ def files(result: Result, proven: ChartProof) -> dict[str, str]:
     data = as_json(result, proven)
     return {
         # NaN or infinity become the strings "NaN", "Infinity": the file stays valid JSON.
-        "helmify-report.json": json.dumps(json.loads(json.dumps(data), parse_constant=str), indent=2,
-                                          ensure_ascii=False, allow_nan=False) + "\n",
+        "helmify-report.json": jsontext.dumps(json.loads(json.dumps(data), parse_constant=str),
+                                              ensure_ascii=False, allow_nan=False) + "\n",
         "helmify-report.md": as_markdown(result, data),
     }
 

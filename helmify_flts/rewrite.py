@@ -152,11 +152,10 @@ def _span(res: Resource) -> int:
 
 def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> str:
     header = templating.comment(f"Source: {res.source}")
-    text = kyaml.serialize(res.node)
     if not hits:
-        return templating.finish(header + text, Placeholders(""))
+        return templating.finish(header + kyaml.serialize(res.node), Placeholders(""))
     tree = _block_copy(res.node)
-    marks = Placeholders(header + text)
+    marks = Placeholders(header + kyaml.scalar_values(res.node))  # what the emitted text can hold
     # Items inserted in the middle of a list shift the indices of later items: place them last,
     # deepest lists first, so no insertion moves a list another one still has to find.
     for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0,

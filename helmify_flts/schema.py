@@ -19,6 +19,10 @@ from .values import Leaf, Values
 # fields are integers; verify validates against the same release.
 KUBE_SCHEMA = "v1.30.0-local"
 INTEGER = {"type": ["integer", "null"]}
+# What convert needs of that schema, precomputed (`python -m helmify_flts.schema` rewrites it):
+# the schema pruned to the fields that lead to an integer. Reading the whole schema (4 MB of
+# JSON, and kubernetes-validate's own import) took longer than a small conversion.
+INTEGER_TABLE = Path(__file__).with_name("kube_integers.json")
 
 
 def for_values(values: Values, lifts: Iterable[Lift] = ()) -> dict:
@@ -33,27 +37,38 @@ def kube_types(lifts: Iterable[Lift]) -> dict[tuple[str, ...], dict | None]:
     """Per values key, the integer typing Kubernetes' schema gives its field (None: nothing to
     say, or keys shared by fields that disagree). Int-or-string fields (targetPort,
     maxUnavailable) and custom resources get none."""
+    table = _integer_table()
+    kinds, definitions = table["kinds"], table["definitions"]
     seen: dict[tuple[str, ...], list[dict | None]] = {}
+    typed: dict[tuple, dict | None] = {}  # many workloads share a kind and a field
     for lift in lifts:
         res = lift.resource
-        seen.setdefault(lift.key, []).append(integers(_node_at(res.api_version, res.kind, lift.pointer)))
+        field = (res.api_version, res.kind, lift.pointer)
+        if field not in typed:
+            root = kinds.get(_schema_file(res.api_version, res.kind))
+            typed[field] = integers(_walk(root, lift.pointer, definitions), definitions=definitions)
+        fragment = typed[field]
+        seen.setdefault(lift.key, []).append(dict(fragment) if fragment is not None else None)
     return {key: found[0] if all(f == found[0] for f in found) else None for key, found in seen.items()}
 
 
-def integers(node: Any, depth: int = 2) -> dict | None:
+def integers(node: Any, depth: int = 2, definitions: dict | None = None) -> dict | None:
     """A schema fragment that types the integer fields at and just below a Kubernetes schema
-    node (a port list's ``port``, a securityContext's ``runAsUser``); open to every other field."""
-    node = _deref(node)
+    node (a port list's ``port``, a securityContext's ``runAsUser``); open to every other field.
+    ``definitions`` resolve ``$ref``s (default: the whole schema's)."""
+    definitions = _definitions() if definitions is None else definitions
+    node = _deref(node, definitions)
     kind = _single_type(node)
     if kind == "integer":
         return dict(INTEGER)
     if depth == 0 or node is None:
         return None
     if kind == "array":
-        inner = integers(node.get("items"), depth - 1)
+        inner = integers(node.get("items"), depth - 1, definitions)
         return {"type": ["array", "null"], "items": inner} if inner else None
     if kind == "object":
-        props = {key: frag for key, sub in node.get("properties", {}).items() if (frag := integers(sub, depth - 1))}
+        props = {key: frag for key, sub in node.get("properties", {}).items()
+                 if (frag := integers(sub, depth - 1, definitions))}
         return {"type": ["object", "null"], "properties": props} if props else None
     return None
 
@@ -73,20 +88,48 @@ def accepts(fragment: dict, value: Any) -> bool:
 def field_type(api_version: str, kind: str, path: tuple[str | int, ...]) -> str | None:
     """The JSON type Kubernetes' schema gives a field of a built-in kind (``integer``,
     ``string``, ...), or None when unknown or when several types are allowed."""
-    return _single_type(_deref(_node_at(api_version, kind, path)))
+    return _single_type(_node_at(api_version, kind, path))
 
 
 def _node_at(api_version: str, kind: str, path: tuple[str | int, ...]) -> dict | None:
-    node = _kind_schema(api_version, kind)
+    return _walk(_load(_schema_file(api_version, kind)), path, _definitions())
+
+
+def _walk(node: Any, path: tuple[str | int, ...], definitions: dict) -> dict | None:
     for part in path:
-        node = _deref(node)
+        node = _deref(node, definitions)
         if node is None:
             return None
         if isinstance(part, int):
             node = node.get("items")
         else:
             node = node.get("properties", {}).get(part, node.get("additionalProperties"))
-    return _deref(node)
+    return _deref(node, definitions)
+
+
+def _single_type(node: dict | None) -> str | None:
+    if not isinstance(node, dict) or "oneOf" in node or "anyOf" in node:
+        return None
+    declared = node.get("type", [])
+    types = [t for t in ([declared] if isinstance(declared, str) else declared) if t != "null"]
+    return types[0] if len(types) == 1 else None
+
+
+def _deref(node: Any, definitions: dict) -> dict | None:
+    while isinstance(node, dict) and "$ref" in node:
+        node = definitions.get(node["$ref"].rsplit("/", 1)[-1])
+    return node if isinstance(node, dict) else None
+
+
+def _schema_file(api_version: str, kind: str) -> str:
+    # The file naming kubernetes-validate uses: apps/v1 Deployment -> deployment-apps-v1.json.
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    return f"{kind.lower()}-{group}.json"
+
+
+@functools.cache
+def _definitions() -> dict:
+    return (_load("_definitions.json") or {}).get("$defs", {})
 
 
 def kind_schemas(kind: str) -> list[dict]:
@@ -97,7 +140,7 @@ def kind_schemas(kind: str) -> list[dict]:
 
 def deref(node: object) -> dict | None:
     """A schema node with its ``$ref`` followed (None when it is not a mapping)."""
-    return _deref(node)
+    return _deref(node, _definitions())
 
 
 @functools.cache
@@ -109,29 +152,21 @@ def _schema_files() -> tuple[str, ...]:
         return ()
 
 
-def _single_type(node: dict | None) -> str | None:
-    if not isinstance(node, dict) or "oneOf" in node or "anyOf" in node:
-        return None
-    declared = node.get("type", [])
-    types = [t for t in ([declared] if isinstance(declared, str) else declared) if t != "null"]
-    return types[0] if len(types) == 1 else None
-
-
-def _deref(node: Any) -> dict | None:
-    while isinstance(node, dict) and "$ref" in node:
-        node = _definitions().get(node["$ref"].rsplit("/", 1)[-1])
-    return node if isinstance(node, dict) else None
-
-
-def _kind_schema(api_version: str, kind: str) -> dict | None:
-    # The file naming kubernetes-validate uses: apps/v1 Deployment -> deployment-apps-v1.json.
-    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    return _load(f"{kind.lower()}-{group}.json")
-
-
 @functools.cache
-def _definitions() -> dict:
-    return (_load("_definitions.json") or {}).get("$defs", {})
+def _folder() -> Path | None:
+    # Found without importing kubernetes_validate, whose import (jsonschema and all) costs
+    # more than the whole conversion of a small folder.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.origin:
+        return None
+    return Path(spec.origin).parent / "kubernetes-json-schema" / KUBE_SCHEMA
+
+
+def _schema_folder() -> Path:
+    folder = _folder()
+    if folder is None:
+        raise ModuleNotFoundError("kubernetes_validate")
+    return folder
 
 
 @functools.lru_cache(maxsize=256)
@@ -146,13 +181,56 @@ def _load(name: str) -> dict | None:
 
 
 @functools.cache
-def _folder() -> Path | None:
-    # Found without importing kubernetes_validate, whose import (jsonschema and all) costs
-    # more than the whole conversion of a small folder.
-    spec = importlib.util.find_spec("kubernetes_validate")
-    if spec is None or not spec.origin:
+def _integer_table() -> dict:
+    return json.loads(INTEGER_TABLE.read_text(encoding="utf-8"))
+
+
+def integer_table(folder: Path) -> dict:
+    """The schema in ``folder`` (kubernetes-validate's files for one release) pruned to what
+    :func:`kube_types` reads: per kind file and per definition, the types, ``items``,
+    ``properties`` and ``additionalProperties`` that lead to an integer field."""
+    definitions = json.loads((folder / "_definitions.json").read_text(encoding="utf-8"))["$defs"]
+    live: set[str] = set()
+    while True:  # the definitions that reach an integer, found until no more are
+        more = {name for name, node in definitions.items() if name not in live and _prune(node, live)}
+        if not more:
+            break
+        live |= more
+    pruned = {name: _prune(definitions[name], live) for name in sorted(live)}
+    same = {json.dumps(node, sort_keys=True): {"$ref": name} for name, node in pruned.items()}
+    kinds = {}
+    for path in sorted(folder.glob("*.json")):
+        if path.name in ("_definitions.json", "all.json"):
+            continue
+        node = _prune(json.loads(path.read_text(encoding="utf-8")), live)
+        if node:  # a kind's file repeats its definition: refer to it
+            kinds[path.name] = same.get(json.dumps(node, sort_keys=True), node)
+    return {"kubernetes": folder.name, "kinds": kinds, "definitions": pruned}
+
+
+def _prune(node: Any, live: set[str]) -> dict | None:
+    """A schema node reduced to what leads to an integer (None: nothing does)."""
+    if not isinstance(node, dict):
         return None
-    return Path(spec.origin).parent / "kubernetes-json-schema" / KUBE_SCHEMA
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        return {"$ref": name} if name in live else None
+    out: dict = {}
+    kind = _single_type(node)
+    items = _prune(node.get("items"), live)
+    props = {key: _prune(sub, live) for key, sub in node.get("properties", {}).items()}
+    extra = _prune(node.get("additionalProperties"), live)
+    if items:
+        out["items"] = items
+    if extra:
+        # Names without integers stay, or a walk would take them for additional properties.
+        out["properties"] = {key: sub or {} for key, sub in props.items()}
+        out["additionalProperties"] = extra
+    elif any(props.values()):
+        out["properties"] = {key: sub for key, sub in props.items() if sub}
+    if kind == "integer" or (out and kind in ("array", "object")):
+        out["type"] = kind
+    return out or None
 
 
 def _tree(tree: dict, typed: dict, path: tuple[str, ...], closed: bool = True) -> dict:
@@ -192,3 +270,8 @@ def _type(value: Any, top: bool = False) -> dict:
                     "additionalProperties": False}
         return {"type": ["object", "null"]}
     return {}
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the table shipped with the package
+    INTEGER_TABLE.write_text(json.dumps(integer_table(_schema_folder()), indent=1, sort_keys=True) + "\n",
+                             encoding="utf-8")

@@ -16,6 +16,7 @@ Inside actions, input text is only ever a quoted string (:func:`quote`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -26,7 +27,14 @@ ESCAPED_OPEN = '{{ "{{" }}'
 
 # YAML ends a comment at any of its line breaks (YAML 1.1 has five; Kubernetes reads YAML 1.1)
 # and refuses unprintable characters; both are written as escapes where text must stay on one line.
-_NOT_ONE_LINE = re.compile(r"[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_NOT_ONE_LINE = r"[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+
+
+@functools.cache
+def _not_one_line() -> re.Pattern:
+    # Compiled when first needed: its ranges take longer to compile than a small conversion's
+    # templates, and printable ASCII (nearly every text) never needs it.
+    return re.compile(_NOT_ONE_LINE)
 
 
 def ref(path: tuple[str, ...]) -> str:
@@ -73,7 +81,9 @@ def comment(text: str) -> str:
 def printable(text: str) -> str:
     """Text that stays on one line in any YAML file, a comment included: line breaks and
     characters YAML refuses become visible ``\\uXXXX`` escapes. Not a template escape."""
-    return _NOT_ONE_LINE.sub(_visible, text)
+    if text.isascii() and text.replace("\t", " ").isprintable():
+        return text
+    return _not_one_line().sub(_visible, text)
 
 
 def _visible(m: re.Match) -> str:
