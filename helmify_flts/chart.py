@@ -186,7 +186,7 @@ def _plan_environments(
         if not declined:
             break
         for hit in declined:
-            forced.setdefault(hit.resource, []).append(hit.parts[:-1])
+            forced.setdefault(hit.resource, []).append(hit.found.path[:-1])
     return env_plan.hits, env_plan.toggles, env_plan.notices, conv
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
 
 from . import kyaml
 from .components import camel
@@ -22,7 +22,7 @@ from .existing import Guard
 from .kyaml import same
 from .manifests import Resource
 from .match import Hit
-from .paths import Found, Item, item_name, kube_text, text_at
+from .paths import MISSING, FieldPath, Found, Item, plain_name
 from .rewrite import file_hint, liftable
 from .rules import Rule
 from .transforms import TRANSFORMS
@@ -50,7 +50,6 @@ KEY_PREFIXES = tuple(sorted((
     (("spec", "template", "metadata", "annotations"), ("podAnnotations",)),
     (("spec",), ()),
 ), key=lambda pair: -len(pair[0])))
-MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -149,14 +148,7 @@ def added_before(ref: list, env: list, slot: str | None) -> list:
 
 
 def _names(items: list) -> list:
-    return [_name(item) for item in items]
-
-
-def _name(item: Any) -> str | None:
-    """An item's name as Kubernetes reads it: ``name: 0`` names the item "0", as ``name: "0"``
-    does; an item without a scalar name has none."""
-    name = item.get("name") if isinstance(item, dict) else None
-    return kyaml.json_key(name) if isinstance(name, (str, int, float)) else None
+    return [plain_name(item) for item in items]
 
 
 def minimal(default: Any, value: Any) -> Any:
@@ -170,82 +162,9 @@ def minimal(default: Any, value: Any) -> Any:
     return out
 
 
-def _left_out(obj: Any, path: tuple) -> bool:
-    """Whether ``path`` goes through a named list item that ``obj`` does not have."""
-    for part in path:
-        if isinstance(part, Item) and isinstance(obj, list):
-            names = _names(obj)
-            if part.name is not None and None not in names and part.name not in names:
-                return True
-            obj = value_by_name(obj, (part,))
-        elif isinstance(obj, dict) and not isinstance(part, Item):
-            obj = obj.get(part)
-        else:
-            return False
-    return False
-
-
-def value_by_name(obj: Any, path: tuple) -> Any:
-    """Follow a concrete path, finding named list items by name (an environment may have
-    inserted items before them) and unnamed ones by index."""
-    for part in path:
-        if isinstance(part, Item) and isinstance(obj, list):
-            named = [x for x in obj if part.name is not None and _name(x) == part.name]
-            # A name two items share (Kubernetes refuses that, but a folder may have it) says
-            # nothing about which one is meant: the position does.
-            found = named[0] if len(named) == 1 else obj[part.index] if part.index < len(obj) else MISSING
-            obj = found
-        elif isinstance(obj, dict) and not isinstance(part, Item) and part in obj:
-            obj = obj[part]
-        else:
-            return MISSING
-        if obj is MISSING:
-            return MISSING
-    return obj
-
-
-def _locate(root: Node, parts: tuple) -> Found:
-    """The Found for a concrete path in a node tree (the last step may be absent)."""
-    node, path = root, []
-    for part in parts[:-1]:
-        node, label = _step(node, part)
-        path.append(label)
-    last = parts[-1]
-    if isinstance(node, SequenceNode):
-        item = node.value[last]
-        return Found(tuple(path) + (Item(last, text_at(item, "name")),), node, last, item, ())
-    pairs = node.value if isinstance(node, MappingNode) else []
-    pair = next(((k, v) for k, v in pairs if kube_text(k) == last), None)
-    if pair is None:
-        return Found(tuple(path) + (last,), node, last, None, ())
-    return Found(tuple(path) + (pair[0].value,), node, pair[0].value, pair[1], ())
-
-
-def _step(node: Node, part: Any) -> tuple[Node, Any]:
-    """One step of an object path (keys as Kubernetes reads them) in a node tree; the label is
-    the step as the walker writes it (the key's text)."""
-    if isinstance(node, SequenceNode):
-        item = node.value[part]
-        return item, Item(part, text_at(item, "name"))
-    return next((v, k.value) for k, v in node.value if kube_text(k) == part)
-
-
-def object_path(root: Node, path: tuple) -> tuple:
-    """A node path (keys and item names as written) as an object path (as Kubernetes reads
-    them): a ``yes:`` key is the key ``true`` in the object, an item ``name: -0`` is named "0"."""
-    node: Node | None = root
-    out: list = []
-    for part in path:
-        if isinstance(part, Item):
-            item = node.value[part.index] if isinstance(node, SequenceNode) and part.index < len(node.value) else None
-            out.append(Item(part.index, item_name(item) if item is not None else part.name))
-            node = item
-        else:
-            pairs = node.value if isinstance(node, MappingNode) else []
-            pair = next(((k, v) for k, v in pairs if k.value == part), None)
-            out.append(kube_text(pair[0]) if pair is not None else part)
-            node = pair[1] if pair is not None else None
-    return tuple(out)
+def object_path(root: Node, path: FieldPath | tuple) -> tuple:
+    """A node path (keys and item names as written) as an object path (as Kubernetes reads them)."""
+    return FieldPath(tuple(path)).as_read(root).steps
 
 
 def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
@@ -285,8 +204,8 @@ def plan(
     keys = _Keys(taken, hits)
     for res in resources:
         own = by_res.get(res, [])
-        for parts in (forced or {}).get(res, []):
-            own = _cover(res, "changed", parts, own, bases[res], keys, force=True)
+        for path in (forced or {}).get(res, []):
+            own = _cover(res, "changed", path, own, bases[res], keys, force=True)
         # Data shared through YAML aliases differs at every place it is used: each list and each
         # difference is looked at once, so the work follows the data, not its expansion.
         whole_ok: dict[tuple, bool] = {}
@@ -295,7 +214,8 @@ def plan(
             obj = env.objects.get(res.identity)
             if obj is None:
                 continue
-            for kind, named in diff(reference[res], obj):
+            for kind, steps in diff(reference[res], obj):
+                named = FieldPath(steps)
                 unnamed = next((i for i, p in enumerate(named) if isinstance(p, Item) and p.name is None), None)
                 if unnamed is not None and kind != "insert":
                     prefix = (env.name, named[:unnamed])
@@ -304,18 +224,18 @@ def plan(
                     if whole_ok[prefix]:
                         # args[6] or egress[0].to[0]: positions make poor keys; the list goes whole.
                         kind, named = "list", named[:unnamed]
-                parts = _plain(named)
+                parts = named.plain
                 if kind != "insert":
                     if (kind, parts) in covered:
                         continue
                     covered.add((kind, parts))
                 if kind == "insert":
-                    places = slots(value_by_name(reference[res], named), value_by_name(obj, named))
-                    own = _cover_insert(res, parts, own, bases[res], places, keys)
+                    places = slots(named.resolve(reference[res]), named.resolve(obj))
+                    own = _cover_insert(res, named, own, bases[res], places, keys)
                 elif kind == "omit":
                     own = _cover_omit(res, named, own, bases[res], keys)
                 else:
-                    own = _cover(res, kind, parts, own, bases[res], keys)
+                    own = _cover(res, kind, named, own, bases[res], keys)
         result.hits.extend(own)
         kept = set(map(id, own))
         for hit in by_res.get(res, []):
@@ -331,15 +251,11 @@ def plan(
     return result
 
 
-def _whole_ok(res: Resource, named: tuple, env_obj: Any) -> bool:
+def _whole_ok(res: Resource, named: FieldPath, env_obj: Any) -> bool:
     """Whether a list can be lifted whole: Helm must carry it in the base and this environment."""
-    found = _locate(res.node, _plain(named))
+    found = named.locate(res.node, as_read=True)
     return (found.node is not None and liftable(found.node) is None
-            and inexpressible(value_by_name(env_obj, named)) is None)
-
-
-def _plain(parts: tuple) -> tuple:
-    return tuple(p.index if isinstance(p, Item) else p for p in parts)
+            and inexpressible(named.resolve(env_obj)) is None)
 
 
 class _Keys:
@@ -376,12 +292,13 @@ class _Keys:
         return candidate
 
 
-def _cover_insert(res: Resource, parts: tuple, own: list[Hit], base: tuple[str, ...],
+def _cover_insert(res: Resource, path: FieldPath, own: list[Hit], base: tuple[str, ...],
                   places: list[str | None], keys: _Keys) -> list[Hit]:
     """Items an environment adds to a named list: one values key per place they go."""
+    parts = path.plain
     if any(not h.rule.append and not h.rule.item_guard and h.parts == parts[: len(h.parts)] for h in own):
         return own  # the list (or something holding it) is lifted whole
-    found = _locate(res.node, parts)
+    found = path.locate(res.node, as_read=True)
     list_key = auto_key(base, found, res.kind)
     extra = "extra" + list_key[-1][:1].upper() + list_key[-1][1:]
     for slot in places:
@@ -392,21 +309,22 @@ def _cover_insert(res: Resource, parts: tuple, own: list[Hit], base: tuple[str, 
     return own
 
 
-def _cover_omit(res: Resource, named: tuple, own: list[Hit], base: tuple[str, ...], keys: _Keys) -> list[Hit]:
+def _cover_omit(res: Resource, named: FieldPath, own: list[Hit], base: tuple[str, ...], keys: _Keys) -> list[Hit]:
     """An item some environment leaves out of a named list: a switch for that item."""
-    parts, name = _plain(named[:-1]), named[-1].name
+    parts, name = named[:-1].plain, named[-1].name
     if any(not h.rule.append and not h.rule.item_guard and h.parts == parts[: len(h.parts)] for h in own):
         return own  # the list (or something holding it) is lifted whole
     if any(h.rule.item_guard and h.parts == parts and h.slot == name for h in own):
         return own
-    found = _locate(res.node, parts)
+    found = named[:-1].locate(res.node, as_read=True)
     list_key = auto_key(base, found, res.kind)
     key = keys.claim(list_key[:-1] + (list_key[-1] + "Items", name))
     return own + [Hit(AUTO_ITEM_RULE, res, found, key, name)]
 
 
-def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[str, ...],
+def _cover(res: Resource, kind: str, path: FieldPath, own: list[Hit], base: tuple[str, ...],
            keys: _Keys, force: bool = False) -> list[Hit]:
+    parts = path.plain
     for hit in own:
         hp = hit.parts
         if hit.rule.append or hit.rule.item_guard or (force and hp == parts):
@@ -422,7 +340,7 @@ def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[s
     for hit in own:
         if hit.parts[: len(parts)] == parts:
             keys.release(hit.key)
-    found = _locate(res.node, parts)
+    found = path.locate(res.node, as_read=True)
     rule = AUTO_PRESENT_RULE if kind in ("added", "removed") else AUTO_RULE
     return kept + [Hit(rule, res, found, keys.claim(auto_key(base, found, res.kind)))]
 
@@ -466,14 +384,14 @@ def overlay(
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
-        path = object_path(hit.resource.node, hit.found.path)
+        path = hit.found.path.as_read(hit.resource.node)
         if hit.rule.item_guard:
-            items = value_by_name(obj, path)
+            items = path.resolve(obj)
             put(hit.key, isinstance(items, list) and hit.slot in _names(items), hit.resource, ())
             continue
-        if _left_out(obj, path):
+        if path.left_out(obj):
             continue  # inside an item this environment leaves out: its switch says so
-        value = value_by_name(obj, path)
+        value = path.resolve(obj)
         if hit.rule.append:
             reference = kyaml.construct(hit.found.node) if hit.found.node is not None else []
             value = added_before(reference, value, hit.slot) if isinstance(value, list) else []

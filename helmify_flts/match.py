@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .components import Component, fill, matches, short_name
 from .errors import Notice, UserError
 from .manifests import Resource
-from .paths import Found, Item, PathPart, render, walk
+from .paths import Found, walk
 from .rules import Rule, RuleSet
 
 
@@ -23,17 +23,16 @@ class Hit:
 
     @property
     def parts(self) -> tuple[str | int, ...]:
-        return tuple(p.index if isinstance(p, Item) else p for p in self.found.path)
+        return self.found.path.plain
 
     @property
     def names(self) -> tuple[str, ...]:
         """Key and item names along the field's path (used to spot credentials)."""
-        return tuple(str(p.name if isinstance(p, Item) else p) for p in self.found.path
-                     if not isinstance(p, Item) or p.name is not None)
+        return self.found.path.names
 
     @property
     def field(self) -> str:
-        return render(self.found.path)
+        return str(self.found.path)
 
 
 def find_hits(
@@ -74,16 +73,7 @@ def _clash(a: Hit, b: Hit) -> bool:
     """Two hits claim the same data; a list's appended tail does not touch its own items."""
     if a.rule.append != b.rule.append and a.found.path != b.found.path:
         return False
-    return _overlaps(a.found.path, b.found.path)
-
-
-def _overlaps(a: tuple[PathPart, ...], b: tuple[PathPart, ...]) -> bool:
-    n = min(len(a), len(b))
-    return _plain(a[:n]) == _plain(b[:n])
-
-
-def _plain(path: tuple[PathPart, ...]) -> tuple:
-    return tuple(p.index if isinstance(p, Item) else p for p in path)
+    return a.found.path.overlaps(b.found.path)
 
 
 def _resolve(claimed: list[Hit]) -> list[Hit]:
@@ -99,8 +89,8 @@ def _resolve(claimed: list[Hit]) -> list[Hit]:
         if clash.rule.layer == hit.rule.layer:
             raise UserError(
                 f"rules {hit.rule.label} and {clash.rule.label} both claim "
-                f"{hit.resource.title} {render(clash.found.path)}"
-                f"{'' if clash.found.path == hit.found.path else ' / ' + render(hit.found.path)}; "
+                f"{hit.resource.title} {clash.found.path}"
+                f"{'' if clash.found.path == hit.found.path else f' / {hit.found.path}'}; "
                 "narrow one rule's match or path",
                 hit.rule.where,
             )

@@ -14,7 +14,7 @@ from .existing import Guard
 from .filenames import HELM_MAX_FILE, FileNames, fold, safe_name
 from .manifests import Resource
 from .match import Hit
-from .paths import item_name
+from .paths import FieldPath, item_name
 from .templating import Append, Block, Inline, ItemGuard, Optional, Placeholders
 from .transforms import TRANSFORMS
 from .values import Values, ValuesConflict, inexpressible
@@ -28,13 +28,24 @@ class Lift:
     """One field now read from values: for the report."""
 
     resource: Resource
-    field: str
-    pointer: tuple[str | int, ...]
+    path: FieldPath
     key: tuple[str, ...]
     rule: str
     original: Any
     optional_absent: bool = False
-    names: tuple[str, ...] = ()
+
+    @property
+    def field(self) -> str:
+        return str(self.path)
+
+    @property
+    def pointer(self) -> tuple[str | int, ...]:
+        """Keys and list indices of the field."""
+        return self.path.plain
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.path.names
 
 
 @dataclass
@@ -258,7 +269,7 @@ def file_hint(hit: Hit, env: str | None = None, base: str | None = None, names: 
 
 def _record(conv: Conversion, hit: Hit, original: Any, unset: bool = False) -> None:
     """Note a lifted field for the report."""
-    conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, hit.key, hit.rule.id, original, unset, hit.names))
+    conv.lifts.append(Lift(hit.resource, hit.found.path, hit.key, hit.rule.id, original, unset))
 
 
 def _put(conv: Conversion, hit: Hit, key: tuple[str, ...], value: Any, doc: str, source: str) -> bool:
@@ -306,14 +317,13 @@ def _block_copy(node: Node) -> Node:
 
 def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
     """Put the placeholder where the field is: as the value, or (optional keys) as the key."""
-    node, in_list = tree, False
-    for part in hit.parts[:-1]:
-        in_list = isinstance(node, SequenceNode)
-        node = node.value[part] if in_list else _value_of(node, part)
+    chain = hit.found.path.nodes(tree)
+    node = chain[-2]
+    in_list = len(chain) > 2 and isinstance(chain[-3], SequenceNode)
     last = hit.parts[-1]
     placeholder = ScalarNode(kyaml.STR, token, style=None)
     if isinstance(action, Append):
-        target = node.value[last] if isinstance(node, SequenceNode) else _value_of(node, last)
+        target = chain[-1]
         names = [item_name(item) for item in target.value]
         at = names.index(hit.slot) if hit.slot is not None and hit.slot in names else len(target.value)
         target.value.insert(at, placeholder)
@@ -337,20 +347,10 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
 
 def _guard_item(tree: Node, hit: Hit, start: str, end: str) -> None:
     """Surround the named item with placeholder items that become ``if`` and ``end``."""
-    node, in_list = tree, False
-    for part in hit.parts:
-        in_list = isinstance(node, SequenceNode)
-        node = node.value[part] if in_list else _value_of(node, part)
+    node = hit.found.path.node(tree)
     names = [item_name(item) for item in node.value]
     if hit.slot not in names:
         return
     at = names.index(hit.slot)
     node.value.insert(at + 1, ScalarNode(kyaml.STR, end, style=None))
     node.value.insert(at, ScalarNode(kyaml.STR, start, style=None))
-
-
-def _value_of(node: MappingNode, key: str) -> Node:
-    for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key:
-            return v
-    raise KeyError(key)
