@@ -110,12 +110,12 @@ def build(opts: Options) -> Result:
     envs = [environments.Environment(name, environments.load_objects(el.resources))
             for name, el in env_loaded.items()]
     guards = {res: [g for g in [existing_guards.get(res)] if g] for res in resources}
-    conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards, tuple(dict(opts.envs)))
     if envs:
-        hits, toggles, env_notices, conv = _plan_environments(
+        hits, toggles, env_notices, guards = _plan_environments(
             resources=resources, present=present, envs=envs, hits=hits, bases=bases, assigned=assigned,
-            existing_guards=existing_guards, first=conv, chart_name=opts.chart_name)
+            existing_guards=existing_guards, chart_name=opts.chart_name)
         rule_notices += env_notices
+    conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards, tuple(dict(opts.envs)))
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,
@@ -150,10 +150,6 @@ def _load_env(name: str, path: Path, opts: Options) -> manifests.LoadResult:
         raise UserError(f"[{name}] {exc.message}", where) from None
 
 
-def _applied(conv: rewrite.Conversion) -> set[tuple[int, tuple]]:
-    return {(id(lift.resource), lift.pointer) for lift in conv.lifts}
-
-
 def _plan_environments(
     *,
     resources: tuple[manifests.Resource, ...],
@@ -163,31 +159,22 @@ def _plan_environments(
     bases: dict[manifests.Resource, tuple[str, ...]],
     assigned: dict[manifests.Resource, components.Component],
     existing_guards: dict[manifests.Resource, existing.Guard],
-    first: rewrite.Conversion,
     chart_name: str,
-) -> tuple[list[match.Hit], dict, list[Notice], rewrite.Conversion]:
-    """Cover every difference between environments, then convert with the result.
+) -> tuple[list[match.Hit], dict, list[Notice], dict]:
+    """Cover every difference between environments: the hits, switches and guards to convert with.
 
-    Only lifts the conversion really made count as covering a field (a rule may decline a value
-    that Helm cannot carry); where an automatic lift is declined too, the field around it is
-    lifted whole instead, until every difference has a values key."""
+    Only lifts the base conversion really makes count as covering a field (a rule may decline a
+    value that Helm cannot carry, or a key another field holds); where an automatic lift would be
+    declined too, the field around it is lifted whole instead."""
     reference = {r: kyaml.construct(r.node) for r in resources}
-    applied = _applied(first)
-    hits = [h for h in hits if (id(h.resource), h.parts) in applied]
-    taken = {path for path, _ in first.values.leaves()}
-    forced: dict = {}
-    for _ in range(8):
-        env_plan = environments.plan(resources, reference, present, envs, hits, bases, taken, forced)
-        guards = {res: [g for g in (env_plan.toggles.get(res), existing_guards.get(res)) if g] for res in resources}
-        conv = rewrite.convert(resources, assigned, env_plan.hits, chart_name, guards, tuple(e.name for e in envs))
-        applied = _applied(conv)
-        declined = [h for h in env_plan.hits if h.rule.id == environments.AUTO_RULE.id
-                    and (id(h.resource), h.parts) not in applied and len(h.parts) > 1]
-        if not declined:
-            break
-        for hit in declined:
-            forced.setdefault(hit.resource, []).append(hit.found.path[:-1])
-    return env_plan.hits, env_plan.toggles, env_plan.notices, conv
+    guards = {res: [g for g in [existing_guards.get(res)] if g] for res in resources}
+    base = rewrite.lifted_values(resources, assigned, hits, chart_name, guards, tuple(e.name for e in envs))
+    lifted = {(lift.resource, lift.path) for lift in base.lifts}
+    hits = [h for h in hits if (h.resource, h.found.path) in lifted]
+    taken = {path for path, _ in base.values.leaves()}
+    env_plan = environments.plan(resources, reference, present, envs, hits, bases, taken, chart_name)
+    guards = {res: [g for g in (env_plan.toggles.get(res), existing_guards.get(res)) if g] for res in resources}
+    return env_plan.hits, env_plan.toggles, env_plan.notices, guards
 
 
 def _union(loaded: manifests.LoadResult, env_loaded: dict[str, manifests.LoadResult]):  # noqa: ANN202

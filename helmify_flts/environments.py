@@ -17,13 +17,13 @@ from yaml.nodes import Node
 
 from . import kyaml
 from .components import camel
+from .decisions import Accept, decide, file_hint, liftable
 from .errors import Notice, UserError, Where
 from .existing import Guard
 from .kyaml import same
 from .manifests import Resource
 from .match import Hit
 from .paths import MISSING, FieldPath, Found, Item, plain_name
-from .rewrite import file_hint, liftable
 from .rules import Rule
 from .transforms import TRANSFORMS
 from .values import Leaf, Values, ValuesConflict, inexpressible
@@ -190,12 +190,13 @@ def plan(
     hits: list[Hit],
     bases: dict[Resource, tuple[str, ...]],
     taken: set[tuple[str, ...]],
-    forced: dict[Resource, list[tuple]] | None = None,
+    chart: str,
 ) -> EnvPlan:
     """Add automatic hits for uncovered differences; switches for resources not everywhere.
 
-    ``taken`` holds the values keys already in use (automatic keys avoid them); ``forced``
-    names fields to lift whole because lifting a part of them was refused."""
+    ``taken`` holds the values keys already in use (automatic keys avoid them). Where a field
+    cannot be lifted (:func:`decisions.decide` declines it), the field around it is lifted whole;
+    ``chart`` names the chart for those decisions."""
     by_res: dict[Resource, list[Hit]] = {}
     for hit in hits:
         by_res.setdefault(hit.resource, []).append(hit)
@@ -204,8 +205,6 @@ def plan(
     keys = _Keys(taken, hits)
     for res in resources:
         own = by_res.get(res, [])
-        for path in (forced or {}).get(res, []):
-            own = _cover(res, "changed", path, own, bases[res], keys, force=True)
         # Data shared through YAML aliases differs at every place it is used: each list and each
         # difference is looked at once, so the work follows the data, not its expansion.
         whole_ok: dict[tuple, bool] = {}
@@ -231,11 +230,12 @@ def plan(
                     covered.add((kind, parts))
                 if kind == "insert":
                     places = slots(named.resolve(reference[res]), named.resolve(obj))
-                    own = _cover_insert(res, named, own, bases[res], places, keys)
+                    covered_by = _cover_insert(res, named, own, bases[res], places, keys)
                 elif kind == "omit":
-                    own = _cover_omit(res, named, own, bases[res], keys)
+                    covered_by = _cover_omit(res, named, own, bases[res], keys)
                 else:
-                    own = _cover(res, kind, named, own, bases[res], keys)
+                    covered_by = _cover(res, kind, named, own, bases[res], keys)
+                own = _widen(res, own, covered_by, bases[res], keys, chart)
         result.hits.extend(own)
         kept = set(map(id, own))
         for hit in by_res.get(res, []):
@@ -249,6 +249,20 @@ def plan(
             key = bases[res] + (camel(res.kind), "enabled")
             result.toggles[res] = Guard(key, "(base)" in present[res], f"Render {res.title} (present in: {where})")
     return result
+
+
+def _widen(res: Resource, before: list[Hit], after: list[Hit], base: tuple[str, ...], keys: _Keys,
+           chart: str) -> list[Hit]:
+    """Automatic hits that would not be lifted (a custom tag, an empty list to append to) give way
+    to the field around them, lifted whole; a top-level field stays as it is, with its notice."""
+    for hit in [h for h in after if not any(h is b for b in before)]:
+        if len(hit.parts) < 2 or isinstance(decide(hit, chart), Accept):
+            continue
+        rest = [h for h in after if h is not hit]
+        keys.free(hit.key)
+        after = _widen(res, rest, _cover(res, "changed", hit.found.path[:-1], rest, base, keys, force=True),
+                       base, keys, chart)
+    return after
 
 
 def _whole_ok(res: Resource, named: FieldPath, env_obj: Any) -> bool:
@@ -277,6 +291,14 @@ class _Keys:
             if not self.users[key]:
                 self.leaves.discard(key)
                 self._rebuild()
+
+    def free(self, key: tuple[str, ...]) -> None:
+        """Give back a key: a rule hit's (counted) or an automatic one (claimed once)."""
+        if self.users.get(key):
+            self.release(key)
+        else:
+            self.leaves.discard(key)
+            self._rebuild()
 
     def claim(self, key: tuple[str, ...]) -> tuple[str, ...]:
         # Number the segment that collides: when a shorter key is already a leaf, no suffix on

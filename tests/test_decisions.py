@@ -1,0 +1,151 @@
+"""Decisions (lift or decline, per hit), the environment diff, and widening a declined field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helmify_flts import decisions, environments, manifests
+from helmify_flts.decisions import Accept, Decline, decide
+from helmify_flts.errors import Where
+from helmify_flts.match import Hit
+from helmify_flts.paths import FieldPath, Item, parse, walk
+from helmify_flts.rules import Rule
+from helmify_flts.templating import Append, Block, Inline, Optional
+
+WEB = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+data:
+  plain: "1"
+  tagged: <<
+  empty: []
+  list: [a, b]
+  nested: {a: 1}
+"""
+
+
+def _resource(tmp_path: Path, text: str = WEB) -> manifests.Resource:
+    (tmp_path / "web.yaml").write_text(text)
+    return manifests.load_folder(tmp_path).resources[0]
+
+
+def _rule(**options: object) -> Rule:
+    return Rule(id="test", description="A test rule.", where=Where("test.yaml"), layer=0, builtin=False,
+                **options)
+
+
+def _hit(res: manifests.Resource, path: str, **options: object) -> Hit:
+    found = list(walk(res.node, parse(path), missing_last=bool(options.get("optional"))))
+    assert len(found) == 1
+    return Hit(_rule(**options), res, found[0], ("web",) + tuple(path.split(".")[1:]))
+
+
+def test_a_scalar_is_lifted_inline(tmp_path: Path) -> None:
+    decision = decide(_hit(_resource(tmp_path), "data.plain"), "chart")
+    assert isinstance(decision, Accept) and isinstance(decision.action, Inline)
+    assert decision.original == "1" and not decision.unset
+
+
+def test_a_map_is_lifted_as_a_block(tmp_path: Path) -> None:
+    decision = decide(_hit(_resource(tmp_path), "data.nested"), "chart")
+    assert isinstance(decision, Accept) and isinstance(decision.action, Block)
+
+
+def test_a_custom_tag_is_declined_with_a_reason(tmp_path: Path) -> None:
+    decision = decide(_hit(_resource(tmp_path), "data.tagged"), "chart")
+    assert isinstance(decision, Decline)
+    assert "data.tagged left as is" in decision.reason and "custom tag tag:yaml.org,2002:merge" in decision.reason
+
+
+def test_appending_to_an_empty_list_is_declined_quietly(tmp_path: Path) -> None:
+    res = _resource(tmp_path)
+    assert decide(_hit(res, "data.empty", append=True), "chart") == Decline()
+    decision = decide(_hit(res, "data.list", append=True), "chart")
+    assert isinstance(decision, Accept) and isinstance(decision.action, Append) and decision.value == []
+
+
+def test_an_absent_optional_field_renders_nothing_until_set(tmp_path: Path) -> None:
+    decision = decide(_hit(_resource(tmp_path), "data.missing", optional=True), "chart")
+    assert isinstance(decision, Accept) and isinstance(decision.action, Optional)
+    assert decision.unset and decision.value is None
+    assert "Not set in" in decision.doc
+
+
+def test_deciding_changes_nothing(tmp_path: Path) -> None:
+    res = _resource(tmp_path)
+    hit = _hit(res, "data.list")
+    before = decide(hit, "chart")
+    assert decide(hit, "chart") == before
+    assert [v.value for v in res.node.value[3][1].value[3][1].value] == ["a", "b"]
+
+
+def test_liftable_names_the_reason(tmp_path: Path) -> None:
+    res = _resource(tmp_path)
+    tagged = FieldPath.of("data", "tagged").node(res.node)
+    assert decisions.liftable(tagged) == "it has the custom tag tag:yaml.org,2002:merge"
+    assert decisions.liftable(FieldPath.of("data", "nested").node(res.node)) is None
+
+
+# -- the environment diff --------------------------------------------------------------------
+
+def test_diff_names_changed_added_and_removed_keys() -> None:
+    found = list(environments.diff({"a": 1, "b": 2}, {"a": 3, "c": 4}))
+    assert ("changed", ("a",)) in found and ("removed", ("b",)) in found and ("added", ("c",)) in found
+
+
+def test_diff_follows_named_items_that_moved() -> None:
+    a = [{"name": "x", "v": 1}, {"name": "y", "v": 2}]
+    b = [{"name": "new"}, {"name": "x", "v": 1}, {"name": "y", "v": 3}]
+    found = list(environments.diff(a, b))
+    assert ("insert", ()) in found
+    assert ("changed", (Item(1, "y"), "v")) in found
+
+
+def test_diff_reports_a_left_out_item_and_a_reordered_list() -> None:
+    a = [{"name": "x"}, {"name": "y"}]
+    assert list(environments.diff(a, [{"name": "y"}])) == [("omit", (Item(0, "x"),))]
+    assert list(environments.diff(a, [{"name": "y"}, {"name": "x"}])) == [("list", ())]
+    assert list(environments.diff([1, 2], [1, 3])) == [("changed", (Item(1, None),))]
+
+
+def test_slots_and_added_items() -> None:
+    ref = [{"name": "a"}, {"name": "b"}]
+    env = [{"name": "new"}, {"name": "a"}, {"name": "b"}, {"name": "tail"}]
+    assert environments.slots(ref, env) == ["a", None]
+    assert environments.added_before(ref, env, "a") == [{"name": "new"}]
+    assert environments.added_before(ref, env, None) == [{"name": "tail"}]
+
+
+def test_minimal_overlay() -> None:
+    assert environments.minimal({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {"b": 3, "c": 4}
+    assert environments.minimal({"a": 1}, {}) == {"a": None}
+
+
+# -- widening a declined field -----------------------------------------------------------------
+
+def test_a_declined_difference_widens_to_the_enclosing_field(tmp_path: Path) -> None:
+    res = _resource(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                              "data:\n  inner:\n    tagged: <<\n    other: y\n")
+    reference = {res: {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"},
+                       "data": {"inner": {"tagged": "<<", "other": "y"}}}}
+    prod = {**reference[res], "data": {"inner": {"tagged": "z", "other": "y"}}}
+    env = environments.Environment("prod", {res.identity: prod})
+    planned = environments.plan((res,), reference, {res: {"(base)", "prod"}}, [env], [], {res: ("web",)},
+                                set(), "chart")
+    # data.inner.tagged cannot be lifted (a merge tag), nor can the fields that hold it: the widening stops
+    # at the top-level field, which the conversion then leaves as is with a notice.
+    assert [str(h.found.path) for h in planned.hits] == ["data"]
+    assert planned.hits[0].key == ("web", "data")
+
+
+def test_a_key_added_to_an_empty_map_lifts_the_map(tmp_path: Path) -> None:
+    res = _resource(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  inner: {}\n  b: c\n")
+    base = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}, "data": {"inner": {}, "b": "c"}}
+    prod = {**base, "data": {"inner": {"a": "1"}, "b": "c"}}
+    env = environments.Environment("prod", {res.identity: prod})
+    planned = environments.plan((res,), {res: base}, {res: {"(base)", "prod"}}, [env], [], {res: ("web",)},
+                                set(), "chart")
+    # An absent key has nowhere to go in an empty flow map: the map is lifted instead, under its own key.
+    assert [(str(h.found.path), h.key) for h in planned.hits] == [("data.inner", ("web", "data", "inner"))]
