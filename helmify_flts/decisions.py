@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import kyaml, templating
 from .errors import UserError, Where
 from .filenames import HELM_MAX_FILE, FileNames, safe_name
-from .match import Hit
+from .match import Automatic, Hit, Mode
 from .templating import Append, Block, Inline, ItemGuard, Optional
 from .transforms import TRANSFORMS
 from .values import inexpressible
@@ -30,8 +30,9 @@ class Accept:
 
     action: templating.Action
     value: Any
-    doc: str
-    source: str
+    doc: str  # what the values key is
+    origin: str  # where its value came from (the comment's last line in values.yaml)
+    source: str  # the field, for messages about a values key two fields hold
     original: Any  # the field's value, for the report
     unset: bool = False  # the chart's default leaves the field out (or adds nothing)
     files: dict[str, str] = field(default_factory=dict)  # chart files the value moved into
@@ -74,21 +75,22 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     rule, node, key = hit.rule, hit.found.node, hit.key
     source = f"{hit.resource.source}:{(node.start_mark.line + 1) if node else hit.resource.line} {hit.field}"
     ref = templating.ref(key)
-    doc = _doc(hit)
+    doc, origin = _doc(hit), _origin(hit)
     if node is None:
         if not isinstance(hit.found.parent, MappingNode) or not hit.found.parent.value:
             return Decline()
         default = rule.default if rule.default is not None else None
         # Environment-only fields may hold maps in some environment, so they always use toYaml.
-        block = isinstance(default, (dict, list)) or rule.present
-        action = Optional(ref, _key_text(hit.found.key), block, present=rule.present or not block)
-        return Accept(action, default, f"{doc}; renders nothing until set", source, None, unset=True)
-    if rule.item_guard:
-        return Accept(ItemGuard(ref), True, f"{doc}; false leaves the {hit.slot} item out", source, True)
-    if rule.append:
+        present = hit.mode is Mode.PRESENT
+        block = isinstance(default, (dict, list)) or present
+        action = Optional(ref, _key_text(hit.found.key), block, present=present or not block)
+        return Accept(action, default, doc, f"{origin}; renders nothing until set", source, None, unset=True)
+    if hit.mode is Mode.ITEM:
+        return Accept(ItemGuard(ref), True, doc, f"{origin}; false leaves the {hit.slot} item out", source, True)
+    if hit.mode is Mode.APPEND:
         if not isinstance(node, SequenceNode) or not node.value:
             return Decline()  # an empty list ("env: []") would render as null with nothing added
-        return Accept(Append(ref), [], f"{doc}; empty adds nothing", source, [], unset=True)
+        return Accept(Append(ref), [], doc, f"{origin}; empty adds nothing", source, [], unset=True)
     reason = liftable(node)
     if reason:
         return Decline(f"{hit.resource.title} {hit.field} left as is: {reason}")
@@ -98,7 +100,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         default = templating.quote(original)
         return Accept(Inline(f"{{{{ {ref} | default {default} | toJson }}}}"), "",
                       f"Name of an existing resource to use instead of {original}; empty uses {original} "
-                      "from this chart", source, original)
+                      "from this chart", "", source, original)
     transform = TRANSFORMS[rule.transform] if rule.transform else None
     where = file_hint(hit, names=names) if transform and transform.writes_files else ""
     lifted = transform.lift(original, where) if transform else None
@@ -117,18 +119,18 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
                                 "(--exclude)", Where(hit.resource.source, node.start_mark.line + 1))
         files = dict(lifted.files)
         action = Inline(transform.expression(chart, ref))
-    elif rule.present:
+    elif hit.mode is Mode.PRESENT:
         action = Optional(ref, _key_text(hit.found.key), True, present=True)
-    elif rule.optional and original and isinstance(original, (dict, list)):
+    elif hit.mode is Mode.OPTIONAL and original and isinstance(original, (dict, list)):
         action = Optional(ref, _key_text(hit.found.key), True)
-    elif rule.optional and original is not None and not isinstance(original, (dict, list)):
+    elif hit.mode is Mode.OPTIONAL and original is not None and not isinstance(original, (dict, list)):
         # Scalars render whenever set, so 0, false and "" (scale to zero) still reach the manifest.
         action = Optional(ref, _key_text(hit.found.key), False, present=True)
     elif isinstance(node, ScalarNode):
         action = Inline(f"{{{{ {ref} | toJson }}}}")
     else:
         action = Block(ref)
-    return Accept(action, value, doc, source, original, files=files)
+    return Accept(action, value, doc, origin, source, original, files=files)
 
 
 def file_hint(hit: Hit, env: str | None = None, base: str | None = None, names: FileNames | None = None) -> str:
@@ -143,14 +145,21 @@ def file_hint(hit: Hit, env: str | None = None, base: str | None = None, names: 
 
 
 def _doc(hit: Hit) -> str:
-    text = hit.rule.doc or hit.rule.description.strip().splitlines()[0]
+    rule = hit.rule
+    if isinstance(rule, Automatic):
+        text = rule.doc_for(hit.mode)
+    else:
+        text = rule.doc or rule.description.strip().splitlines()[0]
     bindings = dict(hit.found.bindings)
     for name, value in bindings.items():
         text = text.replace("{" + name + "}", value)
-    text = text.replace("{name}", hit.resource.name).replace("{kind}", hit.resource.kind)
+    return text.replace("{name}", hit.resource.name).replace("{kind}", hit.resource.kind)
+
+
+def _origin(hit: Hit) -> str:
     if hit.found.node is None:
-        return f"{text}\nNot set in {hit.resource.source} ({hit.resource.title}) {hit.field}"
-    return f"{text}\nFrom {hit.resource.source}:{hit.found.node.start_mark.line + 1} {hit.field}"
+        return f"Not set in {hit.resource.source} ({hit.resource.title}) {hit.field}"
+    return f"From {hit.resource.source}:{hit.found.node.start_mark.line + 1} {hit.field}"
 
 
 def _key_text(key: str | int) -> str:

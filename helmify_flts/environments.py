@@ -18,25 +18,15 @@ from yaml.nodes import Node
 from . import kyaml
 from .components import camel
 from .decisions import Accept, decide, file_hint, liftable
-from .errors import Notice, UserError, Where
+from .errors import Notice, UserError
 from .existing import Guard
 from .kyaml import same
 from .manifests import Resource
-from .match import Hit
+from .match import AUTOMATIC, Automatic, Hit, Mode
 from .paths import MISSING, FieldPath, Found, Item, plain_name
-from .rules import Rule
 from .transforms import TRANSFORMS
 from .values import Leaf, Values, ValuesConflict, inexpressible
 
-_AUTO = dict(description="Differs between environments; lifted automatically.",
-             where=Where("(environment difference)"), layer=10**6, builtin=False)
-AUTO_RULE = Rule(id="environment-difference", doc="Differs between environments", **_AUTO)
-AUTO_PRESENT_RULE = Rule(id="environment-difference", doc="Set in some environments only",
-                         optional=True, present=True, **_AUTO)
-AUTO_APPEND_RULE = Rule(id="environment-difference", doc="Items some environments add to the list",
-                        append=True, **_AUTO)
-AUTO_ITEM_RULE = Rule(id="environment-difference", doc="Render this item (some environments leave it out)",
-                      item_guard=True, **_AUTO)
 # Readable names for where automatic keys come from, longest match first: the pod spec and the
 # main container (the first) sit right under the resource's values path, as rule keys do.
 KEY_PREFIXES = tuple(sorted((
@@ -318,30 +308,30 @@ def _cover_insert(res: Resource, path: FieldPath, own: list[Hit], base: tuple[st
                   places: list[str | None], keys: _Keys) -> list[Hit]:
     """Items an environment adds to a named list: one values key per place they go."""
     parts = path.plain
-    if any(not h.rule.append and not h.rule.item_guard and h.parts == parts[: len(h.parts)] for h in own):
+    if any(h.mode not in (Mode.APPEND, Mode.ITEM) and h.parts == parts[: len(h.parts)] for h in own):
         return own  # the list (or something holding it) is lifted whole
     found = path.locate(res.node, as_read=True)
     list_key = auto_key(base, found, res.kind)
     extra = "extra" + list_key[-1][:1].upper() + list_key[-1][1:]
     for slot in places:
-        if any(h.rule.append and h.parts == parts and h.slot == slot for h in own):
+        if any(h.mode is Mode.APPEND and h.parts == parts and h.slot == slot for h in own):
             continue
         key = keys.claim(list_key[:-1] + ((extra,) if slot is None else (extra + "Before", slot)))
-        own = own + [Hit(AUTO_APPEND_RULE, res, found, key, slot)]
+        own = own + [Hit(AUTOMATIC, res, found, key, slot, Mode.APPEND)]
     return own
 
 
 def _cover_omit(res: Resource, named: FieldPath, own: list[Hit], base: tuple[str, ...], keys: _Keys) -> list[Hit]:
     """An item some environment leaves out of a named list: a switch for that item."""
     parts, name = named[:-1].plain, named[-1].name
-    if any(not h.rule.append and not h.rule.item_guard and h.parts == parts[: len(h.parts)] for h in own):
+    if any(h.mode not in (Mode.APPEND, Mode.ITEM) and h.parts == parts[: len(h.parts)] for h in own):
         return own  # the list (or something holding it) is lifted whole
-    if any(h.rule.item_guard and h.parts == parts and h.slot == name for h in own):
+    if any(h.mode is Mode.ITEM and h.parts == parts and h.slot == name for h in own):
         return own
     found = named[:-1].locate(res.node, as_read=True)
     list_key = auto_key(base, found, res.kind)
     key = keys.claim(list_key[:-1] + (list_key[-1] + "Items", name))
-    return own + [Hit(AUTO_ITEM_RULE, res, found, key, name)]
+    return own + [Hit(AUTOMATIC, res, found, key, name, Mode.ITEM)]
 
 
 def _cover(res: Resource, kind: str, path: FieldPath, own: list[Hit], base: tuple[str, ...],
@@ -349,12 +339,12 @@ def _cover(res: Resource, kind: str, path: FieldPath, own: list[Hit], base: tupl
     parts = path.plain
     for hit in own:
         hp = hit.parts
-        if hit.rule.append or hit.rule.item_guard or (force and hp == parts):
+        if hit.mode in (Mode.APPEND, Mode.ITEM) or (force and hp == parts):
             continue  # an appended tail or an item switch does not hold the list's own items
         if parts[: len(hp)] == hp:
-            if hp == parts and kind in ("added", "removed") and not hit.rule.optional:
+            if hp == parts and kind in ("added", "removed") and hit.mode not in (Mode.OPTIONAL, Mode.PRESENT):
                 # A lifted field that some environment leaves out: render it only when set.
-                replacement = Hit(AUTO_PRESENT_RULE, res, hit.found, hit.key)
+                replacement = Hit(AUTOMATIC, res, hit.found, hit.key, mode=Mode.PRESENT)
                 return [replacement if h is hit else h for h in own]
             return own
     # Rule hits inside a field lifted whole give way to it, and so do their keys.
@@ -363,8 +353,8 @@ def _cover(res: Resource, kind: str, path: FieldPath, own: list[Hit], base: tupl
         if hit.parts[: len(parts)] == parts:
             keys.release(hit.key)
     found = path.locate(res.node, as_read=True)
-    rule = AUTO_PRESENT_RULE if kind in ("added", "removed") else AUTO_RULE
-    return kept + [Hit(rule, res, found, keys.claim(auto_key(base, found, res.kind)))]
+    mode = Mode.PRESENT if kind in ("added", "removed") else Mode.VALUE
+    return kept + [Hit(AUTOMATIC, res, found, keys.claim(auto_key(base, found, res.kind)), mode=mode)]
 
 
 def overlay(
@@ -389,7 +379,7 @@ def overlay(
         if reason:
             raise UserError(f"[{name}] {res.title}: the value for {'.'.join(key)} cannot pass through Helm "
                             f"values ({reason}); quote it or change it in that environment", res.where)
-        doc = leaf.doc.split("\nFrom ")[0].split("\nNot set in ")[0] if isinstance(leaf, Leaf) else ""
+        doc = leaf.doc if isinstance(leaf, Leaf) else ""
         try:
             out.put(key, minimal(default, value), doc, "")
         except ValuesConflict:
@@ -407,14 +397,14 @@ def overlay(
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
         path = hit.found.path.as_read(hit.resource.node)
-        if hit.rule.item_guard:
+        if hit.mode is Mode.ITEM:
             items = path.resolve(obj)
             put(hit.key, isinstance(items, list) and hit.slot in _names(items), hit.resource, ())
             continue
         if path.left_out(obj):
             continue  # inside an item this environment leaves out: its switch says so
         value = path.resolve(obj)
-        if hit.rule.append:
+        if hit.mode is Mode.APPEND:
             reference = kyaml.construct(hit.found.node) if hit.found.node is not None else []
             value = added_before(reference, value, hit.slot) if isinstance(value, list) else []
         if value is MISSING:
@@ -439,7 +429,7 @@ def overlay(
             if lifted is not None:
                 files.update(lifted.files)
                 value = lifted.value
-        put(hit.key, value, hit.resource, hit.names, hit.rule.id == AUTO_RULE.id)
+        put(hit.key, value, hit.resource, hit.names, isinstance(hit.rule, Automatic))
     return out, overrides, files
 
 

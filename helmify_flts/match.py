@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from .components import Component, fill, matches, short_name
 from .errors import Notice, UserError
@@ -11,15 +12,57 @@ from .paths import Found, walk
 from .rules import Rule, RuleSet
 
 
+class Mode(Enum):
+    """How a lifted field reads its values key."""
+
+    VALUE = "value"  # the field's value is the key's value
+    OPTIONAL = "optional"  # rendered only when set (absent fields too: they render nothing until set)
+    PRESENT = "present"  # rendered whenever not null: set in some environments only
+    APPEND = "append"  # a list that values extend; ``slot`` names the item added items go before
+    ITEM = "item"  # a list item rendered only when the key is true; ``slot`` names it
+
+    @classmethod
+    def of(cls, rule: Rule) -> Mode:
+        return cls.APPEND if rule.append else cls.OPTIONAL if rule.optional else cls.VALUE
+
+
+@dataclass(frozen=True)
+class Automatic:
+    """Where automatic hits come from: a difference between environments that no rule covers."""
+
+    id: str = "environment-difference"
+    description: str = "Differs between environments; lifted automatically."
+    builtin: bool = False
+    transform: None = None
+    default: None = None
+    existing_key: None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} (environment difference)"
+
+    def doc_for(self, mode: Mode) -> str:
+        return {
+            Mode.VALUE: "Differs between environments",
+            Mode.PRESENT: "Set in some environments only",
+            Mode.APPEND: "Items some environments add to the list",
+            Mode.ITEM: "Render this item (some environments leave it out)",
+        }[mode]
+
+
+AUTOMATIC = Automatic()
+
+
 @dataclass(frozen=True)
 class Hit:
     """A field a rule lifts: the resource, where in it, and the values key that will hold it."""
 
-    rule: Rule
+    rule: Rule | Automatic
     resource: Resource
     found: Found
     key: tuple[str, ...]
-    slot: str | None = None  # append rules: the item added items go before (None: the end)
+    slot: str | None = None  # APPEND: the item added items go before (None: the end); ITEM: the item
+    mode: Mode = Mode.VALUE
 
     @property
     def parts(self) -> tuple[str | int, ...]:
@@ -57,7 +100,7 @@ def find_hits(
             for steps in rule.paths:
                 for found in walk(res.node, steps, missing_last=rule.optional):
                     key = fill(rule.key, {**base_bindings, **dict(found.bindings)})
-                    claimed.append(Hit(rule, res, found, key))
+                    claimed.append(Hit(rule, res, found, key, mode=Mode.of(rule)))
         kept = _resolve(claimed)
         used.update(h.rule for h in kept)
         hits.extend(kept)
@@ -71,7 +114,7 @@ def find_hits(
 
 def _clash(a: Hit, b: Hit) -> bool:
     """Two hits claim the same data; a list's appended tail does not touch its own items."""
-    if a.rule.append != b.rule.append and a.found.path != b.found.path:
+    if (a.mode is Mode.APPEND) != (b.mode is Mode.APPEND) and a.found.path != b.found.path:
         return False
     return a.found.path.overlaps(b.found.path)
 

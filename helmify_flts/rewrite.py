@@ -9,14 +9,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml, templating
 from .components import Component
-from .decisions import Decline, decide
+from .decisions import Accept, Decline, decide
 from .decisions import file_hint as file_hint
 from .decisions import liftable as liftable
 from .errors import Notice, UserError
 from .existing import Guard
 from .filenames import HELM_MAX_FILE, FileNames, fold, safe_name
 from .manifests import Resource
-from .match import Hit
+from .match import Hit, Mode
 from .paths import FieldPath, item_name
 from .templating import Append, ItemGuard, Optional, Placeholders
 from .values import Values, ValuesConflict
@@ -158,14 +158,14 @@ def _applied(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> li
     # deepest lists first, so no insertion moves a list another one still has to find.
     out = []
     for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0,
-                                           h.rule.item_guard)):
+                                           h.mode is Mode.ITEM)):
         decision = decide(hit, chart, conv.names)
         if isinstance(decision, Decline):
             if decision.reason:
                 conv.notices.append(Notice(decision.reason, hit.resource.where, code="not-lifted"))
             continue
         conv.files.update(decision.files)
-        if _put(conv, hit, hit.key, decision.value, decision.doc, decision.source):
+        if _put(conv, hit, decision):
             conv.lifts.append(Lift(hit.resource, hit.found.path, hit.key, hit.rule.id, decision.original,
                                    decision.unset))
             out.append((hit, decision.action))
@@ -204,9 +204,9 @@ def _document(res: Resource, has_hits: bool, actions: list[tuple[Hit, templating
     return templating.finish(header + kyaml.serialize(tree), marks)
 
 
-def _put(conv: Conversion, hit: Hit, key: tuple[str, ...], value: Any, doc: str, source: str) -> bool:
+def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:
     try:
-        conv.values.put(key, value, doc, source)
+        conv.values.put(hit.key, decision.value, decision.doc, decision.source, decision.origin)
         return True
     except ValuesConflict as exc:
         message = (f"{hit.resource.title} {hit.field}: values key {'.'.join(exc.path)} already holds "

@@ -100,9 +100,7 @@ class Rule:
     optional: bool = False
     default: Any = None
     doc: str | None = None
-    present: bool = False  # optional fields render whenever not null (environment differences)
     append: bool = False  # the field is a list that some environments extend at the end
-    item_guard: bool = False  # a list item that some environments leave out
     existing_key: tuple[Segment, ...] | None = None
     references: tuple[tuple[paths.Step, ...], ...] = ()
     reference_texts: tuple[str, ...] = ()

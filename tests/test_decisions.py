@@ -7,10 +7,11 @@ from pathlib import Path
 from helmify_flts import decisions, environments, manifests
 from helmify_flts.decisions import Accept, Decline, decide
 from helmify_flts.errors import Where
-from helmify_flts.match import Hit
+from helmify_flts.match import AUTOMATIC, Hit, Mode
 from helmify_flts.paths import FieldPath, Item, parse, walk
 from helmify_flts.rules import Rule
 from helmify_flts.templating import Append, Block, Inline, Optional
+from helmify_flts.values import Values, dump
 
 WEB = """\
 apiVersion: v1
@@ -39,7 +40,8 @@ def _rule(**options: object) -> Rule:
 def _hit(res: manifests.Resource, path: str, **options: object) -> Hit:
     found = list(walk(res.node, parse(path), missing_last=bool(options.get("optional"))))
     assert len(found) == 1
-    return Hit(_rule(**options), res, found[0], ("web",) + tuple(path.split(".")[1:]))
+    rule = _rule(**options)
+    return Hit(rule, res, found[0], ("web",) + tuple(path.split(".")[1:]), mode=Mode.of(rule))
 
 
 def test_a_scalar_is_lifted_inline(tmp_path: Path) -> None:
@@ -70,7 +72,7 @@ def test_an_absent_optional_field_renders_nothing_until_set(tmp_path: Path) -> N
     decision = decide(_hit(_resource(tmp_path), "data.missing", optional=True), "chart")
     assert isinstance(decision, Accept) and isinstance(decision.action, Optional)
     assert decision.unset and decision.value is None
-    assert "Not set in" in decision.doc
+    assert decision.origin.startswith("Not set in ") and "Not set" not in decision.doc
 
 
 def test_deciding_changes_nothing(tmp_path: Path) -> None:
@@ -149,3 +151,37 @@ def test_a_key_added_to_an_empty_map_lifts_the_map(tmp_path: Path) -> None:
                                 set(), "chart")
     # An absent key has nowhere to go in an empty flow map: the map is lifted instead, under its own key.
     assert [(str(h.found.path), h.key) for h in planned.hits] == [("data.inner", ("web", "data", "inner"))]
+
+
+# -- modes and provenance ----------------------------------------------------------------------
+
+def test_modes_come_from_the_rule() -> None:
+    assert Mode.of(_rule()) is Mode.VALUE
+    assert Mode.of(_rule(optional=True)) is Mode.OPTIONAL
+    assert Mode.of(_rule(optional=True, append=True)) is Mode.APPEND
+
+
+def test_a_field_set_in_some_environments_only_renders_whenever_not_null(tmp_path: Path) -> None:
+    res = _resource(tmp_path)
+    found = next(walk(res.node, parse("data.missing"), missing_last=True))
+    decision = decide(Hit(AUTOMATIC, res, found, ("web", "missing"), mode=Mode.PRESENT), "chart")
+    assert isinstance(decision, Accept) and isinstance(decision.action, Optional)
+    assert decision.action.present and decision.action.block
+    assert decision.doc == "Set in some environments only"
+
+
+def test_an_item_switch_keeps_its_doc_and_provenance_apart(tmp_path: Path) -> None:
+    res = _resource(tmp_path)
+    found = next(walk(res.node, parse("data.list")))
+    decision = decide(Hit(AUTOMATIC, res, found, ("web", "listItems", "a"), "a", Mode.ITEM), "chart")
+    assert isinstance(decision, Accept) and decision.value is True
+    assert decision.doc == "Render this item (some environments leave it out)"
+    assert decision.origin.startswith("From ") and decision.origin.endswith("data.list; false leaves the a item out")
+
+
+def test_values_write_provenance_as_the_last_comment_line() -> None:
+    out = Values()
+    out.put(("web", "replicas"), 2, "Replicas", "web.yaml:7 spec.replicas", "From web.yaml:7 spec.replicas")
+    leaf = out.get(("web", "replicas"))
+    assert leaf.doc == "Replicas" and leaf.origin == "From web.yaml:7 spec.replicas"
+    assert "  # -- Replicas\n  # From web.yaml:7 spec.replicas\n  replicas: 2" in dump(out, "header")
