@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from yaml.nodes import Node
@@ -24,6 +24,7 @@ from .kyaml import same
 from .manifests import Resource
 from .match import AUTOMATIC, Automatic, Hit, Mode
 from .paths import MISSING, FieldPath, Found, Item, plain_name
+from .plan import BASE, ResourcePlan
 from .transforms import TRANSFORMS
 from .values import Leaf, Values, ValuesConflict, inexpressible
 
@@ -62,8 +63,7 @@ class Override:
 
 @dataclass
 class EnvPlan:
-    hits: list[Hit]
-    toggles: dict[Resource, Guard] = field(default_factory=dict)
+    plans: list[ResourcePlan]  # each with its automatic hits and its switch
     notices: list[Notice] = field(default_factory=list)
 
 
@@ -173,12 +173,9 @@ def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
 
 
 def plan(
-    resources: tuple[Resource, ...],
+    plans: tuple[ResourcePlan, ...],
     reference: dict[Resource, dict],
-    present: dict[Resource, set[str]],
     envs: list[Environment],
-    hits: list[Hit],
-    bases: dict[Resource, tuple[str, ...]],
     taken: set[tuple[str, ...]],
     chart: str,
 ) -> EnvPlan:
@@ -187,14 +184,12 @@ def plan(
     ``taken`` holds the values keys already in use (automatic keys avoid them). Where a field
     cannot be lifted (:func:`decisions.decide` declines it), the field around it is lifted whole;
     ``chart`` names the chart for those decisions."""
-    by_res: dict[Resource, list[Hit]] = {}
-    for hit in hits:
-        by_res.setdefault(hit.resource, []).append(hit)
     result = EnvPlan([])
-    everywhere = {"(base)"} | {e.name for e in envs}
-    keys = _Keys(taken, hits)
-    for res in resources:
-        own = by_res.get(res, [])
+    everywhere = {BASE} | {e.name for e in envs}
+    keys = _Keys(taken, [hit for p in plans for hit in p.hits])
+    for resource_plan in plans:
+        res, base = resource_plan.resource, resource_plan.base
+        own = list(resource_plan.hits)
         # Data shared through YAML aliases differs at every place it is used: each list and each
         # difference is looked at once, so the work follows the data, not its expansion.
         whole_ok: dict[tuple, bool] = {}
@@ -220,24 +215,25 @@ def plan(
                     covered.add((kind, parts))
                 if kind == "insert":
                     places = slots(named.resolve(reference[res]), named.resolve(obj))
-                    covered_by = _cover_insert(res, named, own, bases[res], places, keys)
+                    covered_by = _cover_insert(res, named, own, base, places, keys)
                 elif kind == "omit":
-                    covered_by = _cover_omit(res, named, own, bases[res], keys)
+                    covered_by = _cover_omit(res, named, own, base, keys)
                 else:
-                    covered_by = _cover(res, kind, named, own, bases[res], keys)
-                own = _widen(res, own, covered_by, bases[res], keys, chart)
-        result.hits.extend(own)
+                    covered_by = _cover(res, kind, named, own, base, keys)
+                own = _widen(res, own, covered_by, base, keys, chart)
         kept = set(map(id, own))
-        for hit in by_res.get(res, []):
+        for hit in resource_plan.hits:
             if hit.rule.existing_key is not None and id(hit) not in kept:
                 result.notices.append(Notice(
                     f"{res.title} {hit.field} is inside a field that differs between environments and is "
                     f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
                     "values too", res.where, code="existing-not-applied"))
-        if present[res] != everywhere:
-            where = ", ".join(sorted(present[res]))
-            key = bases[res] + (camel(res.kind), "enabled")
-            result.toggles[res] = Guard(key, "(base)" in present[res], f"Render {res.title} (present in: {where})")
+        toggle = None
+        if resource_plan.presence != everywhere:
+            where = ", ".join(sorted(resource_plan.presence))
+            key = base + (camel(res.kind), "enabled")
+            toggle = Guard(key, BASE in resource_plan.presence, f"Render {res.title} (present in: {where})")
+        result.plans.append(replace(resource_plan, hits=tuple(own), toggle=toggle))
     return result
 
 
@@ -360,8 +356,7 @@ def _cover(res: Resource, kind: str, path: FieldPath, own: list[Hit], base: tupl
 def overlay(
     name: str,
     env: Environment,
-    hits: list[Hit],
-    toggles: dict[Resource, Guard],
+    plans: tuple[ResourcePlan, ...],
     base_values: Values,
     base_files: dict[str, str],
 ) -> tuple[Values, list[Override], dict[str, str]]:
@@ -388,9 +383,10 @@ def overlay(
                 f"them different values; give {res.title} its own key with a rule", res.where) from None
         overrides.append(Override(key, default, value, res, names, auto))
 
-    for res, guard in toggles.items():
-        put(guard.key, res.identity in env.objects, res, ())
-    for hit in hits:
+    for resource_plan in plans:
+        if resource_plan.toggle is not None:
+            put(resource_plan.toggle.key, resource_plan.resource.identity in env.objects, resource_plan.resource, ())
+    for hit in (hit for p in plans for hit in p.hits):
         if hit.rule.existing_key is not None:
             continue  # names of user-managed resources are not environment data
         obj = env.objects.get(hit.resource.identity)

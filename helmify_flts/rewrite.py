@@ -13,11 +13,11 @@ from .decisions import Accept, Decline, decide
 from .decisions import file_hint as file_hint
 from .decisions import liftable as liftable
 from .errors import Notice, UserError
-from .existing import Guard
 from .filenames import HELM_MAX_FILE, FileNames, fold, safe_name
 from .manifests import Resource
 from .match import Hit, Mode
 from .paths import FieldPath, item_name
+from .plan import ResourcePlan
 from .templating import Append, ItemGuard, Optional, Placeholders
 from .values import Values, ValuesConflict
 
@@ -64,26 +64,19 @@ class Conversion:
     names: FileNames = field(default_factory=FileNames)  # paths under files/, unique
 
 
-def convert(
-    resources: tuple[Resource, ...],
-    components: dict[Resource, Component],
-    hits: list[Hit],
-    chart: str,
-    guards: dict[Resource, list[Guard]] | None = None,
-    env_names: tuple[str, ...] = (),
-) -> Conversion:
+def convert(plans: tuple[ResourcePlan, ...], chart: str, env_names: tuple[str, ...] = ()) -> Conversion:
     """Build values and one template text per component file.
 
-    ``guards`` render single resources only under a condition: resources that only some
+    A plan's guards render its resource only under a condition: resources that only some
     environments have, or that users may replace with their own (existingSecret).
     ``env_names`` keep files/<env>/ free for the environments' own files."""
-    guards = guards or {}
-    conv = _start(resources, components, guards, env_names)
-    for file, decided in _apply(conv, hits, chart):
+    conv = _start(plans, env_names)
+    plan_of = {p.resource: p for p in plans}
+    for file, decided in _apply(conv, plan_of, chart):
         docs = []
         for res, has_hits, actions in decided:
             doc = _document(res, has_hits, actions)
-            for guard in guards.get(res, []):
+            for guard in plan_of[res].guards:
                 condition = templating.condition(guard.key, guard.negate)
                 doc = templating.guard(condition, doc)
                 conv.conditions.setdefault(res, []).append(condition)
@@ -96,33 +89,24 @@ def convert(
     return conv
 
 
-def lifted_values(
-    resources: tuple[Resource, ...],
-    components: dict[Resource, Component],
-    hits: list[Hit],
-    chart: str,
-    guards: dict[Resource, list[Guard]] | None = None,
-    env_names: tuple[str, ...] = (),
-) -> Conversion:
-    """The values and lifts :func:`convert` makes of these hits, without templates: which hits
+def lifted_values(plans: tuple[ResourcePlan, ...], chart: str, env_names: tuple[str, ...] = ()) -> Conversion:
+    """The values and lifts :func:`convert` makes of these plans, without templates: which hits
     really lift (a values key another field holds declines a built-in rule) and the keys in use."""
-    conv = _start(resources, components, guards or {}, env_names)
-    for _file, decided in _apply(conv, hits, chart):
+    conv = _start(plans, env_names)
+    for _file, decided in _apply(conv, {p.resource: p for p in plans}, chart):
         for _ in decided:
             pass
     return conv
 
 
-def _start(resources: tuple[Resource, ...], components: dict[Resource, Component],
-           guards: dict[Resource, list[Guard]], env_names: tuple[str, ...]) -> Conversion:
+def _start(plans: tuple[ResourcePlan, ...], env_names: tuple[str, ...]) -> Conversion:
     """A conversion with its components and switches in values, no fields lifted yet."""
     values = Values()
     by_file: dict[str, list[Resource]] = {}
     comp_of_file: dict[str, Component] = {}
-    for res in resources:
-        comp = components[res]
-        by_file.setdefault(comp.file, []).append(res)
-        comp_of_file.setdefault(comp.file, comp)
+    for plan in plans:
+        by_file.setdefault(plan.component.file, []).append(plan.resource)
+        comp_of_file.setdefault(plan.component.file, plan.component)
     for file in sorted(by_file):
         comp = comp_of_file[file]
         titles = ", ".join(r.title for r in by_file[file])
@@ -131,25 +115,22 @@ def _start(resources: tuple[Resource, ...], components: dict[Resource, Component
         except ValuesConflict as exc:
             raise UserError(f"component {comp.dotted} clashes with the values key {'.'.join(exc.path)} "
                             f"({exc.existing}); give it another name with a component rule") from None
-    for res in resources:
-        for guard in guards.get(res, []):
+    for plan in plans:
+        for guard in plan.guards:
             try:
                 values.put(guard.key, guard.default, guard.doc, "")
             except ValuesConflict as exc:
-                raise UserError(f"the switch for {res.title} clashes with the values key "
-                                f"{'.'.join(exc.path)} ({exc.existing})", res.where) from None
+                raise UserError(f"the switch for {plan.resource.title} clashes with the values key "
+                                f"{'.'.join(exc.path)} ({exc.existing})", plan.resource.where) from None
     names = FileNames(frozenset(fold(f"files/{safe_name(env)}") for env in env_names))
     return Conversion(values, {}, by_file, comp_of_file, names=names)
 
 
-def _apply(conv: Conversion, hits: list[Hit], chart: str):  # noqa: ANN202
+def _apply(conv: Conversion, plan_of: dict[Resource, ResourcePlan], chart: str):  # noqa: ANN202
     """Per file, per resource: decide each hit and apply the decision to values, in the order
     values are written (files sorted, resources in file order, hits in placement order)."""
-    hits_of: dict[Resource, list[Hit]] = {}
-    for hit in hits:
-        hits_of.setdefault(hit.resource, []).append(hit)
     for file in sorted(conv.components):
-        yield file, ((res, res in hits_of, _applied(res, hits_of[res], chart, conv) if res in hits_of else [])
+        yield file, ((res, bool(plan_of[res].hits), _applied(res, list(plan_of[res].hits), chart, conv))
                      for res in conv.components[file])
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from helmify_flts import decisions, environments, manifests
+from helmify_flts.components import Component
 from helmify_flts.decisions import Accept, Decline, decide
 from helmify_flts.errors import Where
 from helmify_flts.match import AUTOMATIC, Hit, Mode
 from helmify_flts.paths import FieldPath, Item, parse, walk
+from helmify_flts.plan import BASE, ResourcePlan
 from helmify_flts.rules import Rule
 from helmify_flts.templating import Append, Block, Inline, Optional
 from helmify_flts.values import Values, dump
@@ -30,6 +33,10 @@ data:
 def _resource(tmp_path: Path, text: str = WEB) -> manifests.Resource:
     (tmp_path / "web.yaml").write_text(text)
     return manifests.load_folder(tmp_path).resources[0]
+
+
+def _plan(res: manifests.Resource) -> ResourcePlan:
+    return ResourcePlan(res, Component(("web",), "web"), ("web",), frozenset({BASE, "prod"}))
 
 
 def _rule(**options: object) -> Rule:
@@ -134,8 +141,7 @@ def test_a_declined_difference_widens_to_the_enclosing_field(tmp_path: Path) -> 
                        "data": {"inner": {"tagged": "<<", "other": "y"}}}}
     prod = {**reference[res], "data": {"inner": {"tagged": "z", "other": "y"}}}
     env = environments.Environment("prod", {res.identity: prod})
-    planned = environments.plan((res,), reference, {res: {"(base)", "prod"}}, [env], [], {res: ("web",)},
-                                set(), "chart")
+    planned = environments.plan((_plan(res),), reference, [env], set(), "chart").plans[0]
     # data.inner.tagged cannot be lifted (a merge tag), nor can the fields that hold it: the widening stops
     # at the top-level field, which the conversion then leaves as is with a notice.
     assert [str(h.found.path) for h in planned.hits] == ["data"]
@@ -147,10 +153,19 @@ def test_a_key_added_to_an_empty_map_lifts_the_map(tmp_path: Path) -> None:
     base = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}, "data": {"inner": {}, "b": "c"}}
     prod = {**base, "data": {"inner": {"a": "1"}, "b": "c"}}
     env = environments.Environment("prod", {res.identity: prod})
-    planned = environments.plan((res,), {res: base}, {res: {"(base)", "prod"}}, [env], [], {res: ("web",)},
-                                set(), "chart")
+    planned = environments.plan((_plan(res),), {res: base}, [env], set(), "chart").plans[0]
     # An absent key has nowhere to go in an empty flow map: the map is lifted instead, under its own key.
     assert [(str(h.found.path), h.key) for h in planned.hits] == [("data.inner", ("web", "data", "inner"))]
+    assert planned.toggle is None  # both folders have it
+
+
+def test_a_resource_some_environments_lack_gets_a_switch(tmp_path: Path) -> None:
+    res = _resource(tmp_path)
+    only_base = replace(_plan(res), presence=frozenset({BASE}))
+    env = environments.Environment("prod", {})
+    planned = environments.plan((only_base,), {res: {}}, [env], set(), "chart").plans[0]
+    assert planned.toggle is not None and planned.toggle.key == ("web", "configMap", "enabled")
+    assert planned.toggle.default is True and planned.guards == [planned.toggle]
 
 
 # -- modes and provenance ----------------------------------------------------------------------
