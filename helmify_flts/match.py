@@ -9,7 +9,7 @@ from .components import Component, fill, matches, short_name
 from .errors import Notice, UserError
 from .manifests import Resource
 from .paths import Found, walk
-from .rules import Rule, RuleSet
+from .rules import ExistingRule, FieldRule, RuleSet
 
 
 class Mode(Enum):
@@ -22,7 +22,7 @@ class Mode(Enum):
     ITEM = "item"  # a list item rendered only when the key is true; ``slot`` names it
 
     @classmethod
-    def of(cls, rule: Rule) -> Mode:
+    def of(cls, rule: FieldRule) -> Mode:
         return cls.APPEND if rule.append else cls.OPTIONAL if rule.optional else cls.VALUE
 
 
@@ -57,7 +57,7 @@ AUTOMATIC = Automatic()
 class Hit:
     """A field a rule lifts: the resource, where in it, and the values key that will hold it."""
 
-    rule: Rule | Automatic
+    rule: FieldRule | ExistingRule | Automatic
     resource: Resource
     found: Found
     key: tuple[str, ...]
@@ -86,7 +86,7 @@ def find_hits(
 ) -> tuple[list[Hit], list[Notice]]:
     """Every field claimed by a rule, with conflicts resolved by layer or reported as errors."""
     hits: list[Hit] = []
-    used: set[Rule] = set()
+    used: set[FieldRule] = set()
     for res in resources:
         comp = components[res]
         base_bindings = {

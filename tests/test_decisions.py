@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from helmify_flts import decisions, environments, manifests
+from helmify_flts import decisions, environments, manifests, rules
 from helmify_flts.components import Component
 from helmify_flts.decisions import Accept, Decline, decide
 from helmify_flts.errors import Where
 from helmify_flts.match import AUTOMATIC, Hit, Mode
 from helmify_flts.paths import FieldPath, Item, parse, walk
 from helmify_flts.plan import BASE, ResourcePlan
-from helmify_flts.rules import Rule
+from helmify_flts.rules import ComponentRule, ExistingRule, FieldRule
 from helmify_flts.templating import Append, Block, Inline, Optional
 from helmify_flts.values import Values, dump
 
@@ -39,8 +39,8 @@ def _plan(res: manifests.Resource) -> ResourcePlan:
     return ResourcePlan(res, Component(("web",), "web"), ("web",), frozenset({BASE, "prod"}))
 
 
-def _rule(**options: object) -> Rule:
-    return Rule(id="test", description="A test rule.", where=Where("test.yaml"), layer=0, builtin=False,
+def _rule(**options: object) -> FieldRule:
+    return FieldRule(id="test", description="A test rule.", where=Where("test.yaml"), layer=0, builtin=False,
                 **options)
 
 
@@ -200,3 +200,12 @@ def test_values_write_provenance_as_the_last_comment_line() -> None:
     leaf = out.get(("web", "replicas"))
     assert leaf.doc == "Replicas" and leaf.origin == "From web.yaml:7 spec.replicas"
     assert "  # -- Replicas\n  # From web.yaml:7 spec.replicas\n  replicas: 2" in dump(out, "header")
+
+
+def test_each_rule_kind_is_its_own_type() -> None:
+    ruleset = rules.load_rules()
+    assert ruleset.field_rules and all(isinstance(r, FieldRule) for r in ruleset.field_rules)
+    assert all(isinstance(r, ComponentRule) for r in ruleset.component_rules)
+    assert all(isinstance(r, ExistingRule) for r in ruleset.existing_rules)
+    kinds = (FieldRule, ComponentRule, ExistingRule)
+    assert all(sum(isinstance(r, k) for k in kinds) == 1 for r in ruleset.rules)
