@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import __version__, components, environments, existing, jsontext, kyaml, manifests, match, rewrite, rules, schema
+from . import (
+    __version__,
+    components,
+    environments,
+    existing,
+    jsontext,
+    kyaml,
+    manifests,
+    match,
+    plan,
+    rewrite,
+    rules,
+    schema,
+)
 from .errors import Notice, UserError, Where
 from .filenames import check_sizes
 from .templating import all_of, any_of, joined, one_line, ref
@@ -104,17 +117,15 @@ def build(opts: Options) -> Result:
         if not rule.builtin and not any(components.matches(rule.match, res) for res in resources)
     ]
     ref_hits, existing_guards = existing.plan(resources, assigned, bases, ruleset)
-    hits = match.merge(hits, ref_hits)
-    toggles: dict = {}
+    grouped = plan.by_resource(resources, match.merge(hits, ref_hits))
+    plans = tuple(plan.ResourcePlan(res, assigned[res], bases[res], frozenset(present[res]), grouped[res],
+                                    existing=existing_guards.get(res)) for res in resources)
     envs = [environments.Environment(name, environments.load_objects(el.resources))
             for name, el in env_loaded.items()]
-    guards = {res: [g for g in [existing_guards.get(res)] if g] for res in resources}
-    conv = rewrite.convert(resources, assigned, hits, opts.chart_name, guards, tuple(dict(opts.envs)))
     if envs:
-        hits, toggles, env_notices, conv = _plan_environments(
-            resources=resources, present=present, envs=envs, hits=hits, bases=bases, assigned=assigned,
-            existing_guards=existing_guards, first=conv, chart_name=opts.chart_name)
+        plans, env_notices = _plan_environments(plans, envs, opts.chart_name)
         rule_notices += env_notices
+    conv = rewrite.convert(plans, opts.chart_name, tuple(dict(opts.envs)))
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,
@@ -128,7 +139,7 @@ def build(opts: Options) -> Result:
     overrides = {}
     for env in envs:
         values, overrides[env.name], env_files = environments.overlay(
-            env.name, env, hits, toggles, conv.values, conv.files)
+            env.name, env, plans, conv.values, conv.files)
         files.update(env_files)
         header = env_header(opts.chart_name, env.name, dict(opts.envs)[env.name])
         files[f"values-{env.name}.yaml"] = dump_values(values, header)
@@ -149,44 +160,20 @@ def _load_env(name: str, path: Path, opts: Options) -> manifests.LoadResult:
         raise UserError(f"[{name}] {exc.message}", where) from None
 
 
-def _applied(conv: rewrite.Conversion) -> set[tuple[int, tuple]]:
-    return {(id(lift.resource), lift.pointer) for lift in conv.lifts}
+def _plan_environments(plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment],
+                       chart_name: str) -> tuple[tuple[plan.ResourcePlan, ...], list[Notice]]:
+    """Cover every difference between environments: the plans to convert with.
 
-
-def _plan_environments(
-    *,
-    resources: tuple[manifests.Resource, ...],
-    present: dict[manifests.Resource, set[str]],
-    envs: list[environments.Environment],
-    hits: list[match.Hit],
-    bases: dict[manifests.Resource, tuple[str, ...]],
-    assigned: dict[manifests.Resource, components.Component],
-    existing_guards: dict[manifests.Resource, existing.Guard],
-    first: rewrite.Conversion,
-    chart_name: str,
-) -> tuple[list[match.Hit], dict, list[Notice], rewrite.Conversion]:
-    """Cover every difference between environments, then convert with the result.
-
-    Only lifts the conversion really made count as covering a field (a rule may decline a value
-    that Helm cannot carry); where an automatic lift is declined too, the field around it is
-    lifted whole instead, until every difference has a values key."""
-    reference = {r: kyaml.construct(r.node) for r in resources}
-    applied = _applied(first)
-    hits = [h for h in hits if (id(h.resource), h.parts) in applied]
-    taken = {path for path, _ in first.values.leaves()}
-    forced: dict = {}
-    for _ in range(8):
-        env_plan = environments.plan(resources, reference, present, envs, hits, bases, taken, forced)
-        guards = {res: [g for g in (env_plan.toggles.get(res), existing_guards.get(res)) if g] for res in resources}
-        conv = rewrite.convert(resources, assigned, env_plan.hits, chart_name, guards, tuple(e.name for e in envs))
-        applied = _applied(conv)
-        declined = [h for h in env_plan.hits if h.rule.id == environments.AUTO_RULE.id
-                    and (id(h.resource), h.parts) not in applied and len(h.parts) > 1]
-        if not declined:
-            break
-        for hit in declined:
-            forced.setdefault(hit.resource, []).append(hit.parts[:-1])
-    return env_plan.hits, env_plan.toggles, env_plan.notices, conv
+    Only lifts the base conversion really makes count as covering a field (a rule may decline a
+    value that Helm cannot carry, or a key another field holds); where an automatic lift would be
+    declined too, the field around it is lifted whole instead."""
+    reference = {p.resource: kyaml.construct(p.resource.node) for p in plans}
+    base = rewrite.lifted_values(plans, chart_name, tuple(e.name for e in envs))
+    lifted = {(lift.resource, lift.path) for lift in base.lifts}
+    plans = tuple(replace(p, hits=tuple(h for h in p.hits if (h.resource, h.found.path) in lifted)) for p in plans)
+    taken = {path for path, _ in base.values.leaves()}
+    env_plan = environments.plan(plans, reference, envs, taken, chart_name)
+    return tuple(env_plan.plans), env_plan.notices
 
 
 def _union(loaded: manifests.LoadResult, env_loaded: dict[str, manifests.LoadResult]):  # noqa: ANN202

@@ -10,33 +10,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
 
 from . import kyaml
 from .components import camel
-from .errors import Notice, UserError, Where
+from .decisions import Accept, decide, file_hint, liftable
+from .errors import Notice, UserError
 from .existing import Guard
 from .kyaml import same
 from .manifests import Resource
-from .match import Hit
-from .paths import Found, Item, item_name, kube_text, text_at
-from .rewrite import file_hint, liftable
-from .rules import Rule
+from .match import AUTOMATIC, Automatic, Hit, Mode
+from .paths import MISSING, FieldPath, Found, Item, plain_name
+from .plan import BASE, ResourcePlan
 from .transforms import TRANSFORMS
 from .values import Leaf, Values, ValuesConflict, inexpressible
 
-_AUTO = dict(description="Differs between environments; lifted automatically.",
-             where=Where("(environment difference)"), layer=10**6, builtin=False)
-AUTO_RULE = Rule(id="environment-difference", doc="Differs between environments", **_AUTO)
-AUTO_PRESENT_RULE = Rule(id="environment-difference", doc="Set in some environments only",
-                         optional=True, present=True, **_AUTO)
-AUTO_APPEND_RULE = Rule(id="environment-difference", doc="Items some environments add to the list",
-                        append=True, **_AUTO)
-AUTO_ITEM_RULE = Rule(id="environment-difference", doc="Render this item (some environments leave it out)",
-                      item_guard=True, **_AUTO)
 # Readable names for where automatic keys come from, longest match first: the pod spec and the
 # main container (the first) sit right under the resource's values path, as rule keys do.
 KEY_PREFIXES = tuple(sorted((
@@ -50,7 +41,6 @@ KEY_PREFIXES = tuple(sorted((
     (("spec", "template", "metadata", "annotations"), ("podAnnotations",)),
     (("spec",), ()),
 ), key=lambda pair: -len(pair[0])))
-MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -73,8 +63,7 @@ class Override:
 
 @dataclass
 class EnvPlan:
-    hits: list[Hit]
-    toggles: dict[Resource, Guard] = field(default_factory=dict)
+    plans: list[ResourcePlan]  # each with its automatic hits and its switch
     notices: list[Notice] = field(default_factory=list)
 
 
@@ -149,14 +138,7 @@ def added_before(ref: list, env: list, slot: str | None) -> list:
 
 
 def _names(items: list) -> list:
-    return [_name(item) for item in items]
-
-
-def _name(item: Any) -> str | None:
-    """An item's name as Kubernetes reads it: ``name: 0`` names the item "0", as ``name: "0"``
-    does; an item without a scalar name has none."""
-    name = item.get("name") if isinstance(item, dict) else None
-    return kyaml.json_key(name) if isinstance(name, (str, int, float)) else None
+    return [plain_name(item) for item in items]
 
 
 def minimal(default: Any, value: Any) -> Any:
@@ -170,82 +152,9 @@ def minimal(default: Any, value: Any) -> Any:
     return out
 
 
-def _left_out(obj: Any, path: tuple) -> bool:
-    """Whether ``path`` goes through a named list item that ``obj`` does not have."""
-    for part in path:
-        if isinstance(part, Item) and isinstance(obj, list):
-            names = _names(obj)
-            if part.name is not None and None not in names and part.name not in names:
-                return True
-            obj = value_by_name(obj, (part,))
-        elif isinstance(obj, dict) and not isinstance(part, Item):
-            obj = obj.get(part)
-        else:
-            return False
-    return False
-
-
-def value_by_name(obj: Any, path: tuple) -> Any:
-    """Follow a concrete path, finding named list items by name (an environment may have
-    inserted items before them) and unnamed ones by index."""
-    for part in path:
-        if isinstance(part, Item) and isinstance(obj, list):
-            named = [x for x in obj if part.name is not None and _name(x) == part.name]
-            # A name two items share (Kubernetes refuses that, but a folder may have it) says
-            # nothing about which one is meant: the position does.
-            found = named[0] if len(named) == 1 else obj[part.index] if part.index < len(obj) else MISSING
-            obj = found
-        elif isinstance(obj, dict) and not isinstance(part, Item) and part in obj:
-            obj = obj[part]
-        else:
-            return MISSING
-        if obj is MISSING:
-            return MISSING
-    return obj
-
-
-def _locate(root: Node, parts: tuple) -> Found:
-    """The Found for a concrete path in a node tree (the last step may be absent)."""
-    node, path = root, []
-    for part in parts[:-1]:
-        node, label = _step(node, part)
-        path.append(label)
-    last = parts[-1]
-    if isinstance(node, SequenceNode):
-        item = node.value[last]
-        return Found(tuple(path) + (Item(last, text_at(item, "name")),), node, last, item, ())
-    pairs = node.value if isinstance(node, MappingNode) else []
-    pair = next(((k, v) for k, v in pairs if kube_text(k) == last), None)
-    if pair is None:
-        return Found(tuple(path) + (last,), node, last, None, ())
-    return Found(tuple(path) + (pair[0].value,), node, pair[0].value, pair[1], ())
-
-
-def _step(node: Node, part: Any) -> tuple[Node, Any]:
-    """One step of an object path (keys as Kubernetes reads them) in a node tree; the label is
-    the step as the walker writes it (the key's text)."""
-    if isinstance(node, SequenceNode):
-        item = node.value[part]
-        return item, Item(part, text_at(item, "name"))
-    return next((v, k.value) for k, v in node.value if kube_text(k) == part)
-
-
-def object_path(root: Node, path: tuple) -> tuple:
-    """A node path (keys and item names as written) as an object path (as Kubernetes reads
-    them): a ``yes:`` key is the key ``true`` in the object, an item ``name: -0`` is named "0"."""
-    node: Node | None = root
-    out: list = []
-    for part in path:
-        if isinstance(part, Item):
-            item = node.value[part.index] if isinstance(node, SequenceNode) and part.index < len(node.value) else None
-            out.append(Item(part.index, item_name(item) if item is not None else part.name))
-            node = item
-        else:
-            pairs = node.value if isinstance(node, MappingNode) else []
-            pair = next(((k, v) for k, v in pairs if k.value == part), None)
-            out.append(kube_text(pair[0]) if pair is not None else part)
-            node = pair[1] if pair is not None else None
-    return tuple(out)
+def object_path(root: Node, path: FieldPath | tuple) -> tuple:
+    """A node path (keys and item names as written) as an object path (as Kubernetes reads them)."""
+    return FieldPath(tuple(path)).as_read(root).steps
 
 
 def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
@@ -264,29 +173,23 @@ def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
 
 
 def plan(
-    resources: tuple[Resource, ...],
+    plans: tuple[ResourcePlan, ...],
     reference: dict[Resource, dict],
-    present: dict[Resource, set[str]],
     envs: list[Environment],
-    hits: list[Hit],
-    bases: dict[Resource, tuple[str, ...]],
     taken: set[tuple[str, ...]],
-    forced: dict[Resource, list[tuple]] | None = None,
+    chart: str,
 ) -> EnvPlan:
     """Add automatic hits for uncovered differences; switches for resources not everywhere.
 
-    ``taken`` holds the values keys already in use (automatic keys avoid them); ``forced``
-    names fields to lift whole because lifting a part of them was refused."""
-    by_res: dict[Resource, list[Hit]] = {}
-    for hit in hits:
-        by_res.setdefault(hit.resource, []).append(hit)
+    ``taken`` holds the values keys already in use (automatic keys avoid them). Where a field
+    cannot be lifted (:func:`decisions.decide` declines it), the field around it is lifted whole;
+    ``chart`` names the chart for those decisions."""
     result = EnvPlan([])
-    everywhere = {"(base)"} | {e.name for e in envs}
-    keys = _Keys(taken, hits)
-    for res in resources:
-        own = by_res.get(res, [])
-        for parts in (forced or {}).get(res, []):
-            own = _cover(res, "changed", parts, own, bases[res], keys, force=True)
+    everywhere = {BASE} | {e.name for e in envs}
+    keys = _Keys(taken, [hit for p in plans for hit in p.hits])
+    for resource_plan in plans:
+        res, base = resource_plan.resource, resource_plan.base
+        own = list(resource_plan.hits)
         # Data shared through YAML aliases differs at every place it is used: each list and each
         # difference is looked at once, so the work follows the data, not its expansion.
         whole_ok: dict[tuple, bool] = {}
@@ -295,7 +198,8 @@ def plan(
             obj = env.objects.get(res.identity)
             if obj is None:
                 continue
-            for kind, named in diff(reference[res], obj):
+            for kind, steps in diff(reference[res], obj):
+                named = FieldPath(steps)
                 unnamed = next((i for i, p in enumerate(named) if isinstance(p, Item) and p.name is None), None)
                 if unnamed is not None and kind != "insert":
                     prefix = (env.name, named[:unnamed])
@@ -304,42 +208,54 @@ def plan(
                     if whole_ok[prefix]:
                         # args[6] or egress[0].to[0]: positions make poor keys; the list goes whole.
                         kind, named = "list", named[:unnamed]
-                parts = _plain(named)
+                parts = named.plain
                 if kind != "insert":
                     if (kind, parts) in covered:
                         continue
                     covered.add((kind, parts))
                 if kind == "insert":
-                    places = slots(value_by_name(reference[res], named), value_by_name(obj, named))
-                    own = _cover_insert(res, parts, own, bases[res], places, keys)
+                    places = slots(named.resolve(reference[res]), named.resolve(obj))
+                    covered_by = _cover_insert(res, named, own, base, places, keys)
                 elif kind == "omit":
-                    own = _cover_omit(res, named, own, bases[res], keys)
+                    covered_by = _cover_omit(res, named, own, base, keys)
                 else:
-                    own = _cover(res, kind, parts, own, bases[res], keys)
-        result.hits.extend(own)
+                    covered_by = _cover(res, kind, named, own, base, keys)
+                own = _widen(res, own, covered_by, base, keys, chart)
         kept = set(map(id, own))
-        for hit in by_res.get(res, []):
+        for hit in resource_plan.hits:
             if hit.rule.existing_key is not None and id(hit) not in kept:
                 result.notices.append(Notice(
                     f"{res.title} {hit.field} is inside a field that differs between environments and is "
                     f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
                     "values too", res.where, code="existing-not-applied"))
-        if present[res] != everywhere:
-            where = ", ".join(sorted(present[res]))
-            key = bases[res] + (camel(res.kind), "enabled")
-            result.toggles[res] = Guard(key, "(base)" in present[res], f"Render {res.title} (present in: {where})")
+        toggle = None
+        if resource_plan.presence != everywhere:
+            where = ", ".join(sorted(resource_plan.presence))
+            key = base + (camel(res.kind), "enabled")
+            toggle = Guard(key, BASE in resource_plan.presence, f"Render {res.title} (present in: {where})")
+        result.plans.append(replace(resource_plan, hits=tuple(own), toggle=toggle))
     return result
 
 
-def _whole_ok(res: Resource, named: tuple, env_obj: Any) -> bool:
+def _widen(res: Resource, before: list[Hit], after: list[Hit], base: tuple[str, ...], keys: _Keys,
+           chart: str) -> list[Hit]:
+    """Automatic hits that would not be lifted (a custom tag, an empty list to append to) give way
+    to the field around them, lifted whole; a top-level field stays as it is, with its notice."""
+    for hit in [h for h in after if not any(h is b for b in before)]:
+        if len(hit.parts) < 2 or isinstance(decide(hit, chart), Accept):
+            continue
+        rest = [h for h in after if h is not hit]
+        keys.free(hit.key)
+        after = _widen(res, rest, _cover(res, "changed", hit.found.path[:-1], rest, base, keys, force=True),
+                       base, keys, chart)
+    return after
+
+
+def _whole_ok(res: Resource, named: FieldPath, env_obj: Any) -> bool:
     """Whether a list can be lifted whole: Helm must carry it in the base and this environment."""
-    found = _locate(res.node, _plain(named))
+    found = named.locate(res.node, as_read=True)
     return (found.node is not None and liftable(found.node) is None
-            and inexpressible(value_by_name(env_obj, named)) is None)
-
-
-def _plain(parts: tuple) -> tuple:
-    return tuple(p.index if isinstance(p, Item) else p for p in parts)
+            and inexpressible(named.resolve(env_obj)) is None)
 
 
 class _Keys:
@@ -362,6 +278,14 @@ class _Keys:
                 self.leaves.discard(key)
                 self._rebuild()
 
+    def free(self, key: tuple[str, ...]) -> None:
+        """Give back a key: a rule hit's (counted) or an automatic one (claimed once)."""
+        if self.users.get(key):
+            self.release(key)
+        else:
+            self.leaves.discard(key)
+            self._rebuild()
+
     def claim(self, key: tuple[str, ...]) -> tuple[str, ...]:
         # Number the segment that collides: when a shorter key is already a leaf, no suffix on
         # the last segment can free the path, so the number goes where the paths part.
@@ -376,45 +300,47 @@ class _Keys:
         return candidate
 
 
-def _cover_insert(res: Resource, parts: tuple, own: list[Hit], base: tuple[str, ...],
+def _cover_insert(res: Resource, path: FieldPath, own: list[Hit], base: tuple[str, ...],
                   places: list[str | None], keys: _Keys) -> list[Hit]:
     """Items an environment adds to a named list: one values key per place they go."""
-    if any(not h.rule.append and not h.rule.item_guard and h.parts == parts[: len(h.parts)] for h in own):
+    parts = path.plain
+    if any(h.mode not in (Mode.APPEND, Mode.ITEM) and h.parts == parts[: len(h.parts)] for h in own):
         return own  # the list (or something holding it) is lifted whole
-    found = _locate(res.node, parts)
+    found = path.locate(res.node, as_read=True)
     list_key = auto_key(base, found, res.kind)
     extra = "extra" + list_key[-1][:1].upper() + list_key[-1][1:]
     for slot in places:
-        if any(h.rule.append and h.parts == parts and h.slot == slot for h in own):
+        if any(h.mode is Mode.APPEND and h.parts == parts and h.slot == slot for h in own):
             continue
         key = keys.claim(list_key[:-1] + ((extra,) if slot is None else (extra + "Before", slot)))
-        own = own + [Hit(AUTO_APPEND_RULE, res, found, key, slot)]
+        own = own + [Hit(AUTOMATIC, res, found, key, slot, Mode.APPEND)]
     return own
 
 
-def _cover_omit(res: Resource, named: tuple, own: list[Hit], base: tuple[str, ...], keys: _Keys) -> list[Hit]:
+def _cover_omit(res: Resource, named: FieldPath, own: list[Hit], base: tuple[str, ...], keys: _Keys) -> list[Hit]:
     """An item some environment leaves out of a named list: a switch for that item."""
-    parts, name = _plain(named[:-1]), named[-1].name
-    if any(not h.rule.append and not h.rule.item_guard and h.parts == parts[: len(h.parts)] for h in own):
+    parts, name = named[:-1].plain, named[-1].name
+    if any(h.mode not in (Mode.APPEND, Mode.ITEM) and h.parts == parts[: len(h.parts)] for h in own):
         return own  # the list (or something holding it) is lifted whole
-    if any(h.rule.item_guard and h.parts == parts and h.slot == name for h in own):
+    if any(h.mode is Mode.ITEM and h.parts == parts and h.slot == name for h in own):
         return own
-    found = _locate(res.node, parts)
+    found = named[:-1].locate(res.node, as_read=True)
     list_key = auto_key(base, found, res.kind)
     key = keys.claim(list_key[:-1] + (list_key[-1] + "Items", name))
-    return own + [Hit(AUTO_ITEM_RULE, res, found, key, name)]
+    return own + [Hit(AUTOMATIC, res, found, key, name, Mode.ITEM)]
 
 
-def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[str, ...],
+def _cover(res: Resource, kind: str, path: FieldPath, own: list[Hit], base: tuple[str, ...],
            keys: _Keys, force: bool = False) -> list[Hit]:
+    parts = path.plain
     for hit in own:
         hp = hit.parts
-        if hit.rule.append or hit.rule.item_guard or (force and hp == parts):
+        if hit.mode in (Mode.APPEND, Mode.ITEM) or (force and hp == parts):
             continue  # an appended tail or an item switch does not hold the list's own items
         if parts[: len(hp)] == hp:
-            if hp == parts and kind in ("added", "removed") and not hit.rule.optional:
+            if hp == parts and kind in ("added", "removed") and hit.mode not in (Mode.OPTIONAL, Mode.PRESENT):
                 # A lifted field that some environment leaves out: render it only when set.
-                replacement = Hit(AUTO_PRESENT_RULE, res, hit.found, hit.key)
+                replacement = Hit(AUTOMATIC, res, hit.found, hit.key, mode=Mode.PRESENT)
                 return [replacement if h is hit else h for h in own]
             return own
     # Rule hits inside a field lifted whole give way to it, and so do their keys.
@@ -422,16 +348,15 @@ def _cover(res: Resource, kind: str, parts: tuple, own: list[Hit], base: tuple[s
     for hit in own:
         if hit.parts[: len(parts)] == parts:
             keys.release(hit.key)
-    found = _locate(res.node, parts)
-    rule = AUTO_PRESENT_RULE if kind in ("added", "removed") else AUTO_RULE
-    return kept + [Hit(rule, res, found, keys.claim(auto_key(base, found, res.kind)))]
+    found = path.locate(res.node, as_read=True)
+    mode = Mode.PRESENT if kind in ("added", "removed") else Mode.VALUE
+    return kept + [Hit(AUTOMATIC, res, found, keys.claim(auto_key(base, found, res.kind)), mode=mode)]
 
 
 def overlay(
     name: str,
     env: Environment,
-    hits: list[Hit],
-    toggles: dict[Resource, Guard],
+    plans: tuple[ResourcePlan, ...],
     base_values: Values,
     base_files: dict[str, str],
 ) -> tuple[Values, list[Override], dict[str, str]]:
@@ -449,7 +374,7 @@ def overlay(
         if reason:
             raise UserError(f"[{name}] {res.title}: the value for {'.'.join(key)} cannot pass through Helm "
                             f"values ({reason}); quote it or change it in that environment", res.where)
-        doc = leaf.doc.split("\nFrom ")[0].split("\nNot set in ")[0] if isinstance(leaf, Leaf) else ""
+        doc = leaf.doc if isinstance(leaf, Leaf) else ""
         try:
             out.put(key, minimal(default, value), doc, "")
         except ValuesConflict:
@@ -458,23 +383,24 @@ def overlay(
                 f"them different values; give {res.title} its own key with a rule", res.where) from None
         overrides.append(Override(key, default, value, res, names, auto))
 
-    for res, guard in toggles.items():
-        put(guard.key, res.identity in env.objects, res, ())
-    for hit in hits:
+    for resource_plan in plans:
+        if resource_plan.toggle is not None:
+            put(resource_plan.toggle.key, resource_plan.resource.identity in env.objects, resource_plan.resource, ())
+    for hit in (hit for p in plans for hit in p.hits):
         if hit.rule.existing_key is not None:
             continue  # names of user-managed resources are not environment data
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
-        path = object_path(hit.resource.node, hit.found.path)
-        if hit.rule.item_guard:
-            items = value_by_name(obj, path)
+        path = hit.found.path.as_read(hit.resource.node)
+        if hit.mode is Mode.ITEM:
+            items = path.resolve(obj)
             put(hit.key, isinstance(items, list) and hit.slot in _names(items), hit.resource, ())
             continue
-        if _left_out(obj, path):
+        if path.left_out(obj):
             continue  # inside an item this environment leaves out: its switch says so
-        value = value_by_name(obj, path)
-        if hit.rule.append:
+        value = path.resolve(obj)
+        if hit.mode is Mode.APPEND:
             reference = kyaml.construct(hit.found.node) if hit.found.node is not None else []
             value = added_before(reference, value, hit.slot) if isinstance(value, list) else []
         if value is MISSING:
@@ -499,7 +425,7 @@ def overlay(
             if lifted is not None:
                 files.update(lifted.files)
                 value = lifted.value
-        put(hit.key, value, hit.resource, hit.names, hit.rule.id == AUTO_RULE.id)
+        put(hit.key, value, hit.resource, hit.names, isinstance(hit.rule, Automatic))
     return out, overrides, files
 
 

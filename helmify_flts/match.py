@@ -3,37 +3,79 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from .components import Component, fill, matches, short_name
 from .errors import Notice, UserError
 from .manifests import Resource
-from .paths import Found, Item, PathPart, render, walk
-from .rules import Rule, RuleSet
+from .paths import Found, walk
+from .rules import ExistingRule, FieldRule, RuleSet
+
+
+class Mode(Enum):
+    """How a lifted field reads its values key."""
+
+    VALUE = "value"  # the field's value is the key's value
+    OPTIONAL = "optional"  # rendered only when set (absent fields too: they render nothing until set)
+    PRESENT = "present"  # rendered whenever not null: set in some environments only
+    APPEND = "append"  # a list that values extend; ``slot`` names the item added items go before
+    ITEM = "item"  # a list item rendered only when the key is true; ``slot`` names it
+
+    @classmethod
+    def of(cls, rule: FieldRule) -> Mode:
+        return cls.APPEND if rule.append else cls.OPTIONAL if rule.optional else cls.VALUE
+
+
+@dataclass(frozen=True)
+class Automatic:
+    """Where automatic hits come from: a difference between environments that no rule covers."""
+
+    id: str = "environment-difference"
+    description: str = "Differs between environments; lifted automatically."
+    builtin: bool = False
+    transform: None = None
+    default: None = None
+    existing_key: None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} (environment difference)"
+
+    def doc_for(self, mode: Mode) -> str:
+        return {
+            Mode.VALUE: "Differs between environments",
+            Mode.PRESENT: "Set in some environments only",
+            Mode.APPEND: "Items some environments add to the list",
+            Mode.ITEM: "Render this item (some environments leave it out)",
+        }[mode]
+
+
+AUTOMATIC = Automatic()
 
 
 @dataclass(frozen=True)
 class Hit:
     """A field a rule lifts: the resource, where in it, and the values key that will hold it."""
 
-    rule: Rule
+    rule: FieldRule | ExistingRule | Automatic
     resource: Resource
     found: Found
     key: tuple[str, ...]
-    slot: str | None = None  # append rules: the item added items go before (None: the end)
+    slot: str | None = None  # APPEND: the item added items go before (None: the end); ITEM: the item
+    mode: Mode = Mode.VALUE
 
     @property
     def parts(self) -> tuple[str | int, ...]:
-        return tuple(p.index if isinstance(p, Item) else p for p in self.found.path)
+        return self.found.path.plain
 
     @property
     def names(self) -> tuple[str, ...]:
         """Key and item names along the field's path (used to spot credentials)."""
-        return tuple(str(p.name if isinstance(p, Item) else p) for p in self.found.path
-                     if not isinstance(p, Item) or p.name is not None)
+        return self.found.path.names
 
     @property
     def field(self) -> str:
-        return render(self.found.path)
+        return str(self.found.path)
 
 
 def find_hits(
@@ -44,7 +86,7 @@ def find_hits(
 ) -> tuple[list[Hit], list[Notice]]:
     """Every field claimed by a rule, with conflicts resolved by layer or reported as errors."""
     hits: list[Hit] = []
-    used: set[Rule] = set()
+    used: set[FieldRule] = set()
     for res in resources:
         comp = components[res]
         base_bindings = {
@@ -58,7 +100,7 @@ def find_hits(
             for steps in rule.paths_for(res.kind):
                 for found in walk(res.node, steps, missing_last=rule.optional):
                     key = fill(rule.key, {**base_bindings, **dict(found.bindings)})
-                    claimed.append(Hit(rule, res, found, key))
+                    claimed.append(Hit(rule, res, found, key, mode=Mode.of(rule)))
         kept = _resolve(claimed)
         used.update(h.rule for h in kept)
         hits.extend(kept)
@@ -72,18 +114,9 @@ def find_hits(
 
 def _clash(a: Hit, b: Hit) -> bool:
     """Two hits claim the same data; a list's appended tail does not touch its own items."""
-    if a.rule.append != b.rule.append and a.found.path != b.found.path:
+    if (a.mode is Mode.APPEND) != (b.mode is Mode.APPEND) and a.found.path != b.found.path:
         return False
-    return _overlaps(a.found.path, b.found.path)
-
-
-def _overlaps(a: tuple[PathPart, ...], b: tuple[PathPart, ...]) -> bool:
-    n = min(len(a), len(b))
-    return _plain(a[:n]) == _plain(b[:n])
-
-
-def _plain(path: tuple[PathPart, ...]) -> tuple:
-    return tuple(p.index if isinstance(p, Item) else p for p in path)
+    return a.found.path.overlaps(b.found.path)
 
 
 def _resolve(claimed: list[Hit]) -> list[Hit]:
@@ -99,8 +132,8 @@ def _resolve(claimed: list[Hit]) -> list[Hit]:
         if clash.rule.layer == hit.rule.layer:
             raise UserError(
                 f"rules {hit.rule.label} and {clash.rule.label} both claim "
-                f"{hit.resource.title} {render(clash.found.path)}"
-                f"{'' if clash.found.path == hit.found.path else ' / ' + render(hit.found.path)}; "
+                f"{hit.resource.title} {clash.found.path}"
+                f"{'' if clash.found.path == hit.found.path else f' / {hit.found.path}'}; "
                 "narrow one rule's match or path",
                 hit.rule.where,
             )

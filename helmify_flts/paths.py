@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -195,11 +196,200 @@ def item_name(item: Node | None) -> str | None:
     return None if isinstance(name, ScalarNode) and name.tag == kyaml.NULL else kube_text(name)
 
 
+MISSING = object()  # what a path resolves to in a plain object that does not have it
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """A concrete field path: keys and list items (``Item(index, name)``).
+
+    It renders itself as the report and messages show it, gives its RFC 6901 pointer, and
+    resolves against a node tree (keys as written, items by position: the path was read from
+    that tree) and against plain objects (items by name where the name is unique in the list,
+    since another environment may have inserted items before them, else by position)."""
+
+    steps: tuple[PathPart, ...] = ()
+
+    @classmethod
+    def of(cls, *steps: str | int | Item) -> FieldPath:
+        """A path from keys, items and plain list indices (an int is an item without a name)."""
+        return cls(tuple(Item(s) if isinstance(s, int) else s for s in steps))
+
+    @classmethod
+    def from_pointer(cls, text: str) -> FieldPath:
+        """The keys of an RFC 6901 pointer (list indices stay text: a pointer does not say)."""
+        return cls(tuple(p.replace("~1", "/").replace("~0", "~") for p in text.split("/")[1:]))
+
+    @classmethod
+    def named(cls, parts: Iterable[str | int], *objects: Any) -> FieldPath:
+        """A plain path (keys and indices) with each index named after the item's ``name``, taken
+        from the first of ``objects`` whose item at that place has a string name."""
+        out: list[PathPart] = []
+        cursors = list(objects)
+        for part in parts:
+            if isinstance(part, int):
+                name = next((c[part].get("name") for c in cursors if isinstance(c, list) and part < len(c)
+                             and isinstance(c[part], dict) and isinstance(c[part].get("name"), str)), None)
+                out.append(Item(part, name))
+            else:
+                out.append(str(part))
+            cursors = [_plain_child(c, part) for c in cursors]
+        return cls(tuple(out))
+
+    def __str__(self) -> str:
+        return render(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self) -> Iterator[PathPart]:
+        return iter(self.steps)
+
+    def __getitem__(self, at: int | slice) -> Any:
+        return FieldPath(self.steps[at]) if isinstance(at, slice) else self.steps[at]
+
+    def __add__(self, other: FieldPath | tuple[PathPart, ...]) -> FieldPath:
+        return FieldPath(self.steps + tuple(other))
+
+    def pointer(self) -> str:
+        """RFC 6901 JSON Pointer: ``/spec/template/spec/containers/0/image``."""
+        return pointer(self.steps)
+
+    @property
+    def plain(self) -> tuple[str | int, ...]:
+        """Keys and list indices, the path as a JSON pointer or deepdiff lists its steps."""
+        return tuple(p.index if isinstance(p, Item) else p for p in self.steps)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Key and item names along the path (used to spot credentials)."""
+        return tuple(str(p.name if isinstance(p, Item) else p) for p in self.steps
+                     if not isinstance(p, Item) or p.name is not None)
+
+    def within(self, other: FieldPath) -> bool:
+        """Whether this path is ``other`` or lies under it (items compared by position)."""
+        return len(other) <= len(self) and self.plain[: len(other)] == other.plain
+
+    def overlaps(self, other: FieldPath) -> bool:
+        """Whether one of the two paths lies under the other (or they are the same)."""
+        return self.within(other) or other.within(self)
+
+    # -- node trees ------------------------------------------------------------------------
+
+    def nodes(self, root: Node, as_read: bool = False) -> tuple[Node | None, ...]:
+        """``root`` and the node at each step (None from the first absent one). Keys match as
+        written, or, ``as_read``, as Kubernetes reads them (a ``yes:`` key is the key "true")."""
+        out: list[Node | None] = [root]
+        node: Node | None = root
+        for step in self.steps:
+            node = _node_child(node, step, as_read)[1] if node is not None else None
+            out.append(node)
+        return tuple(out)
+
+    def node(self, root: Node, as_read: bool = False) -> Node | None:
+        """The node the path reaches in ``root``, or None."""
+        return self.nodes(root, as_read)[-1]
+
+    def locate(self, root: Node, as_read: bool = False) -> Found:
+        """The :class:`Found` for this path in ``root``, labelled as :func:`walk` labels paths (keys
+        and item names as written); the last step may be absent, not the ones before it."""
+        node, labels = root, []
+        for i, step in enumerate(self.steps):
+            label, value = _node_child(node, step, as_read)
+            if value is None and i < len(self.steps) - 1:
+                raise KeyError(str(self))
+            labels.append(label)
+            if i == len(self.steps) - 1:
+                key = label.index if isinstance(label, Item) else label
+                return Found(FieldPath(tuple(labels)), node, key, value, ())
+            node = value
+        raise ValueError("an empty path has no place")
+
+    def as_read(self, root: Node) -> FieldPath:
+        """This path (keys and item names as written in ``root``) as Kubernetes reads them: a
+        ``yes:`` key is the key "true" in the object, an item ``name: -0`` is named "0"."""
+        node: Node | None = root
+        out: list[PathPart] = []
+        for part in self.steps:
+            if isinstance(part, Item):
+                inside = isinstance(node, SequenceNode) and part.index < len(node.value)
+                item = node.value[part.index] if inside else None
+                out.append(Item(part.index, item_name(item) if item is not None else part.name))
+                node = item
+            else:
+                pairs = node.value if isinstance(node, MappingNode) else []
+                pair = next(((k, v) for k, v in pairs if k.value == part), None)
+                out.append(kube_text(pair[0]) if pair is not None else part)
+                node = pair[1] if pair is not None else None
+        return FieldPath(tuple(out))
+
+    # -- plain objects ---------------------------------------------------------------------
+
+    def resolve(self, obj: Any) -> Any:
+        """The value at this path in an object as Kubernetes reads it, or :data:`MISSING`."""
+        for part in self.steps:
+            if isinstance(part, Item) and isinstance(obj, list):
+                named = [x for x in obj if part.name is not None and plain_name(x) == part.name]
+                # A name two items share (Kubernetes refuses that, but a folder may have it) says
+                # nothing about which one is meant: the position does.
+                obj = named[0] if len(named) == 1 else obj[part.index] if part.index < len(obj) else MISSING
+            elif isinstance(obj, dict) and not isinstance(part, Item) and part in obj:
+                obj = obj[part]
+            else:
+                return MISSING
+            if obj is MISSING:
+                return MISSING
+        return obj
+
+    def left_out(self, obj: Any) -> bool:
+        """Whether the path goes through a named list item that ``obj`` does not have."""
+        for i, part in enumerate(self.steps):
+            if isinstance(part, Item) and isinstance(obj, list):
+                names = [plain_name(x) for x in obj]
+                if part.name is not None and None not in names and part.name not in names:
+                    return True
+                obj = self[i:i + 1].resolve(obj)
+            elif isinstance(obj, dict) and not isinstance(part, Item):
+                obj = obj.get(part)
+            else:
+                return False
+        return False
+
+
+def plain_name(item: Any) -> str | None:
+    """An item's name as Kubernetes reads it: ``name: 0`` names the item "0", as ``name: "0"``
+    does; an item without a scalar name has none."""
+    name = item.get("name") if isinstance(item, dict) else None
+    return kyaml.json_key(name) if isinstance(name, (str, int, float)) else None
+
+
+def _plain_child(obj: Any, part: Any) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(part)
+    if isinstance(obj, list) and isinstance(part, int) and part < len(obj):
+        return obj[part]
+    return None
+
+
+def _node_child(node: Node, step: PathPart, as_read: bool) -> tuple[PathPart, Node | None]:
+    """One step in a node tree: the step as :func:`walk` labels it, and the node (or None)."""
+    if isinstance(step, Item):
+        if isinstance(node, SequenceNode) and -len(node.value) <= step.index < len(node.value):
+            item = node.value[step.index]
+            return Item(step.index, text_at(item, "name")), item
+        return step, None
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and (kube_text(k) if as_read else k.value) == step:
+                return k.value, v
+    return step, None
+
+
 @dataclass(frozen=True)
 class Found:
     """One place a path reached: its concrete path, its parent, and the node (None if absent)."""
 
-    path: tuple[PathPart, ...]
+    path: FieldPath
     parent: Node
     key: str | int
     node: Node | None
@@ -222,12 +412,12 @@ def _walk(node, steps, i, path, binds, missing_last):  # noqa: ANN001, ANN202
         new_path = path + (part,)
         new_binds = binds + bind
         if last:
-            yield Found(new_path, node, key, value, new_binds)
+            yield Found(FieldPath(new_path), node, key, value, new_binds)
         elif value is not None:
             yield from _walk(value, steps, i + 1, new_path, new_binds, missing_last)
     if last and missing_last and isinstance(step, Key) and isinstance(node, MappingNode):
         if child(node, step.name) is None:
-            yield Found(path + (step.name,), node, step.name, None, binds)
+            yield Found(FieldPath(path + (step.name,)), node, step.name, None, binds)
 
 
 def _expand(node: Node, step: Step):  # noqa: ANN202

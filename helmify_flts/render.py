@@ -12,8 +12,7 @@ from . import kyaml, leftovers, redact
 from .errors import UserError, Where
 from .filenames import check_path, check_sizes
 from .manifests import CLUSTER_SCOPED, LoadResult
-from .paths import Item, PathPart
-from .paths import render as render_path
+from .paths import FieldPath
 
 RENDER_PREFIX = "helmify-render-"
 
@@ -208,7 +207,7 @@ def _describe_diff(diff: Any, src: Any, out: Any, resource_kind: str) -> list[st
     for kind, levels in diff.items():
         for level in levels:
             parts = level.path(output_format="list")
-            where = render_path(_named(parts, src, out)) or "(whole object)"
+            where = str(FieldPath.named(parts, src, out)) or "(whole object)"
             obj = out if kind in ("dictionary_item_added", "iterable_item_added") else src
             old, new = (v if _absent(v) else redact.at(resource_kind, obj, parts, v) for v in (level.t1, level.t2))
             lines.append(f"{where}: {_kind(kind)} {_detail(old, new)}".rstrip())
@@ -219,29 +218,6 @@ def _absent(value: Any) -> bool:
     from deepdiff.helper import NotPresent
 
     return isinstance(value, NotPresent)
-
-
-def _named(parts: list, *objects: Any) -> tuple[PathPart, ...]:
-    """A deepdiff path with list indices turned into named items where the item has a name."""
-    out: list[PathPart] = []
-    cursors = list(objects)
-    for part in parts:
-        if isinstance(part, int):
-            name = next((c[part].get("name") for c in cursors if isinstance(c, list) and part < len(c)
-                         and isinstance(c[part], dict) and isinstance(c[part].get("name"), str)), None)
-            out.append(Item(part, name))
-        else:
-            out.append(str(part))
-        cursors = [_child(c, part) for c in cursors]
-    return tuple(out)
-
-
-def _child(obj: Any, part: Any) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(part)
-    if isinstance(obj, list) and isinstance(part, int) and part < len(obj):
-        return obj[part]
-    return None
 
 
 def _kind(kind: str) -> str:

@@ -13,6 +13,7 @@ from . import __version__, jsontext, kyaml, pathsets, redact, render, ruledocs
 from . import rules as rules_mod
 from .chart import Result
 from .manifests import Resource
+from .paths import FieldPath
 from .proof import ChartProof
 from .rewrite import Lift
 from .rules import RuleSet
@@ -47,8 +48,7 @@ class _Shown:
         for op in ops:
             op = dict(op)
             if "value" in op:
-                parts = [p.replace("~1", "/").replace("~0", "~") for p in op.get("path", "").split("/")[1:]]
-                op["value"] = self.at(res, tuple(parts), op["value"])
+                op["value"] = self.at(res, FieldPath.from_pointer(op.get("path", "")).plain, op["value"])
             out.append(op)
         return out
 
@@ -91,7 +91,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
             "component": conv.component_of_file[template_of[res][len("templates/"):-len(".yaml")]].dotted,
             "template": template_of[res],
             "fields": [
-                {"path": lift.field, "pointer": _pointer(lift.pointer),
+                {"path": lift.field, "pointer": lift.path.pointer(),
                  "original": None if lift.optional_absent else shown.lift(lift), "key": dotted(lift.key),
                  "keyPath": list(lift.key),
                  "rule": lift.rule, "unsetByDefault": lift.optional_absent}
@@ -134,11 +134,6 @@ def as_json(result: Result, proven: ChartProof) -> dict:
 def dotted(key: tuple[str, ...]) -> str:
     """A values key as Helm's --set writes it: dots inside a segment escaped (``a.b\\.c``)."""
     return ".".join(part.replace(".", "\\.") for part in key)
-
-
-def _pointer(parts: tuple) -> str:
-    """RFC 6901: ``~`` and ``/`` inside a key are escaped."""
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 CELL = 80  # characters of a value shown in a table cell

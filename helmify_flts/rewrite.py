@@ -9,18 +9,17 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml, templating
 from .components import Component
-from .errors import Notice, UserError, Where
-from .existing import Guard
+from .decisions import Accept, Decline, decide
+from .decisions import file_hint as file_hint
+from .decisions import liftable as liftable
+from .errors import Notice, UserError
 from .filenames import HELM_MAX_FILE, FileNames, fold, safe_name
 from .manifests import Resource
-from .match import Hit
-from .paths import item_name
-from .templating import Append, Block, Inline, ItemGuard, Optional, Placeholders
-from .transforms import TRANSFORMS
-from .values import Values, ValuesConflict, inexpressible
-
-PLAIN_TAGS = {kyaml.STR, kyaml.INT, kyaml.FLOAT, kyaml.BOOL, kyaml.NULL,
-              "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+from .match import Hit, Mode
+from .paths import FieldPath, item_name
+from .plan import ResourcePlan
+from .templating import Append, ItemGuard, Optional, Placeholders
+from .values import Values, ValuesConflict
 
 
 @dataclass(frozen=True)
@@ -28,13 +27,24 @@ class Lift:
     """One field now read from values: for the report."""
 
     resource: Resource
-    field: str
-    pointer: tuple[str | int, ...]
+    path: FieldPath
     key: tuple[str, ...]
     rule: str
     original: Any
     optional_absent: bool = False
-    names: tuple[str, ...] = ()
+
+    @property
+    def field(self) -> str:
+        return str(self.path)
+
+    @property
+    def pointer(self) -> tuple[str | int, ...]:
+        """Keys and list indices of the field."""
+        return self.path.plain
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.path.names
 
 
 @dataclass
@@ -54,48 +64,49 @@ class Conversion:
     names: FileNames = field(default_factory=FileNames)  # paths under files/, unique
 
 
-def liftable(node: Node) -> str | None:
-    """Why a value cannot go through values.yaml unchanged, or None if it can."""
-    stack = [node]
-    seen: set[int] = set()  # nodes shared through YAML aliases are looked at once
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, ScalarNode):
-            if current.tag not in PLAIN_TAGS:
-                return f"it has the custom tag {current.tag}"
-        elif isinstance(current, SequenceNode):
-            stack.extend(current.value)
-        else:
-            if any(isinstance(k, ScalarNode) and k.value == "<<" for k, _ in current.value):
-                return "Helm's toYaml writes a \"<<\" key unquoted, which YAML reads as a merge"
-            stack.extend(v for pair in current.value for v in pair)
-    return inexpressible(kyaml.construct(node))
-
-
-def convert(
-    resources: tuple[Resource, ...],
-    components: dict[Resource, Component],
-    hits: list[Hit],
-    chart: str,
-    guards: dict[Resource, list[Guard]] | None = None,
-    env_names: tuple[str, ...] = (),
-) -> Conversion:
+def convert(plans: tuple[ResourcePlan, ...], chart: str, env_names: tuple[str, ...] = ()) -> Conversion:
     """Build values and one template text per component file.
 
-    ``guards`` render single resources only under a condition: resources that only some
+    A plan's guards render its resource only under a condition: resources that only some
     environments have, or that users may replace with their own (existingSecret).
     ``env_names`` keep files/<env>/ free for the environments' own files."""
-    guards = guards or {}
+    conv = _start(plans, env_names)
+    plan_of = {p.resource: p for p in plans}
+    for file, decided in _apply(conv, plan_of, chart):
+        docs = []
+        for res, has_hits, actions in decided:
+            doc = _document(res, has_hits, actions)
+            for guard in plan_of[res].guards:
+                condition = templating.condition(guard.key, guard.negate)
+                doc = templating.guard(condition, doc)
+                conv.conditions.setdefault(res, []).append(condition)
+            docs.append(doc)
+        comp = conv.component_of_file[file]
+        body = "\n---\n".join(doc.rstrip("\n") for doc in docs)
+        text = templating.guard(templating.ref(comp.key + ("enabled",)), body)
+        _check_size(f"templates/{file}.yaml", text, conv.components[file])
+        conv.templates[f"templates/{file}.yaml"] = text
+    return conv
+
+
+def lifted_values(plans: tuple[ResourcePlan, ...], chart: str, env_names: tuple[str, ...] = ()) -> Conversion:
+    """The values and lifts :func:`convert` makes of these plans, without templates: which hits
+    really lift (a values key another field holds declines a built-in rule) and the keys in use."""
+    conv = _start(plans, env_names)
+    for _file, decided in _apply(conv, {p.resource: p for p in plans}, chart):
+        for _ in decided:
+            pass
+    return conv
+
+
+def _start(plans: tuple[ResourcePlan, ...], env_names: tuple[str, ...]) -> Conversion:
+    """A conversion with its components and switches in values, no fields lifted yet."""
     values = Values()
     by_file: dict[str, list[Resource]] = {}
     comp_of_file: dict[str, Component] = {}
-    for res in resources:
-        comp = components[res]
-        by_file.setdefault(comp.file, []).append(res)
-        comp_of_file.setdefault(comp.file, comp)
+    for plan in plans:
+        by_file.setdefault(plan.component.file, []).append(plan.resource)
+        comp_of_file.setdefault(plan.component.file, plan.component)
     for file in sorted(by_file):
         comp = comp_of_file[file]
         titles = ", ".join(r.title for r in by_file[file])
@@ -104,33 +115,42 @@ def convert(
         except ValuesConflict as exc:
             raise UserError(f"component {comp.dotted} clashes with the values key {'.'.join(exc.path)} "
                             f"({exc.existing}); give it another name with a component rule") from None
-    for res in resources:
-        for guard in guards.get(res, []):
+    for plan in plans:
+        for guard in plan.guards:
             try:
                 values.put(guard.key, guard.default, guard.doc, "")
             except ValuesConflict as exc:
-                raise UserError(f"the switch for {res.title} clashes with the values key "
-                                f"{'.'.join(exc.path)} ({exc.existing})", res.where) from None
-    hits_of: dict[Resource, list[Hit]] = {}
-    for hit in hits:
-        hits_of.setdefault(hit.resource, []).append(hit)
+                raise UserError(f"the switch for {plan.resource.title} clashes with the values key "
+                                f"{'.'.join(exc.path)} ({exc.existing})", plan.resource.where) from None
     names = FileNames(frozenset(fold(f"files/{safe_name(env)}") for env in env_names))
-    conv = Conversion(values, {}, by_file, comp_of_file, names=names)
-    for file in sorted(by_file):
-        docs = []
-        for res in by_file[file]:
-            doc = _document(res, hits_of.get(res, []), chart, conv)
-            for guard in guards.get(res, []):
-                condition = templating.condition(guard.key, guard.negate)
-                doc = templating.guard(condition, doc)
-                conv.conditions.setdefault(res, []).append(condition)
-            docs.append(doc)
-        comp = comp_of_file[file]
-        body = "\n---\n".join(doc.rstrip("\n") for doc in docs)
-        text = templating.guard(templating.ref(comp.key + ("enabled",)), body)
-        _check_size(f"templates/{file}.yaml", text, by_file[file])
-        conv.templates[f"templates/{file}.yaml"] = text
-    return conv
+    return Conversion(values, {}, by_file, comp_of_file, names=names)
+
+
+def _apply(conv: Conversion, plan_of: dict[Resource, ResourcePlan], chart: str):  # noqa: ANN202
+    """Per file, per resource: decide each hit and apply the decision to values, in the order
+    values are written (files sorted, resources in file order, hits in placement order)."""
+    for file in sorted(conv.components):
+        yield file, ((res, bool(plan_of[res].hits), _applied(res, list(plan_of[res].hits), chart, conv))
+                     for res in conv.components[file])
+
+
+def _applied(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> list[tuple[Hit, templating.Action]]:
+    # Items inserted in the middle of a list shift the indices of later items: place them last,
+    # deepest lists first, so no insertion moves a list another one still has to find.
+    out = []
+    for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0,
+                                           h.mode is Mode.ITEM)):
+        decision = decide(hit, chart, conv.names)
+        if isinstance(decision, Decline):
+            if decision.reason:
+                conv.notices.append(Notice(decision.reason, hit.resource.where, code="not-lifted"))
+            continue
+        conv.files.update(decision.files)
+        if _put(conv, hit, decision):
+            conv.lifts.append(Lift(hit.resource, hit.found.path, hit.key, hit.rule.id, decision.original,
+                                   decision.unset))
+            out.append((hit, decision.action))
+    return out
 
 
 def _check_size(path: str, text: str, members: list[Resource]) -> None:
@@ -150,119 +170,23 @@ def _span(res: Resource) -> int:
     return end.index - start.index if start is not None and end is not None else 0
 
 
-def _document(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> str:
+def _document(res: Resource, has_hits: bool, actions: list[tuple[Hit, templating.Action]]) -> str:
     header = templating.comment(f"Source: {res.source}")
-    if not hits:
+    if not has_hits:
         return templating.finish(header + kyaml.serialize(res.node), Placeholders(""))
     tree = _block_copy(res.node)
     marks = Placeholders(header + kyaml.scalar_values(res.node))  # what the emitted text can hold
-    # Items inserted in the middle of a list shift the indices of later items: place them last,
-    # deepest lists first, so no insertion moves a list another one still has to find.
-    for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0,
-                                           h.rule.item_guard)):
-        action = _lift(hit, chart, conv)
+    for hit, action in actions:
         if isinstance(action, ItemGuard):
             _guard_item(tree, hit, marks.new(action), marks.new(ItemGuard(None)))
-        elif action is not None:
+        else:
             _place(tree, hit, marks.new(action), action)
     return templating.finish(header + kyaml.serialize(tree), marks)
 
 
-def _lift(hit: Hit, chart: str, conv: Conversion) -> templating.Action | None:
-    rule, node, key = hit.rule, hit.found.node, hit.key
-    source = f"{hit.resource.source}:{(node.start_mark.line + 1) if node else hit.resource.line} {hit.field}"
-    ref = templating.ref(key)
-    doc = _doc(hit)
-    if node is None:
-        if not isinstance(hit.found.parent, MappingNode) or not hit.found.parent.value:
-            return None
-        default = rule.default if rule.default is not None else None
-        if not _put(conv, hit, key, default, f"{doc}; renders nothing until set", source):
-            return None
-        _record(conv, hit, None, unset=True)
-        # Environment-only fields may hold maps in some environment, so they always use toYaml.
-        block = isinstance(default, (dict, list)) or rule.present
-        return Optional(ref, _key_text(hit.found.key), block, present=rule.present or not block)
-    if rule.item_guard:
-        if not _put(conv, hit, key, True, f"{doc}; false leaves the {hit.slot} item out", source):
-            return None
-        _record(conv, hit, True)
-        return ItemGuard(ref)
-    if rule.append:
-        if not isinstance(node, SequenceNode) or not node.value:
-            return None  # an empty list ("env: []") would render as null with nothing added
-        if not _put(conv, hit, key, [], f"{doc}; empty adds nothing", source):
-            return None
-        _record(conv, hit, [], unset=True)
-        return Append(ref)
-    reason = liftable(node)
-    if reason:
-        conv.notices.append(Notice(f"{hit.resource.title} {hit.field} left as is: {reason}",
-                                   hit.resource.where, code="not-lifted"))
-        return None
-    original = kyaml.construct(node)
-    action: templating.Action
-    value: Any = node
-    if rule.existing_key is not None:
-        # A field naming a resource the user may replace: their name if set, else the original.
-        default = templating.quote(original)
-        if not _put(conv, hit, key, "", f"Name of an existing resource to use instead of {original}; "
-                    f"empty uses {original} from this chart", source):
-            return None
-        _record(conv, hit, original)
-        return Inline(f"{{{{ {ref} | default {default} | toJson }}}}")
-    transform = TRANSFORMS[rule.transform] if rule.transform else None
-    where = file_hint(hit, names=conv.names) if transform and transform.writes_files else ""
-    lifted = transform.lift(original, where) if transform else None
-    if transform and lifted is None and transform.required:
-        return None
-    if transform and lifted is not None:
-        value = lifted.value
-        for path, text in lifted.files.items():
-            size = len(text.encode("utf-8"))
-            if size > HELM_MAX_FILE:
-                line = node.start_mark.line + 1 if node else hit.resource.line
-                raise UserError(f"{hit.resource.title} {hit.field} is {size} bytes, over Helm's limit of 5 MiB "
-                                f"for one chart file ({path}); shorten it, or keep it out of the chart "
-                                "(--exclude)", Where(hit.resource.source, line))
-        conv.files.update(lifted.files)
-        action = Inline(transform.expression(chart, ref))
-    elif rule.present:
-        action = Optional(ref, _key_text(hit.found.key), True, present=True)
-    elif rule.optional and original and isinstance(original, (dict, list)):
-        action = Optional(ref, _key_text(hit.found.key), True)
-    elif rule.optional and original is not None and not isinstance(original, (dict, list)):
-        # Scalars render whenever set, so 0, false and "" (scale to zero) still reach the manifest.
-        action = Optional(ref, _key_text(hit.found.key), False, present=True)
-    elif isinstance(node, ScalarNode):
-        action = Inline(f"{{{{ {ref} | toJson }}}}")
-    else:
-        action = Block(ref)
-    if not _put(conv, hit, key, value, doc, source):
-        return None
-    _record(conv, hit, original)
-    return action
-
-
-def file_hint(hit: Hit, env: str | None = None, base: str | None = None, names: FileNames | None = None) -> str:
-    """Where a value moved into files/ lives, below files/: ``resource-name/key``, each part
-    made safe and the whole unique among ``names``; an environment's copy goes to
-    ``env/`` + the place of the base's file (``base``, a path under files/)."""
-    if env is not None and isinstance(base, str) and base.startswith("files/"):
-        return f"{safe_name(env)}/{base[len('files/'):]}"
-    parts = ("files",) + ((env,) if env is not None else ()) + (hit.resource.name, str(hit.found.key))
-    owner = f"{env or ''}|{hit.resource.identity}|{hit.field}"
-    return (names or FileNames()).claim(parts, owner)[len("files/"):]
-
-
-def _record(conv: Conversion, hit: Hit, original: Any, unset: bool = False) -> None:
-    """Note a lifted field for the report."""
-    conv.lifts.append(Lift(hit.resource, hit.field, hit.parts, hit.key, hit.rule.id, original, unset, hit.names))
-
-
-def _put(conv: Conversion, hit: Hit, key: tuple[str, ...], value: Any, doc: str, source: str) -> bool:
+def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:
     try:
-        conv.values.put(key, value, doc, source)
+        conv.values.put(hit.key, decision.value, decision.doc, decision.source, decision.origin)
         return True
     except ValuesConflict as exc:
         message = (f"{hit.resource.title} {hit.field}: values key {'.'.join(exc.path)} already holds "
@@ -271,21 +195,6 @@ def _put(conv: Conversion, hit: Hit, key: tuple[str, ...], value: Any, doc: str,
             conv.notices.append(Notice(message + "; left as is", hit.resource.where, code="key-conflict"))
             return False
         raise UserError(message + f"; change the key of rule {hit.rule.label}", hit.resource.where) from None
-
-
-def _doc(hit: Hit) -> str:
-    text = hit.rule.doc or hit.rule.description.strip().splitlines()[0]
-    bindings = dict(hit.found.bindings)
-    for name, value in bindings.items():
-        text = text.replace("{" + name + "}", value)
-    text = text.replace("{name}", hit.resource.name).replace("{kind}", hit.resource.kind)
-    if hit.found.node is None:
-        return f"{text}\nNot set in {hit.resource.source} ({hit.resource.title}) {hit.field}"
-    return f"{text}\nFrom {hit.resource.source}:{hit.found.node.start_mark.line + 1} {hit.field}"
-
-
-def _key_text(key: str | int) -> str:
-    return kyaml.scalar_text(kyaml.represent(str(key)))
 
 
 def _block_copy(node: Node) -> Node:
@@ -305,14 +214,13 @@ def _block_copy(node: Node) -> Node:
 
 def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
     """Put the placeholder where the field is: as the value, or (optional keys) as the key."""
-    node, in_list = tree, False
-    for part in hit.parts[:-1]:
-        in_list = isinstance(node, SequenceNode)
-        node = node.value[part] if in_list else _value_of(node, part)
+    chain = hit.found.path.nodes(tree)
+    node = chain[-2]
+    in_list = len(chain) > 2 and isinstance(chain[-3], SequenceNode)
     last = hit.parts[-1]
     placeholder = ScalarNode(kyaml.STR, token, style=None)
     if isinstance(action, Append):
-        target = node.value[last] if isinstance(node, SequenceNode) else _value_of(node, last)
+        target = chain[-1]
         names = [item_name(item) for item in target.value]
         at = names.index(hit.slot) if hit.slot is not None and hit.slot in names else len(target.value)
         target.value.insert(at, placeholder)
@@ -336,20 +244,10 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
 
 def _guard_item(tree: Node, hit: Hit, start: str, end: str) -> None:
     """Surround the named item with placeholder items that become ``if`` and ``end``."""
-    node, in_list = tree, False
-    for part in hit.parts:
-        in_list = isinstance(node, SequenceNode)
-        node = node.value[part] if in_list else _value_of(node, part)
+    node = hit.found.path.node(tree)
     names = [item_name(item) for item in node.value]
     if hit.slot not in names:
         return
     at = names.index(hit.slot)
     node.value.insert(at + 1, ScalarNode(kyaml.STR, end, style=None))
     node.value.insert(at, ScalarNode(kyaml.STR, start, style=None))
-
-
-def _value_of(node: MappingNode, key: str) -> Node:
-    for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key:
-            return v
-    raise KeyError(key)

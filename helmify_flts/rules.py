@@ -101,9 +101,7 @@ class Rule:
     optional: bool = False
     default: Any = None
     doc: str | None = None
-    present: bool = False  # optional fields render whenever not null (environment differences)
     append: bool = False  # the field is a list that some environments extend at the end
-    item_guard: bool = False  # a list item that some environments leave out
     existing_key: tuple[Segment, ...] | None = None
     references: tuple[tuple[paths.Step, ...], ...] = ()
     reference_texts: tuple[str, ...] = ()
@@ -121,6 +119,23 @@ class Rule:
                      if kinds is None or kind in kinds)
 
 
+# The kinds of rule, each its own type; a stage takes the kind it acts on. (Rules that change
+# objects on purpose, refactorings, become a kind of their own beside these.)
+@dataclass(frozen=True, eq=False)
+class FieldRule(Rule):
+    """Lifts the fields its paths reach into values keys."""
+
+
+@dataclass(frozen=True, eq=False)
+class ComponentRule(Rule):
+    """Puts the resources it matches into a named component."""
+
+
+@dataclass(frozen=True, eq=False)
+class ExistingRule(Rule):
+    """Lets users name a resource of their own instead of the one it matches (existingSecret)."""
+
+
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
@@ -128,8 +143,8 @@ class RuleSet:
     files: tuple[str, ...]
 
     @property
-    def field_rules(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.component is None and r.existing_key is None)
+    def field_rules(self) -> tuple[FieldRule, ...]:
+        return tuple(r for r in self.rules if isinstance(r, FieldRule))
 
     def reserved_keys(self) -> frozenset[str]:
         """Keys rules put right below a resource's values path ({base}.image -> image)."""
@@ -141,12 +156,12 @@ class RuleSet:
         return frozenset(out)
 
     @property
-    def existing_rules(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.existing_key is not None)
+    def existing_rules(self) -> tuple[ExistingRule, ...]:
+        return tuple(r for r in self.rules if isinstance(r, ExistingRule))
 
     @property
-    def component_rules(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.component is not None)
+    def component_rules(self) -> tuple[ComponentRule, ...]:
+        return tuple(r for r in self.rules if isinstance(r, ComponentRule))
 
 
 def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleSet:
@@ -389,7 +404,7 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
             raise UserError(f"rule {rule_id!r} sets a component, so it cannot also have {extra[0]!r}", where)
         pattern = parse_pattern(_str(component, file, "component"), {"name", "kind", "namespace"},
                                 _at(component, file), "component")
-        return Rule(component=pattern, **common)
+        return ComponentRule(component=pattern, **common)
     path_node, key_node = _get(node, "path"), _get(node, "key")
     if path_node is None or key_node is None:
         raise UserError(f"rule {rule_id!r} needs either 'component' or both 'path' and 'key'", where)
@@ -428,7 +443,7 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
         raise UserError("an optional or append rule's path must end with a key, not a selector", where)
     default_node = _get(node, "default")
     doc_node = _get(node, "doc")
-    return Rule(
+    return FieldRule(
         paths=tuple(parsed), path_texts=tuple(texts), path_kinds=tuple(kinds_of), key=key, transform=transform,
         optional=optional or append, append=append,
         default=kyaml.construct(default_node) if default_node is not None else ([] if append else None),
@@ -464,4 +479,4 @@ def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[s
     if not refs:
         raise UserError(f"rule {rule_id!r}: existing needs 'references', the fields that name the resource",
                         _at(existing, file))
-    return Rule(existing_key=key, references=tuple(refs), reference_texts=tuple(texts), **common)
+    return ExistingRule(existing_key=key, references=tuple(refs), reference_texts=tuple(texts), **common)

@@ -28,6 +28,7 @@ class Leaf:
     node: Node
     doc: str
     sources: list[str] = field(default_factory=list)
+    origin: str = ""  # where the value came from, in the words of the comment's last line
 
     @property
     def value(self) -> Any:
@@ -49,7 +50,7 @@ class Values:
     def __init__(self) -> None:
         self.root: Tree = {}
 
-    def put(self, path: tuple[str, ...], value: Node | Any, doc: str, source: str) -> Leaf:
+    def put(self, path: tuple[str, ...], value: Node | Any, doc: str, source: str, origin: str = "") -> Leaf:
         """Set ``path``; an equal value already there is shared, a different one is a conflict."""
         node = value if isinstance(value, Node) else kyaml.represent(value)
         tree = self.root
@@ -61,7 +62,7 @@ class Values:
         last = path[-1]
         existing = tree.get(last)
         if existing is None:
-            leaf = tree[last] = Leaf(node, doc, [source] if source else [])
+            leaf = tree[last] = Leaf(node, doc, [source] if source else [], origin)
             return leaf
         if isinstance(existing, dict):
             raise ValuesConflict(path, "keys below it")
@@ -177,7 +178,8 @@ def _entry(key: str, item: Leaf | Tree, indent: int) -> list[str]:
         for k, v in item.items():
             out.extend(_entry(k, v, indent + 2))
         return out
-    out = _doc_lines(item.doc, pad) if item.doc else []
+    doc = f"{item.doc}\n{item.origin}" if item.origin else item.doc
+    out = _doc_lines(doc, pad) if doc else []
     out.extend(_node_entry(_key_text(key), item.node, indent))
     return out
 

@@ -1,0 +1,166 @@
+"""Whether and how a field is lifted: a pure decision per hit, applied by :mod:`rewrite`.
+
+A decision reads only the hit (its rule and the field's node): it never touches the values
+or the template, so environment planning can ask for one before anything is built, and widen to
+the enclosing field where a field is declined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml, templating
+from .errors import UserError, Where
+from .filenames import HELM_MAX_FILE, FileNames, safe_name
+from .match import Automatic, Hit, Mode
+from .templating import Append, Block, Inline, ItemGuard, Optional
+from .transforms import TRANSFORMS
+from .values import inexpressible
+
+PLAIN_TAGS = {kyaml.STR, kyaml.INT, kyaml.FLOAT, kyaml.BOOL, kyaml.NULL,
+              "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+
+
+@dataclass(frozen=True)
+class Accept:
+    """Lift the field: what values get (``value`` under the hit's key) and the template's action."""
+
+    action: templating.Action
+    value: Any
+    doc: str  # what the values key is
+    origin: str  # where its value came from (the comment's last line in values.yaml)
+    source: str  # the field, for messages about a values key two fields hold
+    original: Any  # the field's value, for the report
+    unset: bool = False  # the chart's default leaves the field out (or adds nothing)
+    files: dict[str, str] = field(default_factory=dict)  # chart files the value moved into
+
+
+@dataclass(frozen=True)
+class Decline:
+    """Leave the field as it is; ``reason`` is said in the report (empty: nothing to say)."""
+
+    reason: str = ""
+
+
+Decision = Accept | Decline
+
+
+def liftable(node: Node) -> str | None:
+    """Why a value cannot go through values.yaml unchanged, or None if it can."""
+    stack = [node]
+    seen: set[int] = set()  # nodes shared through YAML aliases are looked at once
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ScalarNode):
+            if current.tag not in PLAIN_TAGS:
+                return f"it has the custom tag {current.tag}"
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+        else:
+            if any(isinstance(k, ScalarNode) and k.value == "<<" for k, _ in current.value):
+                return "Helm's toYaml writes a \"<<\" key unquoted, which YAML reads as a merge"
+            stack.extend(v for pair in current.value for v in pair)
+    return inexpressible(kyaml.construct(node))
+
+
+def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
+    """Lift ``hit`` (and how) or decline it. ``names`` hands out the paths of files/ that
+    file-writing transforms move values into."""
+    rule, node, key = hit.rule, hit.found.node, hit.key
+    source = f"{hit.resource.source}:{(node.start_mark.line + 1) if node else hit.resource.line} {hit.field}"
+    ref = templating.ref(key)
+    doc, origin = _doc(hit), _origin(hit)
+    if node is None:
+        if not isinstance(hit.found.parent, MappingNode) or not hit.found.parent.value:
+            return Decline()
+        default = rule.default if rule.default is not None else None
+        # Environment-only fields may hold maps in some environment, so they always use toYaml.
+        present = hit.mode is Mode.PRESENT
+        block = isinstance(default, (dict, list)) or present
+        action = Optional(ref, _key_text(hit.found.key), block, present=present or not block)
+        return Accept(action, default, doc, f"{origin}; renders nothing until set", source, None, unset=True)
+    if hit.mode is Mode.ITEM:
+        return Accept(ItemGuard(ref), True, doc, f"{origin}; false leaves the {hit.slot} item out", source, True)
+    if hit.mode is Mode.APPEND:
+        if not isinstance(node, SequenceNode) or not node.value:
+            return Decline()  # an empty list ("env: []") would render as null with nothing added
+        return Accept(Append(ref), [], doc, f"{origin}; empty adds nothing", source, [], unset=True)
+    reason = liftable(node)
+    if reason:
+        return Decline(f"{hit.resource.title} {hit.field} left as is: {reason}")
+    original = kyaml.construct(node)
+    if rule.existing_key is not None:
+        # A field naming a resource the user may replace: their name if set, else the original.
+        default = templating.quote(original)
+        return Accept(Inline(f"{{{{ {ref} | default {default} | toJson }}}}"), "",
+                      f"Name of an existing resource to use instead of {original}; empty uses {original} "
+                      "from this chart", "", source, original)
+    transform = TRANSFORMS[rule.transform] if rule.transform else None
+    where = file_hint(hit, names=names) if transform and transform.writes_files else ""
+    lifted = transform.lift(original, where) if transform else None
+    if transform and lifted is None and transform.required:
+        return Decline()
+    action: templating.Action
+    value: Any = node
+    files: dict[str, str] = {}
+    if transform and lifted is not None:
+        value = lifted.value
+        for path, text in lifted.files.items():
+            size = len(text.encode("utf-8"))
+            if size > HELM_MAX_FILE:
+                raise UserError(f"{hit.resource.title} {hit.field} is {size} bytes, over Helm's limit of 5 MiB "
+                                f"for one chart file ({path}); shorten it, or keep it out of the chart "
+                                "(--exclude)", Where(hit.resource.source, node.start_mark.line + 1))
+        files = dict(lifted.files)
+        action = Inline(transform.expression(chart, ref))
+    elif hit.mode is Mode.PRESENT:
+        action = Optional(ref, _key_text(hit.found.key), True, present=True)
+    elif hit.mode is Mode.OPTIONAL and original and isinstance(original, (dict, list)):
+        action = Optional(ref, _key_text(hit.found.key), True)
+    elif hit.mode is Mode.OPTIONAL and original is not None and not isinstance(original, (dict, list)):
+        # Scalars render whenever set, so 0, false and "" (scale to zero) still reach the manifest.
+        action = Optional(ref, _key_text(hit.found.key), False, present=True)
+    elif isinstance(node, ScalarNode):
+        action = Inline(f"{{{{ {ref} | toJson }}}}")
+    else:
+        action = Block(ref)
+    return Accept(action, value, doc, origin, source, original, files=files)
+
+
+def file_hint(hit: Hit, env: str | None = None, base: str | None = None, names: FileNames | None = None) -> str:
+    """Where a value moved into files/ lives, below files/: ``resource-name/key``, each part
+    made safe and the whole unique among ``names``; an environment's copy goes to
+    ``env/`` + the place of the base's file (``base``, a path under files/)."""
+    if env is not None and isinstance(base, str) and base.startswith("files/"):
+        return f"{safe_name(env)}/{base[len('files/'):]}"
+    parts = ("files",) + ((env,) if env is not None else ()) + (hit.resource.name, str(hit.found.key))
+    owner = f"{env or ''}|{hit.resource.identity}|{hit.field}"
+    return (names or FileNames()).claim(parts, owner)[len("files/"):]
+
+
+def _doc(hit: Hit) -> str:
+    rule = hit.rule
+    if isinstance(rule, Automatic):
+        text = rule.doc_for(hit.mode)
+    else:
+        text = rule.doc or rule.description.strip().splitlines()[0]
+    bindings = dict(hit.found.bindings)
+    for name, value in bindings.items():
+        text = text.replace("{" + name + "}", value)
+    return text.replace("{name}", hit.resource.name).replace("{kind}", hit.resource.kind)
+
+
+def _origin(hit: Hit) -> str:
+    if hit.found.node is None:
+        return f"Not set in {hit.resource.source} ({hit.resource.title}) {hit.field}"
+    return f"From {hit.resource.source}:{hit.found.node.start_mark.line + 1} {hit.field}"
+
+
+def _key_text(key: str | int) -> str:
+    return kyaml.scalar_text(kyaml.represent(str(key)))
