@@ -1,16 +1,25 @@
-"""Golden cases: tests/cases/<name>/ holds input/, optional rules/*.yaml and expected/.
+"""Golden cases: tests/cases/<name>/ holds input/, optional rules/*.yaml, optional envs/<env>/ and expected/.
 
-Each case must convert, match expected/ byte for byte, render back to exactly its input with
-Helm, and convert again to the same bytes. Regenerate: python -m pytest tests/test_cases.py --update-golden
+Each case must convert, render back to exactly its input with Helm (and to each envs/<env>/ folder
+with values-<env>.yaml), convert again to the same bytes, and match expected/ byte for byte.
+
+expected/ pins the chart's values and templates only: values.yaml, values-<env>.yaml,
+templates/*.yaml and files/. The review report, NOTES.txt, _helpers.tpl, Chart.yaml, .helmignore
+and values.schema.json are left out, so that a change to the report's wording or to the skeleton
+does not rewrite every case; tests/golden/flts pins the whole chart once. A case about one of those
+files pins it by keeping it in expected/: every file present there is compared too, and kept when
+the case is regenerated with: python -m pytest tests/test_cases.py --update-golden
 """
 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import assert_reproduces, run
+
+from helmify_flts import kyaml
 
 CASES = Path(__file__).parent / "cases"
 
@@ -20,23 +29,48 @@ def tree(root: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != ".helmify-state.json"}
 
 
+def pinned_by_default(rel: str) -> bool:
+    """The files every case compares: what the rules made of the input, not the wording around it."""
+    path = PurePosixPath(rel)
+    if len(path.parts) == 1:
+        return path.match("values.yaml") or path.match("values-*.yaml")
+    if path.parts[0] == "templates":
+        return len(path.parts) == 2 and path.suffix == ".yaml"
+    return path.parts[0] == "files"
+
+
+def load_values(path: Path) -> dict:
+    return kyaml.load_all(path.read_text(encoding="utf-8"))[0] or {}
+
+
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if (p / "input").is_dir()))
 def test_case(case: str, tmp_path: Path, update_golden: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = CASES / case
-    monkeypatch.chdir(folder)  # paths in the report are as given: keep them relative
+    monkeypatch.chdir(folder)  # paths in the chart are as given: keep them relative
     rules = [arg for f in sorted(Path("rules").glob("*.yaml")) for arg in ("--rules", f.as_posix())]
+    envs = sorted(p.name for p in Path("envs").glob("*") if p.is_dir())
+    args = ("--chart-name", case, *rules, *[arg for env in envs for arg in ("--env", f"{env}=envs/{env}")])
     out = tmp_path / case
-    result = run("convert", "input", out, "--chart-name", case, *rules)
+    result = run("convert", "input", out, *args)
     assert result.exit_code == 0, result.stderr
     assert_reproduces(out, folder / "input")
+    for env in envs:
+        assert_reproduces(out, folder / "envs" / env, load_values(out / f"values-{env}.yaml"))
     again = tmp_path / "again" / case
-    assert run("convert", "input", again, "--chart-name", case, *rules).exit_code == 0
+    assert run("convert", "input", again, *args).exit_code == 0
     assert tree(again) == tree(out), "a second convert gave different bytes"
+
     expected = folder / "expected"
+    produced = tree(out)
     if update_golden:
+        kept = set(tree(expected)) if expected.is_dir() else set()
         shutil.rmtree(expected, ignore_errors=True)
-        shutil.copytree(out, expected, ignore=shutil.ignore_patterns(".helmify-state.json"))
+        for rel, data in produced.items():
+            if pinned_by_default(rel) or rel in kept:
+                (expected / rel).parent.mkdir(parents=True, exist_ok=True)
+                (expected / rel).write_bytes(data)
     assert expected.is_dir(), f"no expected/ for case {case}: run with --update-golden"
-    produced, golden = tree(out), tree(expected)
-    assert sorted(produced) == sorted(golden)
-    assert [rel for rel in produced if produced[rel] != golden[rel]] == []
+    golden = tree(expected)
+    compared = {rel: data for rel, data in produced.items() if pinned_by_default(rel) or rel in golden}
+    assert sorted(compared) == sorted(golden), "files pinned by the case differ: run with --update-golden and review"
+    assert [rel for rel in compared if compared[rel] != golden[rel]] == []
