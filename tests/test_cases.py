@@ -74,3 +74,15 @@ def test_case(case: str, tmp_path: Path, update_golden: bool, monkeypatch: pytes
     compared = {rel: data for rel, data in produced.items() if pinned_by_default(rel) or rel in golden}
     assert sorted(compared) == sorted(golden), "files pinned by the case differ: run with --update-golden and review"
     assert [rel for rel in compared if compared[rel] != golden[rel]] == []
+
+
+def test_cases_pin_values_templates_and_files_only() -> None:
+    """The wording of the report and the chart skeleton stay out of the small cases."""
+    pinned = ["values.yaml", "values-prod.yaml", "templates/web.yaml", "files/prometheus-config/prometheus.yml"]
+    left_out = ["helmify-report.md", "helmify-report.json", "templates/NOTES.txt", "templates/_helpers.tpl",
+                "Chart.yaml", ".helmignore", "values.schema.json", "templates/sub/x.yaml"]
+    assert [rel for rel in pinned if not pinned_by_default(rel)] == []
+    assert [rel for rel in left_out if pinned_by_default(rel)] == []
+    cases = [case for case in CASES.iterdir() if (case / "input").is_dir()]
+    assert len(cases) >= 20
+    assert [case.name for case in cases if not (case / "expected" / "values.yaml").is_file()] == []
