@@ -184,6 +184,8 @@ def _union(loaded: manifests.LoadResult, env_loaded: dict[str, manifests.LoadRes
     for name, el in env_loaded.items():
         for res in el.resources:
             if res.identity not in by_id:
+                # Named with its environment: the base folder has no file of that name and line.
+                res = replace(res, source=f"[{name}] {res.source}")
                 by_id[res.identity] = res
                 resources.append(res)
                 present[res] = set()
