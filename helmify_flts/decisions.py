@@ -16,7 +16,7 @@ from . import kyaml, templating
 from .errors import UserError, Where
 from .filenames import HELM_MAX_FILE, FileNames, safe_name
 from .match import Automatic, Hit, Mode
-from .templating import Append, Block, Inline, ItemGuard, Optional
+from .templating import Append, Block, Inline, ItemGuard, OptionalKey
 from .transforms import TRANSFORMS
 from .values import inexpressible
 
@@ -83,7 +83,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         # Environment-only fields may hold maps in some environment, so they always use toYaml.
         present = hit.mode is Mode.PRESENT
         block = isinstance(default, (dict, list)) or present
-        action = Optional(ref, _key_text(hit.found.key), block, present=present or not block)
+        action = OptionalKey(ref, _key_text(hit.found.key), block, present=present or not block)
         return Accept(action, default, doc, f"{origin}; renders nothing until set", source, None, unset=True)
     if hit.mode is Mode.ITEM:
         return Accept(ItemGuard(ref), True, doc, f"{origin}; false leaves the {hit.slot} item out", source, True)
@@ -120,12 +120,12 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         files = dict(lifted.files)
         action = Inline(transform.expression(chart, ref))
     elif hit.mode is Mode.PRESENT:
-        action = Optional(ref, _key_text(hit.found.key), True, present=True)
+        action = OptionalKey(ref, _key_text(hit.found.key), True, present=True)
     elif hit.mode is Mode.OPTIONAL and original and isinstance(original, (dict, list)):
-        action = Optional(ref, _key_text(hit.found.key), True)
+        action = OptionalKey(ref, _key_text(hit.found.key), True)
     elif hit.mode is Mode.OPTIONAL and original is not None and not isinstance(original, (dict, list)):
         # Scalars render whenever set, so 0, false and "" (scale to zero) still reach the manifest.
-        action = Optional(ref, _key_text(hit.found.key), False, present=True)
+        action = OptionalKey(ref, _key_text(hit.found.key), False, present=True)
     elif isinstance(node, ScalarNode):
         action = Inline(f"{{{{ {ref} | toJson }}}}")
     else:

@@ -172,7 +172,7 @@ def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
     return base + lead + tuple(named)
 
 
-def plan(
+def plan_overlays(
     plans: tuple[ResourcePlan, ...],
     reference: dict[Resource, dict],
     envs: list[Environment],

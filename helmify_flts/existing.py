@@ -29,7 +29,7 @@ class Guard:
     negate: bool = False
 
 
-def plan(
+def plan_existing(
     resources: tuple[Resource, ...],
     components: dict[Resource, Component],
     bases: dict[Resource, tuple[str, ...]],

@@ -462,7 +462,7 @@ def test_existing_secret_follows_every_container_list_of_every_pod_kind(
     write_tree(tmp_path, {"src/all.yaml": CRON_WITH_INIT_SECRET})
     convert_ok(Path("src"), Path("chart"))
     assert_reproduces(Path("chart"), Path("src"))
-    objects = render.rendered_objects(render.render(Path("chart"), {"backup": {"existingSecret": "mine"}}))
+    objects = render.rendered_objects(render.render_chart(Path("chart"), {"backup": {"existingSecret": "mine"}}))
     cron = next(obj for (_, kind, _, _), (_, obj) in objects.items() if kind == "CronJob")
     pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert pod["initContainers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "mine"
