@@ -16,6 +16,7 @@ from . import kyaml, templating
 from .errors import UserError, Where
 from .filenames import HELM_MAX_FILE, FileNames, safe_name
 from .match import Automatic, Hit, Mode
+from .rules import ExistingRule, FieldRule
 from .templating import Append, Block, Inline, ItemGuard, OptionalKey
 from .transforms import TRANSFORMS
 from .values import inexpressible
@@ -79,7 +80,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     if node is None:
         if not isinstance(hit.found.parent, MappingNode) or not hit.found.parent.value:
             return Decline()
-        default = rule.default if rule.default is not None else None
+        default = None if isinstance(rule, ExistingRule) else rule.default
         # Environment-only fields may hold maps in some environment, so they always use toYaml.
         present = hit.mode is Mode.PRESENT
         block = isinstance(default, (dict, list)) or present
@@ -95,7 +96,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     if reason:
         return Decline(f"{hit.resource.title} {hit.field} left as is: {reason}")
     original = kyaml.construct(node)
-    if rule.existing_key is not None:
+    if isinstance(rule, ExistingRule):
         # A field naming a resource the user may replace: their name if set, else the original.
         default = templating.quote(original)
         return Accept(Inline(f"{{{{ {ref} | default {default} | toJson }}}}"), "",
@@ -148,8 +149,10 @@ def _doc(hit: Hit) -> str:
     rule = hit.rule
     if isinstance(rule, Automatic):
         text = rule.doc_for(hit.mode)
+    elif isinstance(rule, FieldRule) and rule.doc:
+        text = rule.doc
     else:
-        text = rule.doc or rule.description.strip().splitlines()[0]
+        text = rule.description.strip().splitlines()[0]
     bindings = dict(hit.found.bindings)
     for name, value in bindings.items():
         text = text.replace("{" + name + "}", value)
