@@ -381,7 +381,7 @@ def _split_outside_braces(text: str) -> list[str]:
     return parts
 
 
-def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
+def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> FieldRule | ComponentRule | ExistingRule:
     # A user's own rule file has its paths checked against Kubernetes' schema; the built-in
     # packs (and byte copies of them) are checked by the tests, which keeps start-up fast.
     check_fields = not builtin and not file.startswith("builtin:")
@@ -463,7 +463,7 @@ def _flag(node: MappingNode, key: str, file: str) -> bool:
     return kyaml.construct(value)
 
 
-def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[str, Any]) -> Rule:
+def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[str, Any]) -> ExistingRule:
     """``existing: {key, references}``: let users name a resource of their own instead."""
     rule_id, where = common["id"], common["where"]
     extra = [k for k in ("component", "path", "key", "transform", "optional", "default") if _get(node, k) is not None]
