@@ -116,7 +116,7 @@ def build(opts: Options) -> Result:
         for rule in ruleset.component_rules + ruleset.existing_rules
         if not rule.builtin and not any(components.matches(rule.match, res) for res in resources)
     ]
-    ref_hits, existing_guards = existing.plan(resources, assigned, bases, ruleset)
+    ref_hits, existing_guards = existing.plan_existing(resources, assigned, bases, ruleset)
     grouped = plan.by_resource(resources, match.merge(hits, ref_hits))
     plans = tuple(plan.ResourcePlan(res, assigned[res], bases[res], frozenset(present[res]), grouped[res],
                                     existing=existing_guards.get(res)) for res in resources)
@@ -125,7 +125,7 @@ def build(opts: Options) -> Result:
     if envs:
         plans, env_notices = _plan_environments(plans, envs, opts.chart_name)
         rule_notices += env_notices
-    conv = rewrite.convert(plans, opts.chart_name, tuple(dict(opts.envs)))
+    conv = rewrite.build_templates(plans, opts.chart_name, tuple(dict(opts.envs)))
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,
@@ -172,7 +172,7 @@ def _plan_environments(plans: tuple[plan.ResourcePlan, ...], envs: list[environm
     lifted = {(lift.resource, lift.path) for lift in base.lifts}
     plans = tuple(replace(p, hits=tuple(h for h in p.hits if (h.resource, h.found.path) in lifted)) for p in plans)
     taken = {path for path, _ in base.values.leaves()}
-    env_plan = environments.plan(plans, reference, envs, taken, chart_name)
+    env_plan = environments.plan_overlays(plans, reference, envs, taken, chart_name)
     return tuple(env_plan.plans), env_plan.notices
 
 

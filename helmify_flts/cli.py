@@ -19,7 +19,7 @@ import click
 
 from . import __version__, chart, emit, kyaml, proof, report
 from .errors import UserError
-from .outcome import EXIT_DIFF, EXIT_OK, EXIT_USAGE, Mode, Outcome  # noqa: F401 - the exit codes, named here too
+from .outcome import EXIT_DIFF, EXIT_OK, EXIT_USAGE, Mode, Outcome, VerifyOutcome  # noqa: F401 - exit codes too
 
 
 def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
@@ -197,8 +197,8 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
         for name, folder in parse_envs(envs):
             runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",)))
         with kyaml.collector_paused():
-            outcomes = [(name, verifying.verify(chart_dir, folder, files, set_values, exclude))
-                        for name, folder, files in runs]
+            verified = tuple((name, verifying.verify(chart_dir, folder, files, set_values, exclude))
+                             for name, folder, files in runs)
     except UserError as exc:
         _fail(exc)
         return
@@ -207,21 +207,10 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
     except RuntimeError as exc:  # the Helm engine itself is missing or broken
         _fail(UserError(str(exc)))
         return
-    failed = False
-    for name, outcome in outcomes:
-        label = "" if len(outcomes) == 1 else f"[{name}] "
-        if not quiet:
-            for note in outcome.notes:
-                _err(f"{label}note: {note}")
-        if not outcome.ok:
-            failed = True
-            for line in outcome.lines:
-                click.echo(f"{label}{line}")
-            _err(f"{label}verify failed: {outcome.summary}")
-        elif not quiet:
-            _err(f"{label}verified: {outcome.summary}")
-    if failed:
-        sys.exit(EXIT_DIFF)
+    outcome = VerifyOutcome(verified, quiet=quiet)
+    for line in outcome.lines():
+        click.echo(line.text, err=not line.stdout)
+    sys.exit(outcome.exit_code)
 
 
 @main.command("rules")

@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .filenames import safe_name
 from .manifests import POD_TEMPLATE, Resource
 from .paths import child, parse, text_at, walk
-from .rules import _PLACEHOLDER, Match, Rule, RuleSet, Segment
+from .rules import _PLACEHOLDER, ComponentRule, Match, RuleSet, Segment
 
 
 @dataclass(frozen=True)
@@ -143,15 +143,15 @@ def _unique_files(resources: tuple[Resource, ...], result: dict[Resource, Compon
     return result
 
 
-def _from_rules(res: Resource, rules: list[Rule], why: dict[Resource, str]) -> Component | None:
+def _from_rules(res: Resource, rules: list[ComponentRule], why: dict[Resource, str]) -> Component | None:
     for rule in rules:
         if matches(rule.match, res):
             why[res] = f"rule {rule.label}"
             # {name|short} drops the pattern's leading literal ("train.{name|short}": train-gru -> gru).
-            lead = next((seg.text for seg in rule.component or () if "{" not in seg.text), "")
+            lead = next((seg.text for seg in rule.component if "{" not in seg.text), "")
             bindings = {"name": res.name, "kind": res.kind, "namespace": res.namespace or "",
                         "_short": short_name(res.name, lead) or res.name}
-            key = fill(rule.component or (), bindings)
+            key = fill(rule.component, bindings)
             key = tuple(part for k in key for part in k.split("."))
             return Component(key, slug("-".join(key)))
     return None

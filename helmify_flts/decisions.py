@@ -16,7 +16,8 @@ from . import kyaml, templating
 from .errors import UserError, Where
 from .filenames import HELM_MAX_FILE, FileNames, safe_name
 from .match import Automatic, Hit, Mode
-from .templating import Append, Block, Inline, ItemGuard, Optional
+from .rules import ExistingRule, FieldRule
+from .templating import Append, Block, Inline, ItemGuard, OptionalKey
 from .transforms import TRANSFORMS
 from .values import inexpressible
 
@@ -79,11 +80,11 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     if node is None:
         if not isinstance(hit.found.parent, MappingNode) or not hit.found.parent.value:
             return Decline()
-        default = rule.default if rule.default is not None else None
+        default = None if isinstance(rule, ExistingRule) else rule.default
         # Environment-only fields may hold maps in some environment, so they always use toYaml.
         present = hit.mode is Mode.PRESENT
         block = isinstance(default, (dict, list)) or present
-        action = Optional(ref, _key_text(hit.found.key), block, present=present or not block)
+        action = OptionalKey(ref, _key_text(hit.found.key), block, present=present or not block)
         return Accept(action, default, doc, f"{origin}; renders nothing until set", source, None, unset=True)
     if hit.mode is Mode.ITEM:
         return Accept(ItemGuard(ref), True, doc, f"{origin}; false leaves the {hit.slot} item out", source, True)
@@ -95,7 +96,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     if reason:
         return Decline(f"{hit.resource.title} {hit.field} left as is: {reason}")
     original = kyaml.construct(node)
-    if rule.existing_key is not None:
+    if isinstance(rule, ExistingRule):
         # A field naming a resource the user may replace: their name if set, else the original.
         default = templating.quote(original)
         return Accept(Inline(f"{{{{ {ref} | default {default} | toJson }}}}"), "",
@@ -120,12 +121,12 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         files = dict(lifted.files)
         action = Inline(transform.expression(chart, ref))
     elif hit.mode is Mode.PRESENT:
-        action = Optional(ref, _key_text(hit.found.key), True, present=True)
+        action = OptionalKey(ref, _key_text(hit.found.key), True, present=True)
     elif hit.mode is Mode.OPTIONAL and original and isinstance(original, (dict, list)):
-        action = Optional(ref, _key_text(hit.found.key), True)
+        action = OptionalKey(ref, _key_text(hit.found.key), True)
     elif hit.mode is Mode.OPTIONAL and original is not None and not isinstance(original, (dict, list)):
         # Scalars render whenever set, so 0, false and "" (scale to zero) still reach the manifest.
-        action = Optional(ref, _key_text(hit.found.key), False, present=True)
+        action = OptionalKey(ref, _key_text(hit.found.key), False, present=True)
     elif isinstance(node, ScalarNode):
         action = Inline(f"{{{{ {ref} | toJson }}}}")
     else:
@@ -148,8 +149,10 @@ def _doc(hit: Hit) -> str:
     rule = hit.rule
     if isinstance(rule, Automatic):
         text = rule.doc_for(hit.mode)
+    elif isinstance(rule, FieldRule) and rule.doc:
+        text = rule.doc
     else:
-        text = rule.doc or rule.description.strip().splitlines()[0]
+        text = rule.description.strip().splitlines()[0]
     bindings = dict(hit.found.bindings)
     for name, value in bindings.items():
         text = text.replace("{" + name + "}", value)

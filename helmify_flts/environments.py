@@ -25,6 +25,7 @@ from .manifests import Resource
 from .match import AUTOMATIC, Automatic, Hit, Mode
 from .paths import MISSING, FieldPath, Found, Item, plain_name
 from .plan import BASE, ResourcePlan
+from .rules import ExistingRule
 from .transforms import TRANSFORMS
 from .values import Leaf, Values, ValuesConflict, inexpressible
 
@@ -172,7 +173,7 @@ def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
     return base + lead + tuple(named)
 
 
-def plan(
+def plan_overlays(
     plans: tuple[ResourcePlan, ...],
     reference: dict[Resource, dict],
     envs: list[Environment],
@@ -223,7 +224,7 @@ def plan(
                 own = _widen(res, own, covered_by, base, keys, chart)
         kept = set(map(id, own))
         for hit in resource_plan.hits:
-            if hit.rule.existing_key is not None and id(hit) not in kept:
+            if isinstance(hit.rule, ExistingRule) and id(hit) not in kept:
                 result.notices.append(Notice(
                     f"{res.title} {hit.field} is inside a field that differs between environments and is "
                     f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
@@ -387,7 +388,7 @@ def overlay(
         if resource_plan.toggle is not None:
             put(resource_plan.toggle.key, resource_plan.resource.identity in env.objects, resource_plan.resource, ())
     for hit in (hit for p in plans for hit in p.hits):
-        if hit.rule.existing_key is not None:
+        if isinstance(hit.rule, ExistingRule):
             continue  # names of user-managed resources are not environment data
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:

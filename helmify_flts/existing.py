@@ -29,7 +29,7 @@ class Guard:
     negate: bool = False
 
 
-def plan(
+def plan_existing(
     resources: tuple[Resource, ...],
     components: dict[Resource, Component],
     bases: dict[Resource, tuple[str, ...]],
@@ -44,7 +44,7 @@ def plan(
         if rule is None:
             continue
         comp = components[res]
-        key = fill(rule.existing_key or (), {
+        key = fill(rule.existing_key, {
             "component": comp.key, "base": bases[res], "name": res.name, "kind": res.kind,
             "namespace": res.namespace or "", "_short": short_name(res.name, comp.file) or res.name,
         })

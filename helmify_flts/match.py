@@ -33,9 +33,8 @@ class Automatic:
     id: str = "environment-difference"
     description: str = "Differs between environments; lifted automatically."
     builtin: bool = False
-    transform: None = None
+    transform: None = None  # as a field rule with no transform and no default
     default: None = None
-    existing_key: None = None
 
     @property
     def label(self) -> str:

@@ -1,4 +1,4 @@
-"""What a convert run comes to: the one place that words its messages and decides its exit code.
+"""What a convert or verify run comes to: the one place that words its messages and decides its exit code.
 
 The command line only prints what this says, in order, and exits with its code.
 """
@@ -8,11 +8,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import report
 from .chart import Result
 from .emit import Plan
 from .proof import ChartProof
+
+if TYPE_CHECKING:  # verify loads the schema checker; only its result type is needed here
+    from .verify import Verification
 
 EXIT_OK, EXIT_DIFF, EXIT_USAGE = 0, 1, 2
 
@@ -121,3 +125,37 @@ class Outcome:
                   for rel in self.plan.foreign]
         return lines + ["Nothing was written. Move the change into a rule file (--rules) or into values, rename "
                         "your file, or run again with --force to overwrite."]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line: the differences go to stdout, everything else to stderr."""
+
+    text: str
+    stdout: bool = False
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """A verify run: one verification per run (the source, then each environment) and the options."""
+
+    runs: tuple[tuple[str, Verification], ...]
+    quiet: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if all(v.ok for _, v in self.runs) else EXIT_DIFF
+
+    def lines(self) -> list[Line]:
+        """Per run, in order: its notes, then its differences and why it failed, or that it verified."""
+        lines = []
+        for name, verification in self.runs:
+            label = "" if len(self.runs) == 1 else f"[{name}] "
+            if not self.quiet:
+                lines += [Line(f"{label}note: {note}") for note in verification.notes]
+            if not verification.ok:
+                lines += [Line(f"{label}{line}", stdout=True) for line in verification.lines]
+                lines.append(Line(f"{label}verify failed: {verification.summary}"))
+            elif not self.quiet:
+                lines.append(Line(f"{label}verified: {verification.summary}"))
+        return lines

@@ -237,7 +237,7 @@ class FieldPath:
         return cls(tuple(out))
 
     def __str__(self) -> str:
-        return render(self.steps)
+        return path_text(self.steps)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -448,7 +448,7 @@ def _expand(node: Node, step: Step):  # noqa: ANN202
             yield Item(index, name), index, item, bind
 
 
-def render(path: tuple[PathPart, ...]) -> str:
+def path_text(path: tuple[PathPart, ...]) -> str:
     """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
     out = ""
     for part in path:

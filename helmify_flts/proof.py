@@ -118,7 +118,7 @@ def prove(chart: Path | Mapping[str, str], expected: Expected, values: dict | No
     """Render ``chart`` (a folder, or files held in memory) with ``values`` and compare."""
     if isinstance(chart, Path):
         try:
-            texts = render.render(chart, values, release, namespace)
+            texts = render.render_chart(chart, values, release, namespace)
         except Exception as exc:  # noqa: BLE001 - _failure re-raises what is not a render failure
             return Proof(failure=_failure(exc))
         return _compare(texts, expected)

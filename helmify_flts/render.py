@@ -110,16 +110,16 @@ def render_files(files: dict[str, str], chart_name: str, values: dict | None = N
                 target = check_path(root, rel)  # refuses anything that would land outside the folder
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
-            out = {None: render(root, values)}
+            out = {None: render_chart(root, values)}
             for name, extra in (more or {}).items():
-                out[name] = render(root, extra)
+                out[name] = render_chart(root, extra)
             return out
     except OSError as exc:
         raise UserError(f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
                         f"free some space in {tempfile.gettempdir()} or point TMPDIR elsewhere") from None
 
 
-def render(chart_dir: Path, values: dict | None = None, release: str = "release",
+def render_chart(chart_dir: Path, values: dict | None = None, release: str = "release",
            namespace: str = "default") -> dict[str, str]:
     """Rendered text per template file, from the real Helm engine."""
     helm = _helm()

@@ -310,12 +310,12 @@ def rules_reference(ruleset: RuleSet) -> str:
         out += [lines[0], ""]
         if len(lines) > 1:
             out += ["```", *lines[1:], "```", ""]
-        if rule.component is not None:
+        if isinstance(rule, rules_mod.ComponentRule):
             out += [f"- component: `{'.'.join(s.text for s in rule.component)}`"]
-        elif rule.existing_key is not None:
+        elif isinstance(rule, rules_mod.ExistingRule):
             out += [f"- existing: key `{'.'.join(s.text for s in rule.existing_key)}`, replacing the name in:"]
             out += [f"  - `{p}`" for p in rule.reference_texts]
-        else:
+        elif isinstance(rule, rules_mod.FieldRule):
             out += [f"- path: `{p}`" for p in rule.path_texts]
             out += [f"- key: `{'.'.join(s.text for s in rule.key)}`"]
             if rule.transform:

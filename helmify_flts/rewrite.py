@@ -18,7 +18,7 @@ from .manifests import Resource
 from .match import Hit, Mode
 from .paths import FieldPath, item_name
 from .plan import ResourcePlan
-from .templating import Append, ItemGuard, Optional, Placeholders
+from .templating import Append, ItemGuard, OptionalKey, Placeholders
 from .values import Values, ValuesConflict
 
 
@@ -64,7 +64,7 @@ class Conversion:
     names: FileNames = field(default_factory=FileNames)  # paths under files/, unique
 
 
-def convert(plans: tuple[ResourcePlan, ...], chart: str, env_names: tuple[str, ...] = ()) -> Conversion:
+def build_templates(plans: tuple[ResourcePlan, ...], chart: str, env_names: tuple[str, ...] = ()) -> Conversion:
     """Build values and one template text per component file.
 
     A plan's guards render its resource only under a condition: resources that only some
@@ -228,7 +228,7 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
     if isinstance(node, SequenceNode):
         node.value[last] = placeholder
         return
-    as_key = isinstance(action, Optional)
+    as_key = isinstance(action, OptionalKey)
     for i, (k, _) in enumerate(node.value):
         if isinstance(k, ScalarNode) and k.value == last:
             if not as_key:

@@ -84,7 +84,7 @@ class Segment:
 
 @dataclass(frozen=True, eq=False)
 class Rule:
-    """A rule as loaded: either a component rule or a field rule."""
+    """What every kind of rule has: its id, where it was written, and which resources it matches."""
 
     id: str
     description: str
@@ -92,7 +92,18 @@ class Rule:
     layer: int
     builtin: bool
     match: Match = field(default_factory=Match)
-    component: tuple[Segment, ...] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} ({self.where})"
+
+
+# The kinds of rule, each its own type with its own fields; a stage takes the kind it acts on.
+# (Rules that change objects on purpose, refactorings, become a kind of their own beside these.)
+@dataclass(frozen=True, eq=False)
+class FieldRule(Rule):
+    """Lifts the fields its paths reach into values keys."""
+
     paths: tuple[tuple[paths.Step, ...], ...] = ()
     path_texts: tuple[str, ...] = ()
     path_kinds: tuple[frozenset[str] | None, ...] = ()  # per path: the only kinds it applies to (path sets)
@@ -102,13 +113,6 @@ class Rule:
     default: Any = None
     doc: str | None = None
     append: bool = False  # the field is a list that some environments extend at the end
-    existing_key: tuple[Segment, ...] | None = None
-    references: tuple[tuple[paths.Step, ...], ...] = ()
-    reference_texts: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.id} ({self.where})"
 
     def paths_for(self, kind: str) -> tuple[tuple[paths.Step, ...], ...]:
         """The paths that apply to a resource of ``kind``: a path from a set applies only to
@@ -119,21 +123,20 @@ class Rule:
                      if kinds is None or kind in kinds)
 
 
-# The kinds of rule, each its own type; a stage takes the kind it acts on. (Rules that change
-# objects on purpose, refactorings, become a kind of their own beside these.)
-@dataclass(frozen=True, eq=False)
-class FieldRule(Rule):
-    """Lifts the fields its paths reach into values keys."""
-
-
 @dataclass(frozen=True, eq=False)
 class ComponentRule(Rule):
     """Puts the resources it matches into a named component."""
+
+    component: tuple[Segment, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
 class ExistingRule(Rule):
     """Lets users name a resource of their own instead of the one it matches (existingSecret)."""
+
+    existing_key: tuple[Segment, ...] = ()
+    references: tuple[tuple[paths.Step, ...], ...] = ()
+    reference_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,9 +152,9 @@ class RuleSet:
     def reserved_keys(self) -> frozenset[str]:
         """Keys rules put right below a resource's values path ({base}.image -> image)."""
         out = {"enabled"}
-        for rule in self.rules:
-            for pattern in (rule.key, rule.existing_key or ()):
-                if len(pattern) > 1 and pattern[0].text == "{base}" and "{" not in pattern[1].text:
+        patterns = [r.key for r in self.field_rules] + [r.existing_key for r in self.existing_rules]
+        for pattern in patterns:
+            if len(pattern) > 1 and pattern[0].text == "{base}" and "{" not in pattern[1].text:
                     out.add(pattern[1].text)
         return frozenset(out)
 
@@ -378,7 +381,7 @@ def _split_outside_braces(text: str) -> list[str]:
     return parts
 
 
-def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> Rule:
+def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> FieldRule | ComponentRule | ExistingRule:
     # A user's own rule file has its paths checked against Kubernetes' schema; the built-in
     # packs (and byte copies of them) are checked by the tests, which keeps start-up fast.
     check_fields = not builtin and not file.startswith("builtin:")
@@ -460,7 +463,7 @@ def _flag(node: MappingNode, key: str, file: str) -> bool:
     return kyaml.construct(value)
 
 
-def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[str, Any]) -> Rule:
+def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[str, Any]) -> ExistingRule:
     """``existing: {key, references}``: let users name a resource of their own instead."""
     rule_id, where = common["id"], common["where"]
     extra = [k for k in ("component", "path", "key", "transform", "optional", "default") if _get(node, k) is not None]

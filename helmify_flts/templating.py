@@ -106,7 +106,7 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Optional:
+class OptionalKey:
     """A key that renders only when its value is set (``with``: not empty), or, with
     ``present``, whenever it is not null (so 0, false and {} still render)."""
 
@@ -130,7 +130,7 @@ class ItemGuard:
     ref: str | None
 
 
-Action = Inline | Block | Optional | Append | ItemGuard
+Action = Inline | Block | OptionalKey | Append | ItemGuard
 
 
 class Placeholders:

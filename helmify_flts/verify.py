@@ -12,7 +12,9 @@ KUBE_VERSION = "1.30.0"
 
 
 @dataclass
-class Outcome:
+class Verification:
+    """What one render of the chart showed; outcome.VerifyOutcome words it."""
+
     ok: bool
     lines: list[str] = field(default_factory=list)
     summary: str = ""
@@ -61,7 +63,7 @@ def _schema_message(kind: str, obj: dict, exc: Exception) -> str:
 
 
 def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_values: tuple[str, ...] = (),
-           exclude: tuple[str, ...] = (), schema: bool = True) -> Outcome:
+           exclude: tuple[str, ...] = (), schema: bool = True) -> Verification:
     """Check that ``chart_dir`` with the given values renders exactly the manifests in ``src``."""
     if not (chart_dir / "Chart.yaml").is_file():
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
@@ -86,7 +88,7 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
                f"{len(comparison.changed)} changed; lint {len(findings)} finding(s)"
                + (f"; {custom} custom resource(s) without a schema" if custom else "")
                + (f"; {len(theirs)} from your own templates" if theirs else ""))
-    return Outcome(ok, lines, summary, notes)
+    return Verification(ok, lines, summary, notes)
 
 
 def _raise_failure(chart_dir: Path, failure: proof.Failure | None) -> None:

@@ -13,7 +13,7 @@ from helmify_flts.match import AUTOMATIC, Hit, Mode
 from helmify_flts.paths import FieldPath, Item, parse, walk
 from helmify_flts.plan import BASE, ResourcePlan
 from helmify_flts.rules import ComponentRule, ExistingRule, FieldRule
-from helmify_flts.templating import Append, Block, Inline, Optional
+from helmify_flts.templating import Append, Block, Inline, OptionalKey
 from helmify_flts.values import Values, dump
 
 WEB = """\
@@ -77,7 +77,7 @@ def test_appending_to_an_empty_list_is_declined_quietly(tmp_path: Path) -> None:
 
 def test_an_absent_optional_field_renders_nothing_until_set(tmp_path: Path) -> None:
     decision = decide(_hit(_resource(tmp_path), "data.missing", optional=True), "chart")
-    assert isinstance(decision, Accept) and isinstance(decision.action, Optional)
+    assert isinstance(decision, Accept) and isinstance(decision.action, OptionalKey)
     assert decision.unset and decision.value is None
     assert decision.origin.startswith("Not set in ") and "Not set" not in decision.doc
 
@@ -141,7 +141,7 @@ def test_a_declined_difference_widens_to_the_enclosing_field(tmp_path: Path) -> 
                        "data": {"inner": {"tagged": "<<", "other": "y"}}}}
     prod = {**reference[res], "data": {"inner": {"tagged": "z", "other": "y"}}}
     env = environments.Environment("prod", {res.identity: prod})
-    planned = environments.plan((_plan(res),), reference, [env], set(), "chart").plans[0]
+    planned = environments.plan_overlays((_plan(res),), reference, [env], set(), "chart").plans[0]
     # data.inner.tagged cannot be lifted (a merge tag), nor can the fields that hold it: the widening stops
     # at the top-level field, which the conversion then leaves as is with a notice.
     assert [str(h.found.path) for h in planned.hits] == ["data"]
@@ -153,7 +153,7 @@ def test_a_key_added_to_an_empty_map_lifts_the_map(tmp_path: Path) -> None:
     base = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}, "data": {"inner": {}, "b": "c"}}
     prod = {**base, "data": {"inner": {"a": "1"}, "b": "c"}}
     env = environments.Environment("prod", {res.identity: prod})
-    planned = environments.plan((_plan(res),), {res: base}, [env], set(), "chart").plans[0]
+    planned = environments.plan_overlays((_plan(res),), {res: base}, [env], set(), "chart").plans[0]
     # An absent key has nowhere to go in an empty flow map: the map is lifted instead, under its own key.
     assert [(str(h.found.path), h.key) for h in planned.hits] == [("data.inner", ("web", "data", "inner"))]
     assert planned.toggle is None  # both folders have it
@@ -163,7 +163,7 @@ def test_a_resource_some_environments_lack_gets_a_switch(tmp_path: Path) -> None
     res = _resource(tmp_path)
     only_base = replace(_plan(res), presence=frozenset({BASE}))
     env = environments.Environment("prod", {})
-    planned = environments.plan((only_base,), {res: {}}, [env], set(), "chart").plans[0]
+    planned = environments.plan_overlays((only_base,), {res: {}}, [env], set(), "chart").plans[0]
     assert planned.toggle is not None and planned.toggle.key == ("web", "configMap", "enabled")
     assert planned.toggle.default is True and planned.guards == [planned.toggle]
 
@@ -180,7 +180,7 @@ def test_a_field_set_in_some_environments_only_renders_whenever_not_null(tmp_pat
     res = _resource(tmp_path)
     found = next(walk(res.node, parse("data.missing"), missing_last=True))
     decision = decide(Hit(AUTOMATIC, res, found, ("web", "missing"), mode=Mode.PRESENT), "chart")
-    assert isinstance(decision, Accept) and isinstance(decision.action, Optional)
+    assert isinstance(decision, Accept) and isinstance(decision.action, OptionalKey)
     assert decision.action.present and decision.action.block
     assert decision.doc == "Set in some environments only"
 

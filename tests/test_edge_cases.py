@@ -51,7 +51,7 @@ def test_maps_with_null_entries_stay_in_the_template(tmp_path: Path) -> None:
 
 def test_scale_to_zero_and_empty_strings_reach_the_manifest(tmp_path: Path) -> None:
     out = convert(tmp_path, {"a.yaml": deployment("api", replicas="2")})
-    objects = render.rendered_objects(render.render(out, {"api": {"replicas": 0}}))
+    objects = render.rendered_objects(render.render_chart(out, {"api": {"replicas": 0}}))
     assert objects[("apps", "Deployment", "", "api")][1]["spec"]["replicas"] == 0
 
 
@@ -80,7 +80,7 @@ spec:
 
 def test_notes_render_the_release(tmp_path: Path) -> None:
     out = convert(tmp_path, {"a.yaml": deployment("api")})
-    texts = render.render(out, None, release="shop")
+    texts = render.render_chart(out, None, release="shop")
     notes = next(text for name, text in texts.items() if name.endswith("templates/NOTES.txt"))
     assert "installed as release shop" in notes and "{{" not in notes
 
@@ -103,7 +103,7 @@ def test_copies_in_two_namespaces_get_their_own_keys(tmp_path: Path) -> None:
     web = values_of(out)["web"]
     assert web["staging"]["image"]["repository"] == "example/web"
     assert web["production"]["image"]["repository"] == "example/web"
-    objects = render.rendered_objects(render.render(out, {"web": {"staging": {"replicas": 3}}}))
+    objects = render.rendered_objects(render.render_chart(out, {"web": {"staging": {"replicas": 3}}}))
     assert objects[("apps", "Deployment", "staging", "web")][1]["spec"]["replicas"] == 3
     assert objects[("apps", "Deployment", "production", "web")][1]["spec"]["replicas"] == 1
 
@@ -130,7 +130,8 @@ def test_extra_env_adds_variables_with_or_without_an_env_list(tmp_path: Path) ->
     with_env = deployment("api", extra="\n          env: [{name: MODE, value: web}]")
     out = convert(tmp_path, {"a.yaml": with_env, "b.yaml": deployment("worker")})
     extra = [{"name": "NEW_VAR", "value": "1"}]
-    objects = render.rendered_objects(render.render(out, {"api": {"extraEnv": extra}, "worker": {"extraEnv": extra}}))
+    values = {"api": {"extraEnv": extra}, "worker": {"extraEnv": extra}}
+    objects = render.rendered_objects(render.render_chart(out, values))
     api = objects[("apps", "Deployment", "", "api")][1]["spec"]["template"]["spec"]["containers"][0]
     worker = objects[("apps", "Deployment", "", "worker")][1]["spec"]["template"]["spec"]["containers"][0]
     assert api["env"] == [{"name": "MODE", "value": "web"}] + extra

@@ -168,7 +168,7 @@ def boom(exc: BaseException):
 def test_convert_turns_any_exception_into_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        exc: BaseException) -> None:
     src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
-    monkeypatch.setattr(chart.rewrite, "convert", boom(exc))
+    monkeypatch.setattr(chart.rewrite, "build_templates", boom(exc))
     result = run("convert", src, tmp_path / "out")
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
@@ -181,7 +181,7 @@ def test_convert_turns_any_exception_into_one_message(tmp_path: Path, monkeypatc
 
 def test_verbose_shows_the_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
-    monkeypatch.setattr(chart.rewrite, "convert", boom(ValueError("details here")))
+    monkeypatch.setattr(chart.rewrite, "build_templates", boom(ValueError("details here")))
     result = run("convert", src, tmp_path / "out", "-v")
     assert result.exit_code == 2
     assert "Traceback" in result.stderr and "details here" in result.stderr
@@ -190,7 +190,7 @@ def test_verbose_shows_the_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_internal_error_text_is_not_shown_without_verbose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
-    monkeypatch.setattr(chart.rewrite, "convert", boom(ValueError("s3cr3t-value")))
+    monkeypatch.setattr(chart.rewrite, "build_templates", boom(ValueError("s3cr3t-value")))
     result = run("convert", src, tmp_path / "out")
     assert result.exit_code == 2
     assert "s3cr3t-value" not in result.stderr + result.stdout

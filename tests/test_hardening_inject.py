@@ -157,7 +157,7 @@ def test_existing_secret_default_name_stays_a_literal(tmp_path: Path, payload: s
     out = tmp_path / "chart"
     convert_ok(src, out)
     reproduces(out, src)
-    texts = render.render(out, {"app": {"existingSecret": "mine"}})
+    texts = render.render_chart(out, {"app": {"existingSecret": "mine"}})
     (obj,) = [o for (_, kind, _, _), (_, o) in render.rendered_objects(texts).items() if kind == "Deployment"]
     env = obj["spec"]["template"]["spec"]["containers"][0]["env"]
     assert env[0] == {"name": "P", "valueFrom": {"secretKeyRef": {"name": "mine", "key": "k"}}}
@@ -176,7 +176,7 @@ def test_source_file_name_cannot_end_its_comment(tmp_path: Path) -> None:
     out = tmp_path / "chart"
     convert_ok(src, out)
     assert_reproduces(out, src)
-    assert "Namespace" not in {kind for _, kind, _, _ in render.rendered_objects(render.render(out))}
+    assert "Namespace" not in {kind for _, kind, _, _ in render.rendered_objects(render.render_chart(out))}
     for template in (out / "templates").glob("*.yaml"):
         header = [line for line in template.read_text(encoding="utf-8").split("\n") if line.startswith("# Source:")]
         assert header, template
@@ -220,7 +220,7 @@ def test_the_one_escape_prints_itself_in_every_scalar_style(tmp_path: Path, text
         "templates/c.yaml": templating.escape(doc),
         "templates/NOTES.txt": templating.one_line(text) + "\n",
     })
-    texts = render.render(chart)
+    texts = render.render_chart(chart)
     (obj,) = kyaml.load_all(texts["c/templates/c.yaml"])
     assert obj["data"]["k"] == value
     assert notes_of(texts) == text + "\n"
@@ -275,7 +275,7 @@ def test_notes_list_exactly_what_renders(flts_chart: Path, values: str) -> None:
     brings is not rendered: NOTES.txt lists each resource only where it renders."""
     given = ({"minio": {"existingSecret": "mine"}} if values == "existing-secret"
              else load_values(flts_chart / values))
-    texts = render.render(flts_chart, given)
+    texts = render.render_chart(flts_chart, given)
     assert notes_titles(notes_of(texts)) == rendered_titles(texts)
 
 
@@ -297,7 +297,7 @@ def test_notes_follow_switches_of_components_with_no_resource_everywhere(tmp_pat
         "app off": ({"app": {"enabled": False}}, set()),
     }
     for case, (values, expected) in cases.items():
-        texts = render.render(out, values)
+        texts = render.render_chart(out, values)
         assert notes_titles(notes_of(texts)) == rendered_titles(texts) == expected, case
-    assert f"  - app: Secret/{SECRET}, Deployment/app\n" in notes_of(render.render(out))
-    assert "  - app: Deployment/app\n" in notes_of(render.render(out, {"app": {"existingSecret": "mine"}}))
+    assert f"  - app: Secret/{SECRET}, Deployment/app\n" in notes_of(render.render_chart(out))
+    assert "  - app: Deployment/app\n" in notes_of(render.render_chart(out, {"app": {"existingSecret": "mine"}}))

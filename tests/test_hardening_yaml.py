@@ -216,7 +216,7 @@ def test_a_chart_keeps_the_types_explicit_tags_give(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "src", {"w.yaml": WIDGET + "  c: !!int '42'\n  e: !!bool 'yes'\n  s: !!str 1\n"})
     out = tmp_path / "chart"
     convert_ok(src, out)
-    spec = render.rendered_objects(render.render(out))[("example.com", "Widget", "", "w")][1]["spec"]
+    spec = render.rendered_objects(render.render_chart(out))[("example.com", "Widget", "", "w")][1]["spec"]
     assert spec == {"c": 42, "e": True, "s": "1"}
     assert type(spec["c"]) is int and spec["e"] is True
     assert "!" not in (out / "templates" / "w.yaml").read_text()

@@ -44,7 +44,7 @@ def service(name: str, port: int = 80, namespace: str | None = None) -> str:
 
 
 def rendered(chart: Path, values: dict | None = None) -> dict[tuple, dict]:
-    return {ident: obj for ident, (_, obj) in render.rendered_objects(render.render(chart, values)).items()}
+    return {ident: obj for ident, (_, obj) in render.rendered_objects(render.render_chart(chart, values)).items()}
 
 
 def find(objects: dict[tuple, dict], kind: str, name: str, namespace: str = "") -> dict:
@@ -824,10 +824,10 @@ def test_env_names_differing_only_by_underscore_get_distinct_keys(tmp_path: Path
     env = values["web"]["env"]
     assert env["VAR_1"] == "one" and env["VAR1"] == "two"
 
-    objects = render.rendered_objects(render.render(out, {"web": {"env": {"VAR_1": "changed"}}}))
+    objects = render.rendered_objects(render.render_chart(out, {"web": {"env": {"VAR_1": "changed"}}}))
     web = next(obj for (_, kind, _, name), (_, obj) in objects.items() if kind == "Deployment" and name == "web")
     assert env_of(web) == {"VAR_1": "changed", "VAR1": "two"}
-    objects = render.rendered_objects(render.render(out, {"web": {"env": {"VAR1": "other"}}}))
+    objects = render.rendered_objects(render.render_chart(out, {"web": {"env": {"VAR1": "other"}}}))
     web = next(obj for (_, kind, _, name), (_, obj) in objects.items() if kind == "Deployment" and name == "web")
     assert env_of(web) == {"VAR_1": "one", "VAR1": "other"}
 

@@ -225,7 +225,7 @@ def test_escaped_text_renders_literally(tmp_path_factory: Any, strings: list[str
     (root / "Chart.yaml").write_text(CHART_YAML, encoding="utf-8")
     (root / "templates" / "probe.yaml").write_text(text, encoding="utf-8")
     try:
-        rendered = render.render(root, None, RELEASE, NAMESPACE)
+        rendered = render.render_chart(root, None, RELEASE, NAMESPACE)
     except UserError as exc:
         raise violated("escape-renders", f"Helm refuses escaped text: {exc}") from None
     finally:

@@ -93,7 +93,7 @@ def values_of(chart: Path) -> dict:
 
 
 def rendered(chart: Path, values: dict | None = None) -> dict[tuple, dict]:
-    return {ident: obj for ident, (_, obj) in render.rendered_objects(render.render(chart, values)).items()}
+    return {ident: obj for ident, (_, obj) in render.rendered_objects(render.render_chart(chart, values)).items()}
 
 
 def deployment_of(objects: dict[tuple, dict], name: str) -> dict:

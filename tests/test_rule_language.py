@@ -406,17 +406,17 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     name = m.group("name") or "web"
     doc = _skeleton(kind, name)
     before = m.group("before").strip()
-    if rule.component is None and rule.existing_key is None:
+    if isinstance(rule, rules.FieldRule):
         _place(doc, rule.paths_for(kind)[0][:-1], {} if before == "(none)" else yaml.safe_load(before))
     docs = [doc]
-    if rule.existing_key is not None:  # a Pod that names the resource
+    if isinstance(rule, rules.ExistingRule):  # a Pod that names the resource
         docs.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": {
             "containers": [{"name": "web", "image": "nginx:1.27"}],
             "volumes": [{"name": "v", "secret": {"secretName": name}}]}})
     write_tree(tmp_path, {"src/example.yaml": yaml.safe_dump_all(docs, sort_keys=False)})
     convert_ok(Path("src"), Path("chart"), "--rules", pack, "--chart-name", "chart")
     after = m.group("after").strip()
-    if rule.component is not None:
+    if isinstance(rule, rules.ComponentRule):
         values = yaml.safe_load(Path("chart/values.yaml").read_text())
         assert after.startswith("component "), after
         for part in after.removeprefix("component ").split("."):
@@ -462,7 +462,7 @@ def test_existing_secret_follows_every_container_list_of_every_pod_kind(
     write_tree(tmp_path, {"src/all.yaml": CRON_WITH_INIT_SECRET})
     convert_ok(Path("src"), Path("chart"))
     assert_reproduces(Path("chart"), Path("src"))
-    objects = render.rendered_objects(render.render(Path("chart"), {"backup": {"existingSecret": "mine"}}))
+    objects = render.rendered_objects(render.render_chart(Path("chart"), {"backup": {"existingSecret": "mine"}}))
     cron = next(obj for (_, kind, _, _), (_, obj) in objects.items() if kind == "CronJob")
     pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert pod["initContainers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "mine"

@@ -53,7 +53,7 @@ def test_existing_secret_switch(tmp_path: Path) -> None:
     values = kyaml.load_all((out / "values.yaml").read_text())[0]
     assert values["db"]["existingSecret"] == ""
 
-    objects = render.rendered_objects(render.render(out, {"db": {"existingSecret": "vault-db"}}))
+    objects = render.rendered_objects(render.render_chart(out, {"db": {"existingSecret": "vault-db"}}))
     assert ("", "Secret", "", "db-credentials") not in objects
     deploy = objects[("apps", "Deployment", "", "db")][1]
     spec = deploy["spec"]["template"]["spec"]
