@@ -239,18 +239,21 @@ def _tree(tree: dict, typed: dict, path: tuple[str, ...], closed: bool = True) -
     props = {}
     for key, item in tree.items():
         here = path + (key,)
-        props[key] = _leaf(item, typed.get(here)) if isinstance(item, Leaf) else _tree(item, typed, here)
+        props[key] = _leaf(item, typed.get(here), key) if isinstance(item, Leaf) else _tree(item, typed, here)
     out: dict = {"type": "object", "properties": props}
     if closed:
         out["additionalProperties"] = False
     return out
 
 
-def _leaf(leaf: Leaf, typed: dict | None = None) -> dict:
+def _leaf(leaf: Leaf, typed: dict | None = None, key: str = "") -> dict:
     value = leaf.value
     # A field's Kubernetes typing applies only where the chart's own default passes it (a
     # manifest may write replicas: "2", which then stays a loose scalar).
     out = dict(typed) if typed is not None and accepts(typed, value) else _type(value, top=True)
+    if key == "enabled" and isinstance(value, bool):
+        # A switch: Helm reads the text "false" as true, so only a boolean may turn it off.
+        out = {"type": "boolean"}
     if leaf.doc:
         out["description"] = leaf.doc.splitlines()[0]
     return out

@@ -96,3 +96,15 @@ def test_two_containers_with_one_name_keep_their_own_values_per_environment(tmp_
     assert result.exit_code == 0, result.stderr
     assert_reproduces(tmp_path / "out", src)
     assert_reproduces(tmp_path / "out", env, load_values_file(tmp_path / "out" / "values-dev.yaml"))
+
+
+def test_a_switch_set_to_the_text_false_is_a_lint_finding(tmp_path: Path) -> None:
+    # Helm reads the string "false" as true: the schema lets only a boolean turn a switch off.
+    from helmify_flts import render
+
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}",
+                                                                     extra="")})
+    assert run("convert", src, tmp_path / "out").exit_code == 0
+    assert render.lint(tmp_path / "out", {"o": {"enabled": False}}) == []
+    findings = render.lint(tmp_path / "out", {"o": {"enabled": "false"}})
+    assert any("enabled" in str(f) for f in findings), findings
