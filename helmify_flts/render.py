@@ -110,10 +110,7 @@ def render_files(files: dict[str, str], chart_name: str, values: dict | None = N
                 target = check_path(root, rel)  # refuses anything that would land outside the folder
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
-            out = {None: render(root, values)}
-            for name, extra in (more or {}).items():
-                out[name] = render(root, extra)
-            return out
+            return _render_each(root, {None: values, **(more or {})})
     except OSError as exc:
         raise UserError(f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
                         f"free some space in {tempfile.gettempdir()} or point TMPDIR elsewhere") from None
@@ -126,6 +123,18 @@ def render(chart_dir: Path, values: dict | None = None, release: str = "release"
     try:
         with helm.Chart.load(str(chart_dir)) as chart:
             return chart.render(values or {}, name=release, namespace=namespace)
+    except helm.HelmError as exc:
+        raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
+
+
+def _render_each(chart_dir: Path, value_sets: dict[str | None, dict | None]) -> dict:
+    """Render one chart with several value sets: the engine loads it (reads, parses and checks
+    every file) once, not once per set. A loaded chart is immutable, so renders do not interact."""
+    helm = _helm()
+    try:
+        with helm.Chart.load(str(chart_dir)) as chart:
+            return {name: chart.render(values or {}, name="release", namespace="default")
+                    for name, values in value_sets.items()}
     except helm.HelmError as exc:
         raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
 
