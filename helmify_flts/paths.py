@@ -255,7 +255,7 @@ class FieldPath:
         """RFC 6901 JSON Pointer: ``/spec/template/spec/containers/0/image``."""
         return pointer(self.steps)
 
-    @property
+    @functools.cached_property  # hit matching compares every pair of a resource's paths through it
     def plain(self) -> tuple[str | int, ...]:
         """Keys and list indices, the path as a JSON pointer or deepdiff lists its steps."""
         return tuple(p.index if isinstance(p, Item) else p for p in self.steps)
@@ -448,13 +448,16 @@ def _expand(node: Node, step: Step):  # noqa: ANN202
             yield Item(index, name), index, item, bind
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # compiled once: re's cache lookup cost more than the match
+
+
 def render(path: tuple[PathPart, ...]) -> str:
     """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
     out = ""
     for part in path:
         if isinstance(part, Item):
             out += str(part)
-        elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
+        elif _BARE_KEY.fullmatch(part):
             out += ("." if out else "") + part
         else:
             out += f'["{part}"]'
