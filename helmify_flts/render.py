@@ -139,13 +139,22 @@ def _render_each(chart_dir: Path, value_sets: dict[str | None, dict | None]) -> 
         raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
 
 
-def rendered_objects(texts: dict[str, str]) -> dict[tuple, tuple[str, dict]]:
-    """Objects in rendered output, keyed by identity, with the template each came from."""
+def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = None) -> dict[tuple, tuple[str, dict]]:
+    """Objects in rendered output, keyed by identity, with the template each came from.
+    ``composed`` keeps each text's nodes for the next rendering of the same chart: most templates
+    render the same text with every environment's values, and composing is most of the cost.
+    Objects are built afresh each time, so no rendering shares an object with another."""
     out: dict[tuple, tuple[str, dict]] = {}
     for template, text in sorted(texts.items()):
         if not template.endswith((".yaml", ".yml", ".json")):
             continue
-        for doc in kyaml.load_all(text):
+        if composed is None:
+            docs = kyaml.load_all(text)
+        else:
+            if text not in composed:
+                composed[text] = list(kyaml.compose_all(text))
+            docs = [kyaml.construct(n) if n is not None else None for n in composed[text]]
+        for doc in docs:
             if isinstance(doc, dict) and doc:
                 out[identity(doc)] = (template, doc)
     return out
