@@ -268,7 +268,8 @@ class FieldPath:
 
     def within(self, other: FieldPath) -> bool:
         """Whether this path is ``other`` or lies under it (items compared by position)."""
-        return len(other) <= len(self) and self.plain[: len(other)] == other.plain
+        mine, theirs = self.plain, other.plain
+        return len(theirs) <= len(mine) and mine[: len(theirs)] == theirs
 
     def overlaps(self, other: FieldPath) -> bool:
         """Whether one of the two paths lies under the other (or they are the same)."""
