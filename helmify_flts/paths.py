@@ -255,7 +255,7 @@ class FieldPath:
         """RFC 6901 JSON Pointer: ``/spec/template/spec/containers/0/image``."""
         return pointer(self.steps)
 
-    @property
+    @functools.cached_property  # hit matching compares every pair of a resource's paths through it
     def plain(self) -> tuple[str | int, ...]:
         """Keys and list indices, the path as a JSON pointer or deepdiff lists its steps."""
         return tuple(p.index if isinstance(p, Item) else p for p in self.steps)
@@ -268,7 +268,8 @@ class FieldPath:
 
     def within(self, other: FieldPath) -> bool:
         """Whether this path is ``other`` or lies under it (items compared by position)."""
-        return len(other) <= len(self) and self.plain[: len(other)] == other.plain
+        mine, theirs = self.plain, other.plain
+        return len(theirs) <= len(mine) and mine[: len(theirs)] == theirs
 
     def overlaps(self, other: FieldPath) -> bool:
         """Whether one of the two paths lies under the other (or they are the same)."""
@@ -448,13 +449,16 @@ def _expand(node: Node, step: Step):  # noqa: ANN202
             yield Item(index, name), index, item, bind
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # compiled once: re's cache lookup cost more than the match
+
+
 def path_text(path: tuple[PathPart, ...]) -> str:
     """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
     out = ""
     for part in path:
         if isinstance(part, Item):
             out += str(part)
-        elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
+        elif _BARE_KEY.fullmatch(part):
             out += ("." if out else "") + part
         else:
             out += f'["{part}"]'

@@ -135,7 +135,9 @@ def prove_all(files: Mapping[str, str], cases: Mapping[str, Case], chart_name: s
     except Exception as exc:  # noqa: BLE001 - _failure re-raises what is not a render failure
         failed = Proof(failure=_failure(exc))
         return {name: failed for name in names}
-    return {name: _compare(texts[None if i == 0 else name], cases[name].expected) for i, name in enumerate(names)}
+    composed: dict[str, list] | None = {} if len(names) > 1 else None  # texts the renderings share, composed once
+    return {name: _compare(texts[None if i == 0 else name], cases[name].expected, composed)
+            for i, name in enumerate(names)}
 
 
 def _failure(exc: Exception) -> Failure:
@@ -146,9 +148,9 @@ def _failure(exc: Exception) -> Failure:
     raise exc  # anything else (no room in the temp folder, a path refused) is not about the chart
 
 
-def _compare(texts: Mapping[str, str], expected: Expected) -> Proof:
+def _compare(texts: Mapping[str, str], expected: Expected, composed: dict[str, list] | None = None) -> Proof:
     try:
-        objects = render.rendered_objects(dict(texts))
+        objects = render.rendered_objects(dict(texts), composed)
     except yaml.YAMLError as exc:
         return Proof(texts=texts, failure=Failure("yaml", str(exc)))
     comparison = render.compare(expected.objects, objects)

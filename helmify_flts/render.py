@@ -110,10 +110,7 @@ def render_files(files: dict[str, str], chart_name: str, values: dict | None = N
                 target = check_path(root, rel)  # refuses anything that would land outside the folder
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
-            out = {None: render_chart(root, values)}
-            for name, extra in (more or {}).items():
-                out[name] = render_chart(root, extra)
-            return out
+            return _render_each(root, {None: values, **(more or {})})
     except OSError as exc:
         raise UserError(f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
                         f"free some space in {tempfile.gettempdir()} or point TMPDIR elsewhere") from None
@@ -130,13 +127,34 @@ def render_chart(chart_dir: Path, values: dict | None = None, release: str = "re
         raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
 
 
-def rendered_objects(texts: dict[str, str]) -> dict[tuple, tuple[str, dict]]:
-    """Objects in rendered output, keyed by identity, with the template each came from."""
+def _render_each(chart_dir: Path, value_sets: dict[str | None, dict | None]) -> dict:
+    """Render one chart with several value sets: the engine loads it (reads, parses and checks
+    every file) once, not once per set. A loaded chart is immutable, so renders do not interact."""
+    helm = _helm()
+    try:
+        with helm.Chart.load(str(chart_dir)) as chart:
+            return {name: chart.render(values or {}, name="release", namespace="default")
+                    for name, values in value_sets.items()}
+    except helm.HelmError as exc:
+        raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
+
+
+def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = None) -> dict[tuple, tuple[str, dict]]:
+    """Objects in rendered output, keyed by identity, with the template each came from.
+    ``composed`` keeps each text's nodes for the next rendering of the same chart: most templates
+    render the same text with every environment's values, and composing is most of the cost.
+    Objects are built afresh each time, so no rendering shares an object with another."""
     out: dict[tuple, tuple[str, dict]] = {}
     for template, text in sorted(texts.items()):
         if not template.endswith((".yaml", ".yml", ".json")):
             continue
-        for doc in kyaml.load_all(text):
+        if composed is None:
+            docs = kyaml.load_all(text)
+        else:
+            if text not in composed:
+                composed[text] = list(kyaml.compose_all(text))
+            docs = [kyaml.construct(n) if n is not None else None for n in composed[text]]
+        for doc in docs:
             if isinstance(doc, dict) and doc:
                 out[identity(doc)] = (template, doc)
     return out

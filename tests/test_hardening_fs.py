@@ -362,7 +362,7 @@ if where == "swap":
     emit._swap_in = die
 else:
     from helmify_flts import render
-    render.render_chart = die
+    render._render_each = die  # every render of the proof goes through it
 main(["convert", sys.argv[2], sys.argv[3]])
 """
 
