@@ -42,8 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 FLTS_ARGS = ["--chart-name", "flts", "--rules", str(ROOT / "rules" / "flts.yaml")]
-FLTS_ENVS = ["--env", f"dev={FIXTURES / 'environments' / 'dev'}",
-             "--env", f"prod={FIXTURES / 'environments' / 'prod'}"]
+FLTS_ENVS = ["--env", f"dev={FIXTURES / 'environments' / 'dev'}", "--env", f"prod={FIXTURES / 'environments' / 'prod'}"]
 
 
 def crd(i: int, props: int) -> str:
@@ -73,7 +72,7 @@ def crd(i: int, props: int) -> str:
             f"                field{p}:",
             "                  type: string",
             f"                  description: Field {p} of widget {i}; use {{{{ .name }}}} templates, = allowed",
-            "                  enum: [\"=\", \"on\", \"off\", \"0755\"]",
+            '                  enum: ["=", "on", "off", "0755"]',
         ]
     return "\n".join(lines) + "\n"
 
@@ -126,8 +125,9 @@ metadata:
   labels: {{app: svc{i}}}
 data:
   dashboard.json: |
-""" + "".join(f'    {{"title": "panel {p}", "legendFormat": "{{{{pod}}}} p95", "expr": "rate(x[5m])"}}\n'
-              for p in range(700))
+""" + "".join(
+        f'    {{"title": "panel {p}", "legendFormat": "{{{{pod}}}} p95", "expr": "rate(x[5m])"}}\n' for p in range(700)
+    )
 
 
 def bundle() -> str:
@@ -181,8 +181,9 @@ def timed_child(code: str, *args: str) -> tuple[float, float, str]:
     ``LAST_CPU`` holds the CPU seconds it used (user and system), a steadier figure on a busy machine."""
     global LAST_CPU
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
+    )
     out = proc.stdout.read().decode()
     err = proc.stderr.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -224,40 +225,55 @@ def measure(shape: str, files: int, repeat: int) -> dict:
         print(f"[{shape}] corpus: {len(paths)} files, {size / 1e6:.1f} MB, {lines} lines")
         row: dict = {"shape": shape, "files": len(paths), "mb": round(size / 1e6, 1), "lines": lines}
         if shape == "flts":
-            row["cli_envs"], row["cli_envs_mb"], row["cli_envs_cpu"] = cli_runs([str(src), *FLTS_ARGS, *FLTS_ENVS],
-                                                                                repeat, tmp)
+            row["cli_envs"], row["cli_envs_mb"], row["cli_envs_cpu"] = cli_runs(
+                [str(src), *FLTS_ARGS, *FLTS_ENVS], repeat, tmp
+            )
             row["cli"], row["cli_mb"], row["cli_cpu"] = cli_runs([str(src), *FLTS_ARGS], repeat, tmp)
-            print(f"[{shape}] full CLI convert with --env dev, prod: {row['cli_envs']:.3f} s "
-                  f"(CPU {row['cli_envs_cpu']:.3f} s, peak {row['cli_envs_mb']:.0f} MB)")
-            print(f"[{shape}] full CLI convert without --env:    {row['cli']:.3f} s "
-                  f"(CPU {row['cli_cpu']:.3f} s, peak {row['cli_mb']:.0f} MB)")
+            print(
+                f"[{shape}] full CLI convert with --env dev, prod: {row['cli_envs']:.3f} s "
+                f"(CPU {row['cli_envs_cpu']:.3f} s, peak {row['cli_envs_mb']:.0f} MB)"
+            )
+            print(
+                f"[{shape}] full CLI convert without --env:    {row['cli']:.3f} s "
+                f"(CPU {row['cli_cpu']:.3f} s, peak {row['cli_mb']:.0f} MB)"
+            )
             return row
         _, _, out = timed_child(FLOOR_AND_CONVERT, str(src), str(repeat))
         row["floor"], row["memory"] = (float(x) for x in out.split())
         print(f"[{shape}] floor (libyaml load + dump):   {row['floor']:.3f} s")
-        print(f"[{shape}] convert in memory:            {row['memory']:.3f} s = "
-              f"{row['memory'] / row['floor']:.2f}x the floor")
+        print(
+            f"[{shape}] convert in memory:            {row['memory']:.3f} s = "
+            f"{row['memory'] / row['floor']:.2f}x the floor"
+        )
         row["cli"], row["cli_mb"], row["cli_cpu"] = cli_runs([str(src), "--chart-name", "bench"], repeat, tmp)
-        print(f"[{shape}] full CLI convert:             {row['cli']:.3f} s = "
-              f"{row['cli'] / row['floor']:.2f}x the floor (CPU {row['cli_cpu']:.3f} s, peak {row['cli_mb']:.0f} MB)")
+        print(
+            f"[{shape}] full CLI convert:             {row['cli']:.3f} s = "
+            f"{row['cli'] / row['floor']:.2f}x the floor (CPU {row['cli_cpu']:.3f} s, peak {row['cli_mb']:.0f} MB)"
+        )
         return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shape", choices=["files", "bundle", "mixed", "flts", "all"], default="all",
-                        help="all: files, bundle and flts")
+    parser.add_argument(
+        "--shape",
+        choices=["files", "bundle", "mixed", "flts", "all"],
+        default="all",
+        help="all: files, bundle and flts",
+    )
     parser.add_argument("--files", type=int, default=95, help="workload files in the files and mixed shapes")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
-          f"best of {args.repeat}")
+    print(
+        f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; best of {args.repeat}"
+    )
     # An installed package has its bytecode compiled; a checkout may not (PYTHONDONTWRITEBYTECODE).
     compileall.compile_dir(ROOT / "helmify_flts", quiet=1)
     shapes = ["files", "bundle", "flts"] if args.shape == "all" else [args.shape]
-    rows = [measure(shape, args.files if shape != "mixed" or args.files != 95 else 130, args.repeat)
-            for shape in shapes]
+    rows = [
+        measure(shape, args.files if shape != "mixed" or args.files != 95 else 130, args.repeat) for shape in shapes
+    ]
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")

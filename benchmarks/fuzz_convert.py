@@ -40,9 +40,17 @@ def case_size(case: gen.CliCase) -> int:
 
 
 def describe(case: gen.CliCase) -> str:
-    flags = [f"out_state={case.out_state}", f"first={case.first}", f"chart_name={case.chart_name!r}",
-             f"rules={case.rules}", f"crlf={case.crlf}", f"bom={case.bom}", f"src_dir={case.src_dir!r}",
-             f"env_dir={case.env_dir!r}", f"out_dir={case.out_dir!r}"]
+    flags = [
+        f"out_state={case.out_state}",
+        f"first={case.first}",
+        f"chart_name={case.chart_name!r}",
+        f"rules={case.rules}",
+        f"crlf={case.crlf}",
+        f"bom={case.bom}",
+        f"src_dir={case.src_dir!r}",
+        f"env_dir={case.env_dir!r}",
+        f"out_dir={case.out_dir!r}",
+    ]
     lines = [" ".join(flags)]
     for label, part in (("base", case.base), ("dev", case.env)):
         if part is None:
@@ -76,8 +84,13 @@ def campaign(cases: int, seed_value: int, keep: Path | None) -> dict[str, tuple[
     done = 0
 
     @seed(seed_value)
-    @settings(max_examples=cases, deadline=None, database=None, phases=(Phase.generate,),
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=cases,
+        deadline=None,
+        database=None,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
     @given(gen.cli_case())
     def one(case: gen.CliCase) -> None:
         nonlocal done
@@ -95,8 +108,11 @@ def campaign(cases: int, seed_value: int, keep: Path | None) -> dict[str, tuple[
             refusals.update(re.sub(r"/\S*/(case-\w+)/|'[^']*'|\"[^\"]*\"|\d+", "_", r)[:110] for r in outcome.refusals)
             done += 1
             if done % 100 == 0:
-                print(f"  {done} cases, {time.monotonic() - started:.0f} s, exit codes {dict(codes)}, "
-                      f"broken: {sorted(found)}", file=sys.stderr)
+                print(
+                    f"  {done} cases, {time.monotonic() - started:.0f} s, exit codes {dict(codes)}, "
+                    f"broken: {sorted(found)}",
+                    file=sys.stderr,
+                )
 
     def record(invariant: str, case: gen.CliCase, message: str) -> None:
         times, smallest, msg = found.get(invariant, (0, case, message))
@@ -109,14 +125,17 @@ def campaign(cases: int, seed_value: int, keep: Path | None) -> dict[str, tuple[
     finally:
         shutil.rmtree(base, ignore_errors=True)
     elapsed = time.monotonic() - started
-    print(f"{done} CLI cases in {elapsed:.0f} s ({elapsed / max(done, 1) * 1000:.0f} ms each); "
-          f"exit codes of all runs: {dict(sorted(codes.items()))}")
+    print(
+        f"{done} CLI cases in {elapsed:.0f} s ({elapsed / max(done, 1) * 1000:.0f} ms each); "
+        f"exit codes of all runs: {dict(sorted(codes.items()))}"
+    )
     print("convert runs that refused (exit 2) or did not reproduce (exit 1), most common first:")
     for line, times in refusals.most_common(25):
         print(f"  {times:5d}  {line}")
     for invariant, (times, case, message) in sorted(found.items()):
-        print(f"\n=== {invariant}: broken by {times} case(s); smallest:\n{describe(case)}\n--- message:\n"
-              f"{message[:2500]}")
+        print(
+            f"\n=== {invariant}: broken by {times} case(s); smallest:\n{describe(case)}\n--- message:\n{message[:2500]}"
+        )
         if keep is not None:
             target = keep / invariant
             shutil.rmtree(target, ignore_errors=True)
@@ -132,8 +151,13 @@ def shrink(invariant: str, cases: int, seed_value: int) -> gen.CliCase | None:
     base = Path(tempfile.mkdtemp(prefix="helmify-shrink-"))
 
     @seed(seed_value)
-    @settings(max_examples=cases, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-              report_multiple_bugs=False)
+    @settings(
+        max_examples=cases,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
     @given(gen.cli_case())
     def one(case: gen.CliCase) -> None:
         root = Path(tempfile.mkdtemp(dir=base, prefix="case-"))
@@ -160,8 +184,17 @@ def shrink(invariant: str, cases: int, seed_value: int) -> gen.CliCase | None:
 def pure(cases: int, seed_value: int) -> int:
     """The in-memory properties through pytest, scaled like the CLI cases, with the same seed."""
     env = dict(os.environ, HELMIFY_FUZZ_EXAMPLES=str(cases), HELMIFY_FUZZ_SEED=str(seed_value))
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "test_properties.py"),
-           "-k", "not hostile_folders"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        str(ROOT / "tests" / "test_properties.py"),
+        "-k",
+        "not hostile_folders",
+    ]
     return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
@@ -171,8 +204,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed; vary it to explore new cases")
     parser.add_argument("--keep", type=Path, help="write the smallest failing case of each invariant here")
     parser.add_argument("--pure", action="store_true", help="also run the in-memory properties, scaled")
-    parser.add_argument("--shrink", metavar="INVARIANT",
-                        help="instead: find and shrink the smallest case breaking INVARIANT (a name prefix)")
+    parser.add_argument(
+        "--shrink",
+        metavar="INVARIANT",
+        help="instead: find and shrink the smallest case breaking INVARIANT (a name prefix)",
+    )
     args = parser.parse_args()
     if args.shrink:
         return 1 if shrink(args.shrink, args.cases, args.seed) else 0

@@ -103,9 +103,11 @@ def build(opts: Options) -> Result:
     env_loaded = {name: _load_env(name, path, opts) for name, path in opts.envs}
     if not loaded.resources:
         reasons = "".join(f"\n  {n}" for n in loaded.notices[:5])
-        raise UserError(f"no Kubernetes resources found in {opts.src} ({len(loaded.files)} YAML/JSON files read, "
-                        f"{len(loaded.notices)} documents skipped); give the folder that holds your "
-                        f"manifests{reasons}")
+        raise UserError(
+            f"no Kubernetes resources found in {opts.src} ({len(loaded.files)} YAML/JSON files read, "
+            f"{len(loaded.notices)} documents skipped); give the folder that holds your "
+            f"manifests{reasons}"
+        )
     resources, present = _union(loaded, env_loaded)
     why: dict[manifests.Resource, str] = {}
     assigned = components.assign(resources, ruleset, why)
@@ -118,10 +120,13 @@ def build(opts: Options) -> Result:
     ]
     ref_hits, existing_guards = existing.plan_existing(resources, assigned, bases, ruleset)
     grouped = plan.by_resource(resources, match.merge(hits, ref_hits))
-    plans = tuple(plan.ResourcePlan(res, assigned[res], bases[res], frozenset(present[res]), grouped[res],
-                                    existing=existing_guards.get(res)) for res in resources)
-    envs = [environments.Environment(name, environments.load_objects(el.resources))
-            for name, el in env_loaded.items()]
+    plans = tuple(
+        plan.ResourcePlan(
+            res, assigned[res], bases[res], frozenset(present[res]), grouped[res], existing=existing_guards.get(res)
+        )
+        for res in resources
+    )
+    envs = [environments.Environment(name, environments.load_objects(el.resources)) for name, el in env_loaded.items()]
     if envs:
         plans, env_notices = _plan_environments(plans, envs, opts.chart_name)
         rule_notices += env_notices
@@ -138,17 +143,29 @@ def build(opts: Options) -> Result:
     files.update(conv.files)
     overrides = {}
     for env in envs:
-        values, overrides[env.name], env_files = environments.overlay(
-            env.name, env, plans, conv.values, conv.files)
+        values, overrides[env.name], env_files = environments.overlay(env.name, env, plans, conv.values, conv.files)
         files.update(env_files)
         header = env_header(opts.chart_name, env.name, dict(opts.envs)[env.name])
         files[f"values-{env.name}.yaml"] = dump_values(values, header)
     check_sizes(files)
-    notices = tuple(loaded.notices) + tuple(
-        Notice(f"[{name}] {n.message}", n.where, n.code) for name, el in env_loaded.items() for n in el.notices
-    ) + tuple(rule_notices) + tuple(conv.notices)
-    return Result(dict(sorted(files.items())), conv, loaded, ruleset, notices, opts.chart_name,
-                  env_loaded, overrides, resources, why)
+    notices = (
+        tuple(loaded.notices)
+        + tuple(Notice(f"[{name}] {n.message}", n.where, n.code) for name, el in env_loaded.items() for n in el.notices)
+        + tuple(rule_notices)
+        + tuple(conv.notices)
+    )
+    return Result(
+        dict(sorted(files.items())),
+        conv,
+        loaded,
+        ruleset,
+        notices,
+        opts.chart_name,
+        env_loaded,
+        overrides,
+        resources,
+        why,
+    )
 
 
 def _load_env(name: str, path: Path, opts: Options) -> manifests.LoadResult:
@@ -160,8 +177,9 @@ def _load_env(name: str, path: Path, opts: Options) -> manifests.LoadResult:
         raise UserError(f"[{name}] {exc.message}", where) from None
 
 
-def _plan_environments(plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment],
-                       chart_name: str) -> tuple[tuple[plan.ResourcePlan, ...], list[Notice]]:
+def _plan_environments(
+    plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment], chart_name: str
+) -> tuple[tuple[plan.ResourcePlan, ...], list[Notice]]:
     """Cover every difference between environments: the plans to convert with.
 
     Only lifts the base conversion really makes count as covering a field (a rule may decline a
@@ -257,8 +275,7 @@ def notes(conv: rewrite.Conversion) -> str:
         "Components rendered:",
     ]
     for file, comp in sorted(conv.component_of_file.items()):
-        items = [(r.title, all_of(conv.conditions[r]) if r in conv.conditions else None)
-                 for r in conv.components[file]]
+        items = [(r.title, all_of(conv.conditions[r]) if r in conv.conditions else None) for r in conv.components[file]]
         enabled = ref(comp.key + ("enabled",))
         if all(cond is not None for _, cond in items):
             enabled = all_of([enabled, any_of([cond for _, cond in items])])

@@ -66,8 +66,10 @@ def _internal(exc: BaseException, verbose: bool) -> None:
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
     if verbose:
         _err("".join(traceback.format_exception(exc)).rstrip())
-    _err(f"error: internal error: {type(exc).__name__}{where}. Please report it with "
-         f"the command you ran{'' if verbose else ' (-v shows the details)'}")
+    _err(
+        f"error: internal error: {type(exc).__name__}{where}. Please report it with "
+        f"the command you ran{'' if verbose else ' (-v shows the details)'}"
+    )
     sys.exit(EXIT_USAGE)
 
 
@@ -95,18 +97,23 @@ def _check_out(src: Path, out: Path, envs: tuple[str, ...]) -> None:
     OUT holding SRC would copy the manifests into the chart, and SRC == OUT would read the chart
     back as input. OUT inside SRC is fine: reading SRC skips it."""
     if out.is_symlink():
-        raise UserError(f"{out} is a symbolic link (to {os.path.realpath(out)}); give the real folder instead, "
-                        "so that the chart is not written somewhere the link was made to point")
+        raise UserError(
+            f"{out} is a symbolic link (to {os.path.realpath(out)}); give the real folder instead, "
+            "so that the chart is not written somewhere the link was made to point"
+        )
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} exists and is not a folder; give a folder for the chart")
     real_out = Path(os.path.realpath(out))
-    folders = [("SRC", src)] + [(f"--env {v.partition('=')[0]}", Path(v.partition("=")[2])) for v in envs
-                                   if v.partition("=")[2]]
+    folders = [("SRC", src)] + [
+        (f"--env {v.partition('=')[0]}", Path(v.partition("=")[2])) for v in envs if v.partition("=")[2]
+    ]
     for label, folder in folders:
         real = Path(os.path.realpath(folder))
         if real == real_out:
-            raise UserError(f"{label} and OUT are the same folder ({folder}); write the chart to another folder, "
-                            "such as .helm beside or inside the manifests")
+            raise UserError(
+                f"{label} and OUT are the same folder ({folder}); write the chart to another folder, "
+                "such as .helm beside or inside the manifests"
+            )
         if real_out in real.parents:
             raise UserError(f"{label} ({folder}) is inside OUT ({out}); give an OUT that does not hold the manifests")
 
@@ -125,23 +132,45 @@ def main() -> None:
 @main.command()
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--rules", "rule_files", multiple=True, metavar="FILE",
-              help="Rule file layered over the built-in rules (repeatable; later files win).")
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    metavar="FILE",
+    help="Rule file layered over the built-in rules (repeatable; later files win).",
+)
 @click.option("--no-default-rules", is_flag=True, help="Start from no rules instead of the built-in packs.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave matching files out (repeatable).")
 @click.option("--chart-name", metavar="NAME", help="Chart name (default: from OUT, made DNS-safe).")
-@click.option("--env", "envs", multiple=True, metavar="NAME=DIR",
-              help="An environment's complete manifest folder; writes values-NAME.yaml (repeatable).")
+@click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="An environment's complete manifest folder; writes values-NAME.yaml (repeatable).",
+)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if OUT differs from what would be written.")
-@click.option("--diff", "show_diff", is_flag=True,
-              help="Write nothing; print a unified diff of OUT; exit 1 on differences.")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of OUT; exit 1 on differences."
+)
 @click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain each rule decision (and show an internal error in full).")
 @_guarded
-def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules: bool,
-            exclude: tuple[str, ...], chart_name: str | None, envs: tuple[str, ...], check: bool, show_diff: bool,
-            force: bool, quiet: bool, verbose: bool) -> None:
+def convert(
+    src: Path,
+    out: Path,
+    rule_files: tuple[str, ...],
+    no_default_rules: bool,
+    exclude: tuple[str, ...],
+    chart_name: str | None,
+    envs: tuple[str, ...],
+    check: bool,
+    show_diff: bool,
+    force: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Convert the manifests in SRC into a Helm chart in OUT."""
     mode = Mode.of(check, show_diff)
     _check_out(src, out, envs)
@@ -162,30 +191,65 @@ def convert(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules:
     sys.exit(outcome.exit_code)
 
 
-def _options(src: Path, out: Path, rule_files: tuple[str, ...], no_default_rules: bool, exclude: tuple[str, ...],
-             chart_name: str | None, envs: tuple[str, ...], quiet: bool) -> chart.Options:
+def _options(
+    src: Path,
+    out: Path,
+    rule_files: tuple[str, ...],
+    no_default_rules: bool,
+    exclude: tuple[str, ...],
+    chart_name: str | None,
+    envs: tuple[str, ...],
+    quiet: bool,
+) -> chart.Options:
     name = chart.dns_safe(chart_name) if chart_name else chart.chart_name_for(out)
     if chart_name and not name:
         raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
-    return chart.Options(src=src, chart_name=name, rule_files=rule_files, default_rules=not no_default_rules,
-                         exclude=exclude, skip=out.resolve(), envs=parse_envs(envs),
-                         progress=_progress if not quiet and sys.stderr.isatty() else None)
+    return chart.Options(
+        src=src,
+        chart_name=name,
+        rule_files=rule_files,
+        default_rules=not no_default_rules,
+        exclude=exclude,
+        skip=out.resolve(),
+        envs=parse_envs(envs),
+        progress=_progress if not quiet and sys.stderr.isatty() else None,
+    )
 
 
 @main.command()
 @click.argument("chart_dir", metavar="CHART", type=click.Path(path_type=Path))
 @click.argument("src", type=click.Path(path_type=Path))
-@click.option("--values", "-f", "value_files", multiple=True, type=click.Path(path_type=Path),
-              metavar="FILE", help="Values file applied over the chart's values (repeatable).")
+@click.option(
+    "--values",
+    "-f",
+    "value_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Values file applied over the chart's values (repeatable).",
+)
 @click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="Set a value (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave matching source files out.")
-@click.option("--env", "envs", multiple=True, metavar="NAME=DIR",
-              help="Also check that CHART with values-NAME.yaml reproduces DIR (repeatable).")
+@click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="Also check that CHART with values-NAME.yaml reproduces DIR (repeatable).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Show an internal error in full.")
 @_guarded
-def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values: tuple[str, ...],
-           exclude: tuple[str, ...], envs: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+def verify(
+    chart_dir: Path,
+    src: Path,
+    value_files: tuple[Path, ...],
+    set_values: tuple[str, ...],
+    exclude: tuple[str, ...],
+    envs: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Render CHART with Helm and check it reproduces the manifests in SRC exactly.
 
     Also lints the chart (warnings count) and validates every rendered built-in resource
@@ -197,8 +261,9 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...], set_values
         for name, folder in parse_envs(envs):
             runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",)))
         with kyaml.collector_paused():
-            verified = tuple((name, verifying.verify(chart_dir, folder, files, set_values, exclude))
-                             for name, folder, files in runs)
+            verified = tuple(
+                (name, verifying.verify(chart_dir, folder, files, set_values, exclude)) for name, folder, files in runs
+            )
     except UserError as exc:
         _fail(exc)
         return

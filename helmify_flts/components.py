@@ -99,8 +99,9 @@ def _filtered(bindings: dict, name: str, filt: str | None) -> str:
     return text
 
 
-def assign(resources: tuple[Resource, ...], ruleset: RuleSet,
-           why: dict[Resource, str] | None = None) -> dict[Resource, Component]:
+def assign(
+    resources: tuple[Resource, ...], ruleset: RuleSet, why: dict[Resource, str] | None = None
+) -> dict[Resource, Component]:
     """Give every resource a component; ``why`` (if given) receives the reason for each."""
     why = why if why is not None else {}
     result: dict[Resource, Component] = {}
@@ -149,16 +150,21 @@ def _from_rules(res: Resource, rules: list[ComponentRule], why: dict[Resource, s
             why[res] = f"rule {rule.label}"
             # {name|short} drops the pattern's leading literal ("train.{name|short}": train-gru -> gru).
             lead = next((seg.text for seg in rule.component if "{" not in seg.text), "")
-            bindings = {"name": res.name, "kind": res.kind, "namespace": res.namespace or "",
-                        "_short": short_name(res.name, lead) or res.name}
+            bindings = {
+                "name": res.name,
+                "kind": res.kind,
+                "namespace": res.namespace or "",
+                "_short": short_name(res.name, lead) or res.name,
+            }
             key = fill(rule.component, bindings)
             key = tuple(part for k in key for part in k.split("."))
             return Component(key, slug("-".join(key)))
     return None
 
 
-def _from_labels(res: Resource, labels: dict[str, str], label_keys: tuple[str, ...],
-                 why: dict[Resource, str]) -> Component | None:
+def _from_labels(
+    res: Resource, labels: dict[str, str], label_keys: tuple[str, ...], why: dict[Resource, str]
+) -> Component | None:
     for key in label_keys:
         if labels.get(key):
             why[res] = f"label {key}={labels[key]}"
@@ -166,8 +172,9 @@ def _from_labels(res: Resource, labels: dict[str, str], label_keys: tuple[str, .
     return None
 
 
-def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Component],
-                     why: dict[Resource, str]) -> None:
+def _from_references(
+    resources: tuple[Resource, ...], result: dict[Resource, Component], why: dict[Resource, str]
+) -> None:
     workloads = [r for r in resources if r.kind in POD_TEMPLATE and r in result]
     by_name = {(r.kind, r.namespace, r.name): r for r in workloads}
     refs: dict[tuple[str, str | None, str], set[Component]] = {}
@@ -186,8 +193,9 @@ def _from_references(resources: tuple[Resource, ...], result: dict[Resource, Com
                 found.add(result[tw])
         selector = _selector(res)
         if selector:
-            found |= {result[w] for w in workloads
-                      if w.namespace == res.namespace and selector.items() <= pod_labels[w]}
+            found |= {
+                result[w] for w in workloads if w.namespace == res.namespace and selector.items() <= pod_labels[w]
+            }
         found |= refs.get((res.kind, res.namespace, res.name), set())
         if len(found) == 1:
             result[res] = found.pop()
@@ -208,8 +216,11 @@ def _rbac(resources: tuple[Resource, ...], result: dict[Resource, Component], wh
             if text_at(subject, "kind") != "ServiceAccount":
                 continue
             ns = text_at(subject, "namespace")
-            found |= {result[a] for a in accounts if a.name == text_at(subject, "name")
-                      and (ns is None or a.namespace is None or a.namespace == ns)}
+            found |= {
+                result[a]
+                for a in accounts
+                if a.name == text_at(subject, "name") and (ns is None or a.namespace is None or a.namespace == ns)
+            }
         if len(found) == 1:
             result[res] = found.pop()
             why[res] = f"grants to a ServiceAccount of {result[res].dotted}"
@@ -217,8 +228,11 @@ def _rbac(resources: tuple[Resource, ...], result: dict[Resource, Component], wh
     for res in resources:
         if res in result or res.kind not in ("Role", "ClusterRole"):
             continue
-        found = {result[b] for b in bindings
-                 if text_at(b.node, "roleRef", "name") == res.name and text_at(b.node, "roleRef", "kind") == res.kind}
+        found = {
+            result[b]
+            for b in bindings
+            if text_at(b.node, "roleRef", "name") == res.name and text_at(b.node, "roleRef", "kind") == res.kind
+        }
         if len(found) == 1:
             result[res] = found.pop()
             why[res] = f"bound only by {result[res].dotted}"
@@ -272,8 +286,9 @@ def _pod_references(spec: Node | None) -> Iterator[tuple[str, str]]:
                 yield kind, found.node.value
 
 
-def bases(assigned: dict[Resource, Component],
-          reserved: frozenset[str] = frozenset()) -> dict[Resource, tuple[str, ...]]:
+def bases(
+    assigned: dict[Resource, Component], reserved: frozenset[str] = frozenset()
+) -> dict[Resource, tuple[str, ...]]:
     """The values path of each resource: its component's, plus a short name when it shares the
     component with other resources of the same class (workloads count as one class).
 
@@ -307,5 +322,5 @@ def short_name(name: str, prefix: str) -> str:
         return ""
     for sep in ("-", "_", "."):
         if name.startswith(prefix + sep):
-            return name[len(prefix) + 1:]
+            return name[len(prefix) + 1 :]
     return name

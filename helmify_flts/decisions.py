@@ -21,8 +21,15 @@ from .templating import Append, Block, Inline, ItemGuard, OptionalKey
 from .transforms import TRANSFORMS
 from .values import inexpressible
 
-PLAIN_TAGS = {kyaml.STR, kyaml.INT, kyaml.FLOAT, kyaml.BOOL, kyaml.NULL,
-              "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+PLAIN_TAGS = {
+    kyaml.STR,
+    kyaml.INT,
+    kyaml.FLOAT,
+    kyaml.BOOL,
+    kyaml.NULL,
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:value",
+}
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ def liftable(node: Node) -> str | None:
             stack.extend(current.value)
         else:
             if any(isinstance(k, ScalarNode) and k.value == "<<" for k, _ in current.value):
-                return "Helm's toYaml writes a \"<<\" key unquoted, which YAML reads as a merge"
+                return 'Helm\'s toYaml writes a "<<" key unquoted, which YAML reads as a merge'
             stack.extend(v for pair in current.value for v in pair)
     return inexpressible(kyaml.construct(node))
 
@@ -99,9 +106,14 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     if isinstance(rule, ExistingRule):
         # A field naming a resource the user may replace: their name if set, else the original.
         default = templating.quote(original)
-        return Accept(Inline(f"{{{{ {ref} | default {default} | toJson }}}}"), "",
-                      f"Name of an existing resource to use instead of {original}; empty uses {original} "
-                      "from this chart", "", source, original)
+        return Accept(
+            Inline(f"{{{{ {ref} | default {default} | toJson }}}}"),
+            "",
+            f"Name of an existing resource to use instead of {original}; empty uses {original} from this chart",
+            "",
+            source,
+            original,
+        )
     transform = TRANSFORMS[rule.transform] if rule.transform else None
     where = file_hint(hit, names=names) if transform and transform.writes_files else ""
     lifted = transform.lift(original, where) if transform else None
@@ -115,9 +127,12 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         for path, text in lifted.files.items():
             size = len(text.encode("utf-8"))
             if size > HELM_MAX_FILE:
-                raise UserError(f"{hit.resource.title} {hit.field} is {size} bytes, over Helm's limit of 5 MiB "
-                                f"for one chart file ({path}); shorten it, or keep it out of the chart "
-                                "(--exclude)", Where(hit.resource.source, node.start_mark.line + 1))
+                raise UserError(
+                    f"{hit.resource.title} {hit.field} is {size} bytes, over Helm's limit of 5 MiB "
+                    f"for one chart file ({path}); shorten it, or keep it out of the chart "
+                    "(--exclude)",
+                    Where(hit.resource.source, node.start_mark.line + 1),
+                )
         files = dict(lifted.files)
         action = Inline(transform.expression(chart, ref))
     elif hit.mode is Mode.PRESENT:
@@ -139,10 +154,10 @@ def file_hint(hit: Hit, env: str | None = None, base: str | None = None, names: 
     made safe and the whole unique among ``names``; an environment's copy goes to
     ``env/`` + the place of the base's file (``base``, a path under files/)."""
     if env is not None and isinstance(base, str) and base.startswith("files/"):
-        return f"{safe_name(env)}/{base[len('files/'):]}"
+        return f"{safe_name(env)}/{base[len('files/') :]}"
     parts = ("files",) + ((env,) if env is not None else ()) + (hit.resource.name, str(hit.found.key))
     owner = f"{env or ''}|{hit.resource.identity}|{hit.field}"
-    return (names or FileNames()).claim(parts, owner)[len("files/"):]
+    return (names or FileNames()).claim(parts, owner)[len("files/") :]
 
 
 def _doc(hit: Hit) -> str:

@@ -22,8 +22,9 @@ from .errors import UserError, Where
 from .filenames import check_path, check_tree, problem, short_hash
 
 STATE = ".helmify-state.json"
-FIX_STATE = (f"delete {STATE} (then convert treats the chart's files as yours and needs --force once) "
-             "or correct the entry")
+FIX_STATE = (
+    f"delete {STATE} (then convert treats the chart's files as yours and needs --force once) or correct the entry"
+)
 
 
 def digest(text: str) -> str:
@@ -61,7 +62,7 @@ def read_state(out: Path) -> dict[str, str]:
         raise UserError(f"cannot read the state file ({exc}); {FIX_STATE}", where) from None
     entries = data.get("files", {}) if isinstance(data, dict) else None
     if not isinstance(entries, dict):
-        raise UserError(f"\"files\" is not a mapping of paths to hashes; {FIX_STATE}", where)
+        raise UserError(f'"files" is not a mapping of paths to hashes; {FIX_STATE}', where)
     state: dict[str, str] = {}
     for rel, recorded in entries.items():
         why = problem(rel) or (None if isinstance(recorded, str) else "its hash is not a string")
@@ -122,8 +123,10 @@ def _check_shapes(out: Path, paths: list[str], going: set[str]) -> None:
             prefix = "/".join(parts[:i])
             here = out / prefix
             if prefix not in going and here.exists() and not here.is_dir():
-                raise UserError(f"{here} is a file, but the chart needs a folder there (for {prefix}/"
-                                f"{'/'.join(parts[i:])}); move or rename that file")
+                raise UserError(
+                    f"{here} is a file, but the chart needs a folder there (for {prefix}/"
+                    f"{'/'.join(parts[i:])}); move or rename that file"
+                )
         if (out / rel).is_dir():
             raise UserError(f"{out / rel} is a folder, but the chart writes a file there; move or rename that folder")
 
@@ -135,10 +138,14 @@ def unified_diff(out: Path, files: dict[str, str], plan: Plan) -> str:
     for rel in plan.changes:
         old = plan.current.get(rel) or ""
         new = files.get(rel, "")
-        chunks.extend(difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True),
-            fromfile=f"a/{(out / rel).as_posix()}", tofile=f"b/{(out / rel).as_posix()}",
-        ))
+        chunks.extend(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"a/{(out / rel).as_posix()}",
+                tofile=f"b/{(out / rel).as_posix()}",
+            )
+        )
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in chunks)
 
 
@@ -213,8 +220,10 @@ def _clean_after_dead_runs(out: Path) -> None:
     leftovers.sweep(out.parent, f".{stem}.new-")
     for old in leftovers.dead(out.parent, f".{stem}.old-"):
         if not out.exists() and not out.is_symlink():
-            raise UserError(f"{out} is missing and {old} holds the chart of an interrupted run; rename it "
-                            f"back to {out.name} (or delete it) and run again")
+            raise UserError(
+                f"{out} is missing and {old} holds the chart of an interrupted run; rename it "
+                f"back to {out.name} (or delete it) and run again"
+            )
         shutil.rmtree(old, ignore_errors=True)
 
 

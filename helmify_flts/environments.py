@@ -31,17 +31,22 @@ from .values import Leaf, Values, ValuesConflict, inexpressible
 
 # Readable names for where automatic keys come from, longest match first: the pod spec and the
 # main container (the first) sit right under the resource's values path, as rule keys do.
-KEY_PREFIXES = tuple(sorted((
-    (("spec", "jobTemplate", "spec", "template", "spec", "containers", 0), ()),
-    (("spec", "template", "spec", "containers", 0), ()),
-    (("spec", "containers", 0), ()),
-    (("spec", "jobTemplate", "spec", "template", "spec"), ()),
-    (("spec", "template", "spec"), ()),
-    (("spec", "jobTemplate", "spec", "template", "metadata", "labels"), ("podLabels",)),
-    (("spec", "template", "metadata", "labels"), ("podLabels",)),
-    (("spec", "template", "metadata", "annotations"), ("podAnnotations",)),
-    (("spec",), ()),
-), key=lambda pair: -len(pair[0])))
+KEY_PREFIXES = tuple(
+    sorted(
+        (
+            (("spec", "jobTemplate", "spec", "template", "spec", "containers", 0), ()),
+            (("spec", "template", "spec", "containers", 0), ()),
+            (("spec", "containers", 0), ()),
+            (("spec", "jobTemplate", "spec", "template", "spec"), ()),
+            (("spec", "template", "spec"), ()),
+            (("spec", "jobTemplate", "spec", "template", "metadata", "labels"), ("podLabels",)),
+            (("spec", "template", "metadata", "labels"), ("podLabels",)),
+            (("spec", "template", "metadata", "annotations"), ("podAnnotations",)),
+            (("spec",), ()),
+        ),
+        key=lambda pair: -len(pair[0]),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +152,11 @@ def minimal(default: Any, value: Any) -> Any:
     null deletes a key, anything else replaces)."""
     if not (isinstance(default, dict) and isinstance(value, dict)):
         return value
-    out = {k: (v if k not in default else minimal(default[k], v))
-           for k, v in value.items() if k not in default or not same(default[k], v)}
+    out = {
+        k: (v if k not in default else minimal(default[k], v))
+        for k, v in value.items()
+        if k not in default or not same(default[k], v)
+    }
     out.update({k: None for k in default if k not in value})
     return out
 
@@ -166,10 +174,11 @@ def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
     rest = found.path
     for prefix, replacement in KEY_PREFIXES:
         if raw[: len(prefix)] == prefix and len(raw) > len(prefix):
-            lead, rest = replacement, found.path[len(prefix):]
+            lead, rest = replacement, found.path[len(prefix) :]
             break
-    named = [camel(p.name) if isinstance(p, Item) and p.name else str(p.index) if isinstance(p, Item) else p
-             for p in rest]
+    named = [
+        camel(p.name) if isinstance(p, Item) and p.name else str(p.index) if isinstance(p, Item) else p for p in rest
+    ]
     return base + lead + tuple(named)
 
 
@@ -225,10 +234,15 @@ def plan_overlays(
         kept = set(map(id, own))
         for hit in resource_plan.hits:
             if isinstance(hit.rule, ExistingRule) and id(hit) not in kept:
-                result.notices.append(Notice(
-                    f"{res.title} {hit.field} is inside a field that differs between environments and is "
-                    f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
-                    "values too", res.where, code="existing-not-applied"))
+                result.notices.append(
+                    Notice(
+                        f"{res.title} {hit.field} is inside a field that differs between environments and is "
+                        f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
+                        "values too",
+                        res.where,
+                        code="existing-not-applied",
+                    )
+                )
         toggle = None
         if resource_plan.presence != everywhere:
             where = ", ".join(sorted(resource_plan.presence))
@@ -238,8 +252,9 @@ def plan_overlays(
     return result
 
 
-def _widen(res: Resource, before: list[Hit], after: list[Hit], base: tuple[str, ...], keys: _Keys,
-           chart: str) -> list[Hit]:
+def _widen(
+    res: Resource, before: list[Hit], after: list[Hit], base: tuple[str, ...], keys: _Keys, chart: str
+) -> list[Hit]:
     """Automatic hits that would not be lifted (a custom tag, an empty list to append to) give way
     to the field around them, lifted whole; a top-level field stays as it is, with its notice."""
     for hit in [h for h in after if not any(h is b for b in before)]:
@@ -247,16 +262,16 @@ def _widen(res: Resource, before: list[Hit], after: list[Hit], base: tuple[str, 
             continue
         rest = [h for h in after if h is not hit]
         keys.free(hit.key)
-        after = _widen(res, rest, _cover(res, "changed", hit.found.path[:-1], rest, base, keys, force=True),
-                       base, keys, chart)
+        after = _widen(
+            res, rest, _cover(res, "changed", hit.found.path[:-1], rest, base, keys, force=True), base, keys, chart
+        )
     return after
 
 
 def _whole_ok(res: Resource, named: FieldPath, env_obj: Any) -> bool:
     """Whether a list can be lifted whole: Helm must carry it in the base and this environment."""
     found = named.locate(res.node, as_read=True)
-    return (found.node is not None and liftable(found.node) is None
-            and inexpressible(named.resolve(env_obj)) is None)
+    return found.node is not None and liftable(found.node) is None and inexpressible(named.resolve(env_obj)) is None
 
 
 class _Keys:
@@ -292,17 +307,21 @@ class _Keys:
         # the last segment can free the path, so the number goes where the paths part.
         at = next((i - 1 for i in range(1, len(key)) if key[:i] in self.leaves), len(key) - 1)
         candidate, n = key, 1
-        while (candidate in self.leaves or candidate in self.branches
-               or any(candidate[:i] in self.leaves for i in range(1, len(candidate)))):
+        while (
+            candidate in self.leaves
+            or candidate in self.branches
+            or any(candidate[:i] in self.leaves for i in range(1, len(candidate)))
+        ):
             n += 1  # ends: each number gives a new path, and only finitely many are taken
-            candidate = key[:at] + (f"{key[at]}{n}",) + key[at + 1:]
+            candidate = key[:at] + (f"{key[at]}{n}",) + key[at + 1 :]
         self.leaves.add(candidate)
         self.branches.update(candidate[:i] for i in range(1, len(candidate)))
         return candidate
 
 
-def _cover_insert(res: Resource, path: FieldPath, own: list[Hit], base: tuple[str, ...],
-                  places: list[str | None], keys: _Keys) -> list[Hit]:
+def _cover_insert(
+    res: Resource, path: FieldPath, own: list[Hit], base: tuple[str, ...], places: list[str | None], keys: _Keys
+) -> list[Hit]:
     """Items an environment adds to a named list: one values key per place they go."""
     parts = path.plain
     if any(h.mode not in (Mode.APPEND, Mode.ITEM) and h.parts == parts[: len(h.parts)] for h in own):
@@ -331,8 +350,9 @@ def _cover_omit(res: Resource, named: FieldPath, own: list[Hit], base: tuple[str
     return own + [Hit(AUTOMATIC, res, found, key, name, Mode.ITEM)]
 
 
-def _cover(res: Resource, kind: str, path: FieldPath, own: list[Hit], base: tuple[str, ...],
-           keys: _Keys, force: bool = False) -> list[Hit]:
+def _cover(
+    res: Resource, kind: str, path: FieldPath, own: list[Hit], base: tuple[str, ...], keys: _Keys, force: bool = False
+) -> list[Hit]:
     parts = path.plain
     for hit in own:
         hp = hit.parts
@@ -373,15 +393,20 @@ def overlay(
             return
         reason = inexpressible(value)
         if reason:
-            raise UserError(f"[{name}] {res.title}: the value for {'.'.join(key)} cannot pass through Helm "
-                            f"values ({reason}); quote it or change it in that environment", res.where)
+            raise UserError(
+                f"[{name}] {res.title}: the value for {'.'.join(key)} cannot pass through Helm "
+                f"values ({reason}); quote it or change it in that environment",
+                res.where,
+            )
         doc = leaf.doc if isinstance(leaf, Leaf) else ""
         try:
             out.put(key, minimal(default, value), doc, "")
         except ValuesConflict:
             raise UserError(
                 f"values key {'.'.join(key)} is shared by several fields, but environment {name} gives "
-                f"them different values; give {res.title} its own key with a rule", res.where) from None
+                f"them different values; give {res.title} its own key with a rule",
+                res.where,
+            ) from None
         overrides.append(Override(key, default, value, res, names, auto))
 
     for resource_plan in plans:
@@ -411,9 +436,12 @@ def overlay(
         elif value is None and hit.found.node is None:
             # Set to null here, absent in the base: in values a null means "unset", so the knob
             # would render nothing where this environment's manifest has the key.
-            raise UserError(f"[{name}] {hit.resource.title}: {hit.field} is null in this environment and absent "
-                            "in the base, which Helm values cannot tell apart (a null unsets a key); remove "
-                            "the key or give it a value in that environment", hit.resource.where)
+            raise UserError(
+                f"[{name}] {hit.resource.title}: {hit.field} is null in this environment and absent "
+                "in the base, which Helm values cannot tell apart (a null unsets a key); remove "
+                "the key or give it a value in that environment",
+                hit.resource.where,
+            )
         elif hit.rule.transform and (
             TRANSFORMS[hit.rule.transform].required or isinstance(base_values.get(hit.key).value, dict)
         ):

@@ -44,12 +44,23 @@ def plan_existing(
         if rule is None:
             continue
         comp = components[res]
-        key = fill(rule.existing_key, {
-            "component": comp.key, "base": bases[res], "name": res.name, "kind": res.kind,
-            "namespace": res.namespace or "", "_short": short_name(res.name, comp.file) or res.name,
-        })
-        guards[res] = Guard(key, "", f"Name of an existing {res.kind} to use instead of {res.name}; "
-                                     f"empty renders {res.name} from this chart", negate=True)
+        key = fill(
+            rule.existing_key,
+            {
+                "component": comp.key,
+                "base": bases[res],
+                "name": res.name,
+                "kind": res.kind,
+                "namespace": res.namespace or "",
+                "_short": short_name(res.name, comp.file) or res.name,
+            },
+        )
+        guards[res] = Guard(
+            key,
+            "",
+            f"Name of an existing {res.kind} to use instead of {res.name}; empty renders {res.name} from this chart",
+            negate=True,
+        )
         for other in resources:
             if other.namespace != res.namespace or other is res:
                 continue

@@ -33,9 +33,28 @@ _EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,10})$")
 
 # The patterns of the chart's .helmignore (chart.HELMIGNORE; a test keeps both in step): Helm
 # leaves such files out of the chart, so .Files.Get would read them back empty.
-IGNORED = (".DS_Store", ".git", ".gitignore", ".bzr", ".bzrignore", ".hg", ".hgignore", ".svn", "*.swp",
-           "*.bak", "*.tmp", "*.orig", "*~", ".project", ".idea", "*.tmproj", ".vscode",
-           "helmify-report.md", "helmify-report.json", ".helmify-state.json")
+IGNORED = (
+    ".DS_Store",
+    ".git",
+    ".gitignore",
+    ".bzr",
+    ".bzrignore",
+    ".hg",
+    ".hgignore",
+    ".svn",
+    "*.swp",
+    "*.bak",
+    "*.tmp",
+    "*.orig",
+    "*~",
+    ".project",
+    ".idea",
+    "*.tmproj",
+    ".vscode",
+    "helmify-report.md",
+    "helmify-report.json",
+    ".helmify-state.json",
+)
 
 
 def short_hash(text: str, length: int = 10) -> str:
@@ -48,8 +67,7 @@ def ignored(name: str) -> bool:
 
 
 def is_safe(name: str, limit: int = MAX_NAME) -> bool:
-    return (bool(_SAFE.fullmatch(name)) and name not in (".", "..") and len(name) <= limit
-            and not ignored(name))
+    return bool(_SAFE.fullmatch(name)) and name not in (".", "..") and len(name) <= limit and not ignored(name)
 
 
 def safe_name(text: str, limit: int = MAX_NAME) -> str:
@@ -126,8 +144,10 @@ def check_sizes(files: dict[str, str]) -> None:
     for rel, text in sorted(files.items()):
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > HELM_MAX_FILE:
-            raise UserError(f"the chart file {rel} would be {size} bytes, over Helm's limit of 5 MiB per file; "
-                            "make the values behind it smaller or leave their resources out (--exclude)")
+            raise UserError(
+                f"the chart file {rel} would be {size} bytes, over Helm's limit of 5 MiB per file; "
+                "make the values behind it smaller or leave their resources out (--exclude)"
+            )
 
 
 def problem(rel: str) -> str | None:
@@ -190,8 +210,10 @@ def check_path(root: Path, rel: str, what: str = "chart file") -> Path:
         except OSError as exc:
             raise UserError(f"{here}: {exc.strerror}") from None
         if stat.S_ISLNK(mode):
-            raise UserError(f"{here} is a symbolic link, which helmify-flts does not follow for its {what}s; "
-                            "remove the link (or give another output folder)")
+            raise UserError(
+                f"{here} is a symbolic link, which helmify-flts does not follow for its {what}s; "
+                "remove the link (or give another output folder)"
+            )
     target = root / rel
     real_root = os.path.realpath(root)
     if os.path.commonpath([real_root, os.path.realpath(target)]) != real_root:

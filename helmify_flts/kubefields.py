@@ -73,8 +73,12 @@ def _follow(node: object, steps: tuple[paths.Step, ...]) -> dict | None:
     return current
 
 
-def check_path(expanded: list[tuple[tuple[paths.Step, ...], frozenset[str] | None]], match_kinds: tuple[str, ...],
-                 text: str, where: Where) -> None:
+def check_path(
+    expanded: list[tuple[tuple[paths.Step, ...], frozenset[str] | None]],
+    match_kinds: tuple[str, ...],
+    text: str,
+    where: Where,
+) -> None:
     """A path's last field must be one Kubernetes knows in the kinds the rule matches (each
     place of a path set in the kinds of that place)."""
     found = []
@@ -89,7 +93,11 @@ def check_path(expanded: list[tuple[tuple[paths.Step, ...], frozenset[str] | Non
         return
     kinds = [kind for unknown in found for kind in unknown.kinds]
     suggestions = found[0].suggestions
-    advice = (f"did you mean {suggestions[0]!r}?" if suggestions
-              else "check the field's name in the Kubernetes API reference")
-    raise UserError(f"path {text!r} ends in {found[0].name!r}, which is not a field there in Kubernetes "
-                    f"{KUBE_RELEASE} ({', '.join(kinds)}); {advice}", where)
+    advice = (
+        f"did you mean {suggestions[0]!r}?" if suggestions else "check the field's name in the Kubernetes API reference"
+    )
+    raise UserError(
+        f"path {text!r} ends in {found[0].name!r}, which is not a field there in Kubernetes "
+        f"{KUBE_RELEASE} ({', '.join(kinds)}); {advice}",
+        where,
+    )

@@ -31,7 +31,7 @@ def _started(pid: int) -> int:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0
-    fields = text[text.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
+    fields = text[text.rfind(")") + 2 :].split()  # the command name may hold spaces and parentheses
     try:
         return int(fields[19])
     except (IndexError, ValueError):

@@ -18,13 +18,29 @@ from .paths import child, text_at
 EXTENSIONS = (".yaml", ".yml", ".json")
 
 # Kinds that live outside namespaces: their identity ignores metadata.namespace.
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
-    "RuntimeClass", "APIService", "MutatingWebhookConfiguration", "CSIDriver",
-    "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy", "CSINode",
-    "ValidatingAdmissionPolicyBinding", "VolumeAttachment", "ClusterIssuer",
-})
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "APIService",
+        "MutatingWebhookConfiguration",
+        "CSIDriver",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "CSINode",
+        "ValidatingAdmissionPolicyBinding",
+        "VolumeAttachment",
+        "ClusterIssuer",
+    }
+)
 # apiVersion groups of tool configuration that looks like a resource but is not one.
 CONFIG_GROUPS = frozenset({"kustomize.config.k8s.io", "config.kubernetes.io"})
 # Fields a complete object of these kinds always has; without them it is a patch fragment.
@@ -99,11 +115,7 @@ class Resource:
 def _string_map(node: Node | None) -> dict[str, str]:
     if not isinstance(node, MappingNode):
         return {}
-    return {
-        k.value: v.value
-        for k, v in node.value
-        if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)
-    }
+    return {k.value: v.value for k, v in node.value if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)}
 
 
 @dataclass(frozen=True)
@@ -113,8 +125,9 @@ class LoadResult:
     files: tuple[str, ...]
 
 
-def find_files(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None,
-               notices: list[Notice] | None = None) -> list[Path]:
+def find_files(
+    src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None, notices: list[Notice] | None = None
+) -> list[Path]:
     """Manifest files below ``src`` in a stable order, without hidden folders, Helm charts kept
     inside the folder (reported in ``notices``) and exclusions."""
     found = []
@@ -122,13 +135,16 @@ def find_files(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = Non
         here = Path(dirpath)
         if here != src and "Chart.yaml" in filenames:
             if notices is not None:
-                notices.append(Notice("a Helm chart (it has a Chart.yaml), not raw manifests; skipped",
-                                      Where(here.relative_to(src).as_posix() + "/")))
+                notices.append(
+                    Notice(
+                        "a Helm chart (it has a Chart.yaml), not raw manifests; skipped",
+                        Where(here.relative_to(src).as_posix() + "/"),
+                    )
+                )
             dirnames[:] = []
             continue
         dirnames[:] = sorted(
-            d for d in dirnames
-            if not d.startswith(".") and (skip is None or (here / d).resolve() != skip)
+            d for d in dirnames if not d.startswith(".") and (skip is None or (here / d).resolve() != skip)
         )
         for name in sorted(filenames):
             path = here / name
@@ -148,8 +164,9 @@ def _excluded(rel: str, glob: str) -> bool:
 Progress = Callable[[int, int, str], None]
 
 
-def load_folder(src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None,
-                progress: Progress | None = None) -> LoadResult:
+def load_folder(
+    src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None, progress: Progress | None = None
+) -> LoadResult:
     """Read every manifest below ``src``; raise :class:`UserError` on unreadable input.
 
     ``progress(done, total, file)`` is called before each file is read."""
@@ -198,8 +215,12 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
                 _check_constructs(rel, node)
             if templated and _has_collection_key(node):
                 # Unquoted {{ .Values.x }} parses as a mapping used as a key: a template.
-                notices.append(Notice("has unquoted template syntax ({{ ... }}): a template, not a "
-                                      "manifest; skipped", Where(rel, node.start_mark.line + 1)))
+                notices.append(
+                    Notice(
+                        "has unquoted template syntax ({{ ... }}): a template, not a manifest; skipped",
+                        Where(rel, node.start_mark.line + 1),
+                    )
+                )
                 continue
             _add_document(rel, node, resources, notices)
     except yaml.YAMLError as exc:
@@ -207,8 +228,12 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
         del resources[before:]
         if "{{" in text and isinstance(exc, yaml.MarkedYAMLError):
             # A template of some tool (Helm, Jinja), not a manifest: leave all of it out.
-            notices.append(Notice("has template syntax ({{ ... }}) and is not valid YAML: a template, "
-                                  "not a manifest; skipped", Where(rel, line)))
+            notices.append(
+                Notice(
+                    "has template syntax ({{ ... }}) and is not valid YAML: a template, not a manifest; skipped",
+                    Where(rel, line),
+                )
+            )
             return
         if isinstance(exc, kyaml.DocumentError):
             # Parsed, but Kubernetes would refuse it (or it is too big to handle): the message says why.
@@ -231,8 +256,9 @@ def _check_constructs(rel: str, node: Node) -> None:
     try:
         kyaml.construct(node)
     except yaml.MarkedYAMLError as exc:
-        raise UserError(f"{exc.problem or exc.context}; fix the merge key (<<) or remove it",
-                        Where(rel, kyaml.error_line(exc, ""))) from None
+        raise UserError(
+            f"{exc.problem or exc.context}; fix the merge key (<<) or remove it", Where(rel, kyaml.error_line(exc, ""))
+        ) from None
     stack = [node]
     while stack:
         current = stack.pop()
@@ -240,7 +266,9 @@ def _check_constructs(rel: str, node: Node) -> None:
             if current.tag == kyaml.FLOAT and current.value.lstrip("+-").lower() in (".nan", ".inf"):
                 raise UserError(
                     f"{current.value} is a NaN/infinite number, which Helm cannot carry (its values are "
-                    "JSON); quote it if it is meant as text", Where(rel, current.start_mark.line + 1))
+                    "JSON); quote it if it is meant as text",
+                    Where(rel, current.start_mark.line + 1),
+                )
         elif isinstance(current, MappingNode):
             stack.extend(v for pair in current.value for v in pair)
         elif isinstance(current, SequenceNode):
@@ -271,10 +299,12 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
         return
     api_version, kind = _identity_text(child(node, "apiVersion")), _identity_text(child(node, "kind"))
     if not api_version or not kind:
-        notices.append(Notice(
-            "no apiVersion/kind: not a Kubernetes resource (a patch fragment or a config file?); skipped",
-            where,
-        ))
+        notices.append(
+            Notice(
+                "no apiVersion/kind: not a Kubernetes resource (a patch fragment or a config file?); skipped",
+                where,
+            )
+        )
         return
     if api_version.rpartition("/")[0] in CONFIG_GROUPS:
         notices.append(Notice(f"{kind} is tool configuration, not a Kubernetes resource; skipped", where))
@@ -287,34 +317,42 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
     metadata = child(node, "metadata")
     name = _identity_text(child(metadata, "name"))
     if not name:
-        why = ("uses generateName, which Helm cannot install" if text_at(metadata, "generateName")
-               else "has no metadata.name")
+        why = (
+            "uses generateName, which Helm cannot install"
+            if text_at(metadata, "generateName")
+            else "has no metadata.name"
+        )
         notices.append(Notice(f"{kind} {why}; skipped (give it a fixed name to include it)", where))
         return
     missing = REQUIRED.get(kind)
     if missing and text_at(node, *missing) is None and child(child(node, missing[0]), missing[1]) is None:
-        notices.append(Notice(
-            f"{kind}/{name} has no {'.'.join(missing)}: a patch fragment, not a whole object; skipped",
-            where,
-        ))
+        notices.append(
+            Notice(
+                f"{kind}/{name} has no {'.'.join(missing)}: a patch fragment, not a whole object; skipped",
+                where,
+            )
+        )
         return
     if _containers_without_image(kind, node):
-        notices.append(Notice(
-            f"{kind}/{name} has containers without an image: a patch fragment, not a whole "
-            "object; skipped",
-            where,
-        ))
+        notices.append(
+            Notice(
+                f"{kind}/{name} has containers without an image: a patch fragment, not a whole object; skipped",
+                where,
+            )
+        )
         return
-    resources.append(Resource(
-        source=rel,
-        line=where.line or 1,
-        order=len(resources),
-        api_version=api_version,
-        kind=kind,
-        namespace=_identity_text(child(metadata, "namespace")),
-        name=name,
-        node=node,
-    ))
+    resources.append(
+        Resource(
+            source=rel,
+            line=where.line or 1,
+            order=len(resources),
+            api_version=api_version,
+            kind=kind,
+            namespace=_identity_text(child(metadata, "namespace")),
+            name=name,
+            node=node,
+        )
+    )
 
 
 def _containers_without_image(kind: str, node: MappingNode) -> bool:
@@ -334,9 +372,11 @@ def _duplicates(resources: list[Resource]) -> list[UserError]:
     for res in resources:
         first = seen.setdefault(res.identity, res)
         if first is not res:
-            errors.append(UserError(
-                f"{res.title} is defined twice: here and at {first.where}. Keep one, or leave a "
-                "file out with --exclude GLOB",
-                res.where,
-            ))
+            errors.append(
+                UserError(
+                    f"{res.title} is defined twice: here and at {first.where}. Keep one, or leave a "
+                    "file out with --exclude GLOB",
+                    res.where,
+                )
+            )
     return errors

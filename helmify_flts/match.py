@@ -89,8 +89,12 @@ def find_hits(
     for res in resources:
         comp = components[res]
         base_bindings = {
-            "component": comp.key, "base": bases[res], "name": res.name, "kind": res.kind,
-            "namespace": res.namespace or "", "_short": short_name(res.name, comp.file) or res.name,
+            "component": comp.key,
+            "base": bases[res],
+            "name": res.name,
+            "kind": res.kind,
+            "namespace": res.namespace or "",
+            "_short": short_name(res.name, comp.file) or res.name,
         }
         claimed: list[Hit] = []
         for rule in ruleset.field_rules:

@@ -99,14 +99,17 @@ class Outcome:
             lines = [f"error: the chart does not render: {proven.failure}"]
         else:
             lines = []
-            proofs = [("the source", proven.base)] + [(f"environment {name} (with values-{name}.yaml)", proof)
-                                                       for name, proof in proven.environments.items()]
+            proofs = [("the source", proven.base)] + [
+                (f"environment {name} (with values-{name}.yaml)", proof) for name, proof in proven.environments.items()
+            ]
             for what, proof in proofs:
                 if not proof.ok:
                     lines.append(f"error: the chart does not reproduce {what}:")
                     lines += [f"  {line}" for line in proof.describe()]
-        return lines + [f"Nothing was written to {self.out}. This is a bug in helmify-flts; please report it with "
-                        "the command you ran."]
+        return lines + [
+            f"Nothing was written to {self.out}. This is a bug in helmify-flts; please report it with "
+            "the command you ran."
+        ]
 
     def _checked(self) -> list[str]:
         plan = self.plan
@@ -116,15 +119,20 @@ class Outcome:
         for rel in plan.changes:
             edited = " (edited by hand: convert would stop unless --force)" if rel in plan.edited else ""
             lines.append(f"would {'remove' if rel in plan.remove else 'write'} {self.out / rel}{edited}")
-        return lines + [f"{self.out} is out of date: {len(plan.changes)} file(s) would change; "
-                        "run convert to update it"]
+        return lines + [
+            f"{self.out} is out of date: {len(plan.changes)} file(s) would change; run convert to update it"
+        ]
 
     def _refused(self) -> list[str]:
         lines = [f"error: {self.out / rel}: edited by hand since helmify-flts wrote it" for rel in self.plan.edited]
-        lines += [f"error: {self.out / rel}: not written by helmify-flts, and convert would replace it"
-                  for rel in self.plan.foreign]
-        return lines + ["Nothing was written. Move the change into a rule file (--rules) or into values, rename "
-                        "your file, or run again with --force to overwrite."]
+        lines += [
+            f"error: {self.out / rel}: not written by helmify-flts, and convert would replace it"
+            for rel in self.plan.foreign
+        ]
+        return lines + [
+            "Nothing was written. Move the change into a rule file (--rules) or into values, rename "
+            "your file, or run again with --force to overwrite."
+        ]
 
 
 @dataclass(frozen=True)

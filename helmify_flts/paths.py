@@ -228,8 +228,17 @@ class FieldPath:
         cursors = list(objects)
         for part in parts:
             if isinstance(part, int):
-                name = next((c[part].get("name") for c in cursors if isinstance(c, list) and part < len(c)
-                             and isinstance(c[part], dict) and isinstance(c[part].get("name"), str)), None)
+                name = next(
+                    (
+                        c[part].get("name")
+                        for c in cursors
+                        if isinstance(c, list)
+                        and part < len(c)
+                        and isinstance(c[part], dict)
+                        and isinstance(c[part].get("name"), str)
+                    ),
+                    None,
+                )
                 out.append(Item(part, name))
             else:
                 out.append(str(part))
@@ -263,8 +272,11 @@ class FieldPath:
     @property
     def names(self) -> tuple[str, ...]:
         """Key and item names along the path (used to spot credentials)."""
-        return tuple(str(p.name if isinstance(p, Item) else p) for p in self.steps
-                     if not isinstance(p, Item) or p.name is not None)
+        return tuple(
+            str(p.name if isinstance(p, Item) else p)
+            for p in self.steps
+            if not isinstance(p, Item) or p.name is not None
+        )
 
     def within(self, other: FieldPath) -> bool:
         """Whether this path is ``other`` or lies under it (items compared by position)."""
@@ -349,7 +361,7 @@ class FieldPath:
                 names = [plain_name(x) for x in obj]
                 if part.name is not None and None not in names and part.name not in names:
                     return True
-                obj = self[i:i + 1].resolve(obj)
+                obj = self[i : i + 1].resolve(obj)
             elif isinstance(obj, dict) and not isinstance(part, Item):
                 obj = obj.get(part)
             else:

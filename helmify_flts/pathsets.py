@@ -17,12 +17,13 @@ from .manifests import POD_TEMPLATE
 SETS: dict[str, dict[str, tuple[str, ...]]] = {
     "podTemplate": {kind: (".".join(at[:-1]),) for kind, at in POD_TEMPLATE.items() if len(at) > 1},
     "podSpec": {kind: (".".join(at),) for kind, at in POD_TEMPLATE.items()},
-    "containers": {kind: (".".join(at + ("containers",)), ".".join(at + ("initContainers",)))
-                   for kind, at in POD_TEMPLATE.items()},
+    "containers": {
+        kind: (".".join(at + ("containers",)), ".".join(at + ("initContainers",))) for kind, at in POD_TEMPLATE.items()
+    },
 }
 DOCS = {
     "podTemplate": "the pod template of a workload that has one (Deployment, StatefulSet, DaemonSet, ReplicaSet "
-                   "and Job: `spec.template`; CronJob: `spec.jobTemplate.spec.template`)",
+    "and Job: `spec.template`; CronJob: `spec.jobTemplate.spec.template`)",
     "podSpec": "the pod spec of every workload kind (`{podTemplate}.spec`, and a Pod's own `spec`)",
     "containers": "both container lists of the pod spec, `{podSpec}.containers` and `{podSpec}.initContainers`",
 }
@@ -38,7 +39,7 @@ def expand(text: str, where: Where) -> list[tuple[tuple[paths.Step, ...], frozen
     if m and m.group(1) in SETS:
         for kind, prefixes in SETS[m.group(1)].items():
             for prefix in prefixes:
-                places.setdefault(prefix + text[m.end():], []).append(kind)
+                places.setdefault(prefix + text[m.end() :], []).append(kind)
     else:
         places[text] = []
     out = []
@@ -49,7 +50,10 @@ def expand(text: str, where: Where) -> list[tuple[tuple[paths.Step, ...], frozen
             raise UserError(f"bad path: {exc}", where) from None
         reserved = [name for name in paths.bindings_of(steps) if name in SETS]
         if reserved:
-            raise UserError(f"{{{reserved[0]}}} in {text!r} names a path set, which can only start a path; "
-                            "give the binding another name", where)
+            raise UserError(
+                f"{{{reserved[0]}}} in {text!r} names a path set, which can only start a path; "
+                "give the binding another name",
+                where,
+            )
         out.append((steps, frozenset(kinds) if kinds else None))
     return out

@@ -57,8 +57,11 @@ class Failure:
 
     def __str__(self) -> str:
         """The reason as convert reports it (redacted: the message may quote a Secret)."""
-        lead = {"engine": "", "render": "Helm could not render the chart: ",
-                "yaml": "Helm rendered text that is not valid YAML: "}[self.kind]
+        lead = {
+            "engine": "",
+            "render": "Helm could not render the chart: ",
+            "yaml": "Helm rendered text that is not valid YAML: ",
+        }[self.kind]
         return redact.message(lead + self.message)
 
 
@@ -113,8 +116,15 @@ class Case:
     values: dict | None = None
 
 
-def prove(chart: Path | Mapping[str, str], expected: Expected, values: dict | None = None, *,
-          chart_name: str = "chart", release: str = "release", namespace: str = "default") -> Proof:
+def prove(
+    chart: Path | Mapping[str, str],
+    expected: Expected,
+    values: dict | None = None,
+    *,
+    chart_name: str = "chart",
+    release: str = "release",
+    namespace: str = "default",
+) -> Proof:
     """Render ``chart`` (a folder, or files held in memory) with ``values`` and compare."""
     if isinstance(chart, Path):
         try:
@@ -130,14 +140,16 @@ def prove_all(files: Mapping[str, str], cases: Mapping[str, Case], chart_name: s
     A chart that does not render fails every case with the same failure."""
     names = list(cases)
     try:
-        texts = render.render_files(dict(files), chart_name, cases[names[0]].values,
-                                    {name: cases[name].values for name in names[1:]})
+        texts = render.render_files(
+            dict(files), chart_name, cases[names[0]].values, {name: cases[name].values for name in names[1:]}
+        )
     except Exception as exc:  # noqa: BLE001 - _failure re-raises what is not a render failure
         failed = Proof(failure=_failure(exc))
         return {name: failed for name in names}
     composed: dict[str, list] | None = {} if len(names) > 1 else None  # texts the renderings share, composed once
-    return {name: _compare(texts[None if i == 0 else name], cases[name].expected, composed)
-            for i, name in enumerate(names)}
+    return {
+        name: _compare(texts[None if i == 0 else name], cases[name].expected, composed) for i, name in enumerate(names)
+    }
 
 
 def _failure(exc: Exception) -> Failure:

@@ -50,26 +50,99 @@ class Kind(Enum):
 # Words are read from camelCase, snake_case, kebab-case and dotted names alike.
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # Whole names that point at a Secret or ConfigMap rather than hold a credential.
-_POINTER_NAMES = frozenset({
-    "secretkeyref", "secretref", "secretname", "existingsecret", "imagepullsecrets", "configmapkeyref",
-    "configmapref", "secretproviderclass", "serviceaccountname", "tokensecretref",
-})
+_POINTER_NAMES = frozenset(
+    {
+        "secretkeyref",
+        "secretref",
+        "secretname",
+        "existingsecret",
+        "imagepullsecrets",
+        "configmapkeyref",
+        "configmapref",
+        "secretproviderclass",
+        "serviceaccountname",
+        "tokensecretref",
+    }
+)
 # A last word that makes the value a place or a name, not the credential itself.
-_POINTER_LAST = frozenset({"ref", "name", "names", "file", "files", "path", "dir", "mount", "namespace",
-                           "url", "uri", "endpoint"})
+_POINTER_LAST = frozenset(
+    {"ref", "name", "names", "file", "files", "path", "dir", "mount", "namespace", "url", "uri", "endpoint"}
+)
 # A last word that makes the value a setting about a credential (``TOKEN_TTL``, ``passwordPolicy``).
-_SETTING_LAST = frozenset({"enabled", "type", "mode", "ttl", "expiry", "expiration", "length", "policy",
-                           "format", "header", "algorithm", "version", "kind", "required", "lifetime"})
+_SETTING_LAST = frozenset(
+    {
+        "enabled",
+        "type",
+        "mode",
+        "ttl",
+        "expiry",
+        "expiration",
+        "length",
+        "policy",
+        "format",
+        "header",
+        "algorithm",
+        "version",
+        "kind",
+        "required",
+        "lifetime",
+    }
+)
 # Fragments that mark a credential anywhere in a name, even run together (``DBPASSWORD``).
-_STRONG = ("password", "passwd", "passphrase", "secret", "credential", "apikey", "privatekey", "accesskey",
-           "pgpass", "netrc")
+_STRONG = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "credential",
+    "apikey",
+    "privatekey",
+    "accesskey",
+    "pgpass",
+    "netrc",
+)
 # Whole words that mark a credential.
-_WEAK = frozenset({"pass", "pwd", "creds", "dsn", "private", "authorization", "pem", "p12", "pfx", "jks",
-                   "keystore", "rsa", "ecdsa", "ed25519", "htpasswd"})
+_WEAK = frozenset(
+    {
+        "pass",
+        "pwd",
+        "creds",
+        "dsn",
+        "private",
+        "authorization",
+        "pem",
+        "p12",
+        "pfx",
+        "jks",
+        "keystore",
+        "rsa",
+        "ecdsa",
+        "ed25519",
+        "htpasswd",
+    }
+)
 # Last words that mark a credential after another word (``SSH_KEY``, ``BASIC_AUTH``).
 _LAST = frozenset({"key", "keys", "auth", "auths"})
-_NOT_KEY = frozenset({"public", "sort", "partition", "primary", "foreign", "cache", "routing", "shard", "group",
-                      "label", "annotation", "map", "lookup", "index", "hash", "idempotency"})
+_NOT_KEY = frozenset(
+    {
+        "public",
+        "sort",
+        "partition",
+        "primary",
+        "foreign",
+        "cache",
+        "routing",
+        "shard",
+        "group",
+        "label",
+        "annotation",
+        "map",
+        "lookup",
+        "index",
+        "hash",
+        "idempotency",
+    }
+)
 
 
 def classify(name: str, leaf: bool = True) -> Kind | None:
@@ -153,8 +226,13 @@ def _after_credential_flag(obj: Any, parts: Sequence[str | int]) -> bool:
 
 
 def _is_credential_flag(flag: Any) -> bool:
-    return (isinstance(flag, str) and flag.startswith("-") and "=" not in flag and len(flag) <= MAX_NAME
-            and classify(flag.lstrip("-")) is Kind.CREDENTIAL)
+    return (
+        isinstance(flag, str)
+        and flag.startswith("-")
+        and "=" not in flag
+        and len(flag) <= MAX_NAME
+        and classify(flag.lstrip("-")) is Kind.CREDENTIAL
+    )
 
 
 def path_names(obj: Any, parts: Sequence[str | int]) -> tuple[str, ...]:
@@ -167,8 +245,12 @@ def path_names(obj: Any, parts: Sequence[str | int]) -> tuple[str, ...]:
         if isinstance(cursor, list):
             index = part if isinstance(part, int) else int(part) if str(part).isdigit() else -1
             item = cursor[index] if 0 <= index < len(cursor) else None
-            if i + 1 < len(parts) and parts[i + 1] == "value" and isinstance(item, dict) \
-                    and isinstance(item.get("name"), str):
+            if (
+                i + 1 < len(parts)
+                and parts[i + 1] == "value"
+                and isinstance(item, dict)
+                and isinstance(item.get("name"), str)
+            ):
                 names.append(item["name"])
             cursor = item
         else:
@@ -305,8 +387,10 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
     """Multi-line strings as block scalars, as people write config files."""
 
 
-_Dumper.add_representer(str, lambda dumper, data: dumper.represent_scalar(
-    "tag:yaml.org,2002:str", data, style="|" if "\n" in data else None))
+_Dumper.add_representer(
+    str,
+    lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None),
+)
 _LINE_SEP = re.compile(r"[=:]")
 _BLOCK = frozenset({"|", ">", "|-", ">-", "|+", ">+"})
 
@@ -333,7 +417,7 @@ def _lines(data: str) -> str:
         if sep is not None:
             at = sep.start()
             start, key = _name_before(line, at, skip=" \t\"'")
-            rest = line[at + 1:]
+            rest = line[at + 1 :]
             if key and rest.strip() and _line_start(line[:start]) and classify(key) is Kind.CREDENTIAL:
                 if rest.strip() in _BLOCK:
                     block_indent = indent
@@ -341,8 +425,14 @@ def _lines(data: str) -> str:
                 else:
                     body = rest.strip()
                     quote = body[0] if body[0] in "\"'" else ""
-                    out.append(line[:at + 1] + (" " if rest[:1] in (" ", "\t") else "") + quote + REDACTED + quote
-                               + ("," if body.endswith(",") and len(body) > 1 else ""))
+                    out.append(
+                        line[: at + 1]
+                        + (" " if rest[:1] in (" ", "\t") else "")
+                        + quote
+                        + REDACTED
+                        + quote
+                        + ("," if body.endswith(",") and len(body) > 1 else "")
+                    )
                     hidden = True
                 continue
         out.append(line)
@@ -381,7 +471,7 @@ def _urls(data: str) -> str:
     out, last = [], 0
     for m in _URL.finditer(data):
         token = m.group(1)
-        head = token[:_first_of(token, "/?#")]
+        head = token[: _first_of(token, "/?#")]
         colon, at_head = head.find(":"), head.find("@")
         if colon >= 0 and (at_head < 0 or colon < at_head):
             end = token.rfind("@")  # user:pass...: the password may hold '/', '@' or ':' unescaped
@@ -389,8 +479,8 @@ def _urls(data: str) -> str:
             end = head.rfind("@")
         if end < 0:
             continue
-        user = token[:colon + 1] if 0 <= colon < end else ""
-        out += [data[last:m.start(1)], user, REDACTED]
+        user = token[: colon + 1] if 0 <= colon < end else ""
+        out += [data[last : m.start(1)], user, REDACTED]
         last = m.start(1) + end
     return "".join(out) + data[last:] if out else data
 
@@ -417,7 +507,7 @@ def _pairs(data: str) -> str:
         start = m.end()
         while start < len(data) and data[start] == " ":
             start += 1
-        opener = data[start:start + 1]
+        opener = data[start : start + 1]
         if opener in _CLOSE:  # a quoted or braced value, on its own line
             line_end = data.find("\n", start)
             line_end = len(data) if line_end < 0 else line_end
@@ -451,7 +541,8 @@ def _bearer(data: str) -> str:
         token = m.group(1)
         if token.isalpha() and token.islower():  # prose: "basic authentication"
             return m.group(0)
-        return m.group(0)[:m.start(1) - m.start(0)] + REDACTED
+        return m.group(0)[: m.start(1) - m.start(0)] + REDACTED
+
     return _BEARER.sub(hide, data)
 
 
@@ -466,12 +557,13 @@ def _flags(data: str) -> str:
 
     def hide(m: re.Match) -> str:
         name, value = m.group(1), m.group(2)
-        keep = m.group(0)[:m.start(2) - m.start(0)]
+        keep = m.group(0)[: m.start(2) - m.start(0)]
         if name in ("u", "user") and ":" in value and not value.endswith(":" + REDACTED):
-            return keep + value[:value.index(":") + 1] + REDACTED
+            return keep + value[: value.index(":") + 1] + REDACTED
         if classify(name) is not Kind.CREDENTIAL or value == REDACTED:
             return m.group(0)
         return keep + REDACTED
+
     return _FLAG.sub(hide, data)
 
 
@@ -487,8 +579,20 @@ _KNOWN = re.compile(
 
 # Text every match of _KNOWN holds: a plain search for them is far cheaper than the pattern,
 # which has no fixed start to skip ahead to.
-_KNOWN_MARKS = ("eyJ", "AKIA", "ASIA", "ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_", "glpat-", "xox",
-                "k_live_")
+_KNOWN_MARKS = (
+    "eyJ",
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "k_live_",
+)
 
 
 def _known(data: str) -> str:
@@ -513,7 +617,7 @@ def _pem(data: str) -> str:
         header_end = data.find("-----", begin + len(_PEM_BEGIN))
         if header_end < 0:
             break
-        label = data[begin + len(_PEM_BEGIN):header_end]
+        label = data[begin + len(_PEM_BEGIN) : header_end]
         pos = header_end + 5
         if "PRIVATE KEY" not in label or len(label) > 64:
             continue
@@ -521,7 +625,7 @@ def _pem(data: str) -> str:
         end = len(data) if end < 0 else end
         # Keep the block's own indentation so that YAML around it still parses.
         body = data[pos:end].lstrip("\r\n")
-        indent = body[:len(body) - len(body.lstrip(" \t"))]
+        indent = body[: len(body) - len(body.lstrip(" \t"))]
         out += [data[last:pos], "\n" + indent + REDACTED + "\n" + indent]
         last = pos = end
     return "".join(out) + data[last:] if out else data

@@ -22,8 +22,7 @@ def _helm():  # noqa: ANN202
         import helm_python
     except Exception as exc:  # the native library can fail to load in many ways
         raise RuntimeError(
-            f"the Helm engine (helm-python-sdk) cannot be loaded: {exc}. Install it with "
-            "`pip install helm-python-sdk`"
+            f"the Helm engine (helm-python-sdk) cannot be loaded: {exc}. Install it with `pip install helm-python-sdk`"
         ) from exc
     return helm_python
 
@@ -68,8 +67,9 @@ def load_values_file(path: Path) -> dict:
     except OSError as exc:
         raise UserError(f"cannot read values file: {exc.strerror}", None) from None
     except yaml.YAMLError as exc:
-        raise UserError(f"not valid YAML ({kyaml.error_problem(exc)})",
-                        Where(str(path), kyaml.error_line(exc, text))) from None
+        raise UserError(
+            f"not valid YAML ({kyaml.error_problem(exc)})", Where(str(path), kyaml.error_line(exc, text))
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any YAML error is a user error here
         raise UserError(redact.message(f"{path}: not valid YAML: {exc}")) from None
     doc = docs[0] if docs else None
@@ -94,8 +94,9 @@ class RenderError(UserError):
     """Helm refused to render a chart: bad input for verify, a bug when convert made the chart."""
 
 
-def render_files(files: dict[str, str], chart_name: str, values: dict | None = None,
-                 more: dict[str, dict] | None = None) -> dict:
+def render_files(
+    files: dict[str, str], chart_name: str, values: dict | None = None, more: dict[str, dict] | None = None
+) -> dict:
     """Render chart files held in memory (written to a temporary folder for the engine):
     ``{None: texts with values}`` plus one entry per named values set in ``more``."""
     import tempfile
@@ -112,12 +113,15 @@ def render_files(files: dict[str, str], chart_name: str, values: dict | None = N
                 target.write_text(text, encoding="utf-8")
             return _render_each(root, {None: values, **(more or {})})
     except OSError as exc:
-        raise UserError(f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
-                        f"free some space in {tempfile.gettempdir()} or point TMPDIR elsewhere") from None
+        raise UserError(
+            f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
+            f"free some space in {tempfile.gettempdir()} or point TMPDIR elsewhere"
+        ) from None
 
 
-def render_chart(chart_dir: Path, values: dict | None = None, release: str = "release",
-           namespace: str = "default") -> dict[str, str]:
+def render_chart(
+    chart_dir: Path, values: dict | None = None, release: str = "release", namespace: str = "default"
+) -> dict[str, str]:
     """Rendered text per template file, from the real Helm engine."""
     helm = _helm()
     try:
@@ -133,8 +137,10 @@ def _render_each(chart_dir: Path, value_sets: dict[str | None, dict | None]) -> 
     helm = _helm()
     try:
         with helm.Chart.load(str(chart_dir)) as chart:
-            return {name: chart.render(values or {}, name="release", namespace="default")
-                    for name, values in value_sets.items()}
+            return {
+                name: chart.render(values or {}, name="release", namespace="default")
+                for name, values in value_sets.items()
+            }
     except helm.HelmError as exc:
         raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
 
@@ -240,9 +246,12 @@ def _absent(value: Any) -> bool:
 
 def _kind(kind: str) -> str:
     return {
-        "values_changed": "changed", "type_changes": "type changed",
-        "dictionary_item_added": "added", "dictionary_item_removed": "removed",
-        "iterable_item_added": "added", "iterable_item_removed": "removed",
+        "values_changed": "changed",
+        "type_changes": "type changed",
+        "dictionary_item_added": "added",
+        "dictionary_item_removed": "removed",
+        "iterable_item_added": "added",
+        "iterable_item_removed": "removed",
     }.get(kind, kind.replace("_", " "))
 
 

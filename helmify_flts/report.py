@@ -58,21 +58,31 @@ def summary(result: Result) -> str:
     lifted = [lift for lift in conv.lifts if not lift.optional_absent]
     keys = sum(1 for _ in conv.values.leaves())
     skipped = sum(1 for n in result.notices if n.code == "warning")
-    return (f"{len(result.loaded.resources)} resources in {len(conv.components)} components, "
-            f"{len(lifted)} fields lifted into {keys} values, "
-            f"{sum(1 for lift in conv.lifts if lift.optional_absent)} optional knobs, "
-            f"{skipped} documents skipped, {len(result.notices) - skipped} other warnings")
+    return (
+        f"{len(result.loaded.resources)} resources in {len(conv.components)} components, "
+        f"{len(lifted)} fields lifted into {keys} values, "
+        f"{sum(1 for lift in conv.lifts if lift.optional_absent)} optional knobs, "
+        f"{skipped} documents skipped, {len(result.notices) - skipped} other warnings"
+    )
 
 
 def decisions(result: Result) -> list[str]:
     """-v: why each resource is in its component, and each field lifted."""
-    template_of = {res: comp for file, members in result.conversion.components.items()
-                   for comp in [result.conversion.component_of_file[file]] for res in members}
-    grouping = [f"{res.title} -> component {template_of[res].dotted} ({result.component_reasons.get(res, '')})"
-                for res in result.resources]
-    return grouping + [f"{lift.resource.title} {lift.field} -> {dotted(lift.key)} (rule {lift.rule}"
-            f"{', unset: renders nothing' if lift.optional_absent else ''})"
-            for lift in result.conversion.lifts]
+    template_of = {
+        res: comp
+        for file, members in result.conversion.components.items()
+        for comp in [result.conversion.component_of_file[file]]
+        for res in members
+    }
+    grouping = [
+        f"{res.title} -> component {template_of[res].dotted} ({result.component_reasons.get(res, '')})"
+        for res in result.resources
+    ]
+    return grouping + [
+        f"{lift.resource.title} {lift.field} -> {dotted(lift.key)} (rule {lift.rule}"
+        f"{', unset: renders nothing' if lift.optional_absent else ''})"
+        for lift in result.conversion.lifts
+    ]
 
 
 def as_json(result: Result, proven: ChartProof) -> dict:
@@ -85,44 +95,73 @@ def as_json(result: Result, proven: ChartProof) -> dict:
     shown = _Shown(result)
     for res in result.resources:
         patch = shown.patch(res, proven.base.patches.get(res.identity, [])) if proven.rendered else None
-        resources.append({
-            "apiVersion": res.api_version, "kind": res.kind, "namespace": res.namespace, "name": res.name,
-            "source": res.source, "line": res.line,
-            "component": conv.component_of_file[template_of[res][len("templates/"):-len(".yaml")]].dotted,
-            "template": template_of[res],
-            "fields": [
-                {"path": lift.field, "pointer": lift.path.pointer(),
-                 "original": None if lift.optional_absent else shown.lift(lift), "key": dotted(lift.key),
-                 "keyPath": list(lift.key),
-                 "rule": lift.rule, "unsetByDefault": lift.optional_absent}
-                for lift in lifts_of.get(res, [])
-            ],
-            "patch": patch,
-            "expectedChanges": [],
-            "unexpectedChanges": patch or [],
-        })
+        resources.append(
+            {
+                "apiVersion": res.api_version,
+                "kind": res.kind,
+                "namespace": res.namespace,
+                "name": res.name,
+                "source": res.source,
+                "line": res.line,
+                "component": conv.component_of_file[template_of[res][len("templates/") : -len(".yaml")]].dotted,
+                "template": template_of[res],
+                "fields": [
+                    {
+                        "path": lift.field,
+                        "pointer": lift.path.pointer(),
+                        "original": None if lift.optional_absent else shown.lift(lift),
+                        "key": dotted(lift.key),
+                        "keyPath": list(lift.key),
+                        "rule": lift.rule,
+                        "unsetByDefault": lift.optional_absent,
+                    }
+                    for lift in lifts_of.get(res, [])
+                ],
+                "patch": patch,
+                "expectedChanges": [],
+                "unexpectedChanges": patch or [],
+            }
+        )
     return {
-        "tool": "helmify-flts", "version": __version__, "chart": result.conversion_chart_name,
+        "tool": "helmify-flts",
+        "version": __version__,
+        "chart": result.conversion_chart_name,
         "summary": summary(result),
-        "rendered": proven.rendered, "renderError": str(proven.failure) if proven.failure else None,
+        "rendered": proven.rendered,
+        "renderError": str(proven.failure) if proven.failure else None,
         "identical": proven.ok,
         "missing": [render.title(i) for i in proven.base.missing],
         "extra": [render.title(i) for i in proven.base.extra],
         "resources": resources,
-        "skipped": [{"file": n.where.file if n.where else None, "line": n.where.line if n.where else None,
-                     "message": n.message} for n in result.notices if n.code == "warning"],
-        "warnings": [{"file": n.where.file if n.where else None, "line": n.where.line if n.where else None,
-                      "code": n.code, "message": n.message} for n in result.notices if n.code != "warning"],
+        "skipped": [
+            {"file": n.where.file if n.where else None, "line": n.where.line if n.where else None, "message": n.message}
+            for n in result.notices
+            if n.code == "warning"
+        ],
+        "warnings": [
+            {
+                "file": n.where.file if n.where else None,
+                "line": n.where.line if n.where else None,
+                "code": n.code,
+                "message": n.message,
+            }
+            for n in result.notices
+            if n.code != "warning"
+        ],
         "rules": list(result.ruleset.files),
         "environments": {
             name: {
                 "identical": proven.environments[name].ok if name in proven.environments else None,
                 "differences": proven.environments[name].describe() if name in proven.environments else [],
                 "overrides": [
-                    {"key": dotted(o.key), "keyPath": list(o.key), "resource": o.resource.title,
-                     "base": shown.override(o.resource, o.key, o.names, o.base),
-                     "value": shown.override(o.resource, o.key, o.names, o.value),
-                     "automatic": bool(o.automatic)}
+                    {
+                        "key": dotted(o.key),
+                        "keyPath": list(o.key),
+                        "resource": o.resource.title,
+                        "base": shown.override(o.resource, o.key, o.names, o.base),
+                        "value": shown.override(o.resource, o.key, o.names, o.value),
+                        "automatic": bool(o.automatic),
+                    }
                     for o in overrides
                 ],
             }
@@ -144,7 +183,7 @@ def _cell(value: Any) -> str:
         return "(unset)"
     text = _escaped(value)
     if len(text) > CELL:
-        text = text[:CELL - 3] + "..."
+        text = text[: CELL - 3] + "..."
     return f"`{text}`"
 
 
@@ -209,7 +248,7 @@ def _item_names(items: list) -> list[str] | None:
 
 def _excerpt(text: str, at: int) -> str:
     start = max(0, at - 15)
-    return ("..." if start else "") + text[start:at + 30] + ("..." if len(text) > at + 30 else "")
+    return ("..." if start else "") + text[start : at + 30] + ("..." if len(text) > at + 30 else "")
 
 
 def _diff_cell(found: list[tuple[str, Any]]) -> str:
@@ -217,7 +256,7 @@ def _diff_cell(found: list[tuple[str, Any]]) -> str:
     for where, value in found[:DIFF_ITEMS]:
         shown = "(none)" if value is _ABSENT else _escaped(value)
         if len(shown) > CELL // 2:
-            shown = shown[:CELL // 2 - 3] + "..."
+            shown = shown[: CELL // 2 - 3] + "..."
         parts.append(f"{_escaped(where)}: {shown}" if where else shown)
     more = f" (+{len(found) - DIFF_ITEMS} more)" if len(found) > DIFF_ITEMS else ""
     return f"`{'; '.join(parts)}`{more}"
@@ -228,8 +267,11 @@ def as_markdown(result: Result, data: dict) -> str:
     if not data["rendered"]:
         out += [f"**Not rendered**: {data['renderError']}", ""]
     elif data["identical"]:
-        out += ["Rendered with Helm using the default values, the chart reproduces every source "
-                "resource exactly: every patch below is empty.", ""]
+        out += [
+            "Rendered with Helm using the default values, the chart reproduces every source "
+            "resource exactly: every patch below is empty.",
+            "",
+        ]
     else:
         out += ["**The rendered chart differs from the source.** See the unexpected changes below.", ""]
         out += [f"- missing: {t}" for t in data["missing"]] + [f"- extra: {t}" for t in data["extra"]] + [""]
@@ -241,8 +283,12 @@ def as_markdown(result: Result, data: dict) -> str:
         out.append("")
     for name, env in data["environments"].items():
         status = "reproduces" if env["identical"] else "does NOT reproduce"
-        out += [f"## Environment `{name}`", "",
-                f"With `values-{name}.yaml` the chart {status} that environment's manifests.", ""]
+        out += [
+            f"## Environment `{name}`",
+            "",
+            f"With `values-{name}.yaml` the chart {status} that environment's manifests.",
+            "",
+        ]
         out += [f"- {d}" for d in env["differences"]]
         if env["overrides"]:
             out += ["| values key | base | this environment | resource |", "|---|---|---|---|"]
@@ -254,9 +300,12 @@ def as_markdown(result: Result, data: dict) -> str:
     out += ["## Resources", ""]
     for res in data["resources"]:
         ns = f"{res['namespace']}/" if res["namespace"] else ""
-        out += [f"### {res['kind']}/{ns}{res['name']}", "",
-                f"From `{res['source']}:{res['line']}`, rendered by `{res['template']}` "
-                f"(component `{res['component']}`).", ""]
+        out += [
+            f"### {res['kind']}/{ns}{res['name']}",
+            "",
+            f"From `{res['source']}:{res['line']}`, rendered by `{res['template']}` (component `{res['component']}`).",
+            "",
+        ]
         if res["fields"]:
             out += ["| field | original | values key | rule |", "|---|---|---|---|"]
             for f in res["fields"]:
@@ -267,8 +316,14 @@ def as_markdown(result: Result, data: dict) -> str:
         if res["patch"] is None:
             continue
         if res["patch"]:
-            out += ["Unexpected changes (JSON Patch, source to rendered):", "", "```json",
-                    json.dumps(res["patch"], indent=2), "```", ""]
+            out += [
+                "Unexpected changes (JSON Patch, source to rendered):",
+                "",
+                "```json",
+                json.dumps(res["patch"], indent=2),
+                "```",
+                "",
+            ]
         else:
             out += ["JSON Patch from source to rendered: `[]` (identical).", ""]
     return "\n".join(out).rstrip() + "\n"
@@ -278,8 +333,10 @@ def files(result: Result, proven: ChartProof) -> dict[str, str]:
     data = as_json(result, proven)
     return {
         # NaN or infinity become the strings "NaN", "Infinity": the file stays valid JSON.
-        "helmify-report.json": jsontext.dumps(json.loads(json.dumps(data), parse_constant=str),
-                                              ensure_ascii=False, allow_nan=False) + "\n",
+        "helmify-report.json": jsontext.dumps(
+            json.loads(json.dumps(data), parse_constant=str), ensure_ascii=False, allow_nan=False
+        )
+        + "\n",
         "helmify-report.md": as_markdown(result, data),
     }
 
@@ -294,9 +351,13 @@ def rules_list(ruleset: RuleSet) -> str:
 
 def rules_reference(ruleset: RuleSet) -> str:
     """The rules reference in Markdown, generated from the rules' own descriptions."""
-    out = ["# Rules reference", "",
-           "Generated by `helmify-flts rules --markdown` from the rule-file schema and the rule files' "
-           "descriptions; do not edit.", ""]
+    out = [
+        "# Rules reference",
+        "",
+        "Generated by `helmify-flts rules --markdown` from the rule-file schema and the rule files' "
+        "descriptions; do not edit.",
+        "",
+    ]
     out += ruledocs.rule_language(rules_mod.schema(), pathsets.SETS, pathsets.DOCS)
     out += ["## Built-in rules", "", "The rules of each built-in pack, from their own descriptions.", ""]
     current = None
@@ -323,9 +384,12 @@ def rules_reference(ruleset: RuleSet) -> str:
             if rule.optional:
                 out.append(f"- optional: renders nothing until set (default `{json.dumps(rule.default)}`)")
         m = rule.match
-        crit = [f"kinds {', '.join(m.kinds)}" if m.kinds else "", f"names {', '.join(m.names)}" if m.names else "",
-                f"components {', '.join(m.components)}" if m.components else "",
-                f"labels {', '.join(f'{k}={v}' for k, v in m.labels)}" if m.labels else ""]
+        crit = [
+            f"kinds {', '.join(m.kinds)}" if m.kinds else "",
+            f"names {', '.join(m.names)}" if m.names else "",
+            f"components {', '.join(m.components)}" if m.components else "",
+            f"labels {', '.join(f'{k}={v}' for k, v in m.labels)}" if m.labels else "",
+        ]
         crit = [c for c in crit if c]
         if crit:
             out.append(f"- applies to: {'; '.join(crit)}")

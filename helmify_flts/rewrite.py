@@ -113,15 +113,20 @@ def _start(plans: tuple[ResourcePlan, ...], env_names: tuple[str, ...]) -> Conve
         try:
             values.put(comp.key + ("enabled",), True, f"Render {comp.dotted}: {titles}", "")
         except ValuesConflict as exc:
-            raise UserError(f"component {comp.dotted} clashes with the values key {'.'.join(exc.path)} "
-                            f"({exc.existing}); give it another name with a component rule") from None
+            raise UserError(
+                f"component {comp.dotted} clashes with the values key {'.'.join(exc.path)} "
+                f"({exc.existing}); give it another name with a component rule"
+            ) from None
     for plan in plans:
         for guard in plan.guards:
             try:
                 values.put(guard.key, guard.default, guard.doc, "")
             except ValuesConflict as exc:
-                raise UserError(f"the switch for {plan.resource.title} clashes with the values key "
-                                f"{'.'.join(exc.path)} ({exc.existing})", plan.resource.where) from None
+                raise UserError(
+                    f"the switch for {plan.resource.title} clashes with the values key "
+                    f"{'.'.join(exc.path)} ({exc.existing})",
+                    plan.resource.where,
+                ) from None
     names = FileNames(frozenset(fold(f"files/{safe_name(env)}") for env in env_names))
     return Conversion(values, {}, by_file, comp_of_file, names=names)
 
@@ -130,16 +135,20 @@ def _apply(conv: Conversion, plan_of: dict[Resource, ResourcePlan], chart: str):
     """Per file, per resource: decide each hit and apply the decision to values, in the order
     values are written (files sorted, resources in file order, hits in placement order)."""
     for file in sorted(conv.components):
-        yield file, ((res, bool(plan_of[res].hits), _applied(res, list(plan_of[res].hits), chart, conv))
-                     for res in conv.components[file])
+        yield (
+            file,
+            (
+                (res, bool(plan_of[res].hits), _applied(res, list(plan_of[res].hits), chart, conv))
+                for res in conv.components[file]
+            ),
+        )
 
 
 def _applied(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> list[tuple[Hit, templating.Action]]:
     # Items inserted in the middle of a list shift the indices of later items: place them last,
     # deepest lists first, so no insertion moves a list another one still has to find.
     out = []
-    for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0,
-                                           h.mode is Mode.ITEM)):
+    for hit in sorted(hits, key=lambda h: (h.slot is not None, -len(h.parts) if h.slot else 0, h.mode is Mode.ITEM)):
         decision = decide(hit, chart, conv.names)
         if isinstance(decision, Decline):
             if decision.reason:
@@ -147,8 +156,9 @@ def _applied(res: Resource, hits: list[Hit], chart: str, conv: Conversion) -> li
             continue
         conv.files.update(decision.files)
         if _put(conv, hit, decision):
-            conv.lifts.append(Lift(hit.resource, hit.found.path, hit.key, hit.rule.id, decision.original,
-                                   decision.unset))
+            conv.lifts.append(
+                Lift(hit.resource, hit.found.path, hit.key, hit.rule.id, decision.original, decision.unset)
+            )
             out.append((hit, decision.action))
     return out
 
@@ -159,9 +169,12 @@ def _check_size(path: str, text: str, members: list[Resource]) -> None:
     if size <= HELM_MAX_FILE:
         return
     biggest = max(members, key=_span)
-    raise UserError(f"the chart file {path} would be {size} bytes, over Helm's limit of 5 MiB per file; "
-                    f"its largest resource is {biggest.title}: split the component with a component rule, "
-                    "or leave the resource out (--exclude)", biggest.where)
+    raise UserError(
+        f"the chart file {path} would be {size} bytes, over Helm's limit of 5 MiB per file; "
+        f"its largest resource is {biggest.title}: split the component with a component rule, "
+        "or leave the resource out (--exclude)",
+        biggest.where,
+    )
 
 
 def _span(res: Resource) -> int:
@@ -189,8 +202,10 @@ def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:
         conv.values.put(hit.key, decision.value, decision.doc, decision.source, decision.origin)
         return True
     except ValuesConflict as exc:
-        message = (f"{hit.resource.title} {hit.field}: values key {'.'.join(exc.path)} already holds "
-                   f"a different value (from {exc.existing})")
+        message = (
+            f"{hit.resource.title} {hit.field}: values key {'.'.join(exc.path)} already holds "
+            f"a different value (from {exc.existing})"
+        )
         if hit.rule.builtin:
             conv.notices.append(Notice(message + "; left as is", hit.resource.where, code="key-conflict"))
             return False
@@ -204,11 +219,13 @@ def _block_copy(node: Node) -> Node:
         # optional key) would trim away; double quotes keep the same string on one line.
         return ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, style='"')
     if isinstance(node, MappingNode):
-        return MappingNode(node.tag, [(k, _block_copy(v)) for k, v in node.value],
-                           node.start_mark, node.end_mark, flow_style=False)
+        return MappingNode(
+            node.tag, [(k, _block_copy(v)) for k, v in node.value], node.start_mark, node.end_mark, flow_style=False
+        )
     if isinstance(node, SequenceNode):
-        return SequenceNode(node.tag, [_block_copy(v) for v in node.value],
-                            node.start_mark, node.end_mark, flow_style=False)
+        return SequenceNode(
+            node.tag, [_block_copy(v) for v in node.value], node.start_mark, node.end_mark, flow_style=False
+        )
     return node
 
 

@@ -14,8 +14,9 @@ from .ruleschema import resolve
 _TYPE_NAMES = {"object": "mapping", "array": "list", "boolean": "true/false", "string": "string"}
 
 
-def rule_language(schema: dict, path_sets: dict[str, dict[str, tuple[str, ...]]],
-                  set_docs: dict[str, str]) -> list[str]:
+def rule_language(
+    schema: dict, path_sets: dict[str, dict[str, tuple[str, ...]]], set_docs: dict[str, str]
+) -> list[str]:
     """Markdown lines of the section."""
     rule = schema["$defs"]["rule"]
     out = ["## Rule language", ""]
@@ -24,13 +25,24 @@ def rule_language(schema: dict, path_sets: dict[str, dict[str, tuple[str, ...]]]
     out += _keys("`match`", schema["$defs"]["match"], schema)
     out += _keys("`existing`", schema["$defs"]["existing"], schema)
     path = rule["properties"]["path"]
-    out += ["### Paths", "", "A path points at fields of a resource; the forms combine freely.", "",
-            "| path | means |", "| --- | --- |"]
+    out += [
+        "### Paths",
+        "",
+        "A path points at fields of a resource; the forms combine freely.",
+        "",
+        "| path | means |",
+        "| --- | --- |",
+    ]
     out += [f"| `{example}` | {meaning} |" for example, meaning in path["x-grammar"]]
-    out += ["", "### Path sets", "",
-            "A path that starts with a path set stands for the place the set names in each kind, and applies "
-            "only to those kinds; a rule without `match.kinds` whose paths all start with path sets applies "
-            "to the kinds of its sets.", ""]
+    out += [
+        "",
+        "### Path sets",
+        "",
+        "A path that starts with a path set stands for the place the set names in each kind, and applies "
+        "only to those kinds; a rule without `match.kinds` whose paths all start with path sets applies "
+        "to the kinds of its sets.",
+        "",
+    ]
     for name, places in path_sets.items():
         out += [f"- `{{{name}}}`: {set_docs[name]}."]
         by_place: dict[str, list[str]] = {}
@@ -38,21 +50,47 @@ def rule_language(schema: dict, path_sets: dict[str, dict[str, tuple[str, ...]]]
             by_place.setdefault(", ".join(f"`{p}`" for p in prefixes), []).append(kind)
         out += [f"  - {', '.join(kinds)}: {where}" for where, kinds in by_place.items()]
     key = rule["properties"]["key"]
-    out += ["", "### Bindings and filters", "",
-            "A `key`, `doc` or `component` pattern uses `{binding}` or `{binding|filter}`. Besides the names "
-            "a path binds:", ""]
+    out += [
+        "",
+        "### Bindings and filters",
+        "",
+        "A `key`, `doc` or `component` pattern uses `{binding}` or `{binding|filter}`. Besides the names a path binds:",
+        "",
+    ]
     out += [f"- `{{{name}}}`: {text}" for name, text in key["x-bindings"].items()]
     out += ["", "Filters:", ""]
     out += [f"- `|{name}`: {text}" for name, text in key["x-filters"].items()]
     transform = rule["properties"]["transform"]
     out += ["", "### Transforms", ""]
     out += [f"- `{name}`: {text}" for name, text in transform["x-enumDescriptions"].items()]
-    out += ["", "### Examples", "",
-            "Each example is a rule file, a manifest it applies to, and part of the values.yaml it gives.", ""]
+    out += [
+        "",
+        "### Examples",
+        "",
+        "Each example is a rule file, a manifest it applies to, and part of the values.yaml it gives.",
+        "",
+    ]
     for example in schema["x-examples"]:
-        out += [f"#### {example['title']}", "", "```yaml", example["rules"].rstrip(), "```", "",
-                "applied to", "", "```yaml", example["manifest"].rstrip(), "```", "",
-                "gives, in values.yaml,", "", "```yaml", _yaml(example["values"]).rstrip(), "```", ""]
+        out += [
+            f"#### {example['title']}",
+            "",
+            "```yaml",
+            example["rules"].rstrip(),
+            "```",
+            "",
+            "applied to",
+            "",
+            "```yaml",
+            example["manifest"].rstrip(),
+            "```",
+            "",
+            "gives, in values.yaml,",
+            "",
+            "```yaml",
+            _yaml(example["values"]).rstrip(),
+            "```",
+            "",
+        ]
     return out
 
 

@@ -119,8 +119,9 @@ class FieldRule(Rule):
         the kinds the set places it in (a Pod's ``spec`` is not a Deployment's)."""
         if not any(self.path_kinds):
             return self.paths
-        return tuple(steps for steps, kinds in zip(self.paths, self.path_kinds, strict=True)
-                     if kinds is None or kind in kinds)
+        return tuple(
+            steps for steps, kinds in zip(self.paths, self.path_kinds, strict=True) if kinds is None or kind in kinds
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,7 +156,7 @@ class RuleSet:
         patterns = [r.key for r in self.field_rules] + [r.existing_key for r in self.existing_rules]
         for pattern in patterns:
             if len(pattern) > 1 and pattern[0].text == "{base}" and "{" not in pattern[1].text:
-                    out.add(pattern[1].text)
+                out.add(pattern[1].text)
         return frozenset(out)
 
     @property
@@ -182,8 +183,12 @@ def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleS
                 path = builtin
             else:
                 packs = ", ".join(sorted(p.stem for p in builtin_dir().glob("*.yaml")))
-                loader.errors.append(UserError(f"rule file {text} not found; give a path to a YAML rule file "
-                                               f"or the name of a built-in pack ({packs})"))
+                loader.errors.append(
+                    UserError(
+                        f"rule file {text} not found; give a path to a YAML rule file "
+                        f"or the name of a built-in pack ({packs})"
+                    )
+                )
                 continue
         # A pack the user names is theirs to check: its rules that match nothing are reported.
         loader.load_file(path, builtin=False)
@@ -199,8 +204,9 @@ def _duplicate_ids(rules: list[Rule]) -> list[UserError]:
     for rule in rules:
         first = seen.setdefault(rule.id, rule)
         if first is not rule and first.layer == rule.layer:
-            errors.append(UserError(f"rule id {rule.id!r} is used twice (also at {first.where}); rename one",
-                                    rule.where))
+            errors.append(
+                UserError(f"rule id {rule.id!r} is used twice (also at {first.where}); rename one", rule.where)
+            )
     return errors
 
 
@@ -246,10 +252,12 @@ class _Loader:
                 raise UserError(f"extends {ext!r}, which is neither a built-in pack nor a file", _at(ext_node, shown))
             if target.resolve() in chain + (resolved,):
                 loop = " -> ".join(_shown(p) for p in chain + (resolved, target.resolve()))
-                raise UserError(f"extends {ext!r} makes a loop ({loop}); remove one of the extends",
-                                _at(ext_node, shown))
-            self.load_file(target, builtin=builtin or target.parent.resolve() == builtin_dir().resolve(),
-                           chain=chain + (resolved,))
+                raise UserError(
+                    f"extends {ext!r} makes a loop ({loop}); remove one of the extends", _at(ext_node, shown)
+                )
+            self.load_file(
+                target, builtin=builtin or target.parent.resolve() == builtin_dir().resolve(), chain=chain + (resolved,)
+            )
         self._layer += 1
         self.loaded.append(shown)
         for label in _seq(_get(top, "componentLabels"), shown, "componentLabels"):
@@ -394,8 +402,12 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> FieldRule |
         raise UserError("rule has no id; give it a short stable name", where)
     description = _get(node, "description")
     common: dict[str, Any] = dict(
-        id=rule_id, description=_str(description, file, "description").strip(), where=where,
-        layer=layer, builtin=builtin, match=_parse_match(_get(node, "match"), file),
+        id=rule_id,
+        description=_str(description, file, "description").strip(),
+        where=where,
+        layer=layer,
+        builtin=builtin,
+        match=_parse_match(_get(node, "match"), file),
     )
     existing = _get(node, "existing")
     if existing is not None:
@@ -405,8 +417,9 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> FieldRule |
         extra = [k for k in ("path", "key", "transform", "optional", "default") if _get(node, k) is not None]
         if extra:
             raise UserError(f"rule {rule_id!r} sets a component, so it cannot also have {extra[0]!r}", where)
-        pattern = parse_pattern(_str(component, file, "component"), {"name", "kind", "namespace"},
-                                _at(component, file), "component")
+        pattern = parse_pattern(
+            _str(component, file, "component"), {"name", "kind", "namespace"}, _at(component, file), "component"
+        )
         return ComponentRule(component=pattern, **common)
     path_node, key_node = _get(node, "path"), _get(node, "key")
     if path_node is None or key_node is None:
@@ -430,14 +443,17 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> FieldRule |
     if not common["match"].kinds and set_kinds and all(kinds_of):
         # A rule whose every path comes from a path set applies to the kinds of those sets.
         common["match"] = dataclasses.replace(common["match"], kinds=tuple(set_kinds))
-    key = parse_pattern(_str(key_node, file, "key"), set(RESOURCE_BINDINGS) | (bound or set()),
-                        _at(key_node, file), "key")
+    key = parse_pattern(
+        _str(key_node, file, "key"), set(RESOURCE_BINDINGS) | (bound or set()), _at(key_node, file), "key"
+    )
     transform = None
     if _get(node, "transform") is not None:
         transform = _str(_get(node, "transform"), file, "transform")
         if transform not in TRANSFORMS:
-            raise UserError(f"unknown transform {transform!r}; known: {', '.join(sorted(TRANSFORMS))}",
-                            _at(_get(node, "transform"), file))
+            raise UserError(
+                f"unknown transform {transform!r}; known: {', '.join(sorted(TRANSFORMS))}",
+                _at(_get(node, "transform"), file),
+            )
     optional = _flag(node, "optional", file)
     append = _flag(node, "append", file)
     if append and (optional or transform):
@@ -447,10 +463,16 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> FieldRule |
     default_node = _get(node, "default")
     doc_node = _get(node, "doc")
     return FieldRule(
-        paths=tuple(parsed), path_texts=tuple(texts), path_kinds=tuple(kinds_of), key=key, transform=transform,
-        optional=optional or append, append=append,
+        paths=tuple(parsed),
+        path_texts=tuple(texts),
+        path_kinds=tuple(kinds_of),
+        key=key,
+        transform=transform,
+        optional=optional or append,
+        append=append,
         default=kyaml.construct(default_node) if default_node is not None else ([] if append else None),
-        doc=_str(doc_node, file, "doc") if doc_node is not None else None, **common,
+        doc=_str(doc_node, file, "doc") if doc_node is not None else None,
+        **common,
     )
 
 
@@ -470,8 +492,9 @@ def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[s
     if extra:
         raise UserError(f"rule {rule_id!r} has 'existing', so it cannot also have {extra[0]!r}", where)
     key_node = _get(existing, "key")
-    key = parse_pattern(_str(key_node, file, "existing.key"), set(RESOURCE_BINDINGS), _at(key_node, file),
-                        "existing.key")
+    key = parse_pattern(
+        _str(key_node, file, "existing.key"), set(RESOURCE_BINDINGS), _at(key_node, file), "existing.key"
+    )
     refs, texts = [], []
     for p in _seq(_get(existing, "references"), file, "existing.references", allow_scalar=True):
         text = _str(p, file, "reference path")
@@ -480,6 +503,7 @@ def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[s
         refs += [steps for steps, _ in pathsets.expand(text, _at(p, file))]
         texts.append(text)
     if not refs:
-        raise UserError(f"rule {rule_id!r}: existing needs 'references', the fields that name the resource",
-                        _at(existing, file))
+        raise UserError(
+            f"rule {rule_id!r}: existing needs 'references', the fields that name the resource", _at(existing, file)
+        )
     return ExistingRule(existing_key=key, references=tuple(refs), reference_texts=tuple(texts), **common)

@@ -27,8 +27,14 @@ from .errors import UserError, Where
 SCHEMA_NAME = "rule-file.schema.json"
 RULE_REF = "#/$defs/rule"
 
-_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false",
-               "integer": "a whole number", "number": "a number"}
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+}
 
 
 @functools.cache
@@ -47,8 +53,15 @@ def resolve(root: dict, schema: dict) -> dict:
     return schema
 
 
-def check(node: Node, schema: dict, root: dict, file: str, name: str = "", skip: frozenset[str] = frozenset(),
-          key: Node | None = None) -> None:
+def check(
+    node: Node,
+    schema: dict,
+    root: dict,
+    file: str,
+    name: str = "",
+    skip: frozenset[str] = frozenset(),
+    key: Node | None = None,
+) -> None:
     """Raise a :class:`UserError` at the first place ``node`` breaks ``schema``. ``name`` is how
     messages call the node (``match.kinds``), ``key`` the key node that holds it, whose line a
     message about the whole node names (a block mapping starts on the line after its key);
@@ -60,8 +73,9 @@ def check(node: Node, schema: dict, root: dict, file: str, name: str = "", skip:
     if types is not None:
         allowed = [types] if isinstance(types, str) else list(types)
         if not _has_type(node, allowed):
-            raise UserError(f"{name or schema.get('title', 'value')} must be {_describe(allowed, schema)}",
-                            _at(key or node, file))
+            raise UserError(
+                f"{name or schema.get('title', 'value')} must be {_describe(allowed, schema)}", _at(key or node, file)
+            )
     if "enum" in schema and isinstance(node, ScalarNode) and node.value not in schema["enum"]:
         raise UserError(f"unknown {name} {node.value!r}; known: {', '.join(schema['enum'])}", _at(node, file))
     if isinstance(node, MappingNode):
@@ -71,8 +85,9 @@ def check(node: Node, schema: dict, root: dict, file: str, name: str = "", skip:
             check(item, schema["items"], root, file, name, skip)
 
 
-def _check_mapping(node: MappingNode, schema: dict, root: dict, file: str, name: str, skip: frozenset[str],
-                   key: Node | None) -> None:
+def _check_mapping(
+    node: MappingNode, schema: dict, root: dict, file: str, name: str, skip: frozenset[str], key: Node | None
+) -> None:
     props: dict = schema.get("properties", {})
     what = schema.get("title", name)
     extra = schema.get("additionalProperties", True)
@@ -88,8 +103,7 @@ def _check_mapping(node: MappingNode, schema: dict, root: dict, file: str, name:
             ident = present.get("id")
             label = f"{what} {ident.value!r}" if isinstance(ident, ScalarNode) and ident.value else what
             hint = resolve(root, props.get(required, {})).get("description", "").split(". ")[0].rstrip(".")
-            raise UserError(f"{label} has no {required}; add one: {hint[:1].lower()}{hint[1:]}",
-                            _at(key or node, file))
+            raise UserError(f"{label} has no {required}; add one: {hint[:1].lower()}{hint[1:]}", _at(key or node, file))
     for key_node, value in node.value:
         if not isinstance(key_node, ScalarNode):
             raise UserError(f"a key in {what} must be a plain string", _at(key_node, file))

@@ -67,8 +67,11 @@ def integers(node: Any, depth: int = 2, definitions: dict | None = None) -> dict
         inner = integers(node.get("items"), depth - 1, definitions)
         return {"type": ["array", "null"], "items": inner} if inner else None
     if kind == "object":
-        props = {key: frag for key, sub in node.get("properties", {}).items()
-                 if (frag := integers(sub, depth - 1, definitions))}
+        props = {
+            key: frag
+            for key, sub in node.get("properties", {}).items()
+            if (frag := integers(sub, depth - 1, definitions))
+        }
         return {"type": ["object", "null"], "properties": props} if props else None
     return None
 
@@ -81,8 +84,9 @@ def accepts(fragment: dict, value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if fragment["type"][0] == "array":
         return isinstance(value, list) and all(accepts(fragment["items"], item) for item in value)
-    return isinstance(value, dict) and all(accepts(f, value[k]) for k, f in fragment["properties"].items()
-                                           if k in value)
+    return isinstance(value, dict) and all(
+        accepts(f, value[k]) for k, f in fragment["properties"].items() if k in value
+    )
 
 
 def field_type(api_version: str, kind: str, path: tuple[str | int, ...]) -> str | None:
@@ -269,12 +273,16 @@ def _type(value: Any, top: bool = False) -> dict:
     if isinstance(value, dict):
         if top and value and all(isinstance(v, str) for v in value.values()) and "repository" in value:
             parts = dict.fromkeys(["repository", "tag", "digest", *value])
-            return {"type": "object", "properties": {k: {"type": "string"} for k in parts},
-                    "additionalProperties": False}
+            return {
+                "type": "object",
+                "properties": {k: {"type": "string"} for k in parts},
+                "additionalProperties": False,
+            }
         return {"type": ["object", "null"]}
     return {}
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the table shipped with the package
-    INTEGER_TABLE.write_text(json.dumps(integer_table(_schema_folder()), indent=1, sort_keys=True) + "\n",
-                             encoding="utf-8")
+    INTEGER_TABLE.write_text(
+        json.dumps(integer_table(_schema_folder()), indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )

@@ -193,11 +193,12 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
     # emitted text that was escaped above.
     key_text = escape(action.key_text)
     if action.present:
-        value = (f"{{{{- toYaml {action.ref} | nindent {indent + 2} }}}}" if action.block
-                 else f"{{{{ {action.ref} | toJson }}}}")
-        return (f"{pad}{{{{- if not (kindIs \"invalid\" {action.ref}) }}}}\n"
-                f"{pad}{key_text}: {value}\n"
-                f"{pad}{{{{- end }}}}")
+        value = (
+            f"{{{{- toYaml {action.ref} | nindent {indent + 2} }}}}"
+            if action.block
+            else f"{{{{ {action.ref} | toJson }}}}"
+        )
+        return f'{pad}{{{{- if not (kindIs "invalid" {action.ref}) }}}}\n{pad}{key_text}: {value}\n{pad}{{{{- end }}}}'
     if action.block:
         body = f"{pad}{key_text}: {{{{- toYaml . | nindent {indent + 2} }}}}"
     else:
@@ -232,8 +233,11 @@ def joined(items: list[tuple[str, str | None]]) -> str:
     texts = [(one_line(text), cond) for text, cond in items]
     if texts and texts[0][1] is None:
         # The usual case, kept plain: the first text always prints, so the rest follow a comma.
-        return texts[0][0] + "".join(f", {text}" if cond is None else f"{{{{ if {cond} }}}}, {text}{{{{ end }}}}"
-                                     for text, cond in texts[1:])
+        return texts[0][0] + "".join(
+            f", {text}" if cond is None else f"{{{{ if {cond} }}}}, {text}{{{{ end }}}}" for text, cond in texts[1:]
+        )
     each = [f'{{{{ $sep }}}}{text}{{{{ $sep = ", " }}}}' for text, _ in texts]
-    return '{{ $sep := "" }}' + "".join(part if cond is None else f"{{{{ if {cond} }}}}{part}{{{{ end }}}}"
-                                        for part, (_, cond) in zip(each, texts, strict=True))
+    return '{{ $sep := "" }}' + "".join(
+        part if cond is None else f"{{{{ if {cond} }}}}{part}{{{{ end }}}}"
+        for part, (_, cond) in zip(each, texts, strict=True)
+    )

@@ -75,7 +75,7 @@ def _keep_image(value: Any, where: str) -> Lifted | None:
     return _lift_image(value, where) or Lifted({"repository": value, "tag": ""})
 
 
-IMAGE_HELPER = '''{{/*
+IMAGE_HELPER = """{{/*
 Container image reference from repository, tag and optional digest, as a JSON string.
 */}}
 {{- define "CHART.image" -}}
@@ -84,7 +84,7 @@ Container image reference from repository, tag and optional digest, as a JSON st
 {{- with .digest }}{{ $ref = printf "%s@%s" $ref . }}{{ end -}}
 {{- $ref | toJson -}}
 {{- end -}}
-'''
+"""
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,7 @@ def _block(node: Node, indent: int) -> list[str]:
     for item in node.value:
         if isinstance(item, (MappingNode, SequenceNode)) and item.value:
             inner = _block(item, indent + 2)
-            out.append(f"{pad}- {inner[0][indent + 2:]}")
+            out.append(f"{pad}- {inner[0][indent + 2 :]}")
             out.extend(inner[1:])
         elif isinstance(item, (MappingNode, SequenceNode)):
             out.append(f"{pad}- {'{}' if isinstance(item, MappingNode) else '[]'}")

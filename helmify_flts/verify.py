@@ -62,8 +62,14 @@ def _schema_message(kind: str, obj: dict, exc: Exception) -> str:
     return redact.inline(str(getattr(exc, "message", exc)))
 
 
-def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_values: tuple[str, ...] = (),
-           exclude: tuple[str, ...] = (), schema: bool = True) -> Verification:
+def verify(
+    chart_dir: Path,
+    src: Path,
+    value_files: tuple[Path, ...] = (),
+    set_values: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    schema: bool = True,
+) -> Verification:
     """Check that ``chart_dir`` with the given values renders exactly the manifests in ``src``."""
     if not (chart_dir / "Chart.yaml").is_file():
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
@@ -73,8 +79,11 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
     proven = proof.prove(chart_dir, proof.Expected.sources(loaded, generated=generated), values)
     _raise_failure(chart_dir, proven.failure)
     comparison, objects, theirs = proven.comparison, proven.objects, proven.allowed
-    notes = [f"{render.title(i)} comes from {objects[i][0].split('/', 1)[-1]}, a template of yours: "
-             "not compared with the source" for i in theirs]
+    notes = [
+        f"{render.title(i)} comes from {objects[i][0].split('/', 1)[-1]}, a template of yours: "
+        "not compared with the source"
+        for i in theirs
+    ]
     lines = comparison.describe()
     findings = render.lint(chart_dir, values)
     lines += [redact.inline(f"lint: {m.get('path', '')}: {m.get('error', '')}") for m in findings]
@@ -83,11 +92,13 @@ def verify(chart_dir: Path, src: Path, value_files: tuple[Path, ...] = (), set_v
         problems, custom = schema_problems(objects)
         lines += problems
     ok = not lines
-    summary = (f"{comparison.compared - len(comparison.changed)} of {len(loaded.resources)} resources identical, "
-               f"{len(comparison.missing)} missing, {len(comparison.extra)} extra, "
-               f"{len(comparison.changed)} changed; lint {len(findings)} finding(s)"
-               + (f"; {custom} custom resource(s) without a schema" if custom else "")
-               + (f"; {len(theirs)} from your own templates" if theirs else ""))
+    summary = (
+        f"{comparison.compared - len(comparison.changed)} of {len(loaded.resources)} resources identical, "
+        f"{len(comparison.missing)} missing, {len(comparison.extra)} extra, "
+        f"{len(comparison.changed)} changed; lint {len(findings)} finding(s)"
+        + (f"; {custom} custom resource(s) without a schema" if custom else "")
+        + (f"; {len(theirs)} from your own templates" if theirs else "")
+    )
     return Verification(ok, lines, summary, notes)
 
 
@@ -100,4 +111,3 @@ def _raise_failure(chart_dir: Path, failure: proof.Failure | None) -> None:
     if failure.kind == "render":
         raise render.RenderError(failure.message)
     raise RuntimeError(failure.message)  # the Helm engine itself is missing or broken
-

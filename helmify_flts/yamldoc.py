@@ -114,10 +114,13 @@ def _keys_checked(node: MappingNode, bang: bool, text: str) -> list[Node]:
         earlier = first.setdefault(name, key)
         if earlier is not key:
             raise DocumentError(
-                None, None,
+                None,
+                None,
                 f"the key {name!r} is here and on line {earlier.start_mark.line + 1} of the same mapping; "
                 "Kubernetes refuses duplicate keys, so keep one (two documents run together need '---' "
-                "between them)", key.start_mark)
+                "between them)",
+                key.start_mark,
+            )
     return children
 
 
@@ -142,12 +145,18 @@ def _non_specific(node: ScalarNode, text: str) -> bool:
 
 
 def _too_deep(node: Node) -> DocumentError:
-    return DocumentError(None, None, f"nested more than {MAX_DEPTH} levels deep; no Kubernetes object is, so "
-                         "flatten the data (or keep it as text)", node.start_mark)
+    return DocumentError(
+        None,
+        None,
+        f"nested more than {MAX_DEPTH} levels deep; no Kubernetes object is, so flatten the data (or keep it as text)",
+        node.start_mark,
+    )
 
 
-_TIMESTAMP_RE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
-                           r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?")
+_TIMESTAMP_RE = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
+    r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?"
+)
 
 
 def _explicit_tag(node: ScalarNode) -> None:
@@ -161,8 +170,7 @@ def _explicit_tag(node: ScalarNode) -> None:
         try:
             data = base64.b64decode(value.replace("\n", "").replace("\r", ""), validate=True)
         except (binascii.Error, ValueError):
-            raise DocumentError(None, None, "!!binary value contains invalid base64 data",
-                                node.start_mark) from None
+            raise DocumentError(None, None, "!!binary value contains invalid base64 data", node.start_mark) from None
         node.tag, node.value = STR, data.decode("utf-8", errors="replace")
         node.style = node.style or None
         return
@@ -176,8 +184,13 @@ def _explicit_tag(node: ScalarNode) -> None:
     if tag == FLOAT and found == INT:
         node.value, found = repr(float(int_value(value))), FLOAT
     if found != tag:
-        raise DocumentError(None, None, f"cannot decode {_short(found)} {value!r} as a {_short(tag)} (as "
-                            "Kubernetes reads it); fix the value or drop the tag", node.start_mark)
+        raise DocumentError(
+            None,
+            None,
+            f"cannot decode {_short(found)} {value!r} as a {_short(tag)} (as "
+            "Kubernetes reads it); fix the value or drop the tag",
+            node.start_mark,
+        )
     node.style = None  # plain, so the text written back means what the tag meant
 
 
@@ -227,12 +240,21 @@ def _check_expansion(root: Node, text: str) -> None:
             if depth + height > MAX_DEPTH:
                 raise _alias_error(parent, index, text, f"nests this document more than {MAX_DEPTH} levels deep")
             if aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded):
-                raise _alias_error(parent, index, text, f"repeats data until {aliased:,} of the {decoded:,} nodes "
-                                   "of this document come from aliases, more than Kubernetes accepts "
-                                   "(\"excessive aliasing\")")
+                raise _alias_error(
+                    parent,
+                    index,
+                    text,
+                    f"repeats data until {aliased:,} of the {decoded:,} nodes "
+                    "of this document come from aliases, more than Kubernetes accepts "
+                    '("excessive aliasing")',
+                )
             if chars > MAX_EXPANDED_CHARS:
-                raise _alias_error(parent, index, text, f"repeats text until this document holds more than "
-                                   f"{MAX_EXPANDED_CHARS // 2**20} MiB")
+                raise _alias_error(
+                    parent,
+                    index,
+                    text,
+                    f"repeats text until this document holds more than {MAX_EXPANDED_CHARS // 2**20} MiB",
+                )
             continue
         done.add(id(node))
         decoded += 1
@@ -246,8 +268,9 @@ def _check_expansion(root: Node, text: str) -> None:
         stack.extend((items[i], node, i, False) for i in range(len(items) - 1, -1, -1))
 
 
-def _expanded(root: Node, alias_slots: set[tuple[int, int]],
-              sizes: dict[int, tuple[int, int, int]]) -> tuple[int, int, int]:
+def _expanded(
+    root: Node, alias_slots: set[tuple[int, int]], sizes: dict[int, tuple[int, int, int]]
+) -> tuple[int, int, int]:
     """What go-yaml decodes for a node: nodes (an alias inside counts one more), text, depth."""
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:

@@ -51,8 +51,9 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-def assert_proven(chart: Path, src: Path, values: dict | None = None, *, skip_chart: bool = False,
-                  **how: str) -> proof.Proof:
+def assert_proven(
+    chart: Path, src: Path, values: dict | None = None, *, skip_chart: bool = False, **how: str
+) -> proof.Proof:
     """Render ``chart`` with Helm and require exactly the resources of ``src`` (no lint: some tests
     use names Kubernetes would refuse on purpose). ``skip_chart``: the chart sits inside ``src``
     and is not read as a source; ``how``: release and namespace names."""

@@ -46,30 +46,178 @@ class Styled:
 # Plain spellings whose YAML 1.1 (go-yaml v2) meaning is not a string, or is a string that
 # YAML 1.2 or PyYAML would read differently.
 PLAIN_HAZARDS = (
-    "on", "off", "yes", "no", "y", "n", "Y", "N", "On", "OFF", "true", "False", "~", "null",
-    "0755", "0o17", "0x1F", "0X1f", "0b101", "0x_", "0b_", "0o_", "0_x1", "1_000", "08", "0",
-    "-0", "+7", "1e4", "1E4", "1.", ".5", "-.5", "1e400", "1_0.5", "0.1", "1.0",
-    "12345678901234567890", "123456789012345678901234", "9007199254740993",
-    ".inf", "-.Inf", ".nan", "=", "<<", "2026-01-01", "2026-01-01T10:00:00Z", "2001-12-14 21:59:43.10 -5",
-    "10Gi", "500m", "1:2", "_", "0x", "0.0.1",
+    "on",
+    "off",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "Y",
+    "N",
+    "On",
+    "OFF",
+    "true",
+    "False",
+    "~",
+    "null",
+    "0755",
+    "0o17",
+    "0x1F",
+    "0X1f",
+    "0b101",
+    "0x_",
+    "0b_",
+    "0o_",
+    "0_x1",
+    "1_000",
+    "08",
+    "0",
+    "-0",
+    "+7",
+    "1e4",
+    "1E4",
+    "1.",
+    ".5",
+    "-.5",
+    "1e400",
+    "1_0.5",
+    "0.1",
+    "1.0",
+    "12345678901234567890",
+    "123456789012345678901234",
+    "9007199254740993",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "=",
+    "<<",
+    "2026-01-01",
+    "2026-01-01T10:00:00Z",
+    "2001-12-14 21:59:43.10 -5",
+    "10Gi",
+    "500m",
+    "1:2",
+    "_",
+    "0x",
+    "0.0.1",
 )
 
 # Text that is hostile to a template engine, a YAML emitter, a file system or a report.
 TEXT_HAZARDS = (
-    '{{ fail "x" }}', "{{ .Release.Name }}", "{{ .Release.Namespace }}", "}}", "{{", "{{-", "-}}",
-    "{{/* c */}}", '{{ "{{" }}', "{{ $labels.pod }}", "{{pod}}", "{{`x`}}",
-    "on", "off", "yes", "no", "y", "n", "true", "~", "null", "", "0755", "0x1F", "0x_", "0b_", "1e4",
-    "1e400", "1_000", "08", "12345678901234567890", ".inf", "=", "<<", "2026-01-01",
-    "'", '"', "it's", '"quoted"', "a: b", "a #b", "- x", "# c", "&a", "*a", "!tag", "!!int", "%", "@",
-    "`", "|", ">", "---", "...", "?", ":", "[a]", "{a: b}", ",",
-    "\u0085", "\u2028", "\u2029", "\u00a0", "x\u00a0", "\u00a0x", "\ufeff", "\t", " lead", "trail ",
-    "a\nb", "a\r\nb", "a\n", "\n", "\x00", "\x07", "\x1b[31m",
-    "..", "../x", "/", "a/b", "/abs", "\\", "C:\\x", "HELMIFYTPL00000", "HELMIFYTPL", "$(VAR)", "${VAR}", "%s",
-    "é", "日本", "😀", "x" * 300, "ab" * 130,
+    '{{ fail "x" }}',
+    "{{ .Release.Name }}",
+    "{{ .Release.Namespace }}",
+    "}}",
+    "{{",
+    "{{-",
+    "-}}",
+    "{{/* c */}}",
+    '{{ "{{" }}',
+    "{{ $labels.pod }}",
+    "{{pod}}",
+    "{{`x`}}",
+    "on",
+    "off",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "true",
+    "~",
+    "null",
+    "",
+    "0755",
+    "0x1F",
+    "0x_",
+    "0b_",
+    "1e4",
+    "1e400",
+    "1_000",
+    "08",
+    "12345678901234567890",
+    ".inf",
+    "=",
+    "<<",
+    "2026-01-01",
+    "'",
+    '"',
+    "it's",
+    '"quoted"',
+    "a: b",
+    "a #b",
+    "- x",
+    "# c",
+    "&a",
+    "*a",
+    "!tag",
+    "!!int",
+    "%",
+    "@",
+    "`",
+    "|",
+    ">",
+    "---",
+    "...",
+    "?",
+    ":",
+    "[a]",
+    "{a: b}",
+    ",",
+    "\u0085",
+    "\u2028",
+    "\u2029",
+    "\u00a0",
+    "x\u00a0",
+    "\u00a0x",
+    "\ufeff",
+    "\t",
+    " lead",
+    "trail ",
+    "a\nb",
+    "a\r\nb",
+    "a\n",
+    "\n",
+    "\x00",
+    "\x07",
+    "\x1b[31m",
+    "..",
+    "../x",
+    "/",
+    "a/b",
+    "/abs",
+    "\\",
+    "C:\\x",
+    "HELMIFYTPL00000",
+    "HELMIFYTPL",
+    "$(VAR)",
+    "${VAR}",
+    "%s",
+    "é",
+    "日本",
+    "😀",
+    "x" * 300,
+    "ab" * 130,
 )
 
-WORDS = ("web", "api", "db", "cache", "nginx", "value", "hello world", "a-b_c.d", "10Gi", "500m",
-         "http://example.com/x?a=1&b=2", "info", "Always", "ClusterIP", "/data", "--verbose", "x")
+WORDS = (
+    "web",
+    "api",
+    "db",
+    "cache",
+    "nginx",
+    "value",
+    "hello world",
+    "a-b_c.d",
+    "10Gi",
+    "500m",
+    "http://example.com/x?a=1&b=2",
+    "info",
+    "Always",
+    "ClusterIP",
+    "/data",
+    "--verbose",
+    "x",
+)
 
 _SAFE_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*")
 _YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
@@ -88,16 +236,37 @@ def text() -> st.SearchStrategy[str]:
 
 def multiline() -> st.SearchStrategy[str]:
     """Config-file-like text of several lines (a dashboard, a script, a properties file)."""
-    line = st.sampled_from(WORDS) | st.sampled_from(TEXT_HAZARDS) | st.sampled_from(
-        ('"legendFormat": "{{instance}}"', "summary: '{{ $value }}'", "key = value", "  indented", "",
-         "#!/bin/sh", "echo $HOME", "server localhost:8080;", "- item", "\tTab", "}}}", "line\u2028sep"))
-    return st.lists(line, min_size=2, max_size=8).map("\n".join).flatmap(
-        lambda body: st.sampled_from((body + "\n", body, body + "\n\n")))
+    line = (
+        st.sampled_from(WORDS)
+        | st.sampled_from(TEXT_HAZARDS)
+        | st.sampled_from(
+            (
+                '"legendFormat": "{{instance}}"',
+                "summary: '{{ $value }}'",
+                "key = value",
+                "  indented",
+                "",
+                "#!/bin/sh",
+                "echo $HOME",
+                "server localhost:8080;",
+                "- item",
+                "\tTab",
+                "}}}",
+                "line\u2028sep",
+            )
+        )
+    )
+    return (
+        st.lists(line, min_size=2, max_size=8)
+        .map("\n".join)
+        .flatmap(lambda body: st.sampled_from((body + "\n", body, body + "\n\n")))
+    )
 
 
 def styled(strategy: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Styled]:
-    return st.builds(Styled, strategy if strategy is not None else text(),
-                     st.sampled_from(("auto", "auto", "dq", "sq", "block")))
+    return st.builds(
+        Styled, strategy if strategy is not None else text(), st.sampled_from(("auto", "auto", "dq", "sq", "block"))
+    )
 
 
 def scalar_value() -> st.SearchStrategy[Any]:
@@ -118,21 +287,74 @@ def scalar_value() -> st.SearchStrategy[Any]:
 _DNS = st.from_regex(r"[a-z]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
 
 NAME_HAZARDS = (
-    "cm{{ .Release.Namespace }}", '{{ fail "x" }}', "../escaped", "../../escaped", "a/b", "..", ".",
-    "x" * 300, "HELMIFYTPL00000", "with space", "Upper", "é-name", ROOT_MARK + "/abs-escaped", "a\nb",
-    "-lead", "trail-", "a..b", "a_b", "0755", "1e4",
+    "cm{{ .Release.Namespace }}",
+    '{{ fail "x" }}',
+    "../escaped",
+    "../../escaped",
+    "a/b",
+    "..",
+    ".",
+    "x" * 300,
+    "HELMIFYTPL00000",
+    "with space",
+    "Upper",
+    "é-name",
+    ROOT_MARK + "/abs-escaped",
+    "a\nb",
+    "-lead",
+    "trail-",
+    "a..b",
+    "a_b",
+    "0755",
+    "1e4",
 )
 KEY_HAZARDS = (
-    "..", "../k", "a/b", "../../k", '{{ fail "x" }}', "{{ .Release.Name }}", "k" * 300, ".", "k\nk",
-    " ", "HELMIFYTPL00000", "é.conf", ".env", "a b", "a:b", "-", "_",
+    "..",
+    "../k",
+    "a/b",
+    "../../k",
+    '{{ fail "x" }}',
+    "{{ .Release.Name }}",
+    "k" * 300,
+    ".",
+    "k\nk",
+    " ",
+    "HELMIFYTPL00000",
+    "é.conf",
+    ".env",
+    "a b",
+    "a:b",
+    "-",
+    "_",
 )
 PLAIN_KEY_HAZARDS = ("yes", "on", "1.0", "0755", "1e4", "1", "y", "2026-01-01", "=")
 FILE_HAZARDS = (
-    "HELMIFYTPL00000.yaml", "x\ny.yaml", '{{ fail "x" }}.yaml', "{{ .Release.Name }}.yaml", "a b.yaml",
-    "..yaml", "-x.yaml", "é.yaml", "日本.yml", "x.json.yaml", "sub/dir/x.yaml", "sub/y.yml", "k" * 200 + ".yaml",
+    "HELMIFYTPL00000.yaml",
+    "x\ny.yaml",
+    '{{ fail "x" }}.yaml',
+    "{{ .Release.Name }}.yaml",
+    "a b.yaml",
+    "..yaml",
+    "-x.yaml",
+    "é.yaml",
+    "日本.yml",
+    "x.json.yaml",
+    "sub/dir/x.yaml",
+    "sub/y.yml",
+    "k" * 200 + ".yaml",
 )
-CREDENTIAL_ENV = ("DB_PASSWORD", "API_TOKEN", "AWS_SECRET_ACCESS_KEY", "DB_PASS", "MYSQL_PWD", "SECRET_KEY",
-                  "GITHUB_TOKEN", "MINIO_ROOT_PASSWORD", "PRIVATE_KEY", "REDIS_PASSWORD")
+CREDENTIAL_ENV = (
+    "DB_PASSWORD",
+    "API_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "DB_PASS",
+    "MYSQL_PWD",
+    "SECRET_KEY",
+    "GITHUB_TOKEN",
+    "MINIO_ROOT_PASSWORD",
+    "PRIVATE_KEY",
+    "REDIS_PASSWORD",
+)
 
 
 def name() -> st.SearchStrategy[Any]:
@@ -143,13 +365,22 @@ def name() -> st.SearchStrategy[Any]:
 def key() -> st.SearchStrategy[Any]:
     """A map key of user data (ConfigMap data, annotations)."""
     normal = st.from_regex(r"[a-z][a-z0-9._-]{0,14}", fullmatch=True)
-    return st.one_of(normal, normal, st.sampled_from(KEY_HAZARDS),
-                     st.sampled_from(PLAIN_KEY_HAZARDS).map(Plain), st.sampled_from(TEXT_HAZARDS))
+    return st.one_of(
+        normal,
+        normal,
+        st.sampled_from(KEY_HAZARDS),
+        st.sampled_from(PLAIN_KEY_HAZARDS).map(Plain),
+        st.sampled_from(TEXT_HAZARDS),
+    )
 
 
 def env_name() -> st.SearchStrategy[Any]:
-    return st.one_of(st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True), st.sampled_from(CREDENTIAL_ENV),
-                     st.sampled_from(("VAR_1", "VAR1", "A.B", "{{ x }}")), st.just(Plain("0")))
+    return st.one_of(
+        st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True),
+        st.sampled_from(CREDENTIAL_ENV),
+        st.sampled_from(("VAR_1", "VAR1", "A.B", "{{ x }}")),
+        st.just(Plain("0")),
+    )
 
 
 def file_name() -> st.SearchStrategy[str]:
@@ -193,9 +424,22 @@ def b64(text: str) -> str:
 
 # How a secret may be placed in a manifest folder. Each placement knows what must stay hidden.
 PLACEMENTS = (
-    "secret-stringData", "secret-data", "env-credential", "env-DB_PASS", "env-MYSQL_PWD", "env-API_TOKEN",
-    "env-url", "env-jdbc", "env-mssql", "env-bearer", "arg-password", "annotation-vault", "file-dotenv", "file-yaml",
-    "file-json", "file-properties",
+    "secret-stringData",
+    "secret-data",
+    "env-credential",
+    "env-DB_PASS",
+    "env-MYSQL_PWD",
+    "env-API_TOKEN",
+    "env-url",
+    "env-jdbc",
+    "env-mssql",
+    "env-bearer",
+    "arg-password",
+    "annotation-vault",
+    "file-dotenv",
+    "file-yaml",
+    "file-json",
+    "file-properties",
 )
 
 
@@ -214,8 +458,7 @@ class Folder:
         return out
 
 
-def _meta(nm: Any, labels: dict | None = None, annotations: dict | None = None,
-          namespace: Any = None) -> dict:
+def _meta(nm: Any, labels: dict | None = None, annotations: dict | None = None, namespace: Any = None) -> dict:
     meta: dict = {"name": nm}
     if namespace is not None:
         meta["namespace"] = namespace
@@ -238,19 +481,29 @@ def secret_placement(kind: str, tok: Token, idx: int) -> tuple[str, Any]:
         "env-credential": ("env", {"name": CREDENTIAL_ENV[idx % len(CREDENTIAL_ENV)] + f"_{idx}", "value": t}),
         "env-url": ("env", {"name": f"DATABASE_URL_{idx}", "value": f"postgresql://app:{t}@db:5432/app"}),
         "env-jdbc": ("env", {"name": f"JDBC_URL_{idx}", "value": f"jdbc:postgresql://db/app?user=app&password={t}"}),
-        "env-mssql": ("env", {"name": f"CONNECTION_{idx}",
-                              "value": f"Server=db;Database=app;User Id=sa;Password={t};"}),
+        "env-mssql": (
+            "env",
+            {"name": f"CONNECTION_{idx}", "value": f"Server=db;Database=app;User Id=sa;Password={t};"},
+        ),
         "env-bearer": ("env", {"name": f"AUTH_HEADER_{idx}", "value": f"Authorization: Bearer {t}"}),
         "arg-password": ("arg", f"--db-password={t}"),
         "annotation-vault": ("annotation", (f"vault.token/{idx}", t)),
         "file-dotenv": ("file", (f"app{idx}.env", f"MODE=prod\nDB_PASSWORD={t}\nLOG=info\n")),
-        "file-yaml": ("file", (f"datasource{idx}.yaml",
-                               f"apiVersion: 1\ndatasources:\n  - name: pg\n    secureJsonData:\n"
-                               f"      password: {t}\n")),
+        "file-yaml": (
+            "file",
+            (
+                f"datasource{idx}.yaml",
+                f"apiVersion: 1\ndatasources:\n  - name: pg\n    secureJsonData:\n      password: {t}\n",
+            ),
+        ),
         "file-json": ("file", (f"grafana{idx}.json", f'{{\n  "auth": {{\n    "password": "{t}"\n  }}\n}}\n')),
-        "file-properties": ("file", (f"application{idx}.properties",
-                                     f"spring.datasource.url=jdbc:postgresql://db/app\n"
-                                     f"spring.datasource.password={t}\n")),
+        "file-properties": (
+            "file",
+            (
+                f"application{idx}.properties",
+                f"spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.password={t}\n",
+            ),
+        ),
     }[kind]
 
 
@@ -274,11 +527,25 @@ def container(draw: st.DrawFn, secrets: list[Token], index: int) -> dict:
         tok = draw(token())
         secrets.append(tok)
         env.append({"name": "DATABASE_URL", "value": f"postgresql://app:{tok.value}@db:5432/app"})
-    image = draw(st.sampled_from((
-        "nginx:1.25", "nginx", "registry.example.com:5000/team/app:1.10", "app@sha256:" + "a" * 64,
-        "app:1.0@sha256:" + "b" * 64, "img:{{ .Release.Name }}", "img:on", Plain("img:0755"), "busybox:latest")))
-    out: dict = {"name": draw(st.sampled_from((f"c{index}", "main", "app", "{{ x }}"))) if index else "main",
-                 "image": image}
+    image = draw(
+        st.sampled_from(
+            (
+                "nginx:1.25",
+                "nginx",
+                "registry.example.com:5000/team/app:1.10",
+                "app@sha256:" + "a" * 64,
+                "app:1.0@sha256:" + "b" * 64,
+                "img:{{ .Release.Name }}",
+                "img:on",
+                Plain("img:0755"),
+                "busybox:latest",
+            )
+        )
+    )
+    out: dict = {
+        "name": draw(st.sampled_from((f"c{index}", "main", "app", "{{ x }}"))) if index else "main",
+        "image": image,
+    }
     if draw(st.booleans()):
         out["imagePullPolicy"] = draw(st.sampled_from(("Always", "IfNotPresent")))
     if draw(st.booleans()):
@@ -291,8 +558,12 @@ def container(draw: st.DrawFn, secrets: list[Token], index: int) -> dict:
     if env:
         out["env"] = env
     if draw(st.booleans()):
-        out["resources"] = {"limits": {"cpu": draw(st.sampled_from((Plain("500m"), Plain("1"), Plain("0.5"), "2"))),
-                                       "memory": Plain("1Gi")}}
+        out["resources"] = {
+            "limits": {
+                "cpu": draw(st.sampled_from((Plain("500m"), Plain("1"), Plain("0.5"), "2"))),
+                "memory": Plain("1Gi"),
+            }
+        }
     return out
 
 
@@ -324,18 +595,32 @@ def workload(draw: st.DrawFn, nm: Any, kind: str, secrets: list[Token]) -> dict:
         if kind == "StatefulSet":
             spec["serviceName"] = nm
             if draw(st.booleans()):
-                spec["volumeClaimTemplates"] = [{
-                    "metadata": {"name": "data"},
-                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": Plain("10Gi")}}}}]
-    return {"apiVersion": "batch/v1" if kind == "Job" else "apps/v1", "kind": kind,
-            "metadata": _meta(nm, labels, _annotations(draw), draw(st.sampled_from((None, None, "prod", Plain("on"))))),
-            "spec": spec}
+                spec["volumeClaimTemplates"] = [
+                    {
+                        "metadata": {"name": "data"},
+                        "spec": {
+                            "accessModes": ["ReadWriteOnce"],
+                            "resources": {"requests": {"storage": Plain("10Gi")}},
+                        },
+                    }
+                ]
+    return {
+        "apiVersion": "batch/v1" if kind == "Job" else "apps/v1",
+        "kind": kind,
+        "metadata": _meta(nm, labels, _annotations(draw), draw(st.sampled_from((None, None, "prod", Plain("on"))))),
+        "spec": spec,
+    }
 
 
 @st.composite
 def service(draw: st.DrawFn, nm: Any) -> dict:
-    ports = [{"name": draw(st.sampled_from(("http", "grpc", "{{ p }}"))), "port": draw(st.integers(1, 65535)),
-              "targetPort": draw(st.one_of(st.integers(1, 65535), st.just("http")))}]
+    ports = [
+        {
+            "name": draw(st.sampled_from(("http", "grpc", "{{ p }}"))),
+            "port": draw(st.integers(1, 65535)),
+            "targetPort": draw(st.one_of(st.integers(1, 65535), st.just("http"))),
+        }
+    ]
     spec: dict = {"selector": {"app": draw(st.one_of(st.just(nm), _DNS))}, "ports": ports}
     if draw(st.booleans()):
         spec["type"] = draw(st.sampled_from(("ClusterIP", "NodePort", "LoadBalancer")))
@@ -372,23 +657,44 @@ def secret(draw: st.DrawFn, nm: Any, secrets: list[Token]) -> dict:
 @st.composite
 def hpa(draw: st.DrawFn, nm: Any, target: Any) -> dict:
     low = draw(st.integers(1, 5))
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _meta(nm),
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
-                     "minReplicas": low, "maxReplicas": low + draw(st.integers(0, 10)),
-                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-                         "type": "Utilization", "averageUtilization": draw(st.integers(1, 100))}}}]}}
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": _meta(nm),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+            "minReplicas": low,
+            "maxReplicas": low + draw(st.integers(0, 10)),
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": draw(st.integers(1, 100))},
+                    },
+                }
+            ],
+        },
+    }
 
 
 @st.composite
 def ingress(draw: st.DrawFn, nm: Any, backend: Any) -> dict:
     host = draw(st.sampled_from(("example.com", "*.example.com", "{{ .Values.host }}", "on")))
-    path = {"path": draw(st.sampled_from(("/", "/api", "/{{ x }}", "/a b"))), "pathType": "Prefix",
-            "backend": {"service": {"name": backend, "port": {"number": draw(st.integers(1, 65535))}}}}
+    path = {
+        "path": draw(st.sampled_from(("/", "/api", "/{{ x }}", "/a b"))),
+        "pathType": "Prefix",
+        "backend": {"service": {"name": backend, "port": {"number": draw(st.integers(1, 65535))}}},
+    }
     spec: dict = {"rules": [{"host": host, "http": {"paths": [path]}}]}
     if draw(st.booleans()):
         spec["tls"] = [{"hosts": [host], "secretName": draw(name())}]
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": _meta(nm, None, _annotations(draw)), "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": _meta(nm, None, _annotations(draw)),
+        "spec": spec,
+    }
 
 
 _TREE = st.recursive(
@@ -411,13 +717,28 @@ def custom(draw: st.DrawFn, nm: Any) -> dict:
         spec["deep"] = Plain("[" * depth + "]" * depth)
     if draw(st.integers(0, 5)) == 0:  # anchors and aliases, small enough to expand
         spec["aliases"] = Plain("{a: &a [x, {y: 1}], b: &b [*a, *a], c: [*b, *b, *a]}")
-    return {"apiVersion": "example.com/v1", "kind": draw(st.sampled_from(("Widget", "PrometheusRule", "ScaledObject"))),
-            "metadata": _meta(nm, None, _annotations(draw)), "spec": spec}
+    return {
+        "apiVersion": "example.com/v1",
+        "kind": draw(st.sampled_from(("Widget", "PrometheusRule", "ScaledObject"))),
+        "metadata": _meta(nm, None, _annotations(draw)),
+        "spec": spec,
+    }
 
 
 # ConfigMaps and Deployments twice: their data and env lists are where most hazards land.
-KINDS = ("Deployment", "ConfigMap", "Service", "Secret", "Deployment", "ConfigMap", "Job", "HorizontalPodAutoscaler",
-         "Ingress", "StatefulSet", "Custom")
+KINDS = (
+    "Deployment",
+    "ConfigMap",
+    "Service",
+    "Secret",
+    "Deployment",
+    "ConfigMap",
+    "Job",
+    "HorizontalPodAutoscaler",
+    "Ingress",
+    "StatefulSet",
+    "Custom",
+)
 
 
 @st.composite
@@ -542,8 +863,18 @@ def environment(draw: st.DrawFn, base: Folder) -> Folder:
 
 _PRINTABLE = re.compile("[\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BREAKS = "\r\x85\u2028\u2029"
-_DQ_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0",
-               "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
+_DQ_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\n": "\\n",
+    "\t": "\\t",
+    "\r": "\\r",
+    "\x00": "\\0",
+    "\x85": "\\N",
+    "\u2028": "\\L",
+    "\u2029": "\\P",
+    "\ufeff": "\\uFEFF",
+}
 
 
 def double_quoted(s: str) -> str:
@@ -568,8 +899,13 @@ def _plain_ok(s: str) -> bool:
 
 def _block_ok(s: str) -> bool:
     lines = s.split("\n")
-    return ("\n" in s and _printable(s) and not any(ch in s for ch in _BREAKS)
-            and not any(line[:1] in (" ", "\t") for line in lines) and s.strip("\n") != "")
+    return (
+        "\n" in s
+        and _printable(s)
+        and not any(ch in s for ch in _BREAKS)
+        and not any(line[:1] in (" ", "\t") for line in lines)
+        and s.strip("\n") != ""
+    )
 
 
 def scalar(value: Any, indent: int) -> str:
@@ -643,8 +979,9 @@ def dump(doc: dict) -> str:
     return "\n".join(f"{_key(k)}:{_node(v, 2)}" for k, v in doc.items()) + "\n"
 
 
-def write_folder(docs: list[dict], files: list[str], root_text: str, crlf: bool = False,
-                 bom: bool = False) -> dict[str, str]:
+def write_folder(
+    docs: list[dict], files: list[str], root_text: str, crlf: bool = False, bom: bool = False
+) -> dict[str, str]:
     """File name -> text; documents sharing a file are separated by ``---``."""
     out: dict[str, list[str]] = {}
     for doc, file in zip(docs, files, strict=True):
@@ -700,9 +1037,18 @@ def _assemble(parts: list[tuple[str, Any]]) -> list[dict]:
     if args:
         main["args"] = args
     labels = {"app": "app"}
-    docs = [{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta("app", labels, annotations or None),
-             "spec": {"replicas": 1, "selector": {"matchLabels": labels},
-                      "template": {"metadata": {"labels": labels}, "spec": {"containers": [main]}}}}]
+    docs = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": _meta("app", labels, annotations or None),
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [main]}},
+            },
+        }
+    ]
     if files:
         docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("app-files"), "data": files})
     if string_data or data:
@@ -715,8 +1061,16 @@ def _assemble(parts: list[tuple[str, Any]]) -> list[dict]:
     return docs
 
 
-OUT_STATES = ("absent", "absent", "absent", "empty", "user-files", "hostile-state", "files-is-a-file",
-              "values-is-a-folder")
+OUT_STATES = (
+    "absent",
+    "absent",
+    "absent",
+    "empty",
+    "user-files",
+    "hostile-state",
+    "files-is-a-file",
+    "values-is-a-folder",
+)
 COMPONENT_BY_NAME = """\
 description: Each ConfigMap and Secret is a component of its own, named exactly after it.
 rules:
@@ -752,17 +1106,19 @@ def cli_case(draw: st.DrawFn) -> CliCase:
     base = draw(folder())
     env = draw(environment(base)) if draw(st.booleans()) else None
     return CliCase(
-        base=base, env=env,
+        base=base,
+        env=env,
         out_state=draw(st.sampled_from(OUT_STATES)),
         first=draw(st.sampled_from(("convert", "convert", "check", "diff"))),
-        chart_name=draw(st.sampled_from((None, None, None, None, '{{ fail "x" }}', "{{ .Release.Name }}", "}}", "Ünï",
-                                         "x" * 300))),
+        chart_name=draw(
+            st.sampled_from((None, None, None, None, '{{ fail "x" }}', "{{ .Release.Name }}", "}}", "Ünï", "x" * 300))
+        ),
         rules=draw(st.integers(0, 4)) == 0,
         crlf=draw(st.integers(0, 5)) == 0,
         bom=draw(st.integers(0, 5)) == 0,
-        src_dir=draw(st.sampled_from(("src", ".kubernetes", "{{ fail \"x\" }}", "a b", "é"))),
+        src_dir=draw(st.sampled_from(("src", ".kubernetes", '{{ fail "x" }}', "a b", "é"))),
         env_dir=draw(st.sampled_from(("dev", "envs-dev", "{{ .Release.Name }}"))),
-        out_dir=draw(st.sampled_from(("out", ".helm", "my chart", "{{ fail \"x\" }}", "chart"))),
+        out_dir=draw(st.sampled_from(("out", ".helm", "my chart", '{{ fail "x" }}', "chart"))),
     )
 
 
@@ -779,13 +1135,27 @@ def config_map_doc(nm: Any, data: dict) -> dict:
 
 def deployment_doc(env: list[dict], nm: str = "web") -> dict:
     labels = {"app": nm}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": nm},
-            "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
-                "containers": [{"name": nm, "image": "nginx", "env": env}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": nm},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": nm, "image": "nginx", "env": env}]},
+            },
+        },
+    }
 
 
-def _case(docs: list[dict], dev: list[dict] | None = None, files: list[str] | None = None,
-          secrets: list[Token] | None = None, **options: Any) -> CliCase:
+def _case(
+    docs: list[dict],
+    dev: list[dict] | None = None,
+    files: list[str] | None = None,
+    secrets: list[Token] | None = None,
+    **options: Any,
+) -> CliCase:
     files = files or [f"r{i}.yaml" for i in range(len(docs))]
     env = Folder(dev, [f"r{i}.yaml" for i in range(len(dev))]) if dev is not None else None
     return CliCase(base=Folder(docs, files, secrets or []), env=env, **options)
@@ -793,8 +1163,12 @@ def _case(docs: list[dict], dev: list[dict] | None = None, files: list[str] | No
 
 def known_cases() -> list[CliCase]:
     plain_cm = config_map_doc("c", {"a": "b"})
-    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
-              "spec": {Plain("on"): {"size": 1}}}
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {Plain("on"): {"size": 1}},
+    }
     widget_dev = copy.deepcopy(widget)
     widget_dev["spec"][Plain("on")]["size"] = 2
     pass_token = Token("s3cr3t0a1b2c3d", ("s3cr3t0a1b2c3d",))
@@ -813,25 +1187,53 @@ def known_cases() -> list[CliCase]:
         _case([config_map_doc("c", {"k": _LINES})], out_state="files-is-a-file"),
         _case([plain_cm], out_state="values-is-a-folder"),
         _case([widget], dev=[widget_dev]),
-        _case([{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
-                "spec": {"deep": Plain("[" * 450 + "]" * 450)}}]),
+        _case(
+            [
+                {
+                    "apiVersion": "example.com/v1",
+                    "kind": "Widget",
+                    "metadata": {"name": "w"},
+                    "spec": {"deep": Plain("[" * 450 + "]" * 450)},
+                }
+            ]
+        ),
         # no-secret-shown: DB_PASS is a credential name too
         _case([deployment_doc([{"name": "DB_PASS", "value": pass_token.value}])], secrets=[pass_token]),
         # bounded-time: an env item named 0 that dev gives an extra field
-        _case([deployment_doc([{"name": Plain("0"), "value": "fast"}])],
-              dev=[deployment_doc([{"name": Plain("0"), "value": "fast", "extra": "x"}])]),
+        _case(
+            [deployment_doc([{"name": Plain("0"), "value": "fast"}])],
+            dev=[deployment_doc([{"name": Plain("0"), "value": "fast", "extra": "x"}])],
+        ),
         # convert-reproduces / convert-renders
-        _case([deployment_doc([{"name": Plain("0"), "value": "fast"}])],
-              dev=[deployment_doc([{"name": Plain("0"), "value": "slow"}])]),
+        _case(
+            [deployment_doc([{"name": Plain("0"), "value": "fast"}])],
+            dev=[deployment_doc([{"name": Plain("0"), "value": "slow"}])],
+        ),
         _case([plain_cm], dev=[config_map_doc("c", {"a": "b", '{{ fail "x" }}': "c"})]),
         _case([plain_cm], dev=[config_map_doc("c", {"a": "b", "{{ .Release.Name }}": "c"})]),
         _case([config_map_doc("c", {Plain("0755"): _LINES})], dev=[config_map_doc("c", {Plain("0755"): _LINES})]),
         _case([plain_cm], files=["x\ny.yaml"]),
-        _case([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "f", "annotations": {
-            "big": 4.485340003408282e16}}, "spec": {"ports": [{"port": 1}]}}]),
+        _case(
+            [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Service",
+                    "metadata": {"name": "f", "annotations": {"big": 4.485340003408282e16}},
+                    "spec": {"ports": [{"port": 1}]},
+                }
+            ]
+        ),
         # report-is-json: a quoted '1e400' in a lifted map
-        _case([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "f", "annotations": {
-            "x": Styled("1e400", "sq")}}, "spec": {"ports": [{"port": 1}]}}]),
+        _case(
+            [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Service",
+                    "metadata": {"name": "f", "annotations": {"x": Styled("1e400", "sq")}},
+                    "spec": {"ports": [{"port": 1}]},
+                }
+            ]
+        ),
     ]
 
 
@@ -840,8 +1242,10 @@ def all_placements() -> tuple[Folder, Folder]:
     secrets: list[Token] = []
     parts: dict[str, list] = {"base": [], "dev": []}
     for i, kind in enumerate(PLACEMENTS):
-        for label, tok in (("base", Token(f"s3cr3t{i:08x}/k3y{i:08x}", (f"s3cr3t{i:08x}", f"k3y{i:08x}"))),
-                           ("dev", Token(f"s3cr3t{i:08x}@k3y{i + 100:08x}", (f"k3y{i + 100:08x}",)))):
+        for label, tok in (
+            ("base", Token(f"s3cr3t{i:08x}/k3y{i:08x}", (f"s3cr3t{i:08x}", f"k3y{i:08x}"))),
+            ("dev", Token(f"s3cr3t{i:08x}@k3y{i + 100:08x}", (f"k3y{i + 100:08x}",))),
+        ):
             secrets.append(tok)
             if kind == "secret-data":
                 secrets.append(Token(b64(tok.value), (b64(tok.value),)))

@@ -25,8 +25,11 @@ CASES = Path(__file__).parent / "cases"
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".helmify-state.json"}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".helmify-state.json"
+    }
 
 
 def pinned_by_default(rel: str) -> bool:
@@ -79,8 +82,16 @@ def test_case(case: str, tmp_path: Path, update_golden: bool, monkeypatch: pytes
 def test_cases_pin_values_templates_and_files_only() -> None:
     """The wording of the report and the chart skeleton stay out of the small cases."""
     pinned = ["values.yaml", "values-prod.yaml", "templates/web.yaml", "files/prometheus-config/prometheus.yml"]
-    left_out = ["helmify-report.md", "helmify-report.json", "templates/NOTES.txt", "templates/_helpers.tpl",
-                "Chart.yaml", ".helmignore", "values.schema.json", "templates/sub/x.yaml"]
+    left_out = [
+        "helmify-report.md",
+        "helmify-report.json",
+        "templates/NOTES.txt",
+        "templates/_helpers.tpl",
+        "Chart.yaml",
+        ".helmignore",
+        "values.schema.json",
+        "templates/sub/x.yaml",
+    ]
     assert [rel for rel in pinned if not pinned_by_default(rel)] == []
     assert [rel for rel in left_out if pinned_by_default(rel)] == []
     cases = [case for case in CASES.iterdir() if (case / "input").is_dir()]

@@ -26,8 +26,10 @@ def test_fixture_components_follow_ownership() -> None:
 
 
 def test_unlabelled_resources_join_what_uses_them(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "app.yaml": """\
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "app.yaml": """\
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api}
@@ -61,7 +63,8 @@ spec:
   minAvailable: 1
   selector: {matchLabels: {run: api}}
 """,
-    })
+        },
+    )
     comps = assign(src)
     assert set(comps.values()) == {"api"}
     out = tmp_path / "chart"
@@ -74,18 +77,29 @@ spec:
 
 def test_components_whose_names_slug_alike_get_their_own_files(tmp_path: Path) -> None:
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{app: {app}}}\ndata: {{a: b}}\n"
-    src = write_tree(tmp_path / "src", {
-        "a.yaml": cm.format(name="gru-config", app="x"),
-        "b.yaml": cm.format(name="other", app="train-gru"),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "a.yaml": cm.format(name="gru-config", app="x"),
+            "b.yaml": cm.format(name="other", app="train-gru"),
+        },
+    )
     # The rule names one component train.gru (file train-gru); a label names another trainGru.
-    rule_file = write_tree(tmp_path, {"r.yaml": """\
+    rule_file = (
+        write_tree(
+            tmp_path,
+            {
+                "r.yaml": """\
 rules:
   - id: gru
     description: The GRU config under train.gru.
     match: {names: [gru-*]}
     component: train.gru
-"""}) / "r.yaml"
+"""
+            },
+        )
+        / "r.yaml"
+    )
     out = tmp_path / "chart"
     assert run("convert", src, out, "--rules", rule_file).exit_code == 0
     assert_reproduces(out, src)
@@ -96,8 +110,10 @@ rules:
 
 
 def test_a_folder_without_resources_is_an_error(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {"kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\n"
-                                                              "kind: Kustomization\nresources: []\n"})
+    src = write_tree(
+        tmp_path / "src",
+        {"kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n"},
+    )
     result = run("convert", src, tmp_path / "out")
     assert result.exit_code == 2
     assert "no Kubernetes resources found" in result.stderr
@@ -105,7 +121,10 @@ def test_a_folder_without_resources_is_an_error(tmp_path: Path) -> None:
 
 
 def test_rbac_follows_the_service_account_it_grants_to(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {"operator.yaml": """\
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "operator.yaml": """\
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: widget-controller, namespace: ops}
@@ -131,5 +150,7 @@ spec:
     spec:
       serviceAccountName: widget-controller
       containers: [{name: manager, image: example/widget:0.3}]
-"""})
+"""
+        },
+    )
     assert set(assign(src).values()) == {"widget"}

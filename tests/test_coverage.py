@@ -16,8 +16,10 @@ from conftest import FIXTURES, run
 from helmify_flts import kyaml, manifests
 
 POD = {
-    "Deployment": ("spec", "template", "spec"), "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"), "Job": ("spec", "template", "spec"),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 
@@ -78,9 +80,12 @@ def test_tunable_fields_are_reachable(tmp_path: Path, folder: Path) -> None:
     out = tmp_path / "chart"
     assert run("convert", folder, out).exit_code == 0
     report = json.loads((out / "helmify-report.json").read_text())
-    lifted = {(r["kind"], r["namespace"], r["name"]): [pointer_parts(f["pointer"]) for f in r["fields"]
-                                                       if not f["unsetByDefault"]]
-              for r in report["resources"]}
+    lifted = {
+        (r["kind"], r["namespace"], r["name"]): [
+            pointer_parts(f["pointer"]) for f in r["fields"] if not f["unsetByDefault"]
+        ]
+        for r in report["resources"]
+    }
     total = reachable = 0
     missing = []
     for res in manifests.load_folder(folder).resources:

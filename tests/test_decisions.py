@@ -40,8 +40,7 @@ def _plan(res: manifests.Resource) -> ResourcePlan:
 
 
 def _rule(**options: object) -> FieldRule:
-    return FieldRule(id="test", description="A test rule.", where=Where("test.yaml"), layer=0, builtin=False,
-                **options)
+    return FieldRule(id="test", description="A test rule.", where=Where("test.yaml"), layer=0, builtin=False, **options)
 
 
 def _hit(res: manifests.Resource, path: str, **options: object) -> Hit:
@@ -99,6 +98,7 @@ def test_liftable_names_the_reason(tmp_path: Path) -> None:
 
 # -- the environment diff --------------------------------------------------------------------
 
+
 def test_diff_names_changed_added_and_removed_keys() -> None:
     found = list(environments.diff({"a": 1, "b": 2}, {"a": 3, "c": 4}))
     assert ("changed", ("a",)) in found and ("removed", ("b",)) in found and ("added", ("c",)) in found
@@ -134,11 +134,20 @@ def test_minimal_overlay() -> None:
 
 # -- widening a declined field -----------------------------------------------------------------
 
+
 def test_a_declined_difference_widens_to_the_enclosing_field(tmp_path: Path) -> None:
-    res = _resource(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
-                              "data:\n  inner:\n    tagged: <<\n    other: y\n")
-    reference = {res: {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"},
-                       "data": {"inner": {"tagged": "<<", "other": "y"}}}}
+    res = _resource(
+        tmp_path,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  inner:\n    tagged: <<\n    other: y\n",
+    )
+    reference = {
+        res: {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "web"},
+            "data": {"inner": {"tagged": "<<", "other": "y"}},
+        }
+    }
     prod = {**reference[res], "data": {"inner": {"tagged": "z", "other": "y"}}}
     env = environments.Environment("prod", {res.identity: prod})
     planned = environments.plan_overlays((_plan(res),), reference, [env], set(), "chart").plans[0]
@@ -169,6 +178,7 @@ def test_a_resource_some_environments_lack_gets_a_switch(tmp_path: Path) -> None
 
 
 # -- modes and provenance ----------------------------------------------------------------------
+
 
 def test_modes_come_from_the_rule() -> None:
     assert Mode.of(_rule()) is Mode.VALUE

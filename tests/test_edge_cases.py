@@ -9,8 +9,9 @@ from conftest import assert_reproduces, run, write_tree
 from helmify_flts import kyaml, render
 
 
-def deployment(name: str, *, app: str | None = None, namespace: str | None = None, extra: str = "",
-               replicas: str = "1") -> str:
+def deployment(
+    name: str, *, app: str | None = None, namespace: str | None = None, extra: str = "", replicas: str = "1"
+) -> str:
     ns = f"\n  namespace: {namespace}" if namespace else ""
     return f"""\
 apiVersion: apps/v1
@@ -86,8 +87,10 @@ def test_notes_render_the_release(tmp_path: Path) -> None:
 
 
 def test_generate_name_is_skipped_with_a_reason(tmp_path: Path) -> None:
-    job = "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\nspec:\n  template:\n" \
-          "    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: example/m:1}]\n"
+    job = (
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\nspec:\n  template:\n"
+        "    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: example/m:1}]\n"
+    )
     src = write_tree(tmp_path / "src", {"a.yaml": deployment("api"), "job.yaml": job})
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 0
@@ -96,10 +99,13 @@ def test_generate_name_is_skipped_with_a_reason(tmp_path: Path) -> None:
 
 
 def test_copies_in_two_namespaces_get_their_own_keys(tmp_path: Path) -> None:
-    out = convert(tmp_path, {
-        "staging.yaml": deployment("web", namespace="staging"),
-        "prod.yaml": deployment("web", namespace="production"),
-    })
+    out = convert(
+        tmp_path,
+        {
+            "staging.yaml": deployment("web", namespace="staging"),
+            "prod.yaml": deployment("web", namespace="production"),
+        },
+    )
     web = values_of(out)["web"]
     assert web["staging"]["image"]["repository"] == "example/web"
     assert web["production"]["image"]["repository"] == "example/web"
@@ -109,10 +115,13 @@ def test_copies_in_two_namespaces_get_their_own_keys(tmp_path: Path) -> None:
 
 
 def test_a_short_name_that_is_a_values_key_does_not_lose_its_knobs(tmp_path: Path) -> None:
-    result_chart = convert(tmp_path, {
-        "a.yaml": deployment("shop", app="shop"),
-        "b.yaml": deployment("shop-image", app="shop"),
-    })
+    result_chart = convert(
+        tmp_path,
+        {
+            "a.yaml": deployment("shop", app="shop"),
+            "b.yaml": deployment("shop-image", app="shop"),
+        },
+    )
     shop = values_of(result_chart)["shop"]
     assert shop["image"]["repository"] == "example/shop"
     assert shop["imageDeployment"]["image"]["repository"] == "example/shop-image"
@@ -140,13 +149,16 @@ def test_extra_env_adds_variables_with_or_without_an_env_list(tmp_path: Path) ->
 
 def test_templates_and_charts_inside_the_folder_are_skipped(tmp_path: Path) -> None:
     template = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  a: b\n"
-    src = write_tree(tmp_path / "src", {
-        "a.yaml": deployment("api"),
-        "old-chart/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\n",
-        "old-chart/templates/cm.yaml": template,
-        "jinja/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ value }}\n",
-        "broken/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata:\n  a: {{ x }}: [\n",
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "a.yaml": deployment("api"),
+            "old-chart/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\n",
+            "old-chart/templates/cm.yaml": template,
+            "jinja/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ value }}\n",
+            "broken/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata:\n  a: {{ x }}: [\n",
+        },
+    )
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 0, result.stderr
     assert "old-chart/: a Helm chart" in result.stderr
@@ -178,8 +190,10 @@ def test_out_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_names_that_yaml_reads_as_booleans_or_numbers_keep_their_identity(tmp_path: Path) -> None:
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata: {{a: b}}\n"
-    src = write_tree(tmp_path / "src", {"a.yaml": cm.format(name="y"), "b.yaml": cm.format(name="no"),
-                                        "c.yaml": cm.format(name="1234")})
+    src = write_tree(
+        tmp_path / "src",
+        {"a.yaml": cm.format(name="y"), "b.yaml": cm.format(name="no"), "c.yaml": cm.format(name="1234")},
+    )
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 0, result.stderr
 
@@ -196,17 +210,21 @@ def test_fuzzed_inputs_fail_cleanly_or_reproduce(tmp_path: Path) -> None:
 
 
 def test_odd_env_lists_reproduce(tmp_path: Path) -> None:
-    odd = "\n".join([
-        "          env: []",
-    ])
-    messy = "\n".join([
-        "          env:",
-        "            - name: A",
-        "            - x",
-        '            - {name: A, value: "1"}',
-        "            - name: \"L\\u2028S\"",
-        "              value: v",
-    ])
+    odd = "\n".join(
+        [
+            "          env: []",
+        ]
+    )
+    messy = "\n".join(
+        [
+            "          env:",
+            "            - name: A",
+            "            - x",
+            '            - {name: A, value: "1"}',
+            '            - name: "L\\u2028S"',
+            "              value: v",
+        ]
+    )
     convert(tmp_path / "a", {"a.yaml": deployment("api", extra="\n" + odd)})
     out = convert(tmp_path / "b", {"a.yaml": deployment("api", extra="\n" + messy)})
     assert values_of(out)["api"]["env"]["L\u2028S"] == "v"
@@ -236,8 +254,10 @@ def test_an_environment_value_helm_cannot_carry_is_a_clear_error(tmp_path: Path)
 def test_containers_named_by_numbers_are_followed_by_position(tmp_path: Path) -> None:
     base = deployment("api").replace("- name: main", "- name: -0")
     dev = base.replace("image: example/api:1.0", "image: example/api:1.1")
-    folders = {"base": write_tree(tmp_path / "base", {"a.yaml": base}),
-               "dev": write_tree(tmp_path / "dev", {"a.yaml": dev})}
+    folders = {
+        "base": write_tree(tmp_path / "base", {"a.yaml": base}),
+        "dev": write_tree(tmp_path / "dev", {"a.yaml": dev}),
+    }
     out = tmp_path / "chart"
     assert run("convert", folders["base"], out, "--env", f"dev={folders['dev']}").exit_code == 0
     assert kyaml.load_all((out / "values-dev.yaml").read_text())[0]["api"]["image"]["tag"] == "1.1"

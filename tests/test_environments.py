@@ -141,11 +141,14 @@ def convert_envs(tmp: Path, folders: dict[str, Path]) -> Path:
 
 
 def test_environment_that_adds_and_one_that_removes_a_resource(tmp_path: Path) -> None:
-    folders = make_envs(tmp_path, {
-        "base": {"web.yaml": DEPLOY, "svc.yaml": SERVICE},
-        "prod": {"web.yaml": DEPLOY, "svc.yaml": SERVICE, "hpa.yaml": HPA},
-        "dev": {"web.yaml": DEPLOY},
-    })
+    folders = make_envs(
+        tmp_path,
+        {
+            "base": {"web.yaml": DEPLOY, "svc.yaml": SERVICE},
+            "prod": {"web.yaml": DEPLOY, "svc.yaml": SERVICE, "hpa.yaml": HPA},
+            "dev": {"web.yaml": DEPLOY},
+        },
+    )
     out = convert_envs(tmp_path, folders)
     base = load_values(out / "values.yaml")
     assert base["web"]["horizontalPodAutoscaler"]["enabled"] is False
@@ -182,18 +185,20 @@ def test_items_inserted_before_others_get_a_key_per_place(tmp_path: Path) -> Non
 def test_a_list_whose_items_are_removed_or_reordered_is_lifted_whole(tmp_path: Path) -> None:
     b_var = '            - name: B\n              value: "b"\n'
     two = DEPLOY.replace('              value: "base"\n', '              value: "base"\n' + b_var)
-    swapped = DEPLOY.replace('          env:\n', '          env:\n' + b_var)
-    folders = make_envs(tmp_path, {"base": {"web.yaml": two}, "dev": {"web.yaml": DEPLOY},
-                                   "prod": {"web.yaml": swapped}})
+    swapped = DEPLOY.replace("          env:\n", "          env:\n" + b_var)
+    folders = make_envs(
+        tmp_path, {"base": {"web.yaml": two}, "dev": {"web.yaml": DEPLOY}, "prod": {"web.yaml": swapped}}
+    )
     out = convert_envs(tmp_path, folders)
     dev = load_values(out / "values-dev.yaml")["web"]["env"]
     assert [e["name"] for e in dev] == ["MODE"]
 
 
 def test_difference_in_a_field_no_rule_covers_is_lifted_and_reported(tmp_path: Path) -> None:
-    grace = DEPLOY.replace("    spec:\n      containers:",
-                           "    spec:\n      terminationGracePeriodSeconds: 60\n      containers:")
-    probe = DEPLOY.replace('          image: nginx:1.27\n', '          image: nginx:1.27\n          workingDir: /srv\n')
+    grace = DEPLOY.replace(
+        "    spec:\n      containers:", "    spec:\n      terminationGracePeriodSeconds: 60\n      containers:"
+    )
+    probe = DEPLOY.replace("          image: nginx:1.27\n", "          image: nginx:1.27\n          workingDir: /srv\n")
     folders = make_envs(tmp_path, {"base": {"web.yaml": probe}, "prod": {"web.yaml": grace}})
     out = convert_envs(tmp_path, folders)
     prod = flatten(load_values(out / "values-prod.yaml"))
@@ -237,8 +242,10 @@ def test_differences_a_rule_declines_are_lifted_automatically(tmp_path: Path) ->
     # data.TZ is one line, so the file rule declines it; app.conf becomes one line in prod.
     prod_config = CONFIG.replace("TZ: UTC", "TZ: Europe/Berlin").replace("    a=1\n    b=2\n", "    a=1\n")
     prod_config = prod_config.replace("app.conf: |", "app.conf: |-")
-    folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY, "cm.yaml": CONFIG},
-                                   "prod": {"web.yaml": DEPLOY, "cm.yaml": prod_config}})
+    folders = make_envs(
+        tmp_path,
+        {"base": {"web.yaml": DEPLOY, "cm.yaml": CONFIG}, "prod": {"web.yaml": DEPLOY, "cm.yaml": prod_config}},
+    )
     out = convert_envs(tmp_path, folders)
     prod = load_values(out / "values-prod.yaml")["web"]
     assert prod["data"]["TZ"] == "Europe/Berlin"
@@ -254,11 +261,14 @@ def test_a_field_in_an_empty_map_is_lifted_with_its_map(tmp_path: Path) -> None:
 
 
 def test_colliding_container_keys_do_not_borrow_each_others_values(tmp_path: Path) -> None:
-    sidecars = ("        - name: log_shipper\n          image: fluent/fluent-bit:3.0\n"
-                "        - name: Log-Shipper\n          image: fluent/fluent-bit:3.1\n")
+    sidecars = (
+        "        - name: log_shipper\n          image: fluent/fluent-bit:3.0\n"
+        "        - name: Log-Shipper\n          image: fluent/fluent-bit:3.1\n"
+    )
     base = DEPLOY.replace(
         "          ports:\n            - containerPort: 80\n              name: http\n",
-        "          ports:\n            - containerPort: 80\n              name: http\n" + sidecars)
+        "          ports:\n            - containerPort: 80\n              name: http\n" + sidecars,
+    )
     dev = base.replace("fluent-bit:3.1", "fluent-bit:3.1.1")
     folders = make_envs(tmp_path, {"base": {"web.yaml": base}, "dev": {"web.yaml": dev}})
     convert_envs(tmp_path, folders)
@@ -267,8 +277,10 @@ def test_colliding_container_keys_do_not_borrow_each_others_values(tmp_path: Pat
 def test_a_sidecar_inserted_before_the_main_container_with_its_env_changed(tmp_path: Path) -> None:
     sidecar = "        - name: proxy\n          image: envoyproxy/envoy:v1.30\n"
     dev = DEPLOY.replace("      containers:\n", "      containers:\n" + sidecar)
-    dev = dev.replace('              value: "base"\n', '              value: "base"\n            - name: NEW\n'
-                                                      '              value: "x"\n')
+    dev = dev.replace(
+        '              value: "base"\n',
+        '              value: "base"\n            - name: NEW\n              value: "x"\n',
+    )
     folders = make_envs(tmp_path, {"base": {"web.yaml": DEPLOY}, "dev": {"web.yaml": dev}})
     convert_envs(tmp_path, folders)
 
@@ -287,8 +299,7 @@ def test_an_item_left_out_by_an_environment_gets_a_switch(tmp_path: Path) -> Non
     base = DEPLOY.replace('              value: "base"\n', '              value: "base"\n' + b_var)
     extra = '            - name: C\n              value: "c"\n'
     prod = DEPLOY.replace('              value: "base"\n', '              value: "base"\n' + extra)  # no B, adds C
-    folders = make_envs(tmp_path, {"base": {"web.yaml": base}, "dev": {"web.yaml": DEPLOY},
-                                   "prod": {"web.yaml": prod}})
+    folders = make_envs(tmp_path, {"base": {"web.yaml": base}, "dev": {"web.yaml": DEPLOY}, "prod": {"web.yaml": prod}})
     out = convert_envs(tmp_path, folders)
     assert load_values(out / "values.yaml")["web"]["envItems"]["B"] is True
     dev = load_values(out / "values-dev.yaml")["web"]

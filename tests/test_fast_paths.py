@@ -47,12 +47,20 @@ def _paths(node: Any, definitions: dict, depth: int, prefix: tuple = ()) -> list
     return out
 
 
-@pytest.mark.parametrize(("api_version", "kind", "depth"), [
-    ("apps/v1", "Deployment", 7), ("apps/v1", "StatefulSet", 6), ("batch/v1", "CronJob", 7), ("v1", "Service", 5),
-    ("autoscaling/v2", "HorizontalPodAutoscaler", 7), ("policy/v1", "PodDisruptionBudget", 5),
-    ("networking.k8s.io/v1", "Ingress", 8), ("v1", "PersistentVolumeClaim", 6),
-    ("apiextensions.k8s.io/v1", "CustomResourceDefinition", 9),
-])
+@pytest.mark.parametrize(
+    ("api_version", "kind", "depth"),
+    [
+        ("apps/v1", "Deployment", 7),
+        ("apps/v1", "StatefulSet", 6),
+        ("batch/v1", "CronJob", 7),
+        ("v1", "Service", 5),
+        ("autoscaling/v2", "HorizontalPodAutoscaler", 7),
+        ("policy/v1", "PodDisruptionBudget", 5),
+        ("networking.k8s.io/v1", "Ingress", 8),
+        ("v1", "PersistentVolumeClaim", 6),
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition", 9),
+    ],
+)
 def test_the_integer_table_types_every_field_as_the_whole_schema_does(api_version: str, kind: str, depth: int) -> None:
     full = schema._definitions()
     table = schema._integer_table()
@@ -63,8 +71,10 @@ def test_the_integer_table_types_every_field_as_the_whole_schema_does(api_versio
     typed = 0
     for path in paths:
         expected = schema.integers(schema._walk(root, path, full), definitions=full)
-        assert schema.integers(schema._walk(small, path, table["definitions"]),
-                               definitions=table["definitions"]) == expected, path
+        assert (
+            schema.integers(schema._walk(small, path, table["definitions"]), definitions=table["definitions"])
+            == expected
+        ), path
         typed += expected is not None
     assert typed >= 3
 
@@ -143,8 +153,11 @@ again: *t
 
 def test_construct_gives_what_pyyaml_gives_on_every_yaml_file_here() -> None:
     texts = [TRICKY, ALIASES, "- 1\n- [2, 3]\n", "plain", "", "~", "[]", "{}"]
-    texts += [p.read_text(encoding="utf-8-sig") for folder in ("tests", "fixtures", "rules")
-              for p in sorted((ROOT / folder).rglob("*.y*ml"))]
+    texts += [
+        p.read_text(encoding="utf-8-sig")
+        for folder in ("tests", "fixtures", "rules")
+        for p in sorted((ROOT / folder).rglob("*.y*ml"))
+    ]
     count = 0
     for text in texts:
         for node in _documents(text):
@@ -161,10 +174,13 @@ def test_construct_shares_aliased_data_as_pyyaml_does() -> None:
     assert fast["one"] is fast["two"] and fast["three"] is fast["one"]["list"]
 
 
-@pytest.mark.parametrize("text", [
-    "a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n",  # a merge key
-    "<<: {a: 1}\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n",  # a merge key
+        "<<: {a: 1}\n",
+    ],
+)
 def test_construct_hands_merge_keys_to_pyyaml(text: str) -> None:
     node = _documents(text)[0]
     with pytest.raises(kyaml._Unusual):
@@ -204,11 +220,71 @@ def _scalar_text_by_emitter(node: ScalarNode) -> str:
     return kyaml._emitted_scalar(node, style, plain_ok)
 
 
-_EDGES = ["", " ", "a", "0", "-", ".", "..", "...", "---", ":", "a:", ":a", "a:b", "a: b", "#", "a #b", "a#b", "'", '"',
-          "\\", "=", "~", "null", "true", "on", "y", "0755", "1e4", "0x1F", "1_000", "-1", "+1", ".5", "1.", "?", "?a",
-          "[", "]", "{", "}", ",", "&a", "*a", "!a", "|", ">", "%", "@", "`", "a b", " a", "a ", "a\tb", "\u00e9",
-          "\u00a0", "x" * 300, "http://h:80/p?q=1", "registry.example.com/team/svc:1.0", "/etc/x", "a/b", "_", "<<",
-          "a=b"]
+_EDGES = [
+    "",
+    " ",
+    "a",
+    "0",
+    "-",
+    ".",
+    "..",
+    "...",
+    "---",
+    ":",
+    "a:",
+    ":a",
+    "a:b",
+    "a: b",
+    "#",
+    "a #b",
+    "a#b",
+    "'",
+    '"',
+    "\\",
+    "=",
+    "~",
+    "null",
+    "true",
+    "on",
+    "y",
+    "0755",
+    "1e4",
+    "0x1F",
+    "1_000",
+    "-1",
+    "+1",
+    ".5",
+    "1.",
+    "?",
+    "?a",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a",
+    "*a",
+    "!a",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    "a b",
+    " a",
+    "a ",
+    "a\tb",
+    "\u00e9",
+    "\u00a0",
+    "x" * 300,
+    "http://h:80/p?q=1",
+    "registry.example.com/team/svc:1.0",
+    "/etc/x",
+    "a/b",
+    "_",
+    "<<",
+    "a=b",
+]
 
 
 def _texts() -> list[str]:
@@ -243,15 +319,19 @@ def test_scalar_text_takes_its_shortcuts_for_common_values() -> None:
 
 _SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
 _KEYS = st.text() | st.integers() | st.booleans() | st.none() | st.floats()
-_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4)
-                     | st.tuples(inner, inner), max_leaves=30)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4) | st.tuples(inner, inner),
+    max_leaves=30,
+)
 
 
 @settings(max_examples=400, derandomize=True, deadline=None)
 @given(_JSON, st.sampled_from([0, 1, 2, 4]), st.booleans())
 def test_indented_json_is_what_json_dumps_writes(value: Any, indent: int, ascii_only: bool) -> None:
     assert jsontext.dumps(value, indent=indent, ensure_ascii=ascii_only) == json.dumps(
-        value, indent=indent, ensure_ascii=ascii_only)
+        value, indent=indent, ensure_ascii=ascii_only
+    )
 
 
 def test_indented_json_refuses_what_json_dumps_refuses() -> None:
@@ -268,11 +348,24 @@ def test_indented_json_refuses_what_json_dumps_refuses() -> None:
 # --------------------------------------------------------------------------- redaction
 
 
-@pytest.mark.parametrize("shape", [
-    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig", "AKIAABCDEFGHIJKLMNOP", "ASIAABCDEFGHIJKLMNOP",
-    "ghp_" + "a" * 36, "github_pat_" + "b" * 40, "glpat-" + "c" * 20, "xoxb-1234567890-abc", "sk_live_" + "d" * 24,
-    "Bearer abcdefgh12345", "BASIC abcdefgh12345", "Baſic abcdefgh12345", "--token abcdef", "password=hunter2",
-])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig",
+        "AKIAABCDEFGHIJKLMNOP",
+        "ASIAABCDEFGHIJKLMNOP",
+        "ghp_" + "a" * 36,
+        "github_pat_" + "b" * 40,
+        "glpat-" + "c" * 20,
+        "xoxb-1234567890-abc",
+        "sk_live_" + "d" * 24,
+        "Bearer abcdefgh12345",
+        "BASIC abcdefgh12345",
+        "Baſic abcdefgh12345",
+        "--token abcdef",
+        "password=hunter2",
+    ],
+)
 def test_redaction_looks_for_its_patterns_only_where_they_can_be(shape: str) -> None:
     """Each pattern is tried only when a text holds what every match of it holds; a text that
     does is redacted as before, whatever the case or the surrounding text."""
@@ -303,8 +396,11 @@ folded: "HELMIFY\\
 
 def test_scalar_values_hold_a_word_exactly_when_the_emitted_text_does() -> None:
     """rewrite picks its placeholder word from the scalars instead of emitting the tree first."""
-    texts = [STEMS, ALIASES, TRICKY] + [p.read_text(encoding="utf-8-sig") for folder in ("tests", "fixtures")
-                                        for p in sorted((ROOT / folder).rglob("*.y*ml"))]
+    texts = [STEMS, ALIASES, TRICKY] + [
+        p.read_text(encoding="utf-8-sig")
+        for folder in ("tests", "fixtures")
+        for p in sorted((ROOT / folder).rglob("*.y*ml"))
+    ]
     stems = ["HELMIFYTPL" + "X" * n for n in range(7)] + ["HELMIFY", "TPL", "HELMIFYTP", "PLX"]
     found = 0
     for text in texts:

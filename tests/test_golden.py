@@ -17,13 +17,24 @@ from conftest import FIXTURES, ROOT, assert_reproduces, run
 from helmify_flts import kyaml
 
 GOLDEN = Path(__file__).parent / "golden" / "flts"
-ARGS = ("--chart-name", "flts", "--rules", "rules/flts.yaml",
-        "--env", "dev=fixtures/environments/dev", "--env", "prod=fixtures/environments/prod")
+ARGS = (
+    "--chart-name",
+    "flts",
+    "--rules",
+    "rules/flts.yaml",
+    "--env",
+    "dev=fixtures/environments/dev",
+    "--env",
+    "prod=fixtures/environments/prod",
+)
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".helmify-state.json"}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".helmify-state.json"
+    }
 
 
 def test_golden_chart_matches(tmp_path: Path, update_golden: bool, monkeypatch) -> None:

@@ -61,16 +61,22 @@ def test_int_item_name_in_identical_env_adds_nothing(tmp_path: Path) -> None:
     assert_reproduces(out, dev, load_values(out / "values-dev.yaml"))
 
 
-@pytest.mark.parametrize("dev_items", [
-    [("0", "changed")],                      # the int-named item's value differs
-    [("0", "a"), ("1", "added")],            # an int-named item added at the end
-    [("9", "first"), ("0", "a")],            # an item added before an int-named one
-    [("B", "b")],                            # the int-named item left out
-])
+@pytest.mark.parametrize(
+    "dev_items",
+    [
+        [("0", "changed")],  # the int-named item's value differs
+        [("0", "a"), ("1", "added")],  # an int-named item added at the end
+        [("9", "first"), ("0", "a")],  # an item added before an int-named one
+        [("B", "b")],  # the int-named item left out
+    ],
+)
 def test_int_item_names_across_environments_reproduce(tmp_path: Path, dev_items: list) -> None:
     base_items = [("0", "a"), ("B", "b")] if dev_items == [("B", "b")] else [("0", "a")]
-    base, dev, out = two_envs(tmp_path, {"d.yaml": DEPLOYMENT.format(env=env_block(*base_items))},
-                              {"d.yaml": DEPLOYMENT.format(env=env_block(*dev_items))})
+    base, dev, out = two_envs(
+        tmp_path,
+        {"d.yaml": DEPLOYMENT.format(env=env_block(*base_items))},
+        {"d.yaml": DEPLOYMENT.format(env=env_block(*dev_items))},
+    )
     result = run("convert", base, out, "--env", f"dev={dev}")
     assert result.exit_code == 0, result.stderr
     assert_reproduces(out, base)
@@ -100,8 +106,9 @@ def test_yaml11_typed_key_in_identical_env_keeps_its_file(tmp_path: Path) -> Non
 
 
 def test_yaml11_typed_key_that_differs_gets_its_own_file(tmp_path: Path) -> None:
-    base, dev, out = two_envs(tmp_path, {"cm.yaml": CONFIGMAP.format(line="line two")},
-                              {"cm.yaml": CONFIGMAP.format(line="dev only")})
+    base, dev, out = two_envs(
+        tmp_path, {"cm.yaml": CONFIGMAP.format(line="line two")}, {"cm.yaml": CONFIGMAP.format(line="dev only")}
+    )
     result = run("convert", base, out, "--env", f"dev={dev}")
     assert result.exit_code == 0, result.stderr
     values = load_values(out / "values-dev.yaml")
@@ -160,13 +167,23 @@ def test_unproven_chart_leaves_existing_out_untouched(tmp_path: Path, monkeypatc
 def boom(exc: BaseException):
     def raise_it(*args, **kwargs):
         raise exc
+
     return raise_it
 
 
-@pytest.mark.parametrize("exc", [ValueError("bad thing"), RecursionError("maximum recursion depth exceeded"),
-                                 MemoryError(), KeyError("k"), AssertionError()])
-def test_convert_turns_any_exception_into_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       exc: BaseException) -> None:
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ValueError("bad thing"),
+        RecursionError("maximum recursion depth exceeded"),
+        MemoryError(),
+        KeyError("k"),
+        AssertionError(),
+    ],
+)
+def test_convert_turns_any_exception_into_one_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException
+) -> None:
     src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
     monkeypatch.setattr(chart.rewrite, "build_templates", boom(exc))
     result = run("convert", src, tmp_path / "out")
@@ -197,8 +214,9 @@ def test_internal_error_text_is_not_shown_without_verbose(tmp_path: Path, monkey
 
 
 @pytest.mark.parametrize("exc", [RecursionError("deep"), MemoryError(), TypeError("t")])
-def test_verify_turns_any_exception_into_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      exc: BaseException) -> None:
+def test_verify_turns_any_exception_into_one_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException
+) -> None:
     from helmify_flts import verify
 
     src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
@@ -312,9 +330,11 @@ def test_copy_of_a_builtin_pack_is_recorded_as_the_pack(tmp_path: Path, monkeypa
 
 def test_user_rule_files_keep_their_relative_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env=env_block(("A", "a")))})
-    rule = ("rules:\n  - id: grace\n    description: Grace.\n"
-            "    path: spec.template.spec.terminationGracePeriodSeconds\n"
-            "    key: \"{base}.grace\"\n    optional: true\n")
+    rule = (
+        "rules:\n  - id: grace\n    description: Grace.\n"
+        "    path: spec.template.spec.terminationGracePeriodSeconds\n"
+        '    key: "{base}.grace"\n    optional: true\n'
+    )
     write_tree(tmp_path, {"mine/shop.yaml": rule})
     monkeypatch.chdir(tmp_path)
     assert run("convert", src, "out", "--rules", tmp_path / "mine" / "shop.yaml").exit_code == 0
@@ -334,7 +354,8 @@ def test_unknown_rule_pack_names_the_builtin_packs(tmp_path: Path) -> None:
 
 SCHEMA_CASE = {
     "d.yaml": DEPLOYMENT.format(env=env_block(("A", "a"))).replace(
-        "    spec:\n      containers:", "    spec:\n      terminationGracePeriodSeconds: 30\n      containers:"),
+        "    spec:\n      containers:", "    spec:\n      terminationGracePeriodSeconds: 30\n      containers:"
+    ),
     "svc.yaml": """\
 apiVersion: v1
 kind: Service
@@ -404,10 +425,16 @@ def test_field_types_come_from_the_kubernetes_schema() -> None:
     assert schema.field_type("v1", "Service", ("spec", "ports", 0, "targetPort")) is None
     assert schema.field_type("apps/v1", "Deployment", ("spec", "strategy", "rollingUpdate", "maxUnavailable")) is None
     assert schema.field_type("autoscaling/v2", "HorizontalPodAutoscaler", ("spec", "minReplicas")) == "integer"
-    assert schema.field_type("apps/v1", "Deployment",
-                             ("spec", "template", "spec", "terminationGracePeriodSeconds")) == "integer"
-    assert schema.field_type("apps/v1", "Deployment",
-                             ("spec", "template", "spec", "containers", 0, "ports", 0, "containerPort")) == "integer"
+    assert (
+        schema.field_type("apps/v1", "Deployment", ("spec", "template", "spec", "terminationGracePeriodSeconds"))
+        == "integer"
+    )
+    assert (
+        schema.field_type(
+            "apps/v1", "Deployment", ("spec", "template", "spec", "containers", 0, "ports", 0, "containerPort")
+        )
+        == "integer"
+    )
     assert schema.field_type("example.com/v1", "Widget", ("spec", "replicas")) is None
     assert schema.field_type("../../etc/v1", "Deployment", ("spec", "replicas")) is None
 
@@ -462,5 +489,6 @@ def test_documented_pre_commit_hook_runs(tmp_path: Path, monkeypatch: pytest.Mon
     assert run("convert", *args).exit_code == 0
     assert run(*command, *args).exit_code == 0
     (tmp_path / args[0] / "extra.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: new\ndata:\n  a: b\n", encoding="utf-8")
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: new\ndata:\n  a: b\n", encoding="utf-8"
+    )
     assert run(*command, *args).exit_code == 1

@@ -49,8 +49,9 @@ def test_an_env_item_named_0_that_gains_a_field_converts_in_bounded_time(tmp_pat
 def test_a_whole_float_beyond_2_53_stays_in_the_template(tmp_path: Path, value: str) -> None:
     # Helm writes such a float as padded digits that read back as a different integer.
     extra = f"      nodeSelector:\n        weight: {value}\n"
-    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}",
-                                                                     extra="") + extra})
+    src = write_tree(
+        tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}", extra="") + extra}
+    )
     assert run("convert", src, tmp_path / "out").exit_code == 0
     assert_reproduces(tmp_path / "out", src)
     assert inexpressible(float(value))
@@ -61,8 +62,9 @@ def test_a_whole_float_beyond_2_53_stays_in_the_template(tmp_path: Path, value: 
 def test_a_control_character_helm_cannot_write_stays_in_the_template(tmp_path: Path, char: str) -> None:
     # Helm's toYaml renders nothing for such a string, and its toJson writes it raw.
     extra = f'      nodeSelector:\n        disk: "a{char}b"\n'
-    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}",
-                                                                     extra="") + extra})
+    src = write_tree(
+        tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}", extra="") + extra}
+    )
     result = run("convert", src, tmp_path / "out")
     assert result.exit_code == 0, result.stderr
     assert_reproduces(tmp_path / "out", src)
@@ -102,8 +104,7 @@ def test_a_switch_set_to_the_text_false_is_a_lint_finding(tmp_path: Path) -> Non
     # Helm reads the string "false" as true: the schema lets only a boolean turn a switch off.
     from helmify_flts import render
 
-    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}",
-                                                                     extra="")})
+    src = write_tree(tmp_path / "src", {"d.yaml": DEPLOYMENT.format(env="            - {name: A, value: a}", extra="")})
     assert run("convert", src, tmp_path / "out").exit_code == 0
     assert render.lint(tmp_path / "out", {"o": {"enabled": False}}) == []
     findings = render.lint(tmp_path / "out", {"o": {"enabled": "false"}})

@@ -129,12 +129,18 @@ def test_a_300_character_name_gives_bounded_file_names(tmp_path: Path) -> None:
 
 
 def test_names_that_would_collide_get_distinct_deterministic_files(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "a.yaml": configmap("cfg", {"x.txt": "lower\ncase\n", "X.txt": "upper\ncase\n",
-                                    "a/b": "slash\nkey\n", "a_b": "under\nscore\n"}, namespace="one"),
-        "b.yaml": configmap("cfg", {"x.txt": "other\nnamespace\n"}, namespace="two"),
-        "c.yaml": configmap("CFG", {"y.txt": "upper\nname\n"}, namespace="three"),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "a.yaml": configmap(
+                "cfg",
+                {"x.txt": "lower\ncase\n", "X.txt": "upper\ncase\n", "a/b": "slash\nkey\n", "a_b": "under\nscore\n"},
+                namespace="one",
+            ),
+            "b.yaml": configmap("cfg", {"x.txt": "other\nnamespace\n"}, namespace="two"),
+            "c.yaml": configmap("CFG", {"y.txt": "upper\nname\n"}, namespace="three"),
+        },
+    )
     first, second = tmp_path / "first", tmp_path / "second"
     for out in (first, second):
         result = run("convert", src, out, "--chart-name", "c")
@@ -163,16 +169,41 @@ def test_ignored_names_follow_the_charts_helmignore() -> None:
     assert patterns == set(filenames.IGNORED)
 
 
-@pytest.mark.parametrize("name", [
-    "haproxy-config", "prometheus.yml", "flts-dashboard.json", "10-mlflow-extensions.sh", ".env", "A_b-C.1",
-    "x" * 255,
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "haproxy-config",
+        "prometheus.yml",
+        "flts-dashboard.json",
+        "10-mlflow-extensions.sh",
+        ".env",
+        "A_b-C.1",
+        "x" * 255,
+    ],
+)
 def test_safe_names_are_left_alone(name: str) -> None:
     assert filenames.safe_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["..", ".", "", "a/b", "a\\b", "nul\0x", "new\nline", "tab\t", "x" * 256,
-                                  "é", "a~b", "old.bak", ".git", "helmify-report.md"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "..",
+        ".",
+        "",
+        "a/b",
+        "a\\b",
+        "nul\0x",
+        "new\nline",
+        "tab\t",
+        "x" * 256,
+        "é",
+        "a~b",
+        "old.bak",
+        ".git",
+        "helmify-report.md",
+    ],
+)
 def test_unsafe_names_are_mapped(name: str) -> None:
     mapped = filenames.safe_name(name)
     assert mapped != name
@@ -181,8 +212,11 @@ def test_unsafe_names_are_mapped(name: str) -> None:
     assert filenames.safe_name(name) == mapped  # deterministic
 
 
-NAMES = st.one_of(st.text(max_size=300), st.from_regex(r"[A-Za-z0-9._-]{1,12}", fullmatch=True),
-                  st.sampled_from(["..", ".", "", "a", "A", "a/b", "a_b", "x.bak", "dev", "DEV", "x" * 256]))
+NAMES = st.one_of(
+    st.text(max_size=300),
+    st.from_regex(r"[A-Za-z0-9._-]{1,12}", fullmatch=True),
+    st.sampled_from(["..", ".", "", "a", "A", "a/b", "a_b", "x.bak", "dev", "DEV", "x" * 256]),
+)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
@@ -238,9 +272,15 @@ def test_a_link_inside_out_is_not_followed(tmp_path: Path) -> None:
 def test_environment_files_follow_the_mapped_base_file(tmp_path: Path) -> None:
     """An environment's copy of a file sits under files/<env>/ at the base file's (mapped) place,
     and a resource named like an environment does not take that folder."""
+
     def manifests_for(text: str) -> dict[str, str]:
-        return {"cm.yaml": configmap("../up", {"a/b": f"one\n{text}\n"}) + "---\n"
-                + configmap("dev", {"cfg": "base\nonly\n"}) + "---\n" + configmap("cfg", {"x": f"x\n{text}\n"})}
+        return {
+            "cm.yaml": configmap("../up", {"a/b": f"one\n{text}\n"})
+            + "---\n"
+            + configmap("dev", {"cfg": "base\nonly\n"})
+            + "---\n"
+            + configmap("cfg", {"x": f"x\n{text}\n"})
+        }
 
     src = write_tree(tmp_path / "src", manifests_for("base"))
     dev = write_tree(tmp_path / "dev", manifests_for("dev"))
@@ -251,7 +291,7 @@ def test_environment_files_follow_the_mapped_base_file(tmp_path: Path) -> None:
     held = sorted(p for p in every_file(out) if p.startswith("files/"))
     base = [p for p in held if not p.startswith("files/dev/")]
     assert len(held) == 5 and len(base) == 3, held
-    assert all(f"files/dev/{p[len('files/'):]}" in held for p in base if "dev" not in p.split("/")[1]), held
+    assert all(f"files/dev/{p[len('files/') :]}" in held for p in base if "dev" not in p.split("/")[1]), held
     assert all(p.split("/")[1] != "dev" for p in base), base
     assert_renders_back(out, src)
     verified = run("verify", out, src, "--env", f"dev={dev}")
@@ -278,8 +318,9 @@ def _tamper(out: Path, entry: str, secret: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["relative", "absolute", "through-a-link"])
 @pytest.mark.parametrize("mode", [[], ["--diff"], ["--check"], ["--force"]])
-def test_state_entries_outside_out_are_an_error(chart_with_outside_secret: tuple[Path, Path, Path],
-                                                kind: str, mode: list[str]) -> None:
+def test_state_entries_outside_out_are_an_error(
+    chart_with_outside_secret: tuple[Path, Path, Path], kind: str, mode: list[str]
+) -> None:
     src, out, secret = chart_with_outside_secret
     if kind == "relative":
         entry = os.path.relpath(secret, out)
@@ -302,7 +343,8 @@ def test_state_entries_outside_out_are_an_error(chart_with_outside_secret: tuple
 
 
 def test_a_clean_state_file_still_removes_what_is_no_longer_produced(
-        chart_with_outside_secret: tuple[Path, Path, Path]) -> None:
+    chart_with_outside_secret: tuple[Path, Path, Path],
+) -> None:
     src, out, _ = chart_with_outside_secret
     assert (out / "files/cfg/a.txt").is_file()
     write_tree(src, {"cm.yaml": configmap("other", {"b.txt": "three\nfour\n"})})
@@ -369,13 +411,22 @@ main(["convert", sys.argv[2], sys.argv[3]])
 
 @pytest.mark.parametrize("where", ["swap", "render"])
 def test_what_a_killed_run_left_is_removed_by_the_next(tmp_path: Path, private_tmp: Path, where: str) -> None:
-    src = write_tree(tmp_path / "src", {"cm.yaml": configmap("cfg", {"a.txt": "one\ntwo\n"}),
-                                        "secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
-                                                       "stringData: {password: hunter2}\n"})
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "cm.yaml": configmap("cfg", {"a.txt": "one\ntwo\n"}),
+            "secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: hunter2}\n",
+        },
+    )
     out = tmp_path / "out"
     env = dict(os.environ, TMPDIR=str(private_tmp), PYTHONPATH=str(ROOT))
-    killed = subprocess.run([sys.executable, "-c", KILLED_RUN, where, str(src), str(out)], env=env,
-                            capture_output=True, text=True, timeout=120)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, where, str(src), str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     pattern = ".out.new-*" if where == "swap" else "helmify-render-*"
     left = list((tmp_path if where == "swap" else private_tmp).glob(pattern))
@@ -539,8 +590,13 @@ def test_src_inside_out(tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     result = run("convert", src, tmp_path / "repo")
     assert result.exit_code == 2 and "inside OUT" in result.stderr, result.stderr
-    env = run("convert", write_tree(tmp_path / "base", {"cm.yaml": configmap("cfg", {"a.txt": "x\ny\n"})}),
-              tmp_path / "repo", "--env", f"dev={src}")
+    env = run(
+        "convert",
+        write_tree(tmp_path / "base", {"cm.yaml": configmap("cfg", {"a.txt": "x\ny\n"})}),
+        tmp_path / "repo",
+        "--env",
+        f"dev={src}",
+    )
     assert env.exit_code == 2 and "--env dev" in env.stderr, env.stderr
     assert snapshot(tmp_path) == {**before, "base/cm.yaml": (tmp_path / "base/cm.yaml").read_bytes()}
 
@@ -562,11 +618,25 @@ def test_a_config_file_over_helms_limit_is_named_before_writing(tmp_path: Path) 
 def test_values_over_helms_limit_are_named_before_writing(tmp_path: Path) -> None:
     """A huge single-line env value is lifted into values.yaml, which Helm would not load."""
     big = "z" * (5 * 1024 * 1024 + 1)
-    doc = "\n".join([
-        "apiVersion: apps/v1", "kind: Deployment", "metadata: {name: web}", "spec:",
-        "  selector: {matchLabels: {app: web}}", "  template:", "    metadata: {labels: {app: web}}",
-        "    spec:", "      containers:", "        - name: web", "          image: nginx:1.25",
-        "          env:", "            - name: BLOB", f"              value: {big}", ""])
+    doc = "\n".join(
+        [
+            "apiVersion: apps/v1",
+            "kind: Deployment",
+            "metadata: {name: web}",
+            "spec:",
+            "  selector: {matchLabels: {app: web}}",
+            "  template:",
+            "    metadata: {labels: {app: web}}",
+            "    spec:",
+            "      containers:",
+            "        - name: web",
+            "          image: nginx:1.25",
+            "          env:",
+            "            - name: BLOB",
+            f"              value: {big}",
+            "",
+        ]
+    )
     src = write_tree(tmp_path / "src", {"web.yaml": doc})
     out = tmp_path / "out"
     result = run("convert", src, out)
@@ -577,8 +647,11 @@ def test_values_over_helms_limit_are_named_before_writing(tmp_path: Path) -> Non
 
 
 def test_a_template_over_helms_limit_is_named_before_writing(tmp_path: Path) -> None:
-    doc = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one-line}\ndata:\n  blob: "
-           + "y" * (5 * 1024 * 1024 + 1) + "\n")
+    doc = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one-line}\ndata:\n  blob: "
+        + "y" * (5 * 1024 * 1024 + 1)
+        + "\n"
+    )
     src = write_tree(tmp_path / "src", {"small.yaml": configmap("cfg", {"a.txt": "one\ntwo\n"}), "blob.yaml": doc})
     out = tmp_path / "out"
     result = run("convert", src, out)

@@ -23,7 +23,7 @@ FAIL = '{{ fail "x" }}'
 NAME = "{{ .Release.Name }}"
 # Both payloads, plus the action forms a literal must not open: trim markers and comments.
 SECRET = f"a-secret{FAIL}"
-PAYLOADS = [FAIL, NAME, "{{- fail \"x\" -}}", "{{/* a comment */}}"]
+PAYLOADS = [FAIL, NAME, '{{- fail "x" -}}', "{{/* a comment */}}"]
 
 
 def q(text: str) -> str:
@@ -56,15 +56,21 @@ def workload(p: str, dev: bool) -> str:
         env = [("PLAIN", p + " dev"), (p, "value"), (p + "DEV", p)]
     env_text = "".join(f"            - name: {q(n)}\n              value: {q(v)}\n" for n, v in env)
     dev_labels = f"    {q(p + 'dev')}: {q(p)}\n" if dev else ""
-    dev_annotations = (f"    {q(p + ' dev')}: {q(p)}\n"
-                       f"    '{p} dev single': '{p}'\n"
-                       f"    {q(p + ' dev block')}: |\n      {p}\n      second {p}\n") if dev else ""
+    dev_annotations = (
+        (
+            f"    {q(p + ' dev')}: {q(p)}\n"
+            f"    '{p} dev single': '{p}'\n"
+            f"    {q(p + ' dev block')}: |\n      {p}\n      second {p}\n"
+        )
+        if dev
+        else ""
+    )
     changed = f"{p} in dev" if dev else p
     return f"""apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: app
-  namespace: {q('ns' + p)}
+  namespace: {q("ns" + p)}
   labels:
     app: app
     {q(p)}: {q(p)}
@@ -105,7 +111,7 @@ data:
   {q(p)}: {q(p)}
   script.sh: |
     echo {p}
-    {p} {'dev' if dev else 'base'}
+    {p} {"dev" if dev else "base"}
 {extra}"""
 
 
@@ -113,10 +119,13 @@ data:
 def test_hostile_text_in_every_position_renders_literally(tmp_path: Path, payload: str) -> None:
     folder = payload.replace("/", "_")  # a folder and a file named with the payload
     for root, dev in (("src", False), ("dev", True)):
-        write_tree(tmp_path / root, {
-            f"{folder}/{folder}.yaml": workload(payload, dev),
-            f"{folder}/settings.yaml": config_map(payload, dev),
-        })
+        write_tree(
+            tmp_path / root,
+            {
+                f"{folder}/{folder}.yaml": workload(payload, dev),
+                f"{folder}/settings.yaml": config_map(payload, dev),
+            },
+        )
     out = tmp_path / "chart"
     convert_ok(tmp_path / "src", out, "--env", f"dev={tmp_path / 'dev'}")
     assert_reproduces(out, tmp_path / "src")
@@ -129,13 +138,21 @@ def test_resource_names_and_component_paths_render_literally(tmp_path: Path, pay
     """A component rule ``component: "{name}"`` on a ConfigMap whose name holds a payload: the
     component path reaches NOTES.txt, the name reaches templates, values and NOTES."""
     name = f"cm{payload}"
-    src = write_tree(tmp_path / "src", {
-        "cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {q(name)}\n  namespace: {q(payload)}\n"
-                   f"data:\n  {q(payload)}: {q(payload)}\n  multi: |\n    {payload}\n    two\n",
-    })
-    rules = write_tree(tmp_path, {"rules.yaml": "rules:\n  - id: by-name\n    description: Named after the "
-                                                "ConfigMap.\n    match: {kinds: [ConfigMap]}\n"
-                                                "    component: \"{name}\"\n"})
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {q(name)}\n  namespace: {q(payload)}\n"
+            f"data:\n  {q(payload)}: {q(payload)}\n  multi: |\n    {payload}\n    two\n",
+        },
+    )
+    rules = write_tree(
+        tmp_path,
+        {
+            "rules.yaml": "rules:\n  - id: by-name\n    description: Named after the "
+            "ConfigMap.\n    match: {kinds: [ConfigMap]}\n"
+            '    component: "{name}"\n'
+        },
+    )
     out = tmp_path / "chart"
     convert_ok(src, out, "--rules", rules / "rules.yaml")
     texts = reproduces(out, src)
@@ -149,11 +166,23 @@ def test_existing_secret_default_name_stays_a_literal(tmp_path: Path, payload: s
     """A reference to a Secret users may replace renders ``existingSecret | default "<name>"``:
     the name is a quoted string inside that action, never template text."""
     name = f"s{payload}"
-    deploy = workload("x", dev=False).replace("namespace: \"nsx\"\n  ", "").replace(
-        "          env:\n", f"          env:\n            - name: P\n              valueFrom:\n"
-                            f"                secretKeyRef: {{name: {q(name)}, key: k}}\n")
-    src = write_tree(tmp_path / "src", {"app.yaml": deploy, "s.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n"
-                                        f"  name: {q(name)}\n  labels: {{app: app}}\nstringData: {{k: v}}\n"})
+    deploy = (
+        workload("x", dev=False)
+        .replace('namespace: "nsx"\n  ', "")
+        .replace(
+            "          env:\n",
+            f"          env:\n            - name: P\n              valueFrom:\n"
+            f"                secretKeyRef: {{name: {q(name)}, key: k}}\n",
+        )
+    )
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "app.yaml": deploy,
+            "s.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n"
+            f"  name: {q(name)}\n  labels: {{app: app}}\nstringData: {{k: v}}\n",
+        },
+    )
     out = tmp_path / "chart"
     convert_ok(src, out)
     reproduces(out, src)
@@ -169,10 +198,14 @@ def test_source_file_name_cannot_end_its_comment(tmp_path: Path) -> None:
     injected = "\napiVersion: v1\nkind: Namespace\nmetadata: {name: evil}\n"
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n}\ndata:\n  k: v\n"
     deploy = workload("x", dev=False).replace("name: app", "name: web")
-    src = write_tree(tmp_path / "src", {
-        f"a.yaml{injected.replace(chr(10), brk)}#.yaml": cm.format(n=f"cm{i}")
-        for i, brk in enumerate(["\n", "\r", "\x85", "\u2028", "\u2029"])
-    } | {f"{FAIL}\n---\nkind: Namespace\x01.yaml": deploy})
+    src = write_tree(
+        tmp_path / "src",
+        {
+            f"a.yaml{injected.replace(chr(10), brk)}#.yaml": cm.format(n=f"cm{i}")
+            for i, brk in enumerate(["\n", "\r", "\x85", "\u2028", "\u2029"])
+        }
+        | {f"{FAIL}\n---\nkind: Namespace\x01.yaml": deploy},
+    )
     out = tmp_path / "chart"
     convert_ok(src, out)
     assert_reproduces(out, src)
@@ -182,32 +215,55 @@ def test_source_file_name_cannot_end_its_comment(tmp_path: Path) -> None:
         assert header, template
         for line in header:
             assert not re.search("[\r\x85\u2028\u2029\x01]", line), line
-    web = next(text for text in (t.read_text(encoding="utf-8") for t in (out / "templates").glob("*.yaml"))
-               if "kind: Deployment" in text)
+    web = next(
+        text
+        for text in (t.read_text(encoding="utf-8") for t in (out / "templates").glob("*.yaml"))
+        if "kind: Deployment" in text
+    )
     assert '# Source: {{ "{{" }} fail "x" }}\\u000a---\\u000akind: Namespace\\u0001.yaml\n' in web
 
 
 def test_placeholder_tokens_never_clash_with_a_file_name(tmp_path: Path) -> None:
     """Placeholder tokens must be unique against all the template text, the file name in the
     header included (this file name made the conversion crash with an AssertionError)."""
-    src = write_tree(tmp_path / "src", {
-        "HELMIFYTPL00000.yaml": workload("x", dev=False),
-        "HELMIFYTPLX00001.yaml": config_map("HELMIFYTPLXX00000", dev=False),
-    })
-    dev = write_tree(tmp_path / "dev", {
-        "HELMIFYTPL00000.yaml": workload("x", dev=False).replace("  annotations:\n", "  annotations:\n"
-                                                                   "    HELMIFYTPL00001: HELMIFYTPL00000\n", 1),
-        "HELMIFYTPLX00001.yaml": config_map("HELMIFYTPLXX00000", dev=False),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "HELMIFYTPL00000.yaml": workload("x", dev=False),
+            "HELMIFYTPLX00001.yaml": config_map("HELMIFYTPLXX00000", dev=False),
+        },
+    )
+    dev = write_tree(
+        tmp_path / "dev",
+        {
+            "HELMIFYTPL00000.yaml": workload("x", dev=False).replace(
+                "  annotations:\n", "  annotations:\n    HELMIFYTPL00001: HELMIFYTPL00000\n", 1
+            ),
+            "HELMIFYTPLX00001.yaml": config_map("HELMIFYTPLXX00000", dev=False),
+        },
+    )
     out = tmp_path / "chart"
     convert_ok(src, out, "--env", f"dev={dev}")
     assert_reproduces(out, src)
     assert_reproduces(out, dev, load_values(out / "values-dev.yaml"))
 
 
-@pytest.mark.parametrize("text", [
-    FAIL, NAME, "{{{ x }}}", "{{}}", "}}{{", "{{- x -}}", "{{/* c */}}", "a {{", "{{ \"{{\" }}", "{", "}}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        FAIL,
+        NAME,
+        "{{{ x }}}",
+        "{{}}",
+        "}}{{",
+        "{{- x -}}",
+        "{{/* c */}}",
+        "a {{",
+        '{{ "{{" }}',
+        "{",
+        "}}",
+    ],
+)
 @pytest.mark.parametrize("style", ["plain", "'", '"', "|", ">"])
 def test_the_one_escape_prints_itself_in_every_scalar_style(tmp_path: Path, text: str, style: str) -> None:
     """Helm reads the template as text before YAML, so the escape must hold in any scalar style."""
@@ -215,11 +271,14 @@ def test_the_one_escape_prints_itself_in_every_scalar_style(tmp_path: Path, text
     node = kyaml.represent({"data": {"k": value}})
     node.value[0][1].value[0][1].style = None if style == "plain" else style
     doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n" + kyaml.serialize(node)
-    chart = write_tree(tmp_path / "c", {
-        "Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
-        "templates/c.yaml": templating.escape(doc),
-        "templates/NOTES.txt": templating.one_line(text) + "\n",
-    })
+    chart = write_tree(
+        tmp_path / "c",
+        {
+            "Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+            "templates/c.yaml": templating.escape(doc),
+            "templates/NOTES.txt": templating.one_line(text) + "\n",
+        },
+    )
     texts = render.render_chart(chart)
     (obj,) = kyaml.load_all(texts["c/templates/c.yaml"])
     assert obj["data"]["k"] == value
@@ -229,12 +288,16 @@ def test_the_one_escape_prints_itself_in_every_scalar_style(tmp_path: Path, text
 def test_kept_trailing_blank_lines_survive_an_action_after_them(tmp_path: Path) -> None:
     """Helm's ``{{-`` trims all whitespace before it: the blank lines a ``|+`` scalar keeps must not
     sit right before an action line (here an annotation only dev has, then an item switch)."""
+
     def cm(dev: bool) -> str:
         extra = "    b: c\n" if dev else ""
         items = "\n    - name: a\n      v: |+\n        x\n\n\n" + ("" if dev else "    - name: z\n")
-        return (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n    a: |+\n      x\n\n\n"
-                f"{extra}data:\n  k: v\n---\napiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\n"
-                f"spec:\n  items:{items}")
+        return (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n    a: |+\n      x\n\n\n"
+            f"{extra}data:\n  k: v\n---\napiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\n"
+            f"spec:\n  items:{items}"
+        )
+
     src = write_tree(tmp_path / "src", {"cm.yaml": cm(False)})
     dev = write_tree(tmp_path / "dev", {"cm.yaml": cm(True)})
     out = tmp_path / "chart"
@@ -262,9 +325,17 @@ def rendered_titles(texts: dict[str, str]) -> set[str]:
 @pytest.fixture(scope="module")
 def flts_chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("notes") / "flts"
-    result = run("convert", FIXTURES / ".kubernetes", out, "--rules", "rules/flts.yaml",
-                 "--env", f"dev={FIXTURES / 'environments' / 'dev'}",
-                 "--env", f"prod={FIXTURES / 'environments' / 'prod'}")
+    result = run(
+        "convert",
+        FIXTURES / ".kubernetes",
+        out,
+        "--rules",
+        "rules/flts.yaml",
+        "--env",
+        f"dev={FIXTURES / 'environments' / 'dev'}",
+        "--env",
+        f"prod={FIXTURES / 'environments' / 'prod'}",
+    )
     assert result.exit_code == 0, result.stderr
     return out
 
@@ -273,8 +344,7 @@ def flts_chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_notes_list_exactly_what_renders(flts_chart: Path, values: str) -> None:
     """The FLTS HPA and PDB are not in dev, the NetworkPolicy only in prod, and a Secret the user
     brings is not rendered: NOTES.txt lists each resource only where it renders."""
-    given = ({"minio": {"existingSecret": "mine"}} if values == "existing-secret"
-             else load_values(flts_chart / values))
+    given = {"minio": {"existingSecret": "mine"}} if values == "existing-secret" else load_values(flts_chart / values)
     texts = render.render_chart(flts_chart, given)
     assert notes_titles(notes_of(texts)) == rendered_titles(texts)
 
@@ -282,9 +352,10 @@ def test_notes_list_exactly_what_renders(flts_chart: Path, values: str) -> None:
 def test_notes_follow_switches_of_components_with_no_resource_everywhere(tmp_path: Path) -> None:
     """A component whose first resource is a Secret users may bring themselves (named with a
     payload), and a component that only prod has."""
-    deploy = workload("x", dev=False).replace("namespace: \"nsx\"\n  ", "")
-    secret = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {q(SECRET)}\n  labels: {{app: app}}\n"
-              "stringData: {k: v}\n")
+    deploy = workload("x", dev=False).replace('namespace: "nsx"\n  ', "")
+    secret = (
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {q(SECRET)}\n  labels: {{app: app}}\nstringData: {{k: v}}\n"
+    )
     alone = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alone\ndata: {k: v}\n"
     src = write_tree(tmp_path / "src", {"a.yaml": secret, "app.yaml": deploy})
     prod = write_tree(tmp_path / "prod", {"a.yaml": secret, "app.yaml": deploy, "z.yaml": alone})

@@ -90,8 +90,11 @@ def test_name_catalogue(name: str, kind: Kind | None) -> None:
 
 def test_a_secret_mapping_is_a_volume_source_not_a_credential() -> None:
     assert redact.classify("secret", leaf=False) is None
-    shown = redact.field("Deployment", ("spec", "volumes"),
-                         [{"name": "creds", "secret": {"secretName": "db-credentials", "defaultMode": 420}}])
+    shown = redact.field(
+        "Deployment",
+        ("spec", "volumes"),
+        [{"name": "creds", "secret": {"secretName": "db-credentials", "defaultMode": 420}}],
+    )
     assert shown == [{"name": "creds", "secret": {"secretName": "db-credentials", "defaultMode": 420}}]
 
 
@@ -99,19 +102,35 @@ def test_a_secret_mapping_is_a_volume_source_not_a_credential() -> None:
 
 SHAPES = [
     # (id, text, secret fragments that must go, readable fragments that must stay)
-    ("url", "postgresql://mlflow:s3cret@postgres:5432/mlflow", ["s3cret"],
-     ["postgresql://mlflow:", "@postgres:5432/mlflow"]),
+    (
+        "url",
+        "postgresql://mlflow:s3cret@postgres:5432/mlflow",
+        ["s3cret"],
+        ["postgresql://mlflow:", "@postgres:5432/mlflow"],
+    ),
     ("url-slash", "postgres://app:pa/ss@db:5432/app", ["pa/ss", "ss@"], ["postgres://app:", "@db:5432/app"]),
     ("url-at", "redis://app:p@ss@redis:6379/0", ["p@ss", "ss@"], ["redis://app:", "@redis:6379/0"]),
     ("url-at-and-slash", "amqp://u:p@s/s@rabbit/vhost", ["p@s", "s/s"], ["amqp://u:", "@rabbit/vhost"]),
     ("url-colon", "mongodb://root:a:b:c@mongo:27017", ["a:b:c"], ["@mongo:27017"]),
     ("dsn-key", "https://0123abcdkey@o1.ingest.sentry.io/42", ["0123abcdkey"], ["@o1.ingest.sentry.io/42"]),
-    ("jdbc", "jdbc:postgresql://db:5432/app?user=app&password=jdbcPw1&ssl=true", ["jdbcPw1"],
-     ["user=app", "&ssl=true"]),
-    ("jdbc-sslpassword", "jdbc:postgresql://db/app?sslmode=verify-full&sslpassword=keyPw2", ["keyPw2"],
-     ["sslmode=verify-full"]),
-    ("mssql", "Server=tcp:db,1433;Database=app;User Id=sa;Password=MsPw3!x;Encrypt=true", ["MsPw3!x"],
-     ["Server=tcp:db,1433", "User Id=sa", "Encrypt=true"]),
+    (
+        "jdbc",
+        "jdbc:postgresql://db:5432/app?user=app&password=jdbcPw1&ssl=true",
+        ["jdbcPw1"],
+        ["user=app", "&ssl=true"],
+    ),
+    (
+        "jdbc-sslpassword",
+        "jdbc:postgresql://db/app?sslmode=verify-full&sslpassword=keyPw2",
+        ["keyPw2"],
+        ["sslmode=verify-full"],
+    ),
+    (
+        "mssql",
+        "Server=tcp:db,1433;Database=app;User Id=sa;Password=MsPw3!x;Encrypt=true",
+        ["MsPw3!x"],
+        ["Server=tcp:db,1433", "User Id=sa", "Encrypt=true"],
+    ),
     ("odbc-braces", "DRIVER={ODBC Driver 18};SERVER=db;UID=u;PWD={pw;4};", ["pw;4", "pw"], ["UID=u", "SERVER=db"]),
     ("libpq", "host=db user=app password=LibPq5 sslmode=require", ["LibPq5"], ["host=db", "sslmode=require"]),
     ("bearer", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig6", ["eyJhbGciOiJIUzI1NiJ9"], ["Authorization"]),
@@ -120,27 +139,50 @@ SHAPES = [
     ("flag-equals", "--db-password=ArgPw7 --verbose", ["ArgPw7"], ["--db-password=", "--verbose"]),
     ("flag-space", "serve --token TokPw8 --port 80", ["TokPw8"], ["--port 80"]),
     ("java-opts", "-Xmx1g -Dspring.datasource.password=JavaPw9 -Dother=1", ["JavaPw9"], ["-Xmx1g", "-Dother=1"]),
-    ("env-file", "DB_HOST=db\nexport DB_PASSWORD=\"EnvPw10\"\nAPI_KEY=EnvKey11\n", ["EnvPw10", "EnvKey11"],
-     ["DB_HOST=db"]),
-    ("properties", "spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.password=Spring12\n",
-     ["Spring12"], ["spring.datasource.url=jdbc:postgresql://db/app"]),
-    ("ini", "[db]\nhost = db\npassword = IniPw13\n; secret = Commented14\n", ["IniPw13", "Commented14"],
-     ["host = db"]),
-    ("yaml", "apiVersion: 1\ndatasources:\n  - name: pg\n    secureJsonData:\n      password: Graf15\n"
-             "      tlsClientKey: Graf16\n    url: postgres:5432\n",
-     ["Graf15", "Graf16"], ["name: pg", "url: postgres:5432"]),
+    (
+        "env-file",
+        'DB_HOST=db\nexport DB_PASSWORD="EnvPw10"\nAPI_KEY=EnvKey11\n',
+        ["EnvPw10", "EnvKey11"],
+        ["DB_HOST=db"],
+    ),
+    (
+        "properties",
+        "spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.password=Spring12\n",
+        ["Spring12"],
+        ["spring.datasource.url=jdbc:postgresql://db/app"],
+    ),
+    ("ini", "[db]\nhost = db\npassword = IniPw13\n; secret = Commented14\n", ["IniPw13", "Commented14"], ["host = db"]),
+    (
+        "yaml",
+        "apiVersion: 1\ndatasources:\n  - name: pg\n    secureJsonData:\n      password: Graf15\n"
+        "      tlsClientKey: Graf16\n    url: postgres:5432\n",
+        ["Graf15", "Graf16"],
+        ["name: pg", "url: postgres:5432"],
+    ),
     ("yaml-nested-value", "auth:\n  credentials:\n    value: Nested17\nreplicas: 2\n", ["Nested17"], ["replicas: 2"]),
-    ("yaml-block", "user: app\npassword: |\n  Block18\n  Block19\nport: 5432\n", ["Block18", "Block19"],
-     ["user: app", "port: 5432"]),
+    (
+        "yaml-block",
+        "user: app\npassword: |\n  Block18\n  Block19\nport: 5432\n",
+        ["Block18", "Block19"],
+        ["user: app", "port: 5432"],
+    ),
     ("yaml-comment", "user: app\n# password: Old20\nport: 5432\n", ["Old20"], ["user: app"]),
-    ("json", '{\n  "api": {"token": "Json21", "url": "http://api"},\n  "debug": true\n}\n', ["Json21"],
-     ["http://api", "debug"]),
+    (
+        "json",
+        '{\n  "api": {"token": "Json21", "url": "http://api"},\n  "debug": true\n}\n',
+        ["Json21"],
+        ["http://api", "debug"],
+    ),
     ("json-one-line", '{"password": "Json22", "user": "app"}', ["Json22"], ["app"]),
     ("json-url", '{"dsn": "postgres://u:Json23@db/app", "pool": 5}', ["Json23"], ["pool"]),
     ("yaml-unparseable-block", "a: [\npassword: |\n  Block24\nb: 1\n", ["Block24"], ["b: 1"]),
-    ("pem-key", "server.conf: |\n  -----BEGIN RSA PRIVATE KEY-----\n  MIIEpPem25\n  -----END RSA PRIVATE KEY-----\n"
-                "ca: |\n  -----BEGIN CERTIFICATE-----\n  MIICcert\n  -----END CERTIFICATE-----\n",
-     ["MIIEpPem25"], ["-----BEGIN RSA PRIVATE KEY-----", "MIICcert"]),
+    (
+        "pem-key",
+        "server.conf: |\n  -----BEGIN RSA PRIVATE KEY-----\n  MIIEpPem25\n  -----END RSA PRIVATE KEY-----\n"
+        "ca: |\n  -----BEGIN CERTIFICATE-----\n  MIICcert\n  -----END CERTIFICATE-----\n",
+        ["MIIEpPem25"],
+        ["-----BEGIN RSA PRIVATE KEY-----", "MIICcert"],
+    ),
     ("curl-user", "curl -u admin:CurlPw26 https://api/x", ["CurlPw26"], ["-u admin:", "https://api/x"]),
     ("jwt", "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.Sig27sig here", ["Sig27sig", "eyJzdWIi"], ["here"]),
     ("aws-key-id", "id AKIAIOSFODNN7EXAMPL8 end", ["AKIAIOSFODNN7EXAMPL8"], ["end"]),
@@ -183,28 +225,46 @@ FIELDS = [
     # (kind, names along the path, value, expected)
     ("Secret", ("stringData", "password"), "s3cret", REDACTED),
     ("Secret", ("data",), {"password": "czNjcmV0"}, {"password": REDACTED}),
-    ("Secret", (), {"metadata": {"name": "db-credentials"}, "stringData": {"user": "app"}, "type": "Opaque"},
-     {"metadata": {"name": "db-credentials"}, "stringData": {"user": REDACTED}, "type": "Opaque"}),
+    (
+        "Secret",
+        (),
+        {"metadata": {"name": "db-credentials"}, "stringData": {"user": "app"}, "type": "Opaque"},
+        {"metadata": {"name": "db-credentials"}, "stringData": {"user": REDACTED}, "type": "Opaque"},
+    ),
     ("Secret", ("metadata", "name"), "db-credentials", "db-credentials"),
     ("Deployment", ("spec", "env", "DB_PASS", "value"), "p", REDACTED),
     ("Deployment", ("spec", "env", "PASSWORD_FILE", "value"), "/run/secrets/x", "/run/secrets/x"),
     ("Deployment", ("spec", "env", "valueFrom", "secretKeyRef", "name"), "db-credentials", "db-credentials"),
     ("Deployment", ("spec", "env", "valueFrom", "secretKeyRef", "key"), "password", "password"),
     ("Deployment", ("db", "existingSecret"), "vault-db", "vault-db"),
-    ("Deployment", ("metadata", "annotations"), {"vault.token": "v", "team": "a"},
-     {"vault.token": REDACTED, "team": "a"}),
-    ("Deployment", ("spec", "env"),
-     [{"name": "MYSQL_PWD", "value": "m"}, {"name": "MODE", "value": "fast"}],
-     [{"name": "MYSQL_PWD", "value": REDACTED}, {"name": "MODE", "value": "fast"}]),
+    (
+        "Deployment",
+        ("metadata", "annotations"),
+        {"vault.token": "v", "team": "a"},
+        {"vault.token": REDACTED, "team": "a"},
+    ),
+    (
+        "Deployment",
+        ("spec", "env"),
+        [{"name": "MYSQL_PWD", "value": "m"}, {"name": "MODE", "value": "fast"}],
+        [{"name": "MYSQL_PWD", "value": REDACTED}, {"name": "MODE", "value": "fast"}],
+    ),
     ("Deployment", ("spec", "args"), ["--token", "t0k3n", "--port", "80"], ["--token", REDACTED, "--port", "80"]),
     ("Deployment", ("spec", "automountServiceAccountToken"), False, False),
     ("ConfigMap", ("data", "password"), "p", REDACTED),
-    ("Secret", ("metadata", "annotations"),
-     {"kubectl.kubernetes.io/last-applied-configuration":
-      '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"data":{"rootUser":"YWRtaW4="}}\n'},
-     {"kubectl.kubernetes.io/last-applied-configuration":
-      '{\n  "apiVersion": "v1",\n  "kind": "Secret",\n  "metadata": {\n    "name": "s"\n  },\n'
-      '  "data": {\n    "rootUser": "<redacted>"\n  }\n}'}),
+    (
+        "Secret",
+        ("metadata", "annotations"),
+        {
+            "kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion":"v1","kind":"Secret",'
+            '"metadata":{"name":"s"},"data":{"rootUser":"YWRtaW4="}}\n'
+        },
+        {
+            "kubectl.kubernetes.io/last-applied-configuration": '{\n  "apiVersion": "v1",\n  "kind": "Secret",\n'
+            '  "metadata": {\n    "name": "s"\n  },\n'
+            '  "data": {\n    "rootUser": "<redacted>"\n  }\n}'
+        },
+    ),
 ]
 
 
@@ -214,11 +274,15 @@ def test_fields_by_where_they_sit(kind: str, names: tuple, value: object, expect
 
 
 def test_path_names_take_an_items_name_only_before_its_value() -> None:
-    obj = {"spec": {"containers": [{"name": "token-svc", "image": "x",
-                                    "env": [{"name": "DB_PASS", "value": "p"}]}]}}
+    obj = {"spec": {"containers": [{"name": "token-svc", "image": "x", "env": [{"name": "DB_PASS", "value": "p"}]}]}}
     assert redact.path_names(obj, ("spec", "containers", 0, "image")) == ("spec", "containers", "image")
-    assert redact.path_names(obj, ("spec", "containers", "0", "env", "0", "value")) == \
-        ("spec", "containers", "env", "DB_PASS", "value")
+    assert redact.path_names(obj, ("spec", "containers", "0", "env", "0", "value")) == (
+        "spec",
+        "containers",
+        "env",
+        "DB_PASS",
+        "value",
+    )
 
 
 # --------------------------------------------------------------------------- linear time
@@ -273,32 +337,54 @@ def test_a_300kb_env_value_converts_quickly(tmp_path: Path) -> None:
 
 def _deployment(env: list[tuple[str, str]], args: list[str] | None = None, annotations: dict | None = None) -> str:
     doc = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app", "labels": {"app": "app"}},
-        "spec": {"selector": {"matchLabels": {"app": "app"}}, "template": {
-            "metadata": {"labels": {"app": "app"}, **({"annotations": annotations} if annotations else {})},
-            "spec": {"containers": [{
-                "name": "app", "image": "example/app:1.0",
-                **({"args": args} if args else {}),
-                "env": [{"name": n, "value": v} for n, v in env] + [
-                    {"name": "DB_SECRET", "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}}}
-                ],
-            }]}}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "app", "labels": {"app": "app"}},
+        "spec": {
+            "selector": {"matchLabels": {"app": "app"}},
+            "template": {
+                "metadata": {"labels": {"app": "app"}, **({"annotations": annotations} if annotations else {})},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": "example/app:1.0",
+                            **({"args": args} if args else {}),
+                            "env": [{"name": n, "value": v} for n, v in env]
+                            + [
+                                {
+                                    "name": "DB_SECRET",
+                                    "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}},
+                                }
+                            ],
+                        }
+                    ]
+                },
+            },
+        },
     }
     return json.dumps(doc)
 
 
 def _secret(password: str) -> str:
-    return json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db-credentials"},
-                       "type": "Opaque", "stringData": {"password": password, "user": "app"}})
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db-credentials"},
+            "type": "Opaque",
+            "stringData": {"password": password, "user": "app"},
+        }
+    )
 
 
 def _configmap(suffix: str) -> str:
     data = {
         "datasources.yaml": "apiVersion: 1\ndatasources:\n  - name: pg\n    url: postgres:5432\n"
-                            f"    secureJsonData:\n      password: GrafanaPw{suffix}\n",
+        f"    secureJsonData:\n      password: GrafanaPw{suffix}\n",
         "app.env": f"DB_HOST=db\nDB_PASSWORD=EnvFilePw{suffix}\n",
         "application.properties": "spring.datasource.url=jdbc:postgresql://db/app\n"
-                                  f"spring.datasource.password=SpringPw{suffix}\n",
+        f"spring.datasource.password=SpringPw{suffix}\n",
         "settings.json": f'{{\n  "api": {{"token": "JsonTok{suffix}"}},\n  "host": "api"\n}}\n',
     }
     return json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-config"}, "data": data})
@@ -317,12 +403,32 @@ def _tree(suffix: str) -> dict[str, str]:
         ("LOG_LEVEL", f"debug-visible{suffix}"),
     ]
     args = [f"--db-password=ArgPw{suffix}", "--token", f"ArgTok{suffix}", "--verbose", f"--level={suffix}"]
-    return {"app.yaml": _deployment(env, args, {"vault.token": f"VaultTok{suffix}", "team": "data"}),
-            "secret.yaml": _secret(f"StringData{suffix}"), "config.yaml": _configmap(suffix)}
+    return {
+        "app.yaml": _deployment(env, args, {"vault.token": f"VaultTok{suffix}", "team": "data"}),
+        "secret.yaml": _secret(f"StringData{suffix}"),
+        "config.yaml": _configmap(suffix),
+    }
 
 
-SECRETS = ["Sl/ash", "ash{}", "At@Pw", "Pw{}@", "Jdbc", "Mssql", "Bearer{}", "DbPass", "MysqlPwd", "ArgPw", "ArgTok",
-           "VaultTok", "StringData", "GrafanaPw", "EnvFilePw", "SpringPw", "JsonTok"]
+SECRETS = [
+    "Sl/ash",
+    "ash{}",
+    "At@Pw",
+    "Pw{}@",
+    "Jdbc",
+    "Mssql",
+    "Bearer{}",
+    "DbPass",
+    "MysqlPwd",
+    "ArgPw",
+    "ArgTok",
+    "VaultTok",
+    "StringData",
+    "GrafanaPw",
+    "EnvFilePw",
+    "SpringPw",
+    "JsonTok",
+]
 
 
 def _leaks(text: str, suffix: str) -> list[str]:
@@ -366,18 +472,27 @@ def test_a_secret_is_named_alike_in_every_row(converted: Path) -> None:
 
 def test_config_files_keep_their_readable_parts(converted: Path) -> None:
     data = json.loads((converted / "helmify-report.json").read_text(encoding="utf-8"))
-    files = {f["path"]: f["original"] for res in data["resources"] if res["kind"] == "ConfigMap"
-             for f in res["fields"]}
+    files = {f["path"]: f["original"] for res in data["resources"] if res["kind"] == "ConfigMap" for f in res["fields"]}
     assert "url: postgres:5432" in files['data["datasources.yaml"]']
     assert "DB_HOST=db" in files['data["app.env"]']
     assert "spring.datasource.url=jdbc:postgresql://db/app" in files['data["application.properties"]']
 
 
 def test_differences_redact_secret_values() -> None:
-    source = {("", "Secret", "", "s"): {"kind": "Secret", "metadata": {"name": "s"},
-                                         "stringData": {"password": "OldPw1"}, "data": {"k": "T2xk"}}}
-    rendered = {("", "Secret", "", "s"): ("t.yaml", {"kind": "Secret", "metadata": {"name": "s"},
-                                                     "stringData": {"password": "NewPw2"}})}
+    source = {
+        ("", "Secret", "", "s"): {
+            "kind": "Secret",
+            "metadata": {"name": "s"},
+            "stringData": {"password": "OldPw1"},
+            "data": {"k": "T2xk"},
+        }
+    }
+    rendered = {
+        ("", "Secret", "", "s"): (
+            "t.yaml",
+            {"kind": "Secret", "metadata": {"name": "s"}, "stringData": {"password": "NewPw2"}},
+        )
+    }
     lines = "\n".join(render.compare(source, rendered).describe())
     assert "stringData.password" in lines and "data" in lines
     for secret in ("OldPw1", "NewPw2", "T2xk"):
@@ -408,8 +523,11 @@ def test_long_values_show_where_they_differ(converted: Path, tmp_path: Path) -> 
     env = write_tree(tmp_path / "dev", {"app.yaml": _deployment([], dev)})
     out = tmp_path / "chart"
     convert_ok(src, out, "--env", f"dev={env}")
-    row = next(line for line in (out / "helmify-report.md").read_text(encoding="utf-8").splitlines()
-               if line.startswith("| `app.args`"))
+    row = next(
+        line
+        for line in (out / "helmify-report.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `app.args`")
+    )
     cells = [c.strip() for c in row.split(" | ")]
     assert cells[1] == "`[6]: 2`" and cells[2] == "`[6]: 1`"
 
@@ -417,8 +535,10 @@ def test_long_values_show_where_they_differ(converted: Path, tmp_path: Path) -> 
 def test_cells_name_items_and_keys_and_cut_strings_around_the_difference() -> None:
     from helmify_flts.report import _cells
 
-    ports = [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
-             {"name": "metrics", "port": 9100, "targetPort": 9100, "protocol": "TCP"}]
+    ports = [
+        {"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+        {"name": "metrics", "port": 9100, "targetPort": 9100, "protocol": "TCP"},
+    ]
     wider = [dict(ports[0], nodePort=30080), ports[1]]
     assert _cells(ports, wider) == ("`[http].nodePort: (none)`", "`[http].nodePort: 30080`")
     long_a, long_b = "x" * 100 + "-old-tail", "x" * 100 + "-new-tail"
@@ -451,5 +571,7 @@ def test_parser_snippets_in_errors_are_redacted(tmp_path: Path) -> None:
     with pytest.raises(UserError) as caught:
         render.load_values_file(values)
     assert "Snippet1" not in str(caught.value) and "not valid YAML" in str(caught.value)
-    assert redact.message('in "<unicode string>", line 3:\n    password: Snippet2\n        ^') \
+    assert (
+        redact.message('in "<unicode string>", line 3:\n    password: Snippet2\n        ^')
         == 'in "<unicode string>", line 3:\n    password: <redacted>\n        ^'
+    )

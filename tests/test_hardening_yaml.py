@@ -24,8 +24,13 @@ WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\
 def cli(*args: str | Path, timeout: float) -> subprocess.CompletedProcess:
     """Run the CLI in its own process, killed (and the test failed) after ``timeout`` seconds."""
     try:
-        return subprocess.run([sys.executable, "-m", "helmify_flts.cli", *map(str, args)],
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "helmify_flts.cli", *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"helmify-flts {' '.join(map(str, args))} ran longer than {timeout} s")
 
@@ -93,12 +98,16 @@ def padded_bomb(padding: int, levels: int) -> str:
     return WIDGET + "  pad: [" + ", ".join(["p"] * padding) + "]\n" + bomb(levels)
 
 
-@pytest.mark.parametrize(("padding", "levels", "accepted"), [
-    (769, 5, False), (770, 5, True),  # under 400,000 decoded nodes: up to 99% from aliases
-    (103146, 6, False), (103148, 6, True),  # above: the allowed share falls towards 10%
-])
-def test_aliases_are_refused_exactly_where_kubernetes_refuses_them(padding: int, levels: int,
-                                                                     accepted: bool) -> None:
+@pytest.mark.parametrize(
+    ("padding", "levels", "accepted"),
+    [
+        (769, 5, False),
+        (770, 5, True),  # under 400,000 decoded nodes: up to 99% from aliases
+        (103146, 6, False),
+        (103148, 6, True),  # above: the allowed share falls towards 10%
+    ],
+)
+def test_aliases_are_refused_exactly_where_kubernetes_refuses_them(padding: int, levels: int, accepted: bool) -> None:
     text = padded_bomb(padding, levels)
     if accepted:
         within(60, lambda: kyaml.load_all(text))
@@ -108,8 +117,10 @@ def test_aliases_are_refused_exactly_where_kubernetes_refuses_them(padding: int,
 
 
 def test_helm_agrees_on_the_aliasing_limit(tmp_path: Path) -> None:
-    chart = write_tree(tmp_path / "chart", {"Chart.yaml": "apiVersion: v2\nname: t\nversion: 0.1.0\n",
-                                            "templates/w.yaml": padded_bomb(769, 5)})
+    chart = write_tree(
+        tmp_path / "chart",
+        {"Chart.yaml": "apiVersion: v2\nname: t\nversion: 0.1.0\n", "templates/w.yaml": padded_bomb(769, 5)},
+    )
     assert any("excessive aliasing" in str(f) for f in render.lint(chart))
     (chart / "templates" / "w.yaml").write_text(padded_bomb(770, 5))
     assert render.lint(chart) == []
@@ -173,11 +184,24 @@ def test_nesting_just_under_the_limit_reproduces(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- explicit tags
 
 EXPLICIT_TAGS = [
-    ("!!int '42'", 42), ("!!int 0x10", 16), ("!!bool 'yes'", True), ("!!bool 'off'", False),
-    ("!!str 1", "1"), ("!!str true", "true"), ("!!float '1'", 1.0), ("!!float '2.5'", 2.5),
-    ("!!null ''", None), ("!!null '~'", None), ("!!binary aGVsbG8=", "hello"),
-    ("!!timestamp '2001-12-14'", "2001-12-14"), ("!foo 42", "42"), ("!foo yes", "yes"),
-    ("! 42", "42"), ("! '42'", "42"), ("&x ! 7", "7"), ("!!set x", "x"),
+    ("!!int '42'", 42),
+    ("!!int 0x10", 16),
+    ("!!bool 'yes'", True),
+    ("!!bool 'off'", False),
+    ("!!str 1", "1"),
+    ("!!str true", "true"),
+    ("!!float '1'", 1.0),
+    ("!!float '2.5'", 2.5),
+    ("!!null ''", None),
+    ("!!null '~'", None),
+    ("!!binary aGVsbG8=", "hello"),
+    ("!!timestamp '2001-12-14'", "2001-12-14"),
+    ("!foo 42", "42"),
+    ("!foo yes", "yes"),
+    ("! 42", "42"),
+    ("! '42'", "42"),
+    ("&x ! 7", "7"),
+    ("!!set x", "x"),
 ]
 
 
@@ -196,14 +220,17 @@ def test_tags_on_maps_and_lists_are_ignored() -> None:
     assert kyaml.load_all("a: !!str {b: 1}\nc: !foo [1]\n") == [{"a": {"b": 1}, "c": [1]}]
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("!!int abc", "cannot decode !!str 'abc' as a !!int"),
-    ("!!int '1.5'", "cannot decode !!float '1.5' as a !!int"),
-    ("!!bool 1", "cannot decode !!int '1' as a !!bool"),
-    ("!!null x", "cannot decode !!str 'x' as a !!null"),
-    ("!!binary '!!'", "invalid base64"),
-    ("!!timestamp someday", "as a !!timestamp"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("!!int abc", "cannot decode !!str 'abc' as a !!int"),
+        ("!!int '1.5'", "cannot decode !!float '1.5' as a !!int"),
+        ("!!bool 1", "cannot decode !!int '1' as a !!bool"),
+        ("!!null x", "cannot decode !!str 'x' as a !!null"),
+        ("!!binary '!!'", "invalid base64"),
+        ("!!timestamp someday", "as a !!timestamp"),
+    ],
+)
 def test_a_tag_its_text_cannot_have_is_an_error_at_its_line(tmp_path: Path, text: str, problem: str) -> None:
     src = write_tree(tmp_path / "src", {"w.yaml": WIDGET + f"  ok: 1\n  bad: {text}\n"})
     result = run("convert", src, tmp_path / "chart")
@@ -238,12 +265,24 @@ def test_the_proof_sees_a_tagged_value_written_back_as_text(tmp_path: Path) -> N
 # --------------------------------------------------------------------------- plain scalars
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("0x_", "0x_"), ("0b_", "0b_"), ("0o_", "0o_"), ("-0x_", "-0x_"), ("0x_1", 1), ("0b1_0", 2),
-    ("1e400", "1e400"), ("-1e400", "-1e400"), (".1e400", ".1e400"),
-    ("18446744073709551615", 2**64 - 1), ("18446744073709551616", 1.8446744073709552e19),
-    ("0x1FFFFFFFFFFFFFFFFF", "0x1FFFFFFFFFFFFFFFFF"), ("-9223372036854775809", -9.223372036854775808e18),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0x_", "0x_"),
+        ("0b_", "0b_"),
+        ("0o_", "0o_"),
+        ("-0x_", "-0x_"),
+        ("0x_1", 1),
+        ("0b1_0", 2),
+        ("1e400", "1e400"),
+        ("-1e400", "-1e400"),
+        (".1e400", ".1e400"),
+        ("18446744073709551615", 2**64 - 1),
+        ("18446744073709551616", 1.8446744073709552e19),
+        ("0x1FFFFFFFFFFFFFFFFF", "0x1FFFFFFFFFFFFFFFFF"),
+        ("-9223372036854775809", -9.223372036854775808e18),
+    ],
+)
 def test_plain_scalars_go_yaml_cannot_read_as_numbers_are_text(text: str, value: Any) -> None:
     loaded = kyaml.load_all(f"k: {text}\n")[0]["k"]
     assert loaded == value and type(loaded) is type(value)
@@ -270,11 +309,25 @@ def test_a_quoted_huge_number_in_a_lifted_map_reproduces(tmp_path: Path) -> None
     json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
 
 
-@pytest.mark.parametrize(("key", "text"), [
-    ("1.0", "1"), ("1e3", "1000"), ("0x10", "16"), ("2.5", "2.5"), ("1e6", "1e+06"), ("0.1", "0.1"),
-    ("123456.0", "123456"), ("1234567.0", "1.234567e+06"), ("0.00001", "1e-05"), ("-0.0", "-0"),
-    ("3.14159265358979", "3.1415927"), (".inf", ".inf"), ("-.inf", "-.inf"), ("1e39", ".inf"),
-])
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("1.0", "1"),
+        ("1e3", "1000"),
+        ("0x10", "16"),
+        ("2.5", "2.5"),
+        ("1e6", "1e+06"),
+        ("0.1", "0.1"),
+        ("123456.0", "123456"),
+        ("1234567.0", "1.234567e+06"),
+        ("0.00001", "1e-05"),
+        ("-0.0", "-0"),
+        ("3.14159265358979", "3.1415927"),
+        (".inf", ".inf"),
+        ("-.inf", "-.inf"),
+        ("1e39", ".inf"),
+    ],
+)
 def test_number_keys_are_spelt_as_sigs_k8s_io_yaml_spells_them(key: str, text: str) -> None:
     assert kyaml.load_all(f"{key}: v\n") == [{text: "v"}]
 
@@ -321,7 +374,7 @@ def test_a_next_line_character_is_not_lifted_through_to_json(tmp_path: Path) -> 
 
 
 def test_nul_in_a_rule_file_is_an_error_with_its_line(tmp_path: Path) -> None:
-    rules = write_tree(tmp_path, {"r.yaml": "rules:\n  - id: a\n    description: \"x\0y\"\n"}) / "r.yaml"
+    rules = write_tree(tmp_path, {"r.yaml": 'rules:\n  - id: a\n    description: "x\0y"\n'}) / "r.yaml"
     src = write_tree(tmp_path / "src", {"cm.yaml": CONFIGMAP})
     result = run("convert", src, tmp_path / "chart", "--rules", rules)
     assert result.exit_code == 2
@@ -329,7 +382,7 @@ def test_nul_in_a_rule_file_is_an_error_with_its_line(tmp_path: Path) -> None:
 
 
 def test_nul_in_a_manifest_is_an_error_with_its_line(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {"cm.yaml": CONFIGMAP + "  b: \"\u00e9\0\"\n"})
+    src = write_tree(tmp_path / "src", {"cm.yaml": CONFIGMAP + '  b: "\u00e9\0"\n'})
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 2
     assert "error: cm.yaml:7: " in result.stderr and "U+0000" in result.stderr
@@ -368,15 +421,18 @@ def test_merge_keys_may_still_override() -> None:
 # --------------------------------------------------------------------------- error lines, all errors
 
 
-@pytest.mark.parametrize(("text", "line"), [
-    ("a: 1\nfoo\nc: 2\n", 2),                        # a key without its colon
-    ("a:\n  b: 1\n  c\nd: 2\n", 3),                  # the same, indented
-    ("a: 'x\nb: 3\n", 1),                            # a quote never closed
-    ("a: b: c\nd: 1\n", 1),                          # a colon inside a plain value
-    ("a:\n  b: 1\n c: 2\nd: 3\n", 3),                # a key indented wrongly
-    ("a: 1\n- b\nc: 2\n", 2),                        # a list item inside a mapping
-    ("a:\n\tb: 1\n", 2),                             # a tab
-])
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: 1\nfoo\nc: 2\n", 2),  # a key without its colon
+        ("a:\n  b: 1\n  c\nd: 2\n", 3),  # the same, indented
+        ("a: 'x\nb: 3\n", 1),  # a quote never closed
+        ("a: b: c\nd: 1\n", 1),  # a colon inside a plain value
+        ("a:\n  b: 1\n c: 2\nd: 3\n", 3),  # a key indented wrongly
+        ("a: 1\n- b\nc: 2\n", 2),  # a list item inside a mapping
+        ("a:\n\tb: 1\n", 2),  # a tab
+    ],
+)
 def test_a_yaml_error_names_the_line_at_fault(tmp_path: Path, text: str, line: int) -> None:
     src = write_tree(tmp_path / "src", {"bad.yaml": text})
     result = run("convert", src, tmp_path / "chart")
@@ -386,10 +442,17 @@ def test_a_yaml_error_names_the_line_at_fault(tmp_path: Path, text: str, line: i
 
 def test_every_duplicate_resource_and_broken_file_is_reported_in_one_run(tmp_path: Path) -> None:
     cm = CONFIGMAP
-    src = write_tree(tmp_path / "src", {
-        "a.yaml": cm, "b.yaml": cm, "c.yaml": cm.replace("name: cm", "name: two"),
-        "d.yaml": cm.replace("name: cm", "name: two"), "e.yaml": "a: [\n", "f.yaml": "a: 1\na: 2\n",
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "a.yaml": cm,
+            "b.yaml": cm,
+            "c.yaml": cm.replace("name: cm", "name: two"),
+            "d.yaml": cm.replace("name: cm", "name: two"),
+            "e.yaml": "a: [\n",
+            "f.yaml": "a: 1\na: 2\n",
+        },
+    )
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
@@ -399,14 +462,28 @@ def test_every_duplicate_resource_and_broken_file_is_reported_in_one_run(tmp_pat
 
 
 def test_every_rule_file_error_is_reported_in_one_run(tmp_path: Path) -> None:
-    rules = write_tree(tmp_path / "rules", {
-        "one.yaml": ("rules:\n  - id: a\n    description: x\n    path: spec.x\n    key: \"{base}.x\"\n"
-                     "    bogus: 1\n  - id: b\n    descripton: y\n"),
-        "two.yaml": "rules:\n  - id: c\n",
-    })
+    rules = write_tree(
+        tmp_path / "rules",
+        {
+            "one.yaml": (
+                'rules:\n  - id: a\n    description: x\n    path: spec.x\n    key: "{base}.x"\n'
+                "    bogus: 1\n  - id: b\n    descripton: y\n"
+            ),
+            "two.yaml": "rules:\n  - id: c\n",
+        },
+    )
     src = write_tree(tmp_path / "src", {"cm.yaml": CONFIGMAP})
-    result = run("convert", src, tmp_path / "chart", "--rules", rules / "one.yaml", "--rules", rules / "two.yaml",
-                 "--rules", rules / "missing.yaml")
+    result = run(
+        "convert",
+        src,
+        tmp_path / "chart",
+        "--rules",
+        rules / "one.yaml",
+        "--rules",
+        rules / "two.yaml",
+        "--rules",
+        rules / "missing.yaml",
+    )
     assert result.exit_code == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(lines) == 4, lines
@@ -449,8 +526,10 @@ def test_an_environment_changing_shared_data_converts_in_bounded_time(tmp_path: 
 
 
 def test_a_template_whose_branches_repeat_a_key_is_skipped_as_a_template(tmp_path: Path) -> None:
-    template = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\ndata:\n"
-                "  # {{- if .Values.a }}\n  k: a\n  # {{- else }}\n  k: b\n  # {{- end }}\n")
+    template = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\ndata:\n"
+        "  # {{- if .Values.a }}\n  k: a\n  # {{- else }}\n  k: b\n  # {{- end }}\n"
+    )
     src = write_tree(tmp_path / "src", {"t.yaml": template, "cm.yaml": CONFIGMAP})
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 0

@@ -16,15 +16,31 @@ from helmify_flts import kyaml, manifests, render
 # --------------------------------------------------------------------------- helpers
 
 
-def deployment(name: str, env: list[tuple[str, str]] | None = None, *, namespace: str | None = None,
-               image: str = "registry.example.com/team/app:1.2.3", extra_spec: str = "",
-               pod_annotations: dict[str, str] | None = None) -> str:
+def deployment(
+    name: str,
+    env: list[tuple[str, str]] | None = None,
+    *,
+    namespace: str | None = None,
+    image: str = "registry.example.com/team/app:1.2.3",
+    extra_spec: str = "",
+    pod_annotations: dict[str, str] | None = None,
+) -> str:
     """A complete Deployment; env values are written double-quoted, as JSON strings."""
     lines = ["apiVersion: apps/v1", "kind: Deployment", "metadata:", f"  name: {name}"]
     if namespace:
         lines.append(f"  namespace: {namespace}")
-    lines += ["  labels:", f"    app: {name}", "spec:", "  selector:", "    matchLabels:",
-              f"      app: {name}", "  template:", "    metadata:", "      labels:", f"        app: {name}"]
+    lines += [
+        "  labels:",
+        f"    app: {name}",
+        "spec:",
+        "  selector:",
+        "    matchLabels:",
+        f"      app: {name}",
+        "  template:",
+        "    metadata:",
+        "      labels:",
+        f"        app: {name}",
+    ]
     if pod_annotations:
         lines.append("      annotations:")
         lines += [f"        {k}: {json.dumps(v)}" for k, v in pod_annotations.items()]
@@ -39,8 +55,10 @@ def deployment(name: str, env: list[tuple[str, str]] | None = None, *, namespace
 
 def service(name: str, port: int = 80, namespace: str | None = None) -> str:
     ns = f"  namespace: {namespace}\n" if namespace else ""
-    return (f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n  selector:\n"
-            f"    app: {name}\n  ports:\n    - port: {port}\n      targetPort: 8080\n")
+    return (
+        f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n  selector:\n"
+        f"    app: {name}\n  ports:\n    - port: {port}\n      targetPort: 8080\n"
+    )
 
 
 def rendered(chart: Path, values: dict | None = None) -> dict[tuple, dict]:
@@ -125,26 +143,37 @@ DASHBOARD_JSON = """\
 }
 """
 
-DASHBOARD_CM = """\
+DASHBOARD_CM = (
+    """\
 apiVersion: v1
 kind: ConfigMap
 metadata:
   name: grafana-dashboards
 data:
   nodes.json: |
-""" + "".join(f"    {line}\n" for line in DASHBOARD_JSON.splitlines()) + """\
+"""
+    + "".join(f"    {line}\n" for line in DASHBOARD_JSON.splitlines())
+    + """\
   alertmanager.tmpl: |
     {{ define "slack.text" }}{{ range .Alerts }}{{ .Annotations.summary }}{{ end }}{{ end }}
-""" + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in BRACES.items())
+"""
+    + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in BRACES.items())
+)
 
 
 def test_literal_braces_in_data_render_as_themselves(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "rules.yaml": PROMETHEUS_RULE,
-        "dashboards.yaml": DASHBOARD_CM,
-        "app.yaml": deployment("app", [("TEMPLATE", "{{ .Release.Name }}"), ("LEGEND", "{{instance}}")],
-                               pod_annotations={"note": "{{ $labels.pod }}", "t": "{{{ x }}}"}),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "rules.yaml": PROMETHEUS_RULE,
+            "dashboards.yaml": DASHBOARD_CM,
+            "app.yaml": deployment(
+                "app",
+                [("TEMPLATE", "{{ .Release.Name }}"), ("LEGEND", "{{instance}}")],
+                pod_annotations={"note": "{{ $labels.pod }}", "t": "{{{ x }}}"},
+            ),
+        },
+    )
     out = tmp_path / "chart"
     convert_ok(src, out)
     assert_reproduces(out, src)
@@ -165,8 +194,30 @@ def test_literal_braces_in_data_render_as_themselves(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- YAML 1.1 / 1.2 scalars
 
-AMBIGUOUS = ["on", "off", "yes", "no", "y", "n", "Y", "N", "ON", "0755", "08", "1e4", "0x1F", "1_000",
-             "2026-01-01", "12345678901234567890", "0.8", "=", "~", "null", "true", ""]
+AMBIGUOUS = [
+    "on",
+    "off",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "Y",
+    "N",
+    "ON",
+    "0755",
+    "08",
+    "1e4",
+    "0x1F",
+    "1_000",
+    "2026-01-01",
+    "12345678901234567890",
+    "0.8",
+    "=",
+    "~",
+    "null",
+    "true",
+    "",
+]
 
 CRD_WITH_EQUALS = """\
 apiVersion: apiextensions.k8s.io/v1
@@ -199,22 +250,40 @@ spec:
 
 # Unquoted scalars in a custom resource: each keeps the meaning Kubernetes (go-yaml v2) gives it.
 UNQUOTED = {
-    "on": True, "off": False, "yes": True, "no": False, "y": True, "n": False,
-    "0755": 493, "1e4": 10000.0, "0x1F": 31, "1_000": 1000, "2026-01-01": "2026-01-01",
-    "12345678901234567890": 12345678901234567890, "0.8": 0.8, "=": "=", "08": 8.0,
+    "on": True,
+    "off": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "0755": 493,
+    "1e4": 10000.0,
+    "0x1F": 31,
+    "1_000": 1000,
+    "2026-01-01": "2026-01-01",
+    "12345678901234567890": 12345678901234567890,
+    "0.8": 0.8,
+    "=": "=",
+    "08": 8.0,
 }
-SETTING_CR = """\
+SETTING_CR = (
+    """\
 apiVersion: example.com/v1
 kind: Setting
 metadata:
   name: knobs
 spec:
   plain:
-""" + "".join(f"    k{i}: {text}\n" for i, text in enumerate(UNQUOTED)) + """\
+"""
+    + "".join(f"    k{i}: {text}\n" for i, text in enumerate(UNQUOTED))
+    + """\
   quoted:
-""" + "".join(f"    k{i}: {json.dumps(text)}\n" for i, text in enumerate(AMBIGUOUS)) + """\
+"""
+    + "".join(f"    k{i}: {json.dumps(text)}\n" for i, text in enumerate(AMBIGUOUS))
+    + """\
   list: [on, "on", 0755, "0755", =, "="]
 """
+)
 
 VOLUME_SPEC = """\
           volumeMounts:
@@ -230,22 +299,27 @@ VOLUME_SPEC = """\
 
 def test_ambiguous_scalars_keep_their_meaning(tmp_path: Path) -> None:
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: scripts\ndata:\n" + "".join(
-        f"  k{i}: {json.dumps(text)}\n" for i, text in enumerate(AMBIGUOUS))
+        f"  k{i}: {json.dumps(text)}\n" for i, text in enumerate(AMBIGUOUS)
+    )
     env = [(f"V{i}", text) for i, text in enumerate(AMBIGUOUS)]
     annotations = {f"a{i}": text for i, text in enumerate(AMBIGUOUS)}
-    src = write_tree(tmp_path / "src", {
-        "crd.yaml": CRD_WITH_EQUALS,
-        "setting.yaml": SETTING_CR,
-        "scripts.yaml": cm,
-        "app.yaml": deployment("app", env, pod_annotations=annotations, extra_spec=VOLUME_SPEC),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "crd.yaml": CRD_WITH_EQUALS,
+            "setting.yaml": SETTING_CR,
+            "scripts.yaml": cm,
+            "app.yaml": deployment("app", env, pod_annotations=annotations, extra_spec=VOLUME_SPEC),
+        },
+    )
     out = tmp_path / "chart"
     convert_ok(src, out)
     assert_reproduces(out, src)
 
     objects = rendered(out)
-    props = find(objects, "CustomResourceDefinition", "selectors.example.com")[
-        "spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
+    props = find(objects, "CustomResourceDefinition", "selectors.example.com")["spec"]["versions"][0]["schema"][
+        "openAPIV3Schema"
+    ]["properties"]
     assert props["operator"]["enum"] == ["=", "!=", "<", ">"]
     assert props["op2"]["enum"] == ["=", "=="]
 
@@ -340,10 +414,13 @@ spec:
 
 
 def test_patch_fragments_are_skipped_with_a_warning(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "web.yaml": deployment("web", [("LOG_LEVEL", "info")]) + "---\n" + service("web"),
-        "web-patch.yaml": PATCHES,
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "web.yaml": deployment("web", [("LOG_LEVEL", "info")]) + "---\n" + service("web"),
+            "web-patch.yaml": PATCHES,
+        },
+    )
     out = tmp_path / "chart"
     result = run("convert", src, out)
     assert result.exit_code == 0, result.stderr
@@ -362,12 +439,16 @@ def test_patch_fragments_are_skipped_with_a_warning(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- duplicates and --exclude
 
+
 def _duplicate_tree(root: Path) -> Path:
-    return write_tree(root, {
-        "x-deployment.yaml": deployment("x") + "---\n" + service("x", port=80),
-        "x-service.yaml": "# the Service, again\n" + service("x", port=8080),
-        "other.yaml": service("other"),
-    })
+    return write_tree(
+        root,
+        {
+            "x-deployment.yaml": deployment("x") + "---\n" + service("x", port=80),
+            "x-service.yaml": "# the Service, again\n" + service("x", port=8080),
+            "other.yaml": service("other"),
+        },
+    )
 
 
 def test_same_resource_in_two_files_is_an_error(tmp_path: Path) -> None:
@@ -385,10 +466,13 @@ def test_same_resource_in_two_files_is_an_error(tmp_path: Path) -> None:
 
 
 def test_two_variants_of_one_deployment_are_an_error(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "inference-deployment.yaml": deployment("inference"),
-        "inference-deployment-slo.yaml": deployment("inference", [("SLO_MS", "200")]),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "inference-deployment.yaml": deployment("inference"),
+            "inference-deployment-slo.yaml": deployment("inference", [("SLO_MS", "200")]),
+        },
+    )
     out = tmp_path / "chart"
     result = run("convert", src, out)
     assert result.exit_code == 2
@@ -412,10 +496,13 @@ def test_exclude_leaves_a_file_out(tmp_path: Path, glob: str) -> None:
 
 
 def test_exclude_a_folder(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "app.yaml": deployment("app"),
-        "variants/app-slo.yaml": deployment("app", [("SLO", "1")]),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "app.yaml": deployment("app"),
+            "variants/app-slo.yaml": deployment("app", [("SLO", "1")]),
+        },
+    )
     out = tmp_path / "chart"
     convert_ok(src, out, "--exclude", "variants/*")
     expected = write_tree(tmp_path / "expected", {"app.yaml": deployment("app")})
@@ -426,16 +513,15 @@ def test_exclude_a_folder(tmp_path: Path) -> None:
 
 NOT_RESOURCES = {
     "kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-                          "resources:\n  - app.yaml\n",
+    "resources:\n  - app.yaml\n",
     "overlays/dev/kustomization.yaml": "resources:\n  - ../../app.yaml\nnamePrefix: dev-\n",
-    "values.yaml": "replicaCount: 1\nimage:\n  repository: nginx\n  tag: \"1.25\"\n",
-    "Chart.yaml": "apiVersion: v2\nname: legacy\nversion: 0.1.0\nappVersion: \"1.0\"\n",
+    "values.yaml": 'replicaCount: 1\nimage:\n  repository: nginx\n  tag: "1.25"\n',
+    "Chart.yaml": 'apiVersion: v2\nname: legacy\nversion: 0.1.0\nappVersion: "1.0"\n',
 }
 
 
 def test_tool_files_are_skipped_with_warnings(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {"app.yaml": deployment("app") + "---\n" + service("app"),
-                                        **NOT_RESOURCES})
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment("app") + "---\n" + service("app"), **NOT_RESOURCES})
     out = tmp_path / "chart"
     result = run("convert", src, out)
     assert result.exit_code == 0, result.stderr
@@ -492,26 +578,35 @@ items:
       k: v
 """
 
-JSON_MANIFEST = json.dumps({
-    "apiVersion": "v1", "kind": "Service",
-    "metadata": {"name": "from-json", "labels": {"app": "from-json"}},
-    "spec": {"type": "ClusterIP", "ports": [{"port": 443, "targetPort": "https", "name": "https"}]},
-}, indent=2)
+JSON_MANIFEST = json.dumps(
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "from-json", "labels": {"app": "from-json"}},
+        "spec": {"type": "ClusterIP", "ports": [{"port": 443, "targetPort": "https", "name": "https"}]},
+    },
+    indent=2,
+)
 
-CRLF = ("apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: crlf\r\ndata:\r\n"
-        "  script.sh: |\r\n    #!/bin/sh\r\n    echo hello\r\n  plain: value\r\n")
+CRLF = (
+    "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: crlf\r\ndata:\r\n"
+    "  script.sh: |\r\n    #!/bin/sh\r\n    echo hello\r\n  plain: value\r\n"
+)
 BOM = "\ufeffapiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bom\ndata:\n  k: v\n"
 
 
 def test_stream_shapes_and_encodings_reproduce(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "multi.yaml": MULTI_DOC,
-        "list.yaml": LIST_WRAPPER,
-        "svc.json": JSON_MANIFEST,
-        "crlf.yaml": CRLF.encode("utf-8"),
-        "bom.yaml": BOM.encode("utf-8"),
-        "crlf-bom.yaml": ("\ufeff" + CRLF.replace("name: crlf", "name: crlf-bom")).encode("utf-8"),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "multi.yaml": MULTI_DOC,
+            "list.yaml": LIST_WRAPPER,
+            "svc.json": JSON_MANIFEST,
+            "crlf.yaml": CRLF.encode("utf-8"),
+            "bom.yaml": BOM.encode("utf-8"),
+            "crlf-bom.yaml": ("\ufeff" + CRLF.replace("name: crlf", "name: crlf-bom")).encode("utf-8"),
+        },
+    )
     out = tmp_path / "chart"
     result = run("convert", src, out)
     assert result.exit_code == 0, result.stderr
@@ -519,10 +614,18 @@ def test_stream_shapes_and_encodings_reproduce(tmp_path: Path) -> None:
     assert_reproduces(out, src)
     objects = rendered(out)
     names = sorted((k, n) for _, k, _, n in objects)
-    assert names == sorted([
-        ("ConfigMap", "one"), ("ConfigMap", "two"), ("Service", "listed"), ("ConfigMap", "listed"),
-        ("Service", "from-json"), ("ConfigMap", "crlf"), ("ConfigMap", "bom"), ("ConfigMap", "crlf-bom"),
-    ])
+    assert names == sorted(
+        [
+            ("ConfigMap", "one"),
+            ("ConfigMap", "two"),
+            ("Service", "listed"),
+            ("ConfigMap", "listed"),
+            ("Service", "from-json"),
+            ("ConfigMap", "crlf"),
+            ("ConfigMap", "bom"),
+            ("ConfigMap", "crlf-bom"),
+        ]
+    )
     assert find(objects, "ConfigMap", "crlf")["data"] == {"script.sh": "#!/bin/sh\necho hello\n", "plain": "value"}
     assert find(objects, "ConfigMap", "bom")["data"] == {"k": "v"}
     assert find(objects, "Service", "from-json") == json.loads(JSON_MANIFEST)
@@ -531,7 +634,7 @@ def test_stream_shapes_and_encodings_reproduce(tmp_path: Path) -> None:
 
 
 def test_invalid_yaml_is_an_error_with_its_line(tmp_path: Path) -> None:
-    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a: b\ndata:\n  x: \"1\"\n"
+    bad = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a: b\ndata:\n  x: "1"\n'
     src = write_tree(tmp_path / "src", {"app.yaml": deployment("app"), "bad.yaml": bad})
     out = tmp_path / "chart"
     result = run("convert", src, out)
@@ -555,7 +658,7 @@ def test_invalid_yaml_in_a_later_document(tmp_path: Path) -> None:
 
 
 def test_file_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
-    latin1 = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  x: \"caf\xe9\"\n".encode("latin-1")
+    latin1 = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  x: "caf\xe9"\n'.encode("latin-1")
     src = write_tree(tmp_path / "src", {"app.yaml": deployment("app"), "latin1.yaml": latin1})
     out = tmp_path / "chart"
     result = run("convert", src, out)
@@ -606,15 +709,18 @@ rules: []
 
 def test_namespaced_unnamespaced_and_cluster_scoped_resources(tmp_path: Path) -> None:
     settings = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n{ns}data:\n  where: {where}\n"
-    src = write_tree(tmp_path / "src", {
-        "cluster.yaml": CLUSTER,
-        "crd.yaml": CRD_WITH_EQUALS,
-        "app.yaml": deployment("app", namespace="prod") + "---\n" + service("app", namespace="prod"),
-        "plain.yaml": deployment("plain") + "---\n" + service("plain"),
-        "settings-prod.yaml": settings.format(ns="  namespace: prod\n", where="prod"),
-        "settings-dev.yaml": settings.format(ns="  namespace: dev\n", where="dev"),
-        "settings-none.yaml": settings.format(ns="", where="none"),
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "cluster.yaml": CLUSTER,
+            "crd.yaml": CRD_WITH_EQUALS,
+            "app.yaml": deployment("app", namespace="prod") + "---\n" + service("app", namespace="prod"),
+            "plain.yaml": deployment("plain") + "---\n" + service("plain"),
+            "settings-prod.yaml": settings.format(ns="  namespace: prod\n", where="prod"),
+            "settings-dev.yaml": settings.format(ns="  namespace: dev\n", where="dev"),
+            "settings-none.yaml": settings.format(ns="", where="none"),
+        },
+    )
     out = tmp_path / "chart"
     convert_ok(src, out)
     assert_reproduces(out, src)
@@ -623,8 +729,13 @@ def test_namespaced_unnamespaced_and_cluster_scoped_resources(tmp_path: Path) ->
     assert len(objects) == len(source) == 12
     for ident, obj in objects.items():
         assert obj["metadata"].get("namespace") == source[ident]["metadata"].get("namespace"), ident
-    for kind, name in (("Namespace", "prod"), ("ClusterRole", "reader"), ("ClusterRoleBinding", "reader"),
-                       ("CustomResourceDefinition", "selectors.example.com"), ("Deployment", "plain")):
+    for kind, name in (
+        ("Namespace", "prod"),
+        ("ClusterRole", "reader"),
+        ("ClusterRoleBinding", "reader"),
+        ("CustomResourceDefinition", "selectors.example.com"),
+        ("Deployment", "plain"),
+    ):
         assert "namespace" not in find(objects, kind, name)["metadata"]
     assert find(objects, "ConfigMap", "settings", "dev")["data"] == {"where": "dev"}
     assert find(objects, "ConfigMap", "settings")["data"] == {"where": "none"}
@@ -673,10 +784,13 @@ spec:
 
 
 def test_custom_resources_pass_through_intact(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "worker.yaml": deployment("worker") + "---\n" + service("worker"),
-        "operators.yaml": OPERATOR_CRS,
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "worker.yaml": deployment("worker") + "---\n" + service("worker"),
+            "operators.yaml": OPERATOR_CRS,
+        },
+    )
     out = tmp_path / "chart"
     convert_ok(src, out)
     assert_reproduces(out, src)
@@ -693,23 +807,42 @@ def test_custom_resources_pass_through_intact(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- a large install bundle
 
+
 def _bundle(crds: int = 40, properties: int = 220) -> str:
     lines: list[str] = []
     for i in range(crds):
         lines += [
-            "---", "apiVersion: apiextensions.k8s.io/v1", "kind: CustomResourceDefinition", "metadata:",
-            f"  name: widgets{i}.example.com", "spec:", "  group: example.com", "  names:",
-            f"    kind: Widget{i}", f"    plural: widgets{i}", "  scope: Namespaced", "  versions:",
-            "    - name: v1", "      served: true", "      storage: true", "      schema:",
-            "        openAPIV3Schema:", "          type: object", "          properties:",
+            "---",
+            "apiVersion: apiextensions.k8s.io/v1",
+            "kind: CustomResourceDefinition",
+            "metadata:",
+            f"  name: widgets{i}.example.com",
+            "spec:",
+            "  group: example.com",
+            "  names:",
+            f"    kind: Widget{i}",
+            f"    plural: widgets{i}",
+            "  scope: Namespaced",
+            "  versions:",
+            "    - name: v1",
+            "      served: true",
+            "      storage: true",
+            "      schema:",
+            "        openAPIV3Schema:",
+            "          type: object",
+            "          properties:",
         ]
         for p in range(properties):
-            lines += [f"            field{p}:", "              type: string",
-                      f"              description: \"Field {p} of Widget{i}, e.g. {{{{ .name }}}}\"",
-                      "              enum: [=, \"!=\", \"on\", \"0755\"]"]
+            lines += [
+                f"            field{p}:",
+                "              type: string",
+                f'              description: "Field {p} of Widget{i}, e.g. {{{{ .name }}}}"',
+                '              enum: [=, "!=", "on", "0755"]',
+            ]
     lines.append("---")
-    lines += deployment("operator", [("WATCH_NAMESPACE", ""), ("LEADER_ELECT", "true")],
-                        namespace="widgets").splitlines()
+    lines += deployment(
+        "operator", [("WATCH_NAMESPACE", ""), ("LEADER_ELECT", "true")], namespace="widgets"
+    ).splitlines()
     return "\n".join(lines) + "\n"
 
 
@@ -815,6 +948,7 @@ def test_kompose_annotations_and_labels_are_preserved(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- env names that helmify collides
 
+
 def test_env_names_differing_only_by_underscore_get_distinct_keys(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "src", {"web.yaml": deployment("web", [("VAR_1", "one"), ("VAR1", "two")])})
     out = tmp_path / "chart"
@@ -834,20 +968,24 @@ def test_env_names_differing_only_by_underscore_get_distinct_keys(tmp_path: Path
 
 # --------------------------------------------------------------------------- determinism and OUT in SRC
 
+
 def _rich_tree(root: Path) -> Path:
-    return write_tree(root, {
-        "rules.yaml": PROMETHEUS_RULE,
-        "dashboards.yaml": DASHBOARD_CM,
-        "setting.yaml": SETTING_CR,
-        "crd.yaml": CRD_WITH_EQUALS,
-        "kafka.yaml": KOMPOSE,
-        "worker.yaml": deployment("worker", [("B", "on"), ("A", "0755")]) + "---\n" + service("worker"),
-        "operators.yaml": OPERATOR_CRS,
-        "list.yaml": LIST_WRAPPER,
-        "svc.json": JSON_MANIFEST,
-        "web-patch.yaml": PATCHES,
-        "kustomization.yaml": NOT_RESOURCES["kustomization.yaml"],
-    })
+    return write_tree(
+        root,
+        {
+            "rules.yaml": PROMETHEUS_RULE,
+            "dashboards.yaml": DASHBOARD_CM,
+            "setting.yaml": SETTING_CR,
+            "crd.yaml": CRD_WITH_EQUALS,
+            "kafka.yaml": KOMPOSE,
+            "worker.yaml": deployment("worker", [("B", "on"), ("A", "0755")]) + "---\n" + service("worker"),
+            "operators.yaml": OPERATOR_CRS,
+            "list.yaml": LIST_WRAPPER,
+            "svc.json": JSON_MANIFEST,
+            "web-patch.yaml": PATCHES,
+            "kustomization.yaml": NOT_RESOURCES["kustomization.yaml"],
+        },
+    )
 
 
 def test_conversion_is_deterministic(tmp_path: Path) -> None:
@@ -871,10 +1009,13 @@ def _assert_reproduces_skipping(chart: Path, src: Path) -> None:
 
 @pytest.mark.parametrize("name", [".helm", "chart"])
 def test_out_inside_src_is_not_read_back(tmp_path: Path, name: str) -> None:
-    src = write_tree(tmp_path / "src", {
-        "web.yaml": deployment("web", [("MODE", "on")]) + "---\n" + service("web"),
-        "dash.yaml": DASHBOARD_CM,
-    })
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "web.yaml": deployment("web", [("MODE", "on")]) + "---\n" + service("web"),
+            "dash.yaml": DASHBOARD_CM,
+        },
+    )
     out = src / name
     first = run("convert", src, out)
     assert first.exit_code == 0, first.stderr

@@ -14,19 +14,49 @@ from helmify_flts.kyaml import BOOL, FLOAT, INT, NULL, STR
 
 # Plain scalar text -> (tag go-yaml v2 gives it, the value Kubernetes' JSON conversion sees).
 GO_YAML_V2 = [
-    ("y", BOOL, True), ("Y", BOOL, True), ("yes", BOOL, True), ("Yes", BOOL, True),
-    ("on", BOOL, True), ("ON", BOOL, True), ("On", BOOL, True), ("true", BOOL, True),
-    ("n", BOOL, False), ("N", BOOL, False), ("no", BOOL, False), ("off", BOOL, False),
-    ("OFF", BOOL, False), ("false", BOOL, False),
-    ("~", NULL, None), ("null", NULL, None), ("Null", NULL, None), ("", NULL, None),
-    ("0755", INT, 493), ("0x1F", INT, 31), ("1_000", INT, 1000), ("0", INT, 0),
-    ("-12", INT, -12), ("+7", INT, 7), ("0b101", INT, 5),
+    ("y", BOOL, True),
+    ("Y", BOOL, True),
+    ("yes", BOOL, True),
+    ("Yes", BOOL, True),
+    ("on", BOOL, True),
+    ("ON", BOOL, True),
+    ("On", BOOL, True),
+    ("true", BOOL, True),
+    ("n", BOOL, False),
+    ("N", BOOL, False),
+    ("no", BOOL, False),
+    ("off", BOOL, False),
+    ("OFF", BOOL, False),
+    ("false", BOOL, False),
+    ("~", NULL, None),
+    ("null", NULL, None),
+    ("Null", NULL, None),
+    ("", NULL, None),
+    ("0755", INT, 493),
+    ("0x1F", INT, 31),
+    ("1_000", INT, 1000),
+    ("0", INT, 0),
+    ("-12", INT, -12),
+    ("+7", INT, 7),
+    ("0b101", INT, 5),
     ("12345678901234567890", INT, 12345678901234567890),
-    ("1e4", FLOAT, 10000.0), ("08", FLOAT, 8.0), ("0.8", FLOAT, 0.8), ("-1.5", FLOAT, -1.5),
-    (".5", FLOAT, 0.5), (".inf", FLOAT, math.inf), ("-.Inf", FLOAT, -math.inf),
-    ("2026-01-01", STR, "2026-01-01"), ("=", STR, "="), ("abc", STR, "abc"),
-    ("1.2.3", STR, "1.2.3"), ("yess", STR, "yess"), ("0x", STR, "0x"), ("_", STR, "_"),
-    ("10Gi", STR, "10Gi"), ("500m", STR, "500m"), ("1:2", STR, "1:2"),
+    ("1e4", FLOAT, 10000.0),
+    ("08", FLOAT, 8.0),
+    ("0.8", FLOAT, 0.8),
+    ("-1.5", FLOAT, -1.5),
+    (".5", FLOAT, 0.5),
+    (".inf", FLOAT, math.inf),
+    ("-.Inf", FLOAT, -math.inf),
+    ("2026-01-01", STR, "2026-01-01"),
+    ("=", STR, "="),
+    ("abc", STR, "abc"),
+    ("1.2.3", STR, "1.2.3"),
+    ("yess", STR, "yess"),
+    ("0x", STR, "0x"),
+    ("_", STR, "_"),
+    ("10Gi", STR, "10Gi"),
+    ("500m", STR, "500m"),
+    ("1:2", STR, "1:2"),
 ]
 
 
@@ -43,8 +73,22 @@ def test_nan_is_a_float() -> None:
     assert math.isnan(kyaml.load_all("k: .NaN\n")[0]["k"])
 
 
-@pytest.mark.parametrize("text", ['"on"', "'y'", '"0755"', '"1e4"', '"0x1F"', '"1_000"', '"="',
-                                  '"12345678901234567890"', '"2026-01-01"', "'0.8'", '""'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"on"',
+        "'y'",
+        '"0755"',
+        '"1e4"',
+        '"0x1F"',
+        '"1_000"',
+        '"="',
+        '"12345678901234567890"',
+        '"2026-01-01"',
+        "'0.8'",
+        '""',
+    ],
+)
 def test_quoted_scalars_stay_strings(text: str) -> None:
     loaded = kyaml.load_all(f"k: {text}\n")[0]["k"]
     assert loaded == text[1:-1]
@@ -60,8 +104,10 @@ def _scalar(text: str) -> ScalarNode:
     return node
 
 
-@pytest.mark.parametrize("text", ["on", "0755", "1e4", "0x1F", "1_000", "=", "2026-01-01", "abc",
-                                  "12345678901234567890", "~", "true", "10Gi"])
+@pytest.mark.parametrize(
+    "text",
+    ["on", "0755", "1e4", "0x1F", "1_000", "=", "2026-01-01", "abc", "12345678901234567890", "~", "true", "10Gi"],
+)
 def test_scalar_text_keeps_plain_scalars_plain(text: str) -> None:
     assert kyaml.scalar_text(_scalar(text)) == text
 
@@ -74,9 +120,33 @@ def test_scalar_text_keeps_quoted_style(text: str) -> None:
     assert kyaml.load_all(f"k: {out}\n")[0]["k"] == kyaml.construct(node)
 
 
-@pytest.mark.parametrize("value", ["on", "off", "yes", "no", "y", "n", "Y", "N", "0755", "1e4",
-                                   "0x1F", "1_000", "08", "12345678901234567890", "0.8", "~", "null",
-                                   "", "true", ".inf", "-1", "<<"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "on",
+        "off",
+        "yes",
+        "no",
+        "y",
+        "n",
+        "Y",
+        "N",
+        "0755",
+        "1e4",
+        "0x1F",
+        "1_000",
+        "08",
+        "12345678901234567890",
+        "0.8",
+        "~",
+        "null",
+        "",
+        "true",
+        ".inf",
+        "-1",
+        "<<",
+    ],
+)
 def test_scalar_text_quotes_strings_that_would_change_type(value: str) -> None:
     out = kyaml.scalar_text(kyaml.represent(value))
     assert out[0] in "\"'", out

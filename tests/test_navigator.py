@@ -39,7 +39,8 @@ def test_renders_as_the_report_shows_it() -> None:
     assert str(_debug()) == "spec.template.spec.containers[main].env[DEBUG].value"
     assert str(FieldPath.of("args", 2)) == "args[2]"
     assert str(FieldPath.of("metadata", "annotations", "prometheus.io/scrape")) == (
-        'metadata.annotations["prometheus.io/scrape"]')
+        'metadata.annotations["prometheus.io/scrape"]'
+    )
 
 
 def test_pointer_uses_indices_and_escapes() -> None:
@@ -63,8 +64,10 @@ def test_plain_names_and_prefixes() -> None:
 def test_walk_yields_field_paths() -> None:
     tree = _tree()
     found = list(walk(tree, parse("spec.template.spec.containers[{c}].image")))
-    assert [str(f.path) for f in found] == ["spec.template.spec.containers[main].image",
-                                          "spec.template.spec.containers[side].image"]
+    assert [str(f.path) for f in found] == [
+        "spec.template.spec.containers[main].image",
+        "spec.template.spec.containers[side].image",
+    ]
     assert all(isinstance(f.path, FieldPath) for f in found)
 
 

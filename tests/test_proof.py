@@ -14,8 +14,10 @@ from helmify_flts.errors import UserError
 from helmify_flts.outcome import Mode, Outcome
 
 CHART = "apiVersion: v2\nname: c\nversion: 0.1.0\n"
-CM = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
-      "data:\n  a: {{{{ .Values.a | default \"1\" | quote }}}}\n")
+CM = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+    'data:\n  a: {{{{ .Values.a | default "1" | quote }}}}\n'
+)
 IDENT = ("", "ConfigMap", "", "app")
 OTHER = ("", "ConfigMap", "", "other")
 
@@ -81,8 +83,9 @@ def test_objects_from_templates_not_generated_are_allowed(tmp_path: Path) -> Non
     generated = frozenset({"templates/app.yaml", "values.yaml"})
     assert proof.prove(chart, proof.Expected({IDENT: expected_cm()}, generated=generated)).allowed == (OTHER,)
     # The user's template may not stand in for an expected object, though: that one is compared.
-    mine = proof.prove(chart, proof.Expected({IDENT: expected_cm(), OTHER: expected_cm("other", "x")},
-                                             generated=generated))
+    mine = proof.prove(
+        chart, proof.Expected({IDENT: expected_cm(), OTHER: expected_cm("other", "x")}, generated=generated)
+    )
     assert list(mine.changed) == [OTHER]
 
 
@@ -104,9 +107,11 @@ def test_rendered_text_that_is_not_yaml_is_a_failure(tmp_path: Path) -> None:
 
 
 def test_files_held_in_memory_are_proven_once_per_case() -> None:
-    cases = {"base": proof.Case(proof.Expected({IDENT: expected_cm()})),
-             "dev": proof.Case(proof.Expected({IDENT: expected_cm(a="dev")}), {"a": "dev"}),
-             "wrong": proof.Case(proof.Expected({IDENT: expected_cm()}), {"a": "dev"})}
+    cases = {
+        "base": proof.Case(proof.Expected({IDENT: expected_cm()})),
+        "dev": proof.Case(proof.Expected({IDENT: expected_cm(a="dev")}), {"a": "dev"}),
+        "wrong": proof.Case(proof.Expected({IDENT: expected_cm()}), {"a": "dev"}),
+    }
     proofs = proof.prove_all(files(app=CM.format(name="app")), cases, "c")
     assert {name: p.ok for name, p in proofs.items()} == {"base": True, "dev": True, "wrong": False}
 
@@ -135,16 +140,18 @@ def test_an_unproven_chart_is_never_written_nor_diffed(mode: Mode) -> None:
     done = outcome(mode, UNPROVEN, CHANGED, force=True, quiet=True)
     assert not done.writes and not done.shows_diff
     assert done.exit_code == 1
-    assert done.verdict() == ["error: the chart does not reproduce the source:",
-                              "  missing from the chart: ConfigMap/app",
-                              "Nothing was written to out. This is a bug in helmify-flts; please report it with "
-                              "the command you ran."]
+    assert done.verdict() == [
+        "error: the chart does not reproduce the source:",
+        "  missing from the chart: ConfigMap/app",
+        "Nothing was written to out. This is a bug in helmify-flts; please report it with the command you ran.",
+    ]
 
 
 def test_a_chart_that_does_not_render_says_why() -> None:
     failed = proof.ChartProof(proof.Proof(failure=proof.Failure("render", "boom")))
     assert outcome(Mode.WRITE, failed, CHANGED).verdict()[0] == (
-        "error: the chart does not render: Helm could not render the chart: boom")
+        "error: the chart does not render: Helm could not render the chart: boom"
+    )
 
 
 def test_hand_edits_stop_a_write_unless_forced() -> None:
@@ -160,8 +167,10 @@ def test_hand_edits_stop_a_write_unless_forced() -> None:
 def test_check_and_diff_write_nothing_and_fail_on_changes(mode: Mode) -> None:
     done = outcome(mode, PROVEN, CHANGED)
     assert (done.writes, done.shows_diff, done.exit_code) == (False, mode is Mode.DIFF, 1)
-    assert done.verdict() == ["would write out/values.yaml",
-                              "out is out of date: 1 file(s) would change; run convert to update it"]
+    assert done.verdict() == [
+        "would write out/values.yaml",
+        "out is out of date: 1 file(s) would change; run convert to update it",
+    ]
     assert outcome(mode, PROVEN, CHANGED, quiet=True).verdict() == []
 
 

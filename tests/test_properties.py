@@ -71,11 +71,20 @@ def fuzz(default: int, shrink: bool = True) -> Callable:
 
     def wrap(test: Callable) -> Callable:
         test = settings(
-            max_examples=examples(default), deadline=None, derandomize=_SEED is None, database=None, phases=phases,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-                                   HealthCheck.large_base_example],
+            max_examples=examples(default),
+            deadline=None,
+            derandomize=_SEED is None,
+            database=None,
+            phases=phases,
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.data_too_large,
+                HealthCheck.filter_too_much,
+                HealthCheck.large_base_example,
+            ],
         )(test)
         return seed(int(_SEED))(test) if _SEED is not None else test
+
     return wrap
 
 
@@ -137,11 +146,15 @@ def helm_reads(texts: list[str]) -> list[Any]:
 
 
 def styled_scalar() -> st.SearchStrategy[gen.Plain | gen.Styled]:
-    return st.one_of(st.sampled_from(gen.PLAIN_HAZARDS).map(gen.Plain), gen.styled(),
-                     st.integers(-(2**70), 2**70).map(lambda n: gen.Plain(str(n))),
-                     st.floats(allow_nan=False).map(lambda f: gen.Plain(repr(f))),
-                     st.from_regex(r"[-+]?(0[xXoObB])?[0-9a-fA-F_]{1,6}(\.[0-9_]*)?([eE][-+]?[0-9]{1,3})?",
-                                   fullmatch=True).map(gen.Plain))
+    return st.one_of(
+        st.sampled_from(gen.PLAIN_HAZARDS).map(gen.Plain),
+        gen.styled(),
+        st.integers(-(2**70), 2**70).map(lambda n: gen.Plain(str(n))),
+        st.floats(allow_nan=False).map(lambda f: gen.Plain(repr(f))),
+        st.from_regex(r"[-+]?(0[xXoObB])?[0-9a-fA-F_]{1,6}(\.[0-9_]*)?([eE][-+]?[0-9]{1,3})?", fullmatch=True).map(
+            gen.Plain
+        ),
+    )
 
 
 @fuzz(60)
@@ -164,31 +177,57 @@ def test_scalars_read_and_reemitted_as_kubernetes_reads_them(items: list) -> Non
             again = kyaml.scalar_text(node)
         except Exception as exc:  # noqa: BLE001 - any exception is the finding
             raise violated("scalar-read", f"kyaml fails on k: {text!r}: {exc!r}") from None
-        expect(category(got) == category(want), "scalar-read",
-               lambda t=text, g=got, w=want: f"k: {t!r} reads as {g!r} in kyaml but {w!r} in Kubernetes")
+        expect(
+            category(got) == category(want),
+            "scalar-read",
+            lambda t=text, g=got, w=want: f"k: {t!r} reads as {g!r} in kyaml but {w!r} in Kubernetes",
+        )
         emitted.append((i, again))
     reread = helm_reads([t for _, t in emitted])
     for (i, again), value in zip(emitted, reread, strict=True):
-        expect(not isinstance(value, Exception) and category(value) == category(expected[i]), "scalar-reemit",
-               lambda t=spelt[i], a=again, v=value, w=expected[i]:
-               f"k: {t!r} re-emitted as {a!r} reads as {v!r}, was {w!r}")
+        expect(
+            not isinstance(value, Exception) and category(value) == category(expected[i]),
+            "scalar-reemit",
+            lambda t=spelt[i], a=again, v=value, w=expected[i]: (
+                f"k: {t!r} re-emitted as {a!r} reads as {v!r}, was {w!r}"
+            ),
+        )
 
 
 @fuzz(60)
-@given(st.lists(st.one_of(st.text(), st.integers(-(2**53), 2**53), st.booleans(), st.none(),
-                          st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(gen.TEXT_HAZARDS)),
-                min_size=20, max_size=80))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(),
+            st.integers(-(2**53), 2**53),
+            st.booleans(),
+            st.none(),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.sampled_from(gen.TEXT_HAZARDS),
+        ),
+        min_size=20,
+        max_size=80,
+    )
+)
 def test_represented_values_read_back_unchanged(values: list) -> None:
     """Any value the tool writes into values.yaml or a template is read back by Helm unchanged."""
     texts = [kyaml.scalar_text(kyaml.represent(v)) for v in values]
     for value, text, back in zip(values, texts, helm_reads(texts), strict=True):
-        expect(not isinstance(back, Exception) and category(back) == category(value), "value-emit",
-               lambda v=value, t=text, b=back: f"{v!r} written as {t!r} reads back as {b!r}")
+        expect(
+            not isinstance(back, Exception) and category(back) == category(value),
+            "value-emit",
+            lambda v=value, t=text, b=back: f"{v!r} written as {t!r} reads back as {b!r}",
+        )
 
 
 @fuzz(40)
-@given(st.lists(st.one_of(st.sampled_from(gen.PLAIN_HAZARDS), st.from_regex(r"[0-9][0-9._eE+-]{0,8}", fullmatch=True)),
-                min_size=20, max_size=60))
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(gen.PLAIN_HAZARDS), st.from_regex(r"[0-9][0-9._eE+-]{0,8}", fullmatch=True)),
+        min_size=20,
+        max_size=60,
+    )
+)
 @example(["1.0", "1e4", "0x_"])
 def test_map_keys_read_as_kubernetes_reads_them(keys: list[str]) -> None:
     """A plain map key becomes the JSON key Kubernetes makes of it (``1.0`` -> ``1``, ``on`` -> ``true``)."""
@@ -232,10 +271,16 @@ def test_escaped_text_renders_literally(tmp_path_factory: Any, strings: list[str
         shutil.rmtree(root.parent)
     out = helm_python.values_from_yaml(rendered["probe/templates/probe.yaml"])
     for i, s in enumerate(strings):
-        expect(out["data"].get(f"v{i}") == s, "escape-value",
-               lambda i=i, s=s: f"{s!r} renders as {out['data'].get(f'v{i}')!r}")
-    expect(out["keys"] == {s: i for s, i in keys.items()}, "escape-key",
-           lambda: f"keys differ: {sorted(set(out['keys']) ^ set(keys))!r}")
+        expect(
+            out["data"].get(f"v{i}") == s,
+            "escape-value",
+            lambda i=i, s=s: f"{s!r} renders as {out['data'].get(f'v{i}')!r}",
+        )
+    expect(
+        out["keys"] == {s: i for s, i in keys.items()},
+        "escape-key",
+        lambda: f"keys differ: {sorted(set(out['keys']) ^ set(keys))!r}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,8 +340,13 @@ class Sandbox:
 
 def materialise(case: gen.CliCase, root: Path) -> Sandbox:
     work = root / "work"
-    box = Sandbox(root, work / case.src_dir, work / case.env_dir if case.env else None,
-                  work / "charts" / "deep" / case.out_dir, root / "tmp" / "a" / "b")
+    box = Sandbox(
+        root,
+        work / case.src_dir,
+        work / case.env_dir if case.env else None,
+        work / "charts" / "deep" / case.out_dir,
+        root / "tmp" / "a" / "b",
+    )
     for folder_ in (box.tmp, box.out.parent):
         folder_.mkdir(parents=True)
     for victim in (root / "victim.txt", work / "victim.txt", box.out.parent / "victim.txt"):
@@ -320,18 +370,23 @@ def _prepare_out(state: str, box: Sandbox) -> None:
         return
     box.out.mkdir()
     if state == "user-files":
-        box.user_files = {"README.md": b"# my chart\n", "ci/values-ci.yaml": b"replicas: 1\n",
-                          "templates/_user.tpl": b'{{- define "user.note" -}}mine{{- end }}\n',
-                          "files/user.txt": b"mine\n"}
+        box.user_files = {
+            "README.md": b"# my chart\n",
+            "ci/values-ci.yaml": b"replicas: 1\n",
+            "templates/_user.tpl": b'{{- define "user.note" -}}mine{{- end }}\n',
+            "files/user.txt": b"mine\n",
+        }
     elif state == "files-is-a-file":
         box.user_files = {"files": b"not a folder\n"}
     elif state == "values-is-a-folder":
         box.user_files = {"values.yaml/keep.txt": b"mine\n"}
     elif state == "hostile-state":
-        victims = {"../victim.txt": box.out.parent / "victim.txt",
-                   "../../../victim.txt": box.root / "work" / "victim.txt",
-                   str(box.root / "victim.txt"): box.root / "victim.txt",
-                   "templates/../../victim.txt": box.out.parent / "victim.txt"}
+        victims = {
+            "../victim.txt": box.out.parent / "victim.txt",
+            "../../../victim.txt": box.root / "work" / "victim.txt",
+            str(box.root / "victim.txt"): box.root / "victim.txt",
+            "templates/../../victim.txt": box.out.parent / "victim.txt",
+        }
         files = {rel: hashlib.sha256(path.read_bytes()).hexdigest() for rel, path in victims.items()}
         state_doc = {"generator": "helmify-flts", "files": files}
         box.user_files = {".helmify-state.json": json.dumps(state_doc).encode()}
@@ -348,8 +403,10 @@ class Run:
     stderr: str
 
     def show(self) -> str:
-        return f"$ helmify-flts {' '.join(self.args)}\nexit {self.exit_code}\nstdout:\n{self.stdout[-3000:]}\n" \
-               f"stderr:\n{self.stderr[-3000:]}"
+        return (
+            f"$ helmify-flts {' '.join(self.args)}\nexit {self.exit_code}\nstdout:\n{self.stdout[-3000:]}\n"
+            f"stderr:\n{self.stderr[-3000:]}"
+        )
 
 
 class Stuck(BaseException):
@@ -425,23 +482,35 @@ def check_case(case: gen.CliCase, root: Path, outcome: Outcome | None = None) ->
     if case.first in ("check", "diff"):
         run = invoke(box, *_convert_args(case, box, f"--{case.first}"))
         outcome.codes.append(run.exit_code)
-        expect(not changes(outside, box.outside()), "nothing-outside-out",
-               lambda: "\n".join(changes(outside, box.outside())) + "\n" + run.show())
-        expect(not changes(inside, box.inside()), "read-only-modes-write-nothing",
-               lambda: "\n".join(changes(inside, box.inside())) + "\n" + run.show())
+        expect(
+            not changes(outside, box.outside()),
+            "nothing-outside-out",
+            lambda: "\n".join(changes(outside, box.outside())) + "\n" + run.show(),
+        )
+        expect(
+            not changes(inside, box.inside()),
+            "read-only-modes-write-nothing",
+            lambda: "\n".join(changes(inside, box.inside())) + "\n" + run.show(),
+        )
         expect(VICTIM not in run.stdout + run.stderr, "nothing-outside-out-shown", run.show)
 
     run = invoke(box, *_convert_args(case, box))
     outcome.codes.append(run.exit_code)
     if run.exit_code:
         outcome.refusals.append(f"exit {run.exit_code}: {(run.stderr.strip().splitlines() or [''])[-1]}")
-    expect(not changes(outside, box.outside()), "nothing-outside-out",
-           lambda: "\n".join(changes(outside, box.outside())) + "\n" + run.show())
+    expect(
+        not changes(outside, box.outside()),
+        "nothing-outside-out",
+        lambda: "\n".join(changes(outside, box.outside())) + "\n" + run.show(),
+    )
     expect(VICTIM not in run.stdout + run.stderr, "nothing-outside-out-shown", run.show)
     expect(not _leaks(case, run.stderr), "no-secret-shown", lambda: f"stderr shows {_leaks(case, run.stderr)}")
     if run.exit_code == 2 or "Nothing was written" in run.stderr:
-        expect(not changes(inside, box.inside()), "refused-run-writes-nothing",
-               lambda: "\n".join(changes(inside, box.inside())) + "\n" + run.show())
+        expect(
+            not changes(inside, box.inside()),
+            "refused-run-writes-nothing",
+            lambda: "\n".join(changes(inside, box.inside())) + "\n" + run.show(),
+        )
     for report in ("helmify-report.md", "helmify-report.json"):
         path = box.out / report
         if run.exit_code != 2 and path.is_file():
@@ -453,15 +522,21 @@ def check_case(case: gen.CliCase, root: Path, outcome: Outcome | None = None) ->
     # when the review catches it. Exit 1 is right only for refusing to replace files in OUT that
     # helmify-flts did not write or that were edited, which a fresh OUT does not have.
     fresh = case.out_state in ("absent", "empty")
-    expect("does not reproduce" not in run.stderr and not (fresh and run.exit_code == 1),
-           "convert-renders" if "could not render" in run.stderr else "convert-reproduces", run.show)
+    expect(
+        "does not reproduce" not in run.stderr and not (fresh and run.exit_code == 1),
+        "convert-renders" if "could not render" in run.stderr else "convert-reproduces",
+        run.show,
+    )
     if run.exit_code != 0:
         return outcome
 
     for rel, content in box.user_files.items():
         if rel != ".helmify-state.json":
-            expect((box.out / rel).is_file() and (box.out / rel).read_bytes() == content, "user-files-kept",
-                   f"{rel} was changed or removed\n{run.show()}")
+            expect(
+                (box.out / rel).is_file() and (box.out / rel).read_bytes() == content,
+                "user-files-kept",
+                f"{rel} was changed or removed\n{run.show()}",
+            )
     _check_reproduces(box.out, box.src, None, "base")
     if box.env is not None:
         values_file = box.out / "values-dev.yaml"
@@ -476,10 +551,12 @@ def check_case(case: gen.CliCase, root: Path, outcome: Outcome | None = None) ->
     again = invoke(box, *_convert_args(case, box))
     outcome.codes.append(again.exit_code)
     expect(again.exit_code == 0, "second-convert-no-op", again.show)
-    expect(not changes(written, box.inside()), "second-convert-no-op",
-           lambda: "\n".join(changes(written, box.inside())))
-    expect(not changes(outside, box.outside()), "nothing-outside-out",
-           lambda: "\n".join(changes(outside, box.outside())))
+    expect(
+        not changes(written, box.inside()), "second-convert-no-op", lambda: "\n".join(changes(written, box.inside()))
+    )
+    expect(
+        not changes(outside, box.outside()), "nothing-outside-out", lambda: "\n".join(changes(outside, box.outside()))
+    )
     return outcome
 
 
@@ -502,8 +579,11 @@ def _reproduces(chart: Path, src: Path, values: dict | None, label: str) -> None
     for template, text in proven.texts.items():
         count = (text.count(RELEASE), text.count(NAMESPACE))
         allowed = (1, 1) if template.endswith("/NOTES.txt") else (0, 0)
-        expect(count == allowed, "nothing-evaluated",
-               lambda t=template, x=text: f"[{label}] {t} shows the release or namespace name:\n{x[:2000]}")
+        expect(
+            count == allowed,
+            "nothing-evaluated",
+            lambda t=template, x=text: f"[{label}] {t} shows the release or namespace name:\n{x[:2000]}",
+        )
     expect(proven.ok, invariant, lambda: f"[{label}] " + "\n".join(proven.describe())[:4000])
 
 
@@ -558,9 +638,11 @@ def test_secrets_never_reach_the_report(tmp_path_factory: Any, folders: tuple) -
         box = materialise(case, root)
         run = invoke(box, *_convert_args(case, box))
         expect(run.exit_code == 0, "redaction-case-converts", run.show)
-        for shown, text in (("stderr", run.stderr),
-                            ("helmify-report.md", (box.out / "helmify-report.md").read_text(encoding="utf-8")),
-                            ("helmify-report.json", (box.out / "helmify-report.json").read_text(encoding="utf-8"))):
+        for shown, text in (
+            ("stderr", run.stderr),
+            ("helmify-report.md", (box.out / "helmify-report.md").read_text(encoding="utf-8")),
+            ("helmify-report.json", (box.out / "helmify-report.json").read_text(encoding="utf-8")),
+        ):
             leaks = _leaks(case, text)
             expect(not leaks, "no-secret-shown", lambda s=shown, x=text, k=leaks: _leak_context(s, x, k))
     finally:

@@ -40,8 +40,11 @@ def source_documents(folder: Path) -> list[tuple[str, dict]]:
 
 def source_resources(folder: Path) -> list[tuple[str, dict]]:
     """Documents that are Kubernetes resources (apiVersion + kind, not Kustomize configuration)."""
-    return [(f, d) for f, d in source_documents(folder)
-            if d.get("apiVersion") and d.get("kind") and d["kind"] != "Kustomization"]
+    return [
+        (f, d)
+        for f, d in source_documents(folder)
+        if d.get("apiVersion") and d.get("kind") and d["kind"] != "Kustomization"
+    ]
 
 
 def secret_strings(folder: Path) -> tuple[set[str], set[str]]:
@@ -74,6 +77,7 @@ def _env_entries(doc: dict):
         elif isinstance(node, list):
             for item in node:
                 yield from walk(item)
+
     yield from walk(doc)
 
 
@@ -139,8 +143,10 @@ def test_packaged_chart_leaves_the_reports_out(chart: Path, tmp_path: Path) -> N
 
 
 def test_report_is_written_for_a_small_synthetic_chart(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {"cm.yaml": (
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n")})
+    src = write_tree(
+        tmp_path / "src",
+        {"cm.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n")},
+    )
     out = tmp_path / "small"
     convert_ok(src, out)
     data = json.loads((out / "helmify-report.json").read_text(encoding="utf-8"))
@@ -163,7 +169,7 @@ def test_json_lists_every_source_resource_with_location(report: dict) -> None:
         assert start and not start.startswith("#") and start != "---", (res["source"], res["line"], start)
         # The document that starts at that line is this resource: its kind and name follow.
         rest = []
-        for line in lines[res["line"] - 1:]:
+        for line in lines[res["line"] - 1 :]:
             if line.strip() == "---":
                 break
             rest.append(line)
@@ -272,8 +278,12 @@ def test_every_key_exists_in_values_with_the_original_value(chart: Path, report:
             elif field["rule"] == "configmap-files":
                 # Multi-line config moved into the chart: values hold the file's path.
                 assert (chart / held).read_text(encoding="utf-8") == original, field["key"]
-            elif isinstance(held, dict) and "repository" in held and isinstance(original, str) \
-                    and field["path"].endswith(".image"):
+            elif (
+                isinstance(held, dict)
+                and "repository" in held
+                and isinstance(original, str)
+                and field["path"].endswith(".image")
+            ):
                 image = held["repository"] + (f":{held['tag']}" if held.get("tag") is not None else "")
                 if held.get("digest"):
                     image += f"@{held['digest']}"

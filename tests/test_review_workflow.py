@@ -134,7 +134,8 @@ def test_check_and_diff_together_is_a_usage_error(converted: tuple[Path, Path]) 
 
 USER_FILES = {
     "templates/extra-configmap.yaml": (
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  owner: platform-team\n"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  owner: platform-team\n"
+    ),
     "values-ci.yaml": "inference:\n  replicas: 1\n",
     "README.md": "# FLTS chart\n\nHand-written notes.\n",
 }
@@ -260,8 +261,9 @@ def test_interrupted_swap_leaves_out_as_it_was(converted: tuple[Path, Path], mon
     assert _siblings(out) == siblings
 
 
-def test_interrupted_swap_without_renameat2_leaves_out_as_it_was(converted: tuple[Path, Path],
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_swap_without_renameat2_leaves_out_as_it_was(
+    converted: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Where atomic exchange is unavailable (macOS, Windows, old kernels) the swap falls back to
     renames; an interruption partway through the swap must still leave OUT as it was."""
     import os
@@ -305,8 +307,9 @@ def test_interrupted_first_write_creates_nothing(tmp_path: Path, monkeypatch: py
     assert list(tmp_path.iterdir()) == []
 
 
-def test_interrupted_file_writes_leave_out_as_it_was(converted: tuple[Path, Path],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_file_writes_leave_out_as_it_was(
+    converted: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     src, out = converted
     bump_inference_replicas(src)
     before, siblings = snapshot(out), _siblings(out)
@@ -366,7 +369,7 @@ def test_verify_reports_a_deleted_template_line(converted: tuple[Path, Path]) ->
     template = out / "templates" / "inference.yaml"
     lines = template.read_text(encoding="utf-8").splitlines(keepends=True)
     [idx] = [i for i, line in enumerate(lines) if "containerPort: 8000" in line]
-    template.write_text("".join(lines[:idx] + lines[idx + 1:]), encoding="utf-8")
+    template.write_text("".join(lines[:idx] + lines[idx + 1 :]), encoding="utf-8")
     result = run("verify", out, src)
     assert result.exit_code == 1
     assert "Deployment/inference" in result.stdout
@@ -459,9 +462,12 @@ def test_verbose_prints_a_line_per_lifted_field(tmp_path: Path) -> None:
     assert len(fields) > 100
     lines = result.stderr.splitlines()
     for path, key, rule in fields:
-        assert any(path in line and re.search(rf"\b{re.escape(key)}\b(?![.\w])", line)
-                   and re.search(rf"\brule {re.escape(rule)}\b", line)
-                   for line in lines), (path, key, rule)
+        assert any(
+            path in line
+            and re.search(rf"\b{re.escape(key)}\b(?![.\w])", line)
+            and re.search(rf"\brule {re.escape(rule)}\b", line)
+            for line in lines
+        ), (path, key, rule)
     assert len([line for line in lines if "rule " in line]) >= len(fields)
 
 

@@ -148,20 +148,25 @@ def test_user_rule_overrides_a_builtin_for_the_same_field(here: Path) -> None:
     assert_reproduces(out, src)
 
     assert env_of(deployment_of(rendered(out, {"web": {"training": {"epochs": "20"}}}), "web")) == {
-        "EPOCHS": "20", "OTHER": "keep"}
+        "EPOCHS": "20",
+        "OTHER": "keep",
+    }
     # The old key is gone, and values.schema.json says so instead of ignoring it.
     with pytest.raises(UserError, match="EPOCHS"):
         rendered(out, {"web": {"env": {"EPOCHS": "99"}}})
 
 
 def test_user_rule_that_matches_nothing_warns(here: Path) -> None:
-    text = GRACE_RULE + """\
+    text = (
+        GRACE_RULE
+        + """\
   - id: statefulset-grace
     description: Grace period of StatefulSet pods
     match: {kinds: [StatefulSet]}
     path: spec.template.spec.terminationGracePeriodSeconds
     key: "{base}.grace"
 """
+    )
     write_tree(here, {"my.yaml": text})
     result = run("convert", "src", "chart", "--rules", "my.yaml")
     assert result.exit_code == 0, result.stderr
@@ -294,40 +299,59 @@ GOOD_RULE = """\
 
 # name -> (rule file text, text on the line the error must name, words the message must contain)
 ERRORS = {
-    "unknown top-level key": (
-        "description: x\nrulez:\n" + GOOD_RULE, "rulez:", ["'rulez'", "'rules'"]),
+    "unknown top-level key": ("description: x\nrulez:\n" + GOOD_RULE, "rulez:", ["'rulez'", "'rules'"]),
     "unknown rule key": (
         RULE_HEAD + "  - id: r\n    description: d\n    pth: spec.replicas\n    key: a.b\n",
-        "pth:", ["'pth'", "'path'"]),
+        "pth:",
+        ["'pth'", "'path'"],
+    ),
     "unknown match key": (
         RULE_HEAD + "  - id: r\n    description: d\n    match:\n      kind: [Deployment]\n"
-                    "    path: spec.replicas\n    key: a.b\n", "kind: [Deployment]", ["'kind'", "'kinds'"]),
+        "    path: spec.replicas\n    key: a.b\n",
+        "kind: [Deployment]",
+        ["'kind'", "'kinds'"],
+    ),
     "bad path": (
         RULE_HEAD + "  - id: r\n    description: d\n    path: spec..replicas\n    key: a.b\n",
-        "path: spec..replicas", ["path", "spec..replicas"]),
+        "path: spec..replicas",
+        ["path", "spec..replicas"],
+    ),
     "bad selector": (
         RULE_HEAD + "  - id: r\n    description: d\n    path: spec.containers[name~x].image\n    key: a.b\n",
-        "path: spec.containers", ["selector", "name~x"]),
+        "path: spec.containers",
+        ["selector", "name~x"],
+    ),
     "unbound binding": (
         RULE_HEAD + '  - id: r\n    description: d\n    path: spec.replicas\n    key: "{base}.{container}"\n',
-        "key:", ["{container}", "bound"]),
+        "key:",
+        ["{container}", "bound"],
+    ),
     "unknown filter": (
         RULE_HEAD + '  - id: r\n    description: d\n    path: spec.replicas\n    key: "{name|upper}.n"\n',
-        "key:", ["filter", "upper", "camel"]),
+        "key:",
+        ["filter", "upper", "camel"],
+    ),
     "unknown transform": (
-        RULE_HEAD + "  - id: r\n    description: d\n    path: spec.replicas\n    key: a.b\n"
-                    "    transform: resize\n", "transform: resize", ["transform", "'resize'", "image"]),
+        RULE_HEAD + "  - id: r\n    description: d\n    path: spec.replicas\n    key: a.b\n    transform: resize\n",
+        "transform: resize",
+        ["transform", "'resize'", "image"],
+    ),
     "missing id": (
         RULE_HEAD + GOOD_RULE + "  - description: no id here\n    path: spec.replicas\n    key: a.b\n",
-        "description: no id here", ["id"]),
+        "description: no id here",
+        ["id"],
+    ),
     "missing description": (
         RULE_HEAD + "  - id: undocumented\n    path: spec.replicas\n    key: a.b\n",
-        "id: undocumented", ["undocumented", "description"]),
+        "id: undocumented",
+        ["undocumented", "description"],
+    ),
     "component and path": (
         RULE_HEAD + "  - id: both\n    description: d\n    component: web\n    path: spec.replicas\n",
-        "id: both", ["both", "component", "path"]),
-    "extends a missing pack": (
-        "extends: [workloads, nosuchpack]\nrules: []\n", "extends:", ["nosuchpack"]),
+        "id: both",
+        ["both", "component", "path"],
+    ),
+    "extends a missing pack": ("extends: [workloads, nosuchpack]\nrules: []\n", "extends:", ["nosuchpack"]),
     "not a mapping": ("- id: r\n- id: s\n", "- id: r", ["mapping"]),
     "invalid YAML": (RULE_HEAD + "  - id: r\n    description: [unclosed\n    key: a\n", None, ["YAML"]),
 }
@@ -352,13 +376,17 @@ def test_rule_file_errors(here: Path, case: str) -> None:
 
 
 def test_two_rules_of_one_file_claiming_one_field(here: Path) -> None:
-    text = RULE_HEAD + GOOD_RULE + """\
+    text = (
+        RULE_HEAD
+        + GOOD_RULE
+        + """\
   - id: also-replicas
     description: the same field again
     match: {kinds: [Deployment]}
     path: spec.replicas
     key: "{base}.size"
 """
+    )
     write_tree(here, {"my.yaml": text})
     result = run("convert", "src", "chart", "--rules", "my.yaml")
     assert result.exit_code == 2
@@ -401,6 +429,7 @@ def test_rule_errors_also_stop_the_rules_command(here: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the rules reference
+
 
 def _pack_ids(pack: str, seen: set[str] | None = None) -> list[str]:
     seen = set() if seen is None else seen

@@ -22,12 +22,24 @@ def test_the_base_rule_holds_only_what_every_kind_has() -> None:
     assert names(rules.Rule) == COMMON
     assert names(rules.ComponentRule) - COMMON == {"component"}
     assert names(rules.ExistingRule) - COMMON == {"existing_key", "references", "reference_texts"}
-    assert names(rules.FieldRule) - COMMON == {"paths", "path_texts", "path_kinds", "key", "transform", "optional",
-                                               "default", "doc", "append"}
+    assert names(rules.FieldRule) - COMMON == {
+        "paths",
+        "path_texts",
+        "path_kinds",
+        "key",
+        "transform",
+        "optional",
+        "default",
+        "doc",
+        "append",
+    }
 
 
 def test_a_loaded_rule_has_only_the_fields_of_its_kind(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"r.yaml": """\
+    write_tree(
+        tmp_path,
+        {
+            "r.yaml": """\
 rules:
   - id: group
     description: Group the trainers.
@@ -45,15 +57,25 @@ rules:
     match: {kinds: [Deployment]}
     path: spec.replicas
     key: "{base}.replicas"
-"""})
+"""
+        },
+    )
     loaded = {r.id: r for r in rules.load_rules((str(tmp_path / "r.yaml"),), defaults=False).rules}
     component, existing, field = loaded["group"], loaded["own-secret"], loaded["replicas"]
-    assert isinstance(component, rules.ComponentRule) and [s.text for s in component.component] == ["train",
-                                                                                                    "{name|short}"]
+    assert isinstance(component, rules.ComponentRule) and [s.text for s in component.component] == [
+        "train",
+        "{name|short}",
+    ]
     assert isinstance(existing, rules.ExistingRule) and existing.reference_texts == (
-        "spec.template.spec.volumes[].secret.secretName",)
+        "spec.template.spec.volumes[].secret.secretName",
+    )
     assert isinstance(field, rules.FieldRule) and field.path_texts == ("spec.replicas",)
-    for rule, absent in ((component, "paths"), (component, "existing_key"), (existing, "key"),
-                         (field, "component"), (field, "references")):
+    for rule, absent in (
+        (component, "paths"),
+        (component, "existing_key"),
+        (existing, "key"),
+        (field, "component"),
+        (field, "references"),
+    ):
         with pytest.raises(AttributeError):
             getattr(rule, absent)

@@ -61,8 +61,17 @@ def test_every_key_of_a_rule_file_has_a_description() -> None:
     keys = _keys(root, root, "", set())
     names = {name for name, _ in keys}
     # Keys the loader reads, documented nowhere before the schema, are in it.
-    for name in ("rules.append", "rules.doc", "rules.default", "rules.transform", "rules.optional",
-                 "rules.existing.references", "rules.match.namespaces", "componentLabels", "extends"):
+    for name in (
+        "rules.append",
+        "rules.doc",
+        "rules.default",
+        "rules.transform",
+        "rules.optional",
+        "rules.existing.references",
+        "rules.match.namespaces",
+        "componentLabels",
+        "extends",
+    ):
         assert name in names, name
     for name, sub in keys:
         target = sub if "$ref" not in sub else root["$defs"][sub["$ref"].rsplit("/", 1)[-1]]
@@ -94,22 +103,37 @@ RULE_HEAD = "description: broken rules\nrules:\n"
 SCHEMA_ERRORS = {
     "kinds given as a mapping": (
         RULE_HEAD + "  - id: r\n    description: d\n    match:\n      kinds: {Deployment: 1}\n"
-                    "    path: spec.replicas\n    key: a.b\n", "kinds: {Deployment", ["match.kinds", "list"]),
+        "    path: spec.replicas\n    key: a.b\n",
+        "kinds: {Deployment",
+        ["match.kinds", "list"],
+    ),
     "labels given as a list": (
         RULE_HEAD + "  - id: r\n    description: d\n    match:\n      labels: [app]\n"
-                    "    path: spec.replicas\n    key: a.b\n", "labels: [app]", ["match.labels", "mapping"]),
+        "    path: spec.replicas\n    key: a.b\n",
+        "labels: [app]",
+        ["match.labels", "mapping"],
+    ),
     "optional not a flag": (
         RULE_HEAD + "  - id: r\n    description: d\n    path: spec.replicas\n    key: a.b\n    optional: maybe\n",
-        "optional: maybe", ["optional", "true or false"]),
+        "optional: maybe",
+        ["optional", "true or false"],
+    ),
     "unknown existing key": (
         RULE_HEAD + "  - id: r\n    description: d\n    existing:\n      key: a.b\n      refs: [spec.x]\n",
-        "refs:", ["'refs'", "references"]),
+        "refs:",
+        ["'refs'", "references"],
+    ),
     "existing without references": (
-        RULE_HEAD + "  - id: r\n    description: d\n    existing:\n      key: a.b\n", "existing:", ["references"]),
+        RULE_HEAD + "  - id: r\n    description: d\n    existing:\n      key: a.b\n",
+        "existing:",
+        ["references"],
+    ),
     "rules not a list": ("description: x\nrules:\n  id: r\n", "rules:", ["rules", "list"]),
     "path set used as a binding": (
         RULE_HEAD + '  - id: r\n    description: d\n    path: "data.{podSpec}"\n    key: a.b\n',
-        "path:", ["podSpec", "path set"]),
+        "path:",
+        ["podSpec", "path set"],
+    ),
 }
 
 
@@ -247,7 +271,8 @@ rules:
 
 
 def test_a_typo_in_an_optional_path_is_an_error_naming_the_real_field(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write_tree(tmp_path, {"src/all.yaml": POD_KINDS, "my.yaml": TYPO_RULE})
     result = run("convert", "src", "chart", "--rules", "my.yaml")
@@ -325,32 +350,71 @@ def test_the_field_check_is_fast(tmp_path: Path) -> None:
 
 # The example resource of a rule: its first kind, named web unless "before:" names it.
 SKELETONS: dict[str, dict] = {
-    "Deployment": {"apiVersion": "apps/v1", "spec": {"selector": {"matchLabels": {"app": "NAME"}}, "template": {
-        "metadata": {"labels": {"app": "NAME"}}, "spec": {"containers": [{"name": "NAME", "image": "nginx:1.27"}]}}}},
-    "StatefulSet": {"apiVersion": "apps/v1", "spec": {
-        "serviceName": "NAME", "selector": {"matchLabels": {"app": "NAME"}}, "template": {
-            "metadata": {"labels": {"app": "NAME"}},
-            "spec": {"containers": [{"name": "NAME", "image": "nginx:1.27"}]}}}},
-    "Job": {"apiVersion": "batch/v1", "spec": {"template": {
-        "spec": {"restartPolicy": "Never", "containers": [{"name": "NAME", "image": "busybox:1.36"}]}}}},
+    "Deployment": {
+        "apiVersion": "apps/v1",
+        "spec": {
+            "selector": {"matchLabels": {"app": "NAME"}},
+            "template": {
+                "metadata": {"labels": {"app": "NAME"}},
+                "spec": {"containers": [{"name": "NAME", "image": "nginx:1.27"}]},
+            },
+        },
+    },
+    "StatefulSet": {
+        "apiVersion": "apps/v1",
+        "spec": {
+            "serviceName": "NAME",
+            "selector": {"matchLabels": {"app": "NAME"}},
+            "template": {
+                "metadata": {"labels": {"app": "NAME"}},
+                "spec": {"containers": [{"name": "NAME", "image": "nginx:1.27"}]},
+            },
+        },
+    },
+    "Job": {
+        "apiVersion": "batch/v1",
+        "spec": {
+            "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "NAME", "image": "busybox:1.36"}]}}
+        },
+    },
     "ClusterRole": {"apiVersion": "rbac.authorization.k8s.io/v1", "rules": []},
-    "CronJob": {"apiVersion": "batch/v1", "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {
-        "spec": {"restartPolicy": "Never", "containers": [{"name": "NAME", "image": "busybox:1.36"}]}}}}}},
+    "CronJob": {
+        "apiVersion": "batch/v1",
+        "spec": {
+            "schedule": "0 3 * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {"restartPolicy": "Never", "containers": [{"name": "NAME", "image": "busybox:1.36"}]}
+                    }
+                }
+            },
+        },
+    },
     "Service": {"apiVersion": "v1", "spec": {"selector": {"app": "NAME"}, "ports": [{"port": 80}]}},
-    "PersistentVolumeClaim": {"apiVersion": "v1", "spec": {"accessModes": ["ReadWriteOnce"],
-                                                          "resources": {"requests": {"storage": "1Gi"}}}},
-    "HorizontalPodAutoscaler": {"apiVersion": "autoscaling/v2", "spec": {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "NAME"}, "maxReplicas": 3}},
+    "PersistentVolumeClaim": {
+        "apiVersion": "v1",
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    },
+    "HorizontalPodAutoscaler": {
+        "apiVersion": "autoscaling/v2",
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "NAME"}, "maxReplicas": 3},
+    },
     "PodDisruptionBudget": {"apiVersion": "policy/v1", "spec": {"selector": {"matchLabels": {"app": "NAME"}}}},
-    "Ingress": {"apiVersion": "networking.k8s.io/v1", "spec": {"defaultBackend": {
-        "service": {"name": "NAME", "port": {"number": 80}}}}},
+    "Ingress": {
+        "apiVersion": "networking.k8s.io/v1",
+        "spec": {"defaultBackend": {"service": {"name": "NAME", "port": {"number": 80}}}},
+    },
     "ConfigMap": {"apiVersion": "v1", "data": {}},
     "Secret": {"apiVersion": "v1", "stringData": {"password": "x"}},
 }
 # Items a path selects by position or binding, made when the skeleton lacks them.
 DEFAULT_ITEMS = {1: "exporter", None: "init"}
-EXAMPLE = re.compile(r"^before: (?:(?P<kind>[A-Za-z]+)/(?P<name>[a-z0-9-]+):? ?)?(?P<before>.*)\n"
-                     r"after:  (?P<after>.*)$", re.MULTILINE)
+EXAMPLE = re.compile(
+    r"^before: (?:(?P<kind>[A-Za-z]+)/(?P<name>[a-z0-9-]+):? ?)?(?P<before>.*)\n"
+    r"after:  (?P<after>.*)$",
+    re.MULTILINE,
+)
 
 
 def _skeleton(kind: str, name: str) -> dict:
@@ -378,8 +442,9 @@ def _place(doc: dict, steps: tuple, before: dict) -> None:
         elif isinstance(step, paths.Items):
             index = step.start or 0
             while len(node) <= index:
-                node.append({"name": DEFAULT_ITEMS.get(step.start if step.bind else index, "init"),
-                             "image": "busybox:1.36"})
+                node.append(
+                    {"name": DEFAULT_ITEMS.get(step.start if step.bind else index, "init"), "image": "busybox:1.36"}
+                )
             node = node[index]
     node.update(before)
     for item, dotted in fill:  # a selected item still without its name gets "data"
@@ -391,8 +456,11 @@ def _place(doc: dict, steps: tuple, before: dict) -> None:
 
 
 def _builtin_examples() -> list[tuple[str, str]]:
-    return [(pack.stem, rule["id"]) for pack in PACKS
-            for rule in kyaml.load_all(pack.read_text(encoding="utf-8"))[0].get("rules") or []]
+    return [
+        (pack.stem, rule["id"])
+        for pack in PACKS
+        for rule in kyaml.load_all(pack.read_text(encoding="utf-8"))[0].get("rules") or []
+    ]
 
 
 @pytest.mark.parametrize(("pack", "rule_id"), _builtin_examples(), ids=lambda v: v)
@@ -410,9 +478,17 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         _place(doc, rule.paths_for(kind)[0][:-1], {} if before == "(none)" else yaml.safe_load(before))
     docs = [doc]
     if isinstance(rule, rules.ExistingRule):  # a Pod that names the resource
-        docs.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": {
-            "containers": [{"name": "web", "image": "nginx:1.27"}],
-            "volumes": [{"name": "v", "secret": {"secretName": name}}]}})
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "web"},
+                "spec": {
+                    "containers": [{"name": "web", "image": "nginx:1.27"}],
+                    "volumes": [{"name": "v", "secret": {"secretName": name}}],
+                },
+            }
+        )
     write_tree(tmp_path, {"src/example.yaml": yaml.safe_dump_all(docs, sort_keys=False)})
     convert_ok(Path("src"), Path("chart"), "--rules", pack, "--chart-name", "chart")
     after = m.group("after").strip()
@@ -453,7 +529,8 @@ spec:
 
 
 def test_existing_secret_follows_every_container_list_of_every_pod_kind(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The references name {containers}: a CronJob's init containers, which the pack's list of
     # alternative paths had left out, follow the switch too.
     from helmify_flts import render

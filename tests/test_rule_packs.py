@@ -104,15 +104,23 @@ stringData: {token: x}
 
 # rule id -> (values key, expected value)
 CASES = {
-    "image": (("api", "image"), {"repository": "registry.example.com/shop/api", "tag": "2.1",
-                                 "digest": "sha256:0d9e4be8d2e0d3c8a7d6b44e5e1e9e0a"}),
+    "image": (
+        ("api", "image"),
+        {
+            "repository": "registry.example.com/shop/api",
+            "tag": "2.1",
+            "digest": "sha256:0d9e4be8d2e0d3c8a7d6b44e5e1e9e0a",
+        },
+    ),
     "image-pull-policy": (("api", "imagePullPolicy"), "Always"),
     "resources": (("api", "resources"), {"requests": {"cpu": "100m"}}),
     "env": (("api", "env", "MODE"), "prod"),
     "extra-env": (("api", "extraEnv"), []),
     "container-security-context": (("api", "securityContext"), {"readOnlyRootFilesystem": True}),
-    "sidecar-image": (("api", "containers", "exporter", "image"), {"repository": "prom/statsd-exporter",
-                                                                           "tag": "v0.26.0"}),
+    "sidecar-image": (
+        ("api", "containers", "exporter", "image"),
+        {"repository": "prom/statsd-exporter", "tag": "v0.26.0"},
+    ),
     "sidecar-resources": (("api", "containers", "exporter", "resources"), {"limits": {"memory": "64Mi"}}),
     "sidecar-env": (("api", "containers", "exporter", "env", "LEVEL"), "info"),
     "init-image": (("api", "initContainers", "waitDb", "image"), {"repository": "busybox", "tag": "1.36"}),
@@ -138,9 +146,15 @@ CASES = {
     "ingress-annotations": (("api", "ingress", "annotations"), {"cert": "le"}),
     "hpa-min-replicas": (("api", "autoscaling", "minReplicas"), 2),
     "hpa-max-replicas": (("api", "autoscaling", "maxReplicas"), 9),
-    "hpa-metrics": (("api", "autoscaling", "metrics"),
-                    [{"type": "Resource", "resource": {"name": "cpu",
-                                                       "target": {"type": "Utilization", "averageUtilization": 60}}}]),
+    "hpa-metrics": (
+        ("api", "autoscaling", "metrics"),
+        [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}},
+            }
+        ],
+    ),
     "pdb-min-available": (("api", "podDisruptionBudget", "minAvailable"), 1),
     "configmap-files": (("api", "files", "app.conf"), "files/api-config/app.conf"),
     "existing-secret": (("api", "existingSecret"), ""),

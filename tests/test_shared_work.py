@@ -10,7 +10,7 @@ import pytest
 from helmify_flts import kyaml, proof
 
 CHART = "apiVersion: v2\nname: c\nversion: 0.1.0\n"
-FIXED = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fixed\ndata:\n  a: \"1\"\n"
+FIXED = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fixed\ndata:\n  a: "1"\n'
 VALUED = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: valued\ndata:\n  a: {{ .Values.a | quote }}\n"
 FILES = {"Chart.yaml": CHART, "templates/fixed.yaml": FIXED, "templates/valued.yaml": VALUED}
 
@@ -20,9 +20,15 @@ def cm(name: str, a: str) -> dict:
 
 
 def cases() -> dict[str, proof.Case]:
-    return {name: proof.Case(proof.Expected({("", "ConfigMap", "", "fixed"): cm("fixed", "1"),
-                                             ("", "ConfigMap", "", "valued"): cm("valued", a)}), {"a": a})
-            for name, a in (("", "base"), ("dev", "dev"), ("prod", "prod"))}
+    return {
+        name: proof.Case(
+            proof.Expected(
+                {("", "ConfigMap", "", "fixed"): cm("fixed", "1"), ("", "ConfigMap", "", "valued"): cm("valued", a)}
+            ),
+            {"a": a},
+        )
+        for name, a in (("", "base"), ("dev", "dev"), ("prod", "prod"))
+    }
 
 
 def test_the_engine_loads_the_chart_once_for_every_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,7 +44,10 @@ def test_the_engine_loads_the_chart_once_for_every_rendering(monkeypatch: pytest
     assert len(loads) == 1
     assert all(p.ok for p in proofs.values())
     assert {name: p.objects[("", "ConfigMap", "", "valued")][1]["data"]["a"] for name, p in proofs.items()} == {
-        "": "base", "dev": "dev", "prod": "prod"}
+        "": "base",
+        "dev": "dev",
+        "prod": "prod",
+    }
 
 
 def test_a_text_rendered_alike_is_parsed_once_and_its_objects_are_not_shared(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,8 +70,12 @@ def test_a_text_rendered_alike_is_parsed_once_and_its_objects_are_not_shared(mon
 
 def test_a_failed_comparison_in_one_environment_stays_in_it() -> None:
     wrong = cases()
-    wrong["dev"] = proof.Case(proof.Expected({("", "ConfigMap", "", "fixed"): cm("fixed", "2"),
-                                              ("", "ConfigMap", "", "valued"): cm("valued", "dev")}), {"a": "dev"})
+    wrong["dev"] = proof.Case(
+        proof.Expected(
+            {("", "ConfigMap", "", "fixed"): cm("fixed", "2"), ("", "ConfigMap", "", "valued"): cm("valued", "dev")}
+        ),
+        {"a": "dev"},
+    )
     proofs = proof.prove_all(FILES, wrong, "c")
     assert proofs[""].ok and proofs["prod"].ok
     assert not proofs["dev"].ok
