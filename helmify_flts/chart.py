@@ -135,18 +135,22 @@ def build(opts: Options) -> Result:
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,
         "values.yaml": dump_values(conv.values, values_header(opts.chart_name, opts.src)),
-        "values.schema.json": jsontext.dumps(schema.for_values(conv.values, conv.lifts)) + "\n",
         "templates/_helpers.tpl": helpers(opts.chart_name),
         "templates/NOTES.txt": notes(conv),
     }
     files.update(conv.templates)
     files.update(conv.files)
     overrides = {}
+    overlays: list = []
     for env in envs:
         values, overrides[env.name], env_files = environments.overlay(env.name, env, plans, conv.values, conv.files)
         files.update(env_files)
         header = env_header(opts.chart_name, env.name, dict(opts.envs)[env.name])
         files[f"values-{env.name}.yaml"] = dump_values(values, header)
+        overlays.append(values)
+    # Typed after the overlays, which must pass it too (an environment may hold text where the
+    # base holds a number).
+    files["values.schema.json"] = jsontext.dumps(schema.for_values(conv.values, conv.lifts, overlays)) + "\n"
     check_sizes(files)
     notices = (
         tuple(loaded.notices)

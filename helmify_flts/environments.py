@@ -258,8 +258,18 @@ def _widen(
     """Automatic hits that would not be lifted (a custom tag, an empty list to append to) give way
     to the field around them, lifted whole; a top-level field stays as it is, with its notice."""
     for hit in [h for h in after if not any(h is b for b in before)]:
-        if len(hit.parts) < 2 or isinstance(decide(hit, chart), Accept):
+        decision = decide(hit, chart)
+        if isinstance(decision, Accept):
             continue
+        if len(hit.parts) < 2:
+            # No field around it is left to lift: the environment's difference cannot be carried.
+            why = decision.reason.removeprefix(f"{res.title} {hit.field} left as is: ") or "it cannot be lifted"
+            raise UserError(
+                f"{res.title} {hit.field} differs between environments, but Helm values cannot carry it "
+                f"({why}); make that field the same in every environment, or keep those "
+                "environments in charts of their own",
+                res.where,
+            )
         rest = [h for h in after if h is not hit]
         keys.free(hit.key)
         after = _widen(

@@ -25,11 +25,18 @@ INTEGER = {"type": ["integer", "null"]}
 INTEGER_TABLE = Path(__file__).with_name("kube_integers.json")
 
 
-def for_values(values: Values, lifts: Iterable[Lift] = ()) -> dict:
+def for_values(values: Values, lifts: Iterable[Lift] = (), overlays: Iterable[Values] = ()) -> dict:
     """The schema of ``values``; what is lifted from integer fields of built-in kinds (replicas,
-    ports, securityContext.runAsUser) is typed integer there."""
+    ports, securityContext.runAsUser) is typed integer there, unless an environment's overlay
+    holds something else for that key (its values file must pass the schema too)."""
+    typed = kube_types(lifts)
+    for overlay in overlays:
+        for key, leaf in overlay.leaves():
+            fragment = typed.get(key)
+            if fragment is not None and not accepts(fragment, leaf.value):
+                typed[key] = None
     schema = {"$schema": "https://json-schema.org/draft-07/schema#", "title": "Values"}
-    schema.update(_tree(values.root, kube_types(lifts), (), closed=False))
+    schema.update(_tree(values.root, typed, (), closed=False))
     return schema
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from helmify_flts import decisions, environments, manifests, rules
 from helmify_flts.components import Component
 from helmify_flts.decisions import Accept, Decline, decide
-from helmify_flts.errors import Where
+from helmify_flts.errors import UserError, Where
 from helmify_flts.match import AUTOMATIC, Hit, Mode
 from helmify_flts.paths import FieldPath, Item, parse, walk
 from helmify_flts.plan import BASE, ResourcePlan
@@ -150,11 +152,11 @@ def test_a_declined_difference_widens_to_the_enclosing_field(tmp_path: Path) -> 
     }
     prod = {**reference[res], "data": {"inner": {"tagged": "z", "other": "y"}}}
     env = environments.Environment("prod", {res.identity: prod})
-    planned = environments.plan_overlays((_plan(res),), reference, [env], set(), "chart").plans[0]
-    # data.inner.tagged cannot be lifted (a merge tag), nor can the fields that hold it: the widening stops
-    # at the top-level field, which the conversion then leaves as is with a notice.
-    assert [str(h.found.path) for h in planned.hits] == ["data"]
-    assert planned.hits[0].key == ("web", "data")
+    # data.inner.tagged cannot be lifted (a merge tag), nor can the fields that hold it: the widening
+    # reaches the top-level field, and with nothing left around it the difference is an error (a
+    # chart left without it would not reproduce prod).
+    with pytest.raises(UserError, match=r"ConfigMap/web data differs between environments.*custom tag"):
+        environments.plan_overlays((_plan(res),), reference, [env], set(), "chart")
 
 
 def test_a_key_added_to_an_empty_map_lifts_the_map(tmp_path: Path) -> None:

@@ -109,3 +109,50 @@ def test_a_switch_set_to_the_text_false_is_a_lint_finding(tmp_path: Path) -> Non
     assert render.lint(tmp_path / "out", {"o": {"enabled": False}}) == []
     findings = render.lint(tmp_path / "out", {"o": {"enabled": "false"}})
     assert any("enabled" in str(f) for f in findings), findings
+
+
+JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: j
+spec:
+  backoffLimit: {limit}
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: app:1
+"""
+
+
+def test_an_environment_may_hold_text_where_the_base_holds_an_integer(tmp_path: Path) -> None:
+    # The schema types backoffLimit as an integer; dev's values file must still pass it.
+    src = write_tree(tmp_path / "src", {"j.yaml": JOB.format(limit=4)})
+    env = write_tree(tmp_path / "dev", {"j.yaml": JOB.format(limit="0o_")})
+    result = run("convert", src, tmp_path / "out", "--env", f"dev={env}")
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(tmp_path / "out", env, load_values_file(tmp_path / "out" / "values-dev.yaml"))
+
+
+WIDGET = """\
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  items: [4.485340003408282e+16, {items}]
+"""
+
+
+def test_a_difference_no_field_around_it_can_carry_is_a_clear_error(tmp_path: Path) -> None:
+    # The list holds a float beyond 2^53, which values cannot carry; so does spec around it.
+    src = write_tree(tmp_path / "src", {"w.yaml": WIDGET.format(items="a")})
+    env = write_tree(tmp_path / "dev", {"w.yaml": WIDGET.format(items="a, null")})
+    result = run("convert", src, tmp_path / "out", "--env", f"dev={env}")
+    assert result.exit_code == 2, result.stderr
+    assert "error: w.yaml:1: Widget/w spec differs between environments, but Helm values cannot carry it" in (
+        result.stderr
+    )
+    assert not (tmp_path / "out").exists()
