@@ -89,7 +89,8 @@ def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
                 yield from diff(a[key], b[key], path + (key,))
     elif isinstance(a, list) and isinstance(b, list):
         old, new = _names(a), _names(b)
-        if _same_order(a, b) and old != new:
+        # A list left with no items goes whole: switched-off items would render null, not [].
+        if b and _same_order(a, b) and old != new:
             at = {name: i for i, name in enumerate(new)}
             if set(at) - set(old):
                 yield "insert", path

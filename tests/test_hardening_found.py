@@ -156,3 +156,15 @@ def test_a_difference_no_field_around_it_can_carry_is_a_clear_error(tmp_path: Pa
         result.stderr
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_an_environment_that_leaves_out_every_item_of_a_list_keeps_it_empty(tmp_path: Path) -> None:
+    # Item switches for every item would render "ports:" with nothing, which reads as null.
+    port = "          ports:\n            - containerPort: 8080\n              name: http\n"
+    base = DEPLOYMENT.format(env="            - {name: A, value: a}", extra="") + port
+    dev = DEPLOYMENT.format(env="            - {name: A, value: a}", extra="") + "          ports: []\n"
+    src = write_tree(tmp_path / "src", {"d.yaml": base})
+    env = write_tree(tmp_path / "dev", {"d.yaml": dev})
+    result = run("convert", src, tmp_path / "out", "--env", f"dev={env}")
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(tmp_path / "out", env, load_values_file(tmp_path / "out" / "values-dev.yaml"))
