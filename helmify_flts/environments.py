@@ -462,9 +462,16 @@ def overlay(
             base_value = base_values.get(hit.key).value
             if lifted is not None and lifted.files and base_files.get(base_value) in lifted.files.values():
                 continue  # the same content as the base's file
-            if lifted is not None:
-                files.update(lifted.files)
-                value = lifted.value
+            if lifted is None:
+                # The template reads this key through the transform (a file path, image parts):
+                # a value of another shape would reach the template raw.
+                raise UserError(
+                    f"[{name}] {hit.resource.title} {hit.field}: this environment's value cannot be held the "
+                    f"way the base's is ({transform.description}); give it the same kind of value as the base",
+                    hit.resource.where,
+                )
+            files.update(lifted.files)
+            value = lifted.value
         put(hit.key, value, hit.resource, hit.names, isinstance(hit.rule, Automatic))
     return out, overrides, files
 

@@ -168,3 +168,14 @@ def test_an_environment_that_leaves_out_every_item_of_a_list_keeps_it_empty(tmp_
     result = run("convert", src, tmp_path / "out", "--env", f"dev={env}")
     assert result.exit_code == 0, result.stderr
     assert_reproduces(tmp_path / "out", env, load_values_file(tmp_path / "out" / "values-dev.yaml"))
+
+
+def test_an_environment_value_that_cannot_be_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    # The base's multi-line entry lives in files/; dev's number would reach .Files.Get raw.
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  app.conf: {value}\n"
+    src = write_tree(tmp_path / "src", {"c.yaml": cm.format(value="|\n    a\n    b")})
+    env = write_tree(tmp_path / "dev", {"c.yaml": cm.format(value="400000")})
+    result = run("convert", src, tmp_path / "out", "--env", f"dev={env}")
+    assert result.exit_code == 2, result.stderr
+    assert "error: c.yaml:1: [dev] ConfigMap/c data" in result.stderr and "same kind of value" in result.stderr
+    assert not (tmp_path / "out").exists()
