@@ -10,7 +10,7 @@ import yaml
 
 from . import kyaml, leftovers, redact
 from .errors import UserError, Where
-from .filenames import check_path, check_sizes
+from .filenames import check_path
 from .manifests import CLUSTER_SCOPED, LoadResult
 from .paths import FieldPath
 
@@ -101,7 +101,6 @@ def render_files(
     ``{None: texts with values}`` plus one entry per named values set in ``more``."""
     import tempfile
 
-    check_sizes(files)
     # The folders of killed runs hold whole charts, Secrets included: remove them.
     leftovers.sweep(Path(tempfile.gettempdir()), RENDER_PREFIX)
     try:
