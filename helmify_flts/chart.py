@@ -177,8 +177,13 @@ def _load_env(name: str, path: Path, opts: Options) -> manifests.LoadResult:
     try:
         return manifests.load_folder(path, opts.exclude, opts.skip, opts.progress)
     except UserError as exc:
-        where = exc.where and Where(f"{path.as_posix().rstrip('/')}/{exc.where.file}", exc.where.line)
-        raise UserError(f"[{name}] {exc.message}", where) from None
+        folder = path.as_posix().rstrip("/")
+        raise UserError.all_of(
+            [
+                UserError(f"[{name}] {e.message}", e.where and Where(f"{folder}/{e.where.file}", e.where.line))
+                for e in (exc, *exc.more)
+            ]
+        ) from None
 
 
 def _plan_environments(

@@ -179,3 +179,14 @@ def test_an_environment_value_that_cannot_be_a_file_is_a_clear_error(tmp_path: P
     assert result.exit_code == 2, result.stderr
     assert "error: c.yaml:1: [dev] ConfigMap/c data" in result.stderr and "same kind of value" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_every_error_of_an_environment_folder_is_reported(tmp_path: Path) -> None:
+    # Each broken file of dev is named, with its folder and environment, in one run.
+    base = DEPLOYMENT.format(env="            - {name: A, value: a}", extra="")
+    src = write_tree(tmp_path / "src", {"d.yaml": base})
+    env = write_tree(tmp_path / "dev", {"a.yaml": "a: [\n", "b.yaml": "b: {\n"})
+    result = run("convert", src, tmp_path / "out", "--env", f"dev={env}")
+    assert result.exit_code == 2
+    assert f"{env.as_posix()}/a.yaml:" in result.stderr and f"{env.as_posix()}/b.yaml:" in result.stderr
+    assert result.stderr.count("[dev]") == 2
