@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from . import __version__, jsontext, kyaml, pathsets, redact, render, ruledocs
+from . import __version__, graph, jsontext, kyaml, pathsets, redact, render, ruledocs
 from . import rules as rules_mod
 from .chart import Result
 from .manifests import Resource
@@ -149,6 +149,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
             if n.code != "warning"
         ],
         "rules": list(result.ruleset.files),
+        "graph": _graph(result, template_of),
         "environments": {
             name: {
                 "identical": proven.environments[name].ok if name in proven.environments else None,
@@ -168,6 +169,19 @@ def as_json(result: Result, proven: ChartProof) -> dict:
             for name, overrides in result.overrides.items()
         },
     }
+
+
+def _graph(result: Result, template_of: dict) -> dict:
+    """Who talks to whom, and what each workload reads (names and ports only: nothing secret)."""
+    conv = result.conversion
+    objects = {res.identity: kyaml.construct(res.node) for res in result.resources}
+    components = {
+        graph.Node(res.kind, res.identity[2], res.name).id: conv.component_of_file[
+            template_of[res][len("templates/") : -len(".yaml")]
+        ].dotted
+        for res in result.resources
+    }
+    return graph.build(objects).as_json(components)
 
 
 def dotted(key: tuple[str, ...]) -> str:
@@ -297,6 +311,9 @@ def as_markdown(result: Result, data: dict) -> str:
                 base, value = _cells(o["base"], o["value"])
                 out.append(f"| `{o['key']}`{auto} | {base} | {value} | {o['resource']} |")
         out.append("")
+    if data["graph"]["edges"]:
+        out += ["## Dependency graph", "", "Who talks to whom (Service and port), and what each workload reads.", ""]
+        out += ["```mermaid", *graph.mermaid(data["graph"]), "```", ""]
     out += ["## Resources", ""]
     for res in data["resources"]:
         ns = f"{res['namespace']}/" if res["namespace"] else ""
