@@ -3,10 +3,12 @@ environment's values file would hold a credential."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, convert_ok, write_tree
+from conftest import FIXTURES, convert_ok, run, write_tree
 
 from helmify_flts import render
 
@@ -124,3 +126,117 @@ def test_exact_namespace_wins_over_an_unwritten_one(tmp_path: Path) -> None:
     templates = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "out" / "templates").glob("*.yaml")))
     switches = {line.strip() for line in templates.splitlines() if "existingSecret | default" in line}
     assert len(switches) == 1, switches
+
+
+# --------------------------------------------------------------------------- credential warnings
+
+PROD_SECRETS = ("gr4fana-Pr0d-adm1n", "Zq4!rT8vNw2#pLx6", "pR0d-mlfl0w-7fK2qz", "flts-prod-admin")
+
+
+@pytest.fixture(scope="module")
+def with_envs(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("creds-envs") / "flts"
+    envs = FIXTURES / "environments"
+    result = run(
+        "convert", BASE, out, "--rules", "flts", "--env", f"dev={envs / 'dev'}", "--env", f"prod={envs / 'prod'}"
+    )
+    assert result.exit_code == 0, result.stderr
+    return out, result
+
+
+def _credential_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "holds a credential" in line]
+
+
+def test_prod_credentials_are_warned_with_the_switch_to_use(with_envs) -> None:
+    out, result = with_envs
+    lines = _credential_lines(result.stderr)
+    keys = sorted(re.search(r"plain text at (\S+) ", line).group(1) for line in lines)
+    assert keys == sorted(
+        [
+            "grafana.env.GF_SECURITY_ADMIN_PASSWORD",
+            "minio.stringData.rootUser",
+            "minio.stringData.rootPassword",
+            "mlflow.env.MLFLOW_BACKEND_STORE_URI",  # a DSN with a password in it
+            "mlflow.env.AWS_ACCESS_KEY_ID",
+            "mlflow.env.AWS_SECRET_ACCESS_KEY",
+            "postgres.data.password",
+        ]
+    )
+    assert all(line.startswith("warning: ") and "[prod] values-prod.yaml" in line for line in lines)
+    by_key = {re.search(r"plain text at (\S+) ", line).group(1): line for line in lines}
+    assert "set minio.existingSecret to its name in values-prod.yaml" in by_key["minio.stringData.rootPassword"]
+    assert "set postgres.existingSecret to its name" in by_key["postgres.data.password"]
+    assert "no existingSecret switch reads it" in by_key["grafana.env.GF_SECURITY_ADMIN_PASSWORD"]
+    # each key named is really in values-prod.yaml, holding a value the warning does not show
+    prod = render.load_values_file(out / "values-prod.yaml")
+    for key in keys:
+        node = prod
+        for part in key.split("."):
+            node = node[part]
+        assert isinstance(node, str) and node and node not in result.stderr
+
+
+def test_warnings_never_show_the_value(with_envs) -> None:
+    out, result = with_envs
+    report = (out / "helmify-report.json").read_text(encoding="utf-8")
+    markdown = (out / "helmify-report.md").read_text(encoding="utf-8")
+    for secret in PROD_SECRETS:
+        assert secret in (out / "values-prod.yaml").read_text(
+            encoding="utf-8"
+        )  # the chart holds it, as the manifests do
+        assert secret not in result.stderr and secret not in report and secret not in markdown
+    warned = [w for w in json.loads(report)["warnings"] if w["code"] == "credential-in-values"]
+    assert len(warned) == 7
+    assert all(w["file"] and w["line"] for w in warned)
+    assert sum("holds a credential" in line for line in markdown.splitlines()) == 7
+
+
+def test_no_warning_for_dev_or_for_plain_values(with_envs) -> None:
+    _, result = with_envs
+    assert not [line for line in _credential_lines(result.stderr) if "[dev]" in line]
+    assert not [line for line in _credential_lines(result.stderr) if "UVICORN_WORKERS" in line or "resources" in line]
+
+
+ENV_APP = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  selector: {{matchLabels: {{app: app}}}}
+  template:
+    metadata: {{labels: {{app: app}}}}
+    spec:
+      containers:
+        - name: app
+          image: app:1
+          env:
+            - {{name: DATABASE_URL, value: "{url}"}}
+            - {{name: API_TOKEN, value: "{token}"}}
+            - {{name: PASSWORD_FILE, value: "{file}"}}
+            - {{name: DB_KEY, value: "{key}"}}
+            - {{name: LOG_LEVEL, value: "{level}"}}
+"""
+
+
+def test_names_and_urls_that_count(tmp_path: Path) -> None:
+    base = dict(url="postgres://u:base-pw@db/x", token="t0", file="/run/a", key="k0", level="info")
+    env = dict(url="postgres://u:env-s3cret@db/x", token="t0k3n-env", file="/run/b", key="k3y-env", level="debug")
+    src = write_tree(tmp_path / "src", {"app.yaml": ENV_APP.format(**base)})
+    prod = write_tree(tmp_path / "prod", {"app.yaml": ENV_APP.format(**env)})
+    result = run("convert", src, tmp_path / "out", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    keys = sorted(re.search(r"plain text at (\S+) ", line).group(1) for line in _credential_lines(result.stderr))
+    assert keys == ["app.env.API_TOKEN", "app.env.DATABASE_URL", "app.env.DB_KEY"]
+    for value in ("env-s3cret", "t0k3n-env", "k3y-env"):
+        assert value not in result.stderr
+
+
+def test_url_without_password_is_no_credential(tmp_path: Path) -> None:
+    base = dict(url="postgres://db/x", token="t0", file="/run/a", key="k0", level="info")
+    env = dict(url="postgres://db2/x", token="t0", file="/run/a", key="k0", level="info")
+    src = write_tree(tmp_path / "src", {"app.yaml": ENV_APP.format(**base)})
+    prod = write_tree(tmp_path / "prod", {"app.yaml": ENV_APP.format(**env)})
+    result = run("convert", src, tmp_path / "out", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    assert _credential_lines(result.stderr) == []
