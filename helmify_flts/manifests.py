@@ -73,6 +73,12 @@ class Resource:
     namespace: str | None
     name: str
     node: MappingNode = field(compare=False, repr=False)
+    # Built by kustomize: the node's lines are the build output's, so places name the object's line.
+    built: bool = False
+
+    def line_of(self, node: Node | None) -> int:
+        """The line of a node of this object in its source file (the object's own where unknown)."""
+        return self.line if self.built or node is None else node.start_mark.line + 1
 
     @property
     def group(self) -> str:
@@ -123,6 +129,7 @@ class LoadResult:
     resources: tuple[Resource, ...]
     notices: tuple[Notice, ...]
     files: tuple[str, ...]
+    built_with: str = ""  # the kustomize that built the folder; "" when its files were read as they are
 
 
 def find_files(
@@ -159,6 +166,9 @@ def find_files(
 
 def _excluded(rel: str, glob: str) -> bool:
     return fnmatch.fnmatch(rel, glob) or PurePosixPath(rel).match(glob)
+
+
+excluded = _excluded  # --exclude applies to a kustomize build's objects by their origin file too
 
 
 Progress = Callable[[int, int, str], None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import emit, manifests, proof, redact, render
+from . import emit, kustomize, proof, redact, render
 from .errors import UserError
 
 KUBE_VERSION = "1.30.0"
@@ -69,11 +69,12 @@ def verify(
     set_values: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
     schema: bool = True,
+    sources: kustomize.Sources | None = None,
 ) -> Verification:
     """Check that ``chart_dir`` with the given values renders exactly the manifests in ``src``."""
     if not (chart_dir / "Chart.yaml").is_file():
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
-    loaded = manifests.load_folder(src, exclude, skip=chart_dir.resolve())
+    loaded = (sources or kustomize.Sources()).load(src, exclude, skip=chart_dir.resolve())
     values = values_for(value_files, set_values)
     generated = frozenset(emit.read_state(chart_dir))
     proven = proof.prove(chart_dir, proof.Expected.sources(loaded, generated=generated), values)

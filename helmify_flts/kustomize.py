@@ -1,0 +1,301 @@
+"""Kustomize folders: build them with the real kustomize and map each object to its source file.
+
+A folder holding a kustomization is what ``kubectl apply -k`` deploys, not the files that lie in
+it. It is built by the ``kustomize`` or ``kubectl kustomize`` found on PATH (never by code of our
+own), through a wrapper kustomization in a private temp folder that names the folder and asks
+for origin annotations, so the user's files are never written. The annotations say which file
+(or which generator) made each object; the line is found by reading that file. They are removed
+again, so the objects are exactly the build's output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml, leftovers, manifests, redact
+from .errors import Notice, UserError, Where
+from .paths import child, text_at
+
+NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+ORIGIN = "config.kubernetes.io/origin"
+TIMEOUT = 120  # seconds for one build; remote bases (git clones) are the slow case
+MAX_OUTPUT = 256 * 1024 * 1024  # bytes of build output; beyond, the build is stopped
+MAX_MESSAGE = 2000  # characters of kustomize's own error message shown
+PREFIX = "helmify-render-"  # swept by render's leftovers sweep when a killed run left one
+GENERATOR_KEYS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}
+
+
+@dataclass(frozen=True)
+class Tool:
+    """The kustomize that builds: its command line and what the report calls it."""
+
+    argv: tuple[str, ...]
+    label: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.version})" if self.version else self.label
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where kustomize says an object came from: a file of resources, or a generator."""
+
+    path: str  # relative to the built folder, posix; a remote base shows its URL
+    generator: str | None = None  # ConfigMapGenerator, ...: path is the kustomization holding it
+    local: bool = True
+
+
+@dataclass(frozen=True)
+class Build:
+    """One folder's build output, with what made it and where (to resolve origin paths)."""
+
+    text: str
+    kustomization: str  # the kustomization file's name in the folder
+    tool: Tool
+    wrapper: str  # the folder the wrapper kustomization sat in: origin paths are relative to it
+    root: str  # the built folder, resolved
+
+
+def kustomization_in(folder: Path) -> Path | None:
+    """The kustomization file of ``folder``, if it has one."""
+    for name in NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def find_tool(kustomization: str) -> Tool:
+    """``kustomize`` if it is on PATH, else ``kubectl kustomize``; neither is a clear error."""
+    standalone = shutil.which("kustomize")
+    if standalone:
+        return Tool((standalone, "build"), "kustomize", _version((standalone, "version")))
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return Tool((kubectl, "kustomize"), "kubectl kustomize", _version((kubectl, "version", "--client")))
+    raise UserError(
+        "this folder is a kustomization, which is built with kustomize, but neither `kustomize` nor "
+        "`kubectl` (which has kustomize built in) is on PATH: install one of them, or pass --raw to "
+        "convert the files as they are",
+        Where(kustomization),
+    )
+
+
+def _version(argv: tuple[str, ...]) -> str:
+    """kustomize's version as the tool prints it (``v5.5.0``), or "" where it says none."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    m = re.search(r"(?:Kustomize Version:\s*|kustomize/|^)(v\d+\.\d+\.\d+\S*)", done.stdout, re.M)
+    return f"kustomize {m.group(1)}" if m else ""
+
+
+def _limit_output() -> None:
+    """In the child: a build that writes more than MAX_OUTPUT bytes is stopped by the kernel."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT, MAX_OUTPUT))
+
+
+def build(folder: Path, tool: Tool) -> Build:
+    """Build ``folder`` with ``tool``; a failing build is a :class:`UserError` naming the file."""
+    found = kustomization_in(folder)
+    kfile = found.name if found else NAMES[0]
+    root = os.path.realpath(folder)
+    leftovers.sweep(Path(tempfile.gettempdir()), PREFIX)
+    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{leftovers.tag()}-kustomize-") as tmp:
+        wrapper = {"resources": [os.path.relpath(root, tmp)], "buildMetadata": ["originAnnotations"]}
+        Path(tmp, "kustomization.yaml").write_text(json.dumps(wrapper), encoding="utf-8")
+        out_path, err_path = Path(tmp, "out"), Path(tmp, "err")
+        # No --enable-helm, no --enable-alpha-plugins: nothing in the folder runs a program. Files
+        # are read from the folder's own tree only (the load restrictor, said here in full).
+        argv = (*tool.argv, "--load-restrictor", "LoadRestrictionsRootOnly", tmp)
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            try:
+                done = subprocess.run(
+                    argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False,
+                    preexec_fn=_limit_output,
+                )  # fmt: skip
+            except subprocess.TimeoutExpired:
+                raise UserError(
+                    f"{tool.label} did not finish building this kustomization within {TIMEOUT} s; "
+                    "remove remote bases that hang, or pass --raw",
+                    Where(kfile),
+                ) from None
+        if done.returncode != 0:
+            raise UserError(f"{tool.label} cannot build it: {_message(err_path)}", Where(kfile))
+        text = out_path.read_bytes().decode("utf-8", errors="replace")
+    return Build(text, kfile, tool, tmp, root)
+
+
+def _message(err_path: Path) -> str:
+    """kustomize's own words; kubectl wraps them in a log line (``... err="..."``)."""
+    with err_path.open("rb") as f:
+        raw = f.read(MAX_MESSAGE * 4).decode("utf-8", errors="replace").strip()
+    m = re.search(r'err="((?:[^"\\]|\\.)*)"', raw)
+    text = m.group(1).encode().decode("unicode_escape", errors="replace") if m else raw
+    text = re.sub(r"^(error|Error):\s*", "", text.strip())
+    # The wrapper's own layer ("accumulating resources from '<folder>': ... recursed accumulation
+    # of path '<folder>': ") says nothing the user wrote.
+    text = re.sub(
+        r"^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to "
+        r"a file': recursed accumulation of path '[^']*': ",
+        "",
+        text,
+    )
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + "..."
+    return redact.inline(text) or "(no message)"
+
+
+def _origin(annotation: str | None, wrapper: str, root: str) -> Origin | None:
+    if not annotation:
+        return None
+    try:
+        data = kyaml.load_all(annotation)[0]
+    except Exception:  # noqa: BLE001 - kustomize wrote it; anything odd only costs the line number
+        return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("repo"):
+        where = f"{data['repo']}//{data.get('path') or data.get('configuredIn') or ''}"
+        return Origin(where + (f"?ref={data['ref']}" if data.get("ref") else ""), 1, local=False)
+    path = data.get("path") or data.get("configuredIn")
+    if not isinstance(path, str):
+        return None
+    full = os.path.normpath(os.path.join(wrapper, path))
+    generator = (data.get("configuredBy") or {}).get("kind") if data.get("configuredIn") else None
+    return Origin(Path(os.path.relpath(full, root)).as_posix(), generator if isinstance(generator, str) else None)
+
+
+@dataclass
+class Locator:
+    """Finds objects in their origin files; reads and parses each file once."""
+
+    root: Path
+    parsed: dict[str, list[Node]] = field(default_factory=dict)
+
+    def line(self, origin: Origin, kind: str, name: str) -> int:
+        """The line of the object ``kind``/``name`` (as built) in its origin file; 1 where unknown."""
+        if not origin.local:
+            return 1
+        docs = self._docs(origin.path)
+        if origin.generator:
+            return _generator_line(docs, origin.generator, name) or 1
+        best = 0
+        for node in _objects(docs):
+            if text_at(node, "kind") != kind:
+                continue
+            own = text_at(child(node, "metadata"), "name") or ""
+            line = node.start_mark.line + 1
+            if own == name:
+                return line
+            if own and own in name and not best:
+                best = line  # a name prefix or suffix was added
+        return best or 1
+
+    def _docs(self, rel: str) -> list[Node]:
+        if rel not in self.parsed:
+            try:
+                text = (self.root / rel).read_bytes().decode("utf-8-sig")
+                self.parsed[rel] = [n for n in kyaml.compose_all(text) if n is not None]
+            except Exception:  # noqa: BLE001 - kustomize read it; we only miss a line number
+                self.parsed[rel] = []
+        return self.parsed[rel]
+
+
+def _objects(docs: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    for node in docs:
+        items = child(node, "items")
+        out.extend(
+            i for i in (items.value if isinstance(items, SequenceNode) else [node]) if isinstance(i, MappingNode)
+        )
+    return out
+
+
+def _generator_line(docs: list[Node], generator: str, name: str) -> int:
+    """The line of the generator entry that made ``name`` (its name, before the hash suffix)."""
+    key = GENERATOR_KEYS.get(generator)
+    for node in docs:
+        entries = child(node, key) if key else None
+        if not isinstance(entries, SequenceNode):
+            continue
+        best = 0
+        for entry in entries.value:
+            own = text_at(entry, "name") or ""
+            if own and own in name and (not best or name.startswith(own)):
+                best = entry.start_mark.line + 1
+        return best or entries.start_mark.line
+    return 0
+
+
+def strip_origin(node: MappingNode) -> None:
+    """Remove the origin annotation (and the annotations map it leaves empty) from an object."""
+    metadata = child(node, "metadata")
+    annotations = child(metadata, "annotations")
+    if not isinstance(metadata, MappingNode) or not isinstance(annotations, MappingNode):
+        return
+    annotations.value = [(k, v) for k, v in annotations.value if not (isinstance(k, ScalarNode) and k.value == ORIGIN)]
+    if not annotations.value:
+        metadata.value = [(k, v) for k, v in metadata.value if v is not annotations]
+
+
+@dataclass
+class Sources:
+    """How one run reads its folders: a folder with a kustomization is built (each folder once
+    per run), any other folder, or every folder with ``raw``, is read file by file."""
+
+    raw: bool = False
+    tool: Tool | None = None
+    loaded: dict[tuple, manifests.LoadResult] = field(default_factory=dict)
+
+    def load(
+        self,
+        folder: Path,
+        exclude: tuple[str, ...] = (),
+        skip: Path | None = None,
+        progress: manifests.Progress | None = None,
+    ) -> manifests.LoadResult:
+        """The resources of ``folder``: what ``kubectl apply -k`` would deploy, or its files."""
+        found = kustomization_in(folder) if not self.raw and folder.is_dir() else None
+        if found is None:
+            return manifests.load_folder(folder, exclude, skip, progress)
+        key = (os.path.realpath(folder), exclude)
+        if key not in self.loaded:
+            if self.tool is None:
+                self.tool = find_tool(found.name)
+            self.loaded[key] = load_build(build(folder, self.tool), folder, exclude)
+        return self.loaded[key]
+
+
+def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> manifests.LoadResult:
+    """The build's objects, each named by its origin file and line, without origin annotations."""
+    resources: list[manifests.Resource] = []
+    notices: list[Notice] = []
+    manifests.load_text(f"{built.kustomization} (as built by {built.tool.label})", built.text, resources, notices)
+    locator = Locator(Path(built.root))
+    kept: list[manifests.Resource] = []
+    for res in resources:
+        annotations = child(child(res.node, "metadata"), "annotations")
+        origin = _origin(text_at(annotations, ORIGIN), built.wrapper, built.root)
+        strip_origin(res.node)
+        if origin is None:  # kustomize marks every object; should one lack it, name the kustomization
+            origin = Origin(built.kustomization)
+        if origin.local and any(manifests.excluded(origin.path, glob) for glob in exclude):
+            continue
+        line = locator.line(origin, res.kind, res.name)
+        kept.append(replace(res, source=origin.path, line=line, order=len(kept), built=True))
+    files = sorted({r.source for r in kept} | {built.kustomization})
+    return manifests.LoadResult(tuple(kept), tuple(notices), tuple(files), built_with=str(built.tool))
