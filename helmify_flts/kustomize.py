@@ -101,7 +101,7 @@ def _version(argv: tuple[str, ...]) -> str:
 
 
 def _limit_output() -> None:
-    """In the child: a build that writes more than MAX_OUTPUT bytes is stopped by the kernel."""
+    """In the child: a build writing more than MAX_OUTPUT bytes fails ("file too large")."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT, MAX_OUTPUT))
@@ -117,8 +117,8 @@ def build(folder: Path, tool: Tool) -> Build:
         wrapper = {"resources": [os.path.relpath(root, tmp)], "buildMetadata": ["originAnnotations"]}
         Path(tmp, "kustomization.yaml").write_text(json.dumps(wrapper), encoding="utf-8")
         out_path, err_path = Path(tmp, "out"), Path(tmp, "err")
-        # No --enable-helm, no --enable-alpha-plugins: nothing in the folder runs a program. Files
-        # are read from the folder's own tree only (the load restrictor, said here in full).
+        # No --enable-helm, no --enable-alpha-plugins: nothing in the folder runs a program. Each
+        # file a kustomization names must lie in its own folder (the load restrictor, said in full).
         argv = (*tool.argv, "--load-restrictor", "LoadRestrictionsRootOnly", tmp)
         with out_path.open("wb") as out, err_path.open("wb") as err:
             try:
@@ -186,24 +186,24 @@ class Locator:
     root: Path
     parsed: dict[str, list[Node]] = field(default_factory=dict)
 
-    def line(self, origin: Origin, kind: str, name: str) -> int:
-        """The line of the object ``kind``/``name`` (as built) in its origin file; 1 where unknown."""
+    def find(self, origin: Origin, kind: str, name: str) -> tuple[int, Node | None]:
+        """The line of the object ``kind``/``name`` (as built) in its origin file (1 where unknown),
+        and the object as that file has it (None for generated objects)."""
         if not origin.local:
-            return 1
+            return 1, None
         docs = self._docs(origin.path)
         if origin.generator:
-            return _generator_line(docs, origin.generator, name) or 1
-        best = 0
+            return _generator_line(docs, origin.generator, name) or 1, None
+        best: Node | None = None
         for node in _objects(docs):
             if text_at(node, "kind") != kind:
                 continue
             own = text_at(child(node, "metadata"), "name") or ""
-            line = node.start_mark.line + 1
             if own == name:
-                return line
-            if own and own in name and not best:
-                best = line  # a name prefix or suffix was added
-        return best or 1
+                return node.start_mark.line + 1, node
+            if own and own in name and best is None:
+                best = node  # a name prefix or suffix was added
+        return (best.start_mark.line + 1, best) if best is not None else (1, None)
 
     def _docs(self, rel: str) -> list[Node]:
         if rel not in self.parsed:
@@ -295,7 +295,7 @@ def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> man
             origin = Origin(built.kustomization)
         if origin.local and any(manifests.excluded(origin.path, glob) for glob in exclude):
             continue
-        line = locator.line(origin, res.kind, res.name)
-        kept.append(replace(res, source=origin.path, line=line, order=len(kept), built=True))
+        line, source_node = locator.find(origin, res.kind, res.name)
+        kept.append(replace(res, source=origin.path, line=line, order=len(kept), built=True, origin=source_node))
     files = sorted({r.source for r in kept} | {built.kustomization})
     return manifests.LoadResult(tuple(kept), tuple(notices), tuple(files), built_with=str(built.tool))

@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml
 from .errors import Notice, UserError, Where
-from .paths import child, text_at
+from .paths import FieldPath, child, text_at
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -73,12 +73,18 @@ class Resource:
     namespace: str | None
     name: str
     node: MappingNode = field(compare=False, repr=False)
-    # Built by kustomize: the node's lines are the build output's, so places name the object's line.
+    # Built by kustomize: the node's lines are the build output's; a field's line is looked up in
+    # the object as its source file has it (``origin``), where the field is found.
     built: bool = False
+    origin: Node | None = field(default=None, compare=False, repr=False)
 
-    def line_of(self, node: Node | None) -> int:
-        """The line of a node of this object in its source file (the object's own where unknown)."""
-        return self.line if self.built or node is None else node.start_mark.line + 1
+    def line_of(self, path: FieldPath, node: Node | None) -> int:
+        """The line of the field at ``path`` (its ``node`` here) in the source file; the object's own
+        line where the source file does not have it (a field a kustomize patch added)."""
+        if not self.built:
+            return self.line if node is None else node.start_mark.line + 1
+        found = path.node(self.origin) if isinstance(self.origin, MappingNode) else None
+        return found.start_mark.line + 1 if found is not None else self.line
 
     @property
     def group(self) -> str:
