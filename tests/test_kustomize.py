@@ -7,6 +7,7 @@ project runs on have; without it they fail, they never skip.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -16,6 +17,7 @@ import pytest
 from conftest import FIXTURES, ROOT, assert_proven, assert_reproduces, convert_ok, run, write_tree
 
 from helmify_flts import kustomize, kyaml, manifests, proof
+from helmify_flts.errors import UserError, Where
 
 SHOP = ROOT / "tests" / "kustomize" / "shop"
 ENVS = {name: SHOP / "overlays" / name for name in ("dev", "staging", "prod")}
@@ -102,6 +104,10 @@ def test_generator_names_keep_their_hash_and_references_follow(shop: Path) -> No
     assert prod_name not in names
     prod = json.dumps(values_of(shop, "prod"))
     assert prod.count(prod_name) == 2  # envFrom and the volume
+    # prod replaces db-credentials: the Secret's new name, and both secretKeyRefs that follow it.
+    prod_secret = next(r.name for r in plain_build(ENVS["prod"]).resources if r.kind == "Secret")
+    assert prod_secret not in names
+    assert prod.count(prod_secret) == 2  # the web Deployment's and the db StatefulSet's env
 
 
 def test_origin_annotations_name_file_and_line_and_are_stripped(shop: Path) -> None:
@@ -258,3 +264,39 @@ def test_build_output_is_bounded_in_time(tmp_path: Path) -> None:
     assert time.monotonic() - started < 30
     assert loaded.built_with and all(r.built for r in loaded.resources)
     assert kustomize.TIMEOUT <= 300 and kustomize.MAX_OUTPUT <= 1 << 30
+
+
+def test_a_build_writing_too_much_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kustomize, "MAX_OUTPUT", 100)
+    with pytest.raises(UserError) as caught:
+        kustomize.Sources().load(SHOP / "base")
+    assert caught.value.where == Where("kustomization.yaml") and "too large" in caught.value.message
+
+
+def test_field_lines_point_into_the_origin_file(shop: Path) -> None:
+    values = (shop / "values.yaml").read_text(encoding="utf-8")
+    web = (SHOP / "base" / "web.yaml").read_text(encoding="utf-8").splitlines()
+    found = re.search(r"From web\.yaml:(\d+) spec\.replicas", values)
+    assert found and web[int(found.group(1)) - 1] == "  replicas: 2"
+    found = re.search(r"From web\.yaml:(\d+) spec\.template\.spec\.containers\[web\]\.image", values)
+    assert found and web[int(found.group(1)) - 1].strip().startswith("image: registry.example.com/shop/web")
+
+
+def test_a_secret_reference_an_environment_renames_is_carried(tmp_path: Path) -> None:
+    # Not kustomize only: any environment whose workloads read another Secret than the base's.
+    def folder(name: str, secret: str) -> Path:
+        workload = (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+            "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+            "    spec:\n      containers:\n        - name: web\n          image: nginx:1.25\n"
+            "          env:\n            - name: P\n"
+            f"              valueFrom: {{secretKeyRef: {{name: {secret}, key: password}}}}\n"
+        )
+        secret_doc = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: {secret}}}\nstringData: {{password: x}}\n"
+        return write_tree(tmp_path / name, {"all.yaml": secret_doc + "---\n" + workload})
+
+    base, prod = folder("base", "db-a"), folder("prod", "db-b")
+    out = tmp_path / "chart"
+    convert_ok(base, out, "--env", f"prod={prod}")
+    assert_reproduces(out, base)
+    assert_proven(out, prod, values_of(out, "prod"))
