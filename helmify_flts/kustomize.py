@@ -113,7 +113,8 @@ def build(folder: Path, tool: Tool) -> Build:
     kfile = found.name if found else NAMES[0]
     root = os.path.realpath(folder)
     leftovers.sweep(Path(tempfile.gettempdir()), PREFIX)
-    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{leftovers.tag()}-kustomize-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{leftovers.tag()}-kustomize-") as made:
+        tmp = os.path.realpath(made)  # kustomize resolves links: relative paths must be from the real folder
         wrapper = {"resources": [os.path.relpath(root, tmp)], "buildMetadata": ["originAnnotations"]}
         Path(tmp, "kustomization.yaml").write_text(json.dumps(wrapper), encoding="utf-8")
         out_path, err_path = Path(tmp, "out"), Path(tmp, "err")
@@ -124,7 +125,7 @@ def build(folder: Path, tool: Tool) -> Build:
             try:
                 done = subprocess.run(
                     argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False,
-                    preexec_fn=_limit_output,
+                    preexec_fn=_limit_output if os.name == "posix" else None,
                 )  # fmt: skip
             except subprocess.TimeoutExpired:
                 raise UserError(

@@ -300,3 +300,15 @@ def test_a_secret_reference_an_environment_renames_is_carried(tmp_path: Path) ->
     convert_ok(base, out, "--env", f"prod={prod}")
     assert_reproduces(out, base)
     assert_proven(out, prod, values_of(out, "prod"))
+
+
+def test_a_temp_folder_behind_a_link_still_maps_origins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "a" / "b" / "c" / "tmp"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(real)
+    monkeypatch.setenv("TMPDIR", str(link))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    loaded = kustomize.Sources().load(SHOP / "base")
+    assert {r.source for r in loaded.resources} == {"web.yaml", "db.yaml", "kustomization.yaml"}
