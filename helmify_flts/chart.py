@@ -102,6 +102,7 @@ def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
     ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules)
     sources = kustomize.Sources(raw=opts.raw)
+    sources.prepare([opts.src, *(path for _, path in opts.envs)])  # kustomizations build side by side
     loaded = sources.load(opts.src, opts.exclude, opts.skip, opts.progress)
     env_loaded = {name: _load_env(name, path, opts, sources) for name, path in opts.envs}
     if not loaded.resources:

@@ -278,6 +278,7 @@ def verify(
         runs = [("base", src, value_files)]
         for name, folder in parse_envs(envs):
             runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",)))
+        sources.prepare([folder for _, folder, _ in runs])  # kustomizations build side by side
         with kyaml.collector_paused():
             verified = tuple(
                 (name, verifying.verify(chart_dir, folder, files, set_values, exclude, sources=sources))

@@ -16,8 +16,11 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -75,19 +78,27 @@ def kustomization_in(folder: Path) -> Path | None:
 
 
 def find_tool(kustomization: str) -> Tool:
-    """``kustomize`` if it is on PATH, else ``kubectl kustomize``; neither is a clear error."""
+    """``kustomize`` if it is on PATH, else ``kubectl kustomize``; neither is a clear error. The
+    version is left to :func:`version_of`, which runs beside the builds."""
     standalone = shutil.which("kustomize")
     if standalone:
-        return Tool((standalone, "build"), "kustomize", _version((standalone, "version")))
+        return Tool((standalone, "build"), "kustomize", "")
     kubectl = shutil.which("kubectl")
     if kubectl:
-        return Tool((kubectl, "kustomize"), "kubectl kustomize", _version((kubectl, "version", "--client")))
+        return Tool((kubectl, "kustomize"), "kubectl kustomize", "")
     raise UserError(
         "this folder is a kustomization, which is built with kustomize, but neither `kustomize` nor "
         "`kubectl` (which has kustomize built in) is on PATH: install one of them, or pass --raw to "
         "convert the files as they are",
         Where(kustomization),
     )
+
+
+def version_of(tool: Tool) -> Tool:
+    """``tool`` with its version, as the report shows it."""
+    program = tool.argv[0]
+    argv = (program, "version") if tool.label == "kustomize" else (program, "version", "--client")
+    return replace(tool, version=_version(argv))
 
 
 def _version(argv: tuple[str, ...]) -> str:
@@ -100,11 +111,42 @@ def _version(argv: tuple[str, ...]) -> str:
     return f"kustomize {m.group(1)}" if m else ""
 
 
-def _limit_output() -> None:
-    """In the child: a build writing more than MAX_OUTPUT bytes fails ("file too large")."""
-    import resource
+@dataclass(frozen=True)
+class _Ran:
+    code: int
+    output: bytes
+    timed_out: bool = False
+    too_large: bool = False
 
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT, MAX_OUTPUT))
+
+def _run(argv: tuple[str, ...], err: BinaryIO) -> _Ran:
+    """Run a build, stopping it after TIMEOUT seconds or MAX_OUTPUT bytes of output."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(TIMEOUT, stop)
+    timer.start()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read(1 << 16):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                proc.kill()
+                proc.wait()
+                return _Ran(-1, b"", too_large=True)
+            chunks.append(chunk)
+        code = proc.wait()
+    finally:
+        timer.cancel()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return _Ran(code, b"".join(chunks), timed_out=timed_out.is_set())
 
 
 def build(folder: Path, tool: Tool) -> Build:
@@ -117,26 +159,27 @@ def build(folder: Path, tool: Tool) -> Build:
         tmp = os.path.realpath(made)  # kustomize resolves links: relative paths must be from the real folder
         wrapper = {"resources": [os.path.relpath(root, tmp)], "buildMetadata": ["originAnnotations"]}
         Path(tmp, "kustomization.yaml").write_text(json.dumps(wrapper), encoding="utf-8")
-        out_path, err_path = Path(tmp, "out"), Path(tmp, "err")
+        err_path = Path(tmp, "err")
         # No --enable-helm, no --enable-alpha-plugins: nothing in the folder runs a program. Each
         # file a kustomization names must lie in its own folder (the load restrictor, said in full).
         argv = (*tool.argv, "--load-restrictor", "LoadRestrictionsRootOnly", tmp)
-        with out_path.open("wb") as out, err_path.open("wb") as err:
-            try:
-                done = subprocess.run(
-                    argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False,
-                    preexec_fn=_limit_output if os.name == "posix" else None,
-                )  # fmt: skip
-            except subprocess.TimeoutExpired:
-                raise UserError(
-                    f"{tool.label} did not finish building this kustomization within {TIMEOUT} s; "
-                    "remove remote bases that hang, or pass --raw",
-                    Where(kfile),
-                ) from None
-        if done.returncode != 0:
+        with err_path.open("wb") as err:
+            ran = _run(argv, err)
+        if ran.timed_out:
+            raise UserError(
+                f"{tool.label} did not finish building this kustomization within {TIMEOUT} s; "
+                "remove remote bases that hang, or pass --raw",
+                Where(kfile),
+            )
+        if ran.too_large:
+            raise UserError(
+                f"{tool.label} builds more than {MAX_OUTPUT // 2**20} MiB from this kustomization, too large "
+                "to convert; split it, or pass --raw",
+                Where(kfile),
+            )
+        if ran.code != 0:
             raise UserError(f"{tool.label} cannot build it: {_message(err_path)}", Where(kfile))
-        text = out_path.read_bytes().decode("utf-8", errors="replace")
-    return Build(text, kfile, tool, tmp, root)
+    return Build(ran.output.decode("utf-8", errors="replace"), kfile, tool, tmp, root)
 
 
 def _message(err_path: Path) -> str:
@@ -261,6 +304,27 @@ class Sources:
     raw: bool = False
     tool: Tool | None = None
     loaded: dict[tuple, manifests.LoadResult] = field(default_factory=dict)
+    builds: dict[str, Build | UserError] = field(default_factory=dict)
+
+    def prepare(self, folders: list[Path]) -> None:
+        """Build every kustomization folder among ``folders`` at once: a build mostly waits for
+        its process, so the builds and the version query overlap. Errors wait for :meth:`load`."""
+        todo: dict[str, Path] = {}
+        for folder in folders:
+            found = kustomization_in(folder) if not self.raw and folder.is_dir() else None
+            if found is not None and os.path.realpath(folder) not in self.builds:
+                todo.setdefault(os.path.realpath(folder), folder)
+                if self.tool is None:
+                    self.tool = find_tool(found.as_posix())
+        if not todo or self.tool is None:
+            return
+        tool = self.tool
+        with ThreadPoolExecutor(max_workers=min(4, len(todo) + 1)) as pool:
+            versioned = pool.submit(version_of, tool) if not tool.version else None
+            futures = {key: pool.submit(_build_or_error, folder, tool) for key, folder in todo.items()}
+            self.builds.update({key: future.result() for key, future in futures.items()})
+            if versioned is not None:
+                self.tool = versioned.result()
 
     def load(
         self,
@@ -275,10 +339,20 @@ class Sources:
             return manifests.load_folder(folder, exclude, skip, progress)
         key = (os.path.realpath(folder), exclude)
         if key not in self.loaded:
-            if self.tool is None:
-                self.tool = find_tool(found.name)
-            self.loaded[key] = load_build(build(folder, self.tool), folder, exclude)
+            self.prepare([folder])
+            built = self.builds[key[0]]
+            if isinstance(built, UserError):
+                raise built
+            assert self.tool is not None
+            self.loaded[key] = load_build(replace(built, tool=self.tool), folder, exclude)
         return self.loaded[key]
+
+
+def _build_or_error(folder: Path, tool: Tool) -> Build | UserError:
+    try:
+        return build(folder, tool)
+    except UserError as exc:
+        return exc
 
 
 def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> manifests.LoadResult:

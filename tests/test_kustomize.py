@@ -312,3 +312,12 @@ def test_a_temp_folder_behind_a_link_still_maps_origins(tmp_path: Path, monkeypa
     monkeypatch.setattr("tempfile.tempdir", None)
     loaded = kustomize.Sources().load(SHOP / "base")
     assert {r.source for r in loaded.resources} == {"web.yaml", "db.yaml", "kustomization.yaml"}
+
+
+def test_a_build_that_does_not_finish_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kustomize, "TIMEOUT", 0.001)
+    started = time.monotonic()
+    with pytest.raises(UserError) as caught:
+        kustomize.Sources().load(SHOP / "base")
+    assert "did not finish" in caught.value.message and "--raw" in caught.value.message
+    assert time.monotonic() - started < 20
