@@ -13,6 +13,7 @@ from . import (
     environments,
     existing,
     jsontext,
+    kustomize,
     kyaml,
     manifests,
     match,
@@ -67,6 +68,7 @@ class Options:
     skip: Path | None = None
     envs: tuple[tuple[str, Path], ...] = ()
     progress: manifests.Progress | None = field(default=None, compare=False)
+    raw: bool = False  # read kustomization folders file by file instead of building them
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,10 @@ def dns_safe(text: str) -> str:
 def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
     ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules)
-    loaded = manifests.load_folder(opts.src, opts.exclude, opts.skip, opts.progress)
-    env_loaded = {name: _load_env(name, path, opts) for name, path in opts.envs}
+    sources = kustomize.Sources(raw=opts.raw)
+    sources.prepare([opts.src, *(path for _, path in opts.envs)])  # kustomizations build side by side
+    loaded = sources.load(opts.src, opts.exclude, opts.skip, opts.progress)
+    env_loaded = {name: _load_env(name, path, opts, sources) for name, path in opts.envs}
     if not loaded.resources:
         reasons = "".join(f"\n  {n}" for n in loaded.notices[:5])
         raise UserError(
@@ -202,10 +206,10 @@ def build(opts: Options) -> Result:
     )
 
 
-def _load_env(name: str, path: Path, opts: Options) -> manifests.LoadResult:
+def _load_env(name: str, path: Path, opts: Options, sources: kustomize.Sources) -> manifests.LoadResult:
     """An environment folder; its errors name files by their path from that folder."""
     try:
-        return manifests.load_folder(path, opts.exclude, opts.skip, opts.progress)
+        return sources.load(path, opts.exclude, opts.skip, opts.progress)
     except UserError as exc:
         folder = path.as_posix().rstrip("/")
         raise UserError.all_of(

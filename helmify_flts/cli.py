@@ -6,6 +6,7 @@ the run); 2 bad input or usage.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -154,6 +155,11 @@ def main() -> None:
     "--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of OUT; exit 1 on differences."
 )
 @click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Read folders with a kustomization file by file instead of building them with kustomize.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain each rule decision (and show an internal error in full).")
 @_guarded
@@ -168,14 +174,18 @@ def convert(
     check: bool,
     show_diff: bool,
     force: bool,
+    raw: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
-    """Convert the manifests in SRC into a Helm chart in OUT."""
+    """Convert the manifests in SRC into a Helm chart in OUT.
+
+    A folder with a kustomization.yaml is built with kustomize (or kubectl kustomize) first."""
     mode = Mode.of(check, show_diff)
     _check_out(src, out, envs)
     with kyaml.collector_paused():
-        result = chart.build(_options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet))
+        opts = _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet)
+        result = chart.build(dataclasses.replace(opts, raw=raw))
         proven = proof.prove_conversion(result)
     files = {**result.files, **report.files(result, proven)}
     plan = emit.make_plan(out, files)
@@ -237,6 +247,11 @@ def _options(
     metavar="NAME=DIR",
     help="Also check that CHART with values-NAME.yaml reproduces DIR (repeatable).",
 )
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Read folders with a kustomization file by file instead of building them with kustomize.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Show an internal error in full.")
 @_guarded
@@ -247,6 +262,7 @@ def verify(
     set_values: tuple[str, ...],
     exclude: tuple[str, ...],
     envs: tuple[str, ...],
+    raw: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -254,15 +270,21 @@ def verify(
 
     Also lints the chart (warnings count) and validates every rendered built-in resource
     against the Kubernetes schema offline (custom resources are noted, not failed)."""
+    from . import kustomize
     from . import verify as verifying
 
+    sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
     try:
         runs = [("base", src, value_files, "")]
         for name, folder in parse_envs(envs):
             runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",), name))
+        sources.prepare([folder for _, folder, _, _ in runs])  # kustomizations build side by side
         with kyaml.collector_paused():
             verified = tuple(
-                (name, verifying.verify(chart_dir, folder, files, set_values, exclude, folder=declared))
+                (
+                    name,
+                    verifying.verify(chart_dir, folder, files, set_values, exclude, folder=declared, sources=sources),
+                )
                 for name, folder, files, declared in runs
             )
     except UserError as exc:

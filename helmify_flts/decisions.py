@@ -81,7 +81,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     """Lift ``hit`` (and how) or decline it. ``names`` hands out the paths of files/ that
     file-writing transforms move values into."""
     rule, node, key = hit.rule, hit.found.node, hit.key
-    source = f"{hit.resource.source}:{(node.start_mark.line + 1) if node else hit.resource.line} {hit.field}"
+    source = f"{hit.resource.source}:{hit.resource.line_of(hit.found.path, node)} {hit.field}"
     ref = templating.ref(key)
     doc, origin = _doc(hit), _origin(hit)
     if node is None:
@@ -131,7 +131,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
                     f"{hit.resource.title} {hit.field} is {size} bytes, over Helm's limit of 5 MiB "
                     f"for one chart file ({path}); shorten it, or keep it out of the chart "
                     "(--exclude)",
-                    Where(hit.resource.source, node.start_mark.line + 1),
+                    Where(hit.resource.source, hit.resource.line_of(hit.found.path, node)),
                 )
         files = dict(lifted.files)
         action = Inline(transform.expression(chart, ref))
@@ -177,7 +177,7 @@ def _doc(hit: Hit) -> str:
 def _origin(hit: Hit) -> str:
     if hit.found.node is None:
         return f"Not set in {hit.resource.source} ({hit.resource.title}) {hit.field}"
-    return f"From {hit.resource.source}:{hit.found.node.start_mark.line + 1} {hit.field}"
+    return f"From {hit.resource.source}:{hit.resource.line_of(hit.found.path, hit.found.node)} {hit.field}"
 
 
 def _key_text(key: str | int) -> str:

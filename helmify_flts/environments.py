@@ -369,6 +369,8 @@ def _cover(
         hp = hit.parts
         if hit.mode in (Mode.APPEND, Mode.ITEM) or (force and hp == parts):
             continue  # an appended tail or an item switch does not hold the list's own items
+        if isinstance(hit.rule, ExistingRule):
+            continue  # its key names a Secret of the user's, not this environment's own name for it
         if parts[: len(hp)] == hp:
             if hp == parts and kind in ("added", "removed") and hit.mode not in (Mode.OPTIONAL, Mode.PRESENT):
                 # A lifted field that some environment leaves out: render it only when set.

@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml
 from .errors import Notice, UserError, Where
-from .paths import child, text_at
+from .paths import FieldPath, child, text_at
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -73,6 +73,18 @@ class Resource:
     namespace: str | None
     name: str
     node: MappingNode = field(compare=False, repr=False)
+    # Built by kustomize: the node's lines are the build output's; a field's line is looked up in
+    # the object as its source file has it (``origin``), where the field is found.
+    built: bool = False
+    origin: Node | None = field(default=None, compare=False, repr=False)
+
+    def line_of(self, path: FieldPath, node: Node | None) -> int:
+        """The line of the field at ``path`` (its ``node`` here) in the source file; the object's own
+        line where the source file does not have it (a field a kustomize patch added)."""
+        if not self.built:
+            return self.line if node is None else node.start_mark.line + 1
+        found = path.node(self.origin) if isinstance(self.origin, MappingNode) else None
+        return found.start_mark.line + 1 if found is not None else self.line
 
     @property
     def group(self) -> str:
@@ -123,6 +135,7 @@ class LoadResult:
     resources: tuple[Resource, ...]
     notices: tuple[Notice, ...]
     files: tuple[str, ...]
+    built_with: str = ""  # the kustomize that built the folder; "" when its files were read as they are
 
 
 def find_files(
@@ -159,6 +172,9 @@ def find_files(
 
 def _excluded(rel: str, glob: str) -> bool:
     return fnmatch.fnmatch(rel, glob) or PurePosixPath(rel).match(glob)
+
+
+excluded = _excluded  # --exclude applies to a kustomize build's objects by their origin file too
 
 
 Progress = Callable[[int, int, str], None]

@@ -134,6 +134,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
         "missing": [render.title(i) for i in proven.base.missing],
         "extra": [render.title(i) for i in proven.base.extra],
         "resources": resources,
+        "builtWith": _built_with(result),
         "skipped": [
             {"file": n.where.file if n.where else None, "line": n.where.line if n.where else None, "message": n.message}
             for n in result.notices
@@ -362,8 +363,17 @@ def _diff_cell(found: list[tuple[str, Any]]) -> str:
     return f"`{'; '.join(parts)}`{more}"
 
 
+def _built_with(result: Result) -> dict[str, str]:
+    """Which kustomize built each folder that is a kustomization (base and environments)."""
+    folders = {"base": result.loaded, **result.environments}
+    return {name: loaded.built_with for name, loaded in folders.items() if loaded.built_with}
+
+
 def as_markdown(result: Result, data: dict) -> str:
     out = [f"# helmify-flts review: {data['chart']}", "", data["summary"], ""]
+    for name, tool in data.get("builtWith", {}).items():
+        out += [f"The {name} folder is a kustomization, built with {tool}."]
+    out += [""] if data.get("builtWith") else []
     if not data["rendered"]:
         out += [f"**Not rendered**: {data['renderError']}", ""]
     elif data["identical"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import emit, manifests, proof, redact, render
+from . import emit, kustomize, proof, redact, render
 from .errors import UserError
 from .refactorings import record
 
@@ -71,12 +71,13 @@ def verify(
     exclude: tuple[str, ...] = (),
     schema: bool = True,
     folder: str = "",
+    sources: kustomize.Sources | None = None,
 ) -> Verification:
     """Check that ``chart_dir`` with the given values renders exactly the manifests in ``src``
     (``folder``: "" the base, or the environment they are), with the changes the chart declares."""
     if not (chart_dir / "Chart.yaml").is_file():
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
-    loaded = manifests.load_folder(src, exclude, skip=chart_dir.resolve())
+    loaded = (sources or kustomize.Sources()).load(src, exclude, skip=chart_dir.resolve())
     values = values_for(value_files, set_values)
     state = emit.read_state(chart_dir)
     generated = frozenset(state)

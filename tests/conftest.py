@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helmify_flts import manifests, proof, render
+from helmify_flts import kustomize, proof, render
 from helmify_flts.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,21 +52,22 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def assert_proven(
-    chart: Path, src: Path, values: dict | None = None, *, skip_chart: bool = False, **how: str
+    chart: Path, src: Path, values: dict | None = None, *, skip_chart: bool = False, raw: bool = False, **how: str
 ) -> proof.Proof:
     """Render ``chart`` with Helm and require exactly the resources of ``src`` (no lint: some tests
     use names Kubernetes would refuse on purpose). ``skip_chart``: the chart sits inside ``src``
     and is not read as a source; ``how``: release and namespace names."""
-    loaded = manifests.load_folder(src, skip=chart.resolve() if skip_chart else None)
+    # What convert reads: a kustomization folder's build, any other folder's files.
+    loaded = kustomize.Sources(raw=raw).load(src, skip=chart.resolve() if skip_chart else None)
     proven = proof.prove(chart, proof.Expected.sources(loaded), values, **how)
     assert proven.ok, "\n".join(proven.describe())
     assert proven.compared == len(loaded.resources)
     return proven
 
 
-def assert_reproduces(chart: Path, src: Path, values: dict | None = None) -> proof.Proof:
+def assert_reproduces(chart: Path, src: Path, values: dict | None = None, *, raw: bool = False) -> proof.Proof:
     """Render ``chart`` with Helm and require exactly the resources of ``src``; lint must be clean."""
-    proven = assert_proven(chart, src, values)
+    proven = assert_proven(chart, src, values, raw=raw)
     findings = render.lint(chart, values)
     assert findings == [], findings
     return proven

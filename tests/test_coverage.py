@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, run
 
-from helmify_flts import kyaml, manifests
+from helmify_flts import kustomize, kyaml
 
 POD = {
     "Deployment": ("spec", "template", "spec"),
@@ -88,7 +88,7 @@ def test_tunable_fields_are_reachable(tmp_path: Path, folder: Path) -> None:
     }
     total = reachable = 0
     missing = []
-    for res in manifests.load_folder(folder).resources:
+    for res in kustomize.Sources().load(folder).resources:  # what convert reads: a build
         obj = kyaml.construct(res.node)
         for field in tunable_fields(res.kind, obj):
             total += 1

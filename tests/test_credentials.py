@@ -36,7 +36,9 @@ def _secret_names(obj: dict) -> list[str]:
 @pytest.fixture(scope="module")
 def flts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("creds") / "flts"
-    convert_ok(BASE, out, "--rules", "flts")
+    # --raw: read file by file, postgres-credentials names namespace flts and its Deployment none
+    # (the kustomization would give every object the same namespace)
+    convert_ok(BASE, out, "--rules", "flts", "--raw")
     return out
 
 

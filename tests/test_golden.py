@@ -9,6 +9,7 @@ and review the diff before committing.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -29,9 +30,13 @@ ARGS = (
 )
 
 
+# The report names the kustomize that built the folders; CI machines may have another version.
+KUSTOMIZE_VERSION = re.compile(rb"\(kustomize v[0-9A-Za-z.+-]+\)")
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(root).as_posix(): p.read_bytes()
+        p.relative_to(root).as_posix(): KUSTOMIZE_VERSION.sub(b"(kustomize VERSION)", p.read_bytes())
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != ".helmify-state.json"
     }

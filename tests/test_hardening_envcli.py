@@ -491,4 +491,7 @@ def test_documented_pre_commit_hook_runs(tmp_path: Path, monkeypatch: pytest.Mon
     (tmp_path / args[0] / "extra.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: new\ndata:\n  a: b\n", encoding="utf-8"
     )
+    assert run(*command, *args).exit_code == 0  # a kustomization: a file it does not list changes nothing
+    with (tmp_path / args[0] / "kustomization.yaml").open("a", encoding="utf-8") as kfile:
+        kfile.write("  - extra.yaml\n")
     assert run(*command, *args).exit_code == 1

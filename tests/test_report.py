@@ -178,10 +178,21 @@ def test_json_lists_every_source_resource_with_location(report: dict) -> None:
         assert re.search(rf'name"?:\s*"?{re.escape(res["name"])}"?\s*,?$', body, re.M), (res["source"], res["line"])
 
 
-def test_namespace_recorded_as_in_source(report: dict) -> None:
+def test_namespace_recorded_as_built(report: dict) -> None:
+    # The fixture is a kustomization with `namespace: flts`: every namespaced object is in flts.
+    by_id = {(r["kind"], r["name"]): r for r in report["resources"]}
+    assert by_id[("Secret", "postgres-credentials")]["namespace"] == "flts"
+    assert by_id[("Deployment", "inference")]["namespace"] == "flts"
+    assert not by_id[("ClusterRole", "flts-prometheus")]["namespace"]
+
+
+def test_namespace_recorded_as_in_source_with_raw(tmp_path: Path) -> None:
+    convert_ok(BASE, tmp_path / "flts", "--raw")
+    report = json.loads((tmp_path / "flts" / "helmify-report.json").read_text(encoding="utf-8"))
     by_id = {(r["kind"], r["name"]): r for r in report["resources"]}
     assert by_id[("Secret", "postgres-credentials")]["namespace"] == "flts"
     assert not by_id[("Deployment", "inference")]["namespace"]
+    assert "builtWith" in report and report["builtWith"] == {}
 
 
 def test_inference_image_maps_to_inference_image_key(report: dict) -> None:
@@ -244,7 +255,16 @@ def test_patch_is_empty_for_every_fixture_resource(report: dict) -> None:
         assert res["patch"] == [], (res["kind"], res["name"], res["patch"])
 
 
-def test_skipped_documents_listed_with_file_and_line(report: dict) -> None:
+def test_built_folder_converts_what_the_kustomization_lists(report: dict) -> None:
+    # The patch file lies in the folder but the kustomization does not list it: not converted.
+    assert report["skipped"] == []
+    assert "inference-patch-resources.yaml" not in {r["source"] for r in report["resources"]}
+    assert report["builtWith"]["base"].startswith(("kustomize", "kubectl kustomize"))
+
+
+def test_skipped_documents_listed_with_file_and_line(tmp_path: Path) -> None:
+    convert_ok(BASE, tmp_path / "flts", "--raw")
+    report = json.loads((tmp_path / "flts" / "helmify-report.json").read_text(encoding="utf-8"))
     skipped = {s["file"]: s for s in report["skipped"]}
     assert set(skipped) == {"kustomization.yaml", "inference-patch-resources.yaml"}
     for name, item in skipped.items():
@@ -259,7 +279,7 @@ def test_summary_line_counts_resources(report: dict) -> None:
     assert isinstance(summary, str) and "\n" not in summary
     match = re.search(r"(\d+) resources", summary)
     assert match and int(match.group(1)) == len(source_resources(BASE))
-    assert re.search(r"\b2 documents skipped\b", summary)
+    assert re.search(r"\b0 documents skipped\b", summary)  # built: the kustomization says what is read
 
 
 def test_every_key_exists_in_values_with_the_original_value(chart: Path, report: dict) -> None:

@@ -25,6 +25,8 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def copy_sources(tmp_path: Path) -> Path:
     src = tmp_path / "src"
     shutil.copytree(BASE, src)
+    # The workflow on a plain folder; tests/test_kustomize.py covers built ones.
+    (src / "kustomization.yaml").unlink()
     return src
 
 

@@ -1,0 +1,376 @@
+"""Kustomize folders: build them with the real kustomize and map each object to its source file.
+
+A folder holding a kustomization is what ``kubectl apply -k`` deploys, not the files that lie in
+it. It is built by the ``kustomize`` or ``kubectl kustomize`` found on PATH (never by code of our
+own), through a wrapper kustomization in a private temp folder that names the folder and asks
+for origin annotations, so the user's files are never written. The annotations say which file
+(or which generator) made each object; the line is found by reading that file. They are removed
+again, so the objects are exactly the build's output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml, leftovers, manifests, redact
+from .errors import Notice, UserError, Where
+from .paths import child, text_at
+
+NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+ORIGIN = "config.kubernetes.io/origin"
+TIMEOUT = 120  # seconds for one build; remote bases (git clones) are the slow case
+MAX_OUTPUT = 256 * 1024 * 1024  # bytes of build output; beyond, the build is stopped
+MAX_MESSAGE = 2000  # characters of kustomize's own error message shown
+PREFIX = "helmify-render-"  # swept by render's leftovers sweep when a killed run left one
+GENERATOR_KEYS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}
+
+
+@dataclass(frozen=True)
+class Tool:
+    """The kustomize that builds: its command line and what the report calls it."""
+
+    argv: tuple[str, ...]
+    label: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.version})" if self.version else self.label
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where kustomize says an object came from: a file of resources, or a generator."""
+
+    path: str  # relative to the built folder, posix; a remote base shows its URL
+    generator: str | None = None  # ConfigMapGenerator, ...: path is the kustomization holding it
+    local: bool = True
+
+
+@dataclass(frozen=True)
+class Build:
+    """One folder's build output, with what made it and where (to resolve origin paths)."""
+
+    text: str
+    kustomization: str  # the kustomization file's name in the folder
+    tool: Tool
+    wrapper: str  # the folder the wrapper kustomization sat in: origin paths are relative to it
+    root: str  # the built folder, resolved
+
+
+def kustomization_in(folder: Path) -> Path | None:
+    """The kustomization file of ``folder``, if it has one."""
+    for name in NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def find_tool(kustomization: str) -> Tool:
+    """``kustomize`` if it is on PATH, else ``kubectl kustomize``; neither is a clear error. The
+    version is left to :func:`version_of`, which runs beside the builds."""
+    standalone = shutil.which("kustomize")
+    if standalone:
+        return Tool((standalone, "build"), "kustomize", "")
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return Tool((kubectl, "kustomize"), "kubectl kustomize", "")
+    raise UserError(
+        "this folder is a kustomization, which is built with kustomize, but neither `kustomize` nor "
+        "`kubectl` (which has kustomize built in) is on PATH: install one of them, or pass --raw to "
+        "convert the files as they are",
+        Where(kustomization),
+    )
+
+
+def version_of(tool: Tool) -> Tool:
+    """``tool`` with its version, as the report shows it."""
+    program = tool.argv[0]
+    argv = (program, "version") if tool.label == "kustomize" else (program, "version", "--client")
+    return replace(tool, version=_version(argv))
+
+
+def _version(argv: tuple[str, ...]) -> str:
+    """kustomize's version as the tool prints it (``v5.5.0``), or "" where it says none."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    m = re.search(r"(?:Kustomize Version:\s*|kustomize/|^)(v\d+\.\d+\.\d+\S*)", done.stdout, re.M)
+    return f"kustomize {m.group(1)}" if m else ""
+
+
+@dataclass(frozen=True)
+class _Ran:
+    code: int
+    output: bytes
+    timed_out: bool = False
+    too_large: bool = False
+
+
+def _run(argv: tuple[str, ...], err: BinaryIO) -> _Ran:
+    """Run a build, stopping it after TIMEOUT seconds or MAX_OUTPUT bytes of output."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(TIMEOUT, stop)
+    timer.start()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read(1 << 16):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                proc.kill()
+                proc.wait()
+                return _Ran(-1, b"", too_large=True)
+            chunks.append(chunk)
+        code = proc.wait()
+    finally:
+        timer.cancel()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return _Ran(code, b"".join(chunks), timed_out=timed_out.is_set())
+
+
+def build(folder: Path, tool: Tool) -> Build:
+    """Build ``folder`` with ``tool``; a failing build is a :class:`UserError` naming the file."""
+    found = kustomization_in(folder)
+    kfile = found.name if found else NAMES[0]
+    root = os.path.realpath(folder)
+    leftovers.sweep(Path(tempfile.gettempdir()), PREFIX)
+    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{leftovers.tag()}-kustomize-") as made:
+        tmp = os.path.realpath(made)  # kustomize resolves links: relative paths must be from the real folder
+        wrapper = {"resources": [os.path.relpath(root, tmp)], "buildMetadata": ["originAnnotations"]}
+        Path(tmp, "kustomization.yaml").write_text(json.dumps(wrapper), encoding="utf-8")
+        err_path = Path(tmp, "err")
+        # No --enable-helm, no --enable-alpha-plugins: nothing in the folder runs a program. Each
+        # file a kustomization names must lie in its own folder (the load restrictor, said in full).
+        argv = (*tool.argv, "--load-restrictor", "LoadRestrictionsRootOnly", tmp)
+        with err_path.open("wb") as err:
+            ran = _run(argv, err)
+        if ran.timed_out:
+            raise UserError(
+                f"{tool.label} did not finish building this kustomization within {TIMEOUT} s; "
+                "remove remote bases that hang, or pass --raw",
+                Where(kfile),
+            )
+        if ran.too_large:
+            raise UserError(
+                f"{tool.label} builds more than {MAX_OUTPUT // 2**20} MiB from this kustomization, too large "
+                "to convert; split it, or pass --raw",
+                Where(kfile),
+            )
+        if ran.code != 0:
+            raise UserError(f"{tool.label} cannot build it: {_message(err_path)}", Where(kfile))
+    return Build(ran.output.decode("utf-8", errors="replace"), kfile, tool, tmp, root)
+
+
+def _message(err_path: Path) -> str:
+    """kustomize's own words; kubectl wraps them in a log line (``... err="..."``)."""
+    with err_path.open("rb") as f:
+        raw = f.read(MAX_MESSAGE * 4).decode("utf-8", errors="replace").strip()
+    m = re.search(r'err="((?:[^"\\]|\\.)*)"', raw)
+    text = m.group(1).encode().decode("unicode_escape", errors="replace") if m else raw
+    text = re.sub(r"^(error|Error):\s*", "", text.strip())
+    # The wrapper's own layer ("accumulating resources from '<folder>': ... recursed accumulation
+    # of path '<folder>': ") says nothing the user wrote.
+    text = re.sub(
+        r"^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to "
+        r"a file': recursed accumulation of path '[^']*': ",
+        "",
+        text,
+    )
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + "..."
+    return redact.inline(text) or "(no message)"
+
+
+def _origin(annotation: str | None, wrapper: str, root: str) -> Origin | None:
+    if not annotation:
+        return None
+    try:
+        data = kyaml.load_all(annotation)[0]
+    except Exception:  # noqa: BLE001 - kustomize wrote it; anything odd only costs the line number
+        return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("repo"):
+        where = f"{data['repo']}//{data.get('path') or data.get('configuredIn') or ''}"
+        return Origin(where + (f"?ref={data['ref']}" if data.get("ref") else ""), 1, local=False)
+    path = data.get("path") or data.get("configuredIn")
+    if not isinstance(path, str):
+        return None
+    full = os.path.normpath(os.path.join(wrapper, path))
+    generator = (data.get("configuredBy") or {}).get("kind") if data.get("configuredIn") else None
+    return Origin(Path(os.path.relpath(full, root)).as_posix(), generator if isinstance(generator, str) else None)
+
+
+@dataclass
+class Locator:
+    """Finds objects in their origin files; reads and parses each file once."""
+
+    root: Path
+    parsed: dict[str, list[Node]] = field(default_factory=dict)
+
+    def find(self, origin: Origin, kind: str, name: str) -> tuple[int, Node | None]:
+        """The line of the object ``kind``/``name`` (as built) in its origin file (1 where unknown),
+        and the object as that file has it (None for generated objects)."""
+        if not origin.local:
+            return 1, None
+        docs = self._docs(origin.path)
+        if origin.generator:
+            return _generator_line(docs, origin.generator, name) or 1, None
+        best: Node | None = None
+        for node in _objects(docs):
+            if text_at(node, "kind") != kind:
+                continue
+            own = text_at(child(node, "metadata"), "name") or ""
+            if own == name:
+                return node.start_mark.line + 1, node
+            if own and own in name and best is None:
+                best = node  # a name prefix or suffix was added
+        return (best.start_mark.line + 1, best) if best is not None else (1, None)
+
+    def _docs(self, rel: str) -> list[Node]:
+        if rel not in self.parsed:
+            try:
+                text = (self.root / rel).read_bytes().decode("utf-8-sig")
+                self.parsed[rel] = [n for n in kyaml.compose_all(text) if n is not None]
+            except Exception:  # noqa: BLE001 - kustomize read it; we only miss a line number
+                self.parsed[rel] = []
+        return self.parsed[rel]
+
+
+def _objects(docs: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    for node in docs:
+        items = child(node, "items")
+        out.extend(
+            i for i in (items.value if isinstance(items, SequenceNode) else [node]) if isinstance(i, MappingNode)
+        )
+    return out
+
+
+def _generator_line(docs: list[Node], generator: str, name: str) -> int:
+    """The line of the generator entry that made ``name`` (its name, before the hash suffix)."""
+    key = GENERATOR_KEYS.get(generator)
+    for node in docs:
+        entries = child(node, key) if key else None
+        if not isinstance(entries, SequenceNode):
+            continue
+        best = 0
+        for entry in entries.value:
+            own = text_at(entry, "name") or ""
+            if own and own in name and (not best or name.startswith(own)):
+                best = entry.start_mark.line + 1
+        return best or entries.start_mark.line
+    return 0
+
+
+def strip_origin(node: MappingNode) -> None:
+    """Remove the origin annotation (and the annotations map it leaves empty) from an object."""
+    metadata = child(node, "metadata")
+    annotations = child(metadata, "annotations")
+    if not isinstance(metadata, MappingNode) or not isinstance(annotations, MappingNode):
+        return
+    annotations.value = [(k, v) for k, v in annotations.value if not (isinstance(k, ScalarNode) and k.value == ORIGIN)]
+    if not annotations.value:
+        metadata.value = [(k, v) for k, v in metadata.value if v is not annotations]
+
+
+@dataclass
+class Sources:
+    """How one run reads its folders: a folder with a kustomization is built (each folder once
+    per run), any other folder, or every folder with ``raw``, is read file by file."""
+
+    raw: bool = False
+    tool: Tool | None = None
+    loaded: dict[tuple, manifests.LoadResult] = field(default_factory=dict)
+    builds: dict[str, Build | UserError] = field(default_factory=dict)
+
+    def prepare(self, folders: list[Path]) -> None:
+        """Build every kustomization folder among ``folders`` at once: a build mostly waits for
+        its process, so the builds and the version query overlap. Errors wait for :meth:`load`."""
+        todo: dict[str, Path] = {}
+        for folder in folders:
+            found = kustomization_in(folder) if not self.raw and folder.is_dir() else None
+            if found is not None and os.path.realpath(folder) not in self.builds:
+                todo.setdefault(os.path.realpath(folder), folder)
+                if self.tool is None:
+                    self.tool = find_tool(found.as_posix())
+        if not todo or self.tool is None:
+            return
+        tool = self.tool
+        with ThreadPoolExecutor(max_workers=min(4, len(todo) + 1)) as pool:
+            versioned = pool.submit(version_of, tool) if not tool.version else None
+            futures = {key: pool.submit(_build_or_error, folder, tool) for key, folder in todo.items()}
+            self.builds.update({key: future.result() for key, future in futures.items()})
+            if versioned is not None:
+                self.tool = versioned.result()
+
+    def load(
+        self,
+        folder: Path,
+        exclude: tuple[str, ...] = (),
+        skip: Path | None = None,
+        progress: manifests.Progress | None = None,
+    ) -> manifests.LoadResult:
+        """The resources of ``folder``: what ``kubectl apply -k`` would deploy, or its files."""
+        found = kustomization_in(folder) if not self.raw and folder.is_dir() else None
+        if found is None:
+            return manifests.load_folder(folder, exclude, skip, progress)
+        key = (os.path.realpath(folder), exclude)
+        if key not in self.loaded:
+            self.prepare([folder])
+            built = self.builds[key[0]]
+            if isinstance(built, UserError):
+                raise built
+            assert self.tool is not None
+            self.loaded[key] = load_build(replace(built, tool=self.tool), folder, exclude)
+        return self.loaded[key]
+
+
+def _build_or_error(folder: Path, tool: Tool) -> Build | UserError:
+    try:
+        return build(folder, tool)
+    except UserError as exc:
+        return exc
+
+
+def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> manifests.LoadResult:
+    """The build's objects, each named by its origin file and line, without origin annotations."""
+    resources: list[manifests.Resource] = []
+    notices: list[Notice] = []
+    manifests.load_text(f"{built.kustomization} (as built by {built.tool.label})", built.text, resources, notices)
+    locator = Locator(Path(built.root))
+    kept: list[manifests.Resource] = []
+    for res in resources:
+        annotations = child(child(res.node, "metadata"), "annotations")
+        origin = _origin(text_at(annotations, ORIGIN), built.wrapper, built.root)
+        strip_origin(res.node)
+        if origin is None:  # kustomize marks every object; should one lack it, name the kustomization
+            origin = Origin(built.kustomization)
+        if origin.local and any(manifests.excluded(origin.path, glob) for glob in exclude):
+            continue
+        line, source_node = locator.find(origin, res.kind, res.name)
+        kept.append(replace(res, source=origin.path, line=line, order=len(kept), built=True, origin=source_node))
+    files = sorted({r.source for r in kept} | {built.kustomization})
+    return manifests.LoadResult(tuple(kept), tuple(notices), tuple(files), built_with=str(built.tool))
