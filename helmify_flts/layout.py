@@ -388,7 +388,11 @@ def _best(leaf: TeamLeaf, rest: tuple[str, ...], fields: list[Field]) -> Match:
     named = [
         f
         for f in fields
-        if f.transform in (None, "text") and _fits(value, f) and key_words and key_words <= f.tokens and last & f.tokens
+        if f.transform in (None, "text")
+        and _fits(value, f)
+        and key_words
+        and len(key_words & f.tokens) >= max(1, len(key_words) - 1)  # all but one of its words
+        and last & f.tokens
     ]
     if not named:
         return Match(leaf, UNREAD)

@@ -252,3 +252,31 @@ def unread(tree: dict, read: set[tuple[str, ...]]) -> list[tuple[str, ...]]:
             continue
         out.append(path)
     return out
+
+
+def unread_notes(chart_dir: Path, value_files: tuple[Path, ...]) -> list[str]:
+    """One line per key of the given values files that no template of the chart reads: a key the
+    team sets that silently does nothing (``minio.persistence.size`` where templates read
+    ``minio.storage.size``)."""
+    import difflib
+
+    from . import render
+
+    templates = {}
+    for path in sorted((chart_dir / "templates").rglob("*")):
+        if path.is_file() and not path.is_symlink() and path.suffix in (".yaml", ".yml", ".tpl", ".txt"):
+            templates[path.name] = path.read_text(encoding="utf-8", errors="replace")
+    read = read_keys(templates)
+    known = sorted(".".join(r) for r in read)
+    out = []
+    for file in value_files:
+        for path in unread(render.load_values_file(file), read):
+            dotted = ".".join(path)
+            # The likeliest meant: a key read under the same component with the same last name.
+            alike = [k for k in known if k.split(".")[0] == path[0] and k.split(".")[-1] == path[-1]]
+            near = difflib.get_close_matches(dotted, alike, n=1, cutoff=0.5) or difflib.get_close_matches(
+                dotted, known, n=1, cutoff=0.75
+            )
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            out.append(f"{file}: {dotted} is read by no template{hint}")
+    return out
