@@ -415,3 +415,36 @@ def test_check_mode_writes_no_rule_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert not (tmp_path / "r.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("team", "manifest", "equal"),
+    [
+        (13, "13", True),
+        ("true", True, True),
+        (True, "true", True),
+        (1, "1000m", True),
+        ("1Gi", "1024Mi", True),
+        (0.5, "500m", True),
+        ("13", "16", False),
+        (1, True, False),
+        ({"cpu": 1}, {"cpu": "1"}, True),
+        (["a", "b"], ["a", "b"], True),
+        ("v1", "v1.0", False),
+    ],
+)
+def test_values_compare_as_kubernetes_reads_them(team: Any, manifest: Any, equal: bool) -> None:
+    assert layout.same_value(team, manifest) is equal
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("datasetName", "DATASET_NAME"),
+        ("inferenceLb", "inference-lb"),
+        ("trainGRU", "train_gru"),
+        ("replicaCount", "replicas"),
+    ],
+)
+def test_names_compare_across_case_styles(key: str, field: str) -> None:
+    assert layout.tokens([key]) == layout.tokens([field])
