@@ -448,3 +448,17 @@ def test_values_compare_as_kubernetes_reads_them(team: Any, manifest: Any, equal
 )
 def test_names_compare_across_case_styles(key: str, field: str) -> None:
     assert layout.tokens([key]) == layout.tokens([field])
+
+
+def test_environment_folders_override_the_team_keys(tmp_path: Path) -> None:
+    """With --env, values-<env>.yaml sets the team's keys, transformed as the base holds them
+    (a BUCKETS text as a list, a Secret's data as its text)."""
+    out = tmp_path / "chart"
+    args = ["--values-layout", TEAM / "values.yaml", "--rules", "flts"]
+    envs = ["--env", f"prod={FIXTURES / 'environments' / 'prod'}", "--env", f"dev={FIXTURES / 'environments' / 'dev'}"]
+    result = run("convert", SRC, out, "--chart-name", "flts", *args, *envs, "-q")
+    assert result.exit_code == 0
+    prod = kyaml.load_all((out / "values-prod.yaml").read_text(encoding="utf-8"))[0]
+    assert prod["postgres"]["persistence"]["size"] == "50Gi"
+    assert isinstance(prod["postgres"]["auth"]["password"], str) and "=" not in prod["postgres"]["auth"]["password"]
+    assert run("verify", out, SRC, "--env", f"prod={FIXTURES / 'environments' / 'prod'}", "-q").exit_code == 0
