@@ -150,6 +150,8 @@ def _field_rule(m: Match, ids: set[str], opts: chart.Options) -> dict | None:
     path, key = path_text(f.path), key_text(m.key.path)
     if path is None or key is None:
         return None
+    if f.transform == "existing":
+        return _existing_rule(m, ids, opts, key)
     match: dict[str, Any] = {"kinds": [f.resource.kind], "names": [f.resource.name]}
     if f.resource.namespace:
         match["namespaces"] = [f.resource.namespace]
@@ -170,6 +172,25 @@ def _field_rule(m: Match, ids: set[str], opts: chart.Options) -> dict | None:
         elif base is not None and base.default is not None:
             rule["default"] = base.default
     return rule
+
+
+def _existing_rule(m: Match, ids: set[str], opts: chart.Options, key: str) -> dict | None:
+    """The team's existingSecret key as the switch of the one Secret of its component, naming the
+    same references as the rule that gives every Secret its switch."""
+    res = m.fields[0].resource
+    loaded = rules.load_rules(opts.rule_files, defaults=opts.default_rules)
+    base = next((r for r in sorted(loaded.existing_rules, key=lambda r: -r.layer) if "Secret" in r.match.kinds), None)
+    if base is None:
+        return None
+    match: dict[str, Any] = {"kinds": [res.kind], "names": [res.name]}
+    if res.namespace:
+        match["namespaces"] = [res.namespace]
+    return {
+        "id": _unique(ids, "team-" + "-".join(m.key.path)),
+        "description": f"The team key {key} names a Secret to use instead of {res.title}.",
+        "match": match,
+        "existing": {"key": key, "references": list(base.reference_texts)},
+    }
 
 
 def _rules(opts: chart.Options) -> tuple:

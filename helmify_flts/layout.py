@@ -54,7 +54,7 @@ class Field:
 
     @property
     def label(self) -> str:
-        return f"{self.resource.title} {self.path}"
+        return f"{self.resource.title} {self.path}" if len(self.path) else self.resource.title
 
 
 @dataclass(frozen=True)
@@ -322,6 +322,23 @@ def match_all(leaves: list[TeamLeaf], tree: dict, result: Result) -> Layout:
             continue
         if path[-1] == "enabled" and isinstance(value, bool):
             proposals.append(Match(leaf, UNREAD, note="a switch for something the manifests do not have"))
+            continue
+        secrets = [r for r in comps[comp] if r.kind == "Secret"]
+        if words(path[-1]) == ["existing", "secret"] and isinstance(value, str):
+            # The switch that names a Secret the team manages instead of the chart's.
+            if len(secrets) == 1:
+                switch = Field(secrets[0], FieldPath(()), value, "existing", frozenset({"existing", "secret"}))
+                proposals.append(Match(leaf, WIRED, (switch,), 1.0))
+            else:
+                why = "the component has no Secret" if not secrets else "the component has several Secrets"
+                proposals.append(
+                    Match(
+                        leaf,
+                        AMBIGUOUS if secrets else UNREAD,
+                        tuple(Field(r, FieldPath(()), value, "existing", frozenset()) for r in secrets[:5]),
+                        note=why,
+                    )
+                )
             continue
         if comp not in cache:
             cache[comp] = fields_of(comps[comp], lifts, comp, defaults)

@@ -47,6 +47,10 @@ def test_flts_team_keys_are_wired_and_the_proof_holds(flts: tuple[Path, Path, di
     assert rows["minio.init.buckets"]["fields"][0].endswith("env[BUCKETS].value")
     assert rows["postgres.auth.password"]["fields"][0].endswith("data.password")
     assert rows["minio.auth.rootPassword"]["team"] == "<redacted>"
+    # The team's existingSecret is the Secret's switch.
+    assert rows["minio.auth.existingSecret"]["fields"] == ["Secret/minio-credentials"]
+    minio = (out / "templates" / "minio.yaml").read_text(encoding="utf-8")
+    assert '{{ .Values.minio.auth.existingSecret | default "minio-credentials" | toJson }}' in minio
 
 
 def test_flts_conflict_keeps_the_manifest_value_and_shows_the_team_one(flts: tuple[Path, Path, dict]) -> None:
@@ -159,7 +163,8 @@ def test_team_environment_files_render_and_lint_clean_through_verify(flts: tuple
         assert "lint 0 finding(s)" in result.stderr
         assert "lint:" not in result.stdout and "schema:" not in result.stdout
     prod = run("verify", out, SRC, "--values", TEAM / "values-prod.yaml")
-    assert "minio.auth.existingSecret is read by no template (did you mean minio.existingSecret?)" in prod.stderr
+    assert "values-prod.yaml: prometheus.retention is read by no template" in prod.stderr
+    assert "existingSecret" not in prod.stderr  # the team's switch names their own Secret
     dev = run("verify", out, SRC, "--values", TEAM / "values-dev.yaml")
     assert "values-dev.yaml: inference.autoscaling.enabled is read by no template" in dev.stderr
     assert "train.gru.training.epochs" not in dev.stderr
