@@ -186,16 +186,24 @@ def components_of(result: Result) -> dict[Component, tuple[Resource, ...]]:
     return {conv.component_of_file[f]: tuple(rs) for f, rs in sorted(conv.components.items())}
 
 
-def component_for(
-    path: tuple[str, ...], comps: dict[Component, tuple[Resource, ...]]
-) -> tuple[int, Component] | tuple[int, None]:
-    """How many leading keys of ``path`` name a component, and which (longest first): by its
-    values path or a resource's name, in any case style (``inferenceLb``, ``train.gru``)."""
+def component_names(comps: dict[Component, tuple[Resource, ...]]) -> dict[tuple[str, ...], set[Component]]:
+    """Each component by the words of its values path and of its resources' names."""
     named: dict[tuple[str, ...], set[Component]] = {}
     for comp, members in comps.items():
         spellings = {comp.key} | {(r.name,) for r in members if r.kind not in ("Secret", "ConfigMap")}
         for spelling in spellings:
             named.setdefault(tuple(w for part in spelling for w in words(part)), set()).add(comp)
+    return named
+
+
+def component_for(
+    path: tuple[str, ...],
+    comps: dict[Component, tuple[Resource, ...]],
+    named: dict[tuple[str, ...], set[Component]] | None = None,
+) -> tuple[int, Component] | tuple[int, None]:
+    """How many leading keys of ``path`` name a component, and which (longest first): by its
+    values path or a resource's name, in any case style (``inferenceLb``, ``train.gru``)."""
+    named = component_names(comps) if named is None else named
     for k in range(min(len(path) - 1, 4), 0, -1):
         found = named.get(tuple(w for part in path[:k] for w in words(part)), set())
         if len(found) == 1:
@@ -305,12 +313,17 @@ def match_all(leaves: list[TeamLeaf], tree: dict, result: Result) -> Layout:
     lifts = list(result.conversion.lifts)
     defaults = {rule.id: rule.default for rule in result.ruleset.field_rules}
     layout = Layout()
-    cache: dict[Component, list[Field]] = {}
+    cache: dict[Component, FieldIndex] = {}
     proposals: list[Match] = []
+    named = component_names(comps)
+    lines: dict[tuple[str, ...], int] = {}
+    for team_leaf in leaves:
+        for i in range(1, len(team_leaf.path) + 1):
+            lines.setdefault(team_leaf.path[:i], team_leaf.line)
     for unit in _units(tree, ()):
         path, value = unit
-        k, comp = component_for(path, comps)
-        leaf = TeamLeaf(path, value, _line_of(leaves, path))
+        k, comp = component_for(path, comps, named)
+        leaf = TeamLeaf(path, value, lines.get(path, 0))
         if comp is None:
             proposals.append(Match(leaf, UNREAD, note="no component of this name"))
             continue
@@ -341,14 +354,10 @@ def match_all(leaves: list[TeamLeaf], tree: dict, result: Result) -> Layout:
                 )
             continue
         if comp not in cache:
-            cache[comp] = fields_of(comps[comp], lifts, comp, defaults)
+            cache[comp] = FieldIndex(fields_of(comps[comp], lifts, comp, defaults))
         proposals.append(_best(leaf, path[k:], cache[comp]))
     layout.matches = _one_key_per_field(proposals)
     return layout
-
-
-def _line_of(leaves: list[TeamLeaf], path: tuple[str, ...]) -> int:
-    return next((leaf.line for leaf in leaves if leaf.path[: len(path)] == path), 0)
 
 
 def image_like(value: Any) -> bool:
@@ -384,13 +393,43 @@ def _choose(leaf: TeamLeaf, key_words: frozenset[str], found: list[Field], statu
     return Match(leaf, status, (best[0],), top or 0.01, team_value=team)
 
 
-def _best(leaf: TeamLeaf, rest: tuple[str, ...], fields: list[Field]) -> Match:
+class FieldIndex:
+    """A component's fields by value and by word, so each team key looks only at the few fields
+    that could fit it (a team file may have many thousands of keys)."""
+
+    def __init__(self, fields: list[Field]) -> None:
+        self.fields = fields
+        self.by_value: dict[Any, list[Field]] = {}
+        self.collections: list[Field] = []
+        self.by_word: dict[str, list[Field]] = {}
+        for f in fields:
+            if isinstance(f.value, (dict, list)):
+                self.collections.append(f)
+            else:
+                self.by_value.setdefault(_scalar(f.value) if f.value is not None else None, []).append(f)
+            for word in f.tokens:
+                self.by_word.setdefault(word, []).append(f)
+
+    def with_value(self, value: Any) -> list[Field]:
+        if isinstance(value, (dict, list)):
+            return self.collections
+        return self.by_value.get(_scalar(value) if value is not None else None, [])
+
+    def with_words(self, words_: set[str]) -> list[Field]:
+        seen: dict[int, Field] = {}
+        for word in sorted(words_):
+            for f in self.by_word.get(word, []):
+                seen.setdefault(id(f), f)
+        return list(seen.values())
+
+
+def _best(leaf: TeamLeaf, rest: tuple[str, ...], index: FieldIndex) -> Match:
     value = leaf.value
     key_words = tokens(rest)
     if image_like(value):
-        return _best_image(leaf, key_words, fields)
+        return _best_image(leaf, key_words, index.fields)
     is_map = isinstance(value, dict) and bool(value)
-    equal = [f for f in fields if _fits(value, f) and same_value(value, f.value)]
+    equal = [f for f in index.with_value(value) if _fits(value, f) and same_value(value, f.value)]
     if equal:
         scored = [similarity(key_words, f.tokens) for f in equal]
         if max(scored) == 0 and not (len(_distinct(equal)) == 1 and (distinctive(value) or is_map)):
@@ -404,7 +443,7 @@ def _best(leaf: TeamLeaf, rest: tuple[str, ...], fields: list[Field]) -> Match:
     last = {_SYNONYMS.get(w, w) for w in words(rest[-1])[-1:]} if rest else set()
     named = [
         f
-        for f in fields
+        for f in index.with_words(last)
         if f.transform in (None, "text")
         and _fits(value, f)
         and key_words
@@ -494,7 +533,7 @@ def _one_key_per_field(proposals: list[Match]) -> list[Match]:
         covered |= {c for c in (m.key.path + (k,) for k in m.key.value if k in inner)}
     final = []
     for m in out:
-        if any(m.key.path[: len(c)] == c for c in covered):
+        if any(m.key.path[:i] in covered for i in range(1, len(m.key.path) + 1)):
             continue
         if isinstance(m.key.value, dict) and m.key.value and m.status != WIRED and m.status != CONFLICT:
             if m.status == UNREAD:

@@ -246,9 +246,10 @@ def read_keys(templates: dict[str, str]) -> set[tuple[str, ...]]:
 
 def unread(tree: dict, read: set[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """Leaves of ``tree`` that no template reads: neither read nor inside what is read."""
+    above = {r[:i] for r in read for i in range(1, len(r) + 1)}
     out = []
     for path in leaf_paths(tree):
-        if any(path[: len(r)] == r or r[: len(path)] == path for r in read):
+        if path in above or any(path[:i] in read for i in range(1, len(path) + 1)):
             continue
         out.append(path)
     return out

@@ -467,3 +467,18 @@ def test_environment_folders_override_the_team_keys(tmp_path: Path) -> None:
     assert prod["postgres"]["persistence"]["size"] == "50Gi"
     assert isinstance(prod["postgres"]["auth"]["password"], str) and "=" not in prod["postgres"]["auth"]["password"]
     assert run("verify", out, SRC, "--env", f"prod={FIXTURES / 'environments' / 'prod'}", "-q").exit_code == 0
+
+
+def test_a_team_file_with_many_keys_is_matched_in_bounded_time(tmp_path: Path) -> None:
+    """Each key looks only at the fields that could fit it: 10,000 keys take seconds, not minutes
+    (most of it ruamel.yaml's round trip, which is pure Python)."""
+    manifests = {"web.yaml": DEPLOYMENT.format(name="web", image="nginx:1.25")}
+    lines = ["web:"] + [f"  key{i}:\n    port{i}: {i % 97}\n    name{i}: text-{i}" for i in range(5_000)]
+    started = time.monotonic()
+    result, out, rows = _convert(tmp_path, manifests, "\n".join(lines) + "\n")
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 0
+    assert rows["web.key5.name5"]["status"] == "read by no template"
+    started = time.monotonic()
+    assert run("verify", out, tmp_path / "src", "--values", tmp_path / "team-values.yaml", "-q").exit_code == 0
+    assert time.monotonic() - started < 60
