@@ -482,3 +482,16 @@ def test_a_team_file_with_many_keys_is_matched_in_bounded_time(tmp_path: Path) -
     started = time.monotonic()
     assert run("verify", out, tmp_path / "src", "--values", tmp_path / "team-values.yaml", "-q").exit_code == 0
     assert time.monotonic() - started < 60
+
+
+def test_the_rule_file_is_ordinary_stable_and_convert_is_stable(flts: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    out, rules, _ = flts
+    listed = run("rules", "--rules", rules)
+    assert listed.exit_code == 0 and "team-train-gru-image" in listed.stdout
+    again = tmp_path / "again.rules.yaml"
+    chart = tmp_path / "chart"
+    args = ["--chart-name", "flts", "--values-layout", TEAM / "values.yaml"]
+    assert run("convert", SRC, chart, *args, "--write-rules", again, "-q").exit_code == 0
+    assert again.read_text(encoding="utf-8") == rules.read_text(encoding="utf-8")
+    assert run("convert", SRC, chart, *args, "--write-rules", again, "--check").exit_code == 0
+    assert (chart / "values.yaml").read_bytes() == (out / "values.yaml").read_bytes()
