@@ -292,7 +292,7 @@ def _forms(res: Resource, path: FieldPath, value: Any, words_: frozenset[str], l
             yield Field(res, path, decoded.value, "base64", words_, lift)
     if _scalar(value)[0] != "text":
         yield Field(res, path, value, "text", words_, lift)
-    for name in ("join-space", "join-comma"):
+    for name in ("join-space", "join-comma", "join-comma-space"):
         lifted = TRANSFORMS[name].lift(value, "")
         if lifted is not None and len(lifted.value) > 1:
             yield Field(res, path, lifted.value, name, words_, lift)

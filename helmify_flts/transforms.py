@@ -215,6 +215,13 @@ TRANSFORMS: dict[str, Transform] = {
         keep=_joined(","),
         template='{{ join "," REF | toJson }}',
     ),
+    "join-comma-space": Transform(
+        name="join-comma-space",
+        description="hold a text separated by a comma and a space as a list",
+        lift=_joined(", "),
+        keep=_joined(", "),
+        template='{{ join ", " REF | toJson }}',
+    ),
     "file": Transform(
         name="file",
         description="keep a multi-line config as a file under files/, read with .Files.Get",

@@ -495,3 +495,25 @@ def test_the_rule_file_is_ordinary_stable_and_convert_is_stable(flts: tuple[Path
     assert again.read_text(encoding="utf-8") == rules.read_text(encoding="utf-8")
     assert run("convert", SRC, chart, *args, "--write-rules", again, "--check").exit_code == 0
     assert (chart / "values.yaml").read_bytes() == (out / "values.yaml").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("text", "transform", "longer"),
+    [
+        ("a b c", "join-space", "a b c d"),
+        ("a,b,c", "join-comma", "a,b,c,d"),
+        ("a, b, c", "join-comma-space", "a, b, c, d"),
+    ],
+)
+def test_a_list_stands_for_a_joined_env_value(tmp_path: Path, text: str, transform: str, longer: str) -> None:
+    manifests = {
+        "web.yaml": DEPLOYMENT.format(name="web", image="nginx:1.25").replace("value: info", f'value: "{text}"')
+    }
+    result, out, rows = _convert(
+        tmp_path, manifests, "web:\n  logLevels: [a, b, c]\n", "--write-rules", tmp_path / "r.yaml"
+    )
+    assert result.exit_code == 0
+    assert rows["web.logLevels"]["fields"][0].endswith("env[LOG_LEVEL].value")
+    assert f"transform: {transform}" in (tmp_path / "r.yaml").read_text(encoding="utf-8")
+    body = "".join(render.render_chart(out, {"web": {"logLevels": ["a", "b", "c", "d"]}}).values())
+    assert f'value: "{longer}"' in body
