@@ -390,7 +390,11 @@ def _choose(leaf: TeamLeaf, key_words: frozenset[str], found: list[Field], statu
     if len(best) > 1:
         why = "equal values and equally close names" if status == WIRED else "same name, value differs from each"
         return Match(leaf, AMBIGUOUS, tuple(best[:5]), top, note=why)
-    return Match(leaf, status, (best[0],), top or 0.01, team_value=team)
+    # Said, not wired: the same value elsewhere (a host in both tls and rules) keeps its own key.
+    others = [f.label for f in _distinct([f for _, f in scored]) if f is not best[0] and f.label != best[0].label]
+    note = f"the same value is also at {', '.join(others[:3])}{' ...' if len(others) > 3 else ''}" if others else ""
+    shown = status == WIRED and distinctive(leaf.value)  # small numbers recur everywhere
+    return Match(leaf, status, (best[0],), top or 0.01, team_value=team, note=note if shown else "")
 
 
 class FieldIndex:

@@ -47,6 +47,8 @@ def test_flts_team_keys_are_wired_and_the_proof_holds(flts: tuple[Path, Path, di
     assert rows["minio.init.buckets"]["fields"][0].endswith("env[BUCKETS].value")
     assert rows["postgres.auth.password"]["fields"][0].endswith("data.password")
     assert rows["minio.auth.rootPassword"]["team"] == "<redacted>"
+    # One key, one field; the same value elsewhere is said, not wired silently.
+    assert "also at Ingress/flts/flts-ingress spec.rules[0].host" in rows["ingress.hosts.mlflow"]["note"]
     # The team's existingSecret is the Secret's switch.
     assert rows["minio.auth.existingSecret"]["fields"] == ["Secret/minio-credentials"]
     minio = (out / "templates" / "minio.yaml").read_text(encoding="utf-8")
