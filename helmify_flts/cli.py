@@ -118,37 +118,6 @@ def _check_out(src: Path, out: Path, envs: tuple[str, ...]) -> None:
             raise UserError(f"{label} ({folder}) is inside OUT ({out}); give an OUT that does not hold the manifests")
 
 
-def _check_rules_out(target: Path, layout: Path | None, src: Path, out: Path, inputs: tuple[str, ...]) -> None:
-    """--write-rules names an output: never a link, never inside SRC or OUT, never an input."""
-    if layout is None:
-        raise UserError("--write-rules needs --values-layout: it writes the rules that wire the team's keys")
-    for place in (target, *target.absolute().parents):
-        if place.is_symlink():
-            raise UserError(
-                f"--write-rules {target}: {place} is a symbolic link; give a path that goes through no link"
-            )
-    if target.exists() and not target.is_file():
-        raise UserError(f"--write-rules {target} exists and is not a file; give a file path")
-    real = Path(os.path.realpath(target))
-    for label, folder in (("SRC", src), ("OUT", out)):
-        root = Path(os.path.realpath(folder))
-        if root == real or root in real.parents:
-            raise UserError(f"--write-rules {target} is inside {label} ({folder}); write the rule file elsewhere")
-    for given in (layout, *(Path(i) for i in inputs)):
-        if given.exists() and os.path.realpath(given) == str(real):
-            raise UserError(f"--write-rules {target} is an input of this run ({given}); give another file")
-
-
-def _write_rules(target: Path, text: str) -> None:
-    """Write the rule file whole, never through a link made since the check."""
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise UserError(f"cannot write the rule file {target}: {exc.strerror}; check the path") from None
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="helmify-flts")
 def main() -> None:
@@ -223,12 +192,11 @@ def convert(
     _check_out(src, out, envs)
     opts = _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet)
     fitted = None
-    if write_rules is not None:
-        _check_rules_out(write_rules, values_layout, src, out, rule_files)
+    from . import fit
+
+    fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
     with kyaml.collector_paused():
         if values_layout is not None:
-            from . import fit
-
             fitted = fit.build(opts, values_layout, write_rules or Path("values-layout.rules.yaml"))
             result = fitted.result
         else:
@@ -246,7 +214,7 @@ def convert(
     if outcome.writes:
         emit.write(out, files, plan)
         if fitted is not None and write_rules is not None:
-            _write_rules(write_rules, fitted.rules_text)
+            fit.write_rules(write_rules, fitted.rules_text)
     for line in outcome.verdict():
         _err(line)
     sys.exit(outcome.exit_code)

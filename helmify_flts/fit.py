@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from . import chart, jsontext, layout, redact, rules, teamvalues
+from .errors import UserError
 from .layout import AMBIGUOUS, CONFLICT, UNREAD, WIRED, Layout, Match
 from .templating import printable
 
@@ -303,3 +304,39 @@ def report_files(files: dict[str, str], fitted: Fitted) -> dict[str, str]:
         data["valuesLayout"] = as_json(fitted)
         out["helmify-report.json"] = jsontext.dumps(data) + "\n"
     return out
+
+
+# ---------------------------------------------------------------- the rule file on disk
+
+
+def check_rules_out(target: Path | None, layout: Path | None, src: Path, out: Path, inputs: tuple[str, ...]) -> None:
+    """--write-rules names an output: never a link, never inside SRC or OUT, never an input."""
+    if target is None:
+        return
+    if layout is None:
+        raise UserError("--write-rules needs --values-layout: it writes the rules that wire the team's keys")
+    for place in (target, *target.absolute().parents):
+        if place.is_symlink():
+            raise UserError(
+                f"--write-rules {target}: {place} is a symbolic link; give a path that goes through no link"
+            )
+    if target.exists() and not target.is_file():
+        raise UserError(f"--write-rules {target} exists and is not a file; give a file path")
+    real = Path(os.path.realpath(target))
+    for label, folder in (("SRC", src), ("OUT", out)):
+        root = Path(os.path.realpath(folder))
+        if root == real or root in real.parents:
+            raise UserError(f"--write-rules {target} is inside {label} ({folder}); write the rule file elsewhere")
+    for given in (layout, *(Path(i) for i in inputs)):
+        if given.exists() and os.path.realpath(given) == str(real):
+            raise UserError(f"--write-rules {target} is an input of this run ({given}); give another file")
+
+
+def write_rules(target: Path, text: str) -> None:
+    """Write the rule file whole, never through a link made since the check."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write the rule file {target}: {exc.strerror}; check the path") from None
