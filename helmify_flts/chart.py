@@ -67,6 +67,7 @@ class Options:
     exclude: tuple[str, ...] = ()
     skip: Path | None = None
     envs: tuple[tuple[str, Path], ...] = ()
+    rule_texts: tuple[tuple[Path, str], ...] = ()  # rule files made in memory (--values-layout)
     progress: manifests.Progress | None = field(default=None, compare=False)
     raw: bool = False  # read kustomization folders file by file instead of building them
 
@@ -108,7 +109,7 @@ def dns_safe(text: str) -> str:
 
 def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
-    ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules)
+    ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules, texts=opts.rule_texts)
     sources = kustomize.Sources(raw=opts.raw)
     sources.prepare([opts.src, *(path for _, path in opts.envs)])  # kustomizations build side by side
     loaded = sources.load(opts.src, opts.exclude, opts.skip, opts.progress)
@@ -305,8 +306,9 @@ Chart name and version, as used by the helm.sh/chart label.
 '''
     ]
     for transform in TRANSFORMS.values():
-        parts.append(transform.helper.replace("CHART.", f"{name}."))
-    return "\n".join(parts)
+        if transform.helper:
+            parts.append(transform.helper.replace("CHART.", f"{name}."))
+    return "\n".join(parts) + "\n"
 
 
 def notes(conv: rewrite.Conversion) -> str:

@@ -150,6 +150,20 @@ def main() -> None:
     metavar="NAME=DIR",
     help="An environment's complete manifest folder; writes values-NAME.yaml (repeatable).",
 )
+@click.option(
+    "--values-layout",
+    "values_layout",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="The team's own values.yaml: templates read its keys, values.yaml keeps its layout and comments.",
+)
+@click.option(
+    "--write-rules",
+    "write_rules",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="With --values-layout: also write the rule file that wires the team's keys (outside SRC and OUT).",
+)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if OUT differs from what would be written.")
 @click.option(
     "--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of OUT; exit 1 on differences."
@@ -171,6 +185,8 @@ def convert(
     exclude: tuple[str, ...],
     chart_name: str | None,
     envs: tuple[str, ...],
+    values_layout: Path | None,
+    write_rules: Path | None,
     check: bool,
     show_diff: bool,
     force: bool,
@@ -183,11 +199,23 @@ def convert(
     A folder with a kustomization.yaml is built with kustomize (or kubectl kustomize) first."""
     mode = Mode.of(check, show_diff)
     _check_out(src, out, envs)
+    opts = dataclasses.replace(
+        _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw
+    )
+    fitted = None
+    from . import fit
+
+    fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
     with kyaml.collector_paused():
-        opts = _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet)
-        result = chart.build(dataclasses.replace(opts, raw=raw))
+        if values_layout is not None:
+            fitted = fit.build(opts, values_layout, write_rules or Path("values-layout.rules.yaml"))
+            result = fitted.result
+        else:
+            result = chart.build(opts)
         proven = proof.prove_conversion(result)
     files = {**result.files, **report.files(result, proven)}
+    if fitted is not None:
+        files = fit.report_files(files, fitted)
     plan = emit.make_plan(out, files)
     outcome = Outcome(out, mode, result, proven, plan, force=force, quiet=quiet, verbose=verbose)
     for line in outcome.warnings():
@@ -196,6 +224,8 @@ def convert(
         click.echo(emit.unified_diff(out, files, plan), nl=False)
     if outcome.writes:
         emit.write(out, files, plan)
+        if fitted is not None and write_rules is not None:
+            fit.write_rules(write_rules, fitted.rules_text)
     for line in outcome.verdict():
         _err(line)
     sys.exit(outcome.exit_code)

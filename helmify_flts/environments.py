@@ -456,7 +456,10 @@ def overlay(
                 hit.resource.where,
             )
         elif hit.rule.transform and (
-            TRANSFORMS[hit.rule.transform].required or isinstance(base_values.get(hit.key).value, dict)
+            TRANSFORMS[hit.rule.transform].required
+            or isinstance(base_values.get(hit.key).value, dict)
+            # A list joined into a text, a Secret's data decoded: the base holds it transformed.
+            or (hit.found.node is not None and base_values.get(hit.key).value != kyaml.construct(hit.found.node))
         ):
             # The base holds the transformed value (split image, file path): so must the overlay.
             transform = TRANSFORMS[hit.rule.transform]

@@ -183,8 +183,11 @@ class RuleSet:
         return tuple(r for r in self.rules if isinstance(r, RefactorRule) and latest[r.id] is r)
 
 
-def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleSet:
-    """Built-in defaults (unless disabled) then each user file, each file a layer over the last."""
+def load_rules(
+    user_files: tuple[str, ...] = (), defaults: bool = True, texts: tuple[tuple[Path, str], ...] = ()
+) -> RuleSet:
+    """Built-in defaults (unless disabled) then each user file, each file a layer over the last;
+    then ``texts``, rule files held in memory as (the path they stand for, their text)."""
     loader = _Loader()
     if defaults:
         loader.load_file(builtin_dir() / f"{DEFAULT_PACK}.yaml", builtin=True)
@@ -207,6 +210,8 @@ def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleS
                 continue
         # A pack the user names is theirs to check: its rules that match nothing are reported.
         loader.load_file(path, builtin=False)
+    for path, text in texts:
+        loader.load_file(path, builtin=False, text=text)
     errors = loader.errors + _duplicate_ids(loader.rules)
     if errors:
         raise UserError.all_of(errors)  # every mistake of every file in one run
@@ -234,20 +239,20 @@ class _Loader:
         self._layer = -1
         self.errors: list[UserError] = []
 
-    def load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...] = ()) -> None:
+    def load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...] = (), text: str | None = None) -> None:
         """Load one rule file (and what it extends); its errors are collected in ``errors``."""
         try:
-            self._load_file(path, builtin, chain)
+            self._load_file(path, builtin, chain, text)
         except UserError as exc:
             self.errors.append(exc)
 
-    def _load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...]) -> None:
+    def _load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...], given: str | None = None) -> None:
         resolved = path.resolve()
         if resolved in self._seen:
             return
         self._seen.add(resolved)
-        shown = _shown(path)
-        text = _read(path, shown)
+        shown = _shown(path) if given is None else path.as_posix()
+        text = _read(path, shown) if given is None else given
         try:
             docs = [n for n in kyaml.compose_all(text) if n is not None]
         except yaml.YAMLError as exc:

@@ -8,6 +8,8 @@ reading it back gives the exact original value.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +77,68 @@ def _keep_image(value: Any, where: str) -> Lifted | None:
     return _lift_image(value, where) or Lifted({"repository": value, "tag": ""})
 
 
+def split_registry(value: Any) -> dict[str, str] | None:
+    """``docker.io/bitnami/redis:7.2`` -> registry, repository, tag (and digest), as Docker reads a
+    registry: the first path part when it has a dot or a port, or is ``localhost``."""
+    parts = split_image(value)
+    if parts is None:
+        return None
+    first, sep, rest = parts["repository"].partition("/")
+    registry = ""
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        registry, parts["repository"] = first, rest
+    return {"registry": registry, **parts}
+
+
+def _lift_registry(value: Any, where: str) -> Lifted | None:
+    parts = split_registry(value)
+    if parts is None:
+        return None
+    joined = dict(parts, repository="/".join(p for p in (parts["registry"], parts["repository"]) if p))
+    return Lifted(parts) if join_image(joined) == value else None
+
+
+def _lift_base64(value: Any, where: str) -> Lifted | None:
+    """A Secret's ``data`` entry as the text it encodes (what the team writes in values)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return Lifted(text) if base64.b64encode(text.encode("utf-8")).decode("ascii") == value else None
+
+
+def _lift_text(value: Any, where: str) -> Lifted | None:
+    """A text field (an env value) that a team writes as a number or a boolean."""
+    return Lifted(value) if isinstance(value, str) else None
+
+
+def go_json(value: Any) -> str | None:
+    """How Helm's toJson writes a number or a boolean read from values (float64 for numbers);
+    None where Python's spelling may differ from Go's."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if abs(value) <= 2**53 else None
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value)) if abs(value) <= 2**53 else None
+        text = repr(value)
+        return text if "e" not in text and "n" not in text else None
+    return None
+
+
+def _joined(separator: str) -> Callable[[Any, str], Lifted | None]:
+    def lift(value: Any, where: str) -> Lifted | None:
+        if not isinstance(value, str) or not value:
+            return None
+        items = value.split(separator)
+        return Lifted(items) if all(i and i == i.strip() for i in items) else None
+
+    return lift
+
+
 IMAGE_HELPER = """{{/*
 Container image reference from repository, tag and optional digest, as a JSON string.
 */}}
@@ -111,6 +175,52 @@ TRANSFORMS: dict[str, Transform] = {
         keep=_keep_image,
         template='{{ include "CHART.image" REF }}',
         helper=IMAGE_HELPER,
+    ),
+    "image-registry": Transform(
+        name="image-registry",
+        description="split a container image into registry, repository, tag and digest",
+        lift=_lift_registry,
+        keep=_lift_registry,
+        # Built on the image helper, so charts without it need no helper of their own.
+        template=(
+            '{{ with REF }}{{ include "CHART.image" (merge (dict "repository" (ternary (printf "%s/%s" .registry '
+            ".repository) .repository (not (empty .registry)))) .) }}{{ end }}"
+        ),
+    ),
+    "base64": Transform(
+        name="base64",
+        description="hold a Secret's data entry as the text it encodes",
+        lift=_lift_base64,
+        keep=_lift_base64,
+        template="{{ REF | b64enc | toJson }}",
+    ),
+    "text": Transform(
+        name="text",
+        description="a text field that values may hold as a number or a boolean",
+        lift=_lift_text,
+        keep=_lift_text,
+        template='{{ if kindIs "string" REF }}{{ REF | toJson }}{{ else }}{{ REF | toJson | toJson }}{{ end }}',
+    ),
+    "join-space": Transform(
+        name="join-space",
+        description="hold a space-separated text as a list",
+        lift=_joined(" "),
+        keep=_joined(" "),
+        template='{{ join " " REF | toJson }}',
+    ),
+    "join-comma": Transform(
+        name="join-comma",
+        description="hold a comma-separated text as a list",
+        lift=_joined(","),
+        keep=_joined(","),
+        template='{{ join "," REF | toJson }}',
+    ),
+    "join-comma-space": Transform(
+        name="join-comma-space",
+        description="hold a text separated by a comma and a space as a list",
+        lift=_joined(", "),
+        keep=_joined(", "),
+        template='{{ join ", " REF | toJson }}',
     ),
     "file": Transform(
         name="file",

@@ -57,7 +57,10 @@ class Values:
         for i, part in enumerate(path[:-1]):
             nxt = tree.setdefault(part, {})
             if isinstance(nxt, Leaf):
-                raise ValuesConflict(path[: i + 1], "; ".join(nxt.sources) or "a value")
+                if not _spreadable(nxt.node):
+                    raise ValuesConflict(path[: i + 1], "; ".join(nxt.sources) or "a value")
+                # A team's layout keeps keys beside an image's parts (image.pullPolicy).
+                nxt = tree[part] = _spread(nxt)
             tree = nxt
         last = path[-1]
         existing = tree.get(last)
@@ -65,6 +68,10 @@ class Values:
             leaf = tree[last] = Leaf(node, doc, [source] if source else [], origin)
             return leaf
         if isinstance(existing, dict):
+            if _spreadable(node) and not set(existing) & {kyaml.construct(k) for k, _ in node.value}:
+                spread = _spread(Leaf(node, doc, [source] if source else [], origin))
+                existing.update(spread)
+                return next(iter(spread.values()))
             raise ValuesConflict(path, "keys below it")
         if existing.value != kyaml.construct(node):
             raise ValuesConflict(path, "; ".join(existing.sources) or "a value")
@@ -86,6 +93,20 @@ class Values:
     def plain(self) -> dict:
         """The values as plain Python data (what Helm sees by default)."""
         return _plain(self.root)
+
+
+def _spreadable(node: Node) -> bool:
+    """A mapping of scalars under plain keys: one values key per entry holds the same."""
+    return (
+        isinstance(node, MappingNode)
+        and bool(node.value)
+        and all(isinstance(k, ScalarNode) and isinstance(v, ScalarNode) for k, v in node.value)
+        and all(isinstance(kyaml.construct(k), str) for k, _ in node.value)
+    )
+
+
+def _spread(leaf: Leaf) -> Tree:
+    return {kyaml.construct(k): Leaf(v, leaf.doc, list(leaf.sources), leaf.origin) for k, v in leaf.node.value}
 
 
 _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -100,6 +100,9 @@ def verify(
         "not compared with the source"
         for i in theirs
     ]
+    from .teamvalues import unread_notes
+
+    notes += unread_notes(chart_dir, value_files)
     lines = declared_lines + comparison.describe()
     findings = render.lint(chart_dir, values)
     lines += [redact.inline(f"lint: {m.get('path', '')}: {m.get('error', '')}") for m in findings]
