@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
-from ..templating import Inline, ItemGuard, Placeholders
-from .base import Drop, Expr, Put, PutUnless, TreeEdit
+from ..templating import Inline, ItemGuard, OptionalKey, Placeholders, quote
+from .base import Drop, Expr, MergeInto, Put, PutUnless, Replace, TreeEdit
 
 
 def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> None:
@@ -24,6 +26,12 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> None:
                 parent.value = [(k, v) for k, v in parent.value if not _is(k, last)]
             elif isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
                 del parent.value[last]
+        elif isinstance(edit, Replace):
+            parent = _reach(tree, edit.pointer[:-1], create=False)
+            if parent is not None:
+                _replace(parent, edit, marks)
+        elif isinstance(edit, MergeInto):
+            _merge_into(tree, edit, marks)
         elif isinstance(edit, PutUnless):
             parent = _reach(tree, edit.pointer[:-1], create=False)
             if isinstance(parent, MappingNode):
@@ -82,9 +90,61 @@ def _set(mapping: Node, key: str | int, value: Node) -> None:
 
 def _guard_key(mapping: MappingNode, key: str | int, condition: str, marks: Placeholders) -> None:
     """Surround one key with ``if not (condition)`` ... ``end`` lines (placeholder keys)."""
-    at = next((i for i, (k, _) in enumerate(mapping.value) if _is(k, key)), None)
+
+    def named(k: Node) -> bool:  # the key itself, or the placeholder of a key rendered only when set
+        action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
+        return _is(k, key) or isinstance(action, OptionalKey) and action.key_text == key
+
+    at = next((i for i, (k, _) in enumerate(mapping.value) if named(k)), None)
     if at is None:
         return
-    null = ScalarNode(kyaml.NULL, "null")
-    mapping.value.insert(at + 1, (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), null))
-    mapping.value.insert(at, (ScalarNode(kyaml.STR, marks.new(ItemGuard(f"not ({condition})"))), null))
+    # Two null nodes, not one: a node written twice would be emitted as an anchor and an alias.
+    close = (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), ScalarNode(kyaml.NULL, "null"))
+    mapping.value.insert(at + 1, close)
+    opening = ScalarNode(kyaml.STR, marks.new(ItemGuard(f"not ({condition})")))
+    mapping.value.insert(at, (opening, ScalarNode(kyaml.NULL, "null")))
+
+
+_TO_JSON = re.compile(r"\{\{ (?P<value>.*) \| toJson \}\}", re.S)
+
+
+def _replace(parent: Node, edit: Replace, marks: Placeholders) -> None:
+    """Pipe the value at the pointer through ``replace``: a lifted value (its action prints
+    ``X | toJson``) keeps reading its values key or file; a literal becomes a quoted string."""
+    last = edit.pointer[-1]
+    if isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
+        node = parent.value[last]
+    elif isinstance(parent, MappingNode):
+        node = next((v for k, v in parent.value if _is(k, last)), None)
+    else:
+        return
+    if not isinstance(node, ScalarNode):
+        return
+    step = f"replace {quote(edit.old)} ({edit.new})"
+    action = marks.actions.get(node.value)
+    if isinstance(action, Inline):
+        m = _TO_JSON.fullmatch(action.expression)
+        if m:
+            marks.actions[node.value] = Inline(f"{{{{ {m.group('value')} | {step} | toJson }}}}")
+        return
+    if node.tag != kyaml.STR or node.value in marks.actions:
+        return
+    _set(parent, last, _node(Expr(f"{quote(node.value)} | {step} | toJson"), marks))
+
+
+def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
+    parent = _reach(tree, edit.pointer[:-1], create=True)
+    if not isinstance(parent, MappingNode):
+        return
+    last = edit.pointer[-1]
+    for k, _ in parent.value:
+        action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
+        if isinstance(action, OptionalKey) and action.key_text == last and action.block and not action.present:
+            pairs = " ".join(f"{quote(key)} ({expr.text})" for key, expr in edit.entries)
+            merged = f"(merge (dict {pairs}) ({action.ref} | default dict))"
+            marks.actions[k.value] = OptionalKey(merged, action.key_text, action.block)
+            return
+    for key, expr in edit.entries:
+        target = _reach(tree, edit.pointer, create=True)
+        if target is not None:
+            _set(target, key, _node(expr, marks))
