@@ -104,7 +104,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
                 "source": res.source,
                 "line": res.line,
                 "component": conv.component_of_file[template_of[res][len("templates/") : -len(".yaml")]].dotted,
-                "template": template_of[res],
+                "template": conv.moved.get(res, template_of[res]),
                 "fields": [
                     {
                         "path": lift.field,

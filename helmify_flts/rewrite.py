@@ -62,6 +62,7 @@ class Conversion:
     # existingSecret); resources not here render whenever their component does.
     conditions: dict[Resource, list[str]] = field(default_factory=dict)
     names: FileNames = field(default_factory=FileNames)  # paths under files/, unique
+    moved: dict[Resource, str] = field(default_factory=dict)  # resources in a template of their own
 
 
 def build_templates(plans: tuple[ResourcePlan, ...], chart: str, env_names: tuple[str, ...] = ()) -> Conversion:
@@ -81,7 +82,11 @@ def build_templates(plans: tuple[ResourcePlan, ...], chart: str, env_names: tupl
                 condition = templating.condition(guard.key, guard.negate)
                 doc = templating.guard(condition, doc)
                 conv.conditions.setdefault(res, []).append(condition)
-            (own.setdefault(plan_of[res].own_file, []) if plan_of[res].own_file else docs).append(doc)
+            if plan_of[res].own_file:
+                own.setdefault(plan_of[res].own_file, []).append(doc)
+                conv.moved[res] = plan_of[res].own_file
+            else:
+                docs.append(doc)
         comp = conv.component_of_file[file]
         for path, own_docs in own.items():
             body = "\n---\n".join(doc.rstrip("\n") for doc in own_docs)

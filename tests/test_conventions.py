@@ -122,6 +122,8 @@ def test_pods_roll_with_the_rendered_configuration_they_read(tmp_path: Path) -> 
     assert worker == {"checksum/web-config": digest("configmap-web-config.yaml")}
     data = json.loads((chart / "helmify-report.json").read_text())
     assert "hunter2" not in json.dumps(data)
+    config = next(r for r in data["resources"] if r["name"] == "web-config")
+    assert config["template"] == "templates/checksum/configmap-web-config.yaml"
     changed = render.render_chart(chart, {"webCreds": {"existingSecret": "theirs"}})
     assert "checksum/web-creds" in changed["refactor-checksum-roll/templates/web.yaml"]
 
