@@ -138,6 +138,60 @@ def test_notes_say_how_to_reach_what_renders(tmp_path: Path) -> None:
     assert "Service api" not in off
 
 
+def test_release_names_follow_every_reference_and_warn_about_the_unprovable(tmp_path: Path) -> None:
+    folder = CASES / "refactor-release-names"
+    out = tmp_path / "chart"
+    result = run("convert", folder / "input", out, "--rules", folder / "rules" / "names.yaml", "--chart-name", "c")
+    assert result.exit_code == 0
+    assert "args/3: 'kafka' is the name of a Service the release renames" in result.stderr  # --group kafka
+    assert "env/1/value: 'mlflow' is the name of a Service" in result.stderr  # CONSUMER_GROUP=mlflow
+    data = json.loads((out / "helmify-report.json").read_text())
+    api = next(r for r in data["resources"] if (r["kind"], r["name"]) == ("Deployment", "api"))
+    assert api["renderedAs"] == {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "", "name": "release-api"}
+    objects = _objects(out, release="shop")
+    spec = objects[("apps", "Deployment", "", "shop-api")]["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    assert spec["serviceAccountName"] == "shop-api"
+    assert spec["volumes"][0]["persistentVolumeClaim"]["claimName"] == "shop-api-data"
+    assert container["args"] == ["--broker", "shop-kafka:9092", "--group", "kafka"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["TRACKING_URI"]["value"] == "http://shop-mlflow:5000"
+    assert env["CONSUMER_GROUP"]["value"] == "mlflow"
+    assert env["TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "shop-api-creds"
+    assert container["envFrom"][0]["configMapRef"]["name"] == "shop-api-config"
+    config = objects[("", "ConfigMap", "", "shop-api-config")]["data"]["app.properties"]
+    assert "broker=shop-kafka:9092" in config and "tracking=http://shop-mlflow:5000/api" in config
+    binding = objects[("rbac.authorization.k8s.io", "RoleBinding", "", "shop-api-reader")]
+    assert binding["roleRef"]["name"] == "shop-api-reader" and binding["subjects"][0]["name"] == "shop-api"
+    hpa = objects[("autoscaling", "HorizontalPodAutoscaler", "", "shop-api")]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "shop-api"
+    ingress = objects[("networking.k8s.io", "Ingress", "", "shop-api")]
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "shop-api"
+    assert ingress["spec"]["tls"][0]["secretName"] == "api-tls"  # not the chart's: not renamed
+    theirs = _objects(out, release="shop", values={"api": {"existingSecret": "vault-api"}})
+    theirs_env = theirs[("apps", "Deployment", "", "shop-api")]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {e["name"]: e for e in theirs_env}["TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "vault-api"
+
+
+def test_two_flts_releases_in_one_namespace_are_apart(tmp_path: Path) -> None:
+    from helmify_flts.references import find_references
+
+    out = tmp_path / "helm"
+    convert_ok(ROOT / "fixtures/.kubernetes", out, "--rules", "conventions", "--rules", ROOT / "rules/flts.yaml")
+    releases = {name: _objects(out, release=name, namespace="flts") for name in ("alpha", "beta")}
+    names = {name: {(i[1], i[3]) for i in objects} for name, objects in releases.items()}
+    assert names["alpha"] and not names["alpha"] & names["beta"]
+    for name, objects in releases.items():
+        # Beside the release's own objects, the unprefixed Services: a host name left behind would find them.
+        bare = {
+            ("", "Service", i[2], i[3].removeprefix(f"{name}-")): o for i, o in objects.items() if i[1] == "Service"
+        }
+        hosts = [r for r in find_references({**bare, **objects}) if r.via == "host" and r.source in objects]
+        assert hosts and all(r.target_name.startswith(f"{name}-") for r in hosts), [
+            (r.source[3], r.target_name) for r in hosts if not r.target_name.startswith(f"{name}-")
+        ]
+
+
 FOLDERS = sorted(
     [ROOT / "fixtures" / ".kubernetes"]
     + [p / "input" for p in CASES.iterdir() if (p / "input").is_dir() and not (p / "rules").is_dir()]

@@ -12,12 +12,21 @@ from .base import Change, Context, Declared, Identity, Refactoring, TemplateChan
 from .checksum_roll import ChecksumRoll
 from .init_hooks import InitHooks
 from .notes import Notes
+from .release_names import ReleaseNames
 from .release_namespace import ReleaseNamespace
 from .standard_labels import StandardLabels
 
 REGISTRY: dict[str, Refactoring] = {
     r.name: r
-    for r in (StandardLabels(), ReleaseNamespace(), AutoscalingReplicas(), InitHooks(), ChecksumRoll(), Notes())
+    for r in (
+        StandardLabels(),
+        ReleaseNamespace(),
+        AutoscalingReplicas(),
+        InitHooks(),
+        ChecksumRoll(),
+        Notes(),
+        ReleaseNames(),
+    )
 }
 
 

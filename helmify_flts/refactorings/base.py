@@ -137,7 +137,26 @@ class MergeInto:
     entries: tuple[tuple[str, Expr], ...]
 
 
-TreeEdit = Put | Drop | PutUnless | Replace | MergeInto
+@dataclass(frozen=True)
+class Rename:
+    """The field at ``pointer`` names ``old``, which is now called what the Go expression ``new``
+    prints; a field read from values with ``default "old"`` (existingSecret) keeps its key."""
+
+    pointer: tuple[str | int, ...]
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RenameHosts:
+    """In the text at ``pointer``, each match of a pattern (RE2; group 1 is what follows the host
+    name) gets the host name the Go expression prints."""
+
+    pointer: tuple[str | int, ...]
+    forms: tuple[tuple[str, str], ...]
+
+
+TreeEdit = Put | Drop | PutUnless | Replace | MergeInto | Rename | RenameHosts
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,7 @@ class TemplateChanges:
     files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     own_files: dict[Identity, str] = field(default_factory=dict)  # resources moved to a template of their own
+    warnings: list[str] = field(default_factory=list)  # what a refactoring could not prove it changed
 
     def edit(self, ident: Identity, *edits: TreeEdit) -> None:
         self.edits.setdefault(ident, []).extend(edits)

@@ -7,8 +7,8 @@ import re
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
-from ..templating import Inline, ItemGuard, OptionalKey, Placeholders, quote
-from .base import Drop, Expr, MergeInto, Put, PutUnless, Replace, TreeEdit
+from ..templating import Block, Inline, ItemGuard, OptionalKey, Placeholders, quote
+from .base import Drop, Expr, MergeInto, Put, PutUnless, Rename, RenameHosts, Replace, TreeEdit
 
 
 def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> None:
@@ -30,6 +30,12 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> None:
             parent = _reach(tree, edit.pointer[:-1], create=False)
             if parent is not None:
                 _replace(parent, edit, marks)
+        elif isinstance(edit, (Rename, RenameHosts)):
+            parent = _reach(tree, edit.pointer[:-1], create=False)
+            if isinstance(parent, (MappingNode, SequenceNode)):
+                _rename(parent, edit, marks)
+            else:
+                _rename_in_block(tree, edit, marks)
         elif isinstance(edit, MergeInto):
             _merge_into(tree, edit, marks)
         elif isinstance(edit, PutUnless):
@@ -148,3 +154,73 @@ def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
         target = _reach(tree, edit.pointer, create=True)
         if target is not None:
             _set(target, key, _node(expr, marks))
+
+
+def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
+    last = edit.pointer[-1]
+    if isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
+        node = parent.value[last]
+    elif isinstance(parent, MappingNode):
+        node = next((v for k, v in parent.value if _is(k, last)), None)
+    else:
+        return
+    if not isinstance(node, ScalarNode):
+        return
+    action = marks.actions.get(node.value)
+    if isinstance(edit, Rename):
+        if isinstance(action, Inline):  # ``key | default "old"``: the user's name, else the new one
+            old = f"default {quote(edit.old)} "
+            marks.actions[node.value] = Inline(action.expression.replace(old, f"default ({edit.new}) "))
+        elif node.value == edit.old and node.tag == kyaml.STR:
+            _set(parent, last, _node(Expr(f"{edit.new} | quote"), marks))
+        return
+    if isinstance(action, Inline):
+        m = _TO_JSON.fullmatch(action.expression)
+        if m is None:
+            return
+        value = m.group("value")
+    elif node.tag == kyaml.STR and node.value not in marks.actions:
+        value = quote(node.value)
+    else:
+        return
+    for pattern, new in edit.forms:
+        value = f'regexReplaceAll {quote(pattern)} ({value}) (print "${{1}}" ({new}) "${{2}}")'
+    expression = f"{{{{ {value} | toJson }}}}"
+    if isinstance(action, Inline):
+        marks.actions[node.value] = Inline(expression)
+    else:
+        _set(parent, last, ScalarNode(kyaml.STR, marks.new(Inline(expression)), style=None))
+
+
+def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
+    """The field sits inside a value read whole from values (a list lifted as a block): rename in
+    the JSON text of that value, and read it back."""
+    node: Node | None = tree
+    for part in edit.pointer:
+        if isinstance(node, ScalarNode):
+            break
+        if isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        elif isinstance(node, MappingNode):
+            node = next((v for k, v in node.value if _is(k, part)), None)
+        else:
+            return
+    action = marks.actions.get(node.value) if isinstance(node, ScalarNode) else None
+    if not isinstance(action, (Block, OptionalKey)) or isinstance(action, OptionalKey) and not action.block:
+        return
+    text = f"(toJson {action.ref})"
+    if isinstance(edit, Rename):
+        key = edit.pointer[-1]
+        pattern = f'("{key}":)"{re.escape(edit.old)}"()'
+        text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({edit.new} | toJson) "${{2}}")'
+    else:
+        for pattern, new in edit.forms:
+            # In JSON text a string starts and ends with a quote, not with the text itself.
+            pattern = pattern.replace("(^)", '(")').replace("$)", '")')
+            text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new}) "${{2}}")'
+    # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
+    ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {action.ref}))'
+    if isinstance(action, Block):
+        marks.actions[node.value] = Block(ref)
+    else:
+        marks.actions[node.value] = OptionalKey(ref, action.key_text, action.block, action.present)
