@@ -204,7 +204,7 @@ def containers(source: Objects, rendered: Objects, renamed: Mapping[Identity, Id
     return problems
 
 
-def _pod_labels(obj: dict, kind: str) -> dict | None:
+def pod_labels(obj: dict, kind: str) -> dict | None:
     at = POD_TEMPLATE.get(kind)
     if not at:
         return None
@@ -220,7 +220,7 @@ def _selected(service: dict, namespace: str, objects: Objects, back: Mapping[Ide
         return set()
     out = set()
     for ident, obj in objects.items():
-        labels = _pod_labels(obj, ident[1]) if isinstance(obj, dict) else None
+        labels = pod_labels(obj, ident[1]) if isinstance(obj, dict) else None
         if ident[2] == namespace and labels is not None and all(labels.get(k) == v for k, v in selector.items()):
             out.add(back.get(ident, ident))
     return out

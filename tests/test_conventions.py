@@ -190,6 +190,11 @@ def test_two_flts_releases_in_one_namespace_are_apart(tmp_path: Path) -> None:
         assert hosts and all(r.target_name.startswith(f"{name}-") for r in hosts), [
             (r.source[3], r.target_name) for r in hosts if not r.target_name.startswith(f"{name}-")
         ]
+        # Each Service selects only its own release's pods: the instance label is in its selector.
+        selectors = [
+            o["spec"]["selector"] for i, o in objects.items() if i[1] == "Service" and o["spec"].get("selector")
+        ]
+        assert selectors and all(s["app.kubernetes.io/instance"] == name for s in selectors)
 
 
 FOLDERS = sorted(

@@ -2,10 +2,12 @@
 ``helm create`` charts do, and every reference follows it: the fields that name an object
 (ConfigMap, Secret and claim references, serviceAccountName, RBAC subjects and roleRefs, HPA
 targets, Ingress backends and TLS Secrets, a StatefulSet's serviceName, ...) and Service host
-names inside env values, args, commands and config files. Two releases in one namespace then
-have disjoint names. References come from :mod:`helmify_flts.references`; a name the finder
-cannot prove is a reference (built at run time) stays as it is, which the report warns about
-when an object of that name is renamed."""
+names inside env values, args, commands and config files. A Service that selects pods of the
+folder also selects by ``app.kubernetes.io/instance`` (added to those pod templates), so that
+two releases in one namespace have disjoint names and Services that reach only their own pods;
+workload selectors stay as they are (a cluster does not let them change). References come
+from :mod:`helmify_flts.references`; a word the finder cannot prove is a host name (built at run
+time, a group id) stays as it is, and the report warns about it."""
 
 from __future__ import annotations
 
@@ -58,8 +60,9 @@ class ReleaseNames:
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         renamed, fields, hosts = self._plan(objects, ctx, rule)
+        instance = _instance_labels(objects, ctx.release)
         out = []
-        for ident in sorted(set(renamed) | set(fields) | set(hosts)):
+        for ident in sorted(set(renamed) | set(fields) | set(hosts) | set(instance)):
             obj = objects[ident]
             ops = [
                 {"op": "replace", "path": pointer_text(ref.path), "value": new_name(ctx.release, ref.target_name)}
@@ -71,6 +74,7 @@ class ReleaseNames:
                     start = ref.span[0]
                     text = text[:start] + new_name(ctx.release, ref.target_name) + text[start + len(ref.target_name) :]
                 ops.append({"op": "replace", "path": pointer_text(path), "value": text})
+            ops += [{"op": "add", "path": pointer_text(p), "value": v} for p, v in instance.get(ident, [])]
             if ident in renamed and isinstance(obj.get("metadata"), dict):
                 ops.append({"op": "replace", "path": "/metadata/name", "value": new_name(ctx.release, ident[3])})
             if ops:
@@ -88,6 +92,10 @@ class ReleaseNames:
         def full(name: str) -> str:
             return f'include "{chart}.fullname" (dict "root" $ "name" {quote(name)})'
 
+        for ident, labels in _instance_labels(objects, ctx.release).items():
+            for path, value in labels:
+                expr = Expr(".Release.Name | quote")
+                out.edit(ident, Put(path, expr if isinstance(value, str) else _with_release(value)))
         for ident in renamed:
             if isinstance(objects[ident].get("metadata"), dict):
                 out.edit(ident, Put(("metadata", "name"), Expr(f"{full(ident[3])} | quote")))
@@ -103,6 +111,62 @@ class ReleaseNames:
                     if form not in [f for f, _ in forms]:
                         forms.append((form, ref.target_name))
                 out.edit(ident, RenameHosts(path, tuple((p, full(n)) for p, n in forms)))
+
+
+INSTANCE = "app.kubernetes.io/instance"
+
+
+def _instance_labels(objects: Mapping[Identity, dict], release: str) -> dict[Identity, list[tuple[tuple, Any]]]:
+    """The instance label that keeps two releases' Services apart, per object: on each pod
+    template that a Service of the folder selects, and in that Service's selector (workload
+    selectors, which a cluster does not let change, stay as they are)."""
+    from ..checks import pod_labels
+    from ..manifests import POD_TEMPLATE
+
+    out: dict[Identity, list[tuple[tuple, Any]]] = {}
+    workloads: set[Identity] = set()
+    for service in _selecting(objects):
+        chosen = _selected_by(objects, service)
+        if chosen and INSTANCE not in get(objects[service], ("spec", "selector")):
+            out[service] = [(("spec", "selector", INSTANCE), release)]
+            workloads.update(chosen)
+    for ident in sorted(workloads):
+        obj, at = objects[ident], POD_TEMPLATE.get(ident[1])
+        labels = pod_labels(obj, ident[1])
+        if not at or len(at) < 2 or labels is None or INSTANCE in labels:
+            continue
+        meta = (*at[:-1], "metadata")
+        if not isinstance(get(obj, meta), dict):
+            out[ident] = [(meta, {"labels": {INSTANCE: release}})]
+        elif not isinstance(get(obj, (*meta, "labels")), dict):
+            out[ident] = [((*meta, "labels"), {INSTANCE: release})]
+        else:
+            out[ident] = [((*meta, "labels", INSTANCE), release)]
+    return out
+
+
+def _with_release(value: dict) -> Any:
+    """A labels mapping (or metadata holding one) with the release name as the instance label."""
+    return {k: _with_release(v) if isinstance(v, dict) else Expr(".Release.Name | quote") for k, v in value.items()}
+
+
+def _selecting(objects: Mapping[Identity, dict]) -> list[Identity]:
+    return [i for i, o in objects.items() if i[1] == "Service" and isinstance(get(o, ("spec", "selector")), dict)]
+
+
+def _selected_by(objects: Mapping[Identity, dict], service: Identity) -> list[Identity]:
+    from ..checks import pod_labels
+
+    selector = get(objects[service], ("spec", "selector"))
+    if not isinstance(selector, dict) or not selector:
+        return []
+    return [
+        i
+        for i, o in objects.items()
+        if i[2] == service[2]
+        and (labels := pod_labels(o, i[1])) is not None
+        and all(labels.get(k) == v for k, v in selector.items())
+    ]
 
 
 def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> list[str]:

@@ -47,6 +47,9 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> None:
 def _node(value: object, marks: Placeholders) -> Node:
     if isinstance(value, Expr):
         return ScalarNode(kyaml.STR, marks.new(Inline(f"{{{{ {value.text} }}}}")), style=None)
+    if isinstance(value, dict):  # a mapping that may hold expressions
+        pairs = [(kyaml.represent(str(k)), _node(v, marks)) for k, v in value.items()]
+        return MappingNode(kyaml.MAP, pairs, flow_style=False)
     return kyaml.represent(value)
 
 
