@@ -422,6 +422,14 @@ def _skeleton(kind: str, name: str) -> dict:
     return {"apiVersion": body.pop("apiVersion"), "kind": kind, "metadata": {"name": name}, **body}
 
 
+def _merge(doc: dict, over: dict) -> None:
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(doc.get(key), dict):
+            _merge(doc[key], value)
+        else:
+            doc[key] = value
+
+
 def _place(doc: dict, steps: tuple, before: dict) -> None:
     """Put ``before`` at the parent of the path's last step, making what is missing on the way."""
     from helmify_flts import paths
@@ -477,6 +485,11 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     if isinstance(rule, rules.FieldRule):
         _place(doc, rule.paths_for(kind)[0][:-1], {} if before == "(none)" else yaml.safe_load(before))
     docs = [doc]
+    if isinstance(rule, rules.RefactorRule):  # before: what to merge into the resource, then other documents
+        parsed = yaml.safe_load(before)
+        parsed = parsed if isinstance(parsed, list) else [parsed]
+        _merge(doc, parsed[0])
+        docs += parsed[1:]
     if isinstance(rule, rules.ExistingRule):  # a Pod that names the resource
         docs.append(
             {
@@ -499,7 +512,8 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             values = values[part]
         assert values["enabled"] is True
         return
-    lines = {line.strip() for p in Path("chart/templates").glob("*.yaml") for line in p.read_text().splitlines()}
+    shown = [*Path("chart/templates").glob("*.yaml"), Path("chart/templates/NOTES.txt")]
+    lines = {line.strip() for p in shown for line in p.read_text().splitlines()}
     assert after in lines, sorted(line for line in lines if ".Values." in line)
 
 
