@@ -177,7 +177,11 @@ def test_two_flts_releases_in_one_namespace_are_apart(tmp_path: Path) -> None:
     from helmify_flts.references import find_references
 
     out = tmp_path / "helm"
-    convert_ok(ROOT / "fixtures/.kubernetes", out, "--rules", "conventions", "--rules", ROOT / "rules/flts.yaml")
+    prod = ROOT / "fixtures/environments/prod"
+    convert_ok(
+        ROOT / "fixtures/.kubernetes", out, "--rules", "conventions", "--rules", ROOT / "rules/flts.yaml",
+        "--env", f"prod={prod}",
+    )  # fmt: skip
     releases = {name: _objects(out, release=name, namespace="flts") for name in ("alpha", "beta")}
     names = {name: {(i[1], i[3]) for i in objects} for name, objects in releases.items()}
     assert names["alpha"] and not names["alpha"] & names["beta"]
@@ -195,6 +199,31 @@ def test_two_flts_releases_in_one_namespace_are_apart(tmp_path: Path) -> None:
             o["spec"]["selector"] for i, o in objects.items() if i[1] == "Service" and o["spec"].get("selector")
         ]
         assert selectors and all(s["app.kubernetes.io/instance"] == name for s in selectors)
+    # Disruption budgets and network policies (prod has one) count and reach only their own release's pods.
+    values = render.load_values_file(out / "values-prod.yaml")
+    for name in ("alpha", "beta"):
+        objects = _objects(out, release=name, namespace="flts", values=values)
+        both = {**objects, **_objects(out, release="other", namespace="flts", values=values)}
+        selectors = [(i, o["spec"]["selector"]) for i, o in objects.items() if i[1] == "PodDisruptionBudget"]
+        selectors += [(i, o["spec"]["podSelector"]) for i, o in objects.items() if i[1] == "NetworkPolicy"]
+        selectors += [
+            (i, peer["podSelector"])
+            for i, o in objects.items()
+            if i[1] == "NetworkPolicy"
+            for rule in o["spec"].get("ingress", [])
+            for peer in rule.get("from", [])
+        ]
+        assert {i[1] for i, _ in selectors} == {"PodDisruptionBudget", "NetworkPolicy"}
+        for ident, selector in selectors:
+            pods = [
+                p["spec"]["template"]["metadata"]["labels"]
+                for p in both.values()
+                if p["kind"] == "Deployment"
+                and all(
+                    p["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selector["matchLabels"].items()
+                )
+            ]
+            assert pods and all(p["app.kubernetes.io/instance"] == name for p in pods), (ident, selector)
 
 
 FOLDERS = sorted(

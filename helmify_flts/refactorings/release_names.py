@@ -3,8 +3,9 @@
 (ConfigMap, Secret and claim references, serviceAccountName, RBAC subjects and roleRefs, HPA
 targets, Ingress backends and TLS Secrets, a StatefulSet's serviceName, ...) and Service host
 names inside env values, args, commands and config files. A Service that selects pods of the
-folder also selects by ``app.kubernetes.io/instance`` (added to those pod templates), so that
-two releases in one namespace have disjoint names and Services that reach only their own pods;
+folder also selects by ``app.kubernetes.io/instance`` (added to those pod templates), and so do
+PodDisruptionBudgets and NetworkPolicies, so that two releases in one namespace have disjoint
+names, and Services, disruption budgets and policies that reach only their own pods;
 workload selectors stay as they are (a cluster does not let them change). References come
 from :mod:`helmify_flts.references`; a word the finder cannot prove is a host name (built at run
 time, a group id) stays as it is, and the report warns about it."""
@@ -117,19 +118,28 @@ INSTANCE = "app.kubernetes.io/instance"
 
 
 def _instance_labels(objects: Mapping[Identity, dict], release: str) -> dict[Identity, list[tuple[tuple, Any]]]:
-    """The instance label that keeps two releases' Services apart, per object: on each pod
-    template that a Service of the folder selects, and in that Service's selector (workload
-    selectors, which a cluster does not let change, stay as they are)."""
+    """The instance label that keeps two releases apart, per object: in each pod selector of the
+    folder that selects pods of the folder (a Service's selector, a PodDisruptionBudget's, a
+    NetworkPolicy's podSelector and its same-namespace peers), and on those pod templates.
+    Workload selectors, which a cluster does not let change, stay as they are."""
     from ..checks import pod_labels
     from ..manifests import POD_TEMPLATE
 
     out: dict[Identity, list[tuple[tuple, Any]]] = {}
     workloads: set[Identity] = set()
-    for service in _selecting(objects):
-        chosen = _selected_by(objects, service)
-        if chosen and INSTANCE not in get(objects[service], ("spec", "selector")):
-            out[service] = [(("spec", "selector", INSTANCE), release)]
-            workloads.update(chosen)
+    for owner, path, plain in _pod_selectors(objects):
+        selector = get(objects[owner], path)
+        chosen = _selected_by(objects, owner[2], selector, plain)
+        if not chosen or _has_instance(selector, plain):
+            continue
+        if plain:
+            added: tuple[tuple, Any] = ((*path, INSTANCE), release)
+        elif isinstance(selector.get("matchLabels"), dict):
+            added = ((*path, "matchLabels", INSTANCE), release)
+        else:
+            added = ((*path, "matchLabels"), {INSTANCE: release})
+        out.setdefault(owner, []).append(added)
+        workloads.update(chosen)
     for ident in sorted(workloads):
         obj, at = objects[ident], POD_TEMPLATE.get(ident[1])
         labels = pod_labels(obj, ident[1])
@@ -150,22 +160,65 @@ def _with_release(value: dict) -> Any:
     return {k: _with_release(v) if isinstance(v, dict) else Expr(".Release.Name | quote") for k, v in value.items()}
 
 
-def _selecting(objects: Mapping[Identity, dict]) -> list[Identity]:
-    return [i for i, o in objects.items() if i[1] == "Service" and isinstance(get(o, ("spec", "selector")), dict)]
+def _pod_selectors(objects: Mapping[Identity, dict]) -> list[tuple[Identity, tuple, bool]]:
+    """Each selector of pods in the object's own namespace: (object, path, is a plain label map).
+    A NetworkPolicy peer with a namespaceSelector reaches other namespaces and is left alone."""
+    out: list[tuple[Identity, tuple, bool]] = []
+    for ident, obj in objects.items():
+        if ident[1] == "Service" and isinstance(get(obj, ("spec", "selector")), dict):
+            out.append((ident, ("spec", "selector"), True))
+        elif ident[1] == "PodDisruptionBudget" and isinstance(get(obj, ("spec", "selector")), dict):
+            out.append((ident, ("spec", "selector"), False))
+        elif ident[1] == "NetworkPolicy":
+            if isinstance(get(obj, ("spec", "podSelector")), dict):
+                out.append((ident, ("spec", "podSelector"), False))
+            for rules, peers in (("ingress", "from"), ("egress", "to")):
+                for i, rule in enumerate(get(obj, ("spec", rules)) or []):
+                    for j, peer in enumerate(rule.get(peers) or [] if isinstance(rule, dict) else []):
+                        if isinstance(peer, dict) and isinstance(peer.get("podSelector"), dict):
+                            if "namespaceSelector" not in peer:
+                                out.append((ident, ("spec", rules, i, peers, j, "podSelector"), False))
+    return out
 
 
-def _selected_by(objects: Mapping[Identity, dict], service: Identity) -> list[Identity]:
+def _has_instance(selector: dict, plain: bool) -> bool:
+    if plain:
+        return INSTANCE in selector
+    labels = selector.get("matchLabels")
+    expressions = selector.get("matchExpressions")
+    return (isinstance(labels, dict) and INSTANCE in labels) or (
+        isinstance(expressions, list) and any(isinstance(e, dict) and e.get("key") == INSTANCE for e in expressions)
+    )
+
+
+def _matches(selector: dict, labels: dict, plain: bool) -> bool:
+    """Whether a selector (a plain label map, or a LabelSelector) selects pods with ``labels``."""
+    if plain:
+        return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+    wanted = selector.get("matchLabels") or {}
+    if not isinstance(wanted, dict) or any(labels.get(k) != v for k, v in wanted.items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if not (
+            (op == "In" and labels.get(key) in values)
+            or (op == "NotIn" and labels.get(key) not in values)
+            or (op == "Exists" and key in labels)
+            or (op == "DoesNotExist" and key not in labels)
+        ):
+            return False
+    return True
+
+
+def _selected_by(objects: Mapping[Identity, dict], namespace: str, selector: Any, plain: bool) -> list[Identity]:
     from ..checks import pod_labels
 
-    selector = get(objects[service], ("spec", "selector"))
-    if not isinstance(selector, dict) or not selector:
+    if not isinstance(selector, dict):
         return []
     return [
         i
         for i, o in objects.items()
-        if i[2] == service[2]
-        and (labels := pod_labels(o, i[1])) is not None
-        and all(labels.get(k) == v for k, v in selector.items())
+        if i[2] == namespace and (labels := pod_labels(o, i[1])) is not None and _matches(selector, labels, plain)
     ]
 
 
