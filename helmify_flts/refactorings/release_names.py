@@ -275,19 +275,25 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> li
 def _form(text: str, ref: Any) -> str:
     """An RE2 pattern that finds this host name where the finder found it, with what comes before
     (group 1) and after it (group 2), so that a bare word elsewhere in the text stays as it is."""
+    before, after = host_context(text, ref)
+    rest = text[ref.span[0] + len(ref.target_name) : ref.span[1]]
+    if ref.host_namespace:  # the namespace may be the release's (release-namespace)
+        rest_pattern = r"\.[a-z0-9-]+" + re.escape(rest[len(ref.host_namespace) + 1 :])
+    else:
+        rest_pattern = re.escape(rest)
+    return f"({before}){re.escape(ref.target_name)}({rest_pattern}{after})"
+
+
+def host_context(text: str, ref: Any) -> tuple[str, str]:
+    """RE2 patterns for what comes just before and just after a host name the finder found in
+    ``text`` (its span): enough to tell it from a look-alike elsewhere in the text."""
     start, end = ref.span
-    name_end = start + len(ref.target_name)
     if text[max(0, start - 3) : start] == "://":
         before = "://"
     elif start == 0:
         before = "^"
     else:
         before = re.escape(text[start - 1])
-    rest = text[name_end:end]
-    if ref.host_namespace:  # the namespace may be the release's (release-namespace)
-        rest_pattern = r"\.[a-z0-9-]+" + re.escape(rest[len(ref.host_namespace) + 1 :])
-    else:
-        rest_pattern = re.escape(rest)
     tail = text[end:]
     nearby = re.match(r"[ \t]+[0-9]+", tail) if ref.port_from == "nearby" else None
     if nearby:
@@ -296,7 +302,7 @@ def _form(text: str, ref: Any) -> str:
         after = "$"
     else:
         after = re.escape(tail[0])
-    return f"({before}){re.escape(ref.target_name)}({rest_pattern}{after})"
+    return before, after
 
 
 def _unique(ops: list[dict]) -> list[dict]:

@@ -8,10 +8,11 @@ the main namespace, as the proof renders, nothing else changes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import Context, Expr, Identity, Put, Removed, Replace, Switch, TemplateChanges, selects
+from .base import Context, Expr, Identity, Put, Removed, RenameHosts, Switch, TemplateChanges, get, selects
 
 NAME = "release-namespace"
 CREATE_KEY = ("namespace", "create")
@@ -52,15 +53,26 @@ class ReleaseNamespace:
                 for i, subject in enumerate(obj.get("subjects") or []):
                     if isinstance(subject, dict) and subject.get("namespace") == ctx.namespace:
                         out.edit(ident, Put(("subjects", i, "namespace"), namespace))
+        forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
         for ref in find_references(objects):
             if ref.via == "host" and ref.host_namespace == ctx.namespace and ref.source in objects:
                 if selects(rule.match, ref.source, objects[ref.source], ctx):
-                    old = f"{ref.target_name}.{ctx.namespace}.svc"
-                    new = f'printf "%s.%s.svc" {_go(ref.target_name)} .Release.Namespace'
-                    out.edit(ref.source, Replace(ref.path, old, new))
+                    form = (_form(get(objects[ref.source], ref.path), ref), ".Release.Namespace")
+                    found = forms.setdefault((ref.source, ref.path), [])
+                    if form not in found:
+                        found.append(form)
+        for (ident, path), found in forms.items():
+            out.edit(ident, RenameHosts(path, tuple(found)))
 
 
-def _go(text: str) -> str:
-    from ..templating import quote
+def _form(text: str, ref: Any) -> str:
+    """An RE2 pattern for the namespace of this host name where the finder found it (group 1 is
+    what comes before the namespace, group 2 what follows), so that a look-alike elsewhere in the
+    text (``postgres.flts.svc.example.org``) stays. The name may already carry a release prefix
+    (release-names applied first)."""
+    from .release_names import host_context
 
-    return quote(text)
+    before, _ = host_context(text, ref)
+    name = re.escape(ref.target_name)
+    suffix = r"\.svc(?:\.cluster\.local)?(?:[^a-z0-9.-]|$)"  # the port may differ where a value is set
+    return f"({before}(?:[a-z0-9-]+-)?{name}\\.){re.escape(ref.host_namespace)}({suffix})"
