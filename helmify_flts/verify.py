@@ -88,12 +88,13 @@ def verify(
         "default",
         [],
     )
-    removed = 0
+    removed, edited = 0, set()
     if recorded is not None:
         declared, declared_lines = record.replay(render.source_objects(loaded), recorded.folders.get(folder, ()))
         expected = proof.Expected(declared.expected, generated=generated)
         release, namespace = recorded.release, recorded.namespace
         removed = len(declared.removed)
+        edited = {declared.renamed.get(i, i) for i in declared.edits}
     proven = proof.prove(chart_dir, expected, values, release=release, namespace=namespace)
     _raise_failure(chart_dir, proven.failure)
     comparison, objects, theirs = proven.comparison, proven.objects, proven.allowed
@@ -113,8 +114,13 @@ def verify(
         problems, custom = schema_problems(objects)
         lines += problems
     ok = not lines
+    # A refactored chart renders the sources with its declared changes: "identical" would mislead.
+    edited -= set(comparison.changed) | set(comparison.missing)
+    same = "as declared" if recorded is not None and recorded.folders.get(folder) else "identical"
     summary = (
-        f"{comparison.compared - len(comparison.changed)} of {len(loaded.resources)} resources identical, "
+        f"{comparison.compared - len(comparison.changed)} of {len(loaded.resources)} resources {same}"
+        + (f" ({len(edited)} with declared changes)" if edited else "")
+        + ", "
         f"{len(comparison.missing)} missing, {len(comparison.extra)} extra, "
         f"{len(comparison.changed)} changed; lint {len(findings)} finding(s)"
         + (f"; {custom} custom resource(s) without a schema" if custom else "")

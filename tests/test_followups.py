@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import convert_ok, write_tree
+from conftest import convert_ok, run, write_tree
 
 from helmify_flts import render
 
@@ -47,3 +47,15 @@ def test_release_namespace_rewrites_only_the_host_names_it_found(tmp_path: Path)
     env = {e["name"]: e["value"] for e in web["spec"]["template"]["spec"]["containers"][0]["env"]}
     # The cluster host follows the namespace (and the release name); the external look-alike stays.
     assert env["DB_URLS"] == "postgres://release-db.other.svc:5432/shop,postgres://db.shop.svc.example.org:5432/shop"
+
+
+def test_verify_summary_of_a_refactored_chart_says_as_declared(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"shop.yaml": SHOP})
+    convert_ok(src, tmp_path / "chart", "--rules", "conventions", "--chart-name", "shop")
+    result = run("verify", tmp_path / "chart", src)
+    assert result.exit_code == 0
+    assert "2 of 2 resources as declared (2 with declared changes)" in result.stderr
+    assert "identical" not in result.stderr
+    # An exact chart keeps its wording.
+    convert_ok(src, tmp_path / "exact", "--chart-name", "shop")
+    assert "2 of 2 resources identical," in run("verify", tmp_path / "exact", src).stderr
