@@ -409,6 +409,7 @@ def as_markdown(result: Result, data: dict) -> str:
                 base, value = _cells(o["base"], o["value"])
                 out.append(f"| `{o['key']}`{auto} | {base} | {value} | {o['resource']} |")
         out.append("")
+        out += _environment_changes(result, name)
     out += _added_removed_markdown(data)
     if data["graph"]["edges"]:
         out += ["## Dependency graph", "", "Who talks to whom (Service and port), and what each workload reads.", ""]
@@ -460,22 +461,59 @@ def _changes_markdown(result: Result, entry: dict) -> list[str]:
     )
     if declared is None or ident not in declared.edits or not entry["changes"]:
         return []
-    from .refactorings.base import to_json
 
     source = next(kyaml.construct(r.node) for r in result.resources if r.identity == ident)
     out = ["Declared changes:", ""]
     if "renderedAs" in entry:
         new = entry["renderedAs"]
         out += [f"Renders as {new['kind']}/{new['namespace'] + '/' if new['namespace'] else ''}{new['name']}.", ""]
-    for edit in declared.edits[ident]:
+    return out + _edit_diffs(entry["kind"], source, declared.edits[ident])
+
+
+def _edit_diffs(kind: str, source: Any, edits: list) -> list[str]:
+    """Declared edits of one resource as a short diff per rule, values redacted."""
+    from .refactorings.base import to_json
+
+    out: list[str] = []
+    for edit in edits:
         out += ["```diff", f"# rule {edit.rule}: {edit.why}"]
-        for op in _redacted_ops(entry["kind"], source, [to_json(dict(o)) for o in edit.ops]):
+        for op in _redacted_ops(kind, source, [to_json(dict(o)) for o in edit.ops]):
             path = FieldPath.from_pointer(op.get("path", ""))
             value = f": {_diff_value(op['value'])}" if "value" in op else ""
             sign = {"add": "+", "remove": "-", "replace": "~"}.get(op.get("op", ""), op.get("op", ""))
             out.append(f"{sign} {path}{value}")
         out += ["```", ""]
     return out
+
+
+def _environment_changes(result: Result, name: str) -> list[str]:
+    """An environment's declared changes, shown only where they differ from the base's (a
+    resource whose changes equal the base's is counted, not repeated)."""
+    from .refactorings.base import to_json
+
+    declared, base = result.declared.get(name), result.declared.get("")
+    env = result.environments.get(name)
+    if declared is None or env is None or not (declared.edits or base is not None and base.edits):
+        return []
+
+    def shape(d: Any, ident: tuple) -> list:
+        return [(e.rule, to_json(list(e.ops))) for e in (d.edits.get(ident, []) if d is not None else [])]
+
+    out: list[str] = []
+    same = 0
+    for res in env.resources:
+        edits = declared.edits.get(res.identity, [])
+        if shape(declared, res.identity) == shape(base, res.identity):
+            same += bool(edits)
+            continue
+        ns = f"{res.namespace}/" if res.namespace else ""
+        out += [f"{res.kind}/{ns}{res.name}:", ""]
+        out += _edit_diffs(res.kind, kyaml.construct(res.node), edits) if edits else ["No declared change here.", ""]
+    if not out:
+        return ["Declared changes: same changes as the base.", ""]
+    head = ["Declared changes that differ from the base's"]
+    head[0] += f" (the {same} other changed resource(s) have the same changes as the base):" if same else ":"
+    return [*head, "", *out]
 
 
 def _diff_value(value: Any) -> str:

@@ -59,3 +59,34 @@ def test_verify_summary_of_a_refactored_chart_says_as_declared(tmp_path: Path) -
     # An exact chart keeps its wording.
     convert_ok(src, tmp_path / "exact", "--chart-name", "shop")
     assert "2 of 2 resources identical," in run("verify", tmp_path / "exact", src).stderr
+
+
+PDB = """\
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: shop}
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {app: web}
+"""
+
+
+def test_markdown_report_shows_each_environments_declared_changes(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"shop.yaml": SHOP})
+    dev = write_tree(tmp_path / "dev", {"shop.yaml": SHOP})
+    prod = write_tree(tmp_path / "prod", {"shop.yaml": SHOP, "pdb.yaml": PDB})
+    chart = tmp_path / "chart"
+    convert_ok(
+        src, chart, "--rules", "conventions", "--chart-name", "shop", "--env", f"dev={dev}", "--env", f"prod={prod}"
+    )
+    text = (chart / "helmify-report.md").read_text()
+    dev_part = text[text.index("## Environment `dev`") : text.index("## Environment `prod`")]
+    prod_part = text[text.index("## Environment `prod`") :].split("\n## ", 1)[0]
+    assert "Declared changes: same changes as the base." in dev_part
+    assert "```diff" not in dev_part
+    # Only prod's budget is shown; the Deployment and the Service have the base's changes.
+    assert "PodDisruptionBudget/shop/web:" in prod_part and "# rule release-names:" in prod_part
+    assert '+ spec.selector.matchLabels["app.kubernetes.io/instance"]: "release"' in prod_part
+    assert "Deployment/shop/web:" not in prod_part and "Service/shop/db:" not in prod_part
+    assert "the 2 other changed resource(s) have the same changes as the base" in prod_part
