@@ -90,3 +90,21 @@ def test_markdown_report_shows_each_environments_declared_changes(tmp_path: Path
     assert '+ spec.selector.matchLabels["app.kubernetes.io/instance"]: "release"' in prod_part
     assert "Deployment/shop/web:" not in prod_part and "Service/shop/db:" not in prod_part
     assert "the 2 other changed resource(s) have the same changes as the base" in prod_part
+
+
+def test_notes_follow_an_environments_service_type(tmp_path: Path) -> None:
+    service = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n"
+    )
+    src = write_tree(tmp_path / "src", {"web.yaml": service})
+    prod = write_tree(tmp_path / "prod", {"web.yaml": service.replace("spec:\n", "spec:\n  type: LoadBalancer\n")})
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", "conventions", "--chart-name", "shop", "--env", f"prod={prod}")
+
+    def notes(values: dict | None) -> str:
+        return render.render_chart(chart, values, "shop", "default")["shop/templates/NOTES.txt"]
+
+    base = notes(None)
+    assert "kubectl port-forward -n default svc/web 80:80" in base and "LoadBalancer" not in base
+    prod_notes = notes(render.load_values_file(chart / "values-prod.yaml"))
+    assert "Service web (LoadBalancer)" in prod_notes and "port-forward" not in prod_notes

@@ -62,6 +62,12 @@ def main_namespace(resources: Any) -> str:
     return min(counts, key=lambda ns: (-counts[ns], ns)) if counts else "default"
 
 
+def _whole_modes() -> frozenset:
+    from ..match import Mode
+
+    return frozenset({Mode.VALUE, Mode.OPTIONAL, Mode.PRESENT})  # the key holds the field's value
+
+
 def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[tuple[Any, ...], TemplateChanges]:
     """The resource plans with each refactoring's tree edits and switches."""
     from dataclasses import replace
@@ -71,6 +77,7 @@ def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[
     from ..templating import all_of, condition, ref
 
     objects = {p.resource.identity: kyaml.construct(p.resource.node) for p in plans}
+    whole = _whole_modes()
     ctx = replace(
         ctx,
         conditions={
@@ -80,6 +87,7 @@ def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[
             for p in plans
         },
         bases={p.resource.identity: p.base for p in plans},
+        lifted={p.resource.identity: {h.parts: h.key for h in p.hits if h.mode in whole} for p in plans},
     )
     changes = template_changes(rules, objects, ctx, ctx.chart)
     out = []

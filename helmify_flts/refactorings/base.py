@@ -57,6 +57,8 @@ class Context:
     # switch and its guards), for changes that depend on whether another resource renders.
     conditions: Mapping[Identity, str] = field(default_factory=dict)
     bases: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)  # each resource's values path
+    # Template half only: per resource, the values key each lifted field reads (path -> key).
+    lifted: Mapping[Identity, Mapping[tuple, tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

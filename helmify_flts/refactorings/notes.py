@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..templating import one_line
+from ..templating import one_line, ref
 from .base import Context, Identity, TemplateChanges, get, selects
 
 NAME = "notes"
@@ -29,33 +29,34 @@ class Notes:
         for ident, obj in sorted(objects.items()):
             if not selects(rule.match, ident, obj, ctx) or ident not in ctx.conditions:
                 continue
-            how = _reach(ident, obj)
+            how = _reach(ident, obj, ctx.lifted.get(ident, {}).get(("spec", "type")))
             if how:
                 lines += [f"{{{{- if {ctx.conditions[ident]} }}}}", *how, "{{- end }}"]
         if lines:
             out.notes += ["", "How to reach the release:", *lines]
 
 
-def _reach(ident: Identity, obj: dict) -> list[str]:
+def _reach(ident: Identity, obj: dict, type_key: tuple[str, ...] | None = None) -> list[str]:
+    """How to reach a Service or an Ingress. A Service whose type is a values key (an environment
+    may change it) says what the type the release renders with calls for."""
     name = one_line(ident[3])
-    ns = "{{ .Release.Namespace }}"
     if ident[1] == "Service":
         ports = [p for p in get(obj, ("spec", "ports")) or [] if isinstance(p, dict) and isinstance(p.get("port"), int)]
-        kind = str(get(obj, ("spec", "type")) or "ClusterIP")
         if not ports or get(obj, ("spec", "clusterIP")) == "None":
             return []
         port = ports[0]["port"]
-        if kind == "NodePort":
-            return [
-                f"  - Service {name} (NodePort): kubectl get -n {ns} svc {name} "
-                "-o jsonpath='{.spec.ports[0].nodePort}' gives the port on every node"
-            ]
-        if kind == "LoadBalancer":
-            return [
-                f"  - Service {name} (LoadBalancer): kubectl get -n {ns} svc {name} "
-                f"-o jsonpath='{{.status.loadBalancer.ingress[0]}}' gives the address; port {port}"
-            ]
-        return [f"  - Service {name}: kubectl port-forward -n {ns} svc/{name} {port}:{port}, then localhost:{port}"]
+        if type_key is None:
+            return _service(name, port, str(get(obj, ("spec", "type")) or "ClusterIP"))
+        kind = f'(toString ({ref(type_key)} | default "ClusterIP"))'
+        return [
+            f'{{{{- if eq {kind} "NodePort" }}}}',
+            *_service(name, port, "NodePort"),
+            f'{{{{- else if eq {kind} "LoadBalancer" }}}}',
+            *_service(name, port, "LoadBalancer"),
+            "{{- else }}",
+            *_service(name, port, "ClusterIP"),
+            "{{- end }}",
+        ]
     if ident[1] == "Ingress":
         tls = {h for t in get(obj, ("spec", "tls")) or [] if isinstance(t, dict) for h in t.get("hosts") or []}
         out = []
@@ -66,3 +67,18 @@ def _reach(ident: Identity, obj: dict) -> list[str]:
                 out.append(f"  - Ingress {name}: {scheme}://{one_line(host)}/")
         return out
     return []
+
+
+def _service(name: str, port: int, kind: str) -> list[str]:
+    ns = "{{ .Release.Namespace }}"
+    if kind == "NodePort":
+        return [
+            f"  - Service {name} (NodePort): kubectl get -n {ns} svc {name} "
+            "-o jsonpath='{.spec.ports[0].nodePort}' gives the port on every node"
+        ]
+    if kind == "LoadBalancer":
+        return [
+            f"  - Service {name} (LoadBalancer): kubectl get -n {ns} svc {name} "
+            f"-o jsonpath='{{.status.loadBalancer.ingress[0]}}' gives the address; port {port}"
+        ]
+    return [f"  - Service {name}: kubectl port-forward -n {ns} svc/{name} {port}:{port}, then localhost:{port}"]
