@@ -18,10 +18,11 @@ from typing import Any
 import yaml
 
 from . import chart, jsontext, layout, redact, rules, teamvalues
-from .errors import UserError
+from .errors import Notice, UserError, Where
 from .layout import AMBIGUOUS, CONFLICT, UNREAD, WIRED, Layout, Match
 from .templating import printable
 
+REPLACED = "replaced"  # the chart needs another shape there (a map where the team has a scalar)
 HEADER = """\
 # yaml-language-server: $schema=rule-file.schema.json
 # Rules that make the chart read the team's values layout ({team}), written by
@@ -66,12 +67,19 @@ def build(opts: chart.Options, team_path: Path, rules_path: Path) -> Fitted:
         lift.key for lift in result.conversion.lifts if _transform(result, lift.rule) in ("image", "image-registry")
     }
     text_keys = {lift.key for lift in result.conversion.lifts if _transform(result, lift.rule) == "text"}
-    merged, added = teamvalues.merge(team, result.conversion.values, image_keys, text_keys)
+    replaced: dict[tuple[str, ...], Any] = {}
+    merged, added = teamvalues.merge(team, result.conversion.values, image_keys, text_keys, replaced)
     files = dict(result.files)
     files["values.yaml"] = merged
     files["values.schema.json"] = jsontext.dumps(_open(json.loads(files["values.schema.json"]))) + "\n"
-    result = replace(result, files=dict(sorted(files.items())))
-    rows = tuple(_rows(fitted, team, result))
+    shapes = {path: _shape_note(path, value, result) for path, value in replaced.items()}
+    lines = {leaf.path: leaf.line for leaf in team.leaves}
+    notices = tuple(
+        Notice(f"team values: {'.'.join(path)}: {note}", Where(team_path.as_posix(), lines.get(path)))
+        for path, note in shapes.items()
+    )
+    result = replace(result, files=dict(sorted(files.items())), notices=result.notices + notices)
+    rows = tuple(_rows(fitted, team, result, shapes))
     return Fitted(result, fitted, text, rows, tuple(added))
 
 
@@ -220,7 +228,28 @@ def _extends(name: str, rules_path: Path) -> str:
 # ---------------------------------------------------------------- the report
 
 
-def _rows(fitted: Layout, team: teamvalues.Team, result: chart.Result) -> list[Row]:
+def _shape_note(path: tuple[str, ...], team: Any, result: chart.Result) -> str:
+    """Why a team value is gone from values.yaml: the chart needs another shape there."""
+    shown = redact.field("", path, team)
+    chart_value = teamvalues._get(result.conversion.values.plain(), path)
+    if isinstance(chart_value, dict):
+        keys = ", ".join(sorted(str(k) for k in chart_value)[:4]) + (", ..." if len(chart_value) > 4 else "")
+        return (
+            f"the team's value {_cell(shown)} was replaced by a map, which the chart reads ({keys}); "
+            "move the value under one of those keys, or rename the key"
+        )
+    return (
+        f"the team's map was replaced by the value {_cell(redact.field('', path, chart_value))}, which the chart "
+        "reads there; rename the team's key"
+    )
+
+
+UNWRITABLE = "its key holds '.', '{', '}', '|', a quote, a bracket or a space, which a rule cannot name; rename it"
+
+
+def _rows(
+    fitted: Layout, team: teamvalues.Team, result: chart.Result, shapes: dict[tuple[str, ...], str] | None = None
+) -> list[Row]:
     chart_values = result.conversion.values.plain()
     rows = []
     for m in fitted.matches:
@@ -229,6 +258,10 @@ def _rows(fitted: Layout, team: teamvalues.Team, result: chart.Result) -> list[R
         chart_value = teamvalues._get(chart_values, m.key.path)
         if status in (WIRED, CONFLICT) and chart_value is None and not _under_read(m.key.path, chart_values):
             status, note = UNREAD, note or "its rule could not be applied (see the warnings)"
+        if status in (UNREAD, WIRED, CONFLICT) and key_text(m.key.path) is None:
+            status, note = UNREAD, UNWRITABLE
+        if (shapes or {}).get(m.key.path):
+            status, note = REPLACED, shapes[m.key.path]
         rows.append(Row(m.key.dotted, fields, status, _shown(m, m.key.value), _shown(m, chart_value), note))
     return rows
 
@@ -248,7 +281,7 @@ def _shown(m: Match, value: Any) -> Any:
 
 
 def markdown(fitted: Fitted) -> str:
-    counts = {s: sum(1 for r in fitted.rows if r.status == s) for s in (WIRED, CONFLICT, UNREAD, AMBIGUOUS)}
+    counts = {s: sum(1 for r in fitted.rows if r.status == s) for s in (WIRED, CONFLICT, UNREAD, AMBIGUOUS, REPLACED)}
     lines = [
         "",
         "## Team values layout",

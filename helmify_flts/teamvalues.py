@@ -86,11 +86,17 @@ def leaf_paths(tree: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...
 
 
 def merge(
-    team: Team, values: Values, image_keys: set[tuple[str, ...]], text_keys: set[tuple[str, ...]] = frozenset()
+    team: Team,
+    values: Values,
+    image_keys: set[tuple[str, ...]],
+    text_keys: set[tuple[str, ...]] = frozenset(),
+    replaced: dict[tuple[str, ...], Any] | None = None,
 ) -> tuple[str, list[tuple[str, ...]]]:
     """The team's file holding every value of ``values``: a key the team has keeps its line and
     comment (its value becomes the chart's where Helm would read it differently); a key it lacks
-    is added at the end of its map with its documentation. Returns the text and the added keys."""
+    is added at the end of its map with its documentation. Returns the text and the added keys.
+    ``replaced`` receives each team value the chart had to replace by a map (``kafka: "x"`` where
+    the chart reads ``kafka.image``), or a map replaced by a scalar, with the team's value."""
     from ruamel.yaml import YAML
 
     rt = YAML(typ="rt")
@@ -105,7 +111,7 @@ def merge(
         doc = CommentedMap()
     added: list[tuple[str, ...]] = []
     for path, leaf in values.leaves():
-        _put(doc, path, leaf, added, team.tree, path in text_keys)
+        _put(doc, path, leaf, added, team.tree, path in text_keys, {} if replaced is None else replaced)
     for key in image_keys:
         parent = _get(doc, key)
         chart = values.get(key)
@@ -134,7 +140,15 @@ def _get(doc: Any, path: tuple[str, ...]) -> Any:
     return doc
 
 
-def _put(doc: Any, path: tuple[str, ...], leaf: Leaf, added: list[tuple[str, ...]], plain: dict, text: bool) -> None:
+def _put(
+    doc: Any,
+    path: tuple[str, ...],
+    leaf: Leaf,
+    added: list[tuple[str, ...]],
+    plain: dict,
+    text: bool,
+    replaced: dict[tuple[str, ...], Any],
+) -> None:
     from ruamel.yaml.comments import CommentedMap
 
     node = doc
@@ -144,6 +158,8 @@ def _put(doc: Any, path: tuple[str, ...], leaf: Leaf, added: list[tuple[str, ...
             fresh = CommentedMap()
             if part not in node:
                 added.append(path[: i + 1])
+            elif nxt is not None:  # the team's scalar where the chart needs a map: say so
+                replaced.setdefault(path[: i + 1], _get(plain, path[: i + 1]))
             node[part] = fresh
             nxt = fresh
         node = nxt
@@ -155,6 +171,8 @@ def _put(doc: Any, path: tuple[str, ...], leaf: Leaf, added: list[tuple[str, ...
             _merge_map(node[last], leaf.node, current if isinstance(current, dict) else {})
         elif not exact(current, wanted) and not (text and go_json(current) == wanted):
             # (A text field the team writes as a number renders the same: kept as written.)
+            if current is not None and isinstance(current, dict) != isinstance(wanted, dict):
+                replaced.setdefault(path, current)
             node[last] = to_ruamel(leaf.node)
         return  # else the team's own text already says it: kept as written
     node[last] = to_ruamel(leaf.node)

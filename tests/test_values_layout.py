@@ -519,3 +519,23 @@ def test_a_list_stands_for_a_joined_env_value(tmp_path: Path, text: str, transfo
     assert f"transform: {transform}" in (tmp_path / "r.yaml").read_text(encoding="utf-8")
     body = "".join(render.render_chart(out, {"web": {"logLevels": ["a", "b", "c", "d"]}}).values())
     assert f'value: "{longer}"' in body
+
+
+def test_a_team_scalar_where_the_chart_needs_a_map_and_unwritable_keys_are_reported(tmp_path: Path) -> None:
+    manifests = {"web.yaml": DEPLOYMENT.format(name="web", image="nginx:1.25")}
+    team = """\
+web: "see the wiki"
+logging:
+  level.name: info
+"""
+    result, out, rows = _convert(tmp_path, manifests, team)
+    assert result.exit_code == 0
+    row = rows["web"]
+    assert row["status"] == "replaced", row
+    assert '"see the wiki"' in row["note"] and "replaced by a map" in row["note"]
+    assert "team values: web: the team's value" in result.stderr and "team-values.yaml:1" in result.stderr
+    table = (out / "helmify-report.md").read_text(encoding="utf-8")
+    assert "| `web` | - | replaced; the team's value" in table
+    # A key a rule cannot name says why, not only that no template reads it.
+    unwritable = rows["logging.level.name"]
+    assert unwritable["status"] == "read by no template" and "which a rule cannot name" in unwritable["note"]
