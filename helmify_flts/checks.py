@@ -159,49 +159,50 @@ def _unrenamed(value: Any, renamed: Mapping[Identity, Identity], namespace: str)
     return value
 
 
-def environment(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]) -> list[str]:
-    """Each container's effective environment is unchanged (resolved on each side)."""
-    problems = []
+def _container_pairs(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]):  # noqa: ANN202
+    """(source identity, where, source container, rendered container or None) of every container
+    of an object that still renders with a pod spec."""
     for ident, src, out in _pairs(source, rendered, renamed):
         spec_a, spec_b = pod_spec(src, ident[1]), pod_spec(out, ident[1])
         if spec_a is None or spec_b is None:
             continue
-        ns_b = renamed.get(ident, ident)[2]
         after = _containers(spec_b)
         for where, container in _containers(spec_a).items():
-            if where not in after:
-                continue
-            env_a = effective_env(container, ident[2], source)
-            env_b = {k: _unrenamed(v, renamed, ns_b) for k, v in effective_env(after[where], ns_b, rendered).items()}
-            for name in sorted(set(env_a) | set(env_b)):
-                if env_a.get(name) != env_b.get(name):
-                    problems.append(f"{_title(ident)} {where}: environment variable {name} changes")
+            yield ident, where, container, after.get(where)
+
+
+def environment(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]) -> list[str]:
+    """Each container's effective environment is unchanged (resolved on each side)."""
+    problems = []
+    for ident, where, container, other in _container_pairs(source, rendered, renamed):
+        if other is None:
+            continue
+        ns_b = renamed.get(ident, ident)[2]
+        env_a = effective_env(container, ident[2], source)
+        env_b = {k: _unrenamed(v, renamed, ns_b) for k, v in effective_env(other, ns_b, rendered).items()}
+        for name in sorted(set(env_a) | set(env_b)):
+            if env_a.get(name) != env_b.get(name):
+                problems.append(f"{_title(ident)} {where}: environment variable {name} changes")
     return problems
 
 
 def containers(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]) -> list[str]:
     """Containers keep image, command, args, ports, probes, resources, securityContext and mount paths."""
     problems = []
-    for ident, src, out in _pairs(source, rendered, renamed):
-        spec_a, spec_b = pod_spec(src, ident[1]), pod_spec(out, ident[1])
-        if spec_a is None or spec_b is None:
+    for ident, where, container, other in _container_pairs(source, rendered, renamed):
+        if other is None:
+            problems.append(f"{_title(ident)}: container {where} is gone")
             continue
-        after = _containers(spec_b)
-        for where, container in _containers(spec_a).items():
-            other = after.get(where)
-            if other is None:
-                problems.append(f"{_title(ident)}: container {where} is gone")
-                continue
-            for field in CONTAINER_FIELDS:
-                if container.get(field) != named_back(other.get(field), renamed):
-                    problems.append(f"{_title(ident)} {where}: {field} changes")
-            paths_a = sorted(
-                str(m.get("mountPath")) for m in container.get("volumeMounts") or [] if isinstance(m, dict)
-            )
-            paths_b = sorted(str(m.get("mountPath")) for m in other.get("volumeMounts") or [] if isinstance(m, dict))
-            if paths_a != paths_b:
-                problems.append(f"{_title(ident)} {where}: mount paths change")
+        for field in CONTAINER_FIELDS:
+            if container.get(field) != named_back(other.get(field), renamed):
+                problems.append(f"{_title(ident)} {where}: {field} changes")
+        if _mount_paths(container) != _mount_paths(other):
+            problems.append(f"{_title(ident)} {where}: mount paths change")
     return problems
+
+
+def _mount_paths(container: dict) -> list[str]:
+    return sorted(str(m.get("mountPath")) for m in container.get("volumeMounts") or [] if isinstance(m, dict))
 
 
 def pod_labels(obj: dict, kind: str) -> dict | None:

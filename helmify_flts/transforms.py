@@ -139,6 +139,17 @@ def _joined(separator: str) -> Callable[[Any, str], Lifted | None]:
     return lift
 
 
+def _join(name: str, separator: str, description: str) -> Transform:
+    """A transform that holds a text joined with ``separator`` as a list of its parts."""
+    return Transform(
+        name=name,
+        description=description,
+        lift=_joined(separator),
+        keep=_joined(separator),
+        template=f'{{{{ join "{separator}" REF | toJson }}}}',
+    )
+
+
 IMAGE_HELPER = """{{/*
 Container image reference from repository, tag and optional digest, as a JSON string.
 */}}
@@ -201,27 +212,9 @@ TRANSFORMS: dict[str, Transform] = {
         keep=_lift_text,
         template='{{ if kindIs "string" REF }}{{ REF | toJson }}{{ else }}{{ REF | toJson | toJson }}{{ end }}',
     ),
-    "join-space": Transform(
-        name="join-space",
-        description="hold a space-separated text as a list",
-        lift=_joined(" "),
-        keep=_joined(" "),
-        template='{{ join " " REF | toJson }}',
-    ),
-    "join-comma": Transform(
-        name="join-comma",
-        description="hold a comma-separated text as a list",
-        lift=_joined(","),
-        keep=_joined(","),
-        template='{{ join "," REF | toJson }}',
-    ),
-    "join-comma-space": Transform(
-        name="join-comma-space",
-        description="hold a text separated by a comma and a space as a list",
-        lift=_joined(", "),
-        keep=_joined(", "),
-        template='{{ join ", " REF | toJson }}',
-    ),
+    "join-space": _join("join-space", " ", "hold a space-separated text as a list"),
+    "join-comma": _join("join-comma", ",", "hold a comma-separated text as a list"),
+    "join-comma-space": _join("join-comma-space", ", ", "hold a text separated by a comma and a space as a list"),
     "file": Transform(
         name="file",
         description="keep a multi-line config as a file under files/, read with .Files.Get",

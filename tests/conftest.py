@@ -51,6 +51,14 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def render_objects(
+    chart: Path, release: str = "release", namespace: str = "default", values: dict | None = None
+) -> dict:
+    """The objects ``chart`` renders with Helm, by identity."""
+    texts = render.render_chart(chart, values, release, namespace)
+    return {ident: obj for ident, (_, obj) in render.rendered_objects(texts).items()}
+
+
 def assert_proven(
     chart: Path, src: Path, values: dict | None = None, *, skip_chart: bool = False, raw: bool = False, **how: str
 ) -> proof.Proof:

@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, convert_ok, run
+from conftest import render_objects as _objects
 
 from helmify_flts import render
 
 CASES = ROOT / "tests" / "cases"
-
-
-def _objects(chart: Path, release: str = "release", namespace: str = "default", values: dict | None = None) -> dict:
-    texts = render.render_chart(chart, values, release, namespace)
-    return {ident: obj for ident, (_, obj) in render.rendered_objects(texts).items()}
 
 
 def _convert_case(case: str, tmp_path: Path, *extra: str) -> Path:

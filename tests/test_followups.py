@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import convert_ok, run, write_tree
+from conftest import convert_ok, render_objects, run, write_tree
 
 from helmify_flts import render
 
@@ -35,15 +35,10 @@ spec:
 """
 
 
-def _objects(chart: Path, release: str = "release", namespace: str = "default", values: dict | None = None) -> dict:
-    texts = render.render_chart(chart, values, release, namespace)
-    return {ident: obj for ident, (_, obj) in render.rendered_objects(texts).items()}
-
-
 def test_release_namespace_rewrites_only_the_host_names_it_found(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "src", {"shop.yaml": SHOP})
     convert_ok(src, tmp_path / "chart", "--rules", "conventions", "--chart-name", "shop")
-    web = _objects(tmp_path / "chart", namespace="other")[("apps", "Deployment", "other", "release-web")]
+    web = render_objects(tmp_path / "chart", namespace="other")[("apps", "Deployment", "other", "release-web")]
     env = {e["name"]: e["value"] for e in web["spec"]["template"]["spec"]["containers"][0]["env"]}
     # The cluster host follows the namespace (and the release name); the external look-alike stays.
     assert env["DB_URLS"] == "postgres://release-db.other.svc:5432/shop,postgres://db.shop.svc.example.org:5432/shop"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -117,28 +118,38 @@ def _guard_key(mapping: MappingNode, key: str | int, condition: str, marks: Plac
 _TO_JSON = re.compile(r"\{\{ (?P<value>.*) \| toJson \}\}", re.S)
 
 
-def _replace(parent: Node, edit: Replace, marks: Placeholders) -> None:
-    """Pipe the value at the pointer through ``replace``: a lifted value (its action prints
-    ``X | toJson``) keeps reading its values key or file; a literal becomes a quoted string."""
-    last = edit.pointer[-1]
+def _scalar_at(parent: Node, last: str | int) -> ScalarNode | None:
+    """The scalar at ``last`` of a mapping or sequence, if there is one."""
     if isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
         node = parent.value[last]
     elif isinstance(parent, MappingNode):
         node = next((v for k, v in parent.value if _is(k, last)), None)
     else:
-        return
-    if not isinstance(node, ScalarNode):
-        return
-    step = f"replace {quote(edit.old)} ({edit.new})"
+        return None
+    return node if isinstance(node, ScalarNode) else None
+
+
+def _pipe(parent: Node, last: str | int, node: ScalarNode, marks: Placeholders, wrap: Callable[[str], str]) -> None:
+    """Print the text at ``last`` through ``wrap`` (a Go expression around the text's): a lifted
+    value (its action prints ``X | toJson``) keeps reading its values key or file; a literal
+    becomes a quoted string."""
     action = marks.actions.get(node.value)
     if isinstance(action, Inline):
         m = _TO_JSON.fullmatch(action.expression)
         if m:
-            marks.actions[node.value] = Inline(f"{{{{ {m.group('value')} | {step} | toJson }}}}")
+            marks.actions[node.value] = Inline(f"{{{{ {wrap(m.group('value'))} | toJson }}}}")
         return
     if node.tag != kyaml.STR or node.value in marks.actions:
         return
-    _set(parent, last, _node(Expr(f"{quote(node.value)} | {step} | toJson"), marks))
+    _set(parent, last, _node(Expr(f"{wrap(quote(node.value))} | toJson"), marks))
+
+
+def _replace(parent: Node, edit: Replace, marks: Placeholders) -> None:
+    """Pipe the value at the pointer through ``replace``."""
+    node = _scalar_at(parent, edit.pointer[-1])
+    if node is not None:
+        step = f"replace {quote(edit.old)} ({edit.new})"
+        _pipe(parent, edit.pointer[-1], node, marks, lambda value: f"{value} | {step}")
 
 
 def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
@@ -161,38 +172,24 @@ def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
 
 def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
     last = edit.pointer[-1]
-    if isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
-        node = parent.value[last]
-    elif isinstance(parent, MappingNode):
-        node = next((v for k, v in parent.value if _is(k, last)), None)
-    else:
+    node = _scalar_at(parent, last)
+    if node is None:
         return
-    if not isinstance(node, ScalarNode):
-        return
-    action = marks.actions.get(node.value)
     if isinstance(edit, Rename):
+        action = marks.actions.get(node.value)
         if isinstance(action, Inline):  # ``key | default "old"``: the user's name, else the new one
             old = f"default {quote(edit.old)} "
             marks.actions[node.value] = Inline(action.expression.replace(old, f"default ({edit.new}) "))
         elif node.value == edit.old and node.tag == kyaml.STR:
             _set(parent, last, _node(Expr(f"{edit.new} | quote"), marks))
         return
-    if isinstance(action, Inline):
-        m = _TO_JSON.fullmatch(action.expression)
-        if m is None:
-            return
-        value = m.group("value")
-    elif node.tag == kyaml.STR and node.value not in marks.actions:
-        value = quote(node.value)
-    else:
-        return
-    for pattern, new in edit.forms:
-        value = f'regexReplaceAll {quote(pattern)} ({value}) (print "${{1}}" ({new}) "${{2}}")'
-    expression = f"{{{{ {value} | toJson }}}}"
-    if isinstance(action, Inline):
-        marks.actions[node.value] = Inline(expression)
-    else:
-        _set(parent, last, ScalarNode(kyaml.STR, marks.new(Inline(expression)), style=None))
+
+    def hosts(value: str) -> str:
+        for pattern, new in edit.forms:
+            value = f'regexReplaceAll {quote(pattern)} ({value}) (print "${{1}}" ({new}) "${{2}}")'
+        return value
+
+    _pipe(parent, last, node, marks, hosts)
 
 
 def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
