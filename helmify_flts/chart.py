@@ -91,6 +91,20 @@ class Result:
     proof_namespace: str = "default"
 
 
+def _switched(changes: refactorings.TemplateChanges, conv: rewrite.Conversion) -> tuple:
+    """What each refactoring switch adds when on, with the template file that renders it."""
+    template_of = {
+        res.identity: conv.moved.get(res, f"templates/{file}.yaml")
+        for file, members in conv.components.items()
+        for res in members
+    }
+    return tuple(
+        replace(s, template=s.template or template_of[s.source], source=None)
+        for s in changes.switched
+        if s.template or s.source in template_of
+    )
+
+
 def chart_name_for(out: Path) -> str:
     """A DNS-safe chart name from the output folder (its parent's for generic names like .helm)."""
     resolved = out.resolve()
@@ -170,7 +184,7 @@ def build(opts: Options) -> Result:
     rule_notices += [Notice(text, code="refactoring") for text in changes.warnings]
     declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
     if ruleset.refactor_rules:  # what verify proves the chart against; none without refactorings
-        files[record.FILE] = record.dumps(ctx.release, ctx.namespace, declared)
+        files[record.FILE] = record.dumps(ctx.release, ctx.namespace, declared, _switched(changes, conv))
         files[".helmignore"] += record.FILE + "\n"
     overrides = {}
     overlays: list = []

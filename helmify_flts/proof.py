@@ -36,6 +36,8 @@ class Expected:
     objects: Mapping[Identity, Any]
     may_add: frozenset[Identity] = frozenset()
     generated: frozenset[str] = frozenset()
+    # (template, kind) -> rule: what a refactoring's switch, turned on, adds (a declared addition)
+    switched: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def sources(cls, loaded: LoadResult, generated: frozenset[str] = frozenset()) -> Expected:
@@ -53,7 +55,16 @@ class Expected:
 
     def allows(self, ident: Identity, template: str) -> bool:
         """Whether an object nobody expected may render (declared, or from a template of the user's)."""
-        return ident in self.may_add or bool(self.generated) and template.split("/", 1)[-1] not in self.generated
+        return (
+            ident in self.may_add
+            or self.added_by(ident, template) is not None
+            or bool(self.generated)
+            and template.split("/", 1)[-1] not in self.generated
+        )
+
+    def added_by(self, ident: Identity, template: str) -> str | None:
+        """The rule whose switched-on addition this object is, if it is one."""
+        return self.switched.get((template.split("/", 1)[-1], ident[1]))
 
 
 @dataclass(frozen=True)

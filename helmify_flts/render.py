@@ -172,10 +172,11 @@ def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = N
     return out
 
 
-def lint(chart_dir: Path, values: dict | None = None) -> list[dict]:
-    """Lint findings at warning level or above (info messages are advice, not problems)."""
+def lint(chart_dir: Path, values: dict | None = None, namespace: str | None = None) -> list[dict]:
+    """Lint findings at warning level or above (info messages are advice, not problems), in
+    ``namespace`` where the chart names it (the release namespace the proof renders with)."""
     helm = _helm()
-    report = helm.lint(str(chart_dir), values)
+    report = helm.lint(str(chart_dir), values, namespace=namespace) if namespace else helm.lint(str(chart_dir), values)
     return [m for m in report.get("messages", []) if m.get("severity", 0) >= 2]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import emit, kustomize, proof, redact, render
 from .errors import UserError
@@ -91,23 +92,29 @@ def verify(
     removed, edited = 0, set()
     if recorded is not None:
         declared, declared_lines = record.replay(render.source_objects(loaded), recorded.folders.get(folder, ()))
-        expected = proof.Expected(declared.expected, generated=generated)
+        switched = {(s.template, kind): s.rule for s in recorded.switched if _on(values, s.key) for kind in s.kinds}
+        expected = proof.Expected(declared.expected, generated=generated, switched=switched)
         release, namespace = recorded.release, recorded.namespace
         removed = len(declared.removed)
         edited = {declared.renamed.get(i, i) for i in declared.edits}
     proven = proof.prove(chart_dir, expected, values, release=release, namespace=namespace)
     _raise_failure(chart_dir, proven.failure)
-    comparison, objects, theirs = proven.comparison, proven.objects, proven.allowed
+    comparison, objects = proven.comparison, proven.objects
+    added = {i: rule for i in proven.allowed if (rule := expected.added_by(i, objects[i][0])) is not None}
+    theirs = [i for i in proven.allowed if i not in added]
     notes = [
         f"{render.title(i)} comes from {objects[i][0].split('/', 1)[-1]}, a template of yours: "
         "not compared with the source"
         for i in theirs
     ]
+    notes += [
+        f"{render.title(i)} is added by rule {rule}, switched on: checked, not compared" for i, rule in added.items()
+    ]
     from .teamvalues import unread_notes
 
     notes += unread_notes(chart_dir, value_files)
     lines = declared_lines + comparison.describe()
-    findings = render.lint(chart_dir, values)
+    findings = render.lint(chart_dir, values, namespace if recorded is not None else None)
     lines += [redact.inline(f"lint: {m.get('path', '')}: {m.get('error', '')}") for m in findings]
     custom = 0
     if schema:
@@ -126,8 +133,17 @@ def verify(
         + (f"; {custom} custom resource(s) without a schema" if custom else "")
         + (f"; {len(theirs)} from your own templates" if theirs else "")
         + (f"; {removed} removed as the chart declares" if removed else "")
+        + (f"; {len(added)} added by switched-on rules" if added else "")
     )
     return Verification(ok, lines, summary, notes)
+
+
+def _on(values: dict, key: tuple[str, ...]) -> bool:
+    """Whether the values switch ``key`` is on."""
+    node: Any = values
+    for part in key:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node is True or isinstance(node, str) and node.lower() == "true"
 
 
 def _raise_failure(chart_dir: Path, failure: proof.Failure | None) -> None:

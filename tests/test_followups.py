@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import convert_ok, render_objects, run, write_tree
+from conftest import ROOT, convert_ok, render_objects, run, write_tree
 
 from helmify_flts import render
 
@@ -103,3 +103,32 @@ def test_notes_follow_an_environments_service_type(tmp_path: Path) -> None:
     assert "kubectl port-forward -n default svc/web 80:80" in base and "LoadBalancer" not in base
     prod_notes = notes(render.load_values_file(chart / "values-prod.yaml"))
     assert "Service web (LoadBalancer)" in prod_notes and "port-forward" not in prod_notes
+
+
+def test_verify_accepts_what_a_refactoring_switch_adds_and_reports_hand_edits(tmp_path: Path) -> None:
+    case = ROOT / "tests" / "cases" / "refactor-release-namespace"
+    chart = tmp_path / "chart"
+    convert_ok(
+        case / "input",
+        chart,
+        "--chart-name",
+        "ns",
+        *[a for f in (case / "rules").glob("*.yaml") for a in ("--rules", f)],
+    )
+    on = ("--set", "namespace.create=true")
+    result = run("verify", chart, case / "input", *on)
+    assert result.exit_code == 0
+    assert "Namespace/shop is added by rule namespace, switched on" in result.stderr
+    assert "1 added by switched-on rules" in result.stderr
+    # Still checked for shape: a broken added object fails verify.
+    template = chart / "templates" / "shop.yaml"
+    original = template.read_text()
+    template.write_text(original.replace("metadata:\n", "metadata:\n  labelz: {a: b}\n"))
+    broken = run("verify", chart, case / "input", *on)
+    assert broken.exit_code == 1 and "labelz" in broken.stdout
+    # An object a hand-edited template adds is reported, switch on or not.
+    template.write_text(original)
+    web = chart / "templates" / "web.yaml"
+    web.write_text(web.read_text() + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: sneaky}\n")
+    edited = run("verify", chart, case / "input", *on)
+    assert edited.exit_code == 1 and "rendered but not in the source: Namespace/sneaky" in edited.stdout

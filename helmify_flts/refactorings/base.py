@@ -170,6 +170,20 @@ class Switch:
     doc: str
 
 
+@dataclass(frozen=True)
+class SwitchedOn:
+    """Objects of ``kinds`` that ``template`` renders only while the values switch ``key`` is on
+    (off by default): additions of ``rule`` that verify accepts, checked for shape, when the key
+    is set. ``source`` names a source resource whose template it is, until the file is known."""
+
+    key: tuple[str, ...]
+    kinds: tuple[str, ...]
+    rule: str
+    why: str
+    template: str = ""
+    source: Identity | None = None
+
+
 @dataclass
 class TemplateChanges:
     """What the refactorings do to the chart: per resource identity, its tree edits and switches;
@@ -182,6 +196,7 @@ class TemplateChanges:
     notes: list[str] = field(default_factory=list)
     own_files: dict[Identity, str] = field(default_factory=dict)  # resources moved to a template of their own
     warnings: list[str] = field(default_factory=list)  # what a refactoring could not prove it changed
+    switched: list[SwitchedOn] = field(default_factory=list)  # what a switch adds when turned on
 
     def edit(self, ident: Identity, *edits: TreeEdit) -> None:
         self.edits.setdefault(ident, []).extend(edits)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError, Where
-from .base import Added, Change, Declared, Edit, Removed, from_json, to_json
+from .base import Added, Change, Declared, Edit, Removed, SwitchedOn, from_json, to_json
 
 FILE = ".helmify-changes.json"
 VERSION = 1
@@ -27,11 +27,18 @@ class Recorded:
     release: str
     namespace: str
     folders: Mapping[str, tuple[Change, ...]]
+    switched: tuple[SwitchedOn, ...] = ()  # objects a refactoring's switch adds when turned on
 
 
-def dumps(release: str, namespace: str, declared: Mapping[str, Declared]) -> str:
+def dumps(release: str, namespace: str, declared: Mapping[str, Declared], switched: tuple[SwitchedOn, ...] = ()) -> str:
     folders = {name: [_change_json(c) for c in d.changes] for name, d in declared.items()}
-    doc = {"version": VERSION, "proof": {"release": release, "namespace": namespace}, "folders": folders}
+    doc: dict[str, Any] = {"version": VERSION, "proof": {"release": release, "namespace": namespace}}
+    doc["folders"] = folders
+    if switched:  # absent without any: records written before stay as they were
+        doc["switched"] = [
+            {"key": list(s.key), "kinds": list(s.kinds), "template": s.template, "rule": s.rule, "why": s.why}
+            for s in switched
+        ]
     return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
 
 
@@ -65,7 +72,26 @@ def read(chart_dir: Path) -> Recorded | None:
         if not isinstance(changes, list):
             raise _bad(f"folder {name!r}: changes must be a list", where)
         parsed[str(name)] = tuple(_change(item, name, where) for item in changes)
-    return Recorded(proof["release"], proof["namespace"], parsed)
+    return Recorded(proof["release"], proof["namespace"], parsed, _switched(doc.get("switched", []), where))
+
+
+def _switched(items: Any, where: Where) -> tuple[SwitchedOn, ...]:
+    def strings(value: Any) -> bool:
+        return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+    if not isinstance(items, list):
+        raise _bad("switched must be a list", where)
+    out = []
+    for item in items:
+        if not (
+            isinstance(item, dict)
+            and strings(item.get("key"))
+            and strings(item.get("kinds"))
+            and all(isinstance(item.get(k), str) for k in ("template", "rule", "why"))
+        ):
+            raise _bad("switched: each entry needs key and kinds lists, and template, rule and why strings", where)
+        out.append(SwitchedOn(tuple(item["key"]), tuple(item["kinds"]), item["rule"], item["why"], item["template"]))
+    return tuple(out)
 
 
 def _bad(what: str, where: Where) -> UserError:

@@ -12,10 +12,23 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import Context, Expr, Identity, Put, Removed, RenameHosts, Switch, TemplateChanges, get, selects
+from .base import (
+    Context,
+    Expr,
+    Identity,
+    Put,
+    Removed,
+    RenameHosts,
+    Switch,
+    SwitchedOn,
+    TemplateChanges,
+    get,
+    selects,
+)
 
 NAME = "release-namespace"
 CREATE_KEY = ("namespace", "create")
+WHY_ADDED = "namespace.create is on: the chart creates the release namespace"
 WHY_REMOVED = "the release namespace is created by helm install --create-namespace, or with namespace.create"
 
 
@@ -46,6 +59,7 @@ class ReleaseNamespace:
                 out.switches.setdefault(ident, []).append(
                     Switch(CREATE_KEY, False, "Create the release namespace with the chart (off: helm creates it)")
                 )
+                out.switched.append(SwitchedOn(CREATE_KEY, ("Namespace",), rule.id, WHY_ADDED, source=ident))
                 continue
             if meta.get("namespace") == ctx.namespace:
                 out.edit(ident, Put(("metadata", "namespace"), namespace))
