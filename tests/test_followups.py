@@ -132,3 +132,38 @@ def test_verify_accepts_what_a_refactoring_switch_adds_and_reports_hand_edits(tm
     web.write_text(web.read_text() + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: sneaky}\n")
     edited = run("verify", chart, case / "input", *on)
     assert edited.exit_code == 1 and "rendered but not in the source: Namespace/sneaky" in edited.stdout
+
+
+class _OptInPolicies:
+    """An opt-in extra as the production pack's are: a template of guarded objects behind a values
+    switch that is off by default, and no declared change (the default render is the sources')."""
+
+    name = "opt-in-policies"
+    summary = "test only"
+    options: dict = {}
+
+    def declare(self, objects, ctx, rule):  # noqa: ANN001, ANN201
+        return []
+
+    def template(self, objects, ctx, rule, chart, out) -> None:  # noqa: ANN001
+        out.values.append((("policies", "enabled"), False, "Render the deny-all policy"))
+        out.files["templates/opt-in-policies.yaml"] = (
+            "{{- if .Values.policies.enabled }}\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+            "metadata:\n  name: deny-all\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n{{- end }}\n"
+        )
+
+
+def test_verify_accepts_an_opt_in_extra_switched_on(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from helmify_flts import refactorings, rules
+
+    monkeypatch.setitem(refactorings.REGISTRY, "opt-in-policies", _OptInPolicies())
+    enum = rules.schema()["$defs"]["rule"]["properties"]["refactor"]["enum"]
+    monkeypatch.setitem(rules.schema()["$defs"]["rule"]["properties"]["refactor"], "enum", [*enum, "opt-in-policies"])
+    src = write_tree(tmp_path / "src", {"shop.yaml": SHOP})
+    text = "rules:\n  - id: policies\n    description: A deny-all policy.\n    refactor: opt-in-policies\n"
+    rule = write_tree(tmp_path, {"extra.yaml": text})
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--chart-name", "shop", "--rules", rule / "extra.yaml")
+    assert run("verify", chart, src).exit_code == 0
+    on = run("verify", chart, src, "--set", "policies.enabled=true")
+    assert on.exit_code == 0 and "NetworkPolicy/deny-all is added by rule policies, switched on" in on.stderr

@@ -4,11 +4,12 @@ and declared. One module per refactoring; :data:`REGISTRY` maps the names rule f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from .autoscaling_replicas import AutoscalingReplicas
-from .base import Change, Context, Declared, Identity, Refactoring, TemplateChanges, apply
+from .base import Change, Context, Declared, Identity, Refactoring, SwitchedOn, TemplateChanges, apply
 from .checksum_roll import ChecksumRoll
 from .init_hooks import InitHooks
 from .notes import Notes
@@ -48,8 +49,29 @@ def template_changes(
     """What the chart's templates must do for these rules, computed from the source objects."""
     out = TemplateChanges()
     for rule in rules:
+        files, values = set(out.files), len(out.values)
         REGISTRY[rule.refactor].template(objects, ctx, rule, chart, out)
+        out.switched += _switched_files(rule, out, files, out.values[values:])
     return out
+
+
+_KIND = re.compile(r"^kind: *([A-Za-z0-9]+) *$", re.MULTILINE)
+
+
+def _switched_files(rule: Any, out: TemplateChanges, before: set[str], values: list) -> list[SwitchedOn]:
+    """A rule that adds template files and one values switch, off by default (an opt-in extra:
+    ``networkPolicies.enabled``): what those files render is what turning the switch on adds.
+    A rule that says so itself (``out.switched``) is taken at its word."""
+    keys = [key for key, default, _ in values if default is False and key[-1:] == ("enabled",)]
+    if len(keys) != 1 or any(s.rule == rule.id for s in out.switched):
+        return []
+    why = f"{'.'.join(keys[0])} is on"
+    added = sorted(f for f in set(out.files) - before if f.startswith("templates/") and f.endswith(".yaml"))
+    return [
+        SwitchedOn(keys[0], tuple(sorted(set(_KIND.findall(out.files[f])))), rule.id, why, template=f)
+        for f in added
+        if _KIND.search(out.files[f])
+    ]
 
 
 def main_namespace(resources: Any) -> str:
