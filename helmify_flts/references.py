@@ -1,0 +1,464 @@
+"""References between the objects of a folder: which object names which other one, and where.
+
+Two sorts are found. Structured references are fields whose value is another object's name
+(a ConfigMap volume, a ``secretKeyRef``, a claim, ``serviceAccountName``, RBAC subjects and
+``roleRef``, an HPA's ``scaleTargetRef``, Ingress backends and TLS Secrets, a StatefulSet's
+``serviceName``) or selectors that pick workloads (Services and PodDisruptionBudgets). Host
+names are Service names written inside text: env values, ``command``, ``args`` and ConfigMap
+data (``kafka:9092``, ``http://mlflow:5000``, ``postgres.flts.svc.cluster.local``).
+
+Everything here is pure: plain objects in, frozen records out, in a deterministic order.
+
+A host name counts only when it is one of the folder's Services and the text says it is a host:
+it carries a port (``kafka:9092``), is the host of a URL (``http://mlflow``), names the
+Service's namespace (``postgres.flts.svc``), is followed by one of the Service's port numbers
+(``nc -z kafka 9092``), or is the whole value of a host-like flag or env var (``--master-host
+locust-master``, ``DB_HOST=postgres``). A bare word that happens to equal a Service name
+(``CONSUMER_GROUP_ID=inference``, the bucket in ``s3://mlflow/``, ``flts/mlflow``) is not one.
+
+The port a host name uses is, in this order: the explicit ``:port``; a Service port number
+right after it (``kafka 9092``, or within the next two arguments: ``--master-port 5557``); the
+URL scheme's default (80 for http and ws, 443 for https and wss); else the Service's first port.
+``port_from`` says which of these gave it.
+
+Every scan is linear in the text: tokens are found by a pattern without nested repetition and
+URLs by a plain search for ``://``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .paths import FieldPath
+
+Identity = tuple[str, str, str, str]  # (group, kind, namespace, name), as the proof keys objects
+Path = tuple[str | int, ...]
+
+# Kinds whose pods a selector or a scaleTargetRef may point at, and where their pod spec sits.
+_POD_SPEC: dict[str, Path] = {
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Pod": ("spec",),
+}
+WORKLOAD_KINDS = frozenset(_POD_SPEC)
+_CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+_GROUPS = {
+    "ConfigMap": "",
+    "Secret": "",
+    "PersistentVolumeClaim": "",
+    "ServiceAccount": "",
+    "Service": "",
+    "Role": "rbac.authorization.k8s.io",
+    "ClusterRole": "rbac.authorization.k8s.io",
+}
+_CLUSTER_KINDS = frozenset({"ClusterRole", "Namespace", "PersistentVolume", "StorageClass"})
+_SCHEME_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+# URL schemes whose "host" is a bucket or a path, never a Service.
+_NOT_HOST_SCHEMES = frozenset({"s3", "s3a", "s3n", "gs", "gcs", "file", "az", "abfs", "abfss", "wasb", "wasbs"})
+_HOST_WORDS = ("host", "hostname", "addr", "address", "server", "servers", "endpoint", "broker", "brokers")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``source`` names an object of kind ``target_kind`` called ``target_name`` at ``path``.
+
+    ``target`` is that object's identity when the folder has it (None for a Secret the cluster
+    provides, say). For a host name inside a string, ``span`` is its (start, end) in the string
+    at ``path``, ``port`` the port it uses (see the module doc, ``port_from``: explicit, nearby,
+    scheme or service) and ``host_namespace`` the namespace the host name spells out, if any.
+    ``via`` says what sort of reference it is (``host``, ``env``, ``envFrom``, ``volume``, ...)."""
+
+    source: Identity
+    path: Path
+    target_kind: str
+    target_name: str
+    via: str
+    target: Identity | None = None
+    span: tuple[int, int] | None = None
+    port: int | str | None = None
+    port_from: str = ""
+    host_namespace: str | None = None
+
+    @property
+    def pointer(self) -> str:
+        """RFC 6901 pointer of the field in the source object."""
+        return FieldPath.of(*self.path).pointer()
+
+
+def find_references(objects: Mapping[Identity, dict]) -> list[Reference]:
+    """Every reference between ``objects`` (identity -> plain object), sorted by source and path."""
+    index = _Index(objects)
+    found: list[Reference] = []
+    for ident in sorted(objects):
+        obj = objects[ident]
+        if isinstance(obj, dict):
+            found.extend(_of_object(ident, obj, index))
+    return sorted(set(found), key=_order)
+
+
+def _order(ref: Reference) -> tuple:
+    return (
+        ref.source,
+        tuple((0, p) if isinstance(p, int) else (1, p) for p in ref.path),
+        ref.span or (0, 0),
+        ref.target_kind,
+        ref.target_name,
+    )
+
+
+class _Index:
+    """Objects by kind and name, and the folder's Services and namespaces for host names."""
+
+    def __init__(self, objects: Mapping[Identity, dict]) -> None:
+        self.objects = objects
+        self.by_name: dict[tuple[str, str], list[Identity]] = {}
+        for ident in sorted(objects):
+            self.by_name.setdefault((ident[1], ident[3]), []).append(ident)
+        self.namespaces = frozenset({i[3] for i in objects if i[1] == "Namespace"} | {i[2] for i in objects if i[2]})
+        self.services = {i[3] for i in objects if i[1] == "Service" and i[0] == ""}
+
+    def find(self, kind: str, name: str, namespace: str) -> Identity | None:
+        """The object of that kind and name, in ``namespace`` or with no namespace written
+        (such objects land in whatever namespace the folder is applied to)."""
+        candidates = self.by_name.get((kind, name), [])
+        exact = [i for i in candidates if i[2] == namespace]
+        loose = [i for i in candidates if not i[2] or not namespace]
+        return (exact or loose or [None])[0]
+
+    def service(self, name: str, namespace: str) -> Identity | None:
+        return self.find("Service", name, namespace)
+
+    def ports(self, service: Identity) -> list[int]:
+        spec = self.objects[service].get("spec") or {}
+        ports = spec.get("ports") if isinstance(spec, dict) else None
+        return [p["port"] for p in ports or [] if isinstance(p, dict) and isinstance(p.get("port"), int)]
+
+    def workloads(self, namespace: str, selector: dict[str, Any] | None, expressions: list | None = None):
+        """Workloads in ``namespace`` whose pod template labels the selector matches."""
+        if not selector and not expressions:
+            return []
+        out = []
+        for ident, obj in sorted(self.objects.items()):
+            if ident[1] not in WORKLOAD_KINDS or not (ident[2] == namespace or not ident[2] or not namespace):
+                continue
+            labels = _pod_labels(obj, ident[1])
+            if _selects(selector or {}, expressions or [], labels):
+                out.append(ident)
+        return out
+
+
+def _get(obj: Any, path: Path) -> Any:
+    for step in path:
+        if isinstance(step, int):
+            obj = obj[step] if isinstance(obj, list) and step < len(obj) else None
+        else:
+            obj = obj.get(step) if isinstance(obj, dict) else None
+    return obj
+
+
+def _items(obj: Any, path: Path) -> Iterator[tuple[Path, dict]]:
+    """The mapping items of the list at ``path`` with their paths."""
+    value = _get(obj, path)
+    for i, item in enumerate(value if isinstance(value, list) else []):
+        if isinstance(item, dict):
+            yield path + (i,), item
+
+
+def _pod_labels(obj: dict, kind: str) -> dict:
+    spec_path = _POD_SPEC[kind]
+    labels = _get(obj, ("metadata", "labels") if kind == "Pod" else spec_path[:-1] + ("metadata", "labels"))
+    return labels if isinstance(labels, dict) else {}
+
+
+def _selects(match: dict, expressions: list, labels: dict) -> bool:
+    if any(labels.get(k) != v for k, v in match.items()):
+        return False
+    for expr in expressions:
+        if not isinstance(expr, dict):
+            return False
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        ok = {
+            "In": key in labels and labels[key] in values,
+            "NotIn": key not in labels or labels[key] not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }.get(op, False)
+        if not ok:
+            return False
+    return True
+
+
+def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]:
+    kind, ns = ident[1], ident[2]
+
+    def named(path: Path, target_kind: str, via: str, namespace: str | None = None) -> Iterator[Reference]:
+        name = _get(obj, path)
+        if isinstance(name, str) and name:
+            target_ns = "" if target_kind in _CLUSTER_KINDS else (ns if namespace is None else namespace)
+            target = index.find(target_kind, name, target_ns)
+            yield Reference(ident, path, target_kind, name, via, target)
+
+    if kind in _POD_SPEC:
+        yield from _of_pod_spec(ident, obj, _POD_SPEC[kind], index, named)
+    if kind == "StatefulSet":
+        yield from named(("spec", "serviceName"), "Service", "serviceName")
+    if kind == "ServiceAccount":
+        for path, _ in _items(obj, ("imagePullSecrets",)):
+            yield from named(path + ("name",), "Secret", "imagePullSecrets")
+        for path, _ in _items(obj, ("secrets",)):
+            yield from named(path + ("name",), "Secret", "secrets")
+    if kind in ("RoleBinding", "ClusterRoleBinding"):
+        for path, subject in _items(obj, ("subjects",)):
+            if subject.get("kind") == "ServiceAccount":
+                sub_ns = subject.get("namespace")
+                yield from named(
+                    path + ("name",), "ServiceAccount", "subject", sub_ns if isinstance(sub_ns, str) else None
+                )
+        role_kind = _get(obj, ("roleRef", "kind"))
+        if role_kind in ("Role", "ClusterRole"):
+            yield from named(("roleRef", "name"), role_kind, "roleRef")
+    if kind == "HorizontalPodAutoscaler":
+        target_kind = _get(obj, ("spec", "scaleTargetRef", "kind"))
+        if isinstance(target_kind, str):
+            yield from named(("spec", "scaleTargetRef", "name"), target_kind, "scaleTargetRef")
+    if kind == "PodDisruptionBudget":
+        selector = _get(obj, ("spec", "selector"))
+        if isinstance(selector, dict):
+            labels, exprs = selector.get("matchLabels"), selector.get("matchExpressions")
+            for target in index.workloads(
+                ns, labels if isinstance(labels, dict) else None, exprs if isinstance(exprs, list) else None
+            ):
+                yield Reference(ident, ("spec", "selector"), target[1], target[3], "selector", target)
+    if kind == "Service" and ident[0] == "":
+        selector = _get(obj, ("spec", "selector"))
+        if isinstance(selector, dict):
+            for target in index.workloads(ns, selector):
+                yield Reference(ident, ("spec", "selector"), target[1], target[3], "selector", target)
+    if kind == "Ingress":
+        yield from _of_ingress(ident, obj, index, named)
+    if kind == "ConfigMap":
+        data = obj.get("data")
+        if isinstance(data, dict):
+            for key in sorted(data):
+                if isinstance(data[key], str):
+                    yield from _hosts(ident, ("data", key), data[key], index, flag=None, following=())
+
+
+def _of_pod_spec(ident: Identity, obj: dict, spec: Path, index: _Index, named) -> Iterator[Reference]:
+    yield from named(spec + ("serviceAccountName",), "ServiceAccount", "serviceAccountName")
+    if _get(obj, spec + ("serviceAccountName",)) is None:
+        yield from named(spec + ("serviceAccount",), "ServiceAccount", "serviceAccountName")
+    for path, _ in _items(obj, spec + ("imagePullSecrets",)):
+        yield from named(path + ("name",), "Secret", "imagePullSecrets")
+    for path, _ in _items(obj, spec + ("volumes",)):
+        yield from named(path + ("configMap", "name"), "ConfigMap", "volume")
+        yield from named(path + ("secret", "secretName"), "Secret", "volume")
+        yield from named(path + ("persistentVolumeClaim", "claimName"), "PersistentVolumeClaim", "volume")
+        for source_path, _ in _items(obj, path + ("projected", "sources")):
+            yield from named(source_path + ("configMap", "name"), "ConfigMap", "volume")
+            yield from named(source_path + ("secret", "name"), "Secret", "volume")
+    for lst in _CONTAINER_LISTS:
+        for cpath, container in _items(obj, spec + (lst,)):
+            for path, _ in _items(obj, cpath + ("envFrom",)):
+                yield from named(path + ("configMapRef", "name"), "ConfigMap", "envFrom")
+                yield from named(path + ("secretRef", "name"), "Secret", "envFrom")
+            for path, env in _items(obj, cpath + ("env",)):
+                yield from named(path + ("valueFrom", "configMapKeyRef", "name"), "ConfigMap", "env")
+                yield from named(path + ("valueFrom", "secretKeyRef", "name"), "Secret", "env")
+                value, name = env.get("value"), env.get("name")
+                if isinstance(value, str):
+                    yield from _hosts(
+                        ident,
+                        path + ("value",),
+                        value,
+                        index,
+                        flag=name if isinstance(name, str) else None,
+                        following=(),
+                    )
+            for field in ("command", "args"):
+                words = container.get(field)
+                if not isinstance(words, list):
+                    continue
+                for i, word in enumerate(words):
+                    if isinstance(word, str):
+                        before = words[i - 1] if i and isinstance(words[i - 1], str) else None
+                        flag = before if before and before.startswith("-") else None
+                        yield from _hosts(
+                            ident,
+                            cpath + (field, i),
+                            word,
+                            index,
+                            flag=flag,
+                            following=tuple(w for w in words[i + 1 : i + 3]),
+                        )
+
+
+def _of_ingress(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Reference]:
+    backends: list[Path] = [("spec", "defaultBackend"), ("spec", "backend")]
+    for rpath, _ in _items(obj, ("spec", "rules")):
+        for ppath, _ in _items(obj, rpath + ("http", "paths")):
+            backends.append(ppath + ("backend",))
+    for bpath in backends:
+        backend = _get(obj, bpath)
+        if not isinstance(backend, dict):
+            continue
+        if isinstance(backend.get("service"), dict):
+            port = _get(backend, ("service", "port", "number")) or _get(backend, ("service", "port", "name"))
+            for ref in named(bpath + ("service", "name"), "Service", "backend"):
+                yield _with_port(ref, port, "explicit")
+        else:  # extensions/v1beta1 and networking.k8s.io/v1beta1
+            for ref in named(bpath + ("serviceName",), "Service", "backend"):
+                yield _with_port(ref, backend.get("servicePort"), "explicit")
+    for path, _ in _items(obj, ("spec", "tls")):
+        yield from named(path + ("secretName",), "Secret", "tls")
+
+
+def _with_port(ref: Reference, port: Any, source: str) -> Reference:
+    if isinstance(port, (int, str)) and not isinstance(port, bool):
+        return dataclasses.replace(ref, port=port, port_from=source)
+    return ref
+
+
+# A host-name-like token: letters, digits, dots and dashes; no nested repetition, so linear.
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
+_DIGITS = re.compile(r"[0-9]{1,5}")
+
+
+def _hosts(
+    ident: Identity, path: Path, text: str, index: _Index, flag: str | None, following: tuple
+) -> Iterator[Reference]:
+    """Service host names inside ``text`` (see the module doc for what counts)."""
+    if not index.services:
+        return
+    authorities = list(_url_authorities(text))  # in order, not overlapping
+    for _, start, end, scheme in authorities:
+        ref = _host_at(ident, path, text, start, end, index, scheme=scheme)
+        if ref is not None:
+            yield ref
+    host_like = flag is not None and _is_host_name(flag)
+    claimed = iter(authorities)
+    within = next(claimed, None)
+    for m in _TOKEN.finditer(text):
+        start, end = m.start(), m.end()
+        while within is not None and within[2] <= start:
+            within = next(claimed, None)
+        if within is not None and within[0] <= start:
+            continue  # part of a URL's authority, read above
+        if start and text[start - 1] in "_/@$%{":
+            continue
+        if end < len(text) and text[end] in "_":
+            continue
+        whole = start == 0 and end == len(text)
+        ref = _host_at(
+            ident, path, text, start, end, index, scheme=None, bare_ok=whole and host_like, following=following
+        )
+        if ref is not None:
+            yield ref
+
+
+def _is_host_name(flag: str) -> bool:
+    words = re.split(r"[^a-z0-9]+", flag.lower())
+    return bool(words) and words[-1] in _HOST_WORDS
+
+
+def _url_authorities(text: str) -> Iterator[tuple[int, int, int, str]]:
+    """(authority start, host start, end, scheme) of each URL, found by a plain search for ``://``."""
+    at = text.find("://")
+    while at != -1:
+        s = at
+        while s > 0 and (text[s - 1].isalnum() or text[s - 1] in "+.-") and at - s < 32:
+            s -= 1
+        scheme = text[s:at].lower()
+        begin = at + 3
+        end = begin
+        while end < len(text) and not text[end].isspace() and text[end] not in "/?#\"'<>`,;)]}":
+            end += 1
+        authority = text[begin:end]
+        host_start = begin + authority.rfind("@") + 1  # userinfo may hold a password: skip it
+        if scheme and scheme[0].isalpha() and scheme not in _NOT_HOST_SCHEMES and host_start < end:
+            yield begin, host_start, end, scheme
+        at = text.find("://", max(end, at + 3))
+
+
+def _host_at(
+    ident: Identity,
+    path: Path,
+    text: str,
+    start: int,
+    end: int,
+    index: _Index,
+    *,
+    scheme: str | None,
+    bare_ok: bool = False,
+    following: tuple = (),
+) -> Reference | None:
+    """A reference when ``text[start:end]`` begins with a Service host name (then ``:port``)."""
+    m = _TOKEN.match(text, start, end)
+    if m is None:
+        return None
+    host_end = m.end()
+    while host_end > start and text[host_end - 1] in ".-":
+        host_end -= 1
+    host = text[start:host_end]
+    if scheme is not None and host_end < end and text[host_end] != ":":
+        return None
+    name, _, rest = host.partition(".")
+    host_ns = None
+    if rest:
+        ns, _, suffix = rest.partition(".")
+        if suffix not in ("", "svc", "svc.cluster.local") or ns not in index.namespaces:
+            return None
+        host_ns = ns
+    service = index.service(name, host_ns or ident[2]) if name in index.services else None
+    if service is None or (host_ns and service[2] and service[2] != host_ns):
+        return None
+    port: int | None = None
+    port_from = ""
+    span_end = host_end
+    if host_end < len(text) and text[host_end] == ":":
+        digits = _DIGITS.match(text, host_end + 1)
+        if digits and (digits.end() == len(text) or not text[digits.end()].isalnum()):
+            port, port_from, span_end = int(digits.group()), "explicit", digits.end()
+        elif scheme is None:
+            return None  # ``mlflow:secret`` is a user and password, ``name:tag`` an image
+    ports = index.ports(service)
+    if port is None and scheme is None:
+        nearby = _nearby_port(text, host_end, following, ports)
+        if nearby is not None:
+            port, port_from = nearby, "nearby"
+        elif not (host_ns or bare_ok):
+            return None
+    if port is None and scheme in _SCHEME_PORTS:
+        port, port_from = _SCHEME_PORTS[scheme], "scheme"
+    if port is None and ports:
+        port, port_from = ports[0], "service"
+    return Reference(ident, path, "Service", name, "host", service, (start, span_end), port, port_from, host_ns)
+
+
+def _nearby_port(text: str, end: int, following: tuple, ports: list[int]) -> int | None:
+    """A Service port right after the host (``kafka 9092``) or in the next arguments."""
+    rest = text[end : end + 8]
+    stripped = rest.lstrip(" \t")
+    if stripped != rest:
+        digits = _DIGITS.match(stripped)
+        if (
+            digits
+            and int(digits.group()) in ports
+            and (digits.end() == len(stripped) or not stripped[digits.end()].isalnum())
+        ):
+            return int(digits.group())
+    for word in following:
+        if isinstance(word, str) and word.isdigit() and int(word) in ports:
+            return int(word)
+        if isinstance(word, int) and not isinstance(word, bool) and word in ports:
+            return word
+    return None
