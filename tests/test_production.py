@@ -389,3 +389,17 @@ def test_statefulset_uses_an_existing_headless_service_and_retargets_the_hpa() -
     assert outcome.added == ()
     assert outcome.objects[identity(hpa)]["spec"]["scaleTargetRef"]["kind"] == "StatefulSet"
     assert before == snapshot
+
+
+def test_flts_dependencies_come_from_the_reference_graph() -> None:
+    objs = flts()
+    deps = startup.dependencies(objs)
+    dep = startup.Dependency
+    assert deps[("batch", "Job", "", "minio-init")] == (dep("minio", 9000),)
+    assert deps[("apps", "Deployment", "", "mlflow")] == (dep("minio", 9000), dep("postgres", 5432))
+    # grafana reads its datasources from a ConfigMap: those hosts count
+    assert deps[("apps", "Deployment", "", "grafana")] == (dep("postgres", 5432), dep("prometheus", 9090))
+    waits = startup.plan_waits(objs, deps)
+    assert ("apps", "Deployment", "", "kafka") not in waits  # it advertises its own Service
+    assert waits[("apps", "Deployment", "", "locust-master")] == (dep("inference-lb", 80),)
+    assert ("apps", "Deployment", "", "locust-worker") not in waits  # wait-for-master is there

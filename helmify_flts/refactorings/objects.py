@@ -108,11 +108,16 @@ def labels_of(obj: dict) -> dict:
 
 
 def find(objects: Mapping[Identity, dict], kind: str, namespace: str, name: str) -> dict | None:
-    """The object of ``kind`` named ``name`` in ``namespace``, whatever its API group."""
-    for (_, k, ns, n), obj in objects.items():
-        if k == kind and ns == namespace and n == name:
-            return obj
-    return None
+    """The object of ``kind`` named ``name`` in ``namespace``, whatever its API group; else one
+    with no namespace written on one side (it lands in whatever namespace the folder is applied to)."""
+    loose = None
+    for (_, k, ns, n), obj in sorted(objects.items()):
+        if k == kind and n == name:
+            if ns == namespace:
+                return obj
+            if loose is None and (not ns or not namespace):
+                loose = obj
+    return loose
 
 
 def new_metadata(name: str, namespace: str, labels: dict) -> dict:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..references import Reference, find_references
 from .objects import (
     Identity,
     Outcome,
@@ -89,6 +90,55 @@ def wait_container(name: str, dep: Dependency, options: WaitOptions) -> dict:
         "command": ["timeout", str(options.timeout), "sh", "-c", WAIT_SCRIPT, dep.service, str(dep.port)],
         "resources": {k: dict(v) for k, v in options.resources.items()},
     }
+
+
+def dependencies(
+    objects: Mapping[Identity, dict], references: Sequence[Reference] | None = None
+) -> dict[Identity, tuple[Dependency, ...]]:
+    """Per workload, the Services of its namespace it talks to and the port it uses: host names
+    in its env values, args and commands, and in the ConfigMaps it reads."""
+    refs = find_references(objects) if references is None else references
+    hosts: dict[Identity, list[Reference]] = {}
+    reads: dict[Identity, set[Identity]] = {}
+    for ref in refs:
+        if ref.via == "host" and ref.target is not None:
+            hosts.setdefault(ref.source, []).append(ref)
+        elif ref.target_kind == "ConfigMap" and ref.target is not None:
+            reads.setdefault(ref.source, set()).add(ref.target)
+    out = {}
+    for ident in sorted(objects):
+        if not is_workload(objects[ident]):
+            continue
+        found = list(hosts.get(ident, []))
+        for configmap in sorted(reads.get(ident, ())):
+            found += hosts.get(configmap, [])
+        deps = set()
+        for ref in found:
+            if ref.host_namespace not in (None, ref.target[2]) or ref.target[2] not in (
+                "",
+                namespace_of(objects[ident]),
+            ):
+                continue
+            port = _port_number(objects.get(ref.target), ref.port)
+            if port is not None:
+                deps.add(Dependency(ref.target_name, port))
+        if deps:
+            out[ident] = tuple(sorted(deps))
+    return out
+
+
+def _port_number(service: dict | None, port: int | str | None) -> int | None:
+    """The port a reference uses as a number: named ports are looked up among the Service's."""
+    ports = [p for p in ((service or {}).get("spec") or {}).get("ports") or [] if isinstance(p, dict)]
+    if isinstance(port, int):
+        return port
+    if isinstance(port, str):
+        if port.isdigit():
+            return int(port)
+        named = [p.get("port") for p in ports if p.get("name") == port]
+        return named[0] if named and isinstance(named[0], int) else None
+    first = ports[0].get("port") if ports else None
+    return first if isinstance(first, int) else None
 
 
 def plan_waits(
