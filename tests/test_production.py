@@ -8,7 +8,8 @@ import base64
 import copy
 
 import pytest
-from conftest import FIXTURES
+import yaml
+from conftest import FIXTURES, assert_proven, convert_ok, write_tree
 
 from helmify_flts import manifests, render
 from helmify_flts.refactorings import credentials, envconfig, envrefs, startup, statefulset
@@ -403,3 +404,40 @@ def test_flts_dependencies_come_from_the_reference_graph() -> None:
     assert ("apps", "Deployment", "", "kafka") not in waits  # it advertises its own Service
     assert waits[("apps", "Deployment", "", "locust-master")] == (dep("inference-lb", 80),)
     assert ("apps", "Deployment", "", "locust-worker") not in waits  # wait-for-master is there
+
+
+# --- environments that provide a Secret themselves ----------------------------------------------------
+
+SECRET_APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: web:1
+          env:
+            - name: DB_PASSWORD
+              valueFrom: {secretKeyRef: {name: web-credentials, key: password}}
+"""
+SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata: {name: web-credentials, labels: {app: web}}
+stringData: {password: dev-only}
+"""
+
+
+def test_an_environment_without_the_secret_names_it_as_existing_secret(tmp_path) -> None:
+    base = write_tree(tmp_path / "base", {"app.yaml": SECRET_APP, "secret.yaml": SECRET})
+    prod = write_tree(tmp_path / "prod", {"app.yaml": SECRET_APP})
+    out = tmp_path / "chart"
+    convert_ok(base, out, "--env", f"prod={prod}")
+    values = yaml.safe_load((out / "values-prod.yaml").read_text())
+    assert values == {"web": {"existingSecret": "web-credentials"}}  # no other switch for it
+    assert "secret:" not in (out / "values.yaml").read_text()
+    assert_proven(out, prod, values)
