@@ -16,12 +16,14 @@ from . import (
     manifests,
     match,
     plan,
+    refactorings,
     rewrite,
     rules,
     schema,
 )
 from .errors import Notice, UserError, Where
 from .filenames import check_sizes
+from .refactorings import record
 from .templating import all_of, any_of, joined, one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
@@ -78,6 +80,11 @@ class Result:
     overrides: dict[str, list[environments.Override]] = field(default_factory=dict)
     resources: tuple[manifests.Resource, ...] = ()
     component_reasons: dict[manifests.Resource, str] = field(default_factory=dict)
+    # What the refactorings declare, per folder ("" the base, else the environment's name), and
+    # the release and namespace the proof renders with.
+    declared: dict[str, refactorings.Declared] = field(default_factory=dict)
+    proof_release: str = "release"
+    proof_namespace: str = "default"
 
 
 def chart_name_for(out: Path) -> str:
@@ -130,7 +137,18 @@ def build(opts: Options) -> Result:
     if envs:
         plans, env_notices = _plan_environments(plans, envs, opts.chart_name)
         rule_notices += env_notices
+    ctx = refactorings.Context(
+        "release",
+        refactorings.main_namespace(loaded.resources),
+        opts.chart_name,
+        components={p.resource.identity: p.component.dotted for p in plans},
+    )
+    changes = refactorings.TemplateChanges()
+    if ruleset.refactor_rules:
+        plans, changes = refactorings.plan(plans, ruleset.refactor_rules, ctx)
     conv = rewrite.build_templates(plans, opts.chart_name, tuple(dict(opts.envs)))
+    for key, value, doc in changes.values:
+        conv.values.put(key, value, doc, "")
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,
@@ -140,6 +158,11 @@ def build(opts: Options) -> Result:
     }
     files.update(conv.templates)
     files.update(conv.files)
+    files.update(changes.files)
+    declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
+    if ruleset.refactor_rules:  # what verify proves the chart against; none without refactorings
+        files[record.FILE] = record.dumps(ctx.release, ctx.namespace, declared)
+        files[".helmignore"] += record.FILE + "\n"
     overrides = {}
     overlays: list = []
     for env in envs:
@@ -169,6 +192,9 @@ def build(opts: Options) -> Result:
         overrides,
         resources,
         why,
+        declared,
+        ctx.release,
+        ctx.namespace,
     )
 
 

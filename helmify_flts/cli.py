@@ -257,12 +257,13 @@ def verify(
     from . import verify as verifying
 
     try:
-        runs = [("base", src, value_files)]
+        runs = [("base", src, value_files, "")]
         for name, folder in parse_envs(envs):
-            runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",)))
+            runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",), name))
         with kyaml.collector_paused():
             verified = tuple(
-                (name, verifying.verify(chart_dir, folder, files, set_values, exclude)) for name, folder, files in runs
+                (name, verifying.verify(chart_dir, folder, files, set_values, exclude, folder=declared))
+                for name, folder, files, declared in runs
             )
     except UserError as exc:
         _fail(exc)

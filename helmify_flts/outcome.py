@@ -106,6 +106,9 @@ class Outcome:
                 if not proof.ok:
                     lines.append(f"error: the chart does not reproduce {what}:")
                     lines += [f"  {line}" for line in proof.describe()]
+            if proven.checks:
+                lines.append("error: the refactored chart breaks the built-in checks:")
+                lines += [f"  {line}" for line in proven.checks]
         return lines + [
             f"Nothing was written to {self.out}. This is a bug in helmify-flts; please report it with "
             "the command you ran."

@@ -23,11 +23,13 @@ class ResourcePlan:
     hits: tuple[Hit, ...] = ()
     toggle: Guard | None = None  # renders it only in the environments that have it
     existing: Guard | None = None  # an existingSecret-style switch: the user's resource instead
+    switches: tuple[Guard, ...] = ()  # a refactoring's switches (namespace.create)
+    edits: tuple = ()  # a refactoring's edits of its template tree (refactorings.base.TreeEdit)
 
     @property
     def guards(self) -> list[Guard]:
         """Conditions it renders under, outermost last."""
-        return [g for g in (self.toggle, self.existing) if g is not None]
+        return [g for g in (self.toggle, self.existing, *self.switches) if g is not None]
 
 
 def by_resource(resources: tuple[Resource, ...], hits: list[Hit]) -> dict[Resource, tuple[Hit, ...]]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from . import redact, render
+from . import checks, redact, render
 from .manifests import LoadResult
 
 if TYPE_CHECKING:
@@ -41,6 +41,15 @@ class Expected:
     def sources(cls, loaded: LoadResult, generated: frozenset[str] = frozenset()) -> Expected:
         """The manifests as read: the chart must render them back exactly."""
         return cls(render.source_objects(loaded), generated=generated)
+
+    def resolved(self, texts: Mapping[str, str]) -> Mapping[Identity, Any]:
+        """The objects with each value only the render can give (refactorings.base.Rendered, a
+        checksum of a rendered template) taken from the rendered ``texts``."""
+        from .refactorings.base import has_rendered, resolve
+
+        if not any(has_rendered(obj) for obj in self.objects.values()):
+            return self.objects
+        return {ident: resolve(obj, texts) for ident, obj in self.objects.items()}
 
     def allows(self, ident: Identity, template: str) -> bool:
         """Whether an object nobody expected may render (declared, or from a template of the user's)."""
@@ -132,16 +141,27 @@ def prove(
         except Exception as exc:  # noqa: BLE001 - _failure re-raises what is not a render failure
             return Proof(failure=_failure(exc))
         return _compare(texts, expected)
-    return prove_all(chart, {"": Case(expected, values)}, chart_name)[""]
+    return prove_all(chart, {"": Case(expected, values)}, chart_name, release, namespace)[""]
 
 
-def prove_all(files: Mapping[str, str], cases: Mapping[str, Case], chart_name: str) -> dict[str, Proof]:
+def prove_all(
+    files: Mapping[str, str],
+    cases: Mapping[str, Case],
+    chart_name: str,
+    release: str = "release",
+    namespace: str = "default",
+) -> dict[str, Proof]:
     """Prove chart files held in memory once per case, writing them out for the engine only once.
     A chart that does not render fails every case with the same failure."""
     names = list(cases)
     try:
         texts = render.render_files(
-            dict(files), chart_name, cases[names[0]].values, {name: cases[name].values for name in names[1:]}
+            dict(files),
+            chart_name,
+            cases[names[0]].values,
+            {name: cases[name].values for name in names[1:]},
+            release,
+            namespace,
         )
     except Exception as exc:  # noqa: BLE001 - _failure re-raises what is not a render failure
         failed = Proof(failure=_failure(exc))
@@ -165,7 +185,7 @@ def _compare(texts: Mapping[str, str], expected: Expected, composed: dict[str, l
         objects = render.rendered_objects(dict(texts), composed)
     except yaml.YAMLError as exc:
         return Proof(texts=texts, failure=Failure("yaml", str(exc)))
-    comparison = render.compare(expected.objects, objects)
+    comparison = render.compare(expected.resolved(texts), objects)
     allowed = tuple(i for i in comparison.extra if expected.allows(i, objects[i][0]))
     if allowed:
         comparison = dataclasses.replace(comparison, extra=[i for i in comparison.extra if i not in allowed])
@@ -179,6 +199,7 @@ class ChartProof:
 
     base: Proof
     environments: Mapping[str, Proof] = field(default_factory=dict)
+    checks: tuple[str, ...] = ()  # built-in checks a refactored chart breaks (checks.py)
 
     @property
     def rendered(self) -> bool:
@@ -190,17 +211,30 @@ class ChartProof:
 
     @property
     def ok(self) -> bool:
-        return self.base.ok and all(p.ok for p in self.environments.values())
+        return self.base.ok and all(p.ok for p in self.environments.values()) and not self.checks
 
 
 def prove_conversion(result: Result) -> ChartProof:
     """Prove what convert made, before anything is written."""
-    cases = {"": Case(Expected.sources(result.loaded))}
+
+    def expected(name: str, loaded: LoadResult) -> Expected:
+        declared = result.declared.get(name)
+        return Expected.sources(loaded) if declared is None or declared.empty else Expected(declared.expected)
+
+    cases = {"": Case(expected("", result.loaded))}
     for name, loaded in result.environments.items():
-        cases[name] = Case(Expected.sources(loaded), render.load_values_text(result.files[f"values-{name}.yaml"]))
-    proofs = prove_all(result.files, cases, result.conversion_chart_name)
+        cases[name] = Case(expected(name, loaded), render.load_values_text(result.files[f"values-{name}.yaml"]))
+    proofs = prove_all(result.files, cases, result.conversion_chart_name, result.proof_release, result.proof_namespace)
     failure = next((p.failure for p in proofs.values() if p.failure), None)
     if failure:  # one reason for the whole chart: nothing else is compared
         return ChartProof(Proof(failure=failure))
+    broken: list[str] = []
+    for name, loaded in [("", result.loaded), *result.environments.items()]:
+        declared, proven = result.declared.get(name), proofs[name]
+        if declared is None or declared.empty or not proven.rendered:
+            continue
+        rendered = {ident: obj for ident, (_, obj) in proven.objects.items()}
+        found = checks.run(render.source_objects(loaded), rendered, declared.renamed, frozenset(declared.edits))
+        broken += [f"[{name}] {line}" if name else line for line in found]
     base = proofs.pop("")
-    return ChartProof(base, proofs)
+    return ChartProof(base, proofs, tuple(broken))

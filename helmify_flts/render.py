@@ -95,7 +95,12 @@ class RenderError(UserError):
 
 
 def render_files(
-    files: dict[str, str], chart_name: str, values: dict | None = None, more: dict[str, dict] | None = None
+    files: dict[str, str],
+    chart_name: str,
+    values: dict | None = None,
+    more: dict[str, dict] | None = None,
+    release: str = "release",
+    namespace: str = "default",
 ) -> dict:
     """Render chart files held in memory (written to a temporary folder for the engine):
     ``{None: texts with values}`` plus one entry per named values set in ``more``."""
@@ -110,7 +115,7 @@ def render_files(
                 target = check_path(root, rel)  # refuses anything that would land outside the folder
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
-            return _render_each(root, {None: values, **(more or {})})
+            return _render_each(root, {None: values, **(more or {})}, release, namespace)
     except OSError as exc:
         raise UserError(
             f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
@@ -130,14 +135,16 @@ def render_chart(
         raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
 
 
-def _render_each(chart_dir: Path, value_sets: dict[str | None, dict | None]) -> dict:
+def _render_each(
+    chart_dir: Path, value_sets: dict[str | None, dict | None], release: str = "release", namespace: str = "default"
+) -> dict:
     """Render one chart with several value sets: the engine loads it (reads, parses and checks
     every file) once, not once per set. A loaded chart is immutable, so renders do not interact."""
     helm = _helm()
     try:
         with helm.Chart.load(str(chart_dir)) as chart:
             return {
-                name: chart.render(values or {}, name="release", namespace="default")
+                name: chart.render(values or {}, name=release, namespace=namespace)
                 for name, values in value_sets.items()
             }
     except helm.HelmError as exc:

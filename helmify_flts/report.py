@@ -120,6 +120,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
                 "patch": patch,
                 "expectedChanges": [],
                 "unexpectedChanges": patch or [],
+                **_declared_entry(result.declared.get(""), res.identity, shown._object(res), res.kind),
             }
         )
     return {
@@ -149,6 +150,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
             if n.code != "warning"
         ],
         "rules": list(result.ruleset.files),
+        **_declared_top(result, result.declared.get("")),
         "environments": {
             name: {
                 "identical": proven.environments[name].ok if name in proven.environments else None,
@@ -164,10 +166,94 @@ def as_json(result: Result, proven: ChartProof) -> dict:
                     }
                     for o in overrides
                 ],
+                "resources": [
+                    {
+                        "apiVersion": res.api_version,
+                        "kind": res.kind,
+                        "namespace": res.namespace,
+                        "name": res.name,
+                        **_declared_entry(result.declared.get(name), res.identity, kyaml.construct(res.node), res.kind),
+                    }
+                    for res in result.environments[name].resources
+                ]
+                if name in result.environments
+                else [],
+                **_declared_top(result, result.declared.get(name)),
             }
             for name, overrides in result.overrides.items()
         },
     }
+
+
+def _declared_entry(declared: Any, ident: tuple, source: Any, kind: str) -> dict:
+    """A resource's ``changes`` (the JSON Patch from source to what the chart renders with default
+    values, redacted) and, when its identity changes, ``renderedAs``."""
+    if declared is None or ident not in declared.edits:
+        return {"changes": []}
+    import jsonpatch
+
+    from .refactorings.base import to_json
+
+    new = declared.renamed.get(ident, ident)
+    ops = jsonpatch.make_patch(source, to_json(declared.expected[new])).patch
+    entry: dict[str, Any] = {"changes": _redacted_ops(kind, source, ops)}
+    if new != ident:
+        entry["renderedAs"] = {
+            "apiVersion": _api_version(declared.expected[new]),
+            "kind": new[1],
+            "namespace": new[2],
+            "name": new[3],
+        }
+    return entry
+
+
+def _api_version(obj: Any) -> str:
+    return str(obj.get("apiVersion", "")) if isinstance(obj, dict) else ""
+
+
+def _redacted_ops(kind: str, source: Any, ops: list[dict]) -> list[dict]:
+    out = []
+    for op in ops:
+        op = dict(op)
+        if "value" in op:
+            op["value"] = redact.at(kind, source, FieldPath.from_pointer(op.get("path", "")).plain, op["value"])
+        out.append(op)
+    return out
+
+
+def _declared_top(result: Result, declared: Any) -> dict:
+    """``added``, ``removed`` and ``proof``: empty lists without refactorings."""
+    from .refactorings.base import to_json
+
+    proof = {"release": result.proof_release, "namespace": result.proof_namespace}
+    if declared is None:
+        return {"added": [], "removed": [], "proof": proof}
+    return {
+        "added": [
+            {
+                "object": redact.at(a.object.get("kind", ""), to_json(a.object), (), to_json(a.object)),
+                "rule": a.rule,
+                "why": a.why,
+            }
+            for a in declared.added
+        ],
+        "removed": [
+            {
+                "apiVersion": _removed_api(result, r.identity),
+                "kind": r.identity[1],
+                "namespace": r.identity[2],
+                "name": r.identity[3],
+                "rule": r.rule,
+                "why": r.why,
+            }
+            for r in declared.removed
+        ],
+        "proof": proof,
+    }
+
+
+def _removed_api(result: Result, ident: tuple) -> str:
+    return next((res.api_version for res in result.resources if res.identity == ident), "")
 
 
 def dotted(key: tuple[str, ...]) -> str:
@@ -297,6 +383,7 @@ def as_markdown(result: Result, data: dict) -> str:
                 base, value = _cells(o["base"], o["value"])
                 out.append(f"| `{o['key']}`{auto} | {base} | {value} | {o['resource']} |")
         out.append("")
+    out += _added_removed_markdown(data)
     out += ["## Resources", ""]
     for res in data["resources"]:
         ns = f"{res['namespace']}/" if res["namespace"] else ""
@@ -313,6 +400,7 @@ def as_markdown(result: Result, data: dict) -> str:
             out.append("")
         else:
             out += ["No field lifted: rendered verbatim.", ""]
+        out += _changes_markdown(result, res)
         if res["patch"] is None:
             continue
         if res["patch"]:
@@ -327,6 +415,58 @@ def as_markdown(result: Result, data: dict) -> str:
         else:
             out += ["JSON Patch from source to rendered: `[]` (identical).", ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _changes_markdown(result: Result, entry: dict) -> list[str]:
+    """A resource's declared changes as a short diff per rule (values redacted)."""
+    declared = result.declared.get("")
+    ident = next(
+        (
+            r.identity
+            for r in result.resources
+            if (r.kind, r.namespace, r.name, r.api_version)
+            == (entry["kind"], entry["namespace"], entry["name"], entry["apiVersion"])
+        ),
+        None,
+    )
+    if declared is None or ident not in declared.edits:
+        return []
+    from .refactorings.base import to_json
+
+    source = next(kyaml.construct(r.node) for r in result.resources if r.identity == ident)
+    out = ["Declared changes:", ""]
+    if "renderedAs" in entry:
+        new = entry["renderedAs"]
+        out += [f"Renders as {new['kind']}/{new['namespace'] + '/' if new['namespace'] else ''}{new['name']}.", ""]
+    for edit in declared.edits[ident]:
+        out += ["```diff", f"# rule {edit.rule}: {edit.why}"]
+        for op in _redacted_ops(entry["kind"], source, [to_json(dict(o)) for o in edit.ops]):
+            path = FieldPath.from_pointer(op.get("path", ""))
+            value = f": {_diff_value(op['value'])}" if "value" in op else ""
+            sign = {"add": "+", "remove": "-", "replace": "~"}.get(op.get("op", ""), op.get("op", ""))
+            out.append(f"{sign} {path}{value}")
+        out += ["```", ""]
+    return out
+
+
+def _diff_value(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= CELL else text[: CELL - 3] + "..."
+
+
+def _added_removed_markdown(data: dict) -> list[str]:
+    out: list[str] = []
+    if data["added"] or data["removed"]:
+        out += ["## Objects added and removed", ""]
+        for item in data["added"]:
+            obj = item["object"] if isinstance(item["object"], dict) else {}
+            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            out.append(f"- added {obj.get('kind', '')}/{meta.get('name', '')} (rule {item['rule']}): {item['why']}")
+        for item in data["removed"]:
+            ns = f"{item['namespace']}/" if item["namespace"] else ""
+            out.append(f"- removed {item['kind']}/{ns}{item['name']} (rule {item['rule']}): {item['why']}")
+        out.append("")
+    return out
 
 
 def files(result: Result, proven: ChartProof) -> dict[str, str]:

@@ -75,7 +75,7 @@ def build_templates(plans: tuple[ResourcePlan, ...], chart: str, env_names: tupl
     for file, decided in _apply(conv, plan_of, chart):
         docs = []
         for res, has_hits, actions in decided:
-            doc = _document(res, has_hits, actions)
+            doc = _document(res, has_hits, actions, plan_of[res].edits)
             for guard in plan_of[res].guards:
                 condition = templating.condition(guard.key, guard.negate)
                 doc = templating.guard(condition, doc)
@@ -183,9 +183,9 @@ def _span(res: Resource) -> int:
     return end.index - start.index if start is not None and end is not None else 0
 
 
-def _document(res: Resource, has_hits: bool, actions: list[tuple[Hit, templating.Action]]) -> str:
+def _document(res: Resource, has_hits: bool, actions: list[tuple[Hit, templating.Action]], edits: tuple = ()) -> str:
     header = templating.comment(f"Source: {res.source}")
-    if not has_hits:
+    if not has_hits and not edits:
         return templating.finish(header + kyaml.serialize(res.node), Placeholders(""))
     tree = _block_copy(res.node)
     marks = Placeholders(header + kyaml.scalar_values(res.node))  # what the emitted text can hold
@@ -194,6 +194,10 @@ def _document(res: Resource, has_hits: bool, actions: list[tuple[Hit, templating
             _guard_item(tree, hit, marks.new(action), marks.new(ItemGuard(None)))
         else:
             _place(tree, hit, marks.new(action), action)
+    if edits:  # a refactoring's, after the lifts: it may put an expression where a value was lifted
+        from .refactorings.tree import apply_edits
+
+        apply_edits(tree, list(edits), marks)
     return templating.finish(header + kyaml.serialize(tree), marks)
 
 

@@ -63,6 +63,19 @@ def rule_language(
     transform = rule["properties"]["transform"]
     out += ["", "### Transforms", ""]
     out += [f"- `{name}`: {text}" for name, text in transform["x-enumDescriptions"].items()]
+    refactor = rule["properties"]["refactor"]
+    out += [
+        "",
+        "### Refactorings",
+        "",
+        "A rule with `refactor: NAME` (and `options`) changes what the chart renders, on purpose. The "
+        "report declares each change (a JSON Patch per resource, `renderedAs` when its identity changes, "
+        "objects `added` and `removed`), convert proves the render equals the sources with those changes "
+        "applied, and verify re-applies them to the sources it is given. Built-in packs enable them: "
+        "`--rules conventions`.",
+        "",
+    ]
+    out += [f"- `{name}`: {text}" for name, text in refactor["x-enumDescriptions"].items()]
     out += [
         "",
         "### Examples",

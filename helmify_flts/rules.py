@@ -99,7 +99,6 @@ class Rule:
 
 
 # The kinds of rule, each its own type with its own fields; a stage takes the kind it acts on.
-# (Rules that change objects on purpose, refactorings, become a kind of their own beside these.)
 @dataclass(frozen=True, eq=False)
 class FieldRule(Rule):
     """Lifts the fields its paths reach into values keys."""
@@ -140,6 +139,15 @@ class ExistingRule(Rule):
     reference_texts: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, eq=False)
+class RefactorRule(Rule):
+    """Changes what the chart renders on purpose, through a named built-in refactoring; every
+    change it makes is declared and proven."""
+
+    refactor: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
@@ -166,6 +174,13 @@ class RuleSet:
     @property
     def component_rules(self) -> tuple[ComponentRule, ...]:
         return tuple(r for r in self.rules if isinstance(r, ComponentRule))
+
+    @property
+    def refactor_rules(self) -> tuple[RefactorRule, ...]:
+        """Refactorings in the order they apply: layer by layer, a later layer's rule of the same
+        id replacing the earlier one."""
+        latest = {r.id: r for r in self.rules if isinstance(r, RefactorRule)}
+        return tuple(r for r in self.rules if isinstance(r, RefactorRule) and latest[r.id] is r)
 
 
 def load_rules(user_files: tuple[str, ...] = (), defaults: bool = True) -> RuleSet:
@@ -389,7 +404,9 @@ def _split_outside_braces(text: str) -> list[str]:
     return parts
 
 
-def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> FieldRule | ComponentRule | ExistingRule:
+def _parse_rule(
+    node: Node, file: str, layer: int, builtin: bool
+) -> FieldRule | ComponentRule | ExistingRule | RefactorRule:
     # A user's own rule file has its paths checked against Kubernetes' schema; the built-in
     # packs (and byte copies of them) are checked by the tests, which keeps start-up fast.
     check_fields = not builtin and not file.startswith("builtin:")
@@ -409,6 +426,9 @@ def _parse_rule(node: Node, file: str, layer: int, builtin: bool) -> FieldRule |
         builtin=builtin,
         match=_parse_match(_get(node, "match"), file),
     )
+    refactor = _get(node, "refactor")
+    if refactor is not None:
+        return _parse_refactor(refactor, node, file, common)
     existing = _get(node, "existing")
     if existing is not None:
         return _parse_existing(existing, node, file, common)
@@ -507,3 +527,28 @@ def _parse_existing(existing: Node, node: MappingNode, file: str, common: dict[s
             f"rule {rule_id!r}: existing needs 'references', the fields that name the resource", _at(existing, file)
         )
     return ExistingRule(existing_key=key, references=tuple(refs), reference_texts=tuple(texts), **common)
+
+
+def _parse_refactor(refactor: Node, node: MappingNode, file: str, common: dict[str, Any]) -> RefactorRule:
+    """``refactor: NAME`` with ``options``: a built-in refactoring (the schema has checked the name)."""
+    from .refactorings import REGISTRY
+
+    rule_id, where = common["id"], common["where"]
+    others = ("component", "existing", "path", "key", "transform", "optional", "default", "append", "doc")
+    extra = [k for k in others if _get(node, k) is not None]
+    if extra:
+        raise UserError(f"rule {rule_id!r} is a refactoring, so it cannot also have {extra[0]!r}", where)
+    name = _str(refactor, file, "refactor")
+    if name not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise UserError(f"unknown refactoring {name!r}; known: {known}", _at(refactor, file))
+    options_node = _get(node, "options")
+    options = kyaml.construct(options_node) if options_node is not None else {}
+    allowed = REGISTRY[name].options
+    for key_node, _ in options_node.value if isinstance(options_node, MappingNode) else ():
+        if key_node.value not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise UserError(
+                f"refactoring {name!r} has no option {key_node.value!r}; its options: {known}", _at(key_node, file)
+            )
+    return RefactorRule(refactor=name, options=options or {}, **common)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import emit, manifests, proof, redact, render
 from .errors import UserError
+from .refactorings import record
 
 KUBE_VERSION = "1.30.0"
 
@@ -69,14 +70,28 @@ def verify(
     set_values: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
     schema: bool = True,
+    folder: str = "",
 ) -> Verification:
-    """Check that ``chart_dir`` with the given values renders exactly the manifests in ``src``."""
+    """Check that ``chart_dir`` with the given values renders exactly the manifests in ``src``
+    (``folder``: "" the base, or the environment they are), with the changes the chart declares."""
     if not (chart_dir / "Chart.yaml").is_file():
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
     loaded = manifests.load_folder(src, exclude, skip=chart_dir.resolve())
     values = values_for(value_files, set_values)
-    generated = frozenset(emit.read_state(chart_dir))
-    proven = proof.prove(chart_dir, proof.Expected.sources(loaded, generated=generated), values)
+    state = emit.read_state(chart_dir)
+    generated = frozenset(state)
+    recorded = record.read(chart_dir) if record.FILE in state else None
+    expected, release, namespace, declared_lines = (
+        proof.Expected.sources(loaded, generated=generated),
+        "release",
+        "default",
+        [],
+    )
+    if recorded is not None:
+        declared, declared_lines = record.replay(render.source_objects(loaded), recorded.folders.get(folder, ()))
+        expected = proof.Expected(declared.expected, generated=generated)
+        release, namespace = recorded.release, recorded.namespace
+    proven = proof.prove(chart_dir, expected, values, release=release, namespace=namespace)
     _raise_failure(chart_dir, proven.failure)
     comparison, objects, theirs = proven.comparison, proven.objects, proven.allowed
     notes = [
@@ -84,7 +99,7 @@ def verify(
         "not compared with the source"
         for i in theirs
     ]
-    lines = comparison.describe()
+    lines = declared_lines + comparison.describe()
     findings = render.lint(chart_dir, values)
     lines += [redact.inline(f"lint: {m.get('path', '')}: {m.get('error', '')}") for m in findings]
     custom = 0

@@ -1,6 +1,73 @@
-"""Refactorings: built-in transformations that change rendered objects on purpose.
+"""Refactorings: named, built-in transformations that change what the chart renders, on purpose
+and declared. One module per refactoring; :data:`REGISTRY` maps the names rule files use
+(``refactor: standard-labels``) to them, and ``rules/rule-file.schema.json`` lists the same names."""
 
-Each module here holds the object-level half of one refactoring: a pure function from the
-source objects (identity -> plain object) to the objects the chart is expected to render, with
-what it adds, removes and renames, so that the change can be declared and proven.
-"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .base import Change, Context, Declared, Identity, Refactoring, TemplateChanges, apply
+from .standard_labels import StandardLabels
+
+REGISTRY: dict[str, Refactoring] = {r.name: r for r in (StandardLabels(),)}
+
+
+def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context) -> Declared:
+    """The sources with what every refactoring rule declares applied, rule after rule: each sees
+    the objects as the earlier rules left them."""
+    changes: list[Change] = []
+    current: Mapping[Identity, dict] = objects
+    for rule in rules:
+        made = REGISTRY[rule.refactor].declare(current, ctx, rule)
+        changes += made
+        current = apply(current, made).expected if made else current
+    return apply(objects, changes)
+
+
+def template_changes(
+    rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context, chart: str
+) -> TemplateChanges:
+    """What the chart's templates must do for these rules, computed from the source objects."""
+    out = TemplateChanges()
+    for rule in rules:
+        REGISTRY[rule.refactor].template(objects, ctx, rule, chart, out)
+    return out
+
+
+def main_namespace(resources: Any) -> str:
+    """The folder's main namespace: the one most of its namespaced resources name (the first in
+    name order on a tie), else ``default``."""
+    counts: dict[str, int] = {}
+    for res in resources:
+        if res.namespace:
+            counts[res.namespace] = counts.get(res.namespace, 0) + 1
+    return min(counts, key=lambda ns: (-counts[ns], ns)) if counts else "default"
+
+
+def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[tuple[Any, ...], TemplateChanges]:
+    """The resource plans with each refactoring's tree edits and switches."""
+    from dataclasses import replace
+
+    from .. import kyaml
+    from ..existing import Guard
+
+    objects = {p.resource.identity: kyaml.construct(p.resource.node) for p in plans}
+    changes = template_changes(rules, objects, ctx, ctx.chart)
+    out = []
+    for p in plans:
+        ident = p.resource.identity
+        switches = tuple(Guard(s.key, s.default, s.doc) for s in changes.switches.get(ident, ()))
+        out.append(replace(p, edits=tuple(changes.edits.get(ident, ())), switches=switches))
+    return tuple(out), changes
+
+
+def declare_all(
+    rules: tuple[Any, ...], loaded: Any, env_loaded: Mapping[str, Any], ctx: Context
+) -> dict[str, Declared]:
+    """What the chart must render for the base folder ("") and each environment's folder: the
+    same refactorings applied to each folder's own objects."""
+    from ..render import source_objects
+
+    folders = {"": loaded, **env_loaded}
+    return {name: declare(rules, source_objects(el), ctx) for name, el in folders.items()}

@@ -1,0 +1,248 @@
+"""The meaning checks every refactored chart must pass, whatever its refactorings declare.
+
+Each check compares the source objects of one folder with the objects the chart rendered for
+it (identity -> plain dict), knowing which objects were renamed (source identity -> rendered
+identity), and returns one message per broken promise. Pure functions: the proof runs them on
+every refactored chart, the tests on hand-made broken ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .manifests import POD_TEMPLATE
+
+Identity = tuple[str, str, str, str]
+Objects = Mapping[Identity, Any]
+
+CONTAINER_FIELDS = (
+    "image",
+    "command",
+    "args",
+    "ports",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "resources",
+    "securityContext",
+)
+
+
+def run(
+    source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity], declared: frozenset[Identity]
+) -> list[str]:
+    """Every check; ``declared`` holds the source identities the report declares changes of."""
+    return (
+        environment(source, rendered, renamed)
+        + containers(source, rendered, renamed)
+        + services(source, rendered, renamed)
+        + selectors(source, rendered, renamed)
+        + undeclared(source, rendered, renamed, declared)
+    )
+
+
+def _title(ident: Identity) -> str:
+    return f"{ident[1]} {ident[2] + '/' if ident[2] else ''}{ident[3]}"
+
+
+def _pairs(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]):  # noqa: ANN202
+    """(source identity, source object, rendered object) of every object that still renders."""
+    for ident, obj in source.items():
+        out = rendered.get(renamed.get(ident, ident))
+        if isinstance(obj, dict) and isinstance(out, dict):
+            yield ident, obj, out
+
+
+def pod_spec(obj: dict, kind: str) -> dict | None:
+    node: Any = obj
+    for part in POD_TEMPLATE.get(kind, ()):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) and kind in POD_TEMPLATE else None
+
+
+def _containers(spec: dict) -> dict[str, dict]:
+    out = {}
+    for group in ("initContainers", "containers"):
+        for i, c in enumerate(spec.get(group) or []):
+            if isinstance(c, dict):
+                out[f"{group}[{c.get('name', i)}]"] = c
+    return out
+
+
+def _data(objects: Objects, kind: str, namespace: str, name: Any) -> dict | None:
+    """The data of a ConfigMap or Secret (Secrets' ``stringData`` over base64 ``data``, both as given)."""
+    for ident, obj in objects.items():
+        if ident[1] == kind and ident[2] == namespace and ident[3] == str(name) and isinstance(obj, dict):
+            data = dict(obj.get("data") or {})
+            if kind == "Secret":
+                import base64
+
+                decoded = {}
+                for k, v in data.items():
+                    try:
+                        decoded[k] = base64.b64decode(str(v), validate=True).decode("utf-8")
+                    except (ValueError, UnicodeDecodeError):
+                        decoded[k] = v
+                data = {**decoded, **(obj.get("stringData") or {})}
+            return data
+    return None
+
+
+def effective_env(container: dict, namespace: str, objects: Objects) -> dict[str, Any]:
+    """A container's environment as Kubernetes builds it: envFrom in order, then env; references
+    to a ConfigMap or Secret of ``objects`` resolved to their value, others kept as written."""
+    env: dict[str, Any] = {}
+    for source in container.get("envFrom") or []:
+        if not isinstance(source, dict):
+            continue
+        prefix = str(source.get("prefix") or "")
+        for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = source.get(field)
+            if isinstance(ref, dict):
+                data = _data(objects, kind, namespace, ref.get("name"))
+                if data is None:
+                    env[f"{prefix}*{kind}"] = ("unresolved", kind, ref.get("name"))
+                else:
+                    env.update({prefix + str(k): ("value", v) for k, v in data.items()})
+    for item in container.get("env") or []:
+        if not isinstance(item, dict):
+            continue
+        name = str(item.get("name"))
+        value_from = item.get("valueFrom")
+        if isinstance(value_from, dict):
+            env[name] = _value_from(value_from, namespace, objects)
+        else:
+            env[name] = ("value", item.get("value", ""))
+    return env
+
+
+def _value_from(value_from: dict, namespace: str, objects: Objects) -> Any:
+    for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+        ref = value_from.get(field)
+        if isinstance(ref, dict):
+            data = _data(objects, kind, namespace, ref.get("name"))
+            if data is not None and ref.get("key") in data:
+                return ("value", data[ref.get("key")])
+            return ("unresolved", kind, ref.get("name"), ref.get("key"))
+    return ("from", value_from)
+
+
+def _unrenamed(value: Any, renamed: Mapping[Identity, Identity], namespace: str) -> Any:
+    """A reference that could not be resolved, with a renamed object's new name put back."""
+    if isinstance(value, tuple) and value and value[0] == "unresolved":
+        back = {(new[1], new[3]): old[3] for old, new in renamed.items() if new[2] == namespace}
+        return (value[0], value[1], back.get((value[1], str(value[2])), value[2]), *value[3:])
+    return value
+
+
+def environment(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]) -> list[str]:
+    """Each container's effective environment is unchanged (resolved on each side)."""
+    problems = []
+    for ident, src, out in _pairs(source, rendered, renamed):
+        spec_a, spec_b = pod_spec(src, ident[1]), pod_spec(out, ident[1])
+        if spec_a is None or spec_b is None:
+            continue
+        ns_b = renamed.get(ident, ident)[2]
+        after = _containers(spec_b)
+        for where, container in _containers(spec_a).items():
+            if where not in after:
+                continue
+            env_a = effective_env(container, ident[2], source)
+            env_b = {k: _unrenamed(v, renamed, ns_b) for k, v in effective_env(after[where], ns_b, rendered).items()}
+            for name in sorted(set(env_a) | set(env_b)):
+                if env_a.get(name) != env_b.get(name):
+                    problems.append(f"{_title(ident)} {where}: environment variable {name} changes")
+    return problems
+
+
+def containers(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]) -> list[str]:
+    """Containers keep image, command, args, ports, probes, resources, securityContext and mount paths."""
+    problems = []
+    for ident, src, out in _pairs(source, rendered, renamed):
+        spec_a, spec_b = pod_spec(src, ident[1]), pod_spec(out, ident[1])
+        if spec_a is None or spec_b is None:
+            continue
+        after = _containers(spec_b)
+        for where, container in _containers(spec_a).items():
+            other = after.get(where)
+            if other is None:
+                problems.append(f"{_title(ident)}: container {where} is gone")
+                continue
+            for field in CONTAINER_FIELDS:
+                if container.get(field) != other.get(field):
+                    problems.append(f"{_title(ident)} {where}: {field} changes")
+            paths_a = sorted(
+                str(m.get("mountPath")) for m in container.get("volumeMounts") or [] if isinstance(m, dict)
+            )
+            paths_b = sorted(str(m.get("mountPath")) for m in other.get("volumeMounts") or [] if isinstance(m, dict))
+            if paths_a != paths_b:
+                problems.append(f"{_title(ident)} {where}: mount paths change")
+    return problems
+
+
+def _pod_labels(obj: dict, kind: str) -> dict | None:
+    at = POD_TEMPLATE.get(kind)
+    if not at:
+        return None
+    node: Any = obj
+    for part in (*at[:-1], "metadata", "labels") if len(at) > 1 else ("metadata", "labels"):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _selected(service: dict, namespace: str, objects: Objects, back: Mapping[Identity, Identity]) -> set[Identity]:
+    selector = (service.get("spec") or {}).get("selector") if isinstance(service.get("spec"), dict) else None
+    if not isinstance(selector, dict) or not selector:
+        return set()
+    out = set()
+    for ident, obj in objects.items():
+        labels = _pod_labels(obj, ident[1]) if isinstance(obj, dict) else None
+        if ident[2] == namespace and labels is not None and all(labels.get(k) == v for k, v in selector.items()):
+            out.add(back.get(ident, ident))
+    return out
+
+
+def services(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]) -> list[str]:
+    """Each Service selects the same workloads as before."""
+    back = {new: old for old, new in renamed.items()}
+    problems = []
+    for ident, src, out in _pairs(source, rendered, renamed):
+        if ident[1] != "Service":
+            continue
+        before = _selected(src, ident[2], source, {})
+        after = _selected(out, renamed.get(ident, ident)[2], rendered, back)
+        if before != after:
+            gone = ", ".join(_title(i) for i in sorted(before - after))
+            new = ", ".join(_title(i) for i in sorted(after - before))
+            problems.append(
+                f"{_title(ident)} selects other workloads"
+                + (f"; no longer {gone}" if gone else "")
+                + (f"; now also {new}" if new else "")
+            )
+    return problems
+
+
+def selectors(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]) -> list[str]:
+    """A workload's selector never changes: selectors are immutable in a cluster."""
+    problems = []
+    for ident, src, out in _pairs(source, rendered, renamed):
+        if ident[1] in POD_TEMPLATE and ident[1] != "Pod":
+            a = (src.get("spec") or {}).get("selector") if isinstance(src.get("spec"), dict) else None
+            b = (out.get("spec") or {}).get("selector") if isinstance(out.get("spec"), dict) else None
+            if a != b:
+                problems.append(f"{_title(ident)}: spec.selector changes (selectors are immutable in a cluster)")
+    return problems
+
+
+def undeclared(
+    source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity], declared: frozenset[Identity]
+) -> list[str]:
+    """A resource the report says nothing about renders exactly as before."""
+    from . import kyaml
+
+    return [
+        f"{_title(ident)} changes, but the report declares no change of it"
+        for ident, src, out in _pairs(source, rendered, renamed)
+        if ident not in declared and ident not in renamed and not kyaml.same(src, out)
+    ]

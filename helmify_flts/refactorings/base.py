@@ -1,0 +1,286 @@
+"""What every refactoring is made of, and the one place declared changes are applied.
+
+A refactoring has two halves that never look at each other:
+
+- ``declare``: a pure function on the source objects (identity -> plain dict) that says what the
+  chart must render instead: per object a JSON Patch, objects added and objects removed, each
+  with the rule id and why. The proof compares the render with exactly this.
+- ``template``: the change to the chart that makes it render that: edits of a resource's
+  template tree, switches that stop a resource from rendering, and files added to the chart.
+
+Values only the render can know (the checksum of a rendered template) are :class:`Rendered`
+placeholders in the declared objects, resolved against the rendered texts by the proof.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Identity = tuple[str, str, str, str]  # (group, kind, namespace, name), as render.identity gives it
+
+RENDERED = "$rendered"  # how a placeholder is written in JSON (recorded declarations)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A value known only from the render: the sha256 of the rendered text of ``template``
+    (a chart path such as ``templates/config.yaml``)."""
+
+    template: str
+
+    def as_json(self) -> dict:
+        return {RENDERED: {"sha256Of": self.template}}
+
+    def resolve(self, texts: Mapping[str, str]) -> str | None:
+        for name, text in texts.items():
+            if name.split("/", 1)[-1] == self.template:
+                return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a declaration may depend on besides the objects: the proof's release and namespace,
+    the chart's name and versions, and each object's component (from the grouping of sources)."""
+
+    release: str
+    namespace: str
+    chart: str
+    chart_version: str = "0.1.0"
+    app_version: str = "1.0.0"
+    components: Mapping[Identity, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A change of one source object: JSON Patch operations (RFC 6902) on it."""
+
+    identity: Identity
+    ops: tuple[dict, ...]
+    rule: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Added:
+    object: dict
+    rule: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Removed:
+    identity: Identity
+    rule: str
+    why: str
+
+
+Change = Edit | Added | Removed
+
+
+# The template half: edits of a resource's tree, by plain pointer (keys and list indices).
+@dataclass(frozen=True)
+class Expr:
+    """A Helm expression that prints one scalar (``{{ .Release.Name | quote }}``, the braces left out)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Put:
+    """Set the field at ``pointer`` to ``value`` (plain data or an :class:`Expr`), creating maps on the way."""
+
+    pointer: tuple[str | int, ...]
+    value: Any
+
+
+@dataclass(frozen=True)
+class Drop:
+    pointer: tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class PutUnless:
+    """Render the field at ``pointer`` only when the Go condition ``condition`` is false."""
+
+    pointer: tuple[str | int, ...]
+    condition: str
+
+
+TreeEdit = Put | Drop | PutUnless
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A values switch a resource renders under (``namespace.create``), like an environment's."""
+
+    key: tuple[str, ...]
+    default: bool
+    doc: str
+
+
+@dataclass
+class TemplateChanges:
+    """What the refactorings do to the chart: per resource identity, its tree edits and switches;
+    values keys they add; and files they add (``templates/x.yaml`` -> text)."""
+
+    edits: dict[Identity, list[TreeEdit]] = field(default_factory=dict)
+    switches: dict[Identity, list[Switch]] = field(default_factory=dict)
+    values: list[tuple[tuple[str, ...], Any, str]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def edit(self, ident: Identity, *edits: TreeEdit) -> None:
+        self.edits.setdefault(ident, []).extend(edits)
+
+
+class Refactoring(Protocol):
+    """A named, built-in transformation; ``options`` are the rule's, validated by ``check_options``."""
+
+    name: str
+    summary: str
+    options: Mapping[str, str]  # option name -> what it means (documented, and the only ones allowed)
+
+    def declare(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any
+    ) -> list[Change]:  # pragma: no cover - protocol
+        ...
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:  # pragma: no cover - protocol
+        ...
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The sources with every declared change applied: what the chart must render."""
+
+    expected: dict[Identity, Any]
+    renamed: dict[Identity, Identity]  # source identity -> rendered identity, where it changes
+    edits: dict[Identity, list[Edit]]  # per source identity
+    added: list[Added]
+    removed: list[Removed]
+    changes: tuple[Change, ...] = ()  # in the order they apply, as recorded for verify
+
+    @property
+    def empty(self) -> bool:
+        return not (self.edits or self.added or self.removed)
+
+
+def apply(objects: Mapping[Identity, dict], changes: list[Change]) -> Declared:
+    """Apply declared changes in order. An edit names its object as the earlier changes left it
+    (a later rule sees a renamed object under its new identity)."""
+    import jsonpatch
+
+    from ..render import identity
+
+    current = {ident: copy.deepcopy(obj) for ident, obj in objects.items()}
+    origin = {ident: ident for ident in objects}  # current identity -> source identity
+    edits: dict[Identity, list[Edit]] = {}
+    added: list[Added] = []
+    removed: list[Removed] = []
+    for change in changes:
+        if isinstance(change, Edit):
+            obj = jsonpatch.apply_patch(current.pop(change.identity), list(change.ops))
+            source = origin.pop(change.identity)
+            new = identity(obj)
+            current[new], origin[new] = obj, source
+            edits.setdefault(source, []).append(change)
+        elif isinstance(change, Removed):
+            current.pop(change.identity, None)
+            origin.pop(change.identity, None)
+            removed.append(change)
+        else:
+            added.append(change)
+    renamed = {source: ident for ident, source in origin.items() if ident != source}
+    expected: dict[Identity, Any] = dict(current)
+    for item in added:
+        expected[identity(item.object)] = item.object
+    return Declared(expected, renamed, edits, added, removed, tuple(changes))
+
+
+def resolve(value: Any, texts: Mapping[str, str]) -> Any:
+    """``value`` with each :class:`Rendered` placeholder replaced by what the render gave (None
+    when the named template did not render, which then differs from anything)."""
+    if isinstance(value, Rendered):
+        return value.resolve(texts)
+    if isinstance(value, dict):
+        return {k: resolve(v, texts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, texts) for v in value]
+    return value
+
+
+def has_rendered(value: Any) -> bool:
+    if isinstance(value, Rendered):
+        return True
+    if isinstance(value, dict):
+        return any(has_rendered(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_rendered(v) for v in value)
+    return False
+
+
+def to_json(value: Any) -> Any:
+    """Placeholders written as ``{"$rendered": {...}}``, for the recorded declarations."""
+    if isinstance(value, Rendered):
+        return value.as_json()
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    return value
+
+
+def from_json(value: Any) -> Any:
+    """The inverse of :func:`to_json`."""
+    if isinstance(value, dict):
+        if set(value) == {RENDERED} and isinstance(value[RENDERED], dict):
+            template = value[RENDERED].get("sha256Of")
+            if isinstance(template, str):
+                return Rendered(template)
+        return {k: from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_json(v) for v in value]
+    return value
+
+
+def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
+    """Whether a rule's ``match`` (rules.Match) selects a plain object, as components.matches
+    does for a resource."""
+    from fnmatch import fnmatchcase
+
+    api = str(obj.get("apiVersion", ""))
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    component = ctx.components.get(ident, "")
+    checks = [
+        not match.kinds or ident[1] in match.kinds,
+        not match.api_versions or any(fnmatchcase(api, g) for g in match.api_versions),
+        not match.names or any(fnmatchcase(ident[3], g) for g in match.names),
+        not match.namespaces or any(fnmatchcase(ident[2], g) for g in match.namespaces),
+        all(str(labels.get(k)) == v for k, v in match.labels),
+        not match.components or any(fnmatchcase(component, g) for g in match.components),
+    ]
+    return all(checks)
+
+
+def pointer_text(parts: tuple[str | int, ...]) -> str:
+    """A JSON pointer (RFC 6901) for plain keys and indices."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def get(obj: Any, parts: tuple[str | int, ...]) -> Any:
+    for part in parts:
+        if isinstance(obj, dict) and isinstance(part, str):
+            obj = obj.get(part)
+        elif isinstance(obj, list) and isinstance(part, int) and part < len(obj):
+            obj = obj[part]
+        else:
+            return None
+    return obj
