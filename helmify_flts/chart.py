@@ -142,6 +142,9 @@ def build(opts: Options) -> Result:
         refactorings.main_namespace(loaded.resources),
         opts.chart_name,
         components={p.resource.identity: p.component.dotted for p in plans},
+        component_keys={p.resource.identity: p.component.key for p in plans},
+        bases={p.resource.identity: p.base for p in plans},
+        objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans},
     )
     changes = refactorings.TemplateChanges()
     if ruleset.refactor_rules:

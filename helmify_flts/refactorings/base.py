@@ -53,6 +53,12 @@ class Context:
     chart_version: str = "0.1.0"
     app_version: str = "1.0.0"
     components: Mapping[Identity, str] = field(default_factory=dict)
+    # Each resource's component values path and its own values path ({base}), and the objects
+    # the chart is made from (every folder's), which refactorings that plan once for all folders
+    # read: an environment's declaration then follows the same plan as the template.
+    component_keys: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
+    bases: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
+    objects: Mapping[Identity, dict] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

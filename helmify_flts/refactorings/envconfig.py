@@ -13,14 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from . import envrefs
+from .base import Context, TemplateChanges, selects
+from .extract import MoveEnvToConfigMap
 from .objects import (
     Change,
     Identity,
     Outcome,
+    container_pointer,
     containers,
     copied,
+    declared,
     find,
     identity,
     is_workload,
@@ -127,3 +132,36 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
         why = f"literal env values of {obj['kind']}/{name_of(obj)} ({move.container}), read by envFrom"
         added.append(Change(cm_ident, rule, why))
     return Outcome(out, added=tuple(added), warnings=tuple(warnings))
+
+
+class EnvConfigMap:
+    """The ``env-configmap`` refactoring: both halves, from one plan made on the chart's objects."""
+
+    name = "env-configmap"
+    summary = (
+        "move a workload's literal env values into a ConfigMap it reads with envFrom; entries whose meaning "
+        "depends on their position, and credentials, stay in env; values keys stay as they are"
+    )
+    options: Mapping[str, str] = {}
+
+    def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple[Move, ...]:
+        return plan(objects, lambda i: selects(rule.match, i, objects[i], ctx))
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        outcome = apply(objects, self._plan(ctx.objects or objects, ctx, rule), rule.id)
+        return declared(objects, outcome, rule.id, "literal env values are read from a ConfigMap (envFrom)")
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        for move in self._plan(objects, ctx, rule):
+            obj = objects[move.workload]
+            pointer = container_pointer(obj, move.container)
+            if pointer is None:
+                continue
+            configmap = {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": new_metadata(move.configmap, namespace_of(obj), labels_of(obj)),
+            }
+            out.edit(move.workload, MoveEnvToConfigMap(pointer, move.names, configmap))

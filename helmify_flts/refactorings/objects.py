@@ -57,6 +57,38 @@ class Outcome:
     warnings: tuple[str, ...] = ()
 
 
+def declared(before: Mapping[Identity, dict], outcome: Outcome, rule: str, why: str) -> list:
+    """An outcome as the contract's declared changes: a JSON Patch per changed object (under its
+    source identity), then the objects added and removed, each with the rule and why."""
+    import jsonpatch
+
+    from .base import Added, Edit, Removed
+
+    removed = {c.identity: c for c in outcome.removed}
+    added = {c.identity: c for c in outcome.added}
+    changes: list = []
+    for ident in sorted(before):
+        new = outcome.renamed.get(ident, ident)
+        if ident in removed or new not in outcome.objects or new in added:
+            continue
+        ops = jsonpatch.make_patch(before[ident], outcome.objects[new]).patch
+        if ops:
+            changes.append(Edit(ident, tuple(ops), rule, why))
+    changes += [Added(outcome.objects[c.identity], rule, c.why) for c in outcome.added]
+    changes += [Removed(c.identity, rule, c.why) for c in outcome.removed]
+    return changes
+
+
+def container_pointer(obj: dict, name: str) -> tuple[str | int, ...] | None:
+    """Where the container named ``name`` sits in a workload, as keys and list indices."""
+    at = POD_TEMPLATE.get(obj.get("kind", ""), ()) + ("spec",) if obj.get("kind") != "Pod" else ("spec",)
+    spec = pod_spec(obj) or {}
+    for i, container in enumerate(spec.get("containers") or []):
+        if isinstance(container, dict) and container.get("name") == name:
+            return (*at, "containers", i)
+    return None
+
+
 def is_workload(obj: Any) -> bool:
     return isinstance(obj, dict) and (obj.get("kind") in POD_TEMPLATE or obj.get("kind") == "Pod")
 

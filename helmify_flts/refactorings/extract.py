@@ -1,0 +1,162 @@
+"""Tree edits that split values off a workload into an object of their own, in the same template:
+literal env values into a ConfigMap read by envFrom, credentials into a Secret read by
+secretKeyRef.
+
+The values move as the nodes they are, placeholders included, so a value lifted into values.yaml
+(``.Values.web.env.MODE``, or ``.Values.train.gru.training.epochs`` where a rule names it) is read
+from the same key in its new place, and each environment's override of that key still applies.
+An env item that renders only in some environments (``envItems.DEBUG``) keeps that switch in its
+new place too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .. import kyaml
+from ..templating import Append, Inline, ItemGuard, OptionalKey, Placeholders, quote
+from .tree import _reach
+
+Pointer = tuple[str | int, ...]
+
+
+def _get(mapping: Node, key: str) -> Node | None:
+    if not isinstance(mapping, MappingNode):
+        return None
+    return next((v for k, v in mapping.value if isinstance(k, ScalarNode) and k.value == key), None)
+
+
+def _drop_key(mapping: MappingNode, key: str) -> None:
+    mapping.value = [(k, v) for k, v in mapping.value if not (isinstance(k, ScalarNode) and k.value == key)]
+
+
+def _action(node: Node, marks: Placeholders) -> object | None:
+    return marks.actions.get(node.value) if isinstance(node, ScalarNode) else None
+
+
+def _items(env: SequenceNode, names: tuple[str, ...], marks: Placeholders) -> dict[str, tuple[int, str | None]]:
+    """Position of each named item in the list, and the switch it renders under (if any)."""
+    out: dict[str, tuple[int, str | None]] = {}
+    for i, item in enumerate(env.value):
+        name = _get(item, "name")
+        if isinstance(name, ScalarNode) and name.value in names and name.value not in out:
+            before = _action(env.value[i - 1], marks) if i else None
+            out[name.value] = (i, before.ref if isinstance(before, ItemGuard) and before.ref else None)
+    return out
+
+
+def _guarded(data: MappingNode, key: str, value: Node, condition: str | None, marks: Placeholders) -> None:
+    """Add ``key: value`` to ``data``, between ``if``/``end`` lines when ``condition`` is given."""
+    null = ScalarNode(kyaml.NULL, "null")
+    if condition:
+        data.value.append((ScalarNode(kyaml.STR, marks.new(ItemGuard(condition))), null))
+    data.value.append((kyaml.represent(key), value))
+    if condition:
+        data.value.append((ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), null))
+
+
+def _document(obj: dict, data_key: str) -> MappingNode:
+    node = kyaml.represent(obj)
+    node.flow_style = False
+    data = MappingNode(kyaml.MAP, [], flow_style=False)
+    node.value.append((kyaml.represent(data_key), data))
+    return node
+
+
+@dataclass(frozen=True)
+class MoveEnvToConfigMap:
+    """Take the named env items out of the container at ``container`` (a pointer), read
+    ``configmap`` (an object without data) by envFrom instead, and render it with their values."""
+
+    container: Pointer
+    names: tuple[str, ...]
+    configmap: dict
+
+    def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
+        container = _reach(tree, self.container, create=False)
+        env = _get(container, "env")
+        if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
+            return []
+        found = _items(env, self.names, marks)
+        doc = _document(self.configmap, "data")
+        data = _get(doc, "data")
+        drop: set[int] = set()
+        for name in self.names:
+            if name not in found:
+                continue
+            at, condition = found[name]
+            value = _get(env.value[at], "value")
+            if value is None:
+                continue
+            _guarded(data, name, value, condition, marks)
+            drop |= {at, at - 1, at + 1} if condition else {at}
+        env.value = [item for i, item in enumerate(env.value) if i not in drop]
+        self._tidy(container, env, marks)
+        sources = _get(container, "envFrom")
+        item = kyaml.represent({"configMapRef": {"name": self.configmap["metadata"]["name"]}})
+        item.flow_style = False
+        if isinstance(sources, SequenceNode):
+            sources.flow_style = False
+            sources.value.append(item)
+        elif sources is None:
+            container.value.append((kyaml.represent("envFrom"), SequenceNode(kyaml.SEQ, [item], flow_style=False)))
+        return [(doc, None)]
+
+    @staticmethod
+    def _tidy(container: MappingNode, env: SequenceNode, marks: Placeholders) -> None:
+        """An env list left with no items goes; one left with only the items values may add
+        (extraEnv) becomes a key that renders only when they add some."""
+        if not env.value:
+            _drop_key(container, "env")
+            return
+        appends = [_action(item, marks) for item in env.value]
+        if all(isinstance(a, Append) for a in appends) and len(appends) == 1:
+            at = next(i for i, (k, _) in enumerate(container.value) if isinstance(k, ScalarNode) and k.value == "env")
+            token = marks.new(OptionalKey(appends[0].ref, "env", True))
+            container.value[at] = (ScalarNode(kyaml.STR, token), ScalarNode(kyaml.NULL, "null"))
+
+
+@dataclass(frozen=True)
+class MoveEnvToSecret:
+    """Read the named env items of the container at ``container`` from ``secret`` (an object
+    without data) by secretKeyRef, and render it with their values (as stringData) unless
+    ``existing`` (a Go reference to the existingSecret value) names a Secret of the user's."""
+
+    container: Pointer
+    names: tuple[str, ...]
+    secret: dict
+    existing: str
+
+    def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
+        container = _reach(tree, self.container, create=False)
+        env = _get(container, "env")
+        if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
+            return []
+        found = _items(env, self.names, marks)
+        doc = _document(self.secret, "stringData")
+        data = _get(doc, "stringData")
+        name = self.secret["metadata"]["name"]
+        for key in self.names:
+            if key not in found:
+                continue
+            at, condition = found[key]
+            item = env.value[at]
+            value = _get(item, "value")
+            if value is None:
+                continue
+            _guarded(data, key, value, condition, marks)
+            _drop_key(item, "value")
+            item.flow_style = False
+            ref_name = ScalarNode(
+                kyaml.STR, marks.new(Inline(f"{{{{ {self.existing} | default {quote(name)} | toJson }}}}"))
+            )
+            ref = MappingNode(
+                kyaml.MAP,
+                [(kyaml.represent("name"), ref_name), (kyaml.represent("key"), kyaml.represent(key))],
+                flow_style=False,
+            )
+            value_from = MappingNode(kyaml.MAP, [(kyaml.represent("secretKeyRef"), ref)], flow_style=False)
+            item.value.append((kyaml.represent("valueFrom"), value_from))
+        return [(doc, f"not {self.existing}")]
