@@ -173,9 +173,16 @@ def _items(obj: Any, path: Path) -> Iterator[tuple[Path, dict]]:
             yield path + (i,), item
 
 
+def pod_metadata(obj: dict, kind: str) -> dict:
+    """The metadata of a workload's pods (its pod template's, a Pod's own); empty if malformed."""
+    if kind not in _POD_SPEC:
+        return {}
+    meta = _get(obj, ("metadata",) if kind == "Pod" else _POD_SPEC[kind][:-1] + ("metadata",))
+    return meta if isinstance(meta, dict) else {}
+
+
 def _pod_labels(obj: dict, kind: str) -> dict:
-    spec_path = _POD_SPEC[kind]
-    labels = _get(obj, ("metadata", "labels") if kind == "Pod" else spec_path[:-1] + ("metadata", "labels"))
+    labels = pod_metadata(obj, kind).get("labels")
     return labels if isinstance(labels, dict) else {}
 
 

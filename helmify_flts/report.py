@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from . import __version__, jsontext, kyaml, pathsets, redact, render, ruledocs
+from . import __version__, graph, jsontext, kyaml, pathsets, redact, render, ruledocs
 from . import rules as rules_mod
 from .chart import Result
 from .manifests import Resource
@@ -151,6 +151,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
         ],
         "rules": list(result.ruleset.files),
         **_declared_top(result, result.declared.get("")),
+        "graph": _graph(result, template_of),
         "environments": {
             name: {
                 "identical": proven.environments[name].ok if name in proven.environments else None,
@@ -254,6 +255,19 @@ def _declared_top(result: Result, declared: Any) -> dict:
 
 def _removed_api(result: Result, ident: tuple) -> str:
     return next((res.api_version for res in result.resources if res.identity == ident), "")
+
+
+def _graph(result: Result, template_of: dict) -> dict:
+    """Who talks to whom, and what each workload reads (names and ports only: nothing secret)."""
+    conv = result.conversion
+    objects = {res.identity: kyaml.construct(res.node) for res in result.resources}
+    components = {
+        graph.Node(res.kind, res.identity[2], res.name).id: conv.component_of_file[
+            template_of[res][len("templates/") : -len(".yaml")]
+        ].dotted
+        for res in result.resources
+    }
+    return graph.build(objects).as_json(components)
 
 
 def dotted(key: tuple[str, ...]) -> str:
@@ -384,6 +398,9 @@ def as_markdown(result: Result, data: dict) -> str:
                 out.append(f"| `{o['key']}`{auto} | {base} | {value} | {o['resource']} |")
         out.append("")
     out += _added_removed_markdown(data)
+    if data["graph"]["edges"]:
+        out += ["## Dependency graph", "", "Who talks to whom (Service and port), and what each workload reads.", ""]
+        out += ["```mermaid", *graph.mermaid(data["graph"]), "```", ""]
     out += ["## Resources", ""]
     for res in data["resources"]:
         ns = f"{res['namespace']}/" if res["namespace"] else ""

@@ -98,7 +98,8 @@ class Expr:
 
 @dataclass(frozen=True)
 class Put:
-    """Set the field at ``pointer`` to ``value`` (plain data or an :class:`Expr`), creating maps on the way."""
+    """Set the field at ``pointer`` to ``value`` (plain data or an :class:`Expr`), creating maps on
+    the way; a last part ``-`` appends to a list, an index replaces its item."""
 
     pointer: tuple[str | int, ...]
     value: Any
@@ -106,6 +107,8 @@ class Put:
 
 @dataclass(frozen=True)
 class Drop:
+    """Remove a mapping's key, or a list's item by index."""
+
     pointer: tuple[str | int, ...]
 
 

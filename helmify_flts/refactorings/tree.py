@@ -25,8 +25,11 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[
                 _set(parent, edit.pointer[-1], _node(edit.value, marks))
         elif isinstance(edit, Drop):
             parent = _reach(tree, edit.pointer[:-1], create=False)
+            last = edit.pointer[-1]
             if isinstance(parent, MappingNode):
-                parent.value = [(k, v) for k, v in parent.value if not _is(k, edit.pointer[-1])]
+                parent.value = [(k, v) for k, v in parent.value if not _is(k, last)]
+            elif isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
+                del parent.value[last]
         elif isinstance(edit, PutUnless):
             parent = _reach(tree, edit.pointer[:-1], create=False)
             if isinstance(parent, MappingNode):
@@ -60,12 +63,20 @@ def _reach(tree: Node, pointer: tuple[str | int, ...], create: bool) -> Node | N
             return None
         if node is None:
             return None
-    if isinstance(node, MappingNode):
+    if isinstance(node, (MappingNode, SequenceNode)):
         node.flow_style = False  # placeholders need lines of their own
     return node
 
 
 def _set(mapping: Node, key: str | int, value: Node) -> None:
+    """Set a mapping's key, or a list's item (``-``: a new item at the end, as in JSON Patch)."""
+    if isinstance(mapping, SequenceNode):
+        mapping.flow_style = False
+        if key == "-":
+            mapping.value.append(value)
+        elif isinstance(key, int) and key < len(mapping.value):
+            mapping.value[key] = value
+        return
     if not isinstance(mapping, MappingNode):
         return
     mapping.flow_style = False
