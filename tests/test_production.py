@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 
 import pytest
 import yaml
-from conftest import FIXTURES, assert_proven, convert_ok, write_tree
+from conftest import FIXTURES, assert_proven, convert_ok, run, write_tree
 
 from helmify_flts import manifests, render
 from helmify_flts.refactorings import credentials, envconfig, envrefs, startup, statefulset
@@ -225,7 +226,7 @@ def test_credentials_move_to_a_secret_in_place() -> None:
         "valueFrom": {"secretKeyRef": {"name": "web-credentials", "key": "DB_PASSWORD"}},
     }
     secret = after[("", "Secret", "", "web-credentials")]
-    assert secret["type"] == "Opaque" and set(secret["data"]) == {"DB_PASSWORD", "URL"}
+    assert secret["stringData"] == {"DB_PASSWORD": "hunter2", "URL": "postgres://app:hunter2@db/app"}
     assert [c.identity for c in outcome.added] == [("", "Secret", "", "web-credentials")]
     same_environments(before, after)
 
@@ -441,3 +442,79 @@ def test_an_environment_without_the_secret_names_it_as_existing_secret(tmp_path)
     assert values == {"web": {"existingSecret": "web-credentials"}}  # no other switch for it
     assert "secret:" not in (out / "values.yaml").read_text()
     assert_proven(out, prod, values)
+
+
+# --- through convert and verify -----------------------------------------------------------------------
+
+WHOLE_ENV = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: broker, labels: {app: broker}}
+spec:
+  selector: {matchLabels: {app: broker}}
+  template:
+    metadata: {labels: {app: broker}}
+    spec:
+      containers:
+        - env:
+            - {name: A, value: "1"}
+            - {name: B, value: "2"}
+          image: broker:1
+          name: broker
+"""
+
+
+def test_env_configmap_moves_a_whole_env_and_keeps_what_an_environment_adds(tmp_path) -> None:
+    base = write_tree(tmp_path / "base", {"broker.yaml": WHOLE_ENV})
+    # prod adds an item in the middle and one at the end: both stay in env, from values-prod.yaml
+    middle = WHOLE_ENV.replace(
+        '- {name: B, value: "2"}', '- {name: M, value: "m"}\n            - {name: B, value: "3"}'
+    )
+    prod = write_tree(
+        tmp_path / "prod",
+        {"broker.yaml": middle.replace('value: "3"}', 'value: "3"}\n            - {name: Z, value: z}')},
+    )
+    out = tmp_path / "chart"
+    convert_ok(base, out, "--rules", "production", "--env", f"prod={prod}")
+    template = (out / "templates/broker.yaml").read_text()
+    assert "- env:" not in template  # a list item cannot open with an if: env went last
+    assert "configMapRef" in template
+    assert run("verify", out, base, "--env", f"prod={prod}").exit_code == 0
+    report = json.loads((out / "helmify-report.json").read_text())
+    assert [a["object"]["data"] for a in report["added"]] == [{"A": "1", "B": "2"}]
+    assert [a["object"]["data"] for a in report["environments"]["prod"]["added"]] == [{"A": "1", "B": "3"}]
+
+
+CREDENTIALS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: web:1
+          env:
+            - {name: GF_SECURITY_ADMIN_PASSWORD, value: admin}
+            - {name: DATABASE_URL, value: "postgresql://app:pw@db:5432/app"}
+"""
+
+
+def test_env_credentials_existing_secret_switch_names_the_users_secret(tmp_path) -> None:
+    src = write_tree(tmp_path / "src", {"web.yaml": CREDENTIALS})
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--rules", "production")
+    values = yaml.safe_load((out / "values.yaml").read_text())
+    assert values["web"]["existingSecret"] == ""
+    assert values["web"]["env"]["GF_SECURITY_ADMIN_PASSWORD"] == "admin"  # the same key as before
+    texts = render.render_chart(out, {"web": {"existingSecret": "vault-web"}}, "release", "default")
+    objects = render.rendered_objects(texts)
+    assert [i[1] for i in objects] == ["Deployment"]  # no chart Secret, no ConfigMap (nothing else to move)
+    env = objects[("apps", "Deployment", "", "web")][1]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {e["valueFrom"]["secretKeyRef"]["name"] for e in env} == {"vault-web"}
+    assert [e["valueFrom"]["secretKeyRef"]["key"] for e in env] == ["GF_SECURITY_ADMIN_PASSWORD", "DATABASE_URL"]
+    for name in ("helmify-report.md", "helmify-report.json"):  # the declared Secret is shown redacted
+        assert "app:pw@" not in (out / name).read_text()

@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import Change, Context, Declared, Identity, Refactoring, TemplateChanges, apply
+from .credentials import EnvCredentials
 from .envconfig import EnvConfigMap
 from .standard_labels import StandardLabels
 
 REGISTRY: dict[str, Refactoring] = {r.name: r for r in (StandardLabels(),)}
 # The production pack's refactorings.
-REGISTRY.update({r.name: r for r in (EnvConfigMap(),)})
+REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials())})
 
 
 def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context) -> Declared:

@@ -9,17 +9,22 @@ names a Secret of the user's with the same keys instead.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from ..templating import ref
 from . import envrefs
+from .base import Context, TemplateChanges, selects
+from .extract import MoveEnvToSecret
 from .objects import (
     Change,
     Identity,
     Outcome,
+    container_pointer,
     containers,
     copied,
+    declared,
     find,
     identity,
     is_workload,
@@ -100,8 +105,7 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
         data = {}
         for entry in container["env"]:
             if entry.get("name") in move.names and envrefs.is_literal(entry) and "$(" not in entry["value"]:
-                data[entry["name"]] = base64.b64encode(entry["value"].encode("utf-8")).decode("ascii")
-                del entry["value"]
+                data[entry["name"]] = entry.pop("value")
                 entry["valueFrom"] = {"secretKeyRef": {"name": move.secret, "key": entry["name"]}}
         for name in move.names:
             if name not in data:
@@ -116,7 +120,7 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
             "kind": "Secret",
             "metadata": new_metadata(move.secret, ns, labels_of(obj)),
             "type": "Opaque",
-            "data": data,
+            "stringData": data,
         }
         ident = identity(secret)
         out[ident] = secret
@@ -124,3 +128,55 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
             Change(ident, rule, f"credential-looking env values of {obj['kind']}/{name_of(obj)} ({move.container})")
         )
     return Outcome(out, added=tuple(added), warnings=tuple(warnings))
+
+
+class EnvCredentials:
+    """The ``env-credentials`` refactoring: both halves, from one plan made on the chart's objects."""
+
+    name = "env-credentials"
+    summary = (
+        "move credential-looking literal env values (*PASSWORD*, *SECRET*, *TOKEN*, *_KEY, URLs and DSNs with a "
+        "password) into a Secret (<workload>-credentials) read with secretKeyRef, behind an existingSecret switch"
+    )
+    options: Mapping[str, str] = {}
+
+    def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple[Move, ...]:
+        return plan(objects, lambda i: selects(rule.match, i, objects[i], ctx))
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        outcome = apply(objects, self._plan(ctx.objects or objects, ctx, rule), rule.id)
+        return declared(objects, outcome, rule.id, "credential-looking env values are read from a Secret")
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        for move in self._plan(objects, ctx, rule):
+            obj = objects[move.workload]
+            pointer = container_pointer(obj, move.container)
+            if pointer is None:
+                continue
+            key = existing_key(objects, ctx, move.workload)
+            out.values.append(
+                (
+                    key,
+                    "",
+                    f"Name of an existing Secret holding {', '.join(move.names)} "
+                    f"(keys of those names) to use instead of {move.secret}; empty renders {move.secret}",
+                )
+            )
+            secret = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": new_metadata(move.secret, namespace_of(obj), labels_of(obj)),
+                "type": "Opaque",
+            }
+            out.edit(move.workload, MoveEnvToSecret(pointer, move.names, secret, ref(key)))
+
+
+def existing_key(objects: Mapping[Identity, dict], ctx: Context, workload: Identity) -> tuple[str, ...]:
+    """``<base>.existingSecret``, or ``<base>.credentials.existingSecret`` where a Secret of the
+    folder already has the first (the existing-secret rule gives each Secret one)."""
+    base = tuple(ctx.bases.get(workload) or ctx.component_keys.get(workload) or (workload[3],))
+    if any(i[1] == "Secret" and tuple(ctx.bases.get(i, ())) == base for i in objects):
+        return (*base, "credentials", "existingSecret")
+    return (*base, "existingSecret")

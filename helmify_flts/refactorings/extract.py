@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
-from ..templating import Append, Inline, ItemGuard, OptionalKey, Placeholders, quote
+from ..templating import Append, Inline, ItemGuard, Placeholders, quote
 from .tree import _reach
 
 Pointer = tuple[str | int, ...]
@@ -30,6 +30,11 @@ def _get(mapping: Node, key: str) -> Node | None:
 
 def _drop_key(mapping: MappingNode, key: str) -> None:
     mapping.value = [(k, v) for k, v in mapping.value if not (isinstance(k, ScalarNode) and k.value == key)]
+
+
+def _null() -> ScalarNode:
+    """A fresh null for a placeholder key (a node used twice would be written as an alias)."""
+    return ScalarNode(kyaml.NULL, "null")
 
 
 def _action(node: Node, marks: Placeholders) -> object | None:
@@ -49,12 +54,11 @@ def _items(env: SequenceNode, names: tuple[str, ...], marks: Placeholders) -> di
 
 def _guarded(data: MappingNode, key: str, value: Node, condition: str | None, marks: Placeholders) -> None:
     """Add ``key: value`` to ``data``, between ``if``/``end`` lines when ``condition`` is given."""
-    null = ScalarNode(kyaml.NULL, "null")
     if condition:
-        data.value.append((ScalarNode(kyaml.STR, marks.new(ItemGuard(condition))), null))
+        data.value.append((ScalarNode(kyaml.STR, marks.new(ItemGuard(condition))), _null()))
     data.value.append((kyaml.represent(key), value))
     if condition:
-        data.value.append((ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), null))
+        data.value.append((ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), _null()))
 
 
 def _document(obj: dict, data_key: str) -> MappingNode:
@@ -107,15 +111,24 @@ class MoveEnvToConfigMap:
     @staticmethod
     def _tidy(container: MappingNode, env: SequenceNode, marks: Placeholders) -> None:
         """An env list left with no items goes; one left with only the items values may add
-        (extraEnv) becomes a key that renders only when they add some."""
+        (extraEnv, extraEnvBefore) renders only when they add some."""
         if not env.value:
             _drop_key(container, "env")
             return
         appends = [_action(item, marks) for item in env.value]
-        if all(isinstance(a, Append) for a in appends) and len(appends) == 1:
-            at = next(i for i, (k, _) in enumerate(container.value) if isinstance(k, ScalarNode) and k.value == "env")
-            token = marks.new(OptionalKey(appends[0].ref, "env", True))
-            container.value[at] = (ScalarNode(kyaml.STR, token), ScalarNode(kyaml.NULL, "null"))
+        if not all(isinstance(a, Append) for a in appends):
+            return
+        at = next(i for i, (k, _) in enumerate(container.value) if isinstance(k, ScalarNode) and k.value == "env")
+        entry = container.value.pop(at)
+        condition = appends[0].ref if len(appends) == 1 else "or " + " ".join(f"({a.ref})" for a in appends)
+        guarded = [
+            (ScalarNode(kyaml.STR, marks.new(ItemGuard(condition))), _null()),
+            entry,
+            (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), _null()),
+        ]
+        # An ``if`` cannot open a list item (the container), so there the key goes last.
+        at = at if at else len(container.value)
+        container.value[at:at] = guarded
 
 
 @dataclass(frozen=True)
