@@ -10,7 +10,7 @@ import json
 
 import pytest
 import yaml
-from conftest import FIXTURES, assert_proven, convert_ok, run, write_tree
+from conftest import FIXTURES, ROOT, assert_proven, convert_ok, run, write_tree
 
 from helmify_flts import manifests, render
 from helmify_flts.refactorings import credentials, envconfig, envrefs, startup, statefulset
@@ -518,3 +518,39 @@ def test_env_credentials_existing_secret_switch_names_the_users_secret(tmp_path)
     assert [e["valueFrom"]["secretKeyRef"]["key"] for e in env] == ["GF_SECURITY_ADMIN_PASSWORD", "DATABASE_URL"]
     for name in ("helmify-report.md", "helmify-report.json"):  # the declared Secret is shown redacted
         assert "app:pw@" not in (out / name).read_text()
+
+
+def test_wait_for_switches_and_overrides(tmp_path) -> None:
+    src = write_tree(
+        tmp_path / "src", {"app.yaml": (ROOT / "tests/cases/refactor-start-up-order/input/app.yaml").read_text()}
+    )
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--rules", "production")
+
+    def inits(values: dict, name: str) -> list:
+        objects = render.rendered_objects(render.render_chart(out, values, "release", "default"))
+        obj = next(o for (_, k, _, n), (_, o) in objects.items() if (k, n) == ("Deployment", name))
+        return obj["spec"]["template"]["spec"].get("initContainers")
+
+    assert [c["name"] for c in inits({}, "worker")] == ["wait-for-web-api", "check-db"]
+    assert [c["name"] for c in inits({"worker": {"waitFor": {"enabled": False}}}, "worker")] == ["check-db"]
+    assert inits({"global": {"waitFor": {"enabled": False}}}, "web") is None  # no empty list left behind
+    [wait] = inits({"web": {"waitFor": {"image": "busybox:1.37", "timeout": 30}}}, "web")
+    assert wait["image"] == "busybox:1.37" and wait["command"][:2] == ["timeout", "30"]
+    assert wait["command"][-2:] == ["db", "5432"]
+    [wait] = inits({"global": {"waitFor": {"timeout": 60}}}, "web")
+    assert wait["command"][:2] == ["timeout", "60"] and wait["image"] == "busybox:1.36"
+    migrate = (out / "templates/db-migrate.yaml").read_text()
+    assert "helm.sh/hook: post-install,post-upgrade" in migrate
+
+
+def test_flts_with_the_production_pack_converts_and_verifies_with_environments(tmp_path) -> None:
+    envs = ["--env", f"dev={FIXTURES}/environments/dev", "--env", f"prod={FIXTURES}/environments/prod"]
+    out = tmp_path / "helm"
+    convert_ok(FIXTURES / ".kubernetes", out, "--rules", "production", "--rules", ROOT / "rules/flts.yaml", *envs)
+    assert run("verify", out, FIXTURES / ".kubernetes", *envs).exit_code == 0
+    report = json.loads((out / "helmify-report.json").read_text())
+    added = {(a["object"]["kind"], a["object"]["metadata"]["name"]) for a in report["added"]}
+    assert {("ConfigMap", "kafka-env"), ("Secret", "mlflow-credentials"), ("Secret", "grafana-credentials")} <= added
+    minio_init = (out / "templates/minio-init.yaml").read_text()
+    assert "helm.sh/hook: post-install,post-upgrade" in minio_init and "wait-for-minio" in minio_init

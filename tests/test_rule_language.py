@@ -476,9 +476,18 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     before = m.group("before").strip()
     if isinstance(rule, rules.FieldRule):
         _place(doc, rule.paths_for(kind)[0][:-1], {} if before == "(none)" else yaml.safe_load(before))
+    docs = [doc]
     if isinstance(rule, rules.RefactorRule) and before.startswith("{"):  # fields of the first container
         doc["spec"]["template"]["spec"]["containers"][0].update(yaml.safe_load(before))
-    docs = [doc]
+        # and a Service it may talk to
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "db"},
+                "spec": {"selector": {"app": "db"}, "ports": [{"port": 5432}]},
+            }
+        )
     if isinstance(rule, rules.ExistingRule):  # a Pod that names the resource
         docs.append(
             {

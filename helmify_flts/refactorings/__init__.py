@@ -11,10 +11,11 @@ from .base import Change, Context, Declared, Identity, Refactoring, TemplateChan
 from .credentials import EnvCredentials
 from .envconfig import EnvConfigMap
 from .standard_labels import StandardLabels
+from .startup import InitJobHooks, WaitFor
 
 REGISTRY: dict[str, Refactoring] = {r.name: r for r in (StandardLabels(),)}
 # The production pack's refactorings.
-REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials())})
+REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials(), WaitFor(), InitJobHooks())})
 
 
 def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context) -> Declared:

@@ -173,3 +173,62 @@ class MoveEnvToSecret:
             value_from = MappingNode(kyaml.MAP, [(kyaml.represent("secretKeyRef"), ref)], flow_style=False)
             item.value.append((kyaml.represent("valueFrom"), value_from))
         return [(doc, f"not {self.existing}")]
+
+
+@dataclass(frozen=True)
+class InsertWaits:
+    """Put wait-for init containers before the pod's own (``spec``: a pointer to the pod spec),
+    each rendered only while ``condition`` holds. ``image``, ``timeout`` and ``resources`` are Go
+    expressions; each wait is ``(name, host, port)``."""
+
+    spec: Pointer
+    waits: tuple[tuple[str, str, int], ...]
+    condition: str
+    image: str
+    timeout: str
+    resources: str
+    script: str
+
+    def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
+        spec = _reach(tree, self.spec, create=False)
+        if not isinstance(spec, MappingNode):
+            return []
+        items: list[Node] = []
+        for name, host, port in self.waits:
+            command = SequenceNode(
+                kyaml.SEQ,
+                [
+                    kyaml.represent("timeout"),
+                    self._expr(f"toString ({self.timeout})", marks),
+                    *(kyaml.represent(word) for word in ("sh", "-c", self.script, host, str(port))),
+                ],
+                flow_style=False,
+            )
+            item = MappingNode(
+                kyaml.MAP,
+                [
+                    (kyaml.represent("name"), kyaml.represent(name)),
+                    (kyaml.represent("image"), self._expr(self.image, marks)),
+                    (kyaml.represent("command"), command),
+                    (kyaml.represent("resources"), self._expr(self.resources, marks)),
+                ],
+                flow_style=False,
+            )
+            items += [ScalarNode(kyaml.STR, marks.new(ItemGuard(self.condition))), item]
+            items.append(ScalarNode(kyaml.STR, marks.new(ItemGuard(None))))
+        existing = _get(spec, "initContainers")
+        if isinstance(existing, SequenceNode):
+            existing.flow_style = False
+            existing.value[0:0] = items
+            return []
+        at = len(spec.value)
+        spec.value[at:at] = [
+            (ScalarNode(kyaml.STR, marks.new(ItemGuard(self.condition))), _null()),
+            (kyaml.represent("initContainers"), SequenceNode(kyaml.SEQ, items, flow_style=False)),
+            (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), _null()),
+        ]
+        return []
+
+    @staticmethod
+    def _expr(expression: str, marks: Placeholders) -> ScalarNode:
+        return ScalarNode(kyaml.STR, marks.new(Inline(f"{{{{ {expression} | toJson }}}}")))

@@ -14,14 +14,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..references import Reference, find_references
+from ..templating import ref as values_ref
+from .base import Context, Put, TemplateChanges
+from .base import selects as rule_selects
+from .extract import InsertWaits
 from .objects import (
+    POD_TEMPLATE,
     Identity,
     Outcome,
     ValueKey,
     containers,
     copied,
+    declared,
     find,
     is_workload,
     labels_of,
@@ -260,3 +267,123 @@ def apply_hooks(objects: Mapping[Identity, dict], weights: Mapping[Identity, int
         meta["annotations"] = annotations
         warnings.append(f"Job/{name_of(obj)} runs as a Helm hook after install and upgrade (weight {weight})")
     return Outcome(out, warnings=tuple(warnings))
+
+
+class WaitFor:
+    """The ``wait-for`` refactoring: init containers that wait for the Services a workload uses."""
+
+    name = "wait-for"
+    summary = (
+        "give each workload init containers that wait (TCP, the port it uses) for the Services it talks to, "
+        "found in its env values, args, commands and ConfigMaps; existing wait-for init containers are kept; "
+        "image, timeout and resources are values (global.waitFor, overridable per component), with switches"
+    )
+    options: Mapping[str, str] = {
+        "image": "image of the wait-for init containers (default busybox:1.36; needs sh, nc and timeout)",
+        "timeout": "seconds each one waits before it fails (default 300)",
+    }
+
+    def _options(self, rule: Any) -> WaitOptions:
+        image = rule.options.get("image") or WaitOptions.image
+        return WaitOptions(image=str(image), timeout=int(rule.options.get("timeout") or WaitOptions.timeout))
+
+    def _plan(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any
+    ) -> dict[Identity, tuple[Dependency, ...]]:
+        deps = dependencies(objects)
+        chosen = {i: d for i, d in deps.items() if rule_selects(rule.match, i, objects[i], ctx)}
+        return plan_waits(objects, chosen)
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        waits = self._plan(ctx.objects or objects, ctx, rule)
+        outcome = apply_waits(objects, {i: w for i, w in waits.items() if i in objects}, self._options(rule))
+        return declared(objects, outcome, rule.id, "waits for the Services it uses before it starts")
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        options = self._options(rule)
+        waits = self._plan(objects, ctx, rule)
+        if not waits:
+            return
+        glob = ("global", "waitFor")
+        for value in values(options):
+            out.values.append((value.path, value.default, value.doc))
+        for ident, deps in sorted(waits.items()):
+            obj = objects[ident]
+            base = tuple(ctx.bases.get(ident) or ctx.component_keys.get(ident) or (ident[3],))
+            own = (*base, "waitFor")
+            out.values += [
+                ((*own, "enabled"), True, "Wait for the Services this workload uses (with global.waitFor.enabled)"),
+                ((*own, "image"), "", "Image of its wait-for init containers; empty uses global.waitFor.image"),
+                ((*own, "timeout"), 0, "Seconds its wait-for init containers wait; 0 uses global.waitFor.timeout"),
+                (
+                    (*own, "resources"),
+                    {},
+                    "Resources of its wait-for init containers; empty uses global.waitFor.resources",
+                ),
+            ]
+            spec = POD_TEMPLATE.get(obj.get("kind", ""), ()) + ("spec",) if obj.get("kind") != "Pod" else ("spec",)
+            names = _new_names(obj, deps)
+            out.edit(
+                ident,
+                InsertWaits(
+                    spec,
+                    tuple((name, dep.service, dep.port) for name, dep in zip(names, deps, strict=True)),
+                    f"and {values_ref((*glob, 'enabled'))} {values_ref((*own, 'enabled'))}",
+                    f"{values_ref((*own, 'image'))} | default {values_ref((*glob, 'image'))}",
+                    f"{values_ref((*own, 'timeout'))} | default {values_ref((*glob, 'timeout'))}",
+                    f"{values_ref((*own, 'resources'))} | default {values_ref((*glob, 'resources'))}",
+                    WAIT_SCRIPT,
+                ),
+            )
+
+
+def _new_names(obj: dict, deps: Sequence[Dependency]) -> list[str]:
+    """The names apply_waits gives the new init containers (unique in the pod)."""
+    spec = pod_spec(obj) or {}
+    taken = {c.get("name") for c in containers(spec, "initContainers")} | {c.get("name") for c in containers(spec)}
+    names = []
+    for dep in deps:
+        name, n = f"{WAIT_PREFIX}{dep.service}", 1
+        while name in taken:
+            n += 1
+            name = f"{WAIT_PREFIX}{dep.service}-{n}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+class InitJobHooks:
+    """The ``init-job-hooks`` refactoring: one-shot init Jobs run as Helm hooks, ordered by the graph."""
+
+    name = "init-job-hooks"
+    summary = (
+        "make the Jobs a rule matches (init Jobs: *-init, *-migrate, *-setup) post-install,post-upgrade hooks "
+        "recreated on each run, weighted so that a hook Job runs after the hook Jobs it uses"
+    )
+    options: Mapping[str, str] = {}
+
+    def _weights(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> dict[Identity, int]:
+        jobs = [i for i in sorted(objects) if i[1] == "Job" and rule_selects(rule.match, i, objects[i], ctx)]
+        return hook_weights(objects, jobs, dependencies(objects))
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        weights = self._weights(ctx.objects or objects, ctx, rule)
+        outcome = apply_hooks(objects, {i: w for i, w in weights.items() if i in objects}, rule.id)
+        return declared(objects, outcome, rule.id, "an init Job runs as a Helm hook after install and upgrade")
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        for ident, weight in sorted(self._weights(objects, ctx, rule).items()):
+            annotations = (objects[ident].get("metadata") or {}).get("annotations") or {}
+            if "helm.sh/hook" in annotations:
+                continue
+            at = ("metadata", "annotations")
+            out.edit(
+                ident,
+                Put((*at, "helm.sh/hook"), HOOK_EVENTS),
+                Put((*at, "helm.sh/hook-weight"), str(weight)),
+                Put((*at, "helm.sh/hook-delete-policy"), HOOK_DELETE),
+            )
