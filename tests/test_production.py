@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -554,3 +555,42 @@ def test_flts_with_the_production_pack_converts_and_verifies_with_environments(t
     assert {("ConfigMap", "kafka-env"), ("Secret", "mlflow-credentials"), ("Secret", "grafana-credentials")} <= added
     minio_init = (out / "templates/minio-init.yaml").read_text()
     assert "helm.sh/hook: post-install,post-upgrade" in minio_init and "wait-for-minio" in minio_init
+
+
+def test_readme_quick_start_converts_and_verifies_flts(tmp_path, monkeypatch) -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if "helmify-flts convert fixtures/.kubernetes" in line)
+    args = command.split("helmify-flts ", 1)[1].split()
+    assert "flts-production" in args
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "helm"
+    args[args.index(".helm")] = str(out)
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert "moves data" in result.stderr  # the StatefulSets' warning
+    envs = ["--env", "dev=fixtures/environments/dev", "--env", "prod=fixtures/environments/prod"]
+    assert run("verify", out, "fixtures/.kubernetes", *envs).exit_code == 0
+    report = json.loads((out / "helmify-report.json").read_text())
+    removed = {(r["kind"], r["name"]) for r in report["removed"]}
+    assert removed == {("PersistentVolumeClaim", "kafka-claim0"), ("PersistentVolumeClaim", "postgres-data")}
+    prod = report["environments"]["prod"]
+    prod_objects = {(a["object"]["kind"], a["object"]["metadata"]["name"]): a["object"] for a in prod["added"]}
+    assert ("Service", "kafka-headless") in prod_objects
+    values_prod = yaml.safe_load((out / "values-prod.yaml").read_text())
+    assert values_prod["kafka"]["replicas"] == 3  # three brokers, as a StatefulSet
+    assert values_prod["minio"]["existingSecret"] == "minio-credentials"
+    kafka = (out / "templates/kafka.yaml").read_text()
+    assert "kind: StatefulSet" in kafka and "volumeClaimTemplates:" in kafka
+
+
+PUBLIC_STYLE = sorted(p.name for p in (ROOT / "tests/cases").iterdir() if (p / "input").is_dir())
+
+
+@pytest.mark.parametrize("case", PUBLIC_STYLE)
+def test_production_pack_converts_and_proves_every_case_folder(case: str, tmp_path, monkeypatch) -> None:
+    folder = ROOT / "tests/cases" / case
+    monkeypatch.chdir(folder)
+    rules = [arg for f in sorted(Path("rules").glob("*.yaml")) for arg in ("--rules", f.as_posix())]
+    envs = [arg for p in sorted(Path("envs").glob("*")) if p.is_dir() for arg in ("--env", f"{p.name}=envs/{p.name}")]
+    result = run("convert", "input", tmp_path / "chart", "--rules", "production", *rules, *envs)
+    assert result.exit_code == 0, result.stderr  # convert proves the declared changes and runs the checks

@@ -12,10 +12,11 @@ from .credentials import EnvCredentials
 from .envconfig import EnvConfigMap
 from .standard_labels import StandardLabels
 from .startup import InitJobHooks, WaitFor
+from .statefulset import StatefulSets
 
 REGISTRY: dict[str, Refactoring] = {r.name: r for r in (StandardLabels(),)}
 # The production pack's refactorings.
-REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials(), WaitFor(), InitJobHooks())})
+REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials(), WaitFor(), InitJobHooks(), StatefulSets())})
 
 
 def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context) -> Declared:

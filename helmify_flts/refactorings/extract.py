@@ -232,3 +232,84 @@ class InsertWaits:
     @staticmethod
     def _expr(expression: str, marks: Placeholders) -> ScalarNode:
         return ScalarNode(kyaml.STR, marks.new(Inline(f"{{{{ {expression} | toJson }}}}")))
+
+
+@dataclass(frozen=True)
+class ClaimToTemplate:
+    """In the pod spec at ``spec``: the claim volume ``volume`` renders only while ``existing`` (a
+    Go reference to persistence.existingClaim) is set, and mounts that claim; otherwise the
+    workload spec at ``workload`` gets ``template`` (plain data, with ``exprs``: pointers in it
+    read from values instead) as a volumeClaimTemplate."""
+
+    workload: Pointer
+    spec: Pointer
+    volume: str
+    existing: str
+    template: dict
+    exprs: tuple[tuple[Pointer, str], ...]
+
+    def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
+        spec, workload = _reach(tree, self.spec, create=False), _reach(tree, self.workload, create=False)
+        volumes = _get(spec, "volumes")
+        if not isinstance(volumes, SequenceNode) or not isinstance(workload, MappingNode):
+            return []
+        at = next((i for i, v in enumerate(volumes.value) if _scalar(_get(v, "name")) == self.volume), None)
+        if at is None:
+            return []
+        source = _get(volumes.value[at], "persistentVolumeClaim")
+        if isinstance(source, MappingNode):
+            source.flow_style = False
+            source.value = [(k, v) for k, v in source.value if _scalar(k) != "claimName"]
+            source.value.insert(0, (kyaml.represent("claimName"), self._expr(self.existing, marks)))
+        opened = ScalarNode(kyaml.STR, marks.new(ItemGuard(self.existing)))
+        volumes.value[at : at + 1] = [opened, volumes.value[at], ScalarNode(kyaml.STR, marks.new(ItemGuard(None)))]
+        if all(isinstance(_action(v, marks), ItemGuard) or v is volumes.value[at + 1] for v in volumes.value):
+            # only the claim: the key itself renders with it, so no empty list is left behind
+            _guard_entry(spec, "volumes", self.existing, marks)
+        node = kyaml.represent(self.template)
+        for pointer, expression in self.exprs:
+            parent = _reach(node, pointer[:-1], create=False)
+            if isinstance(parent, MappingNode):
+                parent.value = [
+                    (k, self._expr(expression, marks) if _scalar(k) == pointer[-1] else v) for k, v in parent.value
+                ]
+        node.flow_style = False
+        workload.value.append(
+            (kyaml.represent("volumeClaimTemplates"), SequenceNode(kyaml.SEQ, [node], flow_style=False))
+        )
+        _guard_entry(workload, "volumeClaimTemplates", f"not {self.existing}", marks)
+        return []
+
+    @staticmethod
+    def _expr(expression: str, marks: Placeholders) -> ScalarNode:
+        return ScalarNode(kyaml.STR, marks.new(Inline(f"{{{{ {expression} | toJson }}}}")))
+
+
+@dataclass(frozen=True)
+class SplitOff:
+    """A plain object (an added headless Service) rendered right after the resource."""
+
+    obj: dict
+
+    def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
+        node = kyaml.represent(self.obj)
+        node.flow_style = False
+        return [(node, None)]
+
+
+def _scalar(node: Node | None) -> str | None:
+    return node.value if isinstance(node, ScalarNode) else None
+
+
+def _guard_entry(mapping: MappingNode, key: str, condition: str, marks: Placeholders) -> None:
+    """Surround one key of ``mapping`` with ``if``/``end`` lines."""
+    at = next((i for i, (k, _) in enumerate(mapping.value) if _scalar(k) == key), None)
+    if at is None:
+        return
+    entry = mapping.value.pop(at)
+    at = at if at else len(mapping.value)  # an if cannot open a list item
+    mapping.value[at:at] = [
+        (ScalarNode(kyaml.STR, marks.new(ItemGuard(condition))), _null()),
+        entry,
+        (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), _null()),
+    ]

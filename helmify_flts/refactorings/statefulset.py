@@ -14,12 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..templating import ref as values_ref
+from .base import Context, Drop, Put, Switch, TemplateChanges
+from .base import selects as rule_selects
+from .extract import ClaimToTemplate, SplitOff
 from .objects import (
     Change,
     Identity,
     Outcome,
     copied,
+    declared,
     find,
     identity,
     is_workload,
@@ -192,3 +198,89 @@ def _retarget(objects: dict[Identity, dict], ns: str, name: str) -> None:
             target = target.get(part) if isinstance(target, dict) else None
         if isinstance(target, dict) and target.get("kind") == "Deployment" and target.get("name") == name:
             target["kind"] = "StatefulSet"
+
+
+class StatefulSets:
+    """The ``statefulset`` refactoring: the Deployments a rule names become StatefulSets."""
+
+    name = "statefulset"
+    summary = (
+        "turn the Deployments the rule matches into StatefulSets: a headless Service as serviceName, the claim "
+        "the pods mount as a volumeClaimTemplate (the standalone PVC declared removed), persistence.existingClaim "
+        "to keep today's claim; the report warns that switching a running install moves data"
+    )
+    options: Mapping[str, str] = {}
+
+    def _chosen(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> frozenset[Identity]:
+        return frozenset(i for i in objects if i[1] == "Deployment" and rule_selects(rule.match, i, objects[i], ctx))
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        chosen = self._chosen(ctx.objects or objects, ctx, rule)
+        outcome = apply(objects, Options(frozenset(i for i in chosen if i in objects), rule=rule.id))
+        return declared(objects, outcome, rule.id, "runs as a StatefulSet: stable names and a claim per pod")
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        chosen = self._chosen(objects, ctx, rule)
+        outcome = apply(objects, Options(chosen, rule=rule.id))
+        out.notes.extend(outcome.warnings)
+        for ident in sorted(chosen):
+            new = outcome.objects.get(outcome.renamed.get(ident, ident))
+            if new is None or new.get("kind") != "StatefulSet":
+                continue
+            base = tuple(ctx.bases.get(ident) or ctx.component_keys.get(ident) or (ident[3],))
+            existing = (*base, "persistence", "existingClaim")
+            edits: list = [Put(("kind",), "StatefulSet"), Put(("apiVersion",), "apps/v1")]
+            edits += [Drop(("spec", key)) for key in _DEPLOYMENT_ONLY if key in (objects[ident].get("spec") or {})]
+            edits.append(Put(("spec", "serviceName"), new["spec"]["serviceName"]))
+            for added in outcome.added:
+                service = outcome.objects[added.identity]
+                if service["metadata"]["name"] == new["spec"]["serviceName"]:
+                    edits.append(SplitOff(service))
+            templates = {t["metadata"]["name"]: t for t in new["spec"].get("volumeClaimTemplates") or []}
+            for gone in outcome.removed:
+                claim = objects[gone.identity]
+                volume = _volume_of(objects[ident], gone.identity[3])
+                if volume is None or volume not in templates:
+                    continue
+                claim_base = tuple(ctx.bases.get(gone.identity) or base)
+                exprs = _claim_exprs(templates[volume], claim_base)
+                edits.append(
+                    ClaimToTemplate(
+                        ("spec",), ("spec", "template", "spec"), volume, values_ref(existing), templates[volume], exprs
+                    )
+                )
+                out.switches.setdefault(gone.identity, []).append(
+                    Switch(
+                        existing,
+                        "",
+                        f"Name of an existing claim for {name_of(claim)}'s data; today's claim "
+                        f"({name_of(claim)}) keeps it, empty gives each pod a new claim from volumeClaimTemplates",
+                    )
+                )
+            out.edit(ident, *edits)
+            for other, obj in objects.items():
+                target = ((obj.get("spec") or {}).get("scaleTargetRef") or {}) if other[1] in _TARGETS else {}
+                if target.get("kind") == "Deployment" and target.get("name") == ident[3] and other[2] == ident[2]:
+                    out.edit(other, Put((*_TARGETS[other[1]], "kind"), "StatefulSet"))
+
+
+def _volume_of(obj: dict, claim: str) -> str | None:
+    for volume in (pod_spec(obj) or {}).get("volumes") or []:
+        if isinstance(volume, dict) and (volume.get("persistentVolumeClaim") or {}).get("claimName") == claim:
+            return volume.get("name")
+    return None
+
+
+def _claim_exprs(template: dict, base: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """The claim's fields the storage rules lift, read from the same values keys in the template."""
+    spec = template.get("spec") or {}
+    out = []
+    if ((spec.get("resources") or {}).get("requests") or {}).get("storage") is not None:
+        out.append((("spec", "resources", "requests", "storage"), values_ref((*base, "persistence", "size"))))
+    if "storageClassName" in spec:
+        out.append((("spec", "storageClassName"), values_ref((*base, "persistence", "storageClass"))))
+    if "accessModes" in spec:
+        out.append((("spec", "accessModes"), values_ref((*base, "persistence", "accessModes"))))
+    return tuple(out)
