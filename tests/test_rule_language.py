@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
 
-from helmify_flts import kyaml, pathsets, rules
+from helmify_flts import kyaml, pathsets, render, rules
 from helmify_flts.transforms import TRANSFORMS
 
 SCHEMA_FILE = ROOT / "rules" / "rule-file.schema.json"
@@ -476,6 +476,8 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     before = m.group("before").strip()
     if isinstance(rule, rules.FieldRule):
         _place(doc, rule.paths_for(kind)[0][:-1], {} if before == "(none)" else yaml.safe_load(before))
+    elif isinstance(rule, rules.RefactorRule) and before.startswith("{"):  # fields the example needs
+        doc = render.deep_merge(doc, yaml.safe_load(before))
     docs = [doc]
     if isinstance(rule, rules.ExistingRule):  # a Pod that names the resource
         docs.append(

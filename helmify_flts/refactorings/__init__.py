@@ -8,9 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import Change, Context, Declared, Identity, Refactoring, TemplateChanges, apply
+from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
 from .standard_labels import StandardLabels
 
-REGISTRY: dict[str, Refactoring] = {r.name: r for r in (StandardLabels(),)}
+REGISTRY: dict[str, Refactoring] = {
+    r.name: r for r in (StandardLabels(), NetworkPolicies(), ServiceMonitors(), DisruptionBudgets())
+}
 
 
 def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context) -> Declared:
