@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, assert_reproduces, convert_ok
+from conftest import FIXTURES, ROOT, assert_reproduces, convert_ok, run
 
 from helmify_flts import render, verify
 
@@ -177,3 +177,12 @@ def test_production_pack_converts_and_proves_public_style_folders(tmp_path: Path
     objects = render.rendered_objects(render.render_chart(tmp_path / "out", ON))
     added = {i: ("t", o) for i, o in _added(objects).items() if o["kind"] != "ServiceMonitor"}
     assert verify.schema_problems(added)[0] == []
+
+
+def test_flts_with_production_and_environments_verifies(tmp_path: Path) -> None:
+    envs = [f"--env={name}={FIXTURES / 'environments' / name}" for name in ("dev", "prod")]
+    out = tmp_path / "flts"
+    convert_ok(BASE, out, "--rules", "production", "--rules", "flts", "--chart-name", "flts", *envs)
+    result = run("verify", out, BASE, *envs)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("verified:") == 3
