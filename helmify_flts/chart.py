@@ -9,6 +9,7 @@ from pathlib import Path
 from . import (
     __version__,
     components,
+    credentials,
     environments,
     existing,
     jsontext,
@@ -174,6 +175,9 @@ def build(opts: Options) -> Result:
         files.update(env_files)
         header = env_header(opts.chart_name, env.name, dict(opts.envs)[env.name])
         files[f"values-{env.name}.yaml"] = dump_values(values, header)
+        rule_notices += credentials.notices(
+            env.name, overrides[env.name], existing_guards, assigned, env_loaded[env.name].resources
+        )
         overlays.append(values)
     # Typed after the overlays, which must pass it too (an environment may hold text where the
     # base holds a number).

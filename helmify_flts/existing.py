@@ -62,10 +62,24 @@ def plan_existing(
             negate=True,
         )
         for other in resources:
-            if other.namespace != res.namespace or other is res:
+            if other is res or not _in_reach(other, res, resources):
                 continue
             for steps in rule.references:
                 for found in walk(other.node, steps):
                     if isinstance(found.node, ScalarNode) and found.node.value == res.name:
                         hits.append(Hit(rule, other, found, key))
     return hits, guards
+
+
+def _in_reach(other: Resource, res: Resource, resources: tuple[Resource, ...]) -> bool:
+    """Whether a name written in ``other`` can mean ``res``. An object with no namespace written
+    lands in the namespace the folder is applied to, which is the one the others name (FLTS
+    writes ``namespace: flts`` on its Secret but not on the Deployments that read it), so it
+    reaches across unless an object of that kind and name sits in the referrer's own namespace."""
+    if other.namespace == res.namespace:
+        return True
+    if other.namespace and res.namespace:
+        return False
+    return not any(
+        r is not res and r.kind == res.kind and r.name == res.name and r.namespace == other.namespace for r in resources
+    )

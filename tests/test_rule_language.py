@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
 
-from helmify_flts import kyaml, pathsets, rules
+from helmify_flts import kyaml, pathsets, render, rules
 from helmify_flts.transforms import TRANSFORMS
 
 SCHEMA_FILE = ROOT / "rules" / "rule-file.schema.json"
@@ -476,10 +476,14 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     before = m.group("before").strip()
     if isinstance(rule, rules.FieldRule):
         _place(doc, rule.paths_for(kind)[0][:-1], {} if before == "(none)" else yaml.safe_load(before))
+    elif isinstance(rule, rules.RefactorRule) and before.startswith("{"):
+        fields = yaml.safe_load(before)
+        if "template" in (doc.get("spec") or {}) and not set(fields) & {"metadata", "spec"}:
+            doc["spec"]["template"]["spec"]["containers"][0].update(fields)  # fields of the first container
+        else:
+            doc = render.deep_merge(doc, fields)  # fields the example needs
     docs = [doc]
-    if isinstance(rule, rules.RefactorRule) and before.startswith("{"):  # fields of the first container
-        doc["spec"]["template"]["spec"]["containers"][0].update(yaml.safe_load(before))
-        # and a Service it may talk to
+    if isinstance(rule, rules.RefactorRule):  # and a Service its workload may talk to
         docs.append(
             {
                 "apiVersion": "v1",

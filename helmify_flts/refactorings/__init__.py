@@ -10,11 +10,14 @@ from typing import Any
 from .base import Change, Context, Declared, Identity, Refactoring, TemplateChanges, apply
 from .credentials import EnvCredentials
 from .envconfig import EnvConfigMap
+from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
 from .standard_labels import StandardLabels
 from .startup import InitJobHooks, WaitFor
 from .statefulset import StatefulSets
 
-REGISTRY: dict[str, Refactoring] = {r.name: r for r in (StandardLabels(),)}
+REGISTRY: dict[str, Refactoring] = {
+    r.name: r for r in (StandardLabels(), NetworkPolicies(), ServiceMonitors(), DisruptionBudgets())
+}
 # The production pack's refactorings.
 REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials(), WaitFor(), InitJobHooks(), StatefulSets())})
 
