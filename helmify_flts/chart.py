@@ -164,6 +164,9 @@ def build(opts: Options) -> Result:
     files.update(conv.templates)
     files.update(conv.files)
     files.update(changes.files)
+    if changes.notes:
+        files["templates/NOTES.txt"] += "\n".join(changes.notes) + "\n"
+    rule_notices += [Notice(text, code="refactoring") for text in changes.warnings]
     declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
     if ruleset.refactor_rules:  # what verify proves the chart against; none without refactorings
         files[record.FILE] = record.dumps(ctx.release, ctx.namespace, declared)

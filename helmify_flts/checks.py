@@ -128,8 +128,31 @@ def _value_from(value_from: dict, namespace: str, objects: Objects) -> Any:
     return ("from", value_from)
 
 
+def named_back(value: Any, renamed: Mapping[Identity, Identity]) -> Any:
+    """``value`` with each renamed Service's new name in text put back to its old one: a host
+    name renamed with its Service is the same reference."""
+    pairs = sorted(
+        ((new[3], old[3]) for old, new in renamed.items() if old[1] == "Service" and new[3] != old[3]),
+        key=lambda p: -len(p[0]),
+    )
+    if not pairs:
+        return value
+    if isinstance(value, str):
+        for new, old in pairs:
+            value = value.replace(new, old)
+        return value
+    if isinstance(value, list):
+        return [named_back(v, renamed) for v in value]
+    if isinstance(value, tuple):
+        return tuple(named_back(v, renamed) for v in value)
+    if isinstance(value, dict):
+        return {k: named_back(v, renamed) for k, v in value.items()}
+    return value
+
+
 def _unrenamed(value: Any, renamed: Mapping[Identity, Identity], namespace: str) -> Any:
     """A reference that could not be resolved, with a renamed object's new name put back."""
+    value = named_back(value, renamed)
     if isinstance(value, tuple) and value and value[0] == "unresolved":
         back = {(new[1], new[3]): old[3] for old, new in renamed.items() if new[2] == namespace}
         return (value[0], value[1], back.get((value[1], str(value[2])), value[2]), *value[3:])
@@ -170,7 +193,7 @@ def containers(source: Objects, rendered: Objects, renamed: Mapping[Identity, Id
                 problems.append(f"{_title(ident)}: container {where} is gone")
                 continue
             for field in CONTAINER_FIELDS:
-                if container.get(field) != other.get(field):
+                if container.get(field) != named_back(other.get(field), renamed):
                     problems.append(f"{_title(ident)} {where}: {field} changes")
             paths_a = sorted(
                 str(m.get("mountPath")) for m in container.get("volumeMounts") or [] if isinstance(m, dict)
@@ -181,7 +204,7 @@ def containers(source: Objects, rendered: Objects, renamed: Mapping[Identity, Id
     return problems
 
 
-def _pod_labels(obj: dict, kind: str) -> dict | None:
+def pod_labels(obj: dict, kind: str) -> dict | None:
     at = POD_TEMPLATE.get(kind)
     if not at:
         return None
@@ -197,7 +220,7 @@ def _selected(service: dict, namespace: str, objects: Objects, back: Mapping[Ide
         return set()
     out = set()
     for ident, obj in objects.items():
-        labels = _pod_labels(obj, ident[1]) if isinstance(obj, dict) else None
+        labels = pod_labels(obj, ident[1]) if isinstance(obj, dict) else None
         if ident[2] == namespace and labels is not None and all(labels.get(k) == v for k, v in selector.items()):
             out.add(back.get(ident, ident))
     return out

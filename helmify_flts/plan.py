@@ -25,6 +25,7 @@ class ResourcePlan:
     existing: Guard | None = None  # an existingSecret-style switch: the user's resource instead
     switches: tuple[Guard, ...] = ()  # a refactoring's switches (namespace.create)
     edits: tuple = ()  # a refactoring's edits of its template tree (refactorings.base.TreeEdit)
+    own_file: str | None = None  # a template file of its own (a refactoring's: checksums include it)
 
     @property
     def guards(self) -> list[Guard]:

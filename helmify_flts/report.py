@@ -104,7 +104,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
                 "source": res.source,
                 "line": res.line,
                 "component": conv.component_of_file[template_of[res][len("templates/") : -len(".yaml")]].dotted,
-                "template": template_of[res],
+                "template": conv.moved.get(res, template_of[res]),
                 "fields": [
                     {
                         "path": lift.field,
@@ -196,6 +196,8 @@ def _declared_entry(declared: Any, ident: tuple, source: Any, kind: str) -> dict
     from .refactorings.base import to_json
 
     new = declared.renamed.get(ident, ident)
+    if new not in declared.expected:  # removed: listed under removed
+        return {"changes": []}
     ops = jsonpatch.make_patch(source, to_json(declared.expected[new])).patch
     entry: dict[str, Any] = {"changes": _redacted_ops(kind, source, ops)}
     if new != ident:
@@ -446,7 +448,7 @@ def _changes_markdown(result: Result, entry: dict) -> list[str]:
         ),
         None,
     )
-    if declared is None or ident not in declared.edits:
+    if declared is None or ident not in declared.edits or not entry["changes"]:
         return []
     from .refactorings.base import to_json
 

@@ -62,6 +62,7 @@ class Conversion:
     # existingSecret); resources not here render whenever their component does.
     conditions: dict[Resource, list[str]] = field(default_factory=dict)
     names: FileNames = field(default_factory=FileNames)  # paths under files/, unique
+    moved: dict[Resource, str] = field(default_factory=dict)  # resources in a template of their own
 
 
 def build_templates(plans: tuple[ResourcePlan, ...], chart: str, env_names: tuple[str, ...] = ()) -> Conversion:
@@ -74,14 +75,22 @@ def build_templates(plans: tuple[ResourcePlan, ...], chart: str, env_names: tupl
     plan_of = {p.resource: p for p in plans}
     for file, decided in _apply(conv, plan_of, chart):
         docs = []
+        own: dict[str, list[str]] = {}  # template files of their own, for a refactoring
         for res, has_hits, actions in decided:
             doc = _document(res, has_hits, actions, plan_of[res].edits)
             for guard in plan_of[res].guards:
                 condition = templating.condition(guard.key, guard.negate)
                 doc = templating.guard(condition, doc)
                 conv.conditions.setdefault(res, []).append(condition)
-            docs.append(doc)
+            if plan_of[res].own_file:
+                own.setdefault(plan_of[res].own_file, []).append(doc)
+                conv.moved[res] = plan_of[res].own_file
+            else:
+                docs.append(doc)
         comp = conv.component_of_file[file]
+        for path, own_docs in own.items():
+            body = "\n---\n".join(doc.rstrip("\n") for doc in own_docs)
+            conv.templates[path] = templating.guard(templating.ref(comp.key + ("enabled",)), body)
         body = "\n---\n".join(doc.rstrip("\n") for doc in docs)
         text = templating.guard(templating.ref(comp.key + ("enabled",)), body)
         _check_size(f"templates/{file}.yaml", text, conv.components[file])

@@ -87,10 +87,12 @@ def verify(
         "default",
         [],
     )
+    removed = 0
     if recorded is not None:
         declared, declared_lines = record.replay(render.source_objects(loaded), recorded.folders.get(folder, ()))
         expected = proof.Expected(declared.expected, generated=generated)
         release, namespace = recorded.release, recorded.namespace
+        removed = len(declared.removed)
     proven = proof.prove(chart_dir, expected, values, release=release, namespace=namespace)
     _raise_failure(chart_dir, proven.failure)
     comparison, objects, theirs = proven.comparison, proven.objects, proven.allowed
@@ -113,6 +115,7 @@ def verify(
         f"{len(comparison.changed)} changed; lint {len(findings)} finding(s)"
         + (f"; {custom} custom resource(s) without a schema" if custom else "")
         + (f"; {len(theirs)} from your own templates" if theirs else "")
+        + (f"; {removed} removed as the chart declares" if removed else "")
     )
     return Verification(ok, lines, summary, notes)
 

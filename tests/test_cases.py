@@ -20,6 +20,7 @@ import pytest
 from conftest import assert_reproduces, run
 
 from helmify_flts import kyaml
+from helmify_flts.refactorings import record
 
 CASES = Path(__file__).parent / "cases"
 
@@ -56,13 +57,13 @@ def test_case(case: str, tmp_path: Path, update_golden: bool, monkeypatch: pytes
     out = tmp_path / case
     result = run("convert", "input", out, *args)
     assert result.exit_code == 0, result.stderr
-    if (out / ".helmify-changes.json").is_file():  # refactored: verify replays the declared changes
+    if (out / record.FILE).is_file():  # a refactored chart: proven against its declared changes
         env_args = [arg for env in envs for arg in ("--env", f"{env}=envs/{env}")]
         assert run("verify", out, "input", *env_args).exit_code == 0
     else:
         assert_reproduces(out, folder / "input")
-    for env in envs if not (out / ".helmify-changes.json").is_file() else ():
-        assert_reproduces(out, folder / "envs" / env, load_values(out / f"values-{env}.yaml"))
+        for env in envs:
+            assert_reproduces(out, folder / "envs" / env, load_values(out / f"values-{env}.yaml"))
     again = tmp_path / "again" / case
     assert run("convert", "input", again, *args).exit_code == 0
     assert tree(again) == tree(out), "a second convert gave different bytes"

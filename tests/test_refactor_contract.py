@@ -228,6 +228,9 @@ def test_flts_with_conventions_and_environments_converts_and_verifies(tmp_path: 
     convert_ok(ROOT / "fixtures/.kubernetes", out, "--rules", "conventions", "--rules", ROOT / "rules/flts.yaml", *envs)
     data = json.loads((out / "helmify-report.json").read_text())
     assert data["proof"] == {"release": "release", "namespace": "flts"}
-    assert all(r["changes"] for r in data["resources"] if r["namespace"] in ("flts", ""))
-    assert all(r["changes"] for r in data["environments"]["prod"]["resources"])
+    for folder in (data, data["environments"]["prod"]):
+        removed = {(r["kind"], r["name"]) for r in folder["removed"]}
+        assert removed == {("Namespace", "flts")}
+        own = [r for r in folder["resources"] if not r.get("source", "").startswith("[")]  # not an env's only
+        assert all(r["changes"] for r in own if (r["kind"], r["name"]) not in removed)
     assert run("verify", out, ROOT / "fixtures/.kubernetes", *envs).exit_code == 0

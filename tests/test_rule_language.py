@@ -422,6 +422,14 @@ def _skeleton(kind: str, name: str) -> dict:
     return {"apiVersion": body.pop("apiVersion"), "kind": kind, "metadata": {"name": name}, **body}
 
 
+def _merge(doc: dict, over: dict) -> None:
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(doc.get(key), dict):
+            _merge(doc[key], value)
+        else:
+            doc[key] = value
+
+
 def _place(doc: dict, steps: tuple, before: dict) -> None:
     """Put ``before`` at the parent of the path's last step, making what is missing on the way."""
     from helmify_flts import paths
@@ -476,22 +484,12 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     before = m.group("before").strip()
     if isinstance(rule, rules.FieldRule):
         _place(doc, rule.paths_for(kind)[0][:-1], {} if before == "(none)" else yaml.safe_load(before))
-    elif isinstance(rule, rules.RefactorRule) and before.startswith("{"):
-        fields = yaml.safe_load(before)
-        if "template" in (doc.get("spec") or {}) and not set(fields) & {"metadata", "spec"}:
-            doc["spec"]["template"]["spec"]["containers"][0].update(fields)  # fields of the first container
-        else:
-            doc = render.deep_merge(doc, fields)  # fields the example needs
     docs = [doc]
-    if isinstance(rule, rules.RefactorRule):  # and a Service its workload may talk to
-        docs.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": "db"},
-                "spec": {"selector": {"app": "db"}, "ports": [{"port": 5432}]},
-            }
-        )
+    if isinstance(rule, rules.RefactorRule):  # before: what to merge into the resource, then other documents
+        parsed = yaml.safe_load(before)
+        parsed = parsed if isinstance(parsed, list) else [parsed]
+        _merge(doc, parsed[0] or {})
+        docs += parsed[1:]
     if isinstance(rule, rules.ExistingRule):  # a Pod that names the resource
         docs.append(
             {
@@ -514,7 +512,8 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             values = values[part]
         assert values["enabled"] is True
         return
-    lines = {line.strip() for p in Path("chart/templates").glob("*.yaml") for line in p.read_text().splitlines()}
+    shown = [*Path("chart/templates").glob("*.yaml"), Path("chart/templates/NOTES.txt")]
+    lines = {line.strip() for p in shown for line in p.read_text().splitlines()}
     assert after in lines, sorted(line for line in lines if ".Values." in line)
 
 
@@ -548,7 +547,6 @@ def test_existing_secret_follows_every_container_list_of_every_pod_kind(
 ) -> None:
     # The references name {containers}: a CronJob's init containers, which the pack's list of
     # alternative paths had left out, follow the switch too.
-    from helmify_flts import render
 
     monkeypatch.chdir(tmp_path)
     write_tree(tmp_path, {"src/all.yaml": CRON_WITH_INIT_SECRET})

@@ -7,16 +7,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .autoscaling_replicas import AutoscalingReplicas
 from .base import Change, Context, Declared, Identity, Refactoring, TemplateChanges, apply
+from .checksum_roll import ChecksumRoll
 from .credentials import EnvCredentials
 from .envconfig import EnvConfigMap
 from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
+from .init_hooks import InitHooks
+from .notes import Notes
+from .release_names import ReleaseNames
+from .release_namespace import ReleaseNamespace
 from .standard_labels import StandardLabels
 from .startup import InitJobHooks, WaitFor
 from .statefulset import StatefulSets
 
 REGISTRY: dict[str, Refactoring] = {
-    r.name: r for r in (StandardLabels(), NetworkPolicies(), ServiceMonitors(), DisruptionBudgets())
+    r.name: r
+    for r in (
+        StandardLabels(),
+        ReleaseNamespace(),
+        AutoscalingReplicas(),
+        InitHooks(),
+        ChecksumRoll(),
+        Notes(),
+        ReleaseNames(),
+        NetworkPolicies(),
+        ServiceMonitors(),
+        DisruptionBudgets(),
+    )
 }
 # The production pack's refactorings.
 REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials(), WaitFor(), InitJobHooks(), StatefulSets())})
@@ -60,14 +78,26 @@ def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[
 
     from .. import kyaml
     from ..existing import Guard
+    from ..templating import all_of, condition, ref
 
     objects = {p.resource.identity: kyaml.construct(p.resource.node) for p in plans}
+    ctx = replace(
+        ctx,
+        conditions={
+            p.resource.identity: all_of(
+                [ref(p.component.key + ("enabled",))] + [condition(g.key, g.negate) for g in p.guards]
+            )
+            for p in plans
+        },
+        bases={p.resource.identity: p.base for p in plans},
+    )
     changes = template_changes(rules, objects, ctx, ctx.chart)
     out = []
     for p in plans:
         ident = p.resource.identity
         switches = tuple(Guard(s.key, s.default, s.doc) for s in changes.switches.get(ident, ()))
-        out.append(replace(p, edits=tuple(changes.edits.get(ident, ())), switches=switches))
+        own_file = changes.own_files.get(ident)
+        out.append(replace(p, edits=tuple(changes.edits.get(ident, ())), switches=switches, own_file=own_file))
     return tuple(out), changes
 
 

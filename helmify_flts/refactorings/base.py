@@ -53,11 +53,14 @@ class Context:
     chart_version: str = "0.1.0"
     app_version: str = "1.0.0"
     components: Mapping[Identity, str] = field(default_factory=dict)
-    # Each resource's component values path and its own values path ({base}), and the objects
-    # the chart is made from (every folder's), which refactorings that plan once for all folders
-    # read: an environment's declaration then follows the same plan as the template.
+    # Template half only: the Go condition under which each resource renders (its component's
+    # switch and its guards), for changes that depend on whether another resource renders.
+    conditions: Mapping[Identity, str] = field(default_factory=dict)
+    bases: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)  # each resource's values path
+    # Each resource's component values path, and the objects the chart is made from (every
+    # folder's), which refactorings that plan once for all folders read: an environment's
+    # declaration then follows the same plan as the template.
     component_keys: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
-    bases: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
     objects: Mapping[Identity, dict] = field(default_factory=dict)
 
 
@@ -120,7 +123,45 @@ class PutUnless:
     condition: str
 
 
-TreeEdit = Put | Drop | PutUnless
+@dataclass(frozen=True)
+class Replace:
+    """In the text at ``pointer`` (as written, or as a values key or file gives it), replace the
+    literal ``old`` with what the Go expression ``new`` prints."""
+
+    pointer: tuple[str | int, ...]
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class MergeInto:
+    """Add ``entries`` (key -> :class:`Expr`) to the mapping at ``pointer``; where that mapping is
+    read from a values key that renders only when set (podAnnotations), merged into it."""
+
+    pointer: tuple[str | int, ...]
+    entries: tuple[tuple[str, Expr], ...]
+
+
+@dataclass(frozen=True)
+class Rename:
+    """The field at ``pointer`` names ``old``, which is now called what the Go expression ``new``
+    prints; a field read from values with ``default "old"`` (existingSecret) keeps its key."""
+
+    pointer: tuple[str | int, ...]
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RenameHosts:
+    """In the text at ``pointer``, each match of a pattern (RE2; group 1 is what follows the host
+    name) gets the host name the Go expression prints."""
+
+    pointer: tuple[str | int, ...]
+    forms: tuple[tuple[str, str], ...]
+
+
+TreeEdit = Put | Drop | PutUnless | Replace | MergeInto | Rename | RenameHosts
 
 
 @dataclass(frozen=True)
@@ -142,6 +183,8 @@ class TemplateChanges:
     values: list[tuple[tuple[str, ...], Any, str]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    own_files: dict[Identity, str] = field(default_factory=dict)  # resources moved to a template of their own
+    warnings: list[str] = field(default_factory=list)  # what a refactoring could not prove it changed
 
     def edit(self, ident: Identity, *edits: TreeEdit) -> None:
         self.edits.setdefault(ident, []).extend(edits)

@@ -37,8 +37,11 @@ class StandardLabels:
             values = self._values(ident, ctx, rule)
             ops: list[dict] = []
             for at in _places(ident[1]):
+                if not isinstance(get(obj, at[:-2]), dict):
+                    continue  # no object or pod template where labels would go
                 if not isinstance(get(obj, at[:-1]), dict):
-                    continue  # no metadata where labels would go: nothing to label
+                    ops.append({"op": "add", "path": pointer_text(at[:-1]), "value": {"labels": dict(values)}})
+                    continue
                 labels = get(obj, at)
                 if not isinstance(labels, dict):
                     ops.append({"op": "add", "path": pointer_text(at), "value": dict(values)})
@@ -68,7 +71,7 @@ class StandardLabels:
                 continue
             wanted = self._values(ident, ctx, rule)
             for at in _places(ident[1]):
-                if not isinstance(get(obj, at[:-1]), dict):
+                if not isinstance(get(obj, at[:-2]), dict):
                     continue
                 labels = get(obj, at) if isinstance(get(obj, at), dict) else {}
                 for key, value in wanted.items():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
-from ..templating import Inline, ItemGuard, Placeholders
-from .base import Drop, Expr, Put, PutUnless, TreeEdit
+from ..templating import Block, Inline, ItemGuard, OptionalKey, Placeholders, quote
+from .base import Drop, Expr, MergeInto, Put, PutUnless, Rename, RenameHosts, Replace, TreeEdit
 
 
 def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[tuple[Node, str | None]]:
@@ -30,6 +32,18 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[
                 parent.value = [(k, v) for k, v in parent.value if not _is(k, last)]
             elif isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
                 del parent.value[last]
+        elif isinstance(edit, Replace):
+            parent = _reach(tree, edit.pointer[:-1], create=False)
+            if parent is not None:
+                _replace(parent, edit, marks)
+        elif isinstance(edit, (Rename, RenameHosts)):
+            parent = _reach(tree, edit.pointer[:-1], create=False)
+            if isinstance(parent, (MappingNode, SequenceNode)):
+                _rename(parent, edit, marks)
+            else:
+                _rename_in_block(tree, edit, marks)
+        elif isinstance(edit, MergeInto):
+            _merge_into(tree, edit, marks)
         elif isinstance(edit, PutUnless):
             parent = _reach(tree, edit.pointer[:-1], create=False)
             if isinstance(parent, MappingNode):
@@ -40,6 +54,9 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[
 def _node(value: object, marks: Placeholders) -> Node:
     if isinstance(value, Expr):
         return ScalarNode(kyaml.STR, marks.new(Inline(f"{{{{ {value.text} }}}}")), style=None)
+    if isinstance(value, dict):  # a mapping that may hold expressions
+        pairs = [(kyaml.represent(str(k)), _node(v, marks)) for k, v in value.items()]
+        return MappingNode(kyaml.MAP, pairs, flow_style=False)
     return kyaml.represent(value)
 
 
@@ -89,9 +106,131 @@ def _set(mapping: Node, key: str | int, value: Node) -> None:
 
 def _guard_key(mapping: MappingNode, key: str | int, condition: str, marks: Placeholders) -> None:
     """Surround one key with ``if not (condition)`` ... ``end`` lines (placeholder keys)."""
-    at = next((i for i, (k, _) in enumerate(mapping.value) if _is(k, key)), None)
+
+    def named(k: Node) -> bool:  # the key itself, or the placeholder of a key rendered only when set
+        action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
+        return _is(k, key) or isinstance(action, OptionalKey) and action.key_text == key
+
+    at = next((i for i, (k, _) in enumerate(mapping.value) if named(k)), None)
     if at is None:
         return
-    null = ScalarNode(kyaml.NULL, "null")
-    mapping.value.insert(at + 1, (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), null))
-    mapping.value.insert(at, (ScalarNode(kyaml.STR, marks.new(ItemGuard(f"not ({condition})"))), null))
+    # Two null nodes, not one: a node written twice would be emitted as an anchor and an alias.
+    close = (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), ScalarNode(kyaml.NULL, "null"))
+    mapping.value.insert(at + 1, close)
+    opening = ScalarNode(kyaml.STR, marks.new(ItemGuard(f"not ({condition})")))
+    mapping.value.insert(at, (opening, ScalarNode(kyaml.NULL, "null")))
+
+
+_TO_JSON = re.compile(r"\{\{ (?P<value>.*) \| toJson \}\}", re.S)
+
+
+def _replace(parent: Node, edit: Replace, marks: Placeholders) -> None:
+    """Pipe the value at the pointer through ``replace``: a lifted value (its action prints
+    ``X | toJson``) keeps reading its values key or file; a literal becomes a quoted string."""
+    last = edit.pointer[-1]
+    if isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
+        node = parent.value[last]
+    elif isinstance(parent, MappingNode):
+        node = next((v for k, v in parent.value if _is(k, last)), None)
+    else:
+        return
+    if not isinstance(node, ScalarNode):
+        return
+    step = f"replace {quote(edit.old)} ({edit.new})"
+    action = marks.actions.get(node.value)
+    if isinstance(action, Inline):
+        m = _TO_JSON.fullmatch(action.expression)
+        if m:
+            marks.actions[node.value] = Inline(f"{{{{ {m.group('value')} | {step} | toJson }}}}")
+        return
+    if node.tag != kyaml.STR or node.value in marks.actions:
+        return
+    _set(parent, last, _node(Expr(f"{quote(node.value)} | {step} | toJson"), marks))
+
+
+def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
+    parent = _reach(tree, edit.pointer[:-1], create=True)
+    if not isinstance(parent, MappingNode):
+        return
+    last = edit.pointer[-1]
+    for k, _ in parent.value:
+        action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
+        if isinstance(action, OptionalKey) and action.key_text == last and action.block and not action.present:
+            pairs = " ".join(f"{quote(key)} ({expr.text})" for key, expr in edit.entries)
+            merged = f"(merge (dict {pairs}) ({action.ref} | default dict))"
+            marks.actions[k.value] = OptionalKey(merged, action.key_text, action.block)
+            return
+    for key, expr in edit.entries:
+        target = _reach(tree, edit.pointer, create=True)
+        if target is not None:
+            _set(target, key, _node(expr, marks))
+
+
+def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
+    last = edit.pointer[-1]
+    if isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
+        node = parent.value[last]
+    elif isinstance(parent, MappingNode):
+        node = next((v for k, v in parent.value if _is(k, last)), None)
+    else:
+        return
+    if not isinstance(node, ScalarNode):
+        return
+    action = marks.actions.get(node.value)
+    if isinstance(edit, Rename):
+        if isinstance(action, Inline):  # ``key | default "old"``: the user's name, else the new one
+            old = f"default {quote(edit.old)} "
+            marks.actions[node.value] = Inline(action.expression.replace(old, f"default ({edit.new}) "))
+        elif node.value == edit.old and node.tag == kyaml.STR:
+            _set(parent, last, _node(Expr(f"{edit.new} | quote"), marks))
+        return
+    if isinstance(action, Inline):
+        m = _TO_JSON.fullmatch(action.expression)
+        if m is None:
+            return
+        value = m.group("value")
+    elif node.tag == kyaml.STR and node.value not in marks.actions:
+        value = quote(node.value)
+    else:
+        return
+    for pattern, new in edit.forms:
+        value = f'regexReplaceAll {quote(pattern)} ({value}) (print "${{1}}" ({new}) "${{2}}")'
+    expression = f"{{{{ {value} | toJson }}}}"
+    if isinstance(action, Inline):
+        marks.actions[node.value] = Inline(expression)
+    else:
+        _set(parent, last, ScalarNode(kyaml.STR, marks.new(Inline(expression)), style=None))
+
+
+def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
+    """The field sits inside a value read whole from values (a list lifted as a block): rename in
+    the JSON text of that value, and read it back."""
+    node: Node | None = tree
+    for part in edit.pointer:
+        if isinstance(node, ScalarNode):
+            break
+        if isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        elif isinstance(node, MappingNode):
+            node = next((v for k, v in node.value if _is(k, part)), None)
+        else:
+            return
+    action = marks.actions.get(node.value) if isinstance(node, ScalarNode) else None
+    if not isinstance(action, (Block, OptionalKey)) or isinstance(action, OptionalKey) and not action.block:
+        return
+    text = f"(toJson {action.ref})"
+    if isinstance(edit, Rename):
+        key = edit.pointer[-1]
+        pattern = f'("{key}":)"{re.escape(edit.old)}"()'
+        text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({edit.new} | toJson) "${{2}}")'
+    else:
+        for pattern, new in edit.forms:
+            # In JSON text a string starts and ends with a quote, not with the text itself.
+            pattern = pattern.replace("(^)", '(")').replace("$)", '")')
+            text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new}) "${{2}}")'
+    # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
+    ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {action.ref}))'
+    if isinstance(action, Block):
+        marks.actions[node.value] = Block(ref)
+    else:
+        marks.actions[node.value] = OptionalKey(ref, action.key_text, action.block, action.present)

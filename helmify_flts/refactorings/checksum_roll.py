@@ -1,0 +1,128 @@
+"""checksum-roll: a pod template that mounts or reads a ConfigMap or Secret of the chart gets a
+``checksum/<name>`` annotation of its rendered content, so that changing the configuration
+rolls the pods. Each such ConfigMap or Secret moves to a template file of its own
+(``templates/checksum/<kind>-<name>.yaml``), whose rendered text the annotation hashes (the
+classic ``include (print $.Template.BasePath ...) . | sha256sum``); the proof computes the same
+hash from the rendered text of that file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..filenames import safe_name
+from ..manifests import POD_TEMPLATE
+from .base import Context, Edit, Expr, Identity, MergeInto, Rendered, TemplateChanges, get, pointer_text, selects
+
+NAME = "checksum-roll"
+WHY = "pods roll when the configuration they read changes"
+KINDS = {
+    "ConfigMap": ("configMap", "configMapRef", "configMapKeyRef"),
+    "Secret": ("secret", "secretRef", "secretKeyRef"),
+}
+
+
+def template_path(ident: Identity) -> str:
+    """Where a checksummed ConfigMap or Secret is rendered: the chart layout this refactoring chooses."""
+    return f"templates/checksum/{ident[1].lower()}-{safe_name(ident[3], 200)}.yaml"
+
+
+def _in_templates(ident: Identity) -> str:
+    return template_path(ident).removeprefix("templates/")
+
+
+def _named(spec: dict) -> Iterator[tuple[str, str]]:
+    """(kind, name) of each ConfigMap and Secret a pod spec mounts or reads."""
+    for volume in spec.get("volumes") or []:
+        if not isinstance(volume, dict):
+            continue
+        if isinstance(volume.get("configMap"), dict):
+            yield "ConfigMap", str(volume["configMap"].get("name"))
+        if isinstance(volume.get("secret"), dict):
+            yield "Secret", str(volume["secret"].get("secretName"))
+        for source in get(volume, ("projected", "sources")) or []:
+            if isinstance(source, dict):
+                for kind, field in (("ConfigMap", "configMap"), ("Secret", "secret")):
+                    if isinstance(source.get(field), dict):
+                        yield kind, str(source[field].get("name"))
+    for group in ("initContainers", "containers"):
+        for container in spec.get(group) or []:
+            if not isinstance(container, dict):
+                continue
+            for source in container.get("envFrom") or []:
+                for kind, (_, ref, _) in KINDS.items():
+                    if isinstance(source, dict) and isinstance(source.get(ref), dict):
+                        yield kind, str(source[ref].get("name"))
+            for item in container.get("env") or []:
+                for kind, (_, _, key_ref) in KINDS.items():
+                    found = get(item, ("valueFrom", key_ref)) if isinstance(item, dict) else None
+                    if isinstance(found, dict):
+                        yield kind, str(found.get("name"))
+
+
+class ChecksumRoll:
+    name = NAME
+    summary = "Pods roll when a ConfigMap or Secret of the chart they read changes."
+    options: Mapping[str, str] = {}
+
+    def _reads(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any
+    ) -> Iterator[tuple[Identity, list[Identity]]]:
+        for ident, obj in sorted(objects.items()):
+            at = POD_TEMPLATE.get(ident[1])
+            if not at or len(at) < 2 or not selects(rule.match, ident, obj, ctx):
+                continue
+            spec = get(obj, at)
+            if not isinstance(spec, dict):
+                continue
+            read = []
+            for kind, name in _named(spec):
+                target = ("", kind, ident[2], name)
+                # the chart's objects decide, as in the template: an environment whose folder lacks
+                # the Secret (provided there, existingSecret) still renders the annotation
+                if (target in objects or target in ctx.objects) and target not in read:
+                    read.append(target)
+            if read:
+                yield ident, read
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        out = []
+        for ident, read in self._reads(objects, ctx, rule):
+            meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
+            wanted = {f"checksum/{t[3]}": Rendered(template_path(t)) for t in read}
+            meta = get(objects[ident], meta_at)
+            if not isinstance(meta, dict):
+                ops: tuple[dict, ...] = (
+                    {"op": "add", "path": pointer_text(meta_at), "value": {"annotations": wanted}},
+                )
+            elif not isinstance(meta.get("annotations"), dict):
+                ops = ({"op": "add", "path": pointer_text((*meta_at, "annotations")), "value": wanted},)
+            else:
+                ops = tuple(
+                    {"op": "add", "path": pointer_text((*meta_at, "annotations", k)), "value": v}
+                    for k, v in wanted.items()
+                    if k not in meta["annotations"]
+                )
+            if ops:
+                out.append(Edit(ident, ops, rule.id, WHY))
+        return out
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        for ident, read in self._reads(objects, ctx, rule):
+            meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
+            have = get(objects[ident], (*meta_at, "annotations"))
+            have = have if isinstance(have, dict) else {}
+            entries = tuple(
+                (
+                    f"checksum/{t[3]}",
+                    Expr(f'include (print $.Template.BasePath "/{template_path(t)[10:]}") . | sha256sum'),
+                )
+                for t in read
+                if f"checksum/{t[3]}" not in have
+            )
+            for target in read:
+                out.own_files[target] = template_path(target)
+            if entries:
+                out.edit(ident, MergeInto((*meta_at, "annotations"), entries))

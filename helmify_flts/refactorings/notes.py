@@ -1,0 +1,68 @@
+"""notes: NOTES.txt says how to reach each exposed Service of the release (port-forward,
+NodePort, LoadBalancer, Ingress host), each line under the same condition as the Service or
+Ingress it names, so that it lists only what renders. NOTES.txt is not an object: nothing to
+declare."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..templating import one_line
+from .base import Context, Identity, TemplateChanges, get, selects
+
+NAME = "notes"
+
+
+class Notes:
+    name = NAME
+    summary = "NOTES.txt says how to reach each Service and Ingress host that renders."
+    options: Mapping[str, str] = {}
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        return []
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        lines = []
+        for ident, obj in sorted(objects.items()):
+            if not selects(rule.match, ident, obj, ctx) or ident not in ctx.conditions:
+                continue
+            how = _reach(ident, obj)
+            if how:
+                lines += [f"{{{{- if {ctx.conditions[ident]} }}}}", *how, "{{- end }}"]
+        if lines:
+            out.notes += ["", "How to reach the release:", *lines]
+
+
+def _reach(ident: Identity, obj: dict) -> list[str]:
+    name = one_line(ident[3])
+    ns = "{{ .Release.Namespace }}"
+    if ident[1] == "Service":
+        ports = [p for p in get(obj, ("spec", "ports")) or [] if isinstance(p, dict) and isinstance(p.get("port"), int)]
+        kind = str(get(obj, ("spec", "type")) or "ClusterIP")
+        if not ports or get(obj, ("spec", "clusterIP")) == "None":
+            return []
+        port = ports[0]["port"]
+        if kind == "NodePort":
+            return [
+                f"  - Service {name} (NodePort): kubectl get -n {ns} svc {name} "
+                "-o jsonpath='{.spec.ports[0].nodePort}' gives the port on every node"
+            ]
+        if kind == "LoadBalancer":
+            return [
+                f"  - Service {name} (LoadBalancer): kubectl get -n {ns} svc {name} "
+                f"-o jsonpath='{{.status.loadBalancer.ingress[0]}}' gives the address; port {port}"
+            ]
+        return [f"  - Service {name}: kubectl port-forward -n {ns} svc/{name} {port}:{port}, then localhost:{port}"]
+    if ident[1] == "Ingress":
+        tls = {h for t in get(obj, ("spec", "tls")) or [] if isinstance(t, dict) for h in t.get("hosts") or []}
+        out = []
+        for item in get(obj, ("spec", "rules")) or []:
+            host = item.get("host") if isinstance(item, dict) else None
+            if isinstance(host, str) and host:
+                scheme = "https" if host in tls else "http"
+                out.append(f"  - Ingress {name}: {scheme}://{one_line(host)}/")
+        return out
+    return []

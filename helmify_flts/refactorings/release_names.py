@@ -1,0 +1,255 @@
+"""release-names: every object's name gets the release prefix through a ``fullname`` helper, as
+``helm create`` charts do, and every reference follows it: the fields that name an object
+(ConfigMap, Secret and claim references, serviceAccountName, RBAC subjects and roleRefs, HPA
+targets, Ingress backends and TLS Secrets, a StatefulSet's serviceName, ...) and Service host
+names inside env values, args, commands and config files. A Service that selects pods of the
+folder also selects by ``app.kubernetes.io/instance`` (added to those pod templates), so that
+two releases in one namespace have disjoint names and Services that reach only their own pods;
+workload selectors stay as they are (a cluster does not let them change). References come
+from :mod:`helmify_flts.references`; a word the finder cannot prove is a host name (built at run
+time, a group id) stays as it is, and the report warns about it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..templating import quote
+from .base import Context, Edit, Expr, Identity, Put, TemplateChanges, get, pointer_text, selects
+
+NAME = "release-names"
+KEPT = frozenset({"Namespace", "CustomResourceDefinition", "APIService"})  # their names mean something
+WHY = "the release prefix keeps two releases in one namespace apart"
+
+
+def new_name(release: str, name: str) -> str:
+    """The name the fullname helper gives: release-name, at most 63 characters."""
+    return f"{release}-{name}"[:63].rstrip("-")
+
+
+def helper(chart: str) -> str:
+    return (
+        "{{/*\nAn object's name with the release prefix, at most 63 characters (the DNS label limit).\n*/}}\n"
+        f'{{{{- define "{chart}.fullname" -}}}}\n'
+        '{{- printf "%s-%s" .root.Release.Name .name | trunc 63 | trimSuffix "-" }}\n'
+        "{{- end }}\n"
+    )
+
+
+class ReleaseNames:
+    name = NAME
+    summary = "Every object's name gets the release prefix; every reference follows."
+    options: Mapping[str, str] = {}
+
+    def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any):  # noqa: ANN202
+        from ..references import find_references
+
+        renamed = {i for i, obj in objects.items() if i[1] not in KEPT and selects(rule.match, i, obj, ctx)}
+        fields: dict[Identity, list] = {}
+        hosts: dict[Identity, dict[tuple, list]] = {}
+        for ref in find_references(objects):
+            if ref.target not in renamed or ref.source not in objects:
+                continue
+            value = get(objects[ref.source], ref.path)
+            if ref.span is None and value == ref.target_name:
+                fields.setdefault(ref.source, []).append(ref)
+            elif ref.span is not None and isinstance(value, str):
+                hosts.setdefault(ref.source, {}).setdefault(ref.path, []).append(ref)
+        return renamed, fields, hosts
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        renamed, fields, hosts = self._plan(objects, ctx, rule)
+        instance = _instance_labels(objects, ctx.release)
+        out = []
+        for ident in sorted(set(renamed) | set(fields) | set(hosts) | set(instance)):
+            obj = objects[ident]
+            ops = [
+                {"op": "replace", "path": pointer_text(ref.path), "value": new_name(ctx.release, ref.target_name)}
+                for ref in fields.get(ident, [])
+            ]
+            for path, refs in hosts.get(ident, {}).items():
+                text = get(obj, path)
+                for ref in sorted(refs, key=lambda r: r.span, reverse=True):
+                    start = ref.span[0]
+                    text = text[:start] + new_name(ctx.release, ref.target_name) + text[start + len(ref.target_name) :]
+                ops.append({"op": "replace", "path": pointer_text(path), "value": text})
+            ops += [{"op": "add", "path": pointer_text(p), "value": v} for p, v in instance.get(ident, [])]
+            if ident in renamed and isinstance(obj.get("metadata"), dict):
+                ops.append({"op": "replace", "path": "/metadata/name", "value": new_name(ctx.release, ident[3])})
+            if ops:
+                out.append(Edit(ident, tuple(_unique(ops)), rule.id, WHY))
+        return out
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        from .base import Rename, RenameHosts
+
+        renamed, fields, hosts = self._plan(objects, ctx, rule)
+        out.files["templates/_fullname.tpl"] = helper(chart)
+
+        def full(name: str) -> str:
+            return f'include "{chart}.fullname" (dict "root" $ "name" {quote(name)})'
+
+        for ident, labels in _instance_labels(objects, ctx.release).items():
+            for path, value in labels:
+                expr = Expr(".Release.Name | quote")
+                out.edit(ident, Put(path, expr if isinstance(value, str) else _with_release(value)))
+        for ident in renamed:
+            if isinstance(objects[ident].get("metadata"), dict):
+                out.edit(ident, Put(("metadata", "name"), Expr(f"{full(ident[3])} | quote")))
+        for ident, refs in fields.items():
+            for ref in refs:
+                out.edit(ident, Rename(ref.path, ref.target_name, full(ref.target_name)))
+        out.warnings += _unproven(objects, renamed, hosts)
+        for ident, by_path in hosts.items():
+            for path, refs in by_path.items():
+                forms = []
+                for ref in refs:
+                    form = _form(get(objects[ident], path), ref)
+                    if form not in [f for f, _ in forms]:
+                        forms.append((form, ref.target_name))
+                out.edit(ident, RenameHosts(path, tuple((p, full(n)) for p, n in forms)))
+
+
+INSTANCE = "app.kubernetes.io/instance"
+
+
+def _instance_labels(objects: Mapping[Identity, dict], release: str) -> dict[Identity, list[tuple[tuple, Any]]]:
+    """The instance label that keeps two releases' Services apart, per object: on each pod
+    template that a Service of the folder selects, and in that Service's selector (workload
+    selectors, which a cluster does not let change, stay as they are)."""
+    from ..checks import pod_labels
+    from ..manifests import POD_TEMPLATE
+
+    out: dict[Identity, list[tuple[tuple, Any]]] = {}
+    workloads: set[Identity] = set()
+    for service in _selecting(objects):
+        chosen = _selected_by(objects, service)
+        if chosen and INSTANCE not in get(objects[service], ("spec", "selector")):
+            out[service] = [(("spec", "selector", INSTANCE), release)]
+            workloads.update(chosen)
+    for ident in sorted(workloads):
+        obj, at = objects[ident], POD_TEMPLATE.get(ident[1])
+        labels = pod_labels(obj, ident[1])
+        if not at or len(at) < 2 or labels is None or INSTANCE in labels:
+            continue
+        meta = (*at[:-1], "metadata")
+        if not isinstance(get(obj, meta), dict):
+            out[ident] = [(meta, {"labels": {INSTANCE: release}})]
+        elif not isinstance(get(obj, (*meta, "labels")), dict):
+            out[ident] = [((*meta, "labels"), {INSTANCE: release})]
+        else:
+            out[ident] = [((*meta, "labels", INSTANCE), release)]
+    return out
+
+
+def _with_release(value: dict) -> Any:
+    """A labels mapping (or metadata holding one) with the release name as the instance label."""
+    return {k: _with_release(v) if isinstance(v, dict) else Expr(".Release.Name | quote") for k, v in value.items()}
+
+
+def _selecting(objects: Mapping[Identity, dict]) -> list[Identity]:
+    return [i for i, o in objects.items() if i[1] == "Service" and isinstance(get(o, ("spec", "selector")), dict)]
+
+
+def _selected_by(objects: Mapping[Identity, dict], service: Identity) -> list[Identity]:
+    from ..checks import pod_labels
+
+    selector = get(objects[service], ("spec", "selector"))
+    if not isinstance(selector, dict) or not selector:
+        return []
+    return [
+        i
+        for i, o in objects.items()
+        if i[2] == service[2]
+        and (labels := pod_labels(o, i[1])) is not None
+        and all(labels.get(k) == v for k, v in selector.items())
+    ]
+
+
+def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> list[str]:
+    """Words in env values, args and commands that spell a renamed Service's name but that the
+    reference finder cannot prove are host names (a name built at run time, a group id): they
+    stay as they are, and the report lists them."""
+    from ..checks import pod_spec
+
+    services = sorted({i[3] for i in renamed if i[1] == "Service"}, key=len, reverse=True)
+    if not services:
+        return []
+    # A word on its own: not part of a path, a file name, a longer name or a variable.
+    names = "|".join(re.escape(s) for s in services)
+    word = re.compile(r"(?<![A-Za-z0-9_./@$%{-])(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z])")
+    out = []
+    for ident, obj in sorted(objects.items()):
+        spec = pod_spec(obj, ident[1])
+        if spec is None:
+            continue
+        at = (
+            ("spec", "template", "spec")
+            if ident[1] != "CronJob"
+            else ("spec", "jobTemplate", "spec", "template", "spec")
+        )
+        at = at if ident[1] != "Pod" else ("spec",)
+        for group in ("initContainers", "containers"):
+            for i, container in enumerate(spec.get(group) or []):
+                if not isinstance(container, dict):
+                    continue
+                texts = [
+                    ((*at, group, i, f, j), v)
+                    for f in ("command", "args")
+                    for j, v in enumerate(container.get(f) or [])
+                ]
+                texts += [
+                    ((*at, group, i, "env", j, "value"), e.get("value"))
+                    for j, e in enumerate(container.get("env") or [])
+                    if isinstance(e, dict)
+                ]
+                for path, text in texts:
+                    if not isinstance(text, str):
+                        continue
+                    spans = [r.span[0] for r in hosts.get(ident, {}).get(path, [])]
+                    found = {m.group(1) for m in word.finditer(text) if m.start() not in spans}
+                    for name in sorted(found):
+                        out.append(
+                            f"{ident[1]} {ident[3]} {pointer_text(path)}: {name!r} is the name of a Service "
+                            "the release renames, but not provably a host name there; left as it is"
+                        )
+    return out
+
+
+def _form(text: str, ref: Any) -> str:
+    """An RE2 pattern that finds this host name where the finder found it, with what comes before
+    (group 1) and after it (group 2), so that a bare word elsewhere in the text stays as it is."""
+    start, end = ref.span
+    name_end = start + len(ref.target_name)
+    if text[max(0, start - 3) : start] == "://":
+        before = "://"
+    elif start == 0:
+        before = "^"
+    else:
+        before = re.escape(text[start - 1])
+    rest = text[name_end:end]
+    if ref.host_namespace:  # the namespace may be the release's (release-namespace)
+        rest_pattern = r"\.[a-z0-9-]+" + re.escape(rest[len(ref.host_namespace) + 1 :])
+    else:
+        rest_pattern = re.escape(rest)
+    tail = text[end:]
+    nearby = re.match(r"[ \t]+[0-9]+", tail) if ref.port_from == "nearby" else None
+    if nearby:
+        after = re.escape(nearby.group())
+    elif not tail:
+        after = "$"
+    else:
+        after = re.escape(tail[0])
+    return f"({before}){re.escape(ref.target_name)}({rest_pattern}{after})"
+
+
+def _unique(ops: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for op in ops:
+        if op["path"] not in seen:
+            seen.add(op["path"])
+            out.append(op)
+    return out
