@@ -57,6 +57,11 @@ class Context:
     # switch and its guards), for changes that depend on whether another resource renders.
     conditions: Mapping[Identity, str] = field(default_factory=dict)
     bases: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)  # each resource's values path
+    # Each resource's component values path, and the objects the chart is made from (every
+    # folder's), which refactorings that plan once for all folders read: an environment's
+    # declaration then follows the same plan as the template.
+    component_keys: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
+    objects: Mapping[Identity, dict] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
