@@ -162,6 +162,9 @@ def build(opts: Options) -> Result:
         refactorings.main_namespace(loaded.resources),
         opts.chart_name,
         components={p.resource.identity: p.component.dotted for p in plans},
+        component_keys={p.resource.identity: p.component.key for p in plans},
+        bases={p.resource.identity: p.base for p in plans},
+        objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans},
     )
     changes = refactorings.TemplateChanges()
     if ruleset.refactor_rules:
@@ -169,6 +172,7 @@ def build(opts: Options) -> Result:
     conv = rewrite.build_templates(plans, opts.chart_name, tuple(dict(opts.envs)))
     for key, value, doc in changes.values:
         conv.values.put(key, value, doc, "")
+    conv.notices.extend(Notice(note, code="refactoring") for note in changes.notes)  # e.g. data that moves
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,

@@ -245,7 +245,10 @@ def plan_overlays(
                     )
                 )
         toggle = None
-        if resource_plan.presence != everywhere:
+        # A base resource users may replace with their own (existingSecret) that an environment
+        # does not have is provided there: its switch names it, and no other switch is needed.
+        provided = resource_plan.existing is not None and BASE in resource_plan.presence
+        if resource_plan.presence != everywhere and not provided:
             where = ", ".join(sorted(resource_plan.presence))
             key = base + (camel(res.kind), "enabled")
             toggle = Guard(key, BASE in resource_plan.presence, f"Render {res.title} (present in: {where})")
@@ -425,6 +428,8 @@ def overlay(
     for resource_plan in plans:
         if resource_plan.toggle is not None:
             put(resource_plan.toggle.key, resource_plan.resource.identity in env.objects, resource_plan.resource, ())
+        elif resource_plan.existing is not None and resource_plan.resource.identity not in env.objects:
+            put(resource_plan.existing.key, resource_plan.resource.name, resource_plan.resource, ())
     for hit in (hit for p in plans for hit in p.hits):
         if isinstance(hit.rule, ExistingRule):
             continue  # names of user-managed resources are not environment data

@@ -206,7 +206,12 @@ def _document(res: Resource, has_hits: bool, actions: list[tuple[Hit, templating
     if edits:  # a refactoring's, after the lifts: it may put an expression where a value was lifted
         from .refactorings.tree import apply_edits
 
-        apply_edits(tree, list(edits), marks)
+        extra = apply_edits(tree, list(edits), marks)
+        text = templating.finish(header + kyaml.serialize(tree), marks)
+        for doc, condition in extra:
+            piece = templating.finish(kyaml.serialize(doc), marks)
+            text = text.rstrip("\n") + "\n---\n" + (templating.guard(condition, piece) if condition else piece)
+        return text
     return templating.finish(header + kyaml.serialize(tree), marks)
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
 
-from helmify_flts import kyaml, pathsets, rules
+from helmify_flts import kyaml, pathsets, render, rules
 from helmify_flts.transforms import TRANSFORMS
 
 SCHEMA_FILE = ROOT / "rules" / "rule-file.schema.json"
@@ -488,7 +488,7 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     if isinstance(rule, rules.RefactorRule):  # before: what to merge into the resource, then other documents
         parsed = yaml.safe_load(before)
         parsed = parsed if isinstance(parsed, list) else [parsed]
-        _merge(doc, parsed[0])
+        _merge(doc, parsed[0] or {})
         docs += parsed[1:]
     if isinstance(rule, rules.ExistingRule):  # a Pod that names the resource
         docs.append(
@@ -547,7 +547,6 @@ def test_existing_secret_follows_every_container_list_of_every_pod_kind(
 ) -> None:
     # The references name {containers}: a CronJob's init containers, which the pack's list of
     # alternative paths had left out, follow the switch too.
-    from helmify_flts import render
 
     monkeypatch.chdir(tmp_path)
     write_tree(tmp_path, {"src/all.yaml": CRON_WITH_INIT_SECRET})

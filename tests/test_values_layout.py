@@ -467,7 +467,10 @@ def test_environment_folders_override_the_team_keys(tmp_path: Path) -> None:
     assert result.exit_code == 0
     prod = kyaml.load_all((out / "values-prod.yaml").read_text(encoding="utf-8"))[0]
     assert prod["postgres"]["persistence"]["size"] == "50Gi"
-    assert isinstance(prod["postgres"]["auth"]["password"], str) and "=" not in prod["postgres"]["auth"]["password"]
+    # prod brings its own Secrets (the summary's Phase 3): the team's keys switch to them, no password is written
+    assert prod["minio"]["auth"] == {"existingSecret": "minio-credentials"}
+    assert prod["postgres"]["existingSecret"] == "postgres-credentials"
+    assert "password" not in str(prod)
     assert run("verify", out, SRC, "--env", f"prod={FIXTURES / 'environments' / 'prod'}", "-q").exit_code == 0
 
 

@@ -11,11 +11,16 @@ from typing import Any
 from .autoscaling_replicas import AutoscalingReplicas
 from .base import Change, Context, Declared, Identity, Refactoring, SwitchedOn, TemplateChanges, apply
 from .checksum_roll import ChecksumRoll
+from .credentials import EnvCredentials
+from .envconfig import EnvConfigMap
+from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
 from .init_hooks import InitHooks
 from .notes import Notes
 from .release_names import ReleaseNames
 from .release_namespace import ReleaseNamespace
 from .standard_labels import StandardLabels
+from .startup import InitJobHooks, WaitFor
+from .statefulset import StatefulSets
 
 REGISTRY: dict[str, Refactoring] = {
     r.name: r
@@ -27,8 +32,13 @@ REGISTRY: dict[str, Refactoring] = {
         ChecksumRoll(),
         Notes(),
         ReleaseNames(),
+        NetworkPolicies(),
+        ServiceMonitors(),
+        DisruptionBudgets(),
     )
 }
+# The production pack's refactorings.
+REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials(), WaitFor(), InitJobHooks(), StatefulSets())})
 
 
 def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context) -> Declared:

@@ -59,6 +59,11 @@ class Context:
     bases: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)  # each resource's values path
     # Template half only: per resource, the values key each lifted field reads (path -> key).
     lifted: Mapping[Identity, Mapping[tuple, tuple[str, ...]]] = field(default_factory=dict)
+    # Each resource's component values path, and the objects the chart is made from (every
+    # folder's), which refactorings that plan once for all folders read: an environment's
+    # declaration then follows the same plan as the template.
+    component_keys: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
+    objects: Mapping[Identity, dict] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

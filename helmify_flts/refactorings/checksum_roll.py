@@ -78,7 +78,9 @@ class ChecksumRoll:
             read = []
             for kind, name in _named(spec):
                 target = ("", kind, ident[2], name)
-                if target in objects and target not in read:
+                # the chart's objects decide, as in the template: an environment whose folder lacks
+                # the Secret (provided there, existingSecret) still renders the annotation
+                if (target in objects or target in ctx.objects) and target not in read:
                     read.append(target)
             if read:
                 yield ident, read

@@ -12,10 +12,16 @@ from ..templating import Block, Inline, ItemGuard, OptionalKey, Placeholders, qu
 from .base import Drop, Expr, MergeInto, Put, PutUnless, Rename, RenameHosts, Replace, TreeEdit
 
 
-def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> None:
+def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[tuple[Node, str | None]]:
     """Apply ``edits`` in order; a pointer that does not reach a field leaves the tree as it is
-    (the proof then names what the declaration expected)."""
+    (the proof then names what the declaration expected). Returns the documents edits split off
+    the resource (a ConfigMap made of its env values, say), each with the Go condition it
+    renders under (None: always), to follow it in the same template."""
+    extra: list[tuple[Node, str | None]] = []
     for edit in edits:
+        if hasattr(edit, "apply"):  # an edit that works on the tree itself (refactorings.extract)
+            extra += edit.apply(tree, marks)
+            continue
         if isinstance(edit, Put):
             parent = _reach(tree, edit.pointer[:-1], create=True)
             if parent is not None:
@@ -43,6 +49,7 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> None:
             parent = _reach(tree, edit.pointer[:-1], create=False)
             if isinstance(parent, MappingNode):
                 _guard_key(parent, edit.pointer[-1], edit.condition, marks)
+    return extra
 
 
 def _node(value: object, marks: Placeholders) -> Node:

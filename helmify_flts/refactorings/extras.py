@@ -1,0 +1,363 @@
+"""Opt-in production extras: NetworkPolicies from the dependency graph, ServiceMonitors and
+PodDisruptionBudgets. Each adds a template whose objects render only when its switch is on
+(``networkPolicies.enabled``, ``serviceMonitors.enabled``, ``podDisruptionBudgets.enabled``, all
+off by default) and the object's component is enabled. With default values nothing changes, so
+they declare no change and the proof holds; switched on, they add objects the sources do not
+have, which is their point.
+
+- ``network-policies``: a default deny of ingress traffic to every pod of the release's
+  namespace, and per workload that something calls, a policy that allows exactly those callers
+  (workloads found by :mod:`graph`, on the pod ports their Services lead to), the Ingress
+  controller (any namespace, on the ports Ingresses route to) and, for LoadBalancer and NodePort
+  Services, any source on their ports. Egress stays open (DNS and external services).
+- ``service-monitors``: a Prometheus Operator ServiceMonitor per Service with a metrics port
+  (named ``metrics`` or ending in ``-metrics``) or a ``prometheus.io/scrape: "true"``
+  annotation, on the Service or on the pods it selects (then at ``prometheus.io/port`` and
+  ``prometheus.io/path``); one Service per annotated workload, headless ones last.
+- ``pod-disruption-budgets``: a PodDisruptionBudget per Deployment, StatefulSet or ReplicaSet
+  with more than one replica that no PodDisruptionBudget of the sources selects already.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .. import graph, kyaml, templating
+from ..manifests import POD_TEMPLATE
+from ..references import WORKLOAD_KINDS, find_references, pod_metadata
+from ..templating import Inline, OptionalKey, Placeholders
+from .base import Context, Identity, TemplateChanges, get, selects
+
+_REPLICATED = ("Deployment", "StatefulSet", "ReplicaSet")
+
+
+class _Extra:
+    """What the three extras share: a switch, values, and one template of guarded documents."""
+
+    name = ""
+    summary = ""
+    options: Mapping[str, str] = {}
+    switch: tuple[str, ...] = ()
+    file = ""
+    values: tuple[tuple[tuple[str, ...], Any, str], ...] = ()
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        return []  # off by default: the default render is the sources' own
+
+    def template(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
+    ) -> None:
+        chosen = {i: o for i, o in objects.items() if selects(rule.match, i, o, ctx)}
+        made = self.objects(chosen, objects)
+        out.values.extend(self.values)
+        marks = Placeholders(json.dumps([o for _, o in made], sort_keys=True, default=str))
+        docs = []
+        for owner, obj in made:
+            conditions = [templating.ref(self.switch + ("enabled",))]
+            component = ctx.components.get(owner)
+            if component:
+                conditions.append(templating.ref(tuple(component.split(".")) + ("enabled",)))
+            body = templating.finish(kyaml.serialize(kyaml.represent(self.fill(obj, marks))), marks)
+            docs.append(templating.guard(templating.all_of(conditions), body))
+        if docs:
+            out.files[self.file] = "\n---\n".join(d.rstrip("\n") for d in docs) + "\n"
+
+    def objects(self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
+        """(the source object it belongs to, the object) for each object this extra adds."""
+        raise NotImplementedError
+
+    def fill(self, obj: dict, marks: Placeholders) -> dict:
+        """``obj`` with the values-driven fields as placeholders."""
+        return obj
+
+
+def _selector(obj: dict, kind: str) -> dict | None:
+    """A workload's pod selector as a LabelSelector (its own, else its pod template's labels)."""
+    own = get(obj, ("spec", "selector"))
+    if isinstance(own, dict) and ("matchLabels" in own or "matchExpressions" in own):
+        return own
+    labels = pod_metadata(obj, kind).get("labels")
+    return {"matchLabels": labels} if isinstance(labels, dict) and labels else None
+
+
+def _meta(name: str, namespace: str) -> dict:
+    return {"name": name, **({"namespace": namespace} if namespace else {})}
+
+
+class NetworkPolicies(_Extra):
+    name = "network-policies"
+    summary = (
+        "opt-in (networkPolicies.enabled): a default deny of ingress and per called workload a NetworkPolicy "
+        "allowing exactly the callers the dependency graph found"
+    )
+    switch = ("networkPolicies",)
+    file = "templates/helmify-network-policies.yaml"
+    values = (
+        (
+            ("networkPolicies", "enabled"),
+            False,
+            "Render NetworkPolicies: deny ingress by default, allow only the callers the dependency graph found",
+        ),
+    )
+
+    def objects(self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
+        refs = find_references(every)
+        g = graph.build(every, refs)
+        by_node = {(i[1], i[2], i[3]): i for i in every}
+        rules: dict[Identity, dict[str, set | None]] = {}
+        for edge in g.edges:
+            if edge.kind not in ("service", "scrape"):
+                continue
+            callee = by_node.get((edge.target.kind, edge.target.namespace, edge.target.name))
+            caller = by_node.get((edge.source.kind, edge.source.namespace, edge.source.name))
+            if callee is None or caller is None or callee[1] not in WORKLOAD_KINDS or callee not in chosen:
+                continue
+            ports = _pod_ports(edge, every)
+            if edge.source.kind == "Ingress":
+                peer: dict | None = {"namespaceSelector": {}}  # the controller runs in a namespace of its own
+            else:
+                selector = _selector(every[caller], caller[1])
+                peer = {"podSelector": selector} if selector else None
+            if peer is not None:
+                _allow(rules.setdefault(callee, {}), peer, ports)
+        for ref in refs:  # Services open to the world: any source on their ports
+            spec = get(every[ref.source], ("spec",)) if ref.source[1] == "Service" else None
+            if ref.via == "selector" and isinstance(spec, dict) and spec.get("type") in ("LoadBalancer", "NodePort"):
+                if ref.target in chosen:
+                    ports = [_target_port(p) for p in spec.get("ports") or [] if isinstance(p, dict)]
+                    _allow(rules.setdefault(ref.target, {}), None, [p for p in ports if p is not None])
+        namespaces = sorted({i[2] for i in chosen if i[1] in WORKLOAD_KINDS})
+        made: list[tuple[Identity, dict]] = []
+        taken = {(i[2], i[3]) for i in every if i[1] == "NetworkPolicy"}
+        for ns in namespaces:
+            if (ns, "default-deny-ingress") not in taken:
+                deny = {"podSelector": {}, "policyTypes": ["Ingress"]}
+                made.append(((), _np("default-deny-ingress", ns, deny)))
+        for callee in sorted(rules):
+            name = f"{callee[3]}-allow-callers"
+            selector = _selector(every[callee], callee[1])
+            if selector is None or (callee[2], name) in taken:
+                continue
+            spec = {"podSelector": selector, "policyTypes": ["Ingress"], "ingress": _ingress(rules[callee])}
+            made.append((callee, _np(name, callee[2], spec)))
+        return made
+
+
+def _np(name: str, namespace: str, spec: dict) -> dict:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(name, namespace),
+        "spec": spec,
+    }
+
+
+def _allow(rules: dict[str, set | None], peer: dict | None, ports: list[int | str] | None) -> None:
+    """Let ``peer`` (None: any source) reach ``ports`` (None: every port)."""
+    key = json.dumps(peer, sort_keys=True)
+    if ports is None or (key in rules and rules[key] is None):
+        rules[key] = None
+    else:
+        rules.setdefault(key, set()).update((type(p).__name__, p) for p in ports)
+
+
+def _ingress(rules: dict[str, set | None]) -> list[dict]:
+    """One ingress rule per set of ports, listing every peer allowed on exactly those ports."""
+    by_ports: dict[tuple, list[dict | None]] = {}
+    for key in sorted(rules):
+        ports = rules[key]
+        by_ports.setdefault(tuple(sorted(ports)) if ports is not None else ("all",), []).append(json.loads(key))
+    out = []
+    for ports, peers in sorted(by_ports.items(), key=lambda item: json.dumps(item[1], sort_keys=True)):
+        rule: dict = {} if None in peers else {"from": peers}  # any source covers the rest
+        if ports != ("all",) and ports:
+            rule["ports"] = [{"protocol": "TCP", "port": p} for _, p in ports]
+        out.append(rule)
+    return out
+
+
+def _target_port(port: dict) -> int | str | None:
+    value = port.get("targetPort", port.get("port"))
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+
+
+def _pod_ports(edge: graph.Edge, every: Mapping[Identity, dict]) -> list[int | str] | None:
+    """The pod ports an edge reaches: a scrape's own, or the target port of the Service port used."""
+    if edge.kind == "scrape":
+        return [edge.port] if edge.port is not None else None
+    service = next((o for i, o in every.items() if i[1] == "Service" and i[3] == edge.service), None)
+    for port in (get(service, ("spec", "ports")) or []) if service else []:
+        if isinstance(port, dict) and edge.port is not None and edge.port in (port.get("port"), port.get("name")):
+            found = _target_port(port)
+            return [found] if found is not None else None
+    return None
+
+
+class ServiceMonitors(_Extra):
+    name = "service-monitors"
+    summary = (
+        "opt-in (serviceMonitors.enabled): a Prometheus Operator ServiceMonitor per Service with a metrics port "
+        "or a prometheus.io/scrape annotation"
+    )
+    switch = ("serviceMonitors",)
+    file = "templates/helmify-service-monitors.yaml"
+    values = (
+        (
+            ("serviceMonitors", "enabled"),
+            False,
+            "Render a ServiceMonitor (Prometheus Operator) per Service with a metrics port or a prometheus.io/scrape "
+            "annotation",
+        ),
+        (("serviceMonitors", "interval"), "30s", "How often Prometheus scrapes each ServiceMonitor's endpoints"),
+        (
+            ("serviceMonitors", "labels"),
+            {},
+            "Labels of the ServiceMonitors, for the Prometheus that selects them (release: kube-prometheus-stack)",
+        ),
+    )
+
+    def objects(self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
+        refs = find_references(every)
+        selected: dict[Identity, list[Identity]] = {}
+        for ref in refs:
+            if ref.via == "selector" and ref.source[1] == "Service" and ref.target is not None:
+                selected.setdefault(ref.source, []).append(ref.target)
+        services = sorted(
+            (i for i in chosen if i[1] == "Service" and i[0] == ""),
+            key=lambda i: (get(every[i], ("spec", "clusterIP")) == "None", i),  # headless ones last
+        )
+        made: list[tuple[Identity, dict]] = []
+        covered: set[Identity] = set()  # workloads already scraped through a Service
+        for ident in services:
+            svc = every[ident]
+            labels = get(svc, ("metadata", "labels"))
+            ports = [p for p in get(svc, ("spec", "ports")) or [] if isinstance(p, dict)]
+            if not isinstance(labels, dict) or not labels or not ports:
+                continue  # a ServiceMonitor finds Services by their labels
+            endpoints = _own_endpoints(svc, ports)
+            if not endpoints:
+                for workload in selected.get(ident, []):
+                    if workload not in covered:
+                        endpoints = _pod_endpoints(every[workload], workload[1], ports)
+                        if endpoints:
+                            covered.add(workload)
+                            break
+            if endpoints:
+                spec = {"selector": {"matchLabels": labels}, "endpoints": endpoints}
+                if ident[2]:
+                    spec["namespaceSelector"] = {"matchNames": [ident[2]]}
+                obj = {
+                    "apiVersion": "monitoring.coreos.com/v1",
+                    "kind": "ServiceMonitor",
+                    "metadata": _meta(ident[3], ident[2]),
+                    "spec": spec,
+                }
+                made.append((ident, obj))
+        return made
+
+    def fill(self, obj: dict, marks: Placeholders) -> dict:
+        meta = dict(obj["metadata"])
+        meta[marks.new(OptionalKey(".Values.serviceMonitors.labels", "labels", block=True))] = None
+        endpoints = [
+            {**e, "interval": marks.new(Inline("{{ .Values.serviceMonitors.interval | toJson }}"))}
+            for e in obj["spec"]["endpoints"]
+        ]
+        return {**obj, "metadata": meta, "spec": {**obj["spec"], "endpoints": endpoints}}
+
+
+def _own_endpoints(svc: dict, ports: list[dict]) -> list[dict]:
+    """Endpoints from the Service itself: its metrics ports, or its scrape annotation."""
+    annotations = get(svc, ("metadata", "annotations"))
+    annotations = annotations if isinstance(annotations, dict) else {}
+    if str(annotations.get("prometheus.io/scrape", "")).lower() == "true":
+        return _annotated(annotations, ports, service_side=True)
+    return [
+        {"port": p["name"], "path": "/metrics"}
+        for p in ports
+        if isinstance(p.get("name"), str) and (p["name"] == "metrics" or p["name"].endswith("-metrics"))
+    ]
+
+
+def _pod_endpoints(workload: dict, kind: str, ports: list[dict]) -> list[dict]:
+    annotations = pod_metadata(workload, kind).get("annotations")
+    if not isinstance(annotations, dict) or str(annotations.get("prometheus.io/scrape", "")).lower() != "true":
+        return []
+    named = {}
+    for container in (
+        (get(workload, (*POD_TEMPLATE.get(kind, ("-",)), "containers")) or []) if isinstance(workload, dict) else []
+    ):
+        for p in container.get("ports") or [] if isinstance(container, dict) else []:
+            if isinstance(p, dict) and isinstance(p.get("name"), str):
+                named[p["name"]] = p.get("containerPort")
+    return _annotated(annotations, ports, service_side=False, named=named)
+
+
+def _annotated(annotations: dict, ports: list[dict], service_side: bool, named: dict | None = None) -> list[dict]:
+    """The endpoint ``prometheus.io/port`` and ``/path`` name, through the Service port that leads to it."""
+    wanted = str(annotations.get("prometheus.io/port", ""))
+    path = annotations.get("prometheus.io/path")
+    path = path if isinstance(path, str) and path.startswith("/") else "/metrics"
+    for p in ports:
+        target = p.get("targetPort", p.get("port"))
+        number = (named or {}).get(target, target) if isinstance(target, str) else target
+        if not wanted or str(p.get("port") if service_side else number) == wanted:
+            if isinstance(p.get("name"), str):
+                return [{"port": p["name"], "path": path}]
+            if target is not None:
+                return [{"targetPort": target, "path": path}]
+    return []
+
+
+class DisruptionBudgets(_Extra):
+    name = "pod-disruption-budgets"
+    summary = (
+        "opt-in (podDisruptionBudgets.enabled): a PodDisruptionBudget per workload with more than one replica "
+        "that none of the sources' budgets covers"
+    )
+    switch = ("podDisruptionBudgets",)
+    file = "templates/helmify-pod-disruption-budgets.yaml"
+    values = (
+        (
+            ("podDisruptionBudgets", "enabled"),
+            False,
+            "Render a PodDisruptionBudget for each workload with more than one replica (the manifests' own are kept)",
+        ),
+        (
+            ("podDisruptionBudgets", "minAvailable"),
+            1,
+            "Pods of each such workload that must stay up during voluntary disruptions (a number or a percentage)",
+        ),
+    )
+
+    def objects(self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
+        budgeted = {
+            r.target for r in find_references(every) if r.source[1] == "PodDisruptionBudget" and r.via == "selector"
+        }
+        taken = {(i[2], i[3]) for i in every if i[1] == "PodDisruptionBudget"}
+        made: list[tuple[Identity, dict]] = []
+        for ident in sorted(chosen):
+            obj = every[ident]
+            replicas = get(obj, ("spec", "replicas"))
+            if ident[1] not in _REPLICATED or ident in budgeted or not isinstance(replicas, int) or replicas < 2:
+                continue
+            selector = get(obj, ("spec", "selector"))
+            name = f"{ident[3]}-pdb"
+            if not isinstance(selector, dict) or not selector or (ident[2], name) in taken:
+                continue
+            pdb = {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": _meta(name, ident[2]),
+                "spec": {"minAvailable": 1, "selector": selector},
+            }
+            made.append((ident, pdb))
+        return made
+
+    def fill(self, obj: dict, marks: Placeholders) -> dict:
+        spec = {
+            **obj["spec"],
+            "minAvailable": marks.new(Inline("{{ .Values.podDisruptionBudgets.minAvailable | toJson }}")),
+        }
+        return {**obj, "spec": spec}
