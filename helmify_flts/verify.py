@@ -124,8 +124,10 @@ def verify(
     # A refactored chart renders the sources with its declared changes: "identical" would mislead.
     edited -= set(comparison.changed) | set(comparison.missing)
     same = "as declared" if recorded is not None and recorded.folders.get(folder) else "identical"
+    # What the chart must render: the sources with the declared objects added and removed.
+    total = len(expected.objects) if recorded is not None else len(loaded.resources)
     summary = (
-        f"{comparison.compared - len(comparison.changed)} of {len(loaded.resources)} resources {same}"
+        f"{comparison.compared - len(comparison.changed)} of {total} resources {same}"
         + (f" ({len(edited)} with declared changes)" if edited else "")
         + ", "
         f"{len(comparison.missing)} missing, {len(comparison.extra)} extra, "

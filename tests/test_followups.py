@@ -167,3 +167,15 @@ def test_verify_accepts_an_opt_in_extra_switched_on(tmp_path: Path, monkeypatch)
     assert run("verify", chart, src).exit_code == 0
     on = run("verify", chart, src, "--set", "policies.enabled=true")
     assert on.exit_code == 0 and "NetworkPolicy/deny-all is added by rule policies, switched on" in on.stderr
+
+
+def test_verify_summary_counts_what_the_chart_must_render(tmp_path: Path) -> None:
+    import re
+
+    chart = tmp_path / "chart"
+    convert_ok(ROOT / "fixtures/.kubernetes", chart, "--rules", "production", "--chart-name", "flts")
+    result = run("verify", chart, ROOT / "fixtures/.kubernetes", "--set", "podDisruptionBudgets.enabled=true")
+    assert result.exit_code == 0
+    found = re.search(r"(\d+) of (\d+) resources as declared", result.stderr)
+    assert found and found.group(1) == found.group(2), result.stderr  # objects the pack adds count on both sides
+    assert "added by rule pod-disruption-budgets, switched on" in result.stderr
