@@ -25,7 +25,7 @@ from . import (
 )
 from .errors import Notice, UserError, Where
 from .filenames import check_sizes
-from .refactorings import record
+from .refactorings import combine, record
 from .templating import all_of, any_of, joined, one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
@@ -110,6 +110,7 @@ def dns_safe(text: str) -> str:
 def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
     ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules, texts=opts.rule_texts)
+    combine.check(ruleset.refactor_rules)  # refactorings that do not work together stop here
     sources = kustomize.Sources(raw=opts.raw)
     sources.prepare([opts.src, *(path for _, path in opts.envs)])  # kustomizations build side by side
     loaded = sources.load(opts.src, opts.exclude, opts.skip, opts.progress)
