@@ -9,7 +9,8 @@ import itertools
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run
+import yaml
+from conftest import FIXTURES, run, write_tree
 
 from helmify_flts.refactorings import base, record
 from helmify_flts.refactorings.base import Added, Edit
@@ -97,3 +98,69 @@ def test_init_job_hooks_after_release_names_is_named_with_the_order_to_use(tmp_p
     assert "rule r-init-job-hooks" in result.stderr and "must come before rule r-release-names" in result.stderr
     rules = _rule_file(tmp_path, "init-job-hooks", "release-names")
     assert run("convert", FLTS, tmp_path / "out", "--chart-name", "flts", "--rules", rules).exit_code == 0
+
+
+ENVS = FIXTURES / "environments"
+WEB = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          env:
+%s"""
+LITERAL = """            - {name: MODE, value: fast}
+            - {name: DB_PASSWORD, value: %s}
+"""
+FROM_SECRET = """            - {name: MODE, value: fast}
+            - name: DB_PASSWORD
+              valueFrom: {secretKeyRef: {name: shop-db, key: DB_PASSWORD}}
+"""
+
+
+def test_an_environment_reading_credentials_from_its_own_secret_sets_existing_secret(tmp_path: Path) -> None:
+    base = write_tree(tmp_path / "base", {"web.yaml": WEB % (LITERAL % "dev-pw")})
+    prod = write_tree(tmp_path / "prod", {"web.yaml": WEB % FROM_SECRET})
+    out = tmp_path / "chart"
+    result = run("convert", base, out, "--rules", "production", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr  # exit 1 before: planning compared value with valueFrom
+    assert "credential" not in result.stderr
+    prod_values = yaml.safe_load((out / "values-prod.yaml").read_text())
+    assert prod_values["web"]["existingSecret"] == "shop-db"
+    assert "DB_PASSWORD:" not in (out / "values-prod.yaml").read_text()  # the key, not the doc naming it
+    assert run("verify", out, base, "--env", f"prod={prod}").exit_code == 0
+
+
+def test_an_environment_with_its_own_literal_credential_still_warns(tmp_path: Path) -> None:
+    base = write_tree(tmp_path / "base", {"web.yaml": WEB % (LITERAL % "dev-pw")})
+    prod = write_tree(tmp_path / "prod", {"web.yaml": WEB % (LITERAL % "prod-pw")})
+    result = run("convert", base, tmp_path / "chart", "--rules", "production", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    assert "values-prod.yaml holds a credential in plain text at web.env.DB_PASSWORD" in result.stderr
+
+
+def test_the_quick_start_prod_grafana_reads_the_secret_prod_manages(tmp_path: Path) -> None:
+    out = tmp_path / "flts"
+    envs = ("--env", f"dev={ENVS / 'dev'}", "--env", f"prod={ENVS / 'prod'}")
+    result = run("convert", FLTS, out, "--chart-name", "flts", "--rules", "flts-production", *envs)
+    assert result.exit_code == 0, result.stderr
+    assert "at grafana." not in result.stderr  # the prod Grafana admin password was warned about before
+    text = (out / "values-prod.yaml").read_text()
+    assert yaml.safe_load(text)["grafana"]["existingSecret"] == "grafana-credentials"
+    assert "gr4fana-Pr0d-adm1n" not in text
+    assert run("verify", out, FLTS, *envs).exit_code == 0
+
+
+@pytest.mark.parametrize("pack", ["default", "conventions"])
+def test_an_env_value_read_from_a_secret_is_no_credential_in_values(tmp_path: Path, pack: str) -> None:
+    """Without env-credentials the chart carries prod's valueFrom in values-prod.yaml: it names a
+    Secret and holds no credential (it was warned about as one)."""
+    envs = ("--env", f"dev={ENVS / 'dev'}", "--env", f"prod={ENVS / 'prod'}")
+    result = run("convert", FLTS, tmp_path / "out", "--chart-name", "flts", "--rules", pack, *envs)
+    assert result.exit_code == 0, result.stderr
+    assert "at grafana." not in result.stderr

@@ -132,7 +132,8 @@ def test_exact_namespace_wins_over_an_unwritten_one(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- credential warnings
 
-PROD_SECRETS = ("gr4fana-Pr0d-adm1n", "Zq4!rT8vNw2#pLx6", "pR0d-mlfl0w-7fK2qz", "flts-prod-admin")
+# Prod's Grafana reads its admin password from the grafana-credentials Secret prod manages.
+PROD_SECRETS = ("Zq4!rT8vNw2#pLx6", "pR0d-mlfl0w-7fK2qz", "flts-prod-admin")
 
 
 @pytest.fixture(scope="module")
@@ -156,16 +157,15 @@ def test_prod_credentials_are_warned_with_the_switch_to_use(with_envs) -> None:
     keys = sorted(re.search(r"plain text at (\S+) ", line).group(1) for line in lines)
     assert keys == sorted(
         [
-            "grafana.env.GF_SECURITY_ADMIN_PASSWORD",
             "mlflow.env.MLFLOW_BACKEND_STORE_URI",  # a DSN with a password in it
             "mlflow.env.AWS_ACCESS_KEY_ID",
             "mlflow.env.AWS_SECRET_ACCESS_KEY",
         ]
-    )  # prod's secret store provides the MinIO and Postgres Secrets: values-prod.yaml names them instead
+    )  # prod's secret store provides the MinIO, Postgres and Grafana Secrets: values-prod.yaml names them
     assert all(line.startswith("warning: ") and "[prod] values-prod.yaml" in line for line in lines)
     by_key = {re.search(r"plain text at (\S+) ", line).group(1): line for line in lines}
     assert render.load_values_file(out / "values-prod.yaml")["minio"]["existingSecret"] == "minio-credentials"
-    assert "no existingSecret switch reads it" in by_key["grafana.env.GF_SECURITY_ADMIN_PASSWORD"]
+    assert "no existingSecret switch reads it" in by_key["mlflow.env.AWS_SECRET_ACCESS_KEY"]
     # each key named is really in values-prod.yaml, holding a value the warning does not show
     prod = render.load_values_file(out / "values-prod.yaml")
     for key in keys:
@@ -185,9 +185,9 @@ def test_warnings_never_show_the_value(with_envs) -> None:
         )  # the chart holds it, as the manifests do
         assert secret not in result.stderr and secret not in report and secret not in markdown
     warned = [w for w in json.loads(report)["warnings"] if w["code"] == "credential-in-values"]
-    assert len(warned) == 4
+    assert len(warned) == 3
     assert all(w["file"] and w["line"] for w in warned)
-    assert sum("holds a credential" in line for line in markdown.splitlines()) == 4
+    assert sum("holds a credential" in line for line in markdown.splitlines()) == 3
 
 
 def test_no_warning_for_dev_or_for_plain_values(with_envs) -> None:
