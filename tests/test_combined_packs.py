@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, run, write_tree
 
+from helmify_flts import render
 from helmify_flts.refactorings import base, record
 from helmify_flts.refactorings.base import Added, Edit
 
@@ -144,16 +145,41 @@ def test_an_environment_with_its_own_literal_credential_still_warns(tmp_path: Pa
     assert "values-prod.yaml holds a credential in plain text at web.env.DB_PASSWORD" in result.stderr
 
 
-def test_the_quick_start_prod_grafana_reads_the_secret_prod_manages(tmp_path: Path) -> None:
+def test_the_quick_start_prod_values_hold_no_credential(tmp_path: Path) -> None:
     out = tmp_path / "flts"
     envs = ("--env", f"dev={ENVS / 'dev'}", "--env", f"prod={ENVS / 'prod'}")
     result = run("convert", FLTS, out, "--chart-name", "flts", "--rules", "flts-production", *envs)
     assert result.exit_code == 0, result.stderr
-    assert "at grafana." not in result.stderr  # the prod Grafana admin password was warned about before
+    assert "holds a credential" not in result.stderr  # Grafana's and MLflow's were warned about before
     text = (out / "values-prod.yaml").read_text()
-    assert yaml.safe_load(text)["grafana"]["existingSecret"] == "grafana-credentials"
-    assert "gr4fana-Pr0d-adm1n" not in text
+    prod = yaml.safe_load(text)
+    assert prod["grafana"]["existingSecret"] == "grafana-credentials"
+    assert prod["mlflow"]["existingSecret"] == "mlflow-credentials"
+    for secret in ("gr4fana-Pr0d-adm1n", "pR0d-mlfl0w", "Zq4!rT8vNw2#pLx6", "flts-prod-admin"):
+        assert secret not in text
     assert run("verify", out, FLTS, *envs).exit_code == 0
+
+
+def test_release_names_rename_a_host_in_a_value_only_some_environments_set(tmp_path: Path) -> None:
+    """Prod reads MLflow's backend URI from a Secret, so the chart renders ``value`` only where it is
+    set; the host name in it still follows the release (it stayed ``postgres`` before)."""
+    out = tmp_path / "flts"
+    envs = ("--env", f"dev={ENVS / 'dev'}", "--env", f"prod={ENVS / 'prod'}")
+    result = run("convert", FLTS, out, "--chart-name", "flts", "--rules", "conventions", *envs)
+    assert result.exit_code == 0, result.stderr
+    for release in ("one", "two"):
+        texts = render.render_chart(out, None, release, "shared")
+        objects = {ident: obj for ident, (_, obj) in render.rendered_objects(texts).items()}
+        mlflow = next(o for i, o in objects.items() if i[1] == "Deployment" and i[3] == f"{release}-mlflow")
+        env = {e["name"]: e for e in mlflow["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert f"@{release}-postgres:5432/" in env["MLFLOW_BACKEND_STORE_URI"]["value"]
+    prod = render.load_values_file(out / "values-prod.yaml")
+    texts = render.render_chart(out, prod, "one", "shared")
+    objects = {ident: obj for ident, (_, obj) in render.rendered_objects(texts).items()}
+    mlflow = next(o for i, o in objects.items() if i[1] == "Deployment" and i[3] == "one-mlflow")
+    env = {e["name"]: e for e in mlflow["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "value" not in env["MLFLOW_BACKEND_STORE_URI"]
+    assert env["MLFLOW_BACKEND_STORE_URI"]["valueFrom"]["secretKeyRef"]["name"] == "mlflow-credentials"
 
 
 @pytest.mark.parametrize("pack", ["default", "conventions"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -132,17 +133,41 @@ def test_exact_namespace_wins_over_an_unwritten_one(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- credential warnings
 
-# Prod's Grafana reads its admin password from the grafana-credentials Secret prod manages.
-PROD_SECRETS = ("Zq4!rT8vNw2#pLx6", "pR0d-mlfl0w-7fK2qz", "flts-prod-admin")
+PROD_SECRETS = ("gr4fana-Pr0d-adm1n", "Zq4!rT8vNw2#pLx6", "pR0d-mlfl0w-7fK2qz", "flts-prod-admin")
+
+
+# FLTS prod reads these from Secrets of its own; as literal env values, they are what convert warns about.
+PLAIN_PROD = {
+    "grafana-deployment.yaml": {"GF_SECURITY_ADMIN_PASSWORD": "gr4fana-Pr0d-adm1n"},
+    "mlflow-deployment.yaml": {
+        "MLFLOW_BACKEND_STORE_URI": '"postgresql://mlflow:pR0d-mlfl0w-7fK2qz@postgres:5432/mlflow"',
+        "AWS_ACCESS_KEY_ID": "flts-prod-admin",
+        "AWS_SECRET_ACCESS_KEY": '"Zq4!rT8vNw2#pLx6"',
+    },
+}
+
+
+def _plain_prod(dest: Path) -> Path:
+    """The FLTS prod folder with its credentials written as literal env values."""
+    shutil.copytree(FIXTURES / "environments" / "prod", dest)
+    for name, values in PLAIN_PROD.items():
+        text = (dest / name).read_text(encoding="utf-8")
+        for var, value in values.items():
+            text, count = re.subn(
+                rf"(- name: {var}\n( +))valueFrom:\n +secretKeyRef:\n +name: [\w-]+\n +key: {var}\n",
+                lambda m, value=value: f"{m.group(1)}value: {value}\n",
+                text,
+            )
+            assert count == 1, (name, var)
+        (dest / name).write_text(text, encoding="utf-8")
+    return dest
 
 
 @pytest.fixture(scope="module")
 def with_envs(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("creds-envs") / "flts"
-    envs = FIXTURES / "environments"
-    result = run(
-        "convert", BASE, out, "--rules", "flts", "--env", f"dev={envs / 'dev'}", "--env", f"prod={envs / 'prod'}"
-    )
+    dev, prod = FIXTURES / "environments" / "dev", _plain_prod(tmp_path_factory.mktemp("plain") / "prod")
+    result = run("convert", BASE, out, "--rules", "flts", "--env", f"dev={dev}", "--env", f"prod={prod}")
     assert result.exit_code == 0, result.stderr
     return out, result
 
@@ -157,15 +182,16 @@ def test_prod_credentials_are_warned_with_the_switch_to_use(with_envs) -> None:
     keys = sorted(re.search(r"plain text at (\S+) ", line).group(1) for line in lines)
     assert keys == sorted(
         [
+            "grafana.env.GF_SECURITY_ADMIN_PASSWORD",
             "mlflow.env.MLFLOW_BACKEND_STORE_URI",  # a DSN with a password in it
             "mlflow.env.AWS_ACCESS_KEY_ID",
             "mlflow.env.AWS_SECRET_ACCESS_KEY",
         ]
-    )  # prod's secret store provides the MinIO, Postgres and Grafana Secrets: values-prod.yaml names them
+    )  # prod's secret store provides the MinIO and Postgres Secrets: values-prod.yaml names them instead
     assert all(line.startswith("warning: ") and "[prod] values-prod.yaml" in line for line in lines)
     by_key = {re.search(r"plain text at (\S+) ", line).group(1): line for line in lines}
     assert render.load_values_file(out / "values-prod.yaml")["minio"]["existingSecret"] == "minio-credentials"
-    assert "no existingSecret switch reads it" in by_key["mlflow.env.AWS_SECRET_ACCESS_KEY"]
+    assert "no existingSecret switch reads it" in by_key["grafana.env.GF_SECURITY_ADMIN_PASSWORD"]
     # each key named is really in values-prod.yaml, holding a value the warning does not show
     prod = render.load_values_file(out / "values-prod.yaml")
     for key in keys:
@@ -185,9 +211,9 @@ def test_warnings_never_show_the_value(with_envs) -> None:
         )  # the chart holds it, as the manifests do
         assert secret not in result.stderr and secret not in report and secret not in markdown
     warned = [w for w in json.loads(report)["warnings"] if w["code"] == "credential-in-values"]
-    assert len(warned) == 3
+    assert len(warned) == 4
     assert all(w["file"] and w["line"] for w in warned)
-    assert sum("holds a credential" in line for line in markdown.splitlines()) == 3
+    assert sum("holds a credential" in line for line in markdown.splitlines()) == 4
 
 
 def test_no_warning_for_dev_or_for_plain_values(with_envs) -> None:
