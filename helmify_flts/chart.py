@@ -25,7 +25,8 @@ from . import (
 )
 from .errors import Notice, UserError, Where
 from .filenames import check_sizes
-from .refactorings import record
+from .refactorings import combine, record
+from .refactorings.provided import secrets as provided_secrets
 from .templating import all_of, any_of, joined, one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
@@ -124,6 +125,7 @@ def dns_safe(text: str) -> str:
 def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
     ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules, texts=opts.rule_texts)
+    combine.check(ruleset.refactor_rules)  # refactorings that do not work together stop here
     sources = kustomize.Sources(raw=opts.raw)
     sources.prepare([opts.src, *(path for _, path in opts.envs)])  # kustomizations build side by side
     loaded = sources.load(opts.src, opts.exclude, opts.skip, opts.progress)
@@ -153,10 +155,6 @@ def build(opts: Options) -> Result:
         )
         for res in resources
     )
-    envs = [environments.Environment(name, environments.load_objects(el.resources)) for name, el in env_loaded.items()]
-    if envs:
-        plans, env_notices = _plan_environments(plans, envs, opts.chart_name)
-        rule_notices += env_notices
     ctx = refactorings.Context(
         "release",
         refactorings.main_namespace(loaded.resources),
@@ -166,6 +164,13 @@ def build(opts: Options) -> Result:
         bases={p.resource.identity: p.base for p in plans},
         objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans},
     )
+    envs, provided = [], {}
+    for name, el in env_loaded.items():  # credentials an environment reads from Secrets of its own
+        objects, provided[name] = provided_secrets(ruleset.refactor_rules, environments.load_objects(el.resources), ctx)
+        envs.append(environments.Environment(name, objects))
+    if envs:
+        plans, env_notices = _plan_environments(plans, envs, opts.chart_name)
+        rule_notices += env_notices
     changes = refactorings.TemplateChanges()
     if ruleset.refactor_rules:
         plans, changes = refactorings.plan(plans, ruleset.refactor_rules, ctx)
@@ -194,6 +199,9 @@ def build(opts: Options) -> Result:
     overlays: list = []
     for env in envs:
         values, overrides[env.name], env_files = environments.overlay(env.name, env, plans, conv.values, conv.files)
+        for item in provided[env.name]:
+            leaf = conv.values.get(item.key)
+            values.put(item.key, item.secret, getattr(leaf, "doc", ""), "")
         files.update(env_files)
         header = env_header(opts.chart_name, env.name, dict(opts.envs)[env.name])
         files[f"values-{env.name}.yaml"] = dump_values(values, header)

@@ -19,6 +19,7 @@ from .existing import Guard
 from .manifests import Resource
 
 CODE = "credential-in-values"
+_REFERENCES = frozenset({"secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef"})  # valueFrom's
 
 
 def notices(
@@ -47,6 +48,8 @@ def _holds_credential(o: Override) -> bool:
     """Whether redaction would hide anything of the value (judged by where it sits in its resource)."""
     if o.value is None or isinstance(o.value, bool):
         return False
+    if isinstance(o.value, dict) and o.value and set(o.value) <= _REFERENCES:
+        return False  # an env value read from a Secret names that Secret; it holds no credential
     try:
         return redact.field(o.resource.kind, o.names or o.key, o.value) != o.value
     except RecursionError:  # too deep to judge: err on the side of warning

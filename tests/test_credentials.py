@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -135,13 +136,38 @@ def test_exact_namespace_wins_over_an_unwritten_one(tmp_path: Path) -> None:
 PROD_SECRETS = ("gr4fana-Pr0d-adm1n", "Zq4!rT8vNw2#pLx6", "pR0d-mlfl0w-7fK2qz", "flts-prod-admin")
 
 
+# FLTS prod reads these from Secrets of its own; as literal env values, they are what convert warns about.
+PLAIN_PROD = {
+    "grafana-deployment.yaml": {"GF_SECURITY_ADMIN_PASSWORD": "gr4fana-Pr0d-adm1n"},
+    "mlflow-deployment.yaml": {
+        "MLFLOW_BACKEND_STORE_URI": '"postgresql://mlflow:pR0d-mlfl0w-7fK2qz@postgres:5432/mlflow"',
+        "AWS_ACCESS_KEY_ID": "flts-prod-admin",
+        "AWS_SECRET_ACCESS_KEY": '"Zq4!rT8vNw2#pLx6"',
+    },
+}
+
+
+def _plain_prod(dest: Path) -> Path:
+    """The FLTS prod folder with its credentials written as literal env values."""
+    shutil.copytree(FIXTURES / "environments" / "prod", dest)
+    for name, values in PLAIN_PROD.items():
+        text = (dest / name).read_text(encoding="utf-8")
+        for var, value in values.items():
+            text, count = re.subn(
+                rf"(- name: {var}\n( +))valueFrom:\n +secretKeyRef:\n +name: [\w-]+\n +key: {var}\n",
+                lambda m, value=value: f"{m.group(1)}value: {value}\n",
+                text,
+            )
+            assert count == 1, (name, var)
+        (dest / name).write_text(text, encoding="utf-8")
+    return dest
+
+
 @pytest.fixture(scope="module")
 def with_envs(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("creds-envs") / "flts"
-    envs = FIXTURES / "environments"
-    result = run(
-        "convert", BASE, out, "--rules", "flts", "--env", f"dev={envs / 'dev'}", "--env", f"prod={envs / 'prod'}"
-    )
+    dev, prod = FIXTURES / "environments" / "dev", _plain_prod(tmp_path_factory.mktemp("plain") / "prod")
+    result = run("convert", BASE, out, "--rules", "flts", "--env", f"dev={dev}", "--env", f"prod={prod}")
     assert result.exit_code == 0, result.stderr
     return out, result
 

@@ -178,8 +178,13 @@ def test_env_configmap_on_flts_keeps_every_environment() -> None:
     after = envconfig.apply(before, envconfig.plan(before)).objects
     same_environments(before, after)
     mlflow = pod_spec(after[("apps", "Deployment", "", "mlflow")])["containers"][0]
-    # the backend URI holds a password and the secret key is a credential: both stay in env
-    assert {e["name"] for e in mlflow["env"]} == {"MLFLOW_BACKEND_STORE_URI", "AWS_SECRET_ACCESS_KEY"}
+    # the backend URI holds a password and the S3 keys are credentials (the report redacts the key
+    # id too): they stay in env
+    assert {e["name"] for e in mlflow["env"]} == {
+        "MLFLOW_BACKEND_STORE_URI",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    }
 
 
 # --- credentials -> Secret ----------------------------------------------------------------------------
@@ -193,7 +198,7 @@ def test_env_configmap_on_flts_keeps_every_environment() -> None:
         ("AWS_SECRET_ACCESS_KEY", "x", True),
         ("API_TOKEN", "x", True),
         ("STRIPE_KEY", "x", True),
-        ("AWS_ACCESS_KEY_ID", "x", False),
+        ("AWS_ACCESS_KEY_ID", "x", True),  # what the report redacts and the credential warning names
         ("DATABASE_URL", "postgresql://mlflow:pw@postgres:5432/mlflow", True),
         ("DATABASE_URL", "postgresql://mlflow@postgres:5432/mlflow", False),
         ("MLFLOW_TRACKING_URI", "http://mlflow:5000", False),

@@ -249,7 +249,10 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change]) -> Declared:
     from ..render import identity
 
     current = {ident: copy.deepcopy(obj) for ident, obj in objects.items()}
-    origin = {ident: ident for ident in objects}  # current identity -> source identity
+    # current identity -> source identity, or the index in ``added`` of an object a rule added:
+    # a later rule's edit of an added object (its labels, its release-aware name) folds into
+    # what the report lists as added, since it has no source to be a change of.
+    origin: dict[Identity, Identity | int] = {ident: ident for ident in objects}
     edits: dict[Identity, list[Edit]] = {}
     added: list[Added] = []
     removed: list[Removed] = []
@@ -259,17 +262,20 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change]) -> Declared:
             source = origin.pop(change.identity)
             new = identity(obj)
             current[new], origin[new] = obj, source
-            edits.setdefault(source, []).append(change)
+            if isinstance(source, int):
+                added[source] = Added(obj, added[source].rule, added[source].why)
+            else:
+                edits.setdefault(source, []).append(change)
         elif isinstance(change, Removed):
             current.pop(change.identity, None)
             origin.pop(change.identity, None)
             removed.append(change)
         else:
+            new = identity(change.object)
+            current[new], origin[new] = copy.deepcopy(change.object), len(added)
             added.append(change)
-    renamed = {source: ident for ident, source in origin.items() if ident != source}
+    renamed = {source: ident for ident, source in origin.items() if not isinstance(source, int) and ident != source}
     expected: dict[Identity, Any] = dict(current)
-    for item in added:
-        expected[identity(item.object)] = item.object
     return Declared(expected, renamed, edits, added, removed, tuple(changes))
 
 

@@ -53,8 +53,14 @@ def is_literal(entry: Any) -> bool:
 
 
 def credential_name(name: str) -> bool:
+    """The issue's list, and whatever the report redacts as a credential (AWS_ACCESS_KEY_ID): an
+    environment's values file must not be left holding what the credential warning names."""
+    from ..redact import Kind, classify
+
     upper = name.upper()
-    return any(word in upper for word in _CREDENTIAL_WORDS) or upper.endswith("_KEY")
+    return (
+        any(word in upper for word in _CREDENTIAL_WORDS) or upper.endswith("_KEY") or classify(name) is Kind.CREDENTIAL
+    )
 
 
 def credential_value(value: str) -> bool:

@@ -152,6 +152,10 @@ def replay(objects: Mapping[tuple, dict], changes: tuple[Change, ...]) -> tuple[
             current.update(applied)
         elif isinstance(change, Removed):
             current.pop(change.identity, None)
+        else:  # an added object, which a later rule's edit may name
+            from ..render import identity
+
+            current[identity(change.object)] = change.object
         kept.append(change)
     return apply(objects, kept), problems
 

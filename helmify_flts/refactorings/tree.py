@@ -181,6 +181,8 @@ def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> No
     last = edit.pointer[-1]
     node = _scalar_at(parent, last)
     if node is None:
+        if isinstance(parent, MappingNode) and isinstance(edit, RenameHosts):
+            _rename_optional(parent, edit, marks)
         return
     if isinstance(edit, Rename):
         action = marks.actions.get(node.value)
@@ -197,6 +199,21 @@ def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> No
         return value
 
     _pipe(parent, last, node, marks, hosts)
+
+
+def _rename_optional(parent: MappingNode, edit: RenameHosts, marks: Placeholders) -> None:
+    """The field renders only where its values key is set (an env entry whose ``value`` an
+    environment replaces with ``valueFrom``): rename the host names of a string, and leave any
+    other value (unset, so the key does not render) as it is."""
+    for k, _ in parent.value:
+        action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
+        if isinstance(action, OptionalKey) and action.key_text == edit.pointer[-1]:
+            text = f"(toString {action.ref})"
+            for pattern, new in edit.forms:
+                text = f'(regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new}) "${{2}}"))'
+            ref = f'(ternary {text} {action.ref} (kindIs "string" {action.ref}))'
+            marks.actions[k.value] = OptionalKey(ref, action.key_text, action.block, action.present)
+            return
 
 
 def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
