@@ -190,3 +190,22 @@ def test_an_env_value_read_from_a_secret_is_no_credential_in_values(tmp_path: Pa
     result = run("convert", FLTS, tmp_path / "out", "--chart-name", "flts", "--rules", pack, *envs)
     assert result.exit_code == 0, result.stderr
     assert "at grafana." not in result.stderr
+
+
+SERVICE = """apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+"""
+
+
+def test_notes_name_services_as_release_names_renders_them(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"web.yaml": WEB % (LITERAL % "pw"), "svc.yaml": SERVICE})
+    out = tmp_path / "chart"
+    result = run("convert", src, out, "--chart-name", "shop", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    notes = render.render_chart(out, None, "r", "shop")["shop/templates/NOTES.txt"]
+    assert "kubectl port-forward -n shop svc/r-web 80:80" in notes  # svc/web before: no such Service
+    assert "svc/web " not in notes

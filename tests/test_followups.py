@@ -100,9 +100,9 @@ def test_notes_follow_an_environments_service_type(tmp_path: Path) -> None:
         return render.render_chart(chart, values, "shop", "default")["shop/templates/NOTES.txt"]
 
     base = notes(None)
-    assert "kubectl port-forward -n default svc/web 80:80" in base and "LoadBalancer" not in base
+    assert "kubectl port-forward -n default svc/shop-web 80:80" in base and "LoadBalancer" not in base
     prod_notes = notes(render.load_values_file(chart / "values-prod.yaml"))
-    assert "Service web (LoadBalancer)" in prod_notes and "port-forward" not in prod_notes
+    assert "Service shop-web (LoadBalancer)" in prod_notes and "port-forward" not in prod_notes
 
 
 def test_verify_accepts_what_a_refactoring_switch_adds_and_reports_hand_edits(tmp_path: Path) -> None:

@@ -58,7 +58,9 @@ def template_changes(
 ) -> TemplateChanges:
     """What the chart's templates must do for these rules, computed from the source objects."""
     out = TemplateChanges()
-    for rule in rules:
+    # NOTES.txt names objects as the chart renders them, so it is written once every other rule
+    # has said how it renames them; nothing else reads it.
+    for rule in sorted(rules, key=lambda r: r.refactor == Notes.name):
         files, values = set(out.files), len(out.values)
         REGISTRY[rule.refactor].template(objects, ctx, rule, chart, out)
         out.switched += _switched_files(rule, out, files, out.values[values:])

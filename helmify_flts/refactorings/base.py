@@ -202,6 +202,9 @@ class TemplateChanges:
     own_files: dict[Identity, str] = field(default_factory=dict)  # resources moved to a template of their own
     warnings: list[str] = field(default_factory=list)  # what a refactoring could not prove it changed
     switched: list[SwitchedOn] = field(default_factory=list)  # what a switch adds when turned on
+    # Resources whose rendered name is a template expression (release-names): identity -> the
+    # expression, for text that names them (NOTES.txt).
+    names: dict[Identity, str] = field(default_factory=dict)
 
     def edit(self, ident: Identity, *edits: TreeEdit) -> None:
         self.edits.setdefault(ident, []).extend(edits)

@@ -29,17 +29,17 @@ class Notes:
         for ident, obj in sorted(objects.items()):
             if not selects(rule.match, ident, obj, ctx) or ident not in ctx.conditions:
                 continue
-            how = _reach(ident, obj, ctx.lifted.get(ident, {}).get(("spec", "type")))
+            name = f"{{{{ {out.names[ident]} }}}}" if ident in out.names else one_line(ident[3])
+            how = _reach(ident, obj, name, ctx.lifted.get(ident, {}).get(("spec", "type")))
             if how:
                 lines += [f"{{{{- if {ctx.conditions[ident]} }}}}", *how, "{{- end }}"]
         if lines:
             out.notes += ["", "How to reach the release:", *lines]
 
 
-def _reach(ident: Identity, obj: dict, type_key: tuple[str, ...] | None = None) -> list[str]:
-    """How to reach a Service or an Ingress. A Service whose type is a values key (an environment
-    may change it) says what the type the release renders with calls for."""
-    name = one_line(ident[3])
+def _reach(ident: Identity, obj: dict, name: str, type_key: tuple[str, ...] | None = None) -> list[str]:
+    """How to reach a Service or an Ingress named ``name`` as it renders. A Service whose type is
+    a values key (an environment may change it) says what the type the release renders with calls for."""
     if ident[1] == "Service":
         ports = [p for p in get(obj, ("spec", "ports")) or [] if isinstance(p, dict) and isinstance(p.get("port"), int)]
         if not ports or get(obj, ("spec", "clusterIP")) == "None":

@@ -100,6 +100,7 @@ class ReleaseNames:
         for ident in renamed:
             if isinstance(objects[ident].get("metadata"), dict):
                 out.edit(ident, Put(("metadata", "name"), Expr(f"{full(ident[3])} | quote")))
+                out.names[ident] = full(ident[3])
         for ident, refs in fields.items():
             for ref in refs:
                 out.edit(ident, Rename(ref.path, ref.target_name, full(ref.target_name)))
