@@ -209,3 +209,24 @@ def test_notes_name_services_as_release_names_renders_them(tmp_path: Path) -> No
     notes = render.render_chart(out, None, "r", "shop")["shop/templates/NOTES.txt"]
     assert "kubectl port-forward -n shop svc/r-web 80:80" in notes  # svc/web before: no such Service
     assert "svc/web " not in notes
+
+
+FLTS_ENVS = ("--env", f"dev={ENVS / 'dev'}", "--env", f"prod={ENVS / 'prod'}")
+
+
+@pytest.mark.parametrize("labels_first", [True, False], ids=["labels-first", "production-first"])
+def test_standard_labels_reach_the_objects_production_adds(tmp_path: Path, labels_first: bool) -> None:
+    labels = ("--rules", _rule_file(tmp_path, "standard-labels"))
+    packs = (*labels, "--rules", "flts-production") if labels_first else ("--rules", "flts-production", *labels)
+    out = tmp_path / "out"
+    result = run("convert", FLTS, out, "--chart-name", "flts", *packs, *FLTS_ENVS)
+    assert result.exit_code == 0, result.stderr  # exit 2 (refused) before; exit 1 without the fix
+    assert run("verify", out, FLTS, *FLTS_ENVS).exit_code == 0
+    rendered = render.rendered_objects(render.render_chart(out, None, "other", "flts"))
+    objects = {ident: obj for ident, (_, obj) in rendered.items()}
+    split_off = [("", "ConfigMap", "flts", "fastapi-app-env"), ("", "Service", "flts", "kafka-headless")]
+    for ident in split_off:  # the ConfigMap env-configmap adds, the headless Service statefulset adds
+        assert objects[ident]["metadata"]["labels"]["app.kubernetes.io/instance"] == "other", ident
+    claim = objects[("apps", "StatefulSet", "flts", "postgres")]["spec"]["volumeClaimTemplates"][0]
+    # the claim's labels, as standard-labels left the PVC when it ran first; a claim template has none of its own
+    assert claim["metadata"]["labels"].get("app.kubernetes.io/instance") == ("other" if labels_first else None)

@@ -9,18 +9,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from .autoscaling_replicas import AutoscalingReplicas
-from .base import Change, Context, Declared, Identity, Refactoring, SwitchedOn, TemplateChanges, apply
+from .base import Added, Change, Context, Declared, Identity, Refactoring, SwitchedOn, TemplateChanges, apply
 from .checksum_roll import ChecksumRoll
 from .credentials import EnvCredentials
 from .envconfig import EnvConfigMap
 from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
 from .init_hooks import InitHooks
 from .notes import Notes
+from .objects import identity
 from .release_names import ReleaseNames
 from .release_namespace import ReleaseNamespace
 from .standard_labels import StandardLabels
 from .startup import InitJobHooks, WaitFor
 from .statefulset import StatefulSets
+from .tree import OnAdded
 
 REGISTRY: dict[str, Refactoring] = {
     r.name: r
@@ -60,11 +62,40 @@ def template_changes(
     out = TemplateChanges()
     # NOTES.txt names objects as the chart renders them, so it is written once every other rule
     # has said how it renames them; nothing else reads it.
-    for rule in sorted(rules, key=lambda r: r.refactor == Notes.name):
+    ordered = sorted(rules, key=lambda r: r.refactor == Notes.name)
+    current, added = objects, set()  # the objects as declared so far, and those rules added
+    for i, rule in enumerate(ordered):
         files, values = set(out.files), len(out.values)
-        REGISTRY[rule.refactor].template(objects, ctx, rule, chart, out)
+        seen = objects
+        if rule.refactor in REACHES_ADDED and added:
+            seen = {**objects, **{ident: current[ident] for ident in added}}
+        REGISTRY[rule.refactor].template(seen, ctx, rule, chart, out)
+        _fold_added(out, objects)
         out.switched += _switched_files(rule, out, files, out.values[values:])
+        if any(later.refactor in REACHES_ADDED for later in ordered[i + 1 :]):
+            made = REGISTRY[rule.refactor].declare(current, ctx, rule)
+            current = apply(current, made).expected if made else current
+            added |= {identity(c.object) for c in made if isinstance(c, Added)} & set(current)
     return out
+
+
+# Refactorings whose template half also edits the objects an earlier rule split off a workload
+# into the workload's template (a ConfigMap of its env values): the edits follow that object there.
+REACHES_ADDED = frozenset({StandardLabels.name})
+
+
+def _fold_added(out: TemplateChanges, objects: Mapping[Identity, dict]) -> None:
+    """Edits of an object that is not a source but was split off a workload go to the workload,
+    to be applied to that object where the workload's template renders it."""
+    owners = {
+        identity(split): ident
+        for ident, edits in out.edits.items()
+        for edit in edits
+        for split in (getattr(edit, "configmap", None), getattr(edit, "secret", None), getattr(edit, "obj", None))
+        if isinstance(split, dict)
+    }
+    for ident in [i for i in out.edits if i not in objects and i in owners]:
+        out.edit(owners[ident], OnAdded(ident[1], ident[3], tuple(out.edits.pop(ident))))
 
 
 _KIND = re.compile(r"^kind: *([A-Za-z0-9]+) *$", re.MULTILINE)

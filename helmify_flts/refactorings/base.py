@@ -205,6 +205,9 @@ class TemplateChanges:
     # Resources whose rendered name is a template expression (release-names): identity -> the
     # expression, for text that names them (NOTES.txt).
     names: dict[Identity, str] = field(default_factory=dict)
+    # Labels a rule adds to resources' metadata (standard-labels): identity -> label -> value, for
+    # objects a later rule makes with a copy of a resource's labels (a headless Service).
+    labels: dict[Identity, dict[str, Any]] = field(default_factory=dict)
 
     def edit(self, ident: Identity, *edits: TreeEdit) -> None:
         self.edits.setdefault(ident, []).extend(edits)

@@ -11,13 +11,14 @@ new place too.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
 from ..templating import Append, Inline, ItemGuard, Placeholders, quote
-from .tree import _reach
+from .tree import _node, _reach
 
 Pointer = tuple[str | int, ...]
 
@@ -61,12 +62,33 @@ def _guarded(data: MappingNode, key: str, value: Node, condition: str | None, ma
         data.value.append((ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), _null()))
 
 
-def _document(obj: dict, data_key: str) -> MappingNode:
+def _document(obj: dict, data_key: str, tree: Node | None = None) -> MappingNode:
     node = kyaml.represent(obj)
     node.flow_style = False
+    if tree is not None:
+        _inherit(node, tree)
     data = MappingNode(kyaml.MAP, [], flow_style=False)
     node.value.append((kyaml.represent(data_key), data))
     return node
+
+
+def _inherit(doc: MappingNode, tree: Node) -> None:
+    """The split-off object takes the workload's labels and namespace as its template renders
+    them, as its declaration copies them from the workload as earlier rules left it: a standard
+    label or the release namespace an earlier rule put there follows."""
+    source, meta = _get(tree, "metadata"), _get(doc, "metadata")
+    if not isinstance(source, MappingNode) or not isinstance(meta, MappingNode):
+        return
+    for key in ("namespace", "labels"):
+        node = _get(source, key)
+        if node is None:
+            continue
+        node = copy.deepcopy(node)  # a node written twice would be emitted as an anchor and an alias
+        at = next((i for i, (k, _) in enumerate(meta.value) if isinstance(k, ScalarNode) and k.value == key), None)
+        if at is None:
+            meta.value.append((kyaml.represent(key), node))
+        else:
+            meta.value[at] = (meta.value[at][0], node)
 
 
 @dataclass(frozen=True)
@@ -84,7 +106,7 @@ class MoveEnvToConfigMap:
         if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
             return []
         found = _items(env, self.names, marks)
-        doc = _document(self.configmap, "data")
+        doc = _document(self.configmap, "data", tree)
         data = _get(doc, "data")
         drop: set[int] = set()
         for name in self.names:
@@ -148,7 +170,7 @@ class MoveEnvToSecret:
         if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
             return []
         found = _items(env, self.names, marks)
-        doc = _document(self.secret, "stringData")
+        doc = _document(self.secret, "stringData", tree)
         data = _get(doc, "stringData")
         name = self.secret["metadata"]["name"]
         for key in self.names:
@@ -266,7 +288,7 @@ class ClaimToTemplate:
         if all(isinstance(_action(v, marks), ItemGuard) or v is volumes.value[at + 1] for v in volumes.value):
             # only the claim: the key itself renders with it, so no empty list is left behind
             _guard_entry(spec, "volumes", self.existing, marks)
-        node = kyaml.represent(self.template)
+        node = _node(self.template, marks)
         for pointer, expression in self.exprs:
             parent = _reach(node, pointer[:-1], create=False)
             if isinstance(parent, MappingNode):
@@ -292,7 +314,7 @@ class SplitOff:
     obj: dict
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        node = kyaml.represent(self.obj)
+        node = _node(self.obj, marks)
         node.flow_style = False
         return [(node, None)]
 

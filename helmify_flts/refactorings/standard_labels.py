@@ -77,6 +77,8 @@ class StandardLabels:
                 for key, value in wanted.items():
                     if key not in labels:
                         out.edit(ident, Put((*at, key), exprs.get(key, value)))
+                        if at == ("metadata", "labels"):
+                            out.labels.setdefault(ident, {})[key] = exprs.get(key, value)
 
     def _values(self, ident: Identity, ctx: Context, rule: Any) -> dict[str, str]:
         skip = set(rule.options.get("skip") or ())
@@ -84,12 +86,21 @@ class StandardLabels:
             "app.kubernetes.io/name": ctx.chart,
             "app.kubernetes.io/instance": ctx.release,
             "app.kubernetes.io/version": ctx.app_version,
-            "app.kubernetes.io/component": ctx.components.get(ident, ""),
+            "app.kubernetes.io/component": _component(ident, ctx),
             "app.kubernetes.io/part-of": ctx.chart,
             "app.kubernetes.io/managed-by": "Helm",
             "helm.sh/chart": f"{ctx.chart}-{ctx.chart_version}".replace("+", "_")[:63].rstrip("-"),
         }
         return {k: v for k, v in values.items() if k not in skip and _LABEL_VALUE.fullmatch(v) and len(v) <= 63}
+
+
+def _component(ident: Identity, ctx: Context) -> str:
+    """The object's component; for an object an earlier rule gave another kind (a Deployment
+    made a StatefulSet), the component of the source of that namespace and name, where all agree."""
+    if ident in ctx.components:
+        return ctx.components[ident]
+    same = {c for (_, _, ns, name), c in ctx.components.items() if (ns, name) == (ident[2], ident[3])}
+    return same.pop() if len(same) == 1 else ""
 
 
 def _places(kind: str) -> list[tuple[str | int, ...]]:

@@ -237,13 +237,15 @@ class StatefulSets:
             for added in outcome.added:
                 service = outcome.objects[added.identity]
                 if service["metadata"]["name"] == new["spec"]["serviceName"]:
-                    edits.append(SplitOff(service))
+                    model = _model(objects, objects[ident])
+                    edits.append(SplitOff(_with_labels(service, out.labels.get(model or ident, {}))))
             templates = {t["metadata"]["name"]: t for t in new["spec"].get("volumeClaimTemplates") or []}
             for gone in outcome.removed:
                 claim = objects[gone.identity]
                 volume = _volume_of(objects[ident], gone.identity[3])
                 if volume is None or volume not in templates:
                     continue
+                templates[volume] = _with_labels(templates[volume], out.labels.get(gone.identity, {}))
                 claim_base = tuple(ctx.bases.get(gone.identity) or base)
                 exprs = _claim_exprs(templates[volume], claim_base)
                 edits.append(
@@ -264,6 +266,32 @@ class StatefulSets:
                 target = ((obj.get("spec") or {}).get("scaleTargetRef") or {}) if other[1] in _TARGETS else {}
                 if target.get("kind") == "Deployment" and target.get("name") == ident[3] and other[2] == ident[2]:
                     out.edit(other, Put((*_TARGETS[other[1]], "kind"), "StatefulSet"))
+
+
+def _model(objects: Mapping[Identity, dict], obj: dict) -> Identity | None:
+    """The Service whose labels the added headless Service copies (see _headless_service)."""
+    ns, pod_labels = namespace_of(obj), labels_of(pod_template(obj) or {})
+    return next(
+        (
+            ident
+            for ident, s in sorted(objects.items())
+            if ident[1] == "Service" and ident[2] == ns and selects((s.get("spec") or {}).get("selector"), pod_labels)
+        ),
+        None,
+    )
+
+
+def _with_labels(obj: dict, labels: Mapping[str, Any]) -> dict:
+    """``obj`` with the labels an earlier rule added to the object its labels were copied from, as
+    that rule renders them (its declaration copied them from that object as the rule left it)."""
+    if not labels:
+        return obj
+    meta = dict(obj.get("metadata") or {})
+    meta["labels"] = {
+        **(meta.get("labels") or {}),
+        **{k: v for k, v in labels.items() if k not in (meta.get("labels") or {})},
+    }
+    return {**obj, "metadata": meta}
 
 
 def _volume_of(obj: dict, claim: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -12,15 +13,51 @@ from ..templating import Block, Inline, ItemGuard, OptionalKey, Placeholders, qu
 from .base import Drop, Expr, MergeInto, Put, PutUnless, Rename, RenameHosts, Replace, TreeEdit
 
 
+@dataclass(frozen=True)
+class OnAdded:
+    """Edits of an object that an earlier edit split off this resource (``kind``/``name``: its
+    name when split off), made by a later rule that edits every object (labels, names)."""
+
+    kind: str
+    name: str
+    edits: tuple
+
+    @property
+    def origin(self) -> tuple[str, str]:
+        return self.kind, self.name
+
+
+def _origin(doc: Node) -> tuple[str | None, str | None]:
+    meta = _reach(doc, ("metadata",), create=False)
+    kind, name = _reach_scalar(doc, "kind"), _reach_scalar(meta, "name") if meta is not None else None
+    return kind, name
+
+
+def _reach_scalar(node: Node | None, key: str) -> str | None:
+    if not isinstance(node, MappingNode):
+        return None
+    found = next((v for k, v in node.value if _is(k, key)), None)
+    return found.value if isinstance(found, ScalarNode) else None
+
+
 def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[tuple[Node, str | None]]:
     """Apply ``edits`` in order; a pointer that does not reach a field leaves the tree as it is
     (the proof then names what the declaration expected). Returns the documents edits split off
     the resource (a ConfigMap made of its env values, say), each with the Go condition it
     renders under (None: always), to follow it in the same template."""
     extra: list[tuple[Node, str | None]] = []
+    origins: list[tuple[str | None, str | None]] = []  # each split-off document's kind and first name
     for edit in edits:
+        if isinstance(edit, OnAdded):
+            split = [doc for (doc, _), origin in zip(extra, origins, strict=True) if origin == edit.origin]
+            more = [apply_edits(doc, list(edit.edits), marks) for doc in split]
+            extra += [d for docs in more for d in docs]
+            origins += [_origin(doc) for docs in more for doc, _ in docs]
+            continue
         if hasattr(edit, "apply"):  # an edit that works on the tree itself (refactorings.extract)
-            extra += edit.apply(tree, marks)
+            made = edit.apply(tree, marks)
+            extra += made
+            origins += [_origin(doc) for doc, _ in made]
             continue
         if isinstance(edit, Put):
             parent = _reach(tree, edit.pointer[:-1], create=True)
