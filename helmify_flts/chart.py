@@ -177,7 +177,6 @@ def build(opts: Options) -> Result:
     conv = rewrite.build_templates(plans, opts.chart_name, tuple(dict(opts.envs)))
     for key, value, doc in changes.values:
         conv.values.put(key, value, doc, "")
-    conv.notices.extend(Notice(note, code="refactoring") for note in changes.notes)  # e.g. data that moves
     files: dict[str, str] = {
         "Chart.yaml": chart_yaml(opts.chart_name, opts.src),
         ".helmignore": HELMIGNORE,

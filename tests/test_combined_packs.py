@@ -230,3 +230,21 @@ def test_standard_labels_reach_the_objects_production_adds(tmp_path: Path, label
     claim = objects[("apps", "StatefulSet", "flts", "postgres")]["spec"]["volumeClaimTemplates"][0]
     # the claim's labels, as standard-labels left the PVC when it ran first; a claim template has none of its own
     assert claim["metadata"]["labels"].get("app.kubernetes.io/instance") == ("other" if labels_first else None)
+
+
+def test_statefulset_warning_goes_to_whoever_converts_not_into_notes(tmp_path: Path) -> None:
+    """The "moves data" warning is for the person converting: NOTES.txt is shown on every install,
+    and the notes refactoring's access lines are not warnings."""
+    out = tmp_path / "chart"
+    src = FIXTURES / ".kubernetes"
+    result = run("convert", src, tmp_path / "conv", "--chart-name", "flts", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    assert "How to reach the release" in (tmp_path / "conv" / "templates" / "NOTES.txt").read_text(encoding="utf-8")
+    assert "How to reach" not in result.stderr and "port-forward" not in result.stderr
+    result = run("convert", src, out, "--chart-name", "flts", "--rules", "flts-production")
+    assert result.exit_code == 0, result.stderr
+    assert "moves data" in result.stderr
+    notes = (out / "templates" / "NOTES.txt").read_text(encoding="utf-8")
+    assert "moves data" not in notes
+    report = (out / "helmify-report.md").read_text(encoding="utf-8")
+    assert "moves data" in report

@@ -224,7 +224,7 @@ class StatefulSets:
     ) -> None:
         chosen = self._chosen(objects, ctx, rule)
         outcome = apply(objects, Options(chosen, rule=rule.id))
-        out.notes.extend(outcome.warnings)
+        out.warnings.extend(outcome.warnings)  # for whoever converts, not NOTES.txt of every install
         for ident in sorted(chosen):
             new = outcome.objects.get(outcome.renamed.get(ident, ident))
             if new is None or new.get("kind") != "StatefulSet":
