@@ -77,11 +77,14 @@ def build_templates(plans: tuple[ResourcePlan, ...], chart: str, env_names: tupl
         docs = []
         own: dict[str, list[str]] = {}  # template files of their own, for a refactoring
         for res, has_hits, actions in decided:
-            doc = _document(res, has_hits, actions, plan_of[res].edits)
+            doc, split = _document(res, has_hits, actions, plan_of[res].edits)
             for guard in plan_of[res].guards:
                 condition = templating.condition(guard.key, guard.negate)
                 doc = templating.guard(condition, doc)
+                split = [(path, templating.guard(condition, piece)) for path, piece in split]
                 conv.conditions.setdefault(res, []).append(condition)
+            for path, piece in split:  # objects a refactoring adds in a template of their own
+                own.setdefault(path, []).append(piece)
             if plan_of[res].own_file:
                 own.setdefault(plan_of[res].own_file, []).append(doc)
                 conv.moved[res] = plan_of[res].own_file
@@ -192,10 +195,14 @@ def _span(res: Resource) -> int:
     return end.index - start.index if start is not None and end is not None else 0
 
 
-def _document(res: Resource, has_hits: bool, actions: list[tuple[Hit, templating.Action]], edits: tuple = ()) -> str:
+def _document(
+    res: Resource, has_hits: bool, actions: list[tuple[Hit, templating.Action]], edits: tuple = ()
+) -> tuple[str, list[tuple[str, str]]]:
+    """The resource's template text, and the (path, text) of documents split off it that go to
+    a template file of their own."""
     header = templating.comment(f"Source: {res.source}")
     if not has_hits and not edits:
-        return templating.finish(header + kyaml.serialize(res.node), Placeholders(""))
+        return templating.finish(header + kyaml.serialize(res.node), Placeholders("")), []
     tree = _block_copy(res.node)
     marks = Placeholders(header + kyaml.scalar_values(res.node))  # what the emitted text can hold
     for hit, action in actions:
@@ -208,11 +215,17 @@ def _document(res: Resource, has_hits: bool, actions: list[tuple[Hit, templating
 
         extra = apply_edits(tree, list(edits), marks)
         text = templating.finish(header + kyaml.serialize(tree), marks)
-        for doc, condition in extra:
-            piece = templating.finish(kyaml.serialize(doc), marks)
-            text = text.rstrip("\n") + "\n---\n" + (templating.guard(condition, piece) if condition else piece)
-        return text
-    return templating.finish(header + kyaml.serialize(tree), marks)
+        split = []
+        for doc, condition, own_file in extra:
+            note = templating.comment(f"Made from: {res.source}") if own_file else ""
+            piece = templating.finish(note + kyaml.serialize(doc), marks)
+            piece = templating.guard(condition, piece) if condition else piece
+            if own_file:
+                split.append((own_file, piece))
+            else:
+                text = text.rstrip("\n") + "\n---\n" + piece
+        return text, split
+    return templating.finish(header + kyaml.serialize(tree), marks), []
 
 
 def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:

@@ -601,3 +601,61 @@ def test_production_pack_converts_and_proves_every_case_folder(case: str, tmp_pa
     envs = [arg for p in sorted(Path("envs").glob("*")) if p.is_dir() for arg in ("--env", f"{p.name}=envs/{p.name}")]
     result = run("convert", "input", tmp_path / "chart", "--rules", "production", *rules, *envs)
     assert result.exit_code == 0, result.stderr  # convert proves the declared changes and runs the checks
+
+
+def _pod_annotations(objects: dict, kind: str, name: str) -> dict:
+    obj = next(o for (_, k, _, n), (_, o) in objects.items() if (k, n) == (kind, name))
+    return obj["spec"]["template"]["metadata"].get("annotations") or {}
+
+
+def test_env_configmap_and_credentials_roll_the_pods(tmp_path) -> None:
+    import hashlib
+
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "web.yaml": CREDENTIALS.replace(
+                "          env:\n", "          env:\n            - {name: MODE, value: fast}\n"
+            )
+        },
+    )
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--rules", "production")
+    assert run("verify", out, src).exit_code == 0
+
+    def checksums(values: dict) -> tuple[dict, dict]:
+        texts = render.render_chart(out, values, "release", "default")
+        return _pod_annotations(render.rendered_objects(texts), "Deployment", "web"), texts
+
+    annotations, texts = checksums({})
+    by_file = {name.split("/", 1)[1]: text for name, text in texts.items()}
+    for name, file in (("web-env", "configmap-web-env.yaml"), ("web-credentials", "secret-web-credentials.yaml")):
+        text = by_file[f"templates/checksum/{file}"]
+        assert f"name: {name}" in text  # the added object renders from its own file
+        assert annotations[f"checksum/{name}"] == hashlib.sha256(text.encode()).hexdigest()
+    assert "kind: ConfigMap" not in (out / "templates/web.yaml").read_text()
+    changed, _ = checksums({"web": {"env": {"MODE": "slow"}}})
+    assert changed["checksum/web-env"] != annotations["checksum/web-env"]  # a new value rolls the pods
+    assert changed["checksum/web-credentials"] == annotations["checksum/web-credentials"]
+    rotated, _ = checksums({"web": {"env": {"GF_SECURITY_ADMIN_PASSWORD": "s3cret"}}})
+    assert rotated["checksum/web-credentials"] != annotations["checksum/web-credentials"]
+    # a Secret of the user's is not the chart's to hash: no Secret, no checksum of it
+    existing, _ = checksums({"web": {"existingSecret": "vault-web"}})
+    assert set(existing) == {"checksum/web-env"}
+
+
+def test_flts_quick_start_rolls_pods_per_environment(tmp_path) -> None:
+    envs = ["--env", f"dev={FIXTURES}/environments/dev", "--env", f"prod={FIXTURES}/environments/prod"]
+    out = tmp_path / "helm"
+    convert_ok(FIXTURES / ".kubernetes", out, "--chart-name", "flts", "--rules", "flts-production", *envs)
+    assert run("verify", out, FIXTURES / ".kubernetes", *envs).exit_code == 0
+
+    def grafana(env: str | None) -> dict:
+        values = yaml.safe_load((out / f"values-{env}.yaml").read_text()) if env else {}
+        texts = render.render_chart(out, values, "release", "flts")
+        return _pod_annotations(render.rendered_objects(texts), "Deployment", "grafana")
+
+    base, prod = grafana(None), grafana("prod")
+    assert {"checksum/grafana-env", "checksum/grafana-credentials"} <= set(base)
+    assert "checksum/grafana-credentials" not in prod  # prod reads an existing Secret
+    assert prod["checksum/grafana-env"] != base["checksum/grafana-env"]  # prod's env values differ

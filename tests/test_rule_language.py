@@ -512,7 +512,7 @@ def test_builtin_rule_examples_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             values = values[part]
         assert values["enabled"] is True
         return
-    shown = [*Path("chart/templates").glob("*.yaml"), Path("chart/templates/NOTES.txt")]
+    shown = [*Path("chart/templates").rglob("*.yaml"), Path("chart/templates/NOTES.txt")]  # with own files
     lines = {line.strip() for p in shown for line in p.read_text().splitlines()}
     assert after in lines, sorted(line for line in lines if ".Values." in line)
 

@@ -138,10 +138,12 @@ class Replace:
 @dataclass(frozen=True)
 class MergeInto:
     """Add ``entries`` (key -> :class:`Expr`) to the mapping at ``pointer``; where that mapping is
-    read from a values key that renders only when set (podAnnotations), merged into it."""
+    read from a values key that renders only when set (podAnnotations), merged into it. With
+    ``unless`` (a Go condition) the entries render only while it is false."""
 
     pointer: tuple[str | int, ...]
     entries: tuple[tuple[str, Expr], ...]
+    unless: str = ""
 
 
 @dataclass(frozen=True)

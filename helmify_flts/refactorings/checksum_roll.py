@@ -88,41 +88,68 @@ class ChecksumRoll:
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         out = []
         for ident, read in self._reads(objects, ctx, rule):
-            meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
-            wanted = {f"checksum/{t[3]}": Rendered(template_path(t)) for t in read}
-            meta = get(objects[ident], meta_at)
-            if not isinstance(meta, dict):
-                ops: tuple[dict, ...] = (
-                    {"op": "add", "path": pointer_text(meta_at), "value": {"annotations": wanted}},
-                )
-            elif not isinstance(meta.get("annotations"), dict):
-                ops = ({"op": "add", "path": pointer_text((*meta_at, "annotations")), "value": wanted},)
-            else:
-                ops = tuple(
-                    {"op": "add", "path": pointer_text((*meta_at, "annotations", k)), "value": v}
-                    for k, v in wanted.items()
-                    if k not in meta["annotations"]
-                )
-            if ops:
-                out.append(Edit(ident, ops, rule.id, WHY))
+            edit = declared_annotations(ident, objects[ident], read, rule.id)
+            if edit is not None:
+                out.append(edit)
         return out
 
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
         for ident, read in self._reads(objects, ctx, rule):
-            meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
-            have = get(objects[ident], (*meta_at, "annotations"))
-            have = have if isinstance(have, dict) else {}
-            entries = tuple(
-                (
-                    f"checksum/{t[3]}",
-                    Expr(f'include (print $.Template.BasePath "/{template_path(t)[10:]}") . | sha256sum'),
-                )
-                for t in read
-                if f"checksum/{t[3]}" not in have
-            )
             for target in read:
                 out.own_files[target] = template_path(target)
-            if entries:
-                out.edit(ident, MergeInto((*meta_at, "annotations"), entries))
+            merge = annotations(objects[ident], ident, read)
+            if merge is not None:
+                out.edit(ident, merge)
+
+
+def declared_annotations(ident: Identity, obj: dict, read: list[Identity], rule: str, why: str = WHY) -> Edit | None:
+    """The pod template of ``obj`` with a ``checksum/<name>`` annotation per object of ``read``,
+    each the sha256 of its own template file as rendered; one the source has is left as it is."""
+    meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
+    wanted = {f"checksum/{t[3]}": Rendered(template_path(t)) for t in read}
+    meta = get(obj, meta_at)
+    if not isinstance(meta, dict):
+        ops: tuple[dict, ...] = ({"op": "add", "path": pointer_text(meta_at), "value": {"annotations": wanted}},)
+    elif not isinstance(meta.get("annotations"), dict):
+        ops = ({"op": "add", "path": pointer_text((*meta_at, "annotations")), "value": wanted},)
+    else:
+        ops = tuple(
+            {"op": "add", "path": pointer_text((*meta_at, "annotations", k)), "value": v}
+            for k, v in wanted.items()
+            if k not in meta["annotations"]
+        )
+    return Edit(ident, ops, rule, why) if ops else None
+
+
+def rolls(
+    objects: Mapping[Identity, dict], reads: list[tuple[Identity, Identity]], added: Any, rule: str, why: str
+) -> list:
+    """For objects a refactoring adds in a template of their own: per (workload, object) pair,
+    the annotation edit, where this folder's declaration adds the object (``added``: its
+    objects.Change list), as the chart renders the object and its checksum together."""
+    made = {c.identity for c in added}
+    out = []
+    for workload, target in reads:
+        edit = declared_annotations(workload, objects[workload], [target], rule, why) if target in made else None
+        if edit is not None:
+            out.append(edit)
+    return out
+
+
+def annotations(obj: dict, ident: Identity, read: list[Identity], unless: str = "") -> MergeInto | None:
+    """The template edit that renders what :func:`declared_annotations` declares (only while the
+    Go condition ``unless`` is false: the object's own)."""
+    meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
+    have = get(obj, (*meta_at, "annotations"))
+    have = have if isinstance(have, dict) else {}
+    entries = tuple(
+        (
+            f"checksum/{t[3]}",
+            Expr(f'include (print $.Template.BasePath "/{_in_templates(t)}") . | sha256sum'),
+        )
+        for t in read
+        if f"checksum/{t[3]}" not in have
+    )
+    return MergeInto((*meta_at, "annotations"), entries, unless) if entries else None

@@ -4,7 +4,10 @@ read with ``secretKeyRef``.
 The entry keeps its place in ``env`` (only where its value comes from changes), so no other
 variable's meaning moves; a value that expands ``$(VAR)`` stays literal, since a value read from
 a Secret is not expanded. The chart's Secret gets the usual ``existingSecret`` switch, which
-names a Secret of the user's with the same keys instead.
+names a Secret of the user's with the same keys instead. The Secret renders from a template file
+of its own, whose sha256 the pod template's ``checksum/<secret>`` annotation holds, so that changing
+a credential rolls the pods; with existingSecret set the chart renders neither the Secret nor the
+annotation (the user's Secret is outside the chart, so there is nothing of it to hash).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from ..templating import ref
 from . import envrefs
 from .base import Context, TemplateChanges, selects
+from .checksum_roll import annotations, rolls, template_path
 from .extract import MoveEnvToSecret
 from .objects import (
     Change,
@@ -136,7 +140,8 @@ class EnvCredentials:
     name = "env-credentials"
     summary = (
         "move credential-looking literal env values (*PASSWORD*, *SECRET*, *TOKEN*, *_KEY, URLs and DSNs with a "
-        "password) into a Secret (<workload>-credentials) read with secretKeyRef, behind an existingSecret switch"
+        "password) into a Secret (<workload>-credentials) read with secretKeyRef, behind an existingSecret switch; a "
+        "checksum/<secret> pod annotation rolls the pods when the chart's Secret changes"
     )
     options: Mapping[str, str] = {}
 
@@ -144,8 +149,11 @@ class EnvCredentials:
         return plan(objects, lambda i: selects(rule.match, i, objects[i], ctx))
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
-        outcome = apply(objects, self._plan(ctx.objects or objects, ctx, rule), rule.id)
-        return declared(objects, outcome, rule.id, "credential-looking env values are read from a Secret")
+        moves = self._plan(ctx.objects or objects, ctx, rule)
+        outcome = apply(objects, moves, rule.id)
+        changes = declared(objects, outcome, rule.id, "credential-looking env values are read from a Secret")
+        made = [(m.workload, ("", "Secret", m.workload[2], m.secret)) for m in moves]
+        return changes + rolls(objects, made, outcome.added, rule.id, "pods roll when their credentials change")
 
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
@@ -170,7 +178,11 @@ class EnvCredentials:
                 "metadata": new_metadata(move.secret, namespace_of(obj), labels_of(obj)),
                 "type": "Opaque",
             }
-            out.edit(move.workload, MoveEnvToSecret(pointer, move.names, secret, ref(key)))
+            made = identity(secret)
+            out.edit(move.workload, MoveEnvToSecret(pointer, move.names, secret, ref(key), template_path(made)))
+            merge = annotations(obj, move.workload, [made], ref(key))
+            if merge is not None:
+                out.edit(move.workload, merge)
 
 
 def existing_key(objects: Mapping[Identity, dict], ctx: Context, workload: Identity) -> tuple[str, ...]:

@@ -6,7 +6,9 @@ The effective environment stays the same: entries whose meaning depends on their
 ConfigMap is read last among the container's envFrom sources.
 
 The plan is made once, on the base folder, and applied to every folder (the base and each
-environment), so that one template serves them all.
+environment), so that one template serves them all. The ConfigMap renders from a template file of
+its own, whose sha256 the pod template's ``checksum/<configmap>`` annotation holds, so that changing
+a value rolls the pods (as checksum-roll does for the folder's own ConfigMaps).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from . import envrefs
 from .base import Context, TemplateChanges, selects
+from .checksum_roll import annotations, rolls, template_path
 from .extract import MoveEnvToConfigMap
 from .objects import (
     Change,
@@ -140,7 +143,8 @@ class EnvConfigMap:
     name = "env-configmap"
     summary = (
         "move a workload's literal env values into a ConfigMap it reads with envFrom; entries whose meaning "
-        "depends on their position, and credentials, stay in env; values keys stay as they are"
+        "depends on their position, and credentials, stay in env; values keys stay as they are; a checksum/<configmap> "
+        "pod annotation rolls the pods when a value changes"
     )
     options: Mapping[str, str] = {}
 
@@ -148,8 +152,11 @@ class EnvConfigMap:
         return plan(objects, lambda i: selects(rule.match, i, objects[i], ctx))
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
-        outcome = apply(objects, self._plan(ctx.objects or objects, ctx, rule), rule.id)
-        return declared(objects, outcome, rule.id, "literal env values are read from a ConfigMap (envFrom)")
+        moves = self._plan(ctx.objects or objects, ctx, rule)
+        outcome = apply(objects, moves, rule.id)
+        changes = declared(objects, outcome, rule.id, "literal env values are read from a ConfigMap (envFrom)")
+        made = [(m.workload, ("", "ConfigMap", m.workload[2], m.configmap)) for m in moves]
+        return changes + rolls(objects, made, outcome.added, rule.id, "pods roll when their env values change")
 
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
@@ -164,4 +171,8 @@ class EnvConfigMap:
                 "kind": "ConfigMap",
                 "metadata": new_metadata(move.configmap, namespace_of(obj), labels_of(obj)),
             }
-            out.edit(move.workload, MoveEnvToConfigMap(pointer, move.names, configmap))
+            ident = identity(configmap)
+            out.edit(move.workload, MoveEnvToConfigMap(pointer, move.names, configmap, template_path(ident)))
+            merge = annotations(obj, move.workload, [ident])
+            if merge is not None:
+                out.edit(move.workload, merge)

@@ -99,6 +99,7 @@ class MoveEnvToConfigMap:
     container: Pointer
     names: tuple[str, ...]
     configmap: dict
+    own_file: str | None = None  # the chart path the ConfigMap renders from (a checksum hashes it)
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
         container = _reach(tree, self.container, create=False)
@@ -163,6 +164,7 @@ class MoveEnvToSecret:
     names: tuple[str, ...]
     secret: dict
     existing: str
+    own_file: str | None = None  # the chart path the Secret renders from (a checksum hashes it)
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
         container = _reach(tree, self.container, create=False)

@@ -62,7 +62,7 @@ def declared(before: Mapping[Identity, dict], outcome: Outcome, rule: str, why: 
     source identity), then the objects added and removed, each with the rule and why."""
     import jsonpatch
 
-    from .base import Added, Edit, Removed
+    from .base import Added, Edit, Removed, from_json, to_json
 
     removed = {c.identity: c for c in outcome.removed}
     added = {c.identity: c for c in outcome.added}
@@ -71,7 +71,8 @@ def declared(before: Mapping[Identity, dict], outcome: Outcome, rule: str, why: 
         new = outcome.renamed.get(ident, ident)
         if ident in removed or new not in outcome.objects or new in added:
             continue
-        ops = jsonpatch.make_patch(before[ident], outcome.objects[new]).patch
+        # an earlier rule's Rendered placeholder (a checksum annotation) is compared in its JSON form
+        ops = from_json(jsonpatch.make_patch(to_json(before[ident]), to_json(outcome.objects[new])).patch)
         if ops:
             changes.append(Edit(ident, tuple(ops), rule, why))
     changes += [Added(outcome.objects[c.identity], rule, c.why) for c in outcome.added]

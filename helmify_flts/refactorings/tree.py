@@ -40,23 +40,24 @@ def _reach_scalar(node: Node | None, key: str) -> str | None:
     return found.value if isinstance(found, ScalarNode) else None
 
 
-def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[tuple[Node, str | None]]:
+def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[tuple[Node, str | None, str | None]]:
     """Apply ``edits`` in order; a pointer that does not reach a field leaves the tree as it is
     (the proof then names what the declaration expected). Returns the documents edits split off
     the resource (a ConfigMap made of its env values, say), each with the Go condition it
-    renders under (None: always), to follow it in the same template."""
-    extra: list[tuple[Node, str | None]] = []
+    renders under (None: always) and the template file of its own it goes to (None: it follows
+    the resource in the same template)."""
+    extra: list[tuple[Node, str | None, str | None]] = []
     origins: list[tuple[str | None, str | None]] = []  # each split-off document's kind and first name
     for edit in edits:
         if isinstance(edit, OnAdded):
-            split = [doc for (doc, _), origin in zip(extra, origins, strict=True) if origin == edit.origin]
+            split = [doc for (doc, _, _), origin in zip(extra, origins, strict=True) if origin == edit.origin]
             more = [apply_edits(doc, list(edit.edits), marks) for doc in split]
             extra += [d for docs in more for d in docs]
-            origins += [_origin(doc) for docs in more for doc, _ in docs]
+            origins += [_origin(doc) for docs in more for doc, _, _ in docs]
             continue
         if hasattr(edit, "apply"):  # an edit that works on the tree itself (refactorings.extract)
             made = edit.apply(tree, marks)
-            extra += made
+            extra += [(doc, condition, getattr(edit, "own_file", None)) for doc, condition in made]
             origins += [_origin(doc) for doc, _ in made]
             continue
         if isinstance(edit, Put):
@@ -205,13 +206,16 @@ def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
         action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
         if isinstance(action, OptionalKey) and action.key_text == last and action.block and not action.present:
             pairs = " ".join(f"{quote(key)} ({expr.text})" for key, expr in edit.entries)
-            merged = f"(merge (dict {pairs}) ({action.ref} | default dict))"
+            added = f"(ternary (dict {pairs}) (dict) (not ({edit.unless})))" if edit.unless else f"(dict {pairs})"
+            merged = f"(merge {added} ({action.ref} | default dict))"
             marks.actions[k.value] = OptionalKey(merged, action.key_text, action.block)
             return
     for key, expr in edit.entries:
         target = _reach(tree, edit.pointer, create=True)
         if target is not None:
             _set(target, key, _node(expr, marks))
+            if edit.unless and isinstance(target, MappingNode):
+                _guard_key(target, key, edit.unless, marks)
 
 
 def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
