@@ -18,8 +18,9 @@ from typing import Any
 
 from ..templating import ref
 from . import envrefs
-from .base import Context, TemplateChanges, selects
-from .checksum_roll import annotations, rolls, template_path
+from .base import Context, TemplateChanges
+from .checksum_roll import annotations, template_path
+from .envmove import EnvMove
 from .extract import MoveEnvToSecret
 from .objects import (
     Change,
@@ -28,7 +29,6 @@ from .objects import (
     container_pointer,
     containers,
     copied,
-    declared,
     find,
     identity,
     is_workload,
@@ -134,7 +134,7 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
     return Outcome(out, added=tuple(added), warnings=tuple(warnings))
 
 
-class EnvCredentials:
+class EnvCredentials(EnvMove):
     """The ``env-credentials`` refactoring: both halves, from one plan made on the chart's objects."""
 
     name = "env-credentials"
@@ -143,17 +143,14 @@ class EnvCredentials:
         "password) into a Secret (<workload>-credentials) read with secretKeyRef, behind an existingSecret switch; a "
         "checksum/<secret> pod annotation rolls the pods when the chart's Secret changes"
     )
-    options: Mapping[str, str] = {}
+    made_kind = "Secret"
+    why = "credential-looking env values are read from a Secret"
+    roll_why = "pods roll when their credentials change"
+    plan_moves = staticmethod(plan)
+    apply_moves = staticmethod(apply)
 
-    def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple[Move, ...]:
-        return plan(objects, lambda i: selects(rule.match, i, objects[i], ctx))
-
-    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
-        moves = self._plan(ctx.objects or objects, ctx, rule)
-        outcome = apply(objects, moves, rule.id)
-        changes = declared(objects, outcome, rule.id, "credential-looking env values are read from a Secret")
-        made = [(m.workload, ("", "Secret", m.workload[2], m.secret)) for m in moves]
-        return changes + rolls(objects, made, outcome.added, rule.id, "pods roll when their credentials change")
+    def made_name(self, move: Move) -> str:
+        return move.secret
 
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges

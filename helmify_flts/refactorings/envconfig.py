@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import envrefs
-from .base import Context, TemplateChanges, selects
-from .checksum_roll import annotations, rolls, template_path
+from .base import Context, TemplateChanges
+from .checksum_roll import annotations, template_path
+from .envmove import EnvMove
 from .extract import MoveEnvToConfigMap
 from .objects import (
     Change,
@@ -28,7 +29,6 @@ from .objects import (
     container_pointer,
     containers,
     copied,
-    declared,
     find,
     identity,
     is_workload,
@@ -137,7 +137,7 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
     return Outcome(out, added=tuple(added), warnings=tuple(warnings))
 
 
-class EnvConfigMap:
+class EnvConfigMap(EnvMove):
     """The ``env-configmap`` refactoring: both halves, from one plan made on the chart's objects."""
 
     name = "env-configmap"
@@ -146,17 +146,14 @@ class EnvConfigMap:
         "depends on their position, and credentials, stay in env; values keys stay as they are; a checksum/<configmap> "
         "pod annotation rolls the pods when a value changes"
     )
-    options: Mapping[str, str] = {}
+    made_kind = "ConfigMap"
+    why = "literal env values are read from a ConfigMap (envFrom)"
+    roll_why = "pods roll when their env values change"
+    plan_moves = staticmethod(plan)
+    apply_moves = staticmethod(apply)
 
-    def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple[Move, ...]:
-        return plan(objects, lambda i: selects(rule.match, i, objects[i], ctx))
-
-    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
-        moves = self._plan(ctx.objects or objects, ctx, rule)
-        outcome = apply(objects, moves, rule.id)
-        changes = declared(objects, outcome, rule.id, "literal env values are read from a ConfigMap (envFrom)")
-        made = [(m.workload, ("", "ConfigMap", m.workload[2], m.configmap)) for m in moves]
-        return changes + rolls(objects, made, outcome.added, rule.id, "pods roll when their env values change")
+    def made_name(self, move: Move) -> str:
+        return move.configmap
 
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges

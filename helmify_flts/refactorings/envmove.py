@@ -1,0 +1,38 @@
+"""What env-configmap and env-credentials share: one plan of env moves made on the chart's
+objects, declared on each folder's objects, with the pods rolled for the object each move adds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .base import Context, selects
+from .checksum_roll import rolls
+from .objects import Identity, Outcome, declared
+
+
+class EnvMove:
+    """Base of a refactoring that moves env entries into an object it adds (``made_kind``).
+
+    Subclasses give ``plan_moves`` and ``apply_moves`` (their module's plan and apply),
+    ``made_name`` (the added object's name for a move) and the why texts."""
+
+    made_kind: str
+    why: str
+    roll_why: str
+    options: Mapping[str, str] = {}
+    plan_moves: Callable[..., tuple]
+    apply_moves: Callable[..., Outcome]
+
+    def made_name(self, move: Any) -> str:  # pragma: no cover - every subclass gives it
+        raise NotImplementedError
+
+    def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple:
+        return type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx))
+
+    def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
+        moves = self._plan(ctx.objects or objects, ctx, rule)
+        outcome = type(self).apply_moves(objects, moves, rule.id)
+        changes = declared(objects, outcome, rule.id, self.why)
+        made = [(m.workload, ("", self.made_kind, m.workload[2], self.made_name(m))) for m in moves]
+        return changes + rolls(objects, made, outcome.added, rule.id, self.roll_why)
