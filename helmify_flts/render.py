@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from . import kyaml, leftovers, redact
+from . import kyaml, leftovers, partition, redact
 from .errors import UserError, Where
 from .filenames import check_path
 from .manifests import CLUSTER_SCOPED, LoadResult
@@ -108,19 +108,62 @@ def render_files(
 
     # The folders of killed runs hold whole charts, Secrets included: remove them.
     leftovers.sweep(Path(tempfile.gettempdir()), RENDER_PREFIX)
+    value_sets = {None: values, **(more or {})}
+    parts = partition.groups(files)
     try:
         with tempfile.TemporaryDirectory(prefix=f"{RENDER_PREFIX}{leftovers.tag()}-") as tmp:
             root = Path(tmp) / chart_name
+            grouped = frozenset().union(*parts) if len(parts) > 1 else frozenset()
             for rel, text in files.items():
-                target = check_path(root, rel)  # refuses anything that would land outside the folder
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            return _render_each(root, {None: values, **(more or {})}, release, namespace)
+                if rel not in grouped:
+                    _write(root, rel, text)
+            if not grouped:
+                return _render_each(root, value_sets, release, namespace)
+            return _render_parts(root, files, parts, value_sets, release, namespace)
     except OSError as exc:
         raise UserError(
             f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
             f"free some space in {tempfile.gettempdir()} or point TMPDIR elsewhere"
         ) from None
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    target = check_path(root, rel)  # refuses anything that would land outside the folder
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def _render_parts(
+    root: Path,
+    files: dict[str, str],
+    parts: list[frozenset[str]],
+    value_sets: dict[str | None, dict | None],
+    release: str,
+    namespace: str,
+) -> dict:
+    """Render a large chart one group of templates at a time (partition.py says why the texts are
+    those of one render), which bounds the Helm engine's memory by a group's share of the output.
+    Values are checked against values.schema.json with the first group only: the check depends on
+    the values alone. If any group fails, the whole chart is rendered at once, so that a failure
+    reads exactly as it would have."""
+    out: dict[str | None, dict[str, str]] = {name: {} for name in value_sets}
+    try:
+        for i, part in enumerate(parts):
+            for rel in sorted(part):
+                _write(root, rel, files[rel])
+            rendered = _render_each(root, value_sets, release, namespace)
+            for rel in part:
+                check_path(root, rel).unlink()
+            if i == 0 and "values.schema.json" in files:
+                check_path(root, "values.schema.json").unlink()
+            for name, texts in rendered.items():
+                # Templates in no group render with every group: their text is taken from the first.
+                out[name].update(texts if i == 0 else {k: v for k, v in texts.items() if k.partition("/")[2] in part})
+    except RenderError:
+        for rel, text in files.items():
+            _write(root, rel, text)
+        return _render_each(root, value_sets, release, namespace)
+    return {name: dict(sorted(texts.items())) for name, texts in out.items()}
 
 
 def render_chart(
