@@ -247,5 +247,8 @@ def prove_conversion(result: Result) -> ChartProof:
         rendered = {ident: obj for ident, (_, obj) in proven.objects.items()}
         found = checks.run(render.source_objects(loaded), rendered, declared.renamed, frozenset(declared.edits))
         broken += [f"[{name}] {line}" if name else line for line in found]
+    # What was rendered has been compared and checked: only the comparison outlives the proof
+    # (the rendered texts and objects are as large as the chart, and the report comes next).
+    proofs = {name: dataclasses.replace(p, objects={}, texts={}) for name, p in proofs.items()}
     base = proofs.pop("")
     return ChartProof(base, proofs, tuple(broken))

@@ -3,12 +3,14 @@ and the proof and the report keep no more copies of the chart than they need."""
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, write_tree
 
-from helmify_flts import chart, kyaml, partition, render
+from helmify_flts import chart, jsontext, kyaml, partition, proof, render, report
 
 CASES = Path(__file__).parent / "cases"
 CHART = "apiVersion: v2\nname: big\nversion: 0.1.0\n"
@@ -189,3 +191,73 @@ def test_the_flts_chart_renders_the_same_in_groups(small_groups: None) -> None:
     assert len(partition.groups(files)) > 1
     more = {env: render.load_values_text(files[f"values-{env}.yaml"]) for env in ("dev", "prod")}
     assert render.render_files(files, "flts", None, more) == whole(files, None, more)
+
+
+# ----------------------------------------------------------------------------- proof and report
+
+WEB = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  app.conf: |
+    listen 8080;
+"""
+
+
+@pytest.fixture
+def converted(tmp_path: Path) -> chart.Result:
+    write_tree(tmp_path / "src", {"web.yaml": WEB})
+    with kyaml.collector_paused():
+        return chart.build(chart.Options(src=tmp_path / "src", chart_name="web"))
+
+
+def test_the_proof_of_a_conversion_keeps_the_comparison_only(converted: chart.Result) -> None:
+    proven = proof.prove_conversion(converted)
+    assert proven.ok and proven.base.compared == 2
+    # the rendered texts and objects (each as large as the chart) are not carried into the report
+    assert proven.base.texts == {} and proven.base.objects == {}
+
+
+def _old_json(data: dict) -> str:
+    return jsontext.dumps(json.loads(json.dumps(data), parse_constant=str), ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def test_the_json_report_is_made_without_a_copy_of_the_data(
+    converted: chart.Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proven = proof.prove_conversion(converted)
+    expected = _old_json(report.as_json(converted, proven))
+
+    def no_copy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report data was copied through json.loads")
+
+    monkeypatch.setattr(report.json, "loads", no_copy)
+    assert report.files(converted, proven)["helmify-report.json"] == expected
+
+
+@pytest.mark.parametrize("odd", [float("nan"), float("inf"), -math.inf, {1: "a", "1": "b"}, {None: 1, True: 2}])
+def test_numbers_and_keys_json_cannot_hold_are_made_strings_as_before(
+    converted: chart.Result, monkeypatch: pytest.MonkeyPatch, odd: object
+) -> None:
+    proven = proof.prove_conversion(converted)
+    data = report.as_json(converted, proven)
+    data["resources"][0]["fields"][0]["original"] = [odd]
+    monkeypatch.setattr(report, "as_json", lambda result, proven: data)
+    assert report.files(converted, proven)["helmify-report.json"] == _old_json(data)
+    assert not report._json_ready(data)
