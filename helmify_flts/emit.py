@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,20 @@ FIX_STATE = (
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    sha = hashlib.sha256()
+    for chunk in _encoded(text):
+        sha.update(chunk)
+    return sha.hexdigest()
+
+
+_CHUNK = 1 << 20
+
+
+def _encoded(text: str) -> Iterator[bytes]:
+    """``text`` as UTF-8, a slice at a time: the review report of a large chart is megabytes, and
+    is not held a second time, encoded, to be hashed or written."""
+    for start in range(0, len(text), _CHUNK):
+        yield text[start : start + _CHUNK].encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -179,7 +193,11 @@ def write(out: Path, files: dict[str, str], plan: Plan) -> None:
             doing = out / rel
             target = check_path(staging, rel)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
+            if len(text) <= _CHUNK:
+                target.write_bytes(text.encode("utf-8"))
+            else:  # the review report of a large chart
+                with target.open("wb") as stream:
+                    stream.writelines(_encoded(text))
         doing = out / STATE
         state = {"generator": "helmify-flts", "files": {rel: digest(text) for rel, text in sorted(files.items())}}
         check_path(staging, STATE, "state file").write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")

@@ -14,10 +14,12 @@ from typing import Any
 _INFINITY = float("inf")
 
 
-def dumps(value: Any, indent: int = 2, ensure_ascii: bool = True, allow_nan: bool = True) -> str:
-    """``json.dumps(value, indent=indent, ensure_ascii=..., allow_nan=...)`` (keys in their order)."""
+def dumps(value: Any, indent: int = 2, ensure_ascii: bool = True, allow_nan: bool = True, end: str = "") -> str:
+    """``json.dumps(value, indent=indent, ensure_ascii=..., allow_nan=...) + end`` (keys in their
+    order). ``end`` is joined with the rest: adding it afterwards would copy the whole text."""
     writer = _Writer(encode_basestring_ascii if ensure_ascii else encode_basestring, " " * indent, allow_nan)
     writer.write(value, "")
+    writer.parts.append(end)
     return "".join(writer.parts)
 
 

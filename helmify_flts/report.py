@@ -544,7 +544,7 @@ def files(result: Result, proven: ChartProof) -> dict[str, str]:
     # only when the data holds such a number or key (it hardly ever does).
     plain = data if _json_ready(data) else json.loads(json.dumps(data), parse_constant=str)
     return {
-        "helmify-report.json": jsontext.dumps(plain, ensure_ascii=False, allow_nan=False) + "\n",
+        "helmify-report.json": jsontext.dumps(plain, ensure_ascii=False, allow_nan=False, end="\n"),
         "helmify-report.md": as_markdown(result, data),
     }
 

@@ -3,6 +3,7 @@ and the proof and the report keep no more copies of the chart than they need."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, write_tree
 
-from helmify_flts import chart, jsontext, kyaml, partition, proof, render, report
+from helmify_flts import chart, emit, jsontext, kyaml, partition, proof, render, report
 
 CASES = Path(__file__).parent / "cases"
 CHART = "apiVersion: v2\nname: big\nversion: 0.1.0\n"
@@ -261,3 +262,53 @@ def test_numbers_and_keys_json_cannot_hold_are_made_strings_as_before(
     monkeypatch.setattr(report, "as_json", lambda result, proven: data)
     assert report.files(converted, proven)["helmify-report.json"] == _old_json(data)
     assert not report._json_ready(data)
+
+
+# ----------------------------------------------------------------------------- finishing and writing
+
+
+def test_the_json_report_is_joined_with_its_last_newline(
+    converted: chart.Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Adding the newline to the finished text copied the whole report (megabytes) once more.
+    ends = []
+    real = jsontext.dumps
+
+    def spy(value: object, *args: object, **kwargs: object) -> str:
+        ends.append(kwargs.get("end"))
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(jsontext, "dumps", spy)
+    text = report.files(converted, proof.prove_conversion(converted))["helmify-report.json"]
+    assert ends == ["\n"] and text.endswith("}\n")
+
+
+@pytest.mark.parametrize("value", [{}, [], {"a": [1, 2.5, None, True, "é"]}, "x"])
+def test_dumps_ends_as_asked(value: object) -> None:
+    assert jsontext.dumps(value, end="\n") == json.dumps(value, indent=2) + "\n"
+    assert jsontext.dumps(value) == json.dumps(value, indent=2)
+
+
+def test_a_large_file_is_hashed_and_written_without_a_second_copy(tmp_path: Path) -> None:
+    import tracemalloc
+
+    text = "é" + "x" * (8 << 20)  # the review report of a large chart: megabytes
+    files = {"helmify-report.json": text, "small.txt": "é\n"}
+    plan = emit.make_plan(tmp_path / "out", files)
+    tracemalloc.start()
+    try:
+        emit.write(tmp_path / "out", files, plan)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    for rel, content in files.items():
+        assert (tmp_path / "out" / rel).read_bytes() == content.encode("utf-8")
+    state = json.loads((tmp_path / "out" / emit.STATE).read_text())
+    assert state["files"]["helmify-report.json"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert peak < 4 << 20, f"{peak >> 20} MB held at once while writing an 8 MB file"
+
+
+@pytest.mark.parametrize("text", ["", "a", "x" * 5 + "é€😀" * 7, "😀" * 40], ids=["empty", "one", "mixed", "astral"])
+def test_the_digest_is_sha256_of_the_utf8_text(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emit, "_CHUNK", 3)  # slices of 3 characters: 1 to 4 bytes each in UTF-8
+    assert emit.digest(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()
