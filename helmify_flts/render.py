@@ -143,10 +143,13 @@ def _render_parts(
 ) -> dict:
     """Render a large chart one group of templates at a time (partition.py says why the texts are
     those of one render), which bounds the Helm engine's memory by a group's share of the output.
-    Values are checked against values.schema.json with the first group only: the check depends on
-    the values alone. If any group fails, the whole chart is rendered at once, so that a failure
-    reads exactly as it would have."""
+    Values are checked against values.schema.json once, in a first pass with no group: the check
+    depends on the values alone, and compiling a large schema takes as much memory as rendering a
+    group. If any pass fails, the whole chart is rendered at once, so that a failure reads exactly
+    as it would have."""
     out: dict[str | None, dict[str, str]] = {name: {} for name in value_sets}
+    if "values.schema.json" in files:
+        parts = [frozenset(), *parts]
     try:
         for i, part in enumerate(parts):
             for rel in sorted(part):

@@ -127,7 +127,8 @@ def test_grouped_rendering_gives_the_texts_of_one_render(small_groups: None, loa
     files["files/f.txt"] = "data\n"
     files["templates/f.yaml"] = cm("f", 'f: {{ .Files.Get "files/f.txt" | quote }}')
     grouped = render.render_files(files, "big", {"a": "v"}, {"dev": {"a": "w"}})
-    assert len(loads) == partition.MAX_GROUPS  # four loads, each with a share of the templates
+    # the values are checked against the schema in a pass of their own, then four groups render
+    assert loads[0] == "_helpers.tpl" and len(loads) == 1 + partition.MAX_GROUPS
     assert all("_helpers.tpl" in names for names in loads)
     assert grouped == whole(files, {"a": "v"}, {"dev": {"a": "w"}})
     assert list(grouped[None]) == sorted(grouped[None])
@@ -152,7 +153,7 @@ def test_a_failing_template_fails_as_in_one_render(small_groups: None) -> None:
     assert _without_folder(grouped.value) == _without_folder(at_once.value)
 
 
-def test_values_are_checked_against_the_schema(small_groups: None) -> None:
+def test_values_are_checked_against_the_schema(small_groups: None, loads: list[str]) -> None:
     files = big()
     files["values.schema.json"] = '{"type": "object", "properties": {"a": {"type": "integer"}}}\n'
     with pytest.raises(render.RenderError) as grouped:
@@ -160,6 +161,7 @@ def test_values_are_checked_against_the_schema(small_groups: None) -> None:
     with pytest.raises(render.RenderError) as at_once:
         whole(files, {"a": "x"})
     assert _without_folder(grouped.value) == _without_folder(at_once.value)
+    assert loads[0] == "_helpers.tpl"  # the first pass, with no group of templates, refused the values
 
 
 def _without_folder(exc: Exception) -> str:
