@@ -8,10 +8,24 @@ credential are replaced by ``<redacted>`` here:
   (``DB_PASS``, ``rootPassword``, ``vault.token``, ``*_KEY``, ``secureJsonData``), and every
   value under ``data``/``stringData`` of a Secret (also a Secret held inside a value);
 - by *shape*, inside any text: URL userinfo, ``password=``/``Password=`` keys of query and
-  connection strings, ``Bearer``/``Basic`` tokens, ``--db-password=x``, ``--token x`` and
-  ``-u user:x`` arguments, PEM private keys, self-evident tokens (JWT, AWS, GitHub, ...),
-  ``key=value`` / ``key: value`` lines of files, and credential keys inside embedded YAML or
-  JSON (parsed and walked when the text is YAML or JSON).
+  connection strings, ``Bearer``/``Basic`` tokens, ``--db-password=x``, ``--token x`` (also
+  ``--token "a b"``) and ``-u user:x`` arguments, PEM private keys, self-evident tokens (JWT,
+  AWS, GitHub, ...), ``key=value`` / ``key: value`` lines of files (``PGPASSWORD=x psql``,
+  ``export AWS_SECRET_ACCESS_KEY=x``), and credential keys inside embedded YAML or JSON (parsed
+  and walked when the text is YAML or JSON);
+- by *command*: what programs take as options or arguments, read word by word as a shell splits
+  a command line (in ``sh -c "..."`` strings, ``$(...)``, here-docs and continued lines too) and
+  item by item in exec-form lists (a container's ``args`` continue its ``command``):
+  ``mysql``/``mysqladmin``/``mariadb`` ``-pX``, ``mongo``/``mongosh``/``mongodump`` ``-p X``,
+  ``redis-cli -a X`` and ``AUTH X``, ``CONFIG SET requirepass X``, ``ACL SETUSER u on >X``,
+  ``sshpass -p X``, ``htpasswd -b file user X``, ``openssl ... pass:X``, ``-k X``, ``-K X`` and
+  ``openssl passwd X``, ``keytool``/``jarsigner`` ``-storepass X -keypass X -new X``,
+  ``kubectl create secret ... --from-literal=k=X``, ``mc alias set a url KEY SECRET``,
+  ``aws configure set <credential> X``; netrc entries (``machine h login u password X``, on one
+  line or several) and ``requirepass``/``masterauth`` and HAProxy ``stats auth u:X`` /
+  ``insecure-password X`` lines. Options that only share a letter stay (``mysql -P 3306``, another
+  program's ``-p 8080``, ``mysql -p db``, which prompts), and so does a value that only refers to
+  the credential: ``$X``/``${X}``/``$(...)`` in shell text, ``$(X)`` in an exec-form list.
 
 Names that merely point at a credential (``secretKeyRef``, ``secretName``, ``existingSecret``,
 ``PASSWORD_FILE``) stay readable: a Secret's name is not secret.
@@ -19,6 +33,9 @@ Names that merely point at a credential (``secretKeyRef``, ``secretName``, ``exi
 Every scan is linear in the input: separators are found with plain searches, names are read
 backwards over a bounded window, patterns start only where a run of their characters starts
 or have no repetition that can be retried, and embedded documents are parsed only up to a size.
+Command lines are read word by word in one pass (a quoted value's closing quote is searched for
+once, and an unclosed quote leaves none later on its line), and the items of one list are judged
+from the scan's saved state rather than by rescanning the list for each.
 """
 
 from __future__ import annotations
@@ -203,14 +220,26 @@ def field(kind: str, names: Sequence[str], value: Any) -> Any:
 
 def at(kind: str, obj: Any, parts: Sequence[str | int], value: Any) -> Any:
     """``value`` found at ``parts`` (a JSON-pointer-like path) in the resource ``obj`` of ``kind``,
-    redacted by where it sits: :func:`field` over :func:`path_names`, and the argument after a
-    credential flag given as a list item of its own (``args: [--token, abc]``)."""
-    if parts and isinstance(value, str) and _after_credential_flag(obj, parts):
-        return REDACTED
-    return field(kind, path_names(obj, parts), value)
+    redacted by where it sits: :func:`field` over :func:`path_names`, and a command's words that
+    its earlier words make a credential (``args: [--token, abc]``, ``command: [mysql]`` with
+    ``args: [-pX]``)."""
+    if parts and isinstance(value, str):
+        hide = _argv_item(obj, parts, value)
+        if hide is not None:
+            return value[:hide] + REDACTED
+    shown = field(kind, path_names(obj, parts), value)
+    if parts and parts[-1] == "args" and isinstance(value, list) and isinstance(shown, list):
+        command = _parent(obj, parts)
+        command = command.get("command") if isinstance(command, dict) else None
+        if isinstance(command, list) and len(shown) == len(value):
+            for i, hide in _argv(command + value).items():
+                if i >= len(command):
+                    shown[i - len(command)] = value[i - len(command)][:hide] + REDACTED
+    return shown
 
 
-def _after_credential_flag(obj: Any, parts: Sequence[str | int]) -> bool:
+def _parent(obj: Any, parts: Sequence[str | int]) -> Any:
+    """What holds the value at ``parts``: a list or a mapping, or None."""
     cursor = obj
     for part in parts[:-1]:
         if isinstance(cursor, list):
@@ -218,11 +247,37 @@ def _after_credential_flag(obj: Any, parts: Sequence[str | int]) -> bool:
             cursor = cursor[index] if 0 <= index < len(cursor) else None
         else:
             cursor = cursor.get(part, cursor.get(str(part))) if isinstance(cursor, dict) else None
+    return cursor
+
+
+# The last command scanned item by item: (command list, args list, the scan's state before each
+# word). A report or a list of differences asks for each item of one list in turn; rescanning the
+# list for each would be quadratic.
+_ARGV_STATES: list[Any] = [None, None, []]
+
+
+def _argv_item(obj: Any, parts: Sequence[str | int], value: str) -> int | None:
+    """Where the credential in a list item ``value`` at ``parts`` starts, judged by the words before
+    it (a container's ``command`` comes before its ``args``)."""
+    words = _parent(obj, parts)
     last = parts[-1]
-    if not isinstance(cursor, list) or not str(last).isdigit() or not 0 < int(last) <= len(cursor):
-        return False
-    flag = cursor[int(last) - 1]
-    return _is_credential_flag(flag)
+    if not isinstance(words, list) or not str(last).isdigit() or int(last) > len(words):
+        return None
+    command: Any = None
+    if len(parts) > 1 and parts[-2] == "args":
+        holder = _parent(obj, parts[:-1])
+        command = holder.get("command") if isinstance(holder, dict) else None
+        command = command if isinstance(command, list) else None
+    cached_command, cached_words, states = _ARGV_STATES
+    if cached_command is not command or cached_words is not words or len(states) != len(words) + 1:
+        scan = _Command(shell=False)
+        _argv(command or [], scan)
+        states = [scan.copy()]
+        for w in words:
+            _argv([w], scan)
+            states.append(scan.copy())
+        _ARGV_STATES[:] = [command, words, states]
+    return states[int(last)].copy().word(value)
 
 
 def _is_credential_flag(flag: Any) -> bool:
@@ -290,24 +345,23 @@ def _walk(data: Any, state: _State, secret_root: bool = False) -> Any:
                 if key == "value" and named is not None:  # an env-style item: its name names the value
                     sub = _step(_step(state, named, True), "value", True)
             out[key] = _walk(child, sub)
+        command, args = data.get("command"), out.get("args")
+        if state is _State.NONE and isinstance(command, list) and isinstance(args, list):
+            # A container: its args continue its command (["mysql"] + ["-pX"]).
+            for i, hide in _argv(command + data["args"]).items():
+                if i >= len(command):
+                    args[i - len(command)] = data["args"][i - len(command)][:hide] + REDACTED
         return out
     if isinstance(data, list):
         items = [_walk(item, state) for item in data]
         if state is _State.NONE:
-            _hide_flag_values(data, items)
+            _hide_argv(data, items)
         return items
     if state is _State.CREDENTIAL:
         return data if data is None or isinstance(data, bool) else REDACTED
     if isinstance(data, str):
         return text(data)
     return data
-
-
-def _hide_flag_values(data: list, items: list) -> None:
-    """``["--token", "abc"]``: a credential flag given as its own list item hides the next item."""
-    for i in range(len(data) - 1):
-        if _is_credential_flag(data[i]) and isinstance(data[i + 1], str) and not data[i + 1].startswith("-"):
-            items[i + 1] = REDACTED
 
 
 # ----------------------------------------------------------------------------- text
@@ -328,7 +382,7 @@ def inline(data: str) -> str:
     """Credentials inside one line of free text (a message, a command line): URL userinfo,
     ``key=value`` pairs, bearer tokens, ``--flag value`` arguments and tokens whose own shape
     gives them away (a JWT, an AWS access key id, GitHub, GitLab, Slack and Stripe tokens)."""
-    return _known(_flags(_bearer(_pairs(_urls(data)))))
+    return _known(_flags(_bearer(_pairs(_commands(_urls(data))))))
 
 
 def message(data: str) -> str:
@@ -546,7 +600,9 @@ def _bearer(data: str) -> str:
     return _BEARER.sub(hide, data)
 
 
-_FLAG = re.compile(r"(?<!\S)--?([A-Za-z][A-Za-z0-9_.-]{0,127})[ \t]{1,8}([^\s-]\S*)")
+# A quoted value runs to its closing quote (it may hold spaces); an unclosed quote leaves no other
+# quote later on its line, so a failed attempt is never repeated there.
+_FLAG = re.compile(r"""(?<!\S)--?([A-Za-z][A-Za-z0-9_.-]{0,127})[ \t]{1,8}("[^"\n]*"|'[^'\n]*'|[^\s-]\S*)""")
 
 
 def _flags(data: str) -> str:
@@ -629,3 +685,318 @@ def _pem(data: str) -> str:
         out += [data[last:pos], "\n" + indent + REDACTED + "\n" + indent]
         last = pos = end
     return "".join(out) + data[last:] if out else data
+
+
+# ----------------------------------------------------------------------------- commands
+
+# Programs whose own options or arguments carry a password, by the family of rules they follow.
+_PROGRAMS = {
+    **dict.fromkeys(
+        (
+            "mysql",
+            "mysqladmin",
+            "mysqldump",
+            "mysqlcheck",
+            "mysqlimport",
+            "mysqlshow",
+            "mysqlpump",
+            "mysqlslap",
+            "mysqlbinlog",
+            "mysql_upgrade",
+            "mariadb",
+            "mariadb-admin",
+            "mariadb-dump",
+            "mariadb-check",
+            "mariadb-import",
+            "mariadb-show",
+            "mariadb-slap",
+            "mariadb-binlog",
+        ),
+        "mysql",
+    ),
+    **dict.fromkeys(
+        ("mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat", "mongotop"),
+        "mongo",
+    ),
+    **dict.fromkeys(("redis-cli", "redis-benchmark", "keydb-cli", "valkey-cli"), "redis"),
+    **dict.fromkeys(("keytool", "jarsigner"), "keytool"),
+    **dict.fromkeys(("kubectl", "oc"), "kubectl"),
+    "sshpass": "sshpass",
+    "htpasswd": "htpasswd",
+    "openssl": "openssl",
+    "mc": "mc",
+}
+# ``-pX``: the password glued to a short option. (mysql's ``-p X`` prompts and X is the database.)
+_GLUED = frozenset({"mysql", "mongo", "sshpass"})
+# ``-a X``: a short option whose next word is the password.
+_SPACED = {"mongo": ("-p",), "redis": ("-a",), "sshpass": ("-p",), "openssl": ("-k", "-K")}
+# Words that make the next one a password in any command: netrc's (once an entry is seen), HAProxy's
+# ``insecure-password``, and Redis config directives at the start of a line.
+_NETRC = frozenset({"password", "account"})
+_NETRC_WORDS = frozenset({"login", "password", "account", "port", "macdef"})
+_DIRECTIVES = frozenset({"requirepass", "masterauth"})
+# Options of ``openssl passwd`` and ``mc alias set`` that take an argument which is not the password.
+_PASSWD_ARGS = frozenset({"-salt", "-in", "-rand", "-writerand", "-provider", "-provider-path", "-propquery"})
+_MC_ARGS = frozenset({"--api", "--path", "--lookup"})
+_SEPARATORS = ("&&", "||", ";", "|", "&")
+_KEYWORDS = frozenset({"then", "do", "else", "elif"})
+_SHELL_OPERATORS = "<>|;&"
+# A reference the exec form expands (``$(VAR)``): not the credential itself.
+_EXEC_REF = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
+# Cheap gate: text names none of the programs or keywords the scan knows, so it has nothing to find.
+_COMMAND_MARK = re.compile(
+    r"(?<![\w.-])(?:"
+    + "|".join(re.escape(name) for name in sorted(_PROGRAMS, key=len, reverse=True))
+    + r"|password|account|insecure-password|requirepass|masterauth|set|SET|auth|AUTH|setuser|SETUSER)(?![\w.-])"
+)
+
+
+class _Command:
+    """What is known of the command being read, one word at a time: the program family and the
+    options and arguments it has had. ``shell``: the words come from shell text, where ``$X``
+    expands; otherwise from an exec-form list (``command:``/``args:``), where only ``$(X)`` does."""
+
+    def __init__(self, shell: bool) -> None:
+        self.shell = shell
+        # netrc: ``machine HOST login U password P`` (on one line or several); ``password`` words
+        # count once a ``machine`` or ``default`` entry is seen.
+        self.netrc = False
+        self.entry = 0  # words since ``machine`` (1: the host, 2: a netrc keyword is due)
+        self.end()
+
+    def end(self) -> None:
+        """A new command starts (a separator, a new line)."""
+        self.family: str | None = None
+        self.prev = ""  # the previous word of this command
+        self.before = ""  # the word before that
+        self.pending = ""  # how the next word holds a credential: "any", "literal", "pair", "userpass"
+        self.skip = False  # the next word is an option's argument that is not a credential
+        self.batch = False  # htpasswd -b: the password is an argument
+        self.to_stdout = False  # htpasswd -n: no file argument before the user
+        self.positional = 0  # arguments counted (htpasswd, mc alias set, openssl passwd)
+        self.counting = False  # positional arguments after a subcommand are counted
+        self.secret = False  # kubectl create secret
+        self.setting = False  # ``set NAME VALUE``: the next word is a setting's name
+        self.auth = False  # redis-cli AUTH: every argument after it
+
+    def copy(self) -> _Command:
+        twin = _Command.__new__(_Command)
+        twin.__dict__.update(self.__dict__)
+        return twin
+
+    def word(self, w: str, fresh: bool = False) -> int | None:
+        """Where a credential starts in the word ``w`` (None: it holds none). ``fresh``: the word
+        opens a quoted or substituted command (``sh -c "mysql ..."``, ``$(mysql ...)``)."""
+        prev, before = self.prev, self.before
+        self.before, self.prev = prev, w
+        pending, self.pending = self.pending, ""
+        if pending:
+            return self._value(w, pending)
+        if self.skip:
+            self.skip = False
+            return None
+        name = _program(w)
+        if name in _PROGRAMS and (self.family is None or fresh or prev in ("--", "-c")):
+            self.end()
+            self.family, self.prev = _PROGRAMS[name], w
+            return None
+        entry, self.entry = self.entry, 0
+        if w in ("machine", "default"):
+            self.entry = 1 if w == "machine" else 2
+        elif entry == 1:
+            self.entry = 2
+        elif entry == 2 and w in _NETRC_WORDS:
+            self.netrc = True
+        if w in _NETRC and self.netrc or w == "insecure-password" or w in _DIRECTIVES and prev in ("", "#"):
+            self.pending = "literal"
+        elif w == "auth" and prev == "stats":  # HAProxy: stats auth user:password
+            self.pending = "userpass"
+        elif self.setting:
+            self.setting = False
+            if not w.startswith("-") and _credential_name(w):
+                self.pending = "literal"
+        elif w in ("set", "SET") and self.family != "mc":
+            self.setting = True
+        elif not self.shell and _is_credential_flag(w):
+            self.pending = "any"
+        elif self.family is not None:
+            return self._option(w, prev, before)
+        return None
+
+    def _option(self, w: str, prev: str, before: str) -> int | None:
+        family = self.family
+        if family in _GLUED and w.startswith("-p") and len(w) > 2:
+            return self._value(w, "literal", 2)
+        if w in _SPACED.get(family, ()):
+            self.pending = "literal"
+        elif family == "openssl":
+            return self._openssl(w)
+        elif family == "keytool":
+            if w.startswith("-") and (w.endswith("pass") or w == "-new"):  # -storepass:env NAME is a pointer
+                self.pending = "literal"
+        elif family == "redis":
+            if w.lower() == "auth":
+                self.auth = True
+            elif self.auth and not w.startswith("-"):
+                return self._value(w, "literal")
+            elif w.startswith(">") and before.lower() == "setuser" or w.startswith(">") and prev.lower() == "on":
+                return self._value(w, "literal", 1)  # ACL SETUSER name on >password
+        elif family == "htpasswd":
+            return self._htpasswd(w)
+        elif family == "kubectl":
+            if w == "secret":
+                self.secret = True
+            elif self.secret and w.startswith("--from-literal="):
+                pair = w.find("=", len("--from-literal="))
+                return None if pair < 0 else self._value(w, "literal", pair + 1)
+            elif self.secret and w == "--from-literal":
+                self.pending = "pair"
+        elif family == "mc":
+            return self._mc(w, prev)
+        return None
+
+    def _openssl(self, w: str) -> int | None:
+        if w.startswith("pass:"):
+            return self._value(w, "literal", len("pass:"))
+        if w == "passwd" and not self.counting:
+            self.counting = True
+        elif self.counting and w in _PASSWD_ARGS:
+            self.skip = True
+        elif self.counting and not w.startswith("-"):
+            return self._value(w, "literal")
+        return None
+
+    def _htpasswd(self, w: str) -> int | None:
+        if w.startswith("-") and len(w) > 1 and w[1:].isalpha():
+            self.batch = self.batch or "b" in w
+            self.to_stdout = self.to_stdout or "n" in w
+            self.skip = w[-1] in "Cr"  # -C cost, -r rounds
+            return None
+        self.positional += 1
+        if self.batch and self.positional == (2 if self.to_stdout else 3):
+            return self._value(w, "literal")
+        return None
+
+    def _mc(self, w: str, prev: str) -> int | None:
+        if not self.counting:
+            self.counting = w == "set" and prev == "alias" or w == "add" and prev == "host"
+            return None
+        if w in _MC_ARGS:
+            self.skip = True
+        elif not w.startswith("-"):
+            self.positional += 1  # ALIAS URL ACCESS-KEY SECRET-KEY
+            if self.positional in (3, 4):
+                return self._value(w, "literal")
+        return None
+
+    def _value(self, w: str, how: str, at: int = 0) -> int | None:
+        """Where the credential in a value word starts, unless the word is no value (an option, a
+        shell operator) or only refers to one (``$PASSWORD`` in a shell, ``$(PASSWORD)``)."""
+        if how == "pair":
+            pair = w.find("=")
+            return None if pair < 0 else self._value(w, "literal", pair + 1)
+        if how == "userpass":
+            colon = w.find(":")
+            return None if colon < 0 else self._value(w, "literal", colon + 1)
+        value = w[at:]
+        if not value or value.startswith(REDACTED) or value.strip("\"'") == REDACTED:
+            return None
+        if at == 0 and (value.startswith("-") or value[0] in _SHELL_OPERATORS):
+            return None
+        if how == "literal" and _reference(value, self.shell):
+            return None
+        return at
+
+
+def _program(word: str) -> str:
+    """The program a word names (``/usr/bin/mysql``, ``"mysql``, ``$(mysql``, ``x=$(mysql``)."""
+    return word.rpartition("$(")[2].lstrip("\"'`").rpartition("/")[2]
+
+
+def _credential_name(name: str) -> bool:
+    return len(name) <= MAX_NAME and (name.lower() in _DIRECTIVES or classify(name) is Kind.CREDENTIAL)
+
+
+def _reference(value: str, shell: bool) -> bool:
+    if shell:  # "$X", ${X}, $(cat file): the shell puts the credential there; '$X' is literal text
+        return value.lstrip('"')[:1] == "$"
+    return _EXEC_REF.fullmatch(value) is not None
+
+
+_WORD = re.compile(r"\S+")
+_SPACED_WORDS = re.compile(r"\S\s")  # a word and a space: a lone word holds nothing to find
+_LEAD = "\"'`("  # quoting and grouping before a word
+_TRAIL = "\"'`;)&|"  # quoting and separators after it
+
+
+def _commands(data: str) -> str:
+    """Credentials that command lines pass to programs which take them as options or arguments
+    (``mysql -pX``, ``redis-cli -a X``, ``htpasswd -b f u X``, ``openssl -passin pass:X``, ...),
+    netrc entries and Redis/HAProxy directives, read word by word as a shell splits them."""
+    if _COMMAND_MARK.search(data) is None or _SPACED_WORDS.search(data) is None:  # one word holds none
+        return data
+    scan = _Command(shell=True)
+    out: list[str] = []
+    last = prev_end = skip_to = line_end = 0
+    continued = False
+    for m in _WORD.finditer(data):
+        start, end = m.span()
+        if start < skip_to:  # inside a quoted value already hidden
+            prev_end = end
+            continue
+        if not continued and "\n" in data[prev_end:start]:
+            scan.end()
+        prev_end = end
+        raw = m.group()
+        continued = raw.endswith("\\")
+        if raw == "\\":
+            continue
+        lead = len(raw) - len(raw.lstrip(_LEAD))
+        core = raw[lead:].rstrip(_TRAIL)
+        if core in _KEYWORDS:
+            scan.end()
+            continue
+        hide = scan.word(core, fresh=lead > 0 or "$(" in core or "`" in core) if core else None
+        if raw.endswith(_SEPARATORS):
+            scan.end()
+        if hide is None:
+            continue
+        begin, stop = start + lead + hide, start + lead + len(core)
+        quote = ""
+        if data[begin] in "\"'":
+            quote, begin = data[begin], begin + 1
+        elif hide == 0 and lead and data[begin - 1] in "\"'":
+            quote = data[begin - 1]
+        if quote:  # a quoted value may hold spaces: hide up to its closing quote
+            if line_end < begin:
+                line_end = data.find("\n", begin)
+                line_end = len(data) if line_end < 0 else line_end
+            close = data.find(quote, begin, line_end)
+            stop = max(stop, close)  # "ab"cd is one word: hide up to its end
+            skip_to = stop + 1
+        if stop > begin:
+            out += [data[last:begin], REDACTED]
+            last = stop
+    return "".join(out) + data[last:] if out else data
+
+
+def _argv(words: Sequence[Any], scan: _Command | None = None) -> dict[int, int]:
+    """The words of an exec-form command (``command:`` + ``args:``) that hold a credential: index
+    and where in the word it starts."""
+    scan = scan or _Command(shell=False)
+    hidden = {}
+    for i, w in enumerate(words):
+        if not isinstance(w, str):
+            scan.end()
+            continue
+        at = scan.word(w)
+        if at is not None:
+            hidden[i] = at
+    return hidden
+
+
+def _hide_argv(data: Sequence[Any], items: list) -> None:
+    """``["mysql", "-pX"]``, ``["--token", "abc"]``: list items a command's earlier items make a
+    credential."""
+    for i, at in _argv(data).items():
+        items[i] = data[i][:at] + REDACTED
