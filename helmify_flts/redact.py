@@ -21,11 +21,17 @@ credential are replaced by ``<redacted>`` here:
   ``sshpass -p X``, ``htpasswd -b file user X``, ``openssl ... pass:X``, ``-k X``, ``-K X`` and
   ``openssl passwd X``, ``keytool``/``jarsigner`` ``-storepass X -keypass X -new X``,
   ``kubectl create secret ... --from-literal=k=X``, ``mc alias set a url KEY SECRET``,
-  ``aws configure set <credential> X``; netrc entries (``machine h login u password X``, on one
-  line or several) and ``requirepass``/``masterauth`` and HAProxy ``stats auth u:X`` /
-  ``insecure-password X`` lines. Options that only share a letter stay (``mysql -P 3306``, another
-  program's ``-p 8080``, ``mysql -p db``, which prompts), and so does a value that only refers to
-  the credential: ``$X``/``${X}``/``$(...)`` in shell text, ``$(X)`` in an exec-form list.
+  ``aws configure set <credential> X``, ``docker``/``podman``/``helm registry`` ``login -p X``
+  and ``echo X | ... --password-stdin``, ``ldapsearch -w X``, ``mosquitto_pub -P X``,
+  ``zip -P X``, ``7z -pX``, ``sqlcmd -P X``, ``cqlsh -p X``, ``ssh-keygen -N X``,
+  ``curl -uuser:X``, ``-U user:X`` and ``--oauth2-bearer X``, ``smbclient -U user%X``,
+  ``vault login X``, ``rabbitmqctl add_user u X``, HTTP headers named like a credential
+  (``-H "X-Vault-Token: X"``, ``--header "Cookie: X"``); netrc entries (``machine h login u
+  password X``, on one line or several) and ``requirepass``/``masterauth`` and HAProxy
+  ``stats auth u:X`` / ``insecure-password X`` lines. Options that only share a letter stay
+  (``mysql -P 3306``, ``docker run -p 8080:80``, ``mysql -p db``, which prompts), and so does a
+  value that only refers to the credential: ``$X``/``${X}``/``$(...)`` in shell text, ``$(X)`` in
+  an exec-form list.
 
 Names that merely point at a credential (``secretKeyRef``, ``secretName``, ``existingSecret``,
 ``PASSWORD_FILE``) stay readable: a Secret's name is not secret.
@@ -83,7 +89,7 @@ _POINTER_NAMES = frozenset(
 )
 # A last word that makes the value a place or a name, not the credential itself.
 _POINTER_LAST = frozenset(
-    {"ref", "name", "names", "file", "files", "path", "dir", "mount", "namespace", "url", "uri", "endpoint"}
+    {"ref", "name", "names", "file", "files", "path", "dir", "mount", "namespace", "url", "uri", "endpoint", "stdin"}
 )
 # A last word that makes the value a setting about a credential (``TOKEN_TTL``, ``passwordPolicy``).
 _SETTING_LAST = frozenset(
@@ -721,23 +727,85 @@ _PROGRAMS = {
     **dict.fromkeys(("redis-cli", "redis-benchmark", "keydb-cli", "valkey-cli"), "redis"),
     **dict.fromkeys(("keytool", "jarsigner"), "keytool"),
     **dict.fromkeys(("kubectl", "oc"), "kubectl"),
+    # Their -p is a password only after ``login`` (``docker run -p 8080:80`` publishes a port).
+    **dict.fromkeys(("docker", "podman", "nerdctl", "buildah", "skopeo", "helm", "oras", "crane"), "registry"),
+    **dict.fromkeys(
+        ("ldapsearch", "ldapadd", "ldapmodify", "ldapdelete", "ldapwhoami", "ldapcompare", "ldapmodrdn"), "ldap"
+    ),
+    "ldappasswd": "ldappasswd",
+    **dict.fromkeys(("mosquitto_pub", "mosquitto_sub", "mosquitto_rr"), "mosquitto"),
+    **dict.fromkeys(("zip", "unzip", "zipcloak"), "zip"),
+    **dict.fromkeys(("7z", "7za", "7zr"), "7z"),
+    **dict.fromkeys(("sqlcmd", "bcp"), "sqlcmd"),
+    "cqlsh": "cqlsh",
+    "ssh-keygen": "ssh-keygen",
+    "curl": "curl",
+    "smbclient": "smbclient",
     "sshpass": "sshpass",
     "htpasswd": "htpasswd",
     "openssl": "openssl",
     "mc": "mc",
+    "vault": "vault",
+    "rabbitmqctl": "rabbitmqctl",
+}
+# Families whose rules below apply only after a subcommand word (``docker login``, ``vault login``).
+_SUBCOMMANDS = {
+    "registry": frozenset({"login"}),
+    "vault": frozenset({"login"}),
+    "rabbitmqctl": frozenset({"add_user", "change_password", "authenticate_user"}),
+    "openssl": frozenset({"passwd"}),
+    "mc": frozenset({"set", "add"}),
 }
 # ``-pX``: the password glued to a short option. (mysql's ``-p X`` prompts and X is the database.)
-_GLUED = frozenset({"mysql", "mongo", "sshpass"})
-# ``-a X``: a short option whose next word is the password.
-_SPACED = {"mongo": ("-p",), "redis": ("-a",), "sshpass": ("-p",), "openssl": ("-k", "-K")}
+_GLUED = {
+    "mysql": ("-p",),
+    "mongo": ("-p",),
+    "sshpass": ("-p",),
+    "ldap": ("-w",),
+    "ldappasswd": ("-w", "-s", "-a"),
+    "7z": ("-p",),
+    "registry": ("-p",),
+    "ssh-keygen": ("-N", "-P"),  # new and old passphrase
+}
+# ``-a X``: an option whose next word is the password.
+_SPACED = {
+    "mongo": ("-p",),
+    "redis": ("-a",),
+    "sshpass": ("-p",),
+    "openssl": ("-k", "-K"),
+    "ldap": ("-w",),
+    "ldappasswd": ("-w", "-s", "-a"),  # bind, new and old password
+    "mosquitto": ("-P",),
+    "zip": ("-P",),
+    "sqlcmd": ("-P",),
+    "cqlsh": ("-p",),
+    "registry": ("-p",),
+    "ssh-keygen": ("-N", "-P"),
+    "curl": ("--oauth2-bearer",),
+}
+# ``-U user%X``: an option whose argument is a user and the password after a separator, as the next
+# word or glued (``-uuser:X``, ``--user=user%X``).
+_USERPASS = {
+    "curl": (("-u", ":"), ("-U", ":"), ("--proxy-user", ":")),
+    "smbclient": (("-U", "%"), ("--user", "%")),
+}
+# A subcommand's positional arguments that are credentials, counted from 1 (None: every one).
+_POSITIONAL: dict[str, tuple[int, ...] | None] = {
+    "vault": (1,),  # vault login TOKEN
+    "rabbitmqctl": (2,),  # add_user NAME PASSWORD
+    "mc": (3, 4),  # alias set NAME URL ACCESS SECRET; admin user add NAME USER SECRET
+    "openssl": None,  # openssl passwd [options] PASSWORD...
+}
 # Words that make the next one a password in any command: netrc's (once an entry is seen), HAProxy's
 # ``insecure-password``, and Redis config directives at the start of a line.
 _NETRC = frozenset({"password", "account"})
 _NETRC_WORDS = frozenset({"login", "password", "account", "port", "macdef"})
 _DIRECTIVES = frozenset({"requirepass", "masterauth"})
 # Options of ``openssl passwd`` and ``mc alias set`` that take an argument which is not the password.
-_PASSWD_ARGS = frozenset({"-salt", "-in", "-rand", "-writerand", "-provider", "-provider-path", "-propquery"})
-_MC_ARGS = frozenset({"--api", "--path", "--lookup"})
+_ARG_OPTIONS = {
+    "openssl": frozenset({"-salt", "-in", "-rand", "-writerand", "-provider", "-provider-path", "-propquery"}),
+    "mc": frozenset({"--api", "--path", "--lookup"}),
+}
 _SEPARATORS = ("&&", "||", ";", "|", "&")
 _KEYWORDS = frozenset({"then", "do", "else", "elif"})
 _SHELL_OPERATORS = "<>|;&"
@@ -747,7 +815,8 @@ _EXEC_REF = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
 _COMMAND_MARK = re.compile(
     r"(?<![\w.-])(?:"
     + "|".join(re.escape(name) for name in sorted(_PROGRAMS, key=len, reverse=True))
-    + r"|password|account|insecure-password|requirepass|masterauth|set|SET|auth|AUTH|setuser|SETUSER)(?![\w.-])"
+    + r"|password|account|insecure-password|requirepass|masterauth|set|SET|auth|AUTH|setuser|SETUSER"
+    + r"|-H|--header)(?![\w.-])"
 )
 
 
@@ -769,7 +838,9 @@ class _Command:
         self.family: str | None = None
         self.prev = ""  # the previous word of this command
         self.before = ""  # the word before that
-        self.pending = ""  # how the next word holds a credential: "any", "literal", "pair", "userpass"
+        # How the next word holds a credential: "any" (whole), "literal" (whole, unless it refers
+        # to one), or a separator after which it starts (``user:X``, ``key=X``).
+        self.pending = ""
         self.skip = False  # the next word is an option's argument that is not a credential
         self.batch = False  # htpasswd -b: the password is an argument
         self.to_stdout = False  # htpasswd -n: no file argument before the user
@@ -796,7 +867,11 @@ class _Command:
             self.skip = False
             return None
         name = _program(w)
-        if name in _PROGRAMS and (self.family is None or fresh or prev in ("--", "-c")):
+        # A program's name starts a command where none runs yet, after ``--`` or ``-c``, or where
+        # a container runtime runs it (``docker exec db mysql``); after an option it is the option's
+        # value (``redis-cli -h mongo``).
+        runs = self.family is None or fresh or prev in ("--", "-c")
+        if name in _PROGRAMS and (runs or self.family == "registry" and not prev.startswith("-")):
             self.end()
             self.family, self.prev = _PROGRAMS[name], w
             return None
@@ -810,13 +885,17 @@ class _Command:
         if w in _NETRC and self.netrc or w == "insecure-password" or w in _DIRECTIVES and prev in ("", "#"):
             self.pending = "literal"
         elif w == "auth" and prev == "stats":  # HAProxy: stats auth user:password
-            self.pending = "userpass"
+            self.pending = ":"
         elif self.setting:
             self.setting = False
             if not w.startswith("-") and _credential_name(w):
                 self.pending = "literal"
         elif w in ("set", "SET") and self.family != "mc":
             self.setting = True
+        elif w in ("-H", "--header"):  # curl, wget: -H "X-Vault-Token: X"
+            self.pending = "header"
+        elif w.startswith("--header="):
+            return self._value(w, "header", len("--header="))
         elif not self.shell and _is_credential_flag(w):
             self.pending = "any"
         elif self.family is not None:
@@ -825,13 +904,28 @@ class _Command:
 
     def _option(self, w: str, prev: str, before: str) -> int | None:
         family = self.family
-        if family in _GLUED and w.startswith("-p") and len(w) > 2:
-            return self._value(w, "literal", 2)
+        if w.startswith("pass:") and family == "openssl":  # -passin pass:X, in any subcommand
+            return self._value(w, "literal", len("pass:"))
+        if family in _SUBCOMMANDS and not self.counting:
+            self.counting = w in _SUBCOMMANDS[family]
+            if family != "openssl":
+                return None
+        elif family in _POSITIONAL and self.counting:
+            return self._positional(w, family)
+        for glued in _GLUED.get(family, ()):
+            if w.startswith(glued) and len(w) > len(glued):
+                return self._value(w, "literal", len(glued))
         if w in _SPACED.get(family, ()):
             self.pending = "literal"
-        elif family == "openssl":
-            return self._openssl(w)
-        elif family == "keytool":
+            return None
+        for flag, separator in _USERPASS.get(family, ()):
+            if w == flag:
+                self.pending = separator
+                return None
+            if w.startswith(flag) and len(w) > len(flag):  # -uuser:X, --user=user%X
+                split = w.find(separator, len(flag))
+                return None if split < 0 else self._value(w, "literal", split + 1)
+        if family == "keytool":
             if w.startswith("-") and (w.endswith("pass") or w == "-new"):  # -storepass:env NAME is a pointer
                 self.pending = "literal"
         elif family == "redis":
@@ -850,20 +944,17 @@ class _Command:
                 pair = w.find("=", len("--from-literal="))
                 return None if pair < 0 else self._value(w, "literal", pair + 1)
             elif self.secret and w == "--from-literal":
-                self.pending = "pair"
-        elif family == "mc":
-            return self._mc(w, prev)
+                self.pending = "="
         return None
 
-    def _openssl(self, w: str) -> int | None:
-        if w.startswith("pass:"):
-            return self._value(w, "literal", len("pass:"))
-        if w == "passwd" and not self.counting:
-            self.counting = True
-        elif self.counting and w in _PASSWD_ARGS:
+    def _positional(self, w: str, family: str) -> int | None:
+        if w in _ARG_OPTIONS.get(family, ()):
             self.skip = True
-        elif self.counting and not w.startswith("-"):
-            return self._value(w, "literal")
+        elif not w.startswith("-") and not (family == "vault" and "=" in w):  # vault's k=v: pairs
+            self.positional += 1
+            wanted = _POSITIONAL[family]
+            if wanted is None or self.positional in wanted:
+                return self._value(w, "literal")
         return None
 
     def _htpasswd(self, w: str) -> int | None:
@@ -877,27 +968,14 @@ class _Command:
             return self._value(w, "literal")
         return None
 
-    def _mc(self, w: str, prev: str) -> int | None:
-        if not self.counting:
-            self.counting = w == "set" and prev == "alias" or w == "add" and prev == "host"
-            return None
-        if w in _MC_ARGS:
-            self.skip = True
-        elif not w.startswith("-"):
-            self.positional += 1  # ALIAS URL ACCESS-KEY SECRET-KEY
-            if self.positional in (3, 4):
-                return self._value(w, "literal")
-        return None
-
     def _value(self, w: str, how: str, at: int = 0) -> int | None:
         """Where the credential in a value word starts, unless the word is no value (an option, a
         shell operator) or only refers to one (``$PASSWORD`` in a shell, ``$(PASSWORD)``)."""
-        if how == "pair":
-            pair = w.find("=")
-            return None if pair < 0 else self._value(w, "literal", pair + 1)
-        if how == "userpass":
-            colon = w.find(":")
-            return None if colon < 0 else self._value(w, "literal", colon + 1)
+        if how == "header":
+            return _header(self.shell, w, at)
+        if how not in ("any", "literal"):  # user:X, key=X, user%X: the part after the separator
+            split = w.find(how)
+            return None if split < 0 else self._value(w, "literal", split + 1)
         value = w[at:]
         if not value or value.startswith(REDACTED) or value.strip("\"'") == REDACTED:
             return None
@@ -906,6 +984,20 @@ class _Command:
         if how == "literal" and _reference(value, self.shell):
             return None
         return at
+
+
+def _header(shell: bool, w: str, at: int) -> int | None:
+    """Where the value of an HTTP header ``Name: value`` starts when its name is a credential's
+    (``X-Vault-Token``, ``PRIVATE-TOKEN``, ``Cookie``). In shell text the value may follow in the
+    next words of the quoted string, which the caller hides up to its closing quote."""
+    colon = w.find(":", at)
+    name = w[at:colon].strip()
+    if colon < 0 or len(name) > MAX_NAME or not (name.lower() == "cookie" or _credential_name(name)):
+        return None
+    start = colon + 1
+    while start < len(w) and w[start] in " \t":
+        start += 1
+    return start if start < len(w) or shell else None
 
 
 def _program(word: str) -> str:
@@ -935,9 +1027,9 @@ def _commands(data: str) -> str:
     netrc entries and Redis/HAProxy directives, read word by word as a shell splits them."""
     if _COMMAND_MARK.search(data) is None or _SPACED_WORDS.search(data) is None:  # one word holds none
         return data
-    scan = _Command(shell=True)
-    out: list[str] = []
-    last = prev_end = skip_to = line_end = 0
+    scan, piped = _Command(shell=True), _Piped()
+    spans: list[tuple[int, int]] = []
+    prev_end = skip_to = line_end = 0
     continued = False
     for m in _WORD.finditer(data):
         start, end = m.span()
@@ -946,6 +1038,7 @@ def _commands(data: str) -> str:
             continue
         if not continued and "\n" in data[prev_end:start]:
             scan.end()
+            piped.separator(pipe=False)
         prev_end = end
         raw = m.group()
         continued = raw.endswith("\\")
@@ -955,18 +1048,24 @@ def _commands(data: str) -> str:
         core = raw[lead:].rstrip(_TRAIL)
         if core in _KEYWORDS:
             scan.end()
+            piped.separator(pipe=False)
             continue
+        fed = piped.word(data, core, start + lead, first=not scan.prev) if core else None
+        if fed is not None:
+            spans.append(fed)
         hide = scan.word(core, fresh=lead > 0 or "$(" in core or "`" in core) if core else None
         if raw.endswith(_SEPARATORS):
             scan.end()
+            piped.separator(pipe=raw.endswith("|") and not raw.endswith("||"))
         if hide is None:
             continue
         begin, stop = start + lead + hide, start + lead + len(core)
         quote = ""
-        if data[begin] in "\"'":
+        if data[begin : begin + 1] in ('"', "'"):
             quote, begin = data[begin], begin + 1
-        elif hide == 0 and lead and data[begin - 1] in "\"'":
-            quote = data[begin - 1]
+        else:  # a quote opened before the value ("-pX Y", --header="Name: X Y") goes on after it
+            head = raw[: lead + hide]
+            quote = next((q for q in "\"'" if head.count(q) % 2), "")
         if quote:  # a quoted value may hold spaces: hide up to its closing quote
             if line_end < begin:
                 line_end = data.find("\n", begin)
@@ -974,10 +1073,56 @@ def _commands(data: str) -> str:
             close = data.find(quote, begin, line_end)
             stop = max(stop, close)  # "ab"cd is one word: hide up to its end
             skip_to = stop + 1
+            while begin < stop and data[begin] in " \t":
+                begin += 1
+            if data[begin : begin + 1] == "$" and quote == '"':  # "X-Token: $TOKEN" only refers to it
+                continue
         if stop > begin:
-            out += [data[last:begin], REDACTED]
+            spans.append((begin, stop))
+    if not spans:
+        return data
+    out, last = [], 0
+    for begin, stop in sorted(spans):  # in order, except what an echo fed into a pipe
+        if stop > last:
+            out += [data[last : max(begin, last)], REDACTED]
             last = stop
-    return "".join(out) + data[last:] if out else data
+    return "".join(out) + data[last:]
+
+
+class _Piped:
+    """``echo X | docker login --password-stdin``: what ``echo`` or ``printf`` writes into a pipe
+    is the password when a later command of the pipeline reads a credential from stdin."""
+
+    def __init__(self) -> None:
+        self.program = ""  # echo or printf, while its arguments are read
+        self.args = 0
+        self.first = self.last = -1  # where the written words start and end
+        self.fed: tuple[int, int] | None = None  # what went into the pipe
+
+    def word(self, data: str, core: str, at: int, first: bool) -> tuple[int, int] | None:
+        """The span fed into the pipe, when ``core`` (at ``at``) is the option that reads it."""
+        if first:
+            self.program, self.args, self.first = (core if core in ("echo", "printf") else ""), 0, -1
+            return None
+        if self.program and not (self.first < 0 and core.startswith("-")):  # echo -n, printf --
+            self.args += 1
+            if self.first < 0 and self.args > (self.program == "printf"):  # printf's format is no secret
+                self.first = at
+            if self.first >= 0:
+                self.last = at + len(core)
+        name = core.lstrip("-")
+        if self.fed is not None and core.startswith("-") and name.endswith("-stdin"):
+            fed, self.fed = self.fed, None
+            if _credential_name(name[: -len("-stdin")]) and data[fed[0] : fed[0] + 1] != "$":
+                return fed
+        return None
+
+    def separator(self, pipe: bool) -> None:
+        if not pipe:
+            self.fed = None
+        elif self.program and self.first >= 0:
+            self.fed = (self.first, self.last)
+        self.program = ""
 
 
 def _argv(words: Sequence[Any], scan: _Command | None = None) -> dict[int, int]:
