@@ -27,8 +27,10 @@ credential are replaced by ``<redacted>`` here:
   ``curl -uuser:X``, ``-U user:X`` and ``--oauth2-bearer X``, ``smbclient -U user%X``,
   ``vault login X``, ``rabbitmqctl add_user u X``, HTTP headers named like a credential
   (``-H "X-Vault-Token: X"``, ``--header "Cookie: X"``); netrc entries (``machine h login u
-  password X``, on one line or several) and ``requirepass``/``masterauth`` and HAProxy
-  ``stats auth u:X`` / ``insecure-password X`` lines. Options that only share a letter stay
+  password X``, on one line or several), ``.pgpass`` lines after the file is named,
+  ``requirepass``/``masterauth`` and HAProxy ``stats auth u:X`` / ``insecure-password X`` lines,
+  and string literals after SQL's ``PASSWORD``, ``IDENTIFIED [WITH plugin] BY`` and
+  ``PASSWORD('X')`` and a script's ``pwd: "X"`` (``db.createUser``). Options that only share a letter stay
   (``mysql -P 3306``, ``docker run -p 8080:80``, ``mysql -p db``, which prompts), and so does a
   value that only refers to the credential: ``$X``/``${X}``/``$(...)`` in shell text, ``$(X)`` in
   an exec-form list.
@@ -827,8 +829,16 @@ _TRIGGERS = frozenset(_PROGRAMS) | {
     "--header",
     "--password-stdin",
     "--passphrase-stdin",
+    "PASSWORD",
+    "Password",
+    "pwd",
+    "passwd",
+    ".pgpass",
+    "PGPASSFILE",
+    "IDENTIFIED",
+    "identified",
 }
-_GAPS = str.maketrans(dict.fromkeys("\"'`();|&$/=", " "))
+_GAPS = str.maketrans(dict.fromkeys("\"'`();|&$/=:{},", " "))
 _CHUNK = 1 << 16
 _SPACE = re.compile(r"\s")
 
@@ -859,6 +869,7 @@ class _Command:
         # netrc: ``machine HOST login U password P`` (on one line or several); ``password`` words
         # count once a ``machine`` or ``default`` entry is seen.
         self.netrc = False
+        self.pgpass = False  # a .pgpass file is named: host:port:db:user:password lines follow
         self.entry = 0  # words since ``machine`` (1: the host, 2: a netrc keyword is due)
         self.end()
 
@@ -878,15 +889,18 @@ class _Command:
         self.secret = False  # kubectl create secret
         self.setting = False  # ``set NAME VALUE``: the next word is a setting's name
         self.auth = False  # redis-cli AUTH: every argument after it
+        self.identified = False  # SQL IDENTIFIED ... BY 'X'
 
     def copy(self) -> _Command:
         twin = _Command.__new__(_Command)
         twin.__dict__.update(self.__dict__)
         return twin
 
-    def word(self, w: str, fresh: bool = False) -> int | None:
+    def word(self, w: str, fresh: bool = False, quoted: bool = False) -> int | None:
         """Where a credential starts in the word ``w`` (None: it holds none). ``fresh``: the word
-        opens a quoted or substituted command (``sh -c "mysql ..."``, ``$(mysql ...)``)."""
+        opens a quoted or substituted command (``sh -c "mysql ..."``, ``$(mysql ...)``);
+        ``quoted``: a quote before it was taken off (``'X'`` in ``PASSWORD 'X'``)."""
+        self.quoted = quoted
         prev, before = self.prev, self.before
         self.before, self.prev = prev, w
         pending, self.pending = self.pending, ""
@@ -913,6 +927,16 @@ class _Command:
             self.netrc = True
         if w in _NETRC and self.netrc or w == "insecure-password" or w in _DIRECTIVES and prev in ("", "#"):
             self.pending = "literal"
+        elif ".pgpass" in w or "PGPASSFILE" in w:
+            self.pgpass = True
+        elif self.pgpass and not prev and w.count(":") == 4:  # host:port:db:user:password
+            return self._value(w, "literal", w.rfind(":") + 1)
+        elif w.lower() in ("password", "pwd:", "password:", "passwd:") or w.lower() == "by" and self.identified:
+            self.pending = "quoted"  # SQL: WITH PASSWORD 'X', IDENTIFIED [WITH plugin] BY 'X'; JS: {pwd: "X"}
+        elif w.lower() == "identified":
+            self.identified = True
+        elif w[:9].lower() == "password(":  # SET PASSWORD = PASSWORD('X')
+            return self._value(w, "quoted", 9)
         elif w == "auth" and prev == "stats":  # HAProxy: stats auth user:password
             self.pending = ":"
         elif self.setting:
@@ -1002,6 +1026,13 @@ class _Command:
         shell operator) or only refers to one (``$PASSWORD`` in a shell, ``$(PASSWORD)``)."""
         if how == "header":
             return _header(self.shell, w, at)
+        if how == "quoted":  # only a string literal: PASSWORD NULL, "password is" stay
+            if w == "=":
+                self.pending = how
+                return None
+            if w[at : at + 1] not in ("'", '"') and not (at == 0 and self.quoted):
+                return None
+            how = "literal"
         if how not in ("any", "literal"):  # user:X, key=X, user%X: the part after the separator
             split = w.find(how)
             return None if split < 0 else self._value(w, "literal", split + 1)
@@ -1047,7 +1078,7 @@ def _reference(value: str, shell: bool) -> bool:
 _WORD = re.compile(r"\S+")
 _SPACED_WORDS = re.compile(r"\S\s")  # a word and a space: a lone word holds nothing to find
 _LEAD = "\"'`("  # quoting and grouping before a word
-_TRAIL = "\"'`;)&|"  # quoting and separators after it
+_TRAIL = "\"'`;)&|,"  # quoting and separators after it
 
 
 def _commands(data: str) -> str:
@@ -1082,7 +1113,8 @@ def _commands(data: str) -> str:
         fed = piped.word(data, core, start + lead, first=not scan.prev) if core else None
         if fed is not None:
             spans.append(fed)
-        hide = scan.word(core, fresh=lead > 0 or "$(" in core or "`" in core) if core else None
+        fresh = lead > 0 or "$(" in core or "`" in core
+        hide = scan.word(core, fresh, quoted=lead > 0 and raw[lead - 1] in "\"'") if core else None
         if raw.endswith(_SEPARATORS):
             scan.end()
             piped.separator(pipe=raw.endswith("|") and not raw.endswith("||"))

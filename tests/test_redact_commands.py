@@ -132,6 +132,39 @@ COMMANDS = [
     ("rabbitmq-add-user", "rabbitmqctl add_user app SecV5", ["SecV5"], ["add_user app"]),
     ("rabbitmq-change-password", "rabbitmqctl change_password app SecV6", ["SecV6"], ["change_password app"]),
     ("mc-admin-user", "mc admin user add minio app SecV7", ["SecV7"], ["add minio app"]),
+    (
+        "sql-with-password",
+        "psql -c \"ALTER USER app WITH PASSWORD 'SecW1';\"",
+        ["SecW1"],
+        ["ALTER USER app WITH PASSWORD '"],
+    ),
+    (
+        "sql-encrypted-password",
+        "CREATE USER mlflow WITH ENCRYPTED PASSWORD 'Sec W2';\nGRANT ALL ON DATABASE mlflow TO mlflow;\n",
+        ["Sec W2", "W2"],
+        ["GRANT ALL ON DATABASE mlflow TO mlflow;"],
+    ),
+    ("sql-identified-by", "CREATE USER 'app'@'%' IDENTIFIED BY 'SecW3';", ["SecW3"], ["CREATE USER 'app'@'%'"]),
+    (
+        "sql-identified-with",
+        "ALTER USER 'root'@'localhost' IDENTIFIED WITH mysql_native_password BY 'SecW4';",
+        ["SecW4"],
+        ["mysql_native_password BY"],
+    ),
+    ("sql-password-function", "SET PASSWORD FOR 'root'@'%' = PASSWORD('SecW5');", ["SecW5"], ["SET PASSWORD FOR"]),
+    ("sql-login", "CREATE LOGIN app WITH PASSWORD = 'SecW6';", ["SecW6"], ["CREATE LOGIN app"]),
+    (
+        "mongo-create-user",
+        'mongosh --eval \'db.createUser({user: "app", pwd: "SecW7", roles: ["readWrite"]})\'',
+        ["SecW7"],
+        ['user: "app"', "readWrite"],
+    ),
+    (
+        "pgpass-heredoc",
+        "cat > ~/.pgpass <<EOF\ndb:5432:*:app:SecW8\nEOF\nchmod 600 ~/.pgpass\n",
+        ["SecW8"],
+        ["db:5432:*:app:", "chmod 600"],
+    ),
     ("haproxy-stats", "listen stats\n  stats enable\n  stats auth admin:SecL1\n", ["SecL1"], ["stats auth admin:"]),
     ("haproxy-userlist", "userlist ops\n  user admin insecure-password SecL2\n", ["SecL2"], ["user admin"]),
     ("flag-quoted-spaces", 'serve --db-password "Sec M1 M2" --port 80', ["Sec M1", "M2"], ["--port 80"]),
@@ -189,6 +222,11 @@ READABLE = [
     "ssh-keygen -t ed25519 -N '' -f key",
     "mc mb minio/bucket && mc cp a minio/bucket/a",
     "vault login -method=oidc",
+    "ALTER ROLE app PASSWORD NULL;",
+    "ALTER DATABASE \"$POSTGRES_DB\" SET statement_timeout TO '60s';",
+    'CREATE ROLE r LOGIN PASSWORD "$PW";',
+    "SELECT name FROM users ORDER BY 'name';",
+    "the password is 'not shown here'",
     "stats uri /haproxy?stats",
 ]
 
@@ -288,6 +326,9 @@ ADVERSARIAL = {
     "echo-pipes": "echo a | " * 37_000 + "docker login --password-stdin",
     "headers": '-H "X-Token: ' * 25_000,
     "header-words": "curl " + "-H X-Token: " * 25_000,
+    "sql-passwords": "PASSWORD '" * 30_000,
+    "identified": "IDENTIFIED " + "BY " * 100_000,
+    "pgpass": ".pgpass\n" + "a:b:c:d:e\n" * 30_000,
 }
 
 
@@ -325,6 +366,7 @@ machine git.example.com login deploy password NetrcDoc{s}
 EOF
 echo RegistryEcho{s} | docker login -u ci --password-stdin registry.example.com
 curl -fsS -H "X-Vault-Token: VaultHeader{s}" http://vault:8200/v1/secret/app
+psql -c "ALTER USER app WITH PASSWORD 'SqlAlter{s}';"
 serve --password-file /run/secrets/db --port 8080
 """
 
@@ -397,6 +439,7 @@ SECRETS = [
     "EnvCmd",
     "RegistryEcho",
     "VaultHeader",
+    "SqlAlter",
 ]
 
 
