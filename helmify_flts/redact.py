@@ -21,19 +21,21 @@ credential are replaced by ``<redacted>`` here:
   ``sshpass -p X``, ``htpasswd -b file user X``, ``openssl ... pass:X``, ``-k X``, ``-K X`` and
   ``openssl passwd X``, ``keytool``/``jarsigner`` ``-storepass X -keypass X -new X``,
   ``kubectl create secret ... --from-literal=k=X``, ``mc alias set a url KEY SECRET``,
-  ``aws configure set <credential> X``, ``docker``/``podman``/``helm registry`` ``login -p X``
-  and ``echo X | ... --password-stdin``, ``ldapsearch -w X``, ``mosquitto_pub -P X``,
-  ``zip -P X``, ``7z -pX``, ``sqlcmd -P X``, ``cqlsh -p X``, ``ssh-keygen -N X``,
-  ``curl -uuser:X``, ``-U user:X`` and ``--oauth2-bearer X``, ``smbclient -U user%X``,
-  ``vault login X``, ``rabbitmqctl add_user u X``, HTTP headers named like a credential
-  (``-H "X-Vault-Token: X"``, ``--header "Cookie: X"``); netrc entries (``machine h login u
-  password X``, on one line or several), ``.pgpass`` lines after the file is named,
-  ``requirepass``/``masterauth`` and HAProxy ``stats auth u:X`` / ``insecure-password X`` lines,
-  and string literals after SQL's ``PASSWORD``, ``IDENTIFIED [WITH plugin] BY`` and
-  ``PASSWORD('X')`` and a script's ``pwd: "X"`` (``db.createUser``). Options that only share a letter stay
-  (``mysql -P 3306``, ``docker run -p 8080:80``, ``mysql -p db``, which prompts), and so does a
-  value that only refers to the credential: ``$X``/``${X}``/``$(...)`` in shell text, ``$(X)`` in
-  an exec-form list.
+  ``aws configure set <credential> X``, ``docker``/``podman``/``helm registry``/``az``
+  ``login -p X`` and ``echo X | ... --password-stdin``, ``ldapsearch -w X``,
+  ``mosquitto_pub -P X``, ``zip -P X``, ``7z -pX``, ``sqlcmd -P X``, ``cqlsh -p X``,
+  ``ssh-keygen -N X``, ``curl -uuser:X``, ``-U user:X`` and ``--oauth2-bearer X``,
+  ``smbclient -U user%X``, ``lftp -u user,X``, ``vault login X``, ``rabbitmqctl add_user u X``,
+  ``-auth user:X``, Oracle logons (``sqlplus user/X@db``, ``CONNECT user/X``,
+  ``userid=user/X``), ``ipmitool -P X``, ``snmpwalk -A X -X X -c X``, HTTP headers named like a
+  credential (``-H "X-Vault-Token: X"``, ``--header "Cookie: X"``); netrc entries
+  (``machine h login u password X``, on one line or several), ``.pgpass`` lines after the file is
+  named, ``requirepass``/``masterauth`` and HAProxy ``stats auth u:X`` / ``insecure-password X``
+  lines, and string literals after SQL's ``PASSWORD``, ``IDENTIFIED [WITH plugin] BY`` and
+  ``PASSWORD('X')`` and a script's ``pwd: "X"`` (``db.createUser``). Options that only share a
+  letter stay (``mysql -P 3306``, ``docker run -p 8080:80``, ``mysql -p db``, which prompts), and
+  so does a value that only refers to the credential: ``$X``/``${X}``/``$(...)`` in shell text,
+  ``$(X)`` in an exec-form list.
 
 Names that merely point at a credential (``secretKeyRef``, ``secretName``, ``existingSecret``,
 ``PASSWORD_FILE``) stay readable: a Secret's name is not secret.
@@ -730,14 +732,19 @@ _PROGRAMS = {
     **dict.fromkeys(("keytool", "jarsigner"), "keytool"),
     **dict.fromkeys(("kubectl", "oc"), "kubectl"),
     # Their -p is a password only after ``login`` (``docker run -p 8080:80`` publishes a port).
-    **dict.fromkeys(("docker", "podman", "nerdctl", "buildah", "skopeo", "helm", "oras", "crane"), "registry"),
+    **dict.fromkeys(("docker", "podman", "nerdctl", "buildah", "skopeo", "helm", "oras", "crane", "az"), "registry"),
+    # Oracle logons: user/password@database.
+    **dict.fromkeys(("sqlplus", "sqlldr", "expdp", "impdp", "exp", "imp", "rman", "dgmgrl"), "oracle"),
     **dict.fromkeys(
         ("ldapsearch", "ldapadd", "ldapmodify", "ldapdelete", "ldapwhoami", "ldapcompare", "ldapmodrdn"), "ldap"
     ),
     "ldappasswd": "ldappasswd",
     **dict.fromkeys(("mosquitto_pub", "mosquitto_sub", "mosquitto_rr"), "mosquitto"),
     **dict.fromkeys(("zip", "unzip", "zipcloak"), "zip"),
-    **dict.fromkeys(("7z", "7za", "7zr"), "7z"),
+    **dict.fromkeys(("7z", "7za", "7zr", "rar", "unrar"), "7z"),
+    **dict.fromkeys(("snmpwalk", "snmpget", "snmpset", "snmpbulkwalk", "snmptrap"), "snmp"),
+    "ipmitool": "ipmitool",
+    "lftp": "lftp",
     **dict.fromkeys(("sqlcmd", "bcp"), "sqlcmd"),
     "cqlsh": "cqlsh",
     "ssh-keygen": "ssh-keygen",
@@ -783,6 +790,8 @@ _SPACED = {
     "cqlsh": ("-p",),
     "registry": ("-p",),
     "ssh-keygen": ("-N", "-P"),
+    "ipmitool": ("-P",),
+    "snmp": ("-A", "-X", "-c"),  # v3 pass phrases, v1/v2c community
     "curl": ("--oauth2-bearer",),
 }
 # ``-U user%X``: an option whose argument is a user and the password after a separator, as the next
@@ -790,6 +799,7 @@ _SPACED = {
 _USERPASS = {
     "curl": (("-u", ":"), ("-U", ":"), ("--proxy-user", ":")),
     "smbclient": (("-U", "%"), ("--user", "%")),
+    "lftp": (("-u", ","), ("--user", ",")),
 }
 # A subcommand's positional arguments that are credentials, counted from 1 (None: every one).
 _POSITIONAL: dict[str, tuple[int, ...] | None] = {
@@ -837,6 +847,11 @@ _TRIGGERS = frozenset(_PROGRAMS) | {
     "PGPASSFILE",
     "IDENTIFIED",
     "identified",
+    "CONNECT",
+    "connect",
+    "conn",
+    "-auth",
+    "--auth",
 }
 _GAPS = str.maketrans(dict.fromkeys("\"'`();|&$/=:{},", " "))
 _CHUNK = 1 << 16
@@ -866,6 +881,7 @@ class _Command:
 
     def __init__(self, shell: bool) -> None:
         self.shell = shell
+        self.quoted = False  # the word being read had a quote before it (shell text)
         # netrc: ``machine HOST login U password P`` (on one line or several); ``password`` words
         # count once a ``machine`` or ``default`` entry is seen.
         self.netrc = False
@@ -945,6 +961,10 @@ class _Command:
                 self.pending = "literal"
         elif w in ("set", "SET") and self.family != "mc":
             self.setting = True
+        elif w in ("-auth", "--auth"):  # jenkins-cli -auth user:X
+            self.pending = ":"
+        elif w.lower() in ("connect", "conn"):  # SQL*Plus: CONNECT user/X@db
+            self.pending = "logon"
         elif w in ("-H", "--header"):  # curl, wget: -H "X-Vault-Token: X"
             self.pending = "header"
         elif w.startswith("--header="):
@@ -978,6 +998,8 @@ class _Command:
             if w.startswith(flag) and len(w) > len(flag):  # -uuser:X, --user=user%X
                 split = w.find(separator, len(flag))
                 return None if split < 0 else self._value(w, "literal", split + 1)
+        if family == "oracle":
+            return self._value(w, "logon")
         if family == "keytool":
             if w.startswith("-") and (w.endswith("pass") or w == "-new"):  # -storepass:env NAME is a pointer
                 self.pending = "literal"
@@ -1026,6 +1048,12 @@ class _Command:
         shell operator) or only refers to one (``$PASSWORD`` in a shell, ``$(PASSWORD)``)."""
         if how == "header":
             return _header(self.shell, w, at)
+        if how == "logon":  # user/X@db, userid=user/X; not /nolog, @script.sql or -L
+            start = w.find("=") + 1
+            slash = w.find("/", start)
+            if slash <= start or w[:1] in "-@" or ":" in w[start:slash]:
+                return None
+            return self._value(w, "literal", slash + 1)
         if how == "quoted":  # only a string literal: PASSWORD NULL, "password is" stay
             if w == "=":
                 self.pending = how
