@@ -14,13 +14,19 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, chart, emit, kyaml, proof, report
+from . import __version__, kyaml
 from .errors import UserError
 from .outcome import EXIT_DIFF, EXIT_OK, EXIT_USAGE, Mode, Outcome, VerifyOutcome  # noqa: F401 - exit codes too
+
+if TYPE_CHECKING:
+    from . import chart
+
+# The conversion modules are imported inside the commands, after convert has started any
+# kustomize builds: the builds then run while Python loads the rest of the tool.
 
 
 def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
@@ -199,11 +205,16 @@ def convert(
     A folder with a kustomization.yaml is built with kustomize (or kubectl kustomize) first."""
     mode = Mode.of(check, show_diff)
     _check_out(src, out, envs)
+    from . import kustomize
+
+    sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
+    sources.start([src, *(Path(v.partition("=")[2]) for v in envs if v.partition("=")[2])])
+    from . import chart, emit, fit, proof, report
+
     opts = dataclasses.replace(
-        _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw
+        _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw, sources=sources
     )
     fitted = None
-    from . import fit
 
     fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
     with kyaml.collector_paused():
@@ -241,6 +252,8 @@ def _options(
     envs: tuple[str, ...],
     quiet: bool,
 ) -> chart.Options:
+    from . import chart
+
     name = chart.dns_safe(chart_name) if chart_name else chart.chart_name_for(out)
     if chart_name and not name:
         raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
@@ -338,6 +351,7 @@ def verify(
 @_guarded
 def list_rules(markdown: bool, rule_files: tuple[str, ...], verbose: bool) -> None:
     """List the rules of every built-in pack (and any given files) with their descriptions."""
+    from . import report
     from . import rules as rules_mod
 
     try:

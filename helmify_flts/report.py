@@ -227,11 +227,11 @@ def _redacted_ops(kind: str, source: Any, ops: list[dict]) -> list[dict]:
 
 def _declared_top(result: Result, declared: Any) -> dict:
     """``added``, ``removed`` and ``proof``: empty lists without refactorings."""
-    from .refactorings.base import to_json
-
     proof = {"release": result.proof_release, "namespace": result.proof_namespace}
     if declared is None:
         return {"added": [], "removed": [], "proof": proof}
+    from .refactorings.base import to_json
+
     return {
         "added": [
             {

@@ -1,0 +1,114 @@
+"""Start-up and end-to-end speed: what a plain convert loads, and when the kustomize builds run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, ROOT, convert_ok, write_tree
+
+from helmify_flts import chart, kustomize
+
+SHOP = ROOT / "tests" / "kustomize" / "shop"
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: team\ndata:\n  k: v\n"
+
+
+def _modules_after(code: str) -> set[str]:
+    """The helmify_flts modules a fresh interpreter has loaded after running ``code``."""
+    probe = code + "\nimport sys; print(' '.join(m for m in sys.modules if m.startswith('helmify_flts')))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+def test_the_cli_loads_no_conversion_module_before_a_command_runs() -> None:
+    loaded = _modules_after("import helmify_flts.cli")
+    assert not {"helmify_flts.chart", "helmify_flts.report", "helmify_flts.proof", "helmify_flts.render"} & loaded
+    assert not any(m.startswith("helmify_flts.refactorings") for m in loaded)
+
+
+def test_a_plain_convert_does_not_load_the_refactorings(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"cm.yaml": CM})
+    code = (
+        "import sys\nfrom helmify_flts.cli import main\n"
+        f"try:\n    main(['convert', '-q', {str(src)!r}, {str(tmp_path / 'out')!r}])\n"
+        "except SystemExit as exc:\n    assert exc.code == 0, exc.code"
+    )
+    loaded = _modules_after(code)
+    assert "helmify_flts.chart" in loaded and (tmp_path / "out" / "values.yaml").is_file()
+    assert not any(m.startswith("helmify_flts.refactorings") for m in loaded)
+
+
+def test_without_refactorings_the_proof_still_renders_in_the_main_namespace(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"cm.yaml": CM})
+    result = chart.build(chart.Options(src=src, chart_name="c"))
+    assert result.declared == {} and (result.proof_release, result.proof_namespace) == ("release", "team")
+    convert_ok(src, tmp_path / "out")
+    report = json.loads((tmp_path / "out" / "helmify-report.json").read_text(encoding="utf-8"))
+    assert report["proof"] == {"release": "release", "namespace": "team"}
+
+
+def test_builds_start_without_waiting_and_load_waits_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = kustomize.build
+    started: list[str] = []
+
+    def slow(folder: Path, tool: kustomize.Tool) -> kustomize.Build:
+        started.append(threading.current_thread().name)
+        time.sleep(1.0)
+        return real(folder, tool)
+
+    monkeypatch.setattr(kustomize, "build", slow)
+    sources = kustomize.Sources()
+    begun = time.monotonic()
+    sources.start([SHOP / "base", SHOP / "overlays" / "prod"])
+    assert time.monotonic() - begun < 0.5  # the caller goes on loading while the builds run
+    loaded = sources.load(SHOP / "base")
+    assert loaded.built_with and all(r.built for r in loaded.resources)
+    assert "(" in str(sources.tool)  # the version query ran beside the builds and was collected
+    assert sources.load(SHOP / "overlays" / "prod").resources and len(started) == 2
+
+
+def test_a_missing_kustomize_is_said_when_the_folder_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    sources = kustomize.Sources()
+    sources.start([SHOP / "base"])  # nothing to say yet: a bad rule file would be said first
+    with pytest.raises(kustomize.UserError) as caught:
+        sources.load(SHOP / "base")
+    assert "--raw" in caught.value.message
+
+
+def test_values_layout_builds_each_folder_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+    real = kustomize.build
+
+    def counting(folder: Path, tool: kustomize.Tool) -> kustomize.Build:
+        calls.append(folder)
+        return real(folder, tool)
+
+    monkeypatch.setattr(kustomize, "build", counting)
+    layout = write_tree(tmp_path / "team", {"values.yaml": "web:\n  replicas: 2\n"})
+    convert_ok(SHOP / "base", tmp_path / "chart", "--values-layout", layout / "values.yaml")
+    assert len(calls) == 1
+
+
+def test_flts_end_to_end_in_a_bounded_time(tmp_path: Path) -> None:
+    # Generous for a loaded 2-core machine; the benchmark gives the real figure.
+    started = time.monotonic()
+    envs = [f"--env={n}={FIXTURES / 'environments' / n}" for n in ("dev", "prod")]
+    rules = ["--chart-name", "flts", "--rules", str(ROOT / "rules" / "flts.yaml")]
+    done = subprocess.run(
+        [sys.executable, "-m", "helmify_flts.cli", "convert", "-q", str(FIXTURES / ".kubernetes"), str(tmp_path / "o")]
+        + rules
+        + envs,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 20
