@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -209,14 +210,17 @@ def convert(
 
     sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
     sources.start([src, *(Path(v.partition("=")[2]) for v in envs if v.partition("=")[2])])
-    from . import chart, emit, fit, proof, report
+    _warm_engine()
+    from . import chart, emit, proof, report
 
     opts = dataclasses.replace(
         _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw, sources=sources
     )
     fitted = None
+    if write_rules is not None or values_layout is not None:
+        from . import fit
 
-    fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
+        fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
     with kyaml.collector_paused():
         if values_layout is not None:
             fitted = fit.build(opts, values_layout, write_rules or Path("values-layout.rules.yaml"))
@@ -240,6 +244,20 @@ def convert(
     for line in outcome.verdict():
         _err(line)
     sys.exit(outcome.exit_code)
+
+
+def _warm_engine() -> None:
+    """Load the Helm engine in the background: loading its native library and starting the Go
+    runtime in it take about 0.1 s, mostly outside the interpreter lock, so they overlap the
+    conversion that comes before the proof. A failure is left to the proof, which reports it."""
+
+    def load() -> None:
+        try:
+            import helm_python  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - the proof imports it again and says what is wrong
+            pass
+
+    threading.Thread(target=load, name="helm-engine", daemon=True).start()
 
 
 def _options(
