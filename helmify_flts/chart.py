@@ -96,6 +96,21 @@ class Result:
     declared: dict[str, refactorings.Declared] = field(default_factory=dict)
     proof_release: str = "release"
     proof_namespace: str = "default"
+    # Each resource (base and environments) as the plain object Kubernetes sees, made once for
+    # the proof and the report, which only read it. Keyed by node: an environment's own resource
+    # is listed again under another source name.
+    plain: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def plain_of(self, res: manifests.Resource) -> Any:
+        """``kyaml.construct(res.node)``, made once per run: do not change what it returns."""
+        found = self.plain.get(res.node)
+        if found is None:
+            found = self.plain[res.node] = kyaml.construct(res.node)
+        return found
+
+    def source_objects(self, loaded: manifests.LoadResult) -> dict[tuple, Any]:
+        """What render.source_objects gives for ``loaded``, from the objects made once."""
+        return {res.identity: self.plain_of(res) for res in loaded.resources}
 
 
 def _switched(changes: refactorings.TemplateChanges, conv: rewrite.Conversion) -> tuple:

@@ -233,7 +233,11 @@ def prove_conversion(result: Result) -> ChartProof:
 
     def expected(name: str, loaded: LoadResult) -> Expected:
         declared = result.declared.get(name)
-        return Expected.sources(loaded) if declared is None or declared.empty else Expected(declared.expected)
+        return (
+            Expected(result.source_objects(loaded))
+            if declared is None or declared.empty
+            else Expected(declared.expected)
+        )
 
     cases = {"": Case(expected("", result.loaded))}
     for name, loaded in result.environments.items():
@@ -248,7 +252,7 @@ def prove_conversion(result: Result) -> ChartProof:
         if declared is None or declared.empty or not proven.rendered:
             continue
         rendered = {ident: obj for ident, (_, obj) in proven.objects.items()}
-        found = checks.run(render.source_objects(loaded), rendered, declared.renamed, frozenset(declared.edits))
+        found = checks.run(result.source_objects(loaded), rendered, declared.renamed, frozenset(declared.edits))
         broken += [f"[{name}] {line}" if name else line for line in found]
     base = proofs.pop("")
     return ChartProof(base, proofs, tuple(broken))

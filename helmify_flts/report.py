@@ -23,12 +23,13 @@ class _Shown:
     """Values as the report shows them: redacted by where they sit in their resource."""
 
     def __init__(self, result: Result) -> None:
+        self.result = result
         self.objects: dict[Any, Any] = {}
         self.pointers = {(lift.resource.identity, lift.key): lift.pointer for lift in result.conversion.lifts}
 
     def _object(self, res: Resource) -> Any:
         if res.identity not in self.objects:
-            self.objects[res.identity] = kyaml.construct(res.node)
+            self.objects[res.identity] = self.result.plain_of(res)
         return self.objects[res.identity]
 
     def at(self, res: Resource, pointer: tuple, value: Any) -> Any:
@@ -174,7 +175,7 @@ def as_json(result: Result, proven: ChartProof) -> dict:
                         "kind": res.kind,
                         "namespace": res.namespace,
                         "name": res.name,
-                        **_declared_entry(result.declared.get(name), res.identity, kyaml.construct(res.node), res.kind),
+                        **_declared_entry(result.declared.get(name), res.identity, result.plain_of(res), res.kind),
                     }
                     for res in result.environments[name].resources
                 ]
@@ -263,7 +264,7 @@ def _removed_api(result: Result, ident: tuple) -> str:
 def _graph(result: Result, template_of: dict) -> dict:
     """Who talks to whom, and what each workload reads (names and ports only: nothing secret)."""
     conv = result.conversion
-    objects = {res.identity: kyaml.construct(res.node) for res in result.resources}
+    objects = {res.identity: result.plain_of(res) for res in result.resources}
     components = {
         graph.Node(res.kind, res.identity[2], res.name).id: conv.component_of_file[
             template_of[res][len("templates/") : -len(".yaml")]

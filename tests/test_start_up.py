@@ -112,3 +112,24 @@ def test_flts_end_to_end_in_a_bounded_time(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 20
+
+
+def test_the_proof_and_the_report_construct_each_resource_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmify_flts import kyaml, proof, report
+
+    envs = tuple((n, FIXTURES / "environments" / n) for n in ("dev", "prod"))
+    opts = chart.Options(src=FIXTURES / ".kubernetes", chart_name="flts", envs=envs, raw=True)
+    result = chart.build(opts)
+    nodes = {id(r.node) for r in (*result.resources, *(r for el in result.environments.values() for r in el.resources))}
+    made: list[int] = []
+    real = kyaml.construct
+
+    def counting(node: object) -> object:
+        if id(node) in nodes:
+            made.append(id(node))
+        return real(node)
+
+    monkeypatch.setattr(kyaml, "construct", counting)
+    proven = proof.prove_conversion(result)
+    report.files(result, proven)
+    assert proven.ok and made and len(made) == len(set(made))  # before: up to four times each
