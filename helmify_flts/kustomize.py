@@ -215,10 +215,12 @@ def _origin(annotation: str | None, wrapper: str, root: str) -> Origin | None:
         return None
     from . import kyaml
 
-    try:
-        data = kyaml.load_all(annotation)[0]
-    except Exception:  # noqa: BLE001 - kustomize wrote it; anything odd only costs the line number
-        return None
+    data = _plain_lines(annotation)
+    if data is None:
+        try:
+            data = kyaml.load_all(annotation)[0]
+        except Exception:  # noqa: BLE001 - kustomize wrote it; anything odd only costs the line number
+            return None
     if not isinstance(data, dict):
         return None
     if data.get("repo"):
@@ -230,6 +232,35 @@ def _origin(annotation: str | None, wrapper: str, root: str) -> Origin | None:
     full = os.path.normpath(os.path.join(wrapper, path))
     generator = (data.get("configuredBy") or {}).get("kind") if data.get("configuredIn") else None
     return Origin(Path(os.path.relpath(full, root)).as_posix(), generator if isinstance(generator, str) else None)
+
+
+_LINE = re.compile(r"( ?)( ?)([A-Za-z]+):(?: ([A-Za-z0-9_./~][^:#'\"]*))?")
+
+
+def _plain_lines(text: str) -> dict | None:
+    """An origin annotation as kustomize writes it (``path: web.yaml``; ``configuredIn: ...`` with
+    a ``configuredBy`` map under it) read without a YAML parser, as kyaml reads it; None for
+    anything else (quotes, other nesting, a value YAML reads as another type)."""
+    from . import kyaml
+
+    data: dict = {}
+    inner: dict | None = None
+    for line in text.splitlines():
+        m = _LINE.fullmatch(line)
+        if m is None or bool(m.group(1)) != bool(m.group(2)):
+            return None
+        key, value = m.group(3), m.group(4)
+        if value is not None and (value != value.strip() or kyaml.resolve_plain(value) != kyaml.STR):
+            return None
+        if m.group(1):  # an entry of the map opened by the line before
+            if inner is None or value is None:
+                return None
+            inner[key] = value
+            continue
+        inner = data[key] = {} if value is None else None
+        if value is not None:
+            data[key] = value
+    return data if all(v != {} for v in data.values()) else None
 
 
 @dataclass

@@ -133,3 +133,33 @@ def test_the_proof_and_the_report_construct_each_resource_once(monkeypatch: pyte
     proven = proof.prove_conversion(result)
     report.files(result, proven)
     assert proven.ok and made and len(made) == len(set(made))  # before: up to four times each
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        "path: web.yaml\n",
+        "path: a b.yaml\n",
+        "configuredIn: ../../base/kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: SecretGenerator\n",
+        "path: 0755\n",
+        "path: on\n",
+        'path: "quoted.yaml"\n',
+        "path: web.yaml # comment\n",
+        "path: - x\n",
+        "repo: https://github.com/o/r\nref: v1\npath: app.yaml\n",
+        "path:\n",
+        "configuredBy:\n  kind: X\n",
+        "  path: x.yaml\n",
+    ],
+)
+def test_origin_annotations_read_without_a_parser_as_the_parser_reads_them(annotation: str) -> None:
+    from helmify_flts import kyaml
+
+    fast = kustomize._plain_lines(annotation)
+    try:
+        parsed = kyaml.load_all(annotation)[0]
+    except Exception:  # noqa: BLE001 - what the parser refuses must not be read the fast way
+        parsed = None
+    assert fast is None or fast == parsed
+    if annotation.startswith(("path: web.yaml\n", "configuredIn:")):  # what kustomize writes: no parser
+        assert fast is not None and kustomize._origin(annotation, "/tmp/w", "/tmp/w") is not None
