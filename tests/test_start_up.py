@@ -163,3 +163,20 @@ def test_origin_annotations_read_without_a_parser_as_the_parser_reads_them(annot
     assert fast is None or fast == parsed
     if annotation.startswith(("path: web.yaml\n", "configuredIn:")):  # what kustomize writes: no parser
         assert fast is not None and kustomize._origin(annotation, "/tmp/w", "/tmp/w") is not None
+
+
+def test_loading_the_rules_looks_for_the_built_in_packs_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmify_flts import rules
+
+    looked: list[Path] = []
+    real = Path.is_file
+
+    def is_file(path: Path) -> bool:
+        if path.name == f"{rules.DEFAULT_PACK}.yaml":
+            looked.append(path)
+        return real(path)
+
+    rules._builtin_dir.cache_clear()
+    monkeypatch.setattr(Path, "is_file", is_file)
+    ruleset = rules.load_rules((str(ROOT / "rules" / "flts.yaml"),))
+    assert ruleset.rules and len(looked) <= len(rules.BUILTIN_DIR_CANDIDATES) + 1  # before: about 300
