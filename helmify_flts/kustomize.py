@@ -109,11 +109,26 @@ def version_of(tool: Tool) -> Tool:
 def _version(argv: tuple[str, ...]) -> str:
     """kustomize's version as the tool prints it (``v5.5.0``), or "" where it says none."""
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=tool_env())
     except (OSError, subprocess.TimeoutExpired):
         return ""
     m = re.search(r"(?:Kustomize Version:\s*|kustomize/|^)(v\d+\.\d+\.\d+\S*)", done.stdout, re.M)
     return f"kustomize {m.group(1)}" if m else ""
+
+
+# kustomize is a Go program that collects garbage from its first megabytes on: a fifth of its CPU
+# time on a folder like FLTS. A larger heap target makes it collect less (the heap it needs stays
+# small), bounded by a memory limit, so a large build collects no later than by default. A user's
+# own Go settings are kept.
+GO_SETTINGS = {"GOGC": "400", "GOMEMLIMIT": "1GiB"}
+
+
+def tool_env() -> dict[str, str]:
+    """The environment kustomize runs in: ours, with GO_SETTINGS unless the user set Go's GC."""
+    env = dict(os.environ)
+    if not any(name in env for name in GO_SETTINGS):
+        env.update(GO_SETTINGS)
+    return env
 
 
 @dataclass(frozen=True)
@@ -126,7 +141,7 @@ class _Ran:
 
 def _run(argv: tuple[str, ...], err: BinaryIO) -> _Ran:
     """Run a build, stopping it after TIMEOUT seconds or MAX_OUTPUT bytes of output."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, env=tool_env())
     timed_out = threading.Event()
 
     def stop() -> None:

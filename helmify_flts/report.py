@@ -25,6 +25,7 @@ class _Shown:
     def __init__(self, result: Result) -> None:
         self.result = result
         self.objects: dict[Any, Any] = {}
+        self.texts: dict[tuple, Any] = {}
         self.pointers = {(lift.resource.identity, lift.key): lift.pointer for lift in result.conversion.lifts}
 
     def _object(self, res: Resource) -> Any:
@@ -33,7 +34,15 @@ class _Shown:
         return self.objects[res.identity]
 
     def at(self, res: Resource, pointer: tuple, value: Any) -> Any:
-        return redact.at(res.kind, self._object(res), pointer, value)
+        if not isinstance(value, str):
+            return redact.at(res.kind, self._object(res), pointer, value)
+        # A text is shown once per field and value: an environment's override repeats the base
+        # value of a lifted field, and environments often share a value. Scanning texts for
+        # credentials is most of the report's cost.
+        key = (res.identity, tuple(pointer), value)
+        if key not in self.texts:
+            self.texts[key] = redact.at(res.kind, self._object(res), pointer, value)
+        return self.texts[key]
 
     def lift(self, lift: Lift) -> Any:
         return self.at(lift.resource, lift.pointer, lift.original)

@@ -180,3 +180,40 @@ def test_loading_the_rules_looks_for_the_built_in_packs_once(monkeypatch: pytest
     monkeypatch.setattr(Path, "is_file", is_file)
     ruleset = rules.load_rules((str(ROOT / "rules" / "flts.yaml"),))
     assert ruleset.rules and len(looked) <= len(rules.BUILTIN_DIR_CANDIDATES) + 1  # before: about 300
+
+
+FAKE_KUSTOMIZE = """#!/bin/sh
+if [ "$1" = version ]; then echo v5.5.0; exit 0; fi
+cat <<DOC
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: env
+  annotations:
+    config.kubernetes.io/origin: |
+      path: kustomization.yaml
+data:
+  GOGC: "$GOGC"
+  GOMEMLIMIT: "$GOMEMLIMIT"
+DOC
+"""
+
+
+@pytest.mark.parametrize(("given", "seen"), [({}, ("400", "1GiB")), ({"GOGC": "50"}, ("50", ""))])
+def test_kustomize_runs_with_less_garbage_collection_unless_the_user_set_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: dict, seen: tuple
+) -> None:
+    from helmify_flts import kyaml
+
+    bin_dir = write_tree(tmp_path / "bin", {"kustomize": FAKE_KUSTOMIZE})
+    (bin_dir / "kustomize").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    for name in ("GOGC", "GOMEMLIMIT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    src = write_tree(tmp_path / "src", {"kustomization.yaml": "resources: []\n"})
+    sources = kustomize.Sources()
+    (res,) = sources.load(src).resources
+    data = kyaml.construct(res.node)["data"]
+    assert (data["GOGC"], data["GOMEMLIMIT"]) == seen and "v5.5.0" in str(sources.tool)
