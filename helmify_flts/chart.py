@@ -103,10 +103,7 @@ class Result:
 
     def plain_of(self, res: manifests.Resource) -> Any:
         """``kyaml.construct(res.node)``, made once per run: do not change what it returns."""
-        found = self.plain.get(res.node)
-        if found is None:
-            found = self.plain[res.node] = kyaml.construct(res.node)
-        return found
+        return _plain_of(self.plain, res)
 
     def source_objects(self, loaded: manifests.LoadResult) -> dict[tuple, Any]:
         """What render.source_objects gives for ``loaded``, from the objects made once."""
@@ -187,16 +184,19 @@ def build(opts: Options) -> Result:
     # The release and namespace the proof renders with (and refactorings plan for).
     release, namespace = "release", main_namespace(loaded.resources)
     ctx = _context(plans, release, namespace, opts.chart_name) if refactor else None
+    # Plain objects made once, read by environment planning, the proof and the report (the
+    # refactorings get their own in ctx: they may change theirs).
+    plain: dict[Any, Any] = {}
     envs, provided = [], {}
     for name, el in env_loaded.items():  # credentials an environment reads from Secrets of its own
-        objects, provided[name] = environments.load_objects(el.resources), ()
+        objects, provided[name] = {r.identity: _plain_of(plain, r) for r in el.resources}, ()
         if ctx is not None:
             from .refactorings.provided import secrets as provided_secrets
 
             objects, provided[name] = provided_secrets(ruleset.refactor_rules, objects, ctx)
         envs.append(environments.Environment(name, objects))
     if envs:
-        plans, env_notices = _plan_environments(plans, envs, opts.chart_name)
+        plans, env_notices = _plan_environments(plans, envs, opts.chart_name, plain)
         rule_notices += env_notices
     changes = _NoChanges()
     if ctx is not None:
@@ -265,6 +265,7 @@ def build(opts: Options) -> Result:
         declared,
         release,
         namespace,
+        plain,
     )
 
 
@@ -302,6 +303,13 @@ def _context(plans: tuple[plan.ResourcePlan, ...], release: str, namespace: str,
     )
 
 
+def _plain_of(made: dict[Any, Any], res: manifests.Resource) -> Any:
+    found = made.get(res.node)
+    if found is None:
+        found = made[res.node] = kyaml.construct(res.node)
+    return found
+
+
 def _load_env(name: str, path: Path, opts: Options, sources: kustomize.Sources) -> manifests.LoadResult:
     """An environment folder; its errors name files by their path from that folder."""
     try:
@@ -317,14 +325,14 @@ def _load_env(name: str, path: Path, opts: Options, sources: kustomize.Sources) 
 
 
 def _plan_environments(
-    plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment], chart_name: str
+    plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment], chart_name: str, plain: dict
 ) -> tuple[tuple[plan.ResourcePlan, ...], list[Notice]]:
     """Cover every difference between environments: the plans to convert with.
 
     Only lifts the base conversion really makes count as covering a field (a rule may decline a
     value that Helm cannot carry, or a key another field holds); where an automatic lift would be
     declined too, the field around it is lifted whole instead."""
-    reference = {p.resource: kyaml.construct(p.resource.node) for p in plans}
+    reference = {p.resource: _plain_of(plain, p.resource) for p in plans}
     base = rewrite.lifted_values(plans, chart_name, tuple(e.name for e in envs))
     lifted = {(lift.resource, lift.path) for lift in base.lifts}
     plans = tuple(replace(p, hits=tuple(h for h in p.hits if (h.resource, h.found.path) in lifted)) for p in plans)
