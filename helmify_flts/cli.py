@@ -211,7 +211,7 @@ def convert(
     sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
     sources.start([src, *(Path(v.partition("=")[2]) for v in envs if v.partition("=")[2])])
     _warm_engine()
-    from . import chart, emit, proof, report
+    from . import chart, emit, report
 
     opts = dataclasses.replace(
         _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw, sources=sources
@@ -227,8 +227,8 @@ def convert(
             result = fitted.result
         else:
             result = chart.build(opts)
-        proven = proof.prove_conversion(result)
-    files = {**result.files, **report.files(result, proven)}
+        proven, prepared = _prove_and_prepare(result)
+    files = {**result.files, **report.files(result, proven, prepared)}
     if fitted is not None:
         files = fit.report_files(files, fitted)
     plan = emit.make_plan(out, files)
@@ -244,6 +244,32 @@ def convert(
     for line in outcome.verdict():
         _err(line)
     sys.exit(outcome.exit_code)
+
+
+def _prove_and_prepare(result: chart.Result) -> tuple[Any, Any]:
+    """The proof, and meanwhile the parts of the report that do not need it: the Helm engine
+    renders outside the interpreter lock, so the two overlap. An error of the proof comes first."""
+    from . import proof, report
+
+    done: dict[str, Any] = {}
+
+    def prove() -> None:
+        try:
+            done["proven"] = proof.prove_conversion(result)
+        except BaseException as exc:  # noqa: BLE001 - raised again below, in the command's thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=prove, name="proof")
+    thread.start()
+    try:
+        prepared = report.Prepared(result)
+    except BaseException as exc:  # noqa: BLE001 - the proof's own error, if any, is said first
+        thread.join()
+        raise done.get("error", exc) from None
+    thread.join()
+    if "error" in done:
+        raise done["error"]
+    return done["proven"], prepared
 
 
 def _warm_engine() -> None:

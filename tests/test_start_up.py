@@ -218,3 +218,40 @@ def test_kustomize_runs_with_less_garbage_collection_unless_the_user_set_it(
     (res,) = sources.load(src).resources
     data = kyaml.construct(res.node)["data"]
     assert (data["GOGC"], data["GOMEMLIMIT"]) == seen and "v5.5.0" in str(sources.tool)
+
+
+def test_the_report_is_prepared_while_the_chart_is_proven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmify_flts import proof, report
+
+    preparing = threading.Event()
+    overlapped: list[bool] = []
+    real_prove, real_init = proof.prove_conversion, report.Prepared.__init__
+
+    def prove(result: chart.Result) -> proof.ChartProof:
+        overlapped.append(preparing.wait(timeout=10))  # in turn, the report would start only after this
+        return real_prove(result)
+
+    def prepare(self: report.Prepared, result: chart.Result) -> None:
+        preparing.set()
+        real_init(self, result)
+
+    monkeypatch.setattr(proof, "prove_conversion", prove)
+    monkeypatch.setattr(report.Prepared, "__init__", prepare)
+    convert_ok(write_tree(tmp_path / "src", {"cm.yaml": CM}), tmp_path / "out")
+    assert overlapped == [True] and (tmp_path / "out" / "helmify-report.json").is_file()
+
+
+def test_an_error_in_the_proof_is_said_once_the_report_is_prepared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import run
+
+    from helmify_flts import proof
+
+    def broken(_result: chart.Result) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(proof, "prove_conversion", broken)
+    done = run("convert", write_tree(tmp_path / "src", {"cm.yaml": CM}), tmp_path / "out")
+    assert done.exit_code == 2 and "internal error: ZeroDivisionError" in done.stderr
+    assert not (tmp_path / "out").exists()
