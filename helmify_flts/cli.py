@@ -210,6 +210,7 @@ def convert(
 
     sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
     sources.start([src, *(Path(v.partition("=")[2]) for v in envs if v.partition("=")[2])])
+    click.get_current_context().call_on_close(sources.close)  # a run that ends early stops its builds
     _warm_engine()
     from . import chart, emit, report
 

@@ -139,9 +139,28 @@ class _Ran:
     too_large: bool = False
 
 
+# Build processes by the thread that waits for each, so that a run that ends early can stop the
+# builds it started (Sources.close); and the threads told to stop before they started one.
+_LIVE: dict[int, subprocess.Popen] = {}
+_STOPPED: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
 def _run(argv: tuple[str, ...], err: BinaryIO) -> _Ran:
     """Run a build, stopping it after TIMEOUT seconds or MAX_OUTPUT bytes of output."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, env=tool_env())
+    with _LIVE_LOCK:
+        if threading.get_ident() in _STOPPED:
+            return _Ran(-1, b"")
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, env=tool_env())
+        _LIVE[threading.get_ident()] = proc
+    try:
+        return _wait(proc)
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.pop(threading.get_ident(), None)
+
+
+def _wait(proc: subprocess.Popen) -> _Ran:
     timed_out = threading.Event()
 
     def stop() -> None:
@@ -399,6 +418,21 @@ class _Job:
         except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
             self._exc = exc
 
+    def stop(self) -> None:
+        """Kill the build process this call runs, if any, or keep it from starting one."""
+        with _LIVE_LOCK:
+            ident = self._thread.ident
+            if ident is not None:
+                _STOPPED.add(ident)
+                proc = _LIVE.get(ident)
+                if proc is not None:
+                    proc.kill()
+
+    def stopped(self) -> None:
+        """Forget the stop once the thread is over: a later thread may get its id."""
+        with _LIVE_LOCK:
+            _STOPPED.discard(self._thread.ident)
+
     def result(self) -> Any:
         self._thread.join()
         if self._exc is not None:
@@ -447,6 +481,24 @@ class Sources:
             if isinstance(built, _Job):
                 self.builds[key] = built.result()
         self._versioned()
+
+    def close(self) -> None:
+        """Stop the builds nobody waited for (a run that ended early) and wait for their threads,
+        which remove their temporary folders."""
+        for key, built in list(self.builds.items()):
+            if isinstance(built, _Job):
+                built.stop()
+                try:
+                    self.builds[key] = built.result()
+                except Exception as exc:  # noqa: BLE001 - nobody reads it: the run is over
+                    self.builds[key] = UserError(str(exc))
+                finally:
+                    built.stopped()
+        if self.versioned is not None:
+            try:
+                self._versioned()
+            except Exception:  # noqa: BLE001, S110 - only the report shows the version
+                self.versioned = None
 
     def _versioned(self) -> None:
         if self.versioned is not None:

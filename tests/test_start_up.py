@@ -255,3 +255,26 @@ def test_an_error_in_the_proof_is_said_once_the_report_is_prepared(
     done = run("convert", write_tree(tmp_path / "src", {"cm.yaml": CM}), tmp_path / "out")
     assert done.exit_code == 2 and "internal error: ZeroDivisionError" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_that_stops_early_stops_the_builds_it_started(tmp_path: Path) -> None:
+    import os
+
+    slow = '#!/bin/sh\nif [ "$1" = version ]; then echo v5.5.0; exit 0; fi\nexec sleep 60\n'
+    bin_dir = write_tree(tmp_path / "bin", {"kustomize": slow})
+    (bin_dir / "kustomize").chmod(0o755)
+    src = write_tree(tmp_path / "src", {"kustomization.yaml": "resources: []\n"})
+    bad = write_tree(tmp_path / "rules", {"bad.yaml": "rules: [{id: x, nonsense: 1}]\n"}) / "bad.yaml"
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(tmp_path)}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "helmify_flts.cli", "convert", str(src), str(tmp_path / "out"), "--rules", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "bad.yaml" in done.stderr, done.stderr
+    assert time.monotonic() - started < 30  # the build would take 60 s
+    assert not list(tmp_path.glob("helmify-render-*"))  # the build's own temporary folder is gone too
