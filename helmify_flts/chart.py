@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import (
     __version__,
@@ -13,23 +14,25 @@ from . import (
     environments,
     existing,
     jsontext,
-    kustomize,
     kyaml,
     manifests,
     match,
     plan,
-    refactorings,
     rewrite,
     rules,
     schema,
 )
 from .errors import Notice, UserError, Where
 from .filenames import check_sizes
-from .refactorings import combine, record
-from .refactorings.provided import secrets as provided_secrets
 from .templating import all_of, any_of, joined, one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
+
+if TYPE_CHECKING:
+    from . import kustomize, refactorings
+
+# The refactorings (a package of about twenty modules) are imported only when a rule file asks
+# for one, and kustomize only when a folder is read: a plain convert does not load them.
 
 HELMIGNORE = """\
 # Patterns to ignore when packaging the chart (helm package).
@@ -71,6 +74,9 @@ class Options:
     rule_texts: tuple[tuple[Path, str], ...] = ()  # rule files made in memory (--values-layout)
     progress: manifests.Progress | None = field(default=None, compare=False)
     raw: bool = False  # read kustomization folders file by file instead of building them
+    # How folders are read (kustomize.Sources): the CLI starts the builds before it loads this
+    # module. One per run, shared by every build() of it (--values-layout builds twice).
+    sources: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,18 @@ class Result:
     declared: dict[str, refactorings.Declared] = field(default_factory=dict)
     proof_release: str = "release"
     proof_namespace: str = "default"
+    # Each resource (base and environments) as the plain object Kubernetes sees, made once for
+    # the proof and the report, which only read it. Keyed by node: an environment's own resource
+    # is listed again under another source name.
+    plain: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def plain_of(self, res: manifests.Resource) -> Any:
+        """``kyaml.construct(res.node)``, made once per run: do not change what it returns."""
+        return _plain_of(self.plain, res)
+
+    def source_objects(self, loaded: manifests.LoadResult) -> dict[tuple, Any]:
+        """What render.source_objects gives for ``loaded``, from the objects made once."""
+        return {res.identity: self.plain_of(res) for res in loaded.resources}
 
 
 def _switched(changes: refactorings.TemplateChanges, conv: rewrite.Conversion) -> tuple:
@@ -125,9 +143,17 @@ def dns_safe(text: str) -> str:
 def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
     ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules, texts=opts.rule_texts)
-    combine.check(ruleset.refactor_rules)  # refactorings that do not work together stop here
-    sources = kustomize.Sources(raw=opts.raw)
-    sources.prepare([opts.src, *(path for _, path in opts.envs)])  # kustomizations build side by side
+    refactor = bool(ruleset.refactor_rules)
+    if refactor:
+        from .refactorings import combine
+
+        combine.check(ruleset.refactor_rules)  # refactorings that do not work together stop here
+    sources = opts.sources
+    if sources is None:
+        from . import kustomize
+
+        sources = kustomize.Sources(raw=opts.raw)
+    sources.start([opts.src, *(path for _, path in opts.envs)])  # kustomizations build side by side
     loaded = sources.load(opts.src, opts.exclude, opts.skip, opts.progress)
     env_loaded = {name: _load_env(name, path, opts, sources) for name, path in opts.envs}
     if not loaded.resources:
@@ -155,24 +181,27 @@ def build(opts: Options) -> Result:
         )
         for res in resources
     )
-    ctx = refactorings.Context(
-        "release",
-        refactorings.main_namespace(loaded.resources),
-        opts.chart_name,
-        components={p.resource.identity: p.component.dotted for p in plans},
-        component_keys={p.resource.identity: p.component.key for p in plans},
-        bases={p.resource.identity: p.base for p in plans},
-        objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans},
-    )
+    # The release and namespace the proof renders with (and refactorings plan for).
+    release, namespace = "release", main_namespace(loaded.resources)
+    ctx = _context(plans, release, namespace, opts.chart_name) if refactor else None
+    # Plain objects made once, read by environment planning, the proof and the report (the
+    # refactorings get their own in ctx: they may change theirs).
+    plain: dict[Any, Any] = {}
     envs, provided = [], {}
     for name, el in env_loaded.items():  # credentials an environment reads from Secrets of its own
-        objects, provided[name] = provided_secrets(ruleset.refactor_rules, environments.load_objects(el.resources), ctx)
+        objects, provided[name] = {r.identity: _plain_of(plain, r) for r in el.resources}, ()
+        if ctx is not None:
+            from .refactorings.provided import secrets as provided_secrets
+
+            objects, provided[name] = provided_secrets(ruleset.refactor_rules, objects, ctx)
         envs.append(environments.Environment(name, objects))
     if envs:
-        plans, env_notices = _plan_environments(plans, envs, opts.chart_name)
+        plans, env_notices = _plan_environments(plans, envs, opts.chart_name, plain)
         rule_notices += env_notices
-    changes = refactorings.TemplateChanges()
-    if ruleset.refactor_rules:
+    changes = _NoChanges()
+    if ctx is not None:
+        from . import refactorings
+
         plans, changes = refactorings.plan(plans, ruleset.refactor_rules, ctx)
     conv = rewrite.build_templates(plans, opts.chart_name, tuple(dict(opts.envs)))
     for key, value, doc in changes.values:
@@ -190,8 +219,12 @@ def build(opts: Options) -> Result:
     if changes.notes:
         files["templates/NOTES.txt"] += "\n".join(changes.notes) + "\n"
     rule_notices += [Notice(text, code="refactoring") for text in changes.warnings]
-    declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
-    if ruleset.refactor_rules:  # what verify proves the chart against; none without refactorings
+    declared: dict[str, refactorings.Declared] = {}  # without refactorings, what the sources are
+    if ctx is not None:  # what verify proves the chart against; none without refactorings
+        from . import refactorings
+        from .refactorings import record
+
+        declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
         files[record.FILE] = record.dumps(ctx.release, ctx.namespace, declared, _switched(changes, conv))
         files[".helmignore"] += record.FILE + "\n"
     overrides = {}
@@ -230,9 +263,51 @@ def build(opts: Options) -> Result:
         resources,
         why,
         declared,
-        ctx.release,
-        ctx.namespace,
+        release,
+        namespace,
+        plain,
     )
+
+
+def main_namespace(resources: tuple[manifests.Resource, ...]) -> str:
+    """The folder's main namespace: the one most of its namespaced resources name (the first in
+    name order on a tie), else ``default``."""
+    counts: dict[str, int] = {}
+    for res in resources:
+        if res.namespace:
+            counts[res.namespace] = counts.get(res.namespace, 0) + 1
+    return min(counts, key=lambda ns: (-counts[ns], ns)) if counts else "default"
+
+
+class _NoChanges:
+    """What refactorings.TemplateChanges holds when no rule asks for a refactoring: nothing."""
+
+    values: tuple = ()
+    files: dict = {}  # noqa: RUF012 - never written: read by files.update only
+    notes: tuple = ()
+    warnings: tuple = ()
+
+
+def _context(plans: tuple[plan.ResourcePlan, ...], release: str, namespace: str, chart_name: str) -> Any:
+    """What refactorings may depend on besides the objects (refactorings.Context)."""
+    from . import refactorings
+
+    return refactorings.Context(
+        release,
+        namespace,
+        chart_name,
+        components={p.resource.identity: p.component.dotted for p in plans},
+        component_keys={p.resource.identity: p.component.key for p in plans},
+        bases={p.resource.identity: p.base for p in plans},
+        objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans},
+    )
+
+
+def _plain_of(made: dict[Any, Any], res: manifests.Resource) -> Any:
+    found = made.get(res.node)
+    if found is None:
+        found = made[res.node] = kyaml.construct(res.node)
+    return found
 
 
 def _load_env(name: str, path: Path, opts: Options, sources: kustomize.Sources) -> manifests.LoadResult:
@@ -250,14 +325,14 @@ def _load_env(name: str, path: Path, opts: Options, sources: kustomize.Sources) 
 
 
 def _plan_environments(
-    plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment], chart_name: str
+    plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment], chart_name: str, plain: dict
 ) -> tuple[tuple[plan.ResourcePlan, ...], list[Notice]]:
     """Cover every difference between environments: the plans to convert with.
 
     Only lifts the base conversion really makes count as covering a field (a rule may decline a
     value that Helm cannot carry, or a key another field holds); where an automatic lift would be
     declined too, the field around it is lifted whole instead."""
-    reference = {p.resource: kyaml.construct(p.resource.node) for p in plans}
+    reference = {p.resource: _plain_of(plain, p.resource) for p in plans}
     base = rewrite.lifted_values(plans, chart_name, tuple(e.name for e in envs))
     lifted = {(lift.resource, lift.path) for lift in base.lifts}
     plans = tuple(replace(p, hits=tuple(h for h in p.hits if (h.resource, h.found.path) in lifted)) for p in plans)

@@ -11,16 +11,23 @@ import functools
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, chart, emit, kyaml, proof, report
+from . import __version__, kyaml
 from .errors import UserError
 from .outcome import EXIT_DIFF, EXIT_OK, EXIT_USAGE, Mode, Outcome, VerifyOutcome  # noqa: F401 - exit codes too
+
+if TYPE_CHECKING:
+    from . import chart
+
+# The conversion modules are imported inside the commands, after convert has started any
+# kustomize builds: the builds then run while Python loads the rest of the tool.
 
 
 def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
@@ -199,21 +206,30 @@ def convert(
     A folder with a kustomization.yaml is built with kustomize (or kubectl kustomize) first."""
     mode = Mode.of(check, show_diff)
     _check_out(src, out, envs)
+    from . import kustomize
+
+    sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
+    sources.start([src, *(Path(v.partition("=")[2]) for v in envs if v.partition("=")[2])])
+    click.get_current_context().call_on_close(sources.close)  # a run that ends early stops its builds
+    _warm_engine()
+    from . import chart, emit, report
+
     opts = dataclasses.replace(
-        _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw
+        _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw, sources=sources
     )
     fitted = None
-    from . import fit
+    if write_rules is not None or values_layout is not None:
+        from . import fit
 
-    fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
+        fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
     with kyaml.collector_paused():
         if values_layout is not None:
             fitted = fit.build(opts, values_layout, write_rules or Path("values-layout.rules.yaml"))
             result = fitted.result
         else:
             result = chart.build(opts)
-        proven = proof.prove_conversion(result)
-    files = {**result.files, **report.files(result, proven)}
+        proven, prepared = _prove_and_prepare(result)
+    files = {**result.files, **report.files(result, proven, prepared)}
     if fitted is not None:
         files = fit.report_files(files, fitted)
     plan = emit.make_plan(out, files)
@@ -231,6 +247,46 @@ def convert(
     sys.exit(outcome.exit_code)
 
 
+def _prove_and_prepare(result: chart.Result) -> tuple[Any, Any]:
+    """The proof, and meanwhile the parts of the report that do not need it: the Helm engine
+    renders outside the interpreter lock, so the two overlap. An error of the proof comes first."""
+    from . import proof, report
+
+    done: dict[str, Any] = {}
+
+    def prove() -> None:
+        try:
+            done["proven"] = proof.prove_conversion(result)
+        except BaseException as exc:  # noqa: BLE001 - raised again below, in the command's thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=prove, name="proof")
+    thread.start()
+    try:
+        prepared = report.Prepared(result)
+    except BaseException as exc:  # noqa: BLE001 - the proof's own error, if any, is said first
+        thread.join()
+        raise done.get("error", exc) from None
+    thread.join()
+    if "error" in done:
+        raise done["error"]
+    return done["proven"], prepared
+
+
+def _warm_engine() -> None:
+    """Load the Helm engine in the background: loading its native library and starting the Go
+    runtime in it take about 0.1 s, mostly outside the interpreter lock, so they overlap the
+    conversion that comes before the proof. A failure is left to the proof, which reports it."""
+
+    def load() -> None:
+        try:
+            import helm_python  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - the proof imports it again and says what is wrong
+            pass
+
+    threading.Thread(target=load, name="helm-engine", daemon=True).start()
+
+
 def _options(
     src: Path,
     out: Path,
@@ -241,6 +297,8 @@ def _options(
     envs: tuple[str, ...],
     quiet: bool,
 ) -> chart.Options:
+    from . import chart
+
     name = chart.dns_safe(chart_name) if chart_name else chart.chart_name_for(out)
     if chart_name and not name:
         raise UserError(f"--chart-name {chart_name!r} has no letters or digits to make a chart name from")
@@ -338,6 +396,7 @@ def verify(
 @_guarded
 def list_rules(markdown: bool, rule_files: tuple[str, ...], verbose: bool) -> None:
     """List the rules of every built-in pack (and any given files) with their descriptions."""
+    from . import report
     from . import rules as rules_mod
 
     try:

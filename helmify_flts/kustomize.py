@@ -17,16 +17,20 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from . import kyaml, leftovers, manifests, redact
+from . import leftovers
 from .errors import Notice, UserError, Where
-from .paths import child, text_at
+
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode, Node
+
+    from . import manifests
+
+# The YAML side (kyaml, manifests, paths) is imported where the build output is read: the CLI
+# starts the builds before it imports the rest of the tool, so they run while it loads.
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN = "config.kubernetes.io/origin"
@@ -35,6 +39,7 @@ MAX_OUTPUT = 256 * 1024 * 1024  # bytes of build output; beyond, the build is st
 MAX_MESSAGE = 2000  # characters of kustomize's own error message shown
 PREFIX = "helmify-render-"  # swept by render's leftovers sweep when a killed run left one
 GENERATOR_KEYS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}
+_SLOTS = threading.BoundedSemaphore(4)  # builds that run at once: many environments must not swamp the machine
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,26 @@ def version_of(tool: Tool) -> Tool:
 def _version(argv: tuple[str, ...]) -> str:
     """kustomize's version as the tool prints it (``v5.5.0``), or "" where it says none."""
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=tool_env())
     except (OSError, subprocess.TimeoutExpired):
         return ""
     m = re.search(r"(?:Kustomize Version:\s*|kustomize/|^)(v\d+\.\d+\.\d+\S*)", done.stdout, re.M)
     return f"kustomize {m.group(1)}" if m else ""
+
+
+# kustomize is a Go program that collects garbage from its first megabytes on: a fifth of its CPU
+# time on a folder like FLTS. A larger heap target makes it collect less (the heap it needs stays
+# small), bounded by a memory limit, so a large build collects no later than by default. A user's
+# own Go settings are kept.
+GO_SETTINGS = {"GOGC": "400", "GOMEMLIMIT": "1GiB"}
+
+
+def tool_env() -> dict[str, str]:
+    """The environment kustomize runs in: ours, with GO_SETTINGS unless the user set Go's GC."""
+    env = dict(os.environ)
+    if not any(name in env for name in GO_SETTINGS):
+        env.update(GO_SETTINGS)
+    return env
 
 
 @dataclass(frozen=True)
@@ -119,9 +139,28 @@ class _Ran:
     too_large: bool = False
 
 
+# Build processes by the thread that waits for each, so that a run that ends early can stop the
+# builds it started (Sources.close); and the threads told to stop before they started one.
+_LIVE: dict[int, subprocess.Popen] = {}
+_STOPPED: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
 def _run(argv: tuple[str, ...], err: BinaryIO) -> _Ran:
     """Run a build, stopping it after TIMEOUT seconds or MAX_OUTPUT bytes of output."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+    with _LIVE_LOCK:
+        if threading.get_ident() in _STOPPED:
+            return _Ran(-1, b"")
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, env=tool_env())
+        _LIVE[threading.get_ident()] = proc
+    try:
+        return _wait(proc)
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.pop(threading.get_ident(), None)
+
+
+def _wait(proc: subprocess.Popen) -> _Ran:
     timed_out = threading.Event()
 
     def stop() -> None:
@@ -200,16 +239,22 @@ def _message(err_path: Path) -> str:
     text = " ".join(text.split())
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE] + "..."
+    from . import redact
+
     return redact.inline(text) or "(no message)"
 
 
 def _origin(annotation: str | None, wrapper: str, root: str) -> Origin | None:
     if not annotation:
         return None
-    try:
-        data = kyaml.load_all(annotation)[0]
-    except Exception:  # noqa: BLE001 - kustomize wrote it; anything odd only costs the line number
-        return None
+    from . import kyaml
+
+    data = _plain_lines(annotation)
+    if data is None:
+        try:
+            data = kyaml.load_all(annotation)[0]
+        except Exception:  # noqa: BLE001 - kustomize wrote it; anything odd only costs the line number
+            return None
     if not isinstance(data, dict):
         return None
     if data.get("repo"):
@@ -221,6 +266,35 @@ def _origin(annotation: str | None, wrapper: str, root: str) -> Origin | None:
     full = os.path.normpath(os.path.join(wrapper, path))
     generator = (data.get("configuredBy") or {}).get("kind") if data.get("configuredIn") else None
     return Origin(Path(os.path.relpath(full, root)).as_posix(), generator if isinstance(generator, str) else None)
+
+
+_LINE = re.compile(r"( ?)( ?)([A-Za-z]+):(?: ([A-Za-z0-9_./~][^:#'\"]*))?")
+
+
+def _plain_lines(text: str) -> dict | None:
+    """An origin annotation as kustomize writes it (``path: web.yaml``; ``configuredIn: ...`` with
+    a ``configuredBy`` map under it) read without a YAML parser, as kyaml reads it; None for
+    anything else (quotes, other nesting, a value YAML reads as another type)."""
+    from . import kyaml
+
+    data: dict = {}
+    inner: dict | None = None
+    for line in text.splitlines():
+        m = _LINE.fullmatch(line)
+        if m is None or bool(m.group(1)) != bool(m.group(2)):
+            return None
+        key, value = m.group(3), m.group(4)
+        if value is not None and (value != value.strip() or kyaml.resolve_plain(value) != kyaml.STR):
+            return None
+        if m.group(1):  # an entry of the map opened by the line before
+            if inner is None or value is None:
+                return None
+            inner[key] = value
+            continue
+        inner = data[key] = {} if value is None else None
+        if value is not None:
+            data[key] = value
+    return data if all(v != {} for v in data.values()) else None
 
 
 @dataclass
@@ -235,6 +309,8 @@ class Locator:
         and the object as that file has it (None for generated objects)."""
         if not origin.local:
             return 1, None
+        from .paths import child, text_at
+
         docs = self._docs(origin.path)
         if origin.generator:
             return _generator_line(docs, origin.generator, name) or 1, None
@@ -253,13 +329,35 @@ class Locator:
         if rel not in self.parsed:
             try:
                 text = (self.root / rel).read_bytes().decode("utf-8-sig")
-                self.parsed[rel] = [n for n in kyaml.compose_all(text) if n is not None]
+                self.parsed[rel] = _compose(text)
             except Exception:  # noqa: BLE001 - kustomize read it; we only miss a line number
                 self.parsed[rel] = []
         return self.parsed[rel]
 
 
+def _compose(text: str) -> list[Node]:
+    """The documents of an origin file as nodes, only to find lines in: kustomize has read and
+    checked the file already, and the objects themselves come from its output, so the checks
+    ``kyaml.compose_all`` makes of input (about half its cost) are not made again."""
+    from . import kyaml
+
+    loader = kyaml.Loader(text)
+    try:
+        docs = []
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                docs.append(node)
+        return docs
+    finally:
+        loader.dispose()
+
+
 def _objects(docs: list[Node]) -> list[Node]:
+    from yaml.nodes import MappingNode, SequenceNode
+
+    from .paths import child
+
     out: list[Node] = []
     for node in docs:
         items = child(node, "items")
@@ -271,6 +369,10 @@ def _objects(docs: list[Node]) -> list[Node]:
 
 def _generator_line(docs: list[Node], generator: str, name: str) -> int:
     """The line of the generator entry that made ``name`` (its name, before the hash suffix)."""
+    from yaml.nodes import SequenceNode
+
+    from .paths import child, text_at
+
     key = GENERATOR_KEYS.get(generator)
     for node in docs:
         entries = child(node, key) if key else None
@@ -287,6 +389,10 @@ def _generator_line(docs: list[Node], generator: str, name: str) -> int:
 
 def strip_origin(node: MappingNode) -> None:
     """Remove the origin annotation (and the annotations map it leaves empty) from an object."""
+    from yaml.nodes import MappingNode, ScalarNode
+
+    from .paths import child
+
     metadata = child(node, "metadata")
     annotations = child(metadata, "annotations")
     if not isinstance(metadata, MappingNode) or not isinstance(annotations, MappingNode):
@@ -294,6 +400,44 @@ def strip_origin(node: MappingNode) -> None:
     annotations.value = [(k, v) for k, v in annotations.value if not (isinstance(k, ScalarNode) and k.value == ORIGIN)]
     if not annotations.value:
         metadata.value = [(k, v) for k, v in metadata.value if v is not annotations]
+
+
+class _Job:
+    """A call running in a thread of its own; :meth:`result` waits for it (a pool would cost
+    importing concurrent.futures and logging before the builds can start)."""
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self._out: Any = None
+        self._exc: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), name="kustomize")
+        self._thread.start()
+
+    def _run(self, fn: Any, args: tuple) -> None:
+        try:
+            self._out = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._exc = exc
+
+    def stop(self) -> None:
+        """Kill the build process this call runs, if any, or keep it from starting one."""
+        with _LIVE_LOCK:
+            ident = self._thread.ident
+            if ident is not None:
+                _STOPPED.add(ident)
+                proc = _LIVE.get(ident)
+                if proc is not None:
+                    proc.kill()
+
+    def stopped(self) -> None:
+        """Forget the stop once the thread is over: a later thread may get its id."""
+        with _LIVE_LOCK:
+            _STOPPED.discard(self._thread.ident)
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._exc is not None:
+            raise self._exc
+        return self._out
 
 
 @dataclass
@@ -304,27 +448,61 @@ class Sources:
     raw: bool = False
     tool: Tool | None = None
     loaded: dict[tuple, manifests.LoadResult] = field(default_factory=dict)
-    builds: dict[str, Build | UserError] = field(default_factory=dict)
+    # A build started and not yet waited for is a _Job; done, its Build or the UserError it raised.
+    builds: dict[str, _Job | Build | UserError] = field(default_factory=dict)
+    versioned: _Job | None = None  # the version query, while it runs
 
-    def prepare(self, folders: list[Path]) -> None:
-        """Build every kustomization folder among ``folders`` at once: a build mostly waits for
-        its process, so the builds and the version query overlap. Errors wait for :meth:`load`."""
+    def start(self, folders: list[Path]) -> None:
+        """Start building every kustomization folder among ``folders`` and return at once: a build
+        mostly waits for its process, so the builds, the version query and the caller's own work
+        overlap. Errors wait for :meth:`load`."""
         todo: dict[str, Path] = {}
         for folder in folders:
             found = kustomization_in(folder) if not self.raw and folder.is_dir() else None
             if found is not None and os.path.realpath(folder) not in self.builds:
                 todo.setdefault(os.path.realpath(folder), folder)
                 if self.tool is None:
-                    self.tool = find_tool(found.as_posix())
+                    try:
+                        self.tool = find_tool(found.as_posix())
+                    except UserError as exc:  # said when the folder is loaded, after any earlier error
+                        self.builds[os.path.realpath(folder)] = exc
+                        todo.pop(os.path.realpath(folder))
         if not todo or self.tool is None:
             return
         tool = self.tool
-        with ThreadPoolExecutor(max_workers=min(4, len(todo) + 1)) as pool:
-            versioned = pool.submit(version_of, tool) if not tool.version else None
-            futures = {key: pool.submit(_build_or_error, folder, tool) for key, folder in todo.items()}
-            self.builds.update({key: future.result() for key, future in futures.items()})
-            if versioned is not None:
-                self.tool = versioned.result()
+        self.builds.update({key: _Job(_build_or_error, folder, tool) for key, folder in todo.items()})
+        if not tool.version and self.versioned is None:
+            self.versioned = _Job(version_of, tool)
+
+    def prepare(self, folders: list[Path]) -> None:
+        """Build every kustomization folder among ``folders`` at once, and wait for the builds."""
+        self.start(folders)
+        for key, built in list(self.builds.items()):
+            if isinstance(built, _Job):
+                self.builds[key] = built.result()
+        self._versioned()
+
+    def close(self) -> None:
+        """Stop the builds nobody waited for (a run that ended early) and wait for their threads,
+        which remove their temporary folders."""
+        for key, built in list(self.builds.items()):
+            if isinstance(built, _Job):
+                built.stop()
+                try:
+                    self.builds[key] = built.result()
+                except Exception as exc:  # noqa: BLE001 - nobody reads it: the run is over
+                    self.builds[key] = UserError(str(exc))
+                finally:
+                    built.stopped()
+        if self.versioned is not None:
+            try:
+                self._versioned()
+            except Exception:  # noqa: BLE001, S110 - only the report shows the version
+                self.versioned = None
+
+    def _versioned(self) -> None:
+        if self.versioned is not None:
+            self.tool, self.versioned = self.versioned.result(), None
 
     def load(
         self,
@@ -336,11 +514,16 @@ class Sources:
         """The resources of ``folder``: what ``kubectl apply -k`` would deploy, or its files."""
         found = kustomization_in(folder) if not self.raw and folder.is_dir() else None
         if found is None:
+            from . import manifests
+
             return manifests.load_folder(folder, exclude, skip, progress)
         key = (os.path.realpath(folder), exclude)
         if key not in self.loaded:
-            self.prepare([folder])
+            self.start([folder])
             built = self.builds[key[0]]
+            if isinstance(built, _Job):
+                built = self.builds[key[0]] = built.result()
+            self._versioned()
             if isinstance(built, UserError):
                 raise built
             assert self.tool is not None
@@ -350,13 +533,17 @@ class Sources:
 
 def _build_or_error(folder: Path, tool: Tool) -> Build | UserError:
     try:
-        return build(folder, tool)
+        with _SLOTS:
+            return build(folder, tool)
     except UserError as exc:
         return exc
 
 
 def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> manifests.LoadResult:
     """The build's objects, each named by its origin file and line, without origin annotations."""
+    from . import manifests
+    from .paths import child, text_at
+
     resources: list[manifests.Resource] = []
     notices: list[Notice] = []
     manifests.load_text(f"{built.kustomization} (as built by {built.tool.label})", built.text, resources, notices)

@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import report
-from .chart import Result
-from .emit import Plan
-from .proof import ChartProof
-
-if TYPE_CHECKING:  # verify loads the schema checker; only its result type is needed here
+if TYPE_CHECKING:  # the CLI imports this before the conversion modules; only their types are needed here
+    from .chart import Result
+    from .emit import Plan
+    from .proof import ChartProof
     from .verify import Verification
 
 EXIT_OK, EXIT_DIFF, EXIT_USAGE = 0, 1, 2
@@ -76,6 +74,8 @@ class Outcome:
             return []
         lines = [f"warning: {n}" for n in self.result.notices if n.code != "unused-builtin" or self.verbose]
         if self.verbose:
+            from . import report
+
             lines += [f"  {line}" for line in report.decisions(self.result)]
         return lines
 
@@ -91,6 +91,8 @@ class Outcome:
 
     @property
     def summary(self) -> str:
+        from . import report
+
         return report.summary(self.result)
 
     def _unproven(self) -> list[str]:

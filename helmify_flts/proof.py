@@ -10,6 +10,7 @@ what a failure means to it (a bug in convert, bad input for verify).
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ class Expected:
     def resolved(self, texts: Mapping[str, str]) -> Mapping[Identity, Any]:
         """The objects with each value only the render can give (refactorings.base.Rendered, a
         checksum of a rendered template) taken from the rendered ``texts``."""
+        if "helmify_flts.refactorings.base" not in sys.modules:
+            return self.objects  # only a refactoring makes such values: none was loaded in this run
         from .refactorings.base import has_rendered, resolve
 
         if not any(has_rendered(obj) for obj in self.objects.values()):
@@ -230,7 +233,11 @@ def prove_conversion(result: Result) -> ChartProof:
 
     def expected(name: str, loaded: LoadResult) -> Expected:
         declared = result.declared.get(name)
-        return Expected.sources(loaded) if declared is None or declared.empty else Expected(declared.expected)
+        return (
+            Expected(result.source_objects(loaded))
+            if declared is None or declared.empty
+            else Expected(declared.expected)
+        )
 
     cases = {"": Case(expected("", result.loaded))}
     for name, loaded in result.environments.items():
@@ -245,7 +252,7 @@ def prove_conversion(result: Result) -> ChartProof:
         if declared is None or declared.empty or not proven.rendered:
             continue
         rendered = {ident: obj for ident, (_, obj) in proven.objects.items()}
-        found = checks.run(render.source_objects(loaded), rendered, declared.renamed, frozenset(declared.edits))
+        found = checks.run(result.source_objects(loaded), rendered, declared.renamed, frozenset(declared.edits))
         broken += [f"[{name}] {line}" if name else line for line in found]
     # What was rendered has been compared and checked: only the comparison outlives the proof
     # (the rendered texts and objects are as large as the chart, and the report comes next).

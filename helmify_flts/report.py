@@ -24,16 +24,26 @@ class _Shown:
     """Values as the report shows them: redacted by where they sit in their resource."""
 
     def __init__(self, result: Result) -> None:
+        self.result = result
         self.objects: dict[Any, Any] = {}
+        self.texts: dict[tuple, Any] = {}
         self.pointers = {(lift.resource.identity, lift.key): lift.pointer for lift in result.conversion.lifts}
 
     def _object(self, res: Resource) -> Any:
         if res.identity not in self.objects:
-            self.objects[res.identity] = kyaml.construct(res.node)
+            self.objects[res.identity] = self.result.plain_of(res)
         return self.objects[res.identity]
 
     def at(self, res: Resource, pointer: tuple, value: Any) -> Any:
-        return redact.at(res.kind, self._object(res), pointer, value)
+        if not isinstance(value, str):
+            return redact.at(res.kind, self._object(res), pointer, value)
+        # A text is shown once per field and value: an environment's override repeats the base
+        # value of a lifted field, and environments often share a value. Scanning texts for
+        # credentials is most of the report's cost.
+        key = (res.identity, tuple(pointer), value)
+        if key not in self.texts:
+            self.texts[key] = redact.at(res.kind, self._object(res), pointer, value)
+        return self.texts[key]
 
     def lift(self, lift: Lift) -> Any:
         return self.at(lift.resource, lift.pointer, lift.original)
@@ -86,16 +96,77 @@ def decisions(result: Result) -> list[str]:
     ]
 
 
-def as_json(result: Result, proven: ChartProof) -> dict:
+class Prepared:
+    """The parts of the report that do not depend on the proof: made while the Helm engine renders
+    the chart (outside the interpreter lock), so the two overlap."""
+
+    def __init__(self, result: Result) -> None:
+        conv = result.conversion
+        lifts_of: dict[Any, list[Lift]] = {}
+        for lift in conv.lifts:
+            lifts_of.setdefault(lift.resource, []).append(lift)
+        self.template_of = {
+            res: f"templates/{file}.yaml" for file, members in conv.components.items() for res in members
+        }
+        self.shown = shown = _Shown(result)
+        self.fields = {
+            res: [
+                {
+                    "path": lift.field,
+                    "pointer": lift.path.pointer(),
+                    "original": None if lift.optional_absent else shown.lift(lift),
+                    "key": dotted(lift.key),
+                    "keyPath": list(lift.key),
+                    "rule": lift.rule,
+                    "unsetByDefault": lift.optional_absent,
+                }
+                for lift in lifts_of.get(res, [])
+            ]
+            for res in result.resources
+        }
+        self.declared = {
+            res: _declared_entry(result.declared.get(""), res.identity, shown._object(res), res.kind)
+            for res in result.resources
+        }
+        self.graph = _graph(result, self.template_of)
+        self.environments = {
+            name: {
+                "overrides": [
+                    {
+                        "key": dotted(o.key),
+                        "keyPath": list(o.key),
+                        "resource": o.resource.title,
+                        "base": shown.override(o.resource, o.key, o.names, o.base),
+                        "value": shown.override(o.resource, o.key, o.names, o.value),
+                        "automatic": bool(o.automatic),
+                    }
+                    for o in overrides
+                ],
+                "resources": [
+                    {
+                        "apiVersion": res.api_version,
+                        "kind": res.kind,
+                        "namespace": res.namespace,
+                        "name": res.name,
+                        **_declared_entry(result.declared.get(name), res.identity, result.plain_of(res), res.kind),
+                    }
+                    for res in result.environments[name].resources
+                ]
+                if name in result.environments
+                else [],
+                **_declared_top(result, result.declared.get(name)),
+            }
+            for name, overrides in result.overrides.items()
+        }
+
+
+def as_json(result: Result, proven: ChartProof, prepared: Prepared | None = None) -> dict:
     conv = result.conversion
-    lifts_of: dict[Any, list[Lift]] = {}
-    for lift in conv.lifts:
-        lifts_of.setdefault(lift.resource, []).append(lift)
-    template_of = {res: f"templates/{file}.yaml" for file, members in conv.components.items() for res in members}
+    made = prepared or Prepared(result)
+    template_of = made.template_of
     resources = []
-    shown = _Shown(result)
     for res in result.resources:
-        patch = shown.patch(res, proven.base.patches.get(res.identity, [])) if proven.rendered else None
+        patch = made.shown.patch(res, proven.base.patches.get(res.identity, [])) if proven.rendered else None
         resources.append(
             {
                 "apiVersion": res.api_version,
@@ -106,22 +177,11 @@ def as_json(result: Result, proven: ChartProof) -> dict:
                 "line": res.line,
                 "component": conv.component_of_file[template_of[res][len("templates/") : -len(".yaml")]].dotted,
                 "template": conv.moved.get(res, template_of[res]),
-                "fields": [
-                    {
-                        "path": lift.field,
-                        "pointer": lift.path.pointer(),
-                        "original": None if lift.optional_absent else shown.lift(lift),
-                        "key": dotted(lift.key),
-                        "keyPath": list(lift.key),
-                        "rule": lift.rule,
-                        "unsetByDefault": lift.optional_absent,
-                    }
-                    for lift in lifts_of.get(res, [])
-                ],
+                "fields": made.fields[res],
                 "patch": patch,
                 "expectedChanges": [],
                 "unexpectedChanges": patch or [],
-                **_declared_entry(result.declared.get(""), res.identity, shown._object(res), res.kind),
+                **made.declared[res],
             }
         )
     return {
@@ -153,37 +213,14 @@ def as_json(result: Result, proven: ChartProof) -> dict:
         ],
         "rules": list(result.ruleset.files),
         **_declared_top(result, result.declared.get("")),
-        "graph": _graph(result, template_of),
+        "graph": made.graph,
         "environments": {
             name: {
                 "identical": proven.environments[name].ok if name in proven.environments else None,
                 "differences": proven.environments[name].describe() if name in proven.environments else [],
-                "overrides": [
-                    {
-                        "key": dotted(o.key),
-                        "keyPath": list(o.key),
-                        "resource": o.resource.title,
-                        "base": shown.override(o.resource, o.key, o.names, o.base),
-                        "value": shown.override(o.resource, o.key, o.names, o.value),
-                        "automatic": bool(o.automatic),
-                    }
-                    for o in overrides
-                ],
-                "resources": [
-                    {
-                        "apiVersion": res.api_version,
-                        "kind": res.kind,
-                        "namespace": res.namespace,
-                        "name": res.name,
-                        **_declared_entry(result.declared.get(name), res.identity, kyaml.construct(res.node), res.kind),
-                    }
-                    for res in result.environments[name].resources
-                ]
-                if name in result.environments
-                else [],
-                **_declared_top(result, result.declared.get(name)),
+                **made.environments[name],
             }
-            for name, overrides in result.overrides.items()
+            for name in result.overrides
         },
     }
 
@@ -228,11 +265,11 @@ def _redacted_ops(kind: str, source: Any, ops: list[dict]) -> list[dict]:
 
 def _declared_top(result: Result, declared: Any) -> dict:
     """``added``, ``removed`` and ``proof``: empty lists without refactorings."""
-    from .refactorings.base import to_json
-
     proof = {"release": result.proof_release, "namespace": result.proof_namespace}
     if declared is None:
         return {"added": [], "removed": [], "proof": proof}
+    from .refactorings.base import to_json
+
     return {
         "added": [
             {
@@ -264,7 +301,7 @@ def _removed_api(result: Result, ident: tuple) -> str:
 def _graph(result: Result, template_of: dict) -> dict:
     """Who talks to whom, and what each workload reads (names and ports only: nothing secret)."""
     conv = result.conversion
-    objects = {res.identity: kyaml.construct(res.node) for res in result.resources}
+    objects = {res.identity: result.plain_of(res) for res in result.resources}
     components = {
         graph.Node(res.kind, res.identity[2], res.name).id: conv.component_of_file[
             template_of[res][len("templates/") : -len(".yaml")]
@@ -537,8 +574,9 @@ def _added_removed_markdown(data: dict) -> list[str]:
     return out
 
 
-def files(result: Result, proven: ChartProof) -> dict[str, str]:
-    data = as_json(result, proven)
+def files(result: Result, proven: ChartProof, prepared: Prepared | None = None) -> dict[str, str]:
+    """helmify-report.json and helmify-report.md; ``prepared`` is :class:`Prepared` if made already."""
+    data = as_json(result, proven, prepared)
     # NaN or infinity become the strings "NaN", "Infinity", and keys become strings, through a
     # round trip: the file stays valid JSON. The round trip copies the whole report, so it is made
     # only when the data holds such a number or key (it hardly ever does).

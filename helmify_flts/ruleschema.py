@@ -13,7 +13,6 @@ string is expected.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from pathlib import Path
@@ -94,6 +93,8 @@ def _check_mapping(
     for key_node, _ in node.value:
         text = key_node.value if isinstance(key_node, ScalarNode) else None
         if text not in props and extra is False:
+            import difflib  # only a misspelt key needs it
+
             hint = difflib.get_close_matches(str(text), sorted(props), n=1)
             advice = f"did you mean {hint[0]!r}?" if hint else f"allowed keys: {', '.join(sorted(props))}"
             raise UserError(f"unknown key {text!r} in {what}; {advice}", _at(key_node, file))

@@ -8,39 +8,55 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .autoscaling_replicas import AutoscalingReplicas
 from .base import Added, Change, Context, Declared, Identity, Refactoring, SwitchedOn, TemplateChanges, apply
-from .checksum_roll import ChecksumRoll
-from .credentials import EnvCredentials
-from .envconfig import EnvConfigMap
-from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
-from .init_hooks import InitHooks
-from .notes import Notes
 from .objects import identity
-from .release_names import ReleaseNames
-from .release_namespace import ReleaseNamespace
-from .standard_labels import StandardLabels
-from .startup import InitJobHooks, WaitFor
-from .statefulset import StatefulSets
 from .tree import OnAdded
 
-REGISTRY: dict[str, Refactoring] = {
-    r.name: r
-    for r in (
-        StandardLabels(),
-        ReleaseNamespace(),
-        AutoscalingReplicas(),
-        InitHooks(),
-        ChecksumRoll(),
-        Notes(),
-        ReleaseNames(),
-        NetworkPolicies(),
-        ServiceMonitors(),
-        DisruptionBudgets(),
-    )
-}
-# The production pack's refactorings.
-REGISTRY.update({r.name: r for r in (EnvConfigMap(), EnvCredentials(), WaitFor(), InitJobHooks(), StatefulSets())})
+# The refactorings themselves are imported on first use of REGISTRY (a rule file that names one):
+# they are most of this package, and a convert without refactorings, or a module that needs only
+# the types above, does not load them.
+_REGISTRY: dict[str, Refactoring] = {}
+
+
+def registry() -> dict[str, Refactoring]:
+    """The refactorings by the name rule files use; one dict for the whole run."""
+    if not _REGISTRY:
+        from .autoscaling_replicas import AutoscalingReplicas
+        from .checksum_roll import ChecksumRoll
+        from .credentials import EnvCredentials
+        from .envconfig import EnvConfigMap
+        from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
+        from .init_hooks import InitHooks
+        from .notes import Notes
+        from .release_names import ReleaseNames
+        from .release_namespace import ReleaseNamespace
+        from .standard_labels import StandardLabels
+        from .startup import InitJobHooks, WaitFor
+        from .statefulset import StatefulSets
+
+        made: tuple[Refactoring, ...] = (
+            StandardLabels(),
+            ReleaseNamespace(),
+            AutoscalingReplicas(),
+            InitHooks(),
+            ChecksumRoll(),
+            Notes(),
+            ReleaseNames(),
+            NetworkPolicies(),
+            ServiceMonitors(),
+            DisruptionBudgets(),
+        )
+        # The production pack's refactorings.
+        made += (EnvConfigMap(), EnvCredentials(), WaitFor(), InitJobHooks(), StatefulSets())
+        _REGISTRY.update({r.name: r for r in made})
+    return _REGISTRY
+
+
+def __getattr__(name: str) -> Any:
+    """``REGISTRY``, made when first asked for."""
+    if name == "REGISTRY":
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context) -> Declared:
@@ -49,7 +65,7 @@ def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Conte
     changes: list[Change] = []
     current: Mapping[Identity, dict] = objects
     for rule in rules:
-        made = REGISTRY[rule.refactor].declare(current, ctx, rule)
+        made = registry()[rule.refactor].declare(current, ctx, rule)
         changes += made
         current = apply(current, made).expected if made else current
     return apply(objects, changes)
@@ -59,7 +75,10 @@ def template_changes(
     rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Context, chart: str
 ) -> TemplateChanges:
     """What the chart's templates must do for these rules, computed from the source objects."""
+    from .notes import Notes
+
     out = TemplateChanges()
+    reaches_added = _reaches_added()
     # NOTES.txt names objects as the chart renders them, so it is written once every other rule
     # has said how it renames them; nothing else reads it.
     ordered = sorted(rules, key=lambda r: r.refactor == Notes.name)
@@ -67,21 +86,24 @@ def template_changes(
     for i, rule in enumerate(ordered):
         files, values = set(out.files), len(out.values)
         seen = objects
-        if rule.refactor in REACHES_ADDED and added:
+        if rule.refactor in reaches_added and added:
             seen = {**objects, **{ident: current[ident] for ident in added}}
-        REGISTRY[rule.refactor].template(seen, ctx, rule, chart, out)
+        registry()[rule.refactor].template(seen, ctx, rule, chart, out)
         _fold_added(out, objects)
         out.switched += _switched_files(rule, out, files, out.values[values:])
-        if any(later.refactor in REACHES_ADDED for later in ordered[i + 1 :]):
-            made = REGISTRY[rule.refactor].declare(current, ctx, rule)
+        if any(later.refactor in reaches_added for later in ordered[i + 1 :]):
+            made = registry()[rule.refactor].declare(current, ctx, rule)
             current = apply(current, made).expected if made else current
             added |= {identity(c.object) for c in made if isinstance(c, Added)} & set(current)
     return out
 
 
-# Refactorings whose template half also edits the objects an earlier rule split off a workload
-# into the workload's template (a ConfigMap of its env values): the edits follow that object there.
-REACHES_ADDED = frozenset({StandardLabels.name})
+def _reaches_added() -> frozenset[str]:
+    """Refactorings whose template half also edits the objects an earlier rule split off a workload
+    into the workload's template (a ConfigMap of its env values): the edits follow that object there."""
+    from .standard_labels import StandardLabels
+
+    return frozenset({StandardLabels.name})
 
 
 def _fold_added(out: TemplateChanges, objects: Mapping[Identity, dict]) -> None:
@@ -115,16 +137,6 @@ def _switched_files(rule: Any, out: TemplateChanges, before: set[str], values: l
         for f in added
         if _KIND.search(out.files[f])
     ]
-
-
-def main_namespace(resources: Any) -> str:
-    """The folder's main namespace: the one most of its namespaced resources name (the first in
-    name order on a tie), else ``default``."""
-    counts: dict[str, int] = {}
-    for res in resources:
-        if res.namespace:
-            counts[res.namespace] = counts.get(res.namespace, 0) + 1
-    return min(counts, key=lambda ns: (-counts[ns], ns)) if counts else "default"
 
 
 def _whole_modes() -> frozenset:
