@@ -261,7 +261,7 @@ def test_numbers_and_keys_json_cannot_hold_are_made_strings_as_before(
     proven = proof.prove_conversion(converted)
     data = report.as_json(converted, proven)
     data["resources"][0]["fields"][0]["original"] = [odd]
-    monkeypatch.setattr(report, "as_json", lambda result, proven: data)
+    monkeypatch.setattr(report, "as_json", lambda result, proven, prepared=None: data)
     assert report.files(converted, proven)["helmify-report.json"] == _old_json(data)
     assert not report._json_ready(data)
 
