@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .autoscaling_replicas import AutoscalingReplicas
-from .base import Added, Change, Context, Declared, Identity, Refactoring, SwitchedOn, TemplateChanges, apply
+from .base import Added, Change, Context, Declared, Identity, Named, Refactoring, SwitchedOn, TemplateChanges, apply
 from .checksum_roll import ChecksumRoll
 from .credentials import EnvCredentials
 from .envconfig import EnvConfigMap
@@ -52,7 +53,19 @@ def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Conte
         made = REGISTRY[rule.refactor].declare(current, ctx, rule)
         changes += made
         current = apply(current, made).expected if made else current
+        ctx = _owned(ctx, made)
     return apply(objects, changes)
+
+
+def _owned(ctx: Context, changes: list[Change]) -> Context:
+    """``ctx`` with each object split off a workload in its workload's component (standard-labels
+    reads it for the component label)."""
+    more = {
+        identity(c.object): ctx.components[c.owner]
+        for c in changes
+        if isinstance(c, Added) and c.owner in ctx.components
+    }
+    return replace(ctx, components={**ctx.components, **more}) if more else ctx
 
 
 def template_changes(
@@ -63,25 +76,89 @@ def template_changes(
     # NOTES.txt names objects as the chart renders them, so it is written once every other rule
     # has said how it renames them; nothing else reads it.
     ordered = sorted(rules, key=lambda r: r.refactor == Notes.name)
+    made: list[Change] = []  # what the rules so far declare, in order
     current, added = objects, set()  # the objects as declared so far, and those rules added
+    reshaped = False  # whether an earlier rule split objects off or reshaped a workload
     for i, rule in enumerate(ordered):
         files, values = set(out.files), len(out.values)
-        seen = objects
-        if rule.refactor in REACHES_ADDED and added:
-            seen = {**objects, **{ident: current[ident] for ident in added}}
-        REGISTRY[rule.refactor].template(seen, ctx, rule, chart, out)
+        if rule.refactor in SEES_DECLARED and reshaped:
+            _template_on_declared(rule, objects, made, ctx, chart, out)
+        else:
+            seen = objects
+            if rule.refactor in REACHES_ADDED and added:
+                seen = {**objects, **{ident: current[ident] for ident in added}}
+            REGISTRY[rule.refactor].template(seen, ctx, rule, chart, out)
         _fold_added(out, objects)
         out.switched += _switched_files(rule, out, files, out.values[values:])
-        if any(later.refactor in REACHES_ADDED for later in ordered[i + 1 :]):
-            made = REGISTRY[rule.refactor].declare(current, ctx, rule)
-            current = apply(current, made).expected if made else current
-            added |= {identity(c.object) for c in made if isinstance(c, Added)} & set(current)
+        if any(later.refactor in REACHES_ADDED | SEES_DECLARED for later in ordered[i + 1 :]):
+            changes = REGISTRY[rule.refactor].declare(current, ctx, rule)
+            made += changes
+            current = apply(current, changes).expected if changes else current
+            added |= {identity(c.object) for c in changes if isinstance(c, Added)} & set(current)
+            ctx = _owned(ctx, changes)
+            reshaped = reshaped or (rule.refactor in RESHAPES and bool(changes))
     return out
 
 
 # Refactorings whose template half also edits the objects an earlier rule split off a workload
 # into the workload's template (a ConfigMap of its env values): the edits follow that object there.
 REACHES_ADDED = frozenset({StandardLabels.name})
+# Refactorings that split objects off a workload or reshape its pod spec (env moved, init
+# containers added, a Deployment made a StatefulSet, a Job made a hook).
+RESHAPES = frozenset({"env-configmap", "env-credentials", "statefulset", "wait-for", "init-job-hooks", "init-hooks"})
+# Refactorings whose template half, after such a rule, works on the objects as declared so far
+# (their pointers count a list's items as the object has them, see tree._real): the edits of a
+# renamed object go to its source, those of an added object follow it into its owner's template.
+SEES_DECLARED = frozenset({ReleaseNames.name, ReleaseNamespace.name, InitHooks.name, InitJobHooks.name})
+
+
+def _template_on_declared(
+    rule: Any, objects: Mapping[Identity, dict], made: list[Change], ctx: Context, chart: str, out: TemplateChanges
+) -> None:
+    """Run ``rule``'s template half on the objects as ``made`` declares them, into ``out``."""
+    declared = apply(objects, made)
+    source = {new: old for old, new in declared.renamed.items()}
+    # An object an earlier rule declared removed may still render under a switch (today's claim
+    # under persistence.existingClaim): its template is edited as its source is.
+    seen = {**declared.expected, **{r.identity: objects[r.identity] for r in declared.removed if r.identity in objects}}
+    own = TemplateChanges()
+    REGISTRY[rule.refactor].template(seen, ctx, rule, chart, own)
+    for ident, edits in own.edits.items():
+        obj = seen.get(ident)
+        out.edit(source.get(ident, ident), *(_by_name(edit, obj) for edit in edits))
+    for ident, switches in own.switches.items():
+        out.switches.setdefault(source.get(ident, ident), []).extend(switches)
+    out.names.update({source.get(ident, ident): name for ident, name in own.names.items()})
+    out.own_files.update({source.get(ident, ident): path for ident, path in own.own_files.items()})
+    for ident, labels in own.labels.items():
+        out.labels.setdefault(source.get(ident, ident), {}).update(labels)
+    out.values += own.values
+    out.files.update(own.files)
+    out.notes += own.notes
+    out.warnings += own.warnings
+    out.switched += own.switched
+
+
+def _by_name(edit: Any, obj: Any) -> Any:
+    """``edit`` with each index into a list of named items (containers, env, volumes) written as
+    that item's name, which the earlier rule's template keeps while its indices may differ."""
+    pointer = getattr(edit, "pointer", None)
+    if pointer is None or obj is None:
+        return edit
+    parts: list = []
+    node = obj
+    for part in pointer:
+        named = None
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            item = node[part]
+            name = item.get("name") if isinstance(item, dict) else None
+            names = [i.get("name") for i in node if isinstance(i, dict)]
+            named = Named(name) if isinstance(name, str) and names.count(name) == 1 else None
+            node = item
+        else:
+            node = node.get(part) if isinstance(node, dict) and isinstance(part, str) else None
+        parts.append(named or part)
+    return replace(edit, pointer=tuple(parts))
 
 
 def _fold_added(out: TemplateChanges, objects: Mapping[Identity, dict]) -> None:
@@ -135,7 +212,6 @@ def _whole_modes() -> frozenset:
 
 def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[tuple[Any, ...], TemplateChanges]:
     """The resource plans with each refactoring's tree edits and switches."""
-    from dataclasses import replace
 
     from .. import kyaml
     from ..existing import Guard

@@ -129,7 +129,12 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
         ident = identity(secret)
         out[ident] = secret
         added.append(
-            Change(ident, rule, f"credential-looking env values of {obj['kind']}/{name_of(obj)} ({move.container})")
+            Change(
+                ident,
+                rule,
+                f"credential-looking env values of {obj['kind']}/{name_of(obj)} ({move.container})",
+                move.workload,
+            )
         )
     return Outcome(out, added=tuple(added), warnings=tuple(warnings))
 

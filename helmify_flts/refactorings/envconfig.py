@@ -133,7 +133,7 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
         cm_ident = identity(configmap)
         out[cm_ident] = configmap
         why = f"literal env values of {obj['kind']}/{name_of(obj)} ({move.container}), read by envFrom"
-        added.append(Change(cm_ident, rule, why))
+        added.append(Change(cm_ident, rule, why, move.workload))
     return Outcome(out, added=tuple(added), warnings=tuple(warnings))
 
 

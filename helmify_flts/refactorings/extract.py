@@ -102,7 +102,7 @@ class MoveEnvToConfigMap:
     own_file: str | None = None  # the chart path the ConfigMap renders from (a checksum hashes it)
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        container = _reach(tree, self.container, create=False)
+        container = _reach(tree, self.container, create=False, marks=marks)
         env = _get(container, "env")
         if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
             return []
@@ -167,7 +167,7 @@ class MoveEnvToSecret:
     own_file: str | None = None  # the chart path the Secret renders from (a checksum hashes it)
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        container = _reach(tree, self.container, create=False)
+        container = _reach(tree, self.container, create=False, marks=marks)
         env = _get(container, "env")
         if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
             return []
@@ -214,7 +214,7 @@ class InsertWaits:
     script: str
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        spec = _reach(tree, self.spec, create=False)
+        spec = _reach(tree, self.spec, create=False, marks=marks)
         if not isinstance(spec, MappingNode):
             return []
         items: list[Node] = []
@@ -273,7 +273,10 @@ class ClaimToTemplate:
     exprs: tuple[tuple[Pointer, str], ...]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        spec, workload = _reach(tree, self.spec, create=False), _reach(tree, self.workload, create=False)
+        spec, workload = (
+            _reach(tree, self.spec, create=False, marks=marks),
+            _reach(tree, self.workload, create=False, marks=marks),
+        )
         volumes = _get(spec, "volumes")
         if not isinstance(volumes, SequenceNode) or not isinstance(workload, MappingNode):
             return []

@@ -68,7 +68,7 @@ def apply(objects: Mapping[Identity, dict], options: Options) -> Outcome:
         headless, new_service = _headless_service(out, obj, pod_labels)
         if new_service is not None:
             out[identity(new_service)] = new_service
-            added.append(Change(identity(new_service), options.rule, f"headless Service for StatefulSet/{name}"))
+            added.append(Change(identity(new_service), options.rule, f"headless Service for StatefulSet/{name}", ident))
         templates, gone = _claim_templates(out, obj, options.existing_claims.get(ident))
         for claim in gone:
             claim_ident = identity(claim)
