@@ -14,6 +14,23 @@ from .ruleschema import resolve
 _TYPE_NAMES = {"object": "mapping", "array": "list", "boolean": "true/false", "string": "string"}
 
 
+# How the conventions and production packs go together (refactorings/combine.py holds the order).
+COMBINING = (
+    "Name a production pack before `conventions`: `--rules flts-production --rules conventions`. The "
+    "production refactorings add objects to a workload's template (a `<workload>-env` ConfigMap, a "
+    "`<workload>-credentials` Secret, a headless Service) and wait-for init containers; the conventions "
+    "refactorings after them reach all of it: release-aware names and the release namespace for the added "
+    "objects and every reference to them (envFrom, secretKeyRef, serviceName, the hosts the init containers "
+    "wait for, host names in the env values moved to a ConfigMap), standard labels in the workload's "
+    "component, and a checksum annotation per ConfigMap and Secret. checksum-roll, and init-hooks with "
+    "init-job-hooks (the first makes the hook), work in either order.",
+    "",
+    "The other order stops with exit 2 before anything is written, naming the rules and the order to use: "
+    "env-configmap, env-credentials, statefulset, wait-for and init-job-hooks plan on the source names, so "
+    "after release-names what they add would miss the release prefix.",
+)
+
+
 def rule_language(
     schema: dict, path_sets: dict[str, dict[str, tuple[str, ...]]], set_docs: dict[str, str]
 ) -> list[str]:
@@ -76,6 +93,7 @@ def rule_language(
         "",
     ]
     out += [f"- `{name}`: {text}" for name, text in refactor["x-enumDescriptions"].items()]
+    out += ["", "#### Combining packs", "", *COMBINING]
     out += [
         "",
         "### Examples",
