@@ -14,20 +14,21 @@ from .ruleschema import resolve
 _TYPE_NAMES = {"object": "mapping", "array": "list", "boolean": "true/false", "string": "string"}
 
 
-# How the conventions and production packs go together (refactorings/combine.py holds the order).
+# How the conventions and production packs go together (refactorings/combine.py says why).
 COMBINING = (
-    "Name a production pack before `conventions`: `--rules flts-production --rules conventions`. The "
-    "production refactorings add objects to a workload's template (a `<workload>-env` ConfigMap, a "
-    "`<workload>-credentials` Secret, a headless Service) and wait-for init containers; the conventions "
-    "refactorings after them reach all of it: release-aware names and the release namespace for the added "
-    "objects and every reference to them (envFrom, secretKeyRef, serviceName, the hosts the init containers "
-    "wait for, host names in the env values moved to a ConfigMap), standard labels in the workload's "
-    "component, and a checksum annotation per ConfigMap and Secret. checksum-roll, and init-hooks with "
-    "init-job-hooks (the first makes the hook), work in either order.",
+    "The conventions pack goes with a production pack in either order: `--rules conventions --rules "
+    "flts-production` or the other way round. The production refactorings add objects to a workload's "
+    "template (a `<workload>-env` ConfigMap, a `<workload>-credentials` Secret, a headless Service) and "
+    "wait-for init containers; the conventions refactorings reach all of it: release-aware names and the "
+    "release namespace for the added objects and every reference to them (envFrom, secretKeyRef, "
+    "serviceName, the hosts the init containers wait for, host names in env values moved to a ConfigMap or "
+    "a Secret), standard labels in the workload's component, and a checksum annotation per ConfigMap and "
+    "Secret.",
     "",
-    "The other order stops with exit 2 before anything is written, naming the rules and the order to use: "
-    "env-configmap, env-credentials, statefulset, wait-for and init-job-hooks plan on the source names, so "
-    "after release-names what they add would miss the release prefix.",
+    "The two orders differ only where a later rule leaves what an earlier one made: with the conventions "
+    "first, a volumeClaimTemplate copies the standard labels of the claim it replaces, and init-hooks makes "
+    "the init Jobs hooks without a weight (init-job-hooks, first, weights them by the dependency graph); "
+    "each leaves a Job the other made a hook as it is.",
 )
 
 

@@ -1,6 +1,6 @@
-"""Refactorings of the conventions and production packs that work together: each pair converts a
-small folder (convert runs the proof and the built-in checks), verifies, and renders the combined
-effect; the order that does not work yet stops with exit 2 and says which order to use."""
+"""Refactorings of the conventions and production packs that work together, in either order:
+each pair converts a small folder (convert runs the proof and the built-in checks), verifies, and
+renders the combined effect; a pair the order table of combine.py names stops with exit 2."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import yaml
 from conftest import FIXTURES, render_objects, run, write_tree
 
 from helmify_flts import render
+from helmify_flts.refactorings import combine
 
 WEB = """apiVersion: apps/v1
 kind: Deployment
@@ -200,9 +201,13 @@ def _release(out: Path, release: str, namespace: str = "shop") -> dict:
     return render_objects(out, release=release, namespace=namespace)
 
 
+@pytest.mark.parametrize("names_first", [False, True], ids=["production-first", "release-names-first"])
 @pytest.mark.parametrize("refactor", ["env-configmap", "env-credentials", "statefulset", "wait-for"])
-def test_release_names_after_a_production_refactoring_renames_what_it_adds(tmp_path: Path, refactor: str) -> None:
-    out = _convert(tmp_path, {**SHOP, "job.yaml": JOB}, refactor, "release-names")
+def test_release_names_with_a_production_refactoring_renames_what_it_adds(
+    tmp_path: Path, refactor: str, names_first: bool
+) -> None:
+    order = ("release-names", refactor) if names_first else (refactor, "release-names")
+    out = _convert(tmp_path, {**SHOP, "job.yaml": JOB}, *order)
     objects = _release(out, "one")
     names = {ident[3] for ident in objects}
     assert all(name.startswith("one-") for name in names), names
@@ -228,8 +233,12 @@ def test_release_names_after_a_production_refactoring_renames_what_it_adds(tmp_p
     assert not names & two  # two releases in one namespace stay apart
 
 
-def test_the_whole_production_pack_then_release_names_and_namespace(tmp_path: Path) -> None:
-    refactors = (*PRODUCTION, "standard-labels", "release-namespace", "checksum-roll", "release-names")
+CONVENTIONS = ("standard-labels", "release-namespace", "checksum-roll", "release-names")
+
+
+@pytest.mark.parametrize("conventions_first", [False, True], ids=["production-first", "conventions-first"])
+def test_the_whole_production_pack_with_release_names_and_namespace(tmp_path: Path, conventions_first: bool) -> None:
+    refactors = (*CONVENTIONS, *PRODUCTION) if conventions_first else (*PRODUCTION, *CONVENTIONS)
     out = _convert(tmp_path, {**SHOP, "job.yaml": JOB}, *refactors)
     objects = _release(out, "one", "elsewhere")
     assert {ident[2] for ident in objects} == {"elsewhere"}  # the headless Service too
@@ -245,15 +254,23 @@ def test_the_whole_production_pack_then_release_names_and_namespace(tmp_path: Pa
     assert job["spec"]["template"]["spec"]["containers"][0]["args"][1] == "postgresql://one-db:5432/app"
 
 
-@pytest.mark.parametrize("refactor", ["env-configmap", "env-credentials", "statefulset", "wait-for", "init-job-hooks"])
-def test_release_names_before_a_production_refactoring_names_the_order_to_use(tmp_path: Path, refactor: str) -> None:
-    src = write_tree(tmp_path / "src", {**SHOP, "job.yaml": JOB})
+def test_a_pair_that_works_in_one_order_only_names_the_order_to_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(combine.MUST_PRECEDE, "release-names", frozenset({"wait-for"}))
+    src = write_tree(tmp_path / "src", SHOP)
     out = tmp_path / "chart"
-    result = run("convert", src, out, "--rules", _rules(tmp_path, "release-names", refactor))
+    result = run("convert", src, out, "--rules", _rules(tmp_path, "release-names", "wait-for"))
     assert result.exit_code == 2, result.stderr
-    assert f"rule r-{refactor} (refactor: {refactor}" in result.stderr
+    assert "rule r-wait-for (refactor: wait-for" in result.stderr
     assert "must come before rule r-release-names" in result.stderr
     assert "internal error" not in result.stderr and not out.exists()
+    assert run("convert", src, out, "--rules", _rules(tmp_path, "wait-for", "release-names")).exit_code == 0
+
+
+def test_every_pair_the_table_once_held_works_in_either_order() -> None:
+    assert combine.MUST_PRECEDE == {}
+    assert not hasattr(combine, "NOT_REACHED") and not hasattr(combine, "SAME_CHANGE")
 
 
 @pytest.mark.parametrize("order", [("init-hooks", "init-job-hooks"), ("init-job-hooks", "init-hooks")], ids="+".join)
@@ -272,9 +289,12 @@ FLTS_ENVS = ("--env", f"dev={ENVS / 'dev'}", "--env", f"prod={ENVS / 'prod'}")
 FLTS = FIXTURES / ".kubernetes"
 
 
-def test_flts_with_flts_production_then_conventions_converts_and_proves(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "packs", [("conventions", "flts-production"), ("flts-production", "conventions")], ids="+".join
+)
+def test_flts_with_conventions_and_flts_production_converts_and_proves(tmp_path: Path, packs: tuple) -> None:
     out = tmp_path / "flts"
-    args = ("--chart-name", "flts", "--rules", "flts-production", "--rules", "conventions", *FLTS_ENVS)
+    args = ("--chart-name", "flts", "--rules", packs[0], "--rules", packs[1], *FLTS_ENVS)
     result = run("convert", FLTS, out, *args)
     assert result.exit_code == 0, result.stderr  # exit 2 before: the pairs were refused
     assert run("verify", out, FLTS, *FLTS_ENVS).exit_code == 0
@@ -298,14 +318,8 @@ def test_flts_with_flts_production_then_conventions_converts_and_proves(tmp_path
     annotation = fastapi["metadata"]["annotations"]["checksum/fastapi-app-env"]
     text = render.render_chart(out, None, "one", "other")["flts/templates/checksum/configmap-fastapi-app-env.yaml"]
     assert annotation == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # a credential URL moved to the Secret env-credentials adds names the renamed Service
+    mlflow = _by_name(objects, "Secret", "one-mlflow-credentials")["stringData"]["MLFLOW_BACKEND_STORE_URI"]
+    assert "@one-postgres:5432/" in mlflow  # "@postgres:5432/" with production first before
     prod = yaml.safe_load((out / "values-prod.yaml").read_text())
     assert prod["grafana"]["existingSecret"] == "grafana-credentials"
-
-
-def test_flts_with_conventions_then_flts_production_names_the_order_to_use(tmp_path: Path) -> None:
-    out = tmp_path / "flts"
-    result = run("convert", FLTS, out, "--rules", "conventions", "--rules", "flts-production", *FLTS_ENVS)
-    assert result.exit_code == 2, result.stderr
-    assert "must come before rule release-names" in result.stderr
-    assert "--rules production or flts-production before --rules conventions" in result.stderr
-    assert not out.exists()

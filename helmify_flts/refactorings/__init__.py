@@ -52,19 +52,31 @@ def declare(rules: tuple[Any, ...], objects: Mapping[Identity, dict], ctx: Conte
     for rule in rules:
         made = REGISTRY[rule.refactor].declare(current, ctx, rule)
         changes += made
-        current = apply(current, made).expected if made else current
-        ctx = _owned(ctx, made)
+        current, ctx = _advance(current, ctx, made)
     return apply(objects, changes)
+
+
+def _advance(current: Mapping[Identity, dict], ctx: Context, made: list[Change]) -> tuple[Mapping, Context]:
+    """The objects with what one rule declared applied, and the context the next rule declares
+    with: the objects it split off in their workload's component, the renamed ones under their
+    source identity."""
+    if not made:
+        return current, ctx
+    step = apply(current, made)
+    ctx = _owned(ctx, made)
+    if step.renamed:
+        back = {now: source for source, now in ctx.renamed.items()}
+        more = {back.get(old, old): new for old, new in step.renamed.items()}
+        ctx = replace(ctx, renamed={**ctx.renamed, **more})
+    return step.expected, ctx
 
 
 def _owned(ctx: Context, changes: list[Change]) -> Context:
     """``ctx`` with each object split off a workload in its workload's component (standard-labels
     reads it for the component label)."""
-    more = {
-        identity(c.object): ctx.components[c.owner]
-        for c in changes
-        if isinstance(c, Added) and c.owner in ctx.components
-    }
+    back = {now: source for source, now in ctx.renamed.items()}
+    owners = {identity(c.object): back.get(c.owner, c.owner) for c in changes if isinstance(c, Added) and c.owner}
+    more = {ident: ctx.components[owner] for ident, owner in owners.items() if owner in ctx.components}
     return replace(ctx, components={**ctx.components, **more}) if more else ctx
 
 
@@ -78,10 +90,10 @@ def template_changes(
     ordered = sorted(rules, key=lambda r: r.refactor == Notes.name)
     made: list[Change] = []  # what the rules so far declare, in order
     current, added = objects, set()  # the objects as declared so far, and those rules added
-    reshaped = False  # whether an earlier rule split objects off or reshaped a workload
+    changed: set[str] = set()  # the refactorings whose rules so far declared a change
     for i, rule in enumerate(ordered):
         files, values = set(out.files), len(out.values)
-        if rule.refactor in SEES_DECLARED and reshaped:
+        if SEES_DECLARED.get(rule.refactor, frozenset()) & changed:
             _template_on_declared(rule, objects, made, ctx, chart, out)
         else:
             seen = objects
@@ -90,13 +102,12 @@ def template_changes(
             REGISTRY[rule.refactor].template(seen, ctx, rule, chart, out)
         _fold_added(out, objects)
         out.switched += _switched_files(rule, out, files, out.values[values:])
-        if any(later.refactor in REACHES_ADDED | SEES_DECLARED for later in ordered[i + 1 :]):
+        if any(later.refactor in REACHES_ADDED or later.refactor in SEES_DECLARED for later in ordered[i + 1 :]):
             changes = REGISTRY[rule.refactor].declare(current, ctx, rule)
             made += changes
-            current = apply(current, changes).expected if changes else current
+            current, ctx = _advance(current, ctx, changes)
             added |= {identity(c.object) for c in changes if isinstance(c, Added)} & set(current)
-            ctx = _owned(ctx, changes)
-            reshaped = reshaped or (rule.refactor in RESHAPES and bool(changes))
+            changed |= {rule.refactor} if changes else set()
     return out
 
 
@@ -104,12 +115,18 @@ def template_changes(
 # into the workload's template (a ConfigMap of its env values): the edits follow that object there.
 REACHES_ADDED = frozenset({StandardLabels.name})
 # Refactorings that split objects off a workload or reshape its pod spec (env moved, init
-# containers added, a Deployment made a StatefulSet, a Job made a hook).
-RESHAPES = frozenset({"env-configmap", "env-credentials", "statefulset", "wait-for", "init-job-hooks", "init-hooks"})
-# Refactorings whose template half, after such a rule, works on the objects as declared so far
-# (their pointers count a list's items as the object has them, see tree._real): the edits of a
-# renamed object go to its source, those of an added object follow it into its owner's template.
-SEES_DECLARED = frozenset({ReleaseNames.name, ReleaseNamespace.name, InitHooks.name, InitJobHooks.name})
+# containers added, a Deployment made a StatefulSet).
+SPLITS = frozenset({"env-configmap", "env-credentials", "statefulset", "wait-for"})
+# Refactorings whose template half, after a rule of one of the given refactorings that declared a
+# change, works on the objects as declared so far (their pointers name list items as the object
+# has them, see _by_name): the edits of a renamed object go to its source, those of an added
+# object follow it into its owner's template. The hook rules see a Job the other made a hook.
+SEES_DECLARED: dict[str, frozenset[str]] = {
+    ReleaseNames.name: SPLITS,
+    ReleaseNamespace.name: SPLITS,
+    InitHooks.name: frozenset({InitJobHooks.name}),
+    InitJobHooks.name: frozenset({InitHooks.name}),
+}
 
 
 def _template_on_declared(
@@ -169,7 +186,7 @@ def _fold_added(out: TemplateChanges, objects: Mapping[Identity, dict]) -> None:
         for ident, edits in out.edits.items()
         for edit in edits
         for split in (getattr(edit, "configmap", None), getattr(edit, "secret", None), getattr(edit, "obj", None))
-        if isinstance(split, dict)
+        if isinstance(split, dict) and isinstance((split.get("metadata") or {}).get("name"), str)
     }
     for ident in [i for i in out.edits if i not in objects and i in owners]:
         out.edit(owners[ident], OnAdded(ident[1], ident[3], tuple(out.edits.pop(ident))))

@@ -64,6 +64,20 @@ class Context:
     # declaration then follows the same plan as the template.
     component_keys: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
     objects: Mapping[Identity, dict] = field(default_factory=dict)
+    # Declaration only: the identity each source object has after the earlier rules, where it
+    # changed (release-names), for rules that plan on the sources and apply to what those left.
+    renamed: Mapping[Identity, Identity] = field(default_factory=dict)
+
+    def now(self, ident: Identity) -> Identity:
+        """The identity the source object ``ident`` has after the earlier rules."""
+        return self.renamed.get(ident, ident)
+
+    def prefixed(self, ident: Identity, name: str) -> str:
+        """``name`` for an object split off the source object ``ident``: with the release prefix
+        where an earlier rule (release-names) gave that object the prefix."""
+        from .release_names import new_name
+
+        return new_name(self.release, name) if self.now(ident)[3] == new_name(self.release, ident[3]) else name
 
 
 @dataclass(frozen=True)

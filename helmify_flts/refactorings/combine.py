@@ -1,13 +1,22 @@
 """Which built-in refactorings can be named together, and in which order.
 
-Each refactoring's template half edits the chart's resources by their source identity. A rule
-that follows references or hooks (release-names, release-namespace, init-hooks) after one that
-splits objects off a workload or reshapes it (env-configmap, env-credentials, statefulset,
-wait-for, init-job-hooks) works on the objects as that rule declared them, and its edits follow
-the split-off objects into their workload's template (``refactorings.SEES_DECLARED``). The other
-way round does not work yet: those refactorings plan on the source names, so under release-aware
-names the objects they add would keep names without the release prefix. Convert then stops before
-building anything and says which order to use.
+Each refactoring's template half edits the chart's resources by their source identity. The
+production refactorings split objects off a workload into its template (a ``<workload>-env``
+ConfigMap, a ``<workload>-credentials`` Secret, a headless Service) and reshape it (env moved,
+wait-for init containers, a StatefulSet); the conventions refactorings reach what they add in
+either order:
+
+- after them, a rule that follows references, namespaces or hooks works on the objects as they
+  declared them (``refactorings.SEES_DECLARED``), and its edits follow the split-off objects into
+  their workload's template;
+- before them, release-names has renamed the workloads and Services they plan on: they follow
+  each workload by its new name (``Context.now``), give what they add the release prefix
+  (``Context.prefixed``) and render those names with the fullname helper;
+- the checksum roll leaves an annotation a refactoring already made as it is, and init-hooks and
+  init-job-hooks leave a Job the other made a hook.
+
+A pair that works in one order only goes into :data:`MUST_PRECEDE`: convert then stops before
+building anything and names the order to use.
 """
 
 from __future__ import annotations
@@ -16,12 +25,9 @@ from typing import Any
 
 from ..errors import UserError
 
-# Refactorings that must come before another (key). Those that add objects to a workload or
-# reshape it come before release-names, which then renames what they add; init-job-hooks orders
-# Jobs by the source names release-names changes.
-MUST_PRECEDE: dict[str, frozenset[str]] = {
-    "release-names": frozenset({"env-configmap", "env-credentials", "statefulset", "wait-for", "init-job-hooks"}),
-}
+# Refactorings that must come before another (key); none at present, every built-in pair works
+# in either order (tests/test_combine_packs.py converts and proves each).
+MUST_PRECEDE: dict[str, frozenset[str]] = {}
 
 
 def _name(rule: Any) -> str:
@@ -38,8 +44,7 @@ def check(rules: tuple[Any, ...]) -> None:
                 errors.append(
                     UserError(
                         f"rule {_name(later)} must come before rule {_name(first)}; name the pack or file "
-                        f"with {later.id} first on the command line (the built-in packs: "
-                        f"--rules production or flts-production before --rules conventions)",
+                        f"with {later.id} first on the command line",
                         later.where,
                     )
                 )

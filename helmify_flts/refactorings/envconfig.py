@@ -39,6 +39,7 @@ from .objects import (
     pod_spec,
     unique_name,
 )
+from .release_names import full
 
 RULE = "env-configmap"
 
@@ -147,6 +148,7 @@ class EnvConfigMap(EnvMove):
         "pod annotation rolls the pods when a value changes"
     )
     made_kind = "ConfigMap"
+    made_field = "configmap"
     why = "literal env values are read from a ConfigMap (envFrom)"
     roll_why = "pods roll when their env values change"
     plan_moves = staticmethod(plan)
@@ -169,7 +171,8 @@ class EnvConfigMap(EnvMove):
                 "metadata": new_metadata(move.configmap, namespace_of(obj), labels_of(obj)),
             }
             ident = identity(configmap)
-            out.edit(move.workload, MoveEnvToConfigMap(pointer, move.names, configmap, template_path(ident)))
+            named = full(chart, move.configmap) if move.workload in out.names else None  # release-names before
+            out.edit(move.workload, MoveEnvToConfigMap(pointer, move.names, configmap, template_path(ident), named))
             merge = annotations(obj, move.workload, [ident])
             if merge is not None:
                 out.edit(move.workload, merge)
