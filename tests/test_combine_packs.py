@@ -254,6 +254,24 @@ def test_the_whole_production_pack_with_release_names_and_namespace(tmp_path: Pa
     assert job["spec"]["template"]["spec"]["containers"][0]["args"][1] == "postgresql://one-db:5432/app"
 
 
+def test_labels_and_namespace_after_production_reach_what_it_added_under_release_names(tmp_path: Path) -> None:
+    """release-names first, so the objects production adds are named by the fullname helper; the
+    labels and the namespace that come after still reach them (exit 1 before: not folded)."""
+    out = _convert(
+        tmp_path, {**SHOP, "job.yaml": JOB}, "release-names", *PRODUCTION, "standard-labels", "release-namespace"
+    )
+    objects = _release(out, "one", "elsewhere")
+    assert {ident[2] for ident in objects} == {"elsewhere"}
+    for ident, obj in objects.items():
+        labels = obj["metadata"]["labels"]
+        assert ident[3].startswith("one-") and labels["app.kubernetes.io/instance"] == "one", ident
+    components = {
+        ident[3]: obj["metadata"]["labels"].get("app.kubernetes.io/component") for ident, obj in objects.items()
+    }
+    assert components["one-web-env"] == components["one-web-credentials"] == components["one-web"] == "web"
+    assert components["one-db-headless"] == components["one-db-init"] == "db"
+
+
 def test_a_pair_that_works_in_one_order_only_names_the_order_to_use(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

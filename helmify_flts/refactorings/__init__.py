@@ -18,7 +18,7 @@ from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
 from .init_hooks import InitHooks
 from .notes import Notes
 from .objects import identity
-from .release_names import ReleaseNames
+from .release_names import ReleaseNames, new_name
 from .release_namespace import ReleaseNamespace
 from .standard_labels import StandardLabels
 from .startup import InitJobHooks, WaitFor
@@ -100,7 +100,7 @@ def template_changes(
             if rule.refactor in REACHES_ADDED and added:
                 seen = {**objects, **{ident: current[ident] for ident in added}}
             REGISTRY[rule.refactor].template(seen, ctx, rule, chart, out)
-        _fold_added(out, objects)
+        _fold_added(out, objects, ctx.release)
         out.switched += _switched_files(rule, out, files, out.values[values:])
         if any(later.refactor in REACHES_ADDED or later.refactor in SEES_DECLARED for later in ordered[i + 1 :]):
             changes = REGISTRY[rule.refactor].declare(current, ctx, rule)
@@ -178,18 +178,21 @@ def _by_name(edit: Any, obj: Any) -> Any:
     return replace(edit, pointer=tuple(parts))
 
 
-def _fold_added(out: TemplateChanges, objects: Mapping[Identity, dict]) -> None:
+def _fold_added(out: TemplateChanges, objects: Mapping[Identity, dict], release: str) -> None:
     """Edits of an object that is not a source but was split off a workload go to the workload,
-    to be applied to that object where the workload's template renders it."""
-    owners = {
-        identity(split): ident
-        for ident, edits in out.edits.items()
-        for edit in edits
-        for split in (getattr(edit, "configmap", None), getattr(edit, "secret", None), getattr(edit, "obj", None))
-        if isinstance(split, dict) and isinstance((split.get("metadata") or {}).get("name"), str)
-    }
+    to be applied to that object where the workload's template renders it. One the split names
+    by the fullname helper (release-names before) is declared with the release prefix."""
+    owners: dict[Identity, tuple[Identity, str]] = {}
+    for ident, edits in out.edits.items():
+        for edit in edits:
+            for split in (getattr(edit, "configmap", None), getattr(edit, "secret", None), getattr(edit, "obj", None)):
+                if isinstance(split, dict):
+                    made = identity(split)
+                    name = new_name(release, made[3]) if getattr(edit, "named", None) else made[3]
+                    owners[(*made[:3], name)] = (ident, made[3])
     for ident in [i for i in out.edits if i not in objects and i in owners]:
-        out.edit(owners[ident], OnAdded(ident[1], ident[3], tuple(out.edits.pop(ident))))
+        owner, name = owners[ident]
+        out.edit(owner, OnAdded(ident[1], name, tuple(out.edits.pop(ident))))
 
 
 _KIND = re.compile(r"^kind: *([A-Za-z0-9]+) *$", re.MULTILINE)

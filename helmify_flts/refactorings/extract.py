@@ -108,6 +108,10 @@ class MoveEnvToConfigMap:
     own_file: str | None = None  # the chart path the ConfigMap renders from (a checksum hashes it)
     named: str | None = None  # the Go expression its rendered name is (release-names before), if any
 
+    @property
+    def origin(self) -> tuple[str, str]:
+        return "ConfigMap", self.configmap["metadata"]["name"]
+
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
         container = _reach(tree, self.container, create=False, marks=marks)
         env = _get(container, "env")
@@ -175,6 +179,10 @@ class MoveEnvToSecret:
     existing: str
     own_file: str | None = None  # the chart path the Secret renders from (a checksum hashes it)
     named: str | None = None  # the Go expression its rendered name is (release-names before), if any
+
+    @property
+    def origin(self) -> tuple[str, str]:
+        return "Secret", self.secret["metadata"]["name"]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
         container = _reach(tree, self.container, create=False, marks=marks)
@@ -327,9 +335,17 @@ class SplitOff:
     """A plain object (an added headless Service) rendered right after the resource."""
 
     obj: dict
+    named: str | None = None  # the Go expression its rendered name is (release-names before), if any
+
+    @property
+    def origin(self) -> tuple[str, str]:
+        return self.obj["kind"], self.obj["metadata"]["name"]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        node = _node(self.obj, marks)
+        obj = self.obj
+        if self.named:
+            obj = {**obj, "metadata": {**obj["metadata"], "name": Expr(f"{self.named} | quote")}}
+        node = _node(obj, marks)
         node.flow_style = False
         # the release namespace an earlier rule gave the resource (its own is the source's)
         source, meta = _get(_get(tree, "metadata"), "namespace"), _get(node, "metadata")

@@ -253,7 +253,8 @@ class StatefulSets:
                 if service["metadata"]["name"] == service_name:
                     model = _model(objects, objects[ident])
                     service = _with_labels(service, out.labels.get(model or ident, {}))
-                    edits.append(SplitOff(_renamed(service, named, out.edits.get(model, []) if model else [])))
+                    selected = _selected(service, named, out.edits.get(model, []) if model else [])
+                    edits.append(SplitOff(selected, named))
             templates = {t["metadata"]["name"]: t for t in new["spec"].get("volumeClaimTemplates") or []}
             for gone in outcome.removed:
                 claim = objects[gone.identity]
@@ -296,17 +297,16 @@ def _model(objects: Mapping[Identity, dict], obj: dict) -> Identity | None:
     )
 
 
-def _renamed(service: dict, named: str | None, model_edits: list) -> dict:
-    """The added headless Service as release-names before this rule renders it: named by the
-    fullname helper, and selecting by what that rule added to the selector it copies."""
+def _selected(service: dict, named: str | None, model_edits: list) -> dict:
+    """The added headless Service selecting by what release-names, before this rule, added to the
+    selector it copies."""
     if not named:
         return service
     selector = dict(service["spec"].get("selector") or {})
     for edit in model_edits:
         if isinstance(edit, Put) and edit.pointer[:2] == ("spec", "selector") and len(edit.pointer) == 3:
             selector[edit.pointer[2]] = edit.value
-    metadata = {**service["metadata"], "name": Expr(f"{named} | quote")}
-    return {**service, "metadata": metadata, "spec": {**service["spec"], "selector": selector}}
+    return {**service, "spec": {**service["spec"], "selector": selector}}
 
 
 def _with_labels(obj: dict, labels: Mapping[str, Any]) -> dict:

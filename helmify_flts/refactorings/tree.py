@@ -78,7 +78,8 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[
         if hasattr(edit, "apply"):  # an edit that works on the tree itself (refactorings.extract)
             made = edit.apply(tree, marks)
             extra += [(doc, condition, getattr(edit, "own_file", None)) for doc, condition in made]
-            origins += [_origin(doc) for doc, _ in made]
+            # an edit that names its document by an expression (release-names first) gives its name
+            origins += [getattr(edit, "origin", None) or _origin(doc) for doc, _ in made]
             continue
         if isinstance(edit, Put):
             parent = _reach(tree, edit.pointer[:-1], create=True, marks=marks)
