@@ -102,13 +102,23 @@ def template_changes(
             REGISTRY[rule.refactor].template(seen, ctx, rule, chart, out)
         _fold_added(out, objects, ctx.release)
         out.switched += _switched_files(rule, out, files, out.values[values:])
-        if any(later.refactor in REACHES_ADDED or later.refactor in SEES_DECLARED for later in ordered[i + 1 :]):
+        if _declared_later(ordered, i):
             changes = REGISTRY[rule.refactor].declare(current, ctx, rule)
             made += changes
             current, ctx = _advance(current, ctx, changes)
             added |= {identity(c.object) for c in changes if isinstance(c, Added)} & set(current)
             changed |= {rule.refactor} if changes else set()
     return out
+
+
+def _declared_later(ordered: list[Any], i: int) -> bool:
+    """Whether a rule after the ``i``-th needs the objects as the rules up to it declare them."""
+    before = {rule.refactor for rule in ordered[: i + 1]}
+    for later in ordered[i + 1 :]:
+        if later.refactor in REACHES_ADDED or SEES_DECLARED.get(later.refactor, frozenset()) & before:
+            return True
+        before.add(later.refactor)
+    return False
 
 
 # Refactorings whose template half also edits the objects an earlier rule split off a workload
