@@ -14,6 +14,24 @@ from .ruleschema import resolve
 _TYPE_NAMES = {"object": "mapping", "array": "list", "boolean": "true/false", "string": "string"}
 
 
+# How the conventions and production packs go together (refactorings/combine.py says why).
+COMBINING = (
+    "The conventions pack goes with a production pack in either order: `--rules conventions --rules "
+    "flts-production` or the other way round. The production refactorings add objects to a workload's "
+    "template (a `<workload>-env` ConfigMap, a `<workload>-credentials` Secret, a headless Service) and "
+    "wait-for init containers; the conventions refactorings reach all of it: release-aware names and the "
+    "release namespace for the added objects and every reference to them (envFrom, secretKeyRef, "
+    "serviceName, the hosts the init containers wait for, host names in env values moved to a ConfigMap or "
+    "a Secret), standard labels in the workload's component, and a checksum annotation per ConfigMap and "
+    "Secret.",
+    "",
+    "The two orders differ only where a later rule leaves what an earlier one made: with the conventions "
+    "first, a volumeClaimTemplate copies the standard labels of the claim it replaces, and init-hooks makes "
+    "the init Jobs hooks without a weight (init-job-hooks, first, weights them by the dependency graph); "
+    "each leaves a Job the other made a hook as it is.",
+)
+
+
 def rule_language(
     schema: dict, path_sets: dict[str, dict[str, tuple[str, ...]]], set_docs: dict[str, str]
 ) -> list[str]:
@@ -76,6 +94,7 @@ def rule_language(
         "",
     ]
     out += [f"- `{name}`: {text}" for name, text in refactor["x-enumDescriptions"].items()]
+    out += ["", "#### Combining packs", "", *COMBINING]
     out += [
         "",
         "### Examples",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 Identity = tuple[str, str, str, str]  # (group, kind, namespace, name), as render.identity gives it
@@ -64,6 +64,20 @@ class Context:
     # declaration then follows the same plan as the template.
     component_keys: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
     objects: Mapping[Identity, dict] = field(default_factory=dict)
+    # Declaration only: the identity each source object has after the earlier rules, where it
+    # changed (release-names), for rules that plan on the sources and apply to what those left.
+    renamed: Mapping[Identity, Identity] = field(default_factory=dict)
+
+    def now(self, ident: Identity) -> Identity:
+        """The identity the source object ``ident`` has after the earlier rules."""
+        return self.renamed.get(ident, ident)
+
+    def prefixed(self, ident: Identity, name: str) -> str:
+        """``name`` for an object split off the source object ``ident``: with the release prefix
+        where an earlier rule (release-names) gave that object the prefix."""
+        from .release_names import new_name
+
+        return new_name(self.release, name) if self.now(ident)[3] == new_name(self.release, ident[3]) else name
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,7 @@ class Added:
     object: dict
     rule: str
     why: str
+    owner: Identity | None = None  # the source object it was split off (its component is the owner's)
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,15 @@ Change = Edit | Added | Removed
 
 
 # The template half: edits of a resource's tree, by plain pointer (keys and list indices).
+@dataclass(frozen=True)
+class Named:
+    """A pointer part: the item of a list (containers, env, volumes) whose ``name`` is this. A rule
+    that works on objects an earlier rule reshaped points by name, since an item the earlier rule
+    renders only when a value is set (a claim volume) has no index in the object."""
+
+    name: str
+
+
 @dataclass(frozen=True)
 class Expr:
     """A Helm expression that prints one scalar (``{{ .Release.Name | quote }}``, the braces left out)."""
@@ -271,7 +295,7 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change]) -> Declared:
             new = identity(obj)
             current[new], origin[new] = obj, source
             if isinstance(source, int):
-                added[source] = Added(obj, added[source].rule, added[source].why)
+                added[source] = replace(added[source], object=obj)
             else:
                 edits.setdefault(source, []).append(change)
         elif isinstance(change, Removed):

@@ -124,15 +124,20 @@ def declared_annotations(ident: Identity, obj: dict, read: list[Identity], rule:
 
 
 def rolls(
-    objects: Mapping[Identity, dict], reads: list[tuple[Identity, Identity]], added: Any, rule: str, why: str
+    objects: Mapping[Identity, dict],
+    reads: list[tuple[Identity, Identity, Identity]],
+    added: Any,
+    rule: str,
+    why: str,
 ) -> list:
-    """For objects a refactoring adds in a template of their own: per (workload, object) pair,
-    the annotation edit, where this folder's declaration adds the object (``added``: its
-    objects.Change list), as the chart renders the object and its checksum together."""
+    """For objects a refactoring adds in a template of their own: per (workload, object, name)
+    triple, the annotation edit, where this folder's declaration adds the object (``added``: its
+    objects.Change list), as the chart renders the object and its checksum together. ``name`` is
+    the object as the chart names its template and annotation (without a release prefix)."""
     made = {c.identity for c in added}
     out = []
-    for workload, target in reads:
-        edit = declared_annotations(workload, objects[workload], [target], rule, why) if target in made else None
+    for workload, target, shown in reads:
+        edit = declared_annotations(workload, objects[workload], [shown], rule, why) if target in made else None
         if edit is not None:
             out.append(edit)
     return out

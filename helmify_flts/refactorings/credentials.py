@@ -39,6 +39,7 @@ from .objects import (
     pod_spec,
     unique_name,
 )
+from .release_names import full
 
 RULE = "env-credentials"
 
@@ -129,7 +130,12 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
         ident = identity(secret)
         out[ident] = secret
         added.append(
-            Change(ident, rule, f"credential-looking env values of {obj['kind']}/{name_of(obj)} ({move.container})")
+            Change(
+                ident,
+                rule,
+                f"credential-looking env values of {obj['kind']}/{name_of(obj)} ({move.container})",
+                move.workload,
+            )
         )
     return Outcome(out, added=tuple(added), warnings=tuple(warnings))
 
@@ -144,6 +150,7 @@ class EnvCredentials(EnvMove):
         "checksum/<secret> pod annotation rolls the pods when the chart's Secret changes"
     )
     made_kind = "Secret"
+    made_field = "secret"
     why = "credential-looking env values are read from a Secret"
     roll_why = "pods roll when their credentials change"
     plan_moves = staticmethod(plan)
@@ -176,7 +183,8 @@ class EnvCredentials(EnvMove):
                 "type": "Opaque",
             }
             made = identity(secret)
-            out.edit(move.workload, MoveEnvToSecret(pointer, move.names, secret, ref(key), template_path(made)))
+            named = full(chart, move.secret) if move.workload in out.names else None  # release-names before
+            out.edit(move.workload, MoveEnvToSecret(pointer, move.names, secret, ref(key), template_path(made), named))
             merge = annotations(obj, move.workload, [made], ref(key))
             if merge is not None:
                 out.edit(move.workload, merge)

@@ -39,6 +39,7 @@ from .objects import (
     pod_spec,
     unique_name,
 )
+from .release_names import full
 
 RULE = "env-configmap"
 
@@ -133,7 +134,7 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
         cm_ident = identity(configmap)
         out[cm_ident] = configmap
         why = f"literal env values of {obj['kind']}/{name_of(obj)} ({move.container}), read by envFrom"
-        added.append(Change(cm_ident, rule, why))
+        added.append(Change(cm_ident, rule, why, move.workload))
     return Outcome(out, added=tuple(added), warnings=tuple(warnings))
 
 
@@ -147,6 +148,7 @@ class EnvConfigMap(EnvMove):
         "pod annotation rolls the pods when a value changes"
     )
     made_kind = "ConfigMap"
+    made_field = "configmap"
     why = "literal env values are read from a ConfigMap (envFrom)"
     roll_why = "pods roll when their env values change"
     plan_moves = staticmethod(plan)
@@ -169,7 +171,8 @@ class EnvConfigMap(EnvMove):
                 "metadata": new_metadata(move.configmap, namespace_of(obj), labels_of(obj)),
             }
             ident = identity(configmap)
-            out.edit(move.workload, MoveEnvToConfigMap(pointer, move.names, configmap, template_path(ident)))
+            named = full(chart, move.configmap) if move.workload in out.names else None  # release-names before
+            out.edit(move.workload, MoveEnvToConfigMap(pointer, move.names, configmap, template_path(ident), named))
             merge = annotations(obj, move.workload, [ident])
             if merge is not None:
                 out.edit(move.workload, merge)

@@ -4,6 +4,7 @@ objects, declared on each folder's objects, with the pods rolled for the object 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from .base import Context, selects
@@ -18,6 +19,7 @@ class EnvMove:
     ``made_name`` (the added object's name for a move) and the why texts."""
 
     made_kind: str
+    made_field: str  # the Move field naming the added object
     why: str
     roll_why: str
     options: Mapping[str, str] = {}
@@ -31,8 +33,20 @@ class EnvMove:
         return type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx))
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
-        moves = self._plan(ctx.objects or objects, ctx, rule)
+        planned = self._plan(ctx.objects or objects, ctx, rule)
+        # after release-names: the workload by its new name, and the added object with the prefix
+        moves = tuple(
+            replace(m, workload=ctx.now(m.workload), **{self.made_field: ctx.prefixed(m.workload, self.made_name(m))})
+            for m in planned
+        )
         outcome = type(self).apply_moves(objects, moves, rule.id)
         changes = declared(objects, outcome, rule.id, self.why)
-        made = [(m.workload, ("", self.made_kind, m.workload[2], self.made_name(m))) for m in moves]
+        made = [
+            (m.workload, ("", self.made_kind, m.workload[2], self.made_name(m)), self._shown(p))
+            for m, p in zip(moves, planned, strict=True)
+        ]
         return changes + rolls(objects, made, outcome.added, rule.id, self.roll_why)
+
+    def _shown(self, move: Any) -> Identity:
+        """The added object as the chart names its template file and checksum annotation."""
+        return ("", self.made_kind, move.workload[2], self.made_name(move))

@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
 from ..templating import Append, Inline, ItemGuard, Placeholders, quote
+from .base import Expr
 from .tree import _node, _reach
 
 Pointer = tuple[str | int, ...]
@@ -62,9 +63,14 @@ def _guarded(data: MappingNode, key: str, value: Node, condition: str | None, ma
         data.value.append((ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), _null()))
 
 
-def _document(obj: dict, data_key: str, tree: Node | None = None) -> MappingNode:
+def _document(
+    obj: dict, data_key: str, tree: Node | None = None, named: str | None = None, marks: Placeholders | None = None
+) -> MappingNode:
     node = kyaml.represent(obj)
     node.flow_style = False
+    meta = _get(node, "metadata")
+    if named and marks is not None and isinstance(meta, MappingNode):
+        meta.value = [(k, _node(Expr(f"{named} | quote"), marks) if k.value == "name" else v) for k, v in meta.value]
     if tree is not None:
         _inherit(node, tree)
     data = MappingNode(kyaml.MAP, [], flow_style=False)
@@ -100,14 +106,19 @@ class MoveEnvToConfigMap:
     names: tuple[str, ...]
     configmap: dict
     own_file: str | None = None  # the chart path the ConfigMap renders from (a checksum hashes it)
+    named: str | None = None  # the Go expression its rendered name is (release-names before), if any
+
+    @property
+    def origin(self) -> tuple[str, str]:
+        return "ConfigMap", self.configmap["metadata"]["name"]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        container = _reach(tree, self.container, create=False)
+        container = _reach(tree, self.container, create=False, marks=marks)
         env = _get(container, "env")
         if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
             return []
         found = _items(env, self.names, marks)
-        doc = _document(self.configmap, "data", tree)
+        doc = _document(self.configmap, "data", tree, self.named, marks)
         data = _get(doc, "data")
         drop: set[int] = set()
         for name in self.names:
@@ -123,6 +134,8 @@ class MoveEnvToConfigMap:
         self._tidy(container, env, marks)
         sources = _get(container, "envFrom")
         item = kyaml.represent({"configMapRef": {"name": self.configmap["metadata"]["name"]}})
+        if self.named:
+            item = _node({"configMapRef": {"name": Expr(f"{self.named} | quote")}}, marks)
         item.flow_style = False
         if isinstance(sources, SequenceNode):
             sources.flow_style = False
@@ -165,16 +178,21 @@ class MoveEnvToSecret:
     secret: dict
     existing: str
     own_file: str | None = None  # the chart path the Secret renders from (a checksum hashes it)
+    named: str | None = None  # the Go expression its rendered name is (release-names before), if any
+
+    @property
+    def origin(self) -> tuple[str, str]:
+        return "Secret", self.secret["metadata"]["name"]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        container = _reach(tree, self.container, create=False)
+        container = _reach(tree, self.container, create=False, marks=marks)
         env = _get(container, "env")
         if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
             return []
         found = _items(env, self.names, marks)
-        doc = _document(self.secret, "stringData", tree)
+        doc = _document(self.secret, "stringData", tree, self.named, marks)
         data = _get(doc, "stringData")
-        name = self.secret["metadata"]["name"]
+        name = f"({self.named})" if self.named else quote(self.secret["metadata"]["name"])
         for key in self.names:
             if key not in found:
                 continue
@@ -186,9 +204,7 @@ class MoveEnvToSecret:
             _guarded(data, key, value, condition, marks)
             _drop_key(item, "value")
             item.flow_style = False
-            ref_name = ScalarNode(
-                kyaml.STR, marks.new(Inline(f"{{{{ {self.existing} | default {quote(name)} | toJson }}}}"))
-            )
+            ref_name = ScalarNode(kyaml.STR, marks.new(Inline(f"{{{{ {self.existing} | default {name} | toJson }}}}")))
             ref = MappingNode(
                 kyaml.MAP,
                 [(kyaml.represent("name"), ref_name), (kyaml.represent("key"), kyaml.represent(key))],
@@ -206,7 +222,7 @@ class InsertWaits:
     expressions; each wait is ``(name, host, port)``."""
 
     spec: Pointer
-    waits: tuple[tuple[str, str, int], ...]
+    waits: tuple[tuple[str, str | Expr, int], ...]  # the host: a name, or the Go expression printing it
     condition: str
     image: str
     timeout: str
@@ -214,7 +230,7 @@ class InsertWaits:
     script: str
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        spec = _reach(tree, self.spec, create=False)
+        spec = _reach(tree, self.spec, create=False, marks=marks)
         if not isinstance(spec, MappingNode):
             return []
         items: list[Node] = []
@@ -224,7 +240,9 @@ class InsertWaits:
                 [
                     kyaml.represent("timeout"),
                     self._expr(f"toString ({self.timeout})", marks),
-                    *(kyaml.represent(word) for word in ("sh", "-c", self.script, host, str(port))),
+                    *(kyaml.represent(word) for word in ("sh", "-c", self.script)),
+                    self._expr(host.text, marks) if isinstance(host, Expr) else kyaml.represent(host),
+                    kyaml.represent(str(port)),
                 ],
                 flow_style=False,
             )
@@ -273,7 +291,10 @@ class ClaimToTemplate:
     exprs: tuple[tuple[Pointer, str], ...]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        spec, workload = _reach(tree, self.spec, create=False), _reach(tree, self.workload, create=False)
+        spec, workload = (
+            _reach(tree, self.spec, create=False, marks=marks),
+            _reach(tree, self.workload, create=False, marks=marks),
+        )
         volumes = _get(spec, "volumes")
         if not isinstance(volumes, SequenceNode) or not isinstance(workload, MappingNode):
             return []
@@ -314,10 +335,22 @@ class SplitOff:
     """A plain object (an added headless Service) rendered right after the resource."""
 
     obj: dict
+    named: str | None = None  # the Go expression its rendered name is (release-names before), if any
+
+    @property
+    def origin(self) -> tuple[str, str]:
+        return self.obj["kind"], self.obj["metadata"]["name"]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        node = _node(self.obj, marks)
+        obj = self.obj
+        if self.named:
+            obj = {**obj, "metadata": {**obj["metadata"], "name": Expr(f"{self.named} | quote")}}
+        node = _node(obj, marks)
         node.flow_style = False
+        # the release namespace an earlier rule gave the resource (its own is the source's)
+        source, meta = _get(_get(tree, "metadata"), "namespace"), _get(node, "metadata")
+        if isinstance(source, ScalarNode) and source.value in marks.actions and isinstance(meta, MappingNode):
+            meta.value = [(k, copy.deepcopy(source) if _scalar(k) == "namespace" else v) for k, v in meta.value]
         return [(node, None)]
 
 

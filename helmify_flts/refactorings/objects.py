@@ -32,6 +32,7 @@ class Change:
     identity: Identity
     rule: str
     why: str
+    owner: Identity | None = None  # the workload an added object was split off
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def declared(before: Mapping[Identity, dict], outcome: Outcome, rule: str, why: 
         ops = from_json(jsonpatch.make_patch(to_json(before[ident]), to_json(outcome.objects[new])).patch)
         if ops:
             changes.append(Edit(ident, tuple(ops), rule, why))
-    changes += [Added(outcome.objects[c.identity], rule, c.why) for c in outcome.added]
+    changes += [Added(outcome.objects[c.identity], rule, c.why, c.owner) for c in outcome.added]
     changes += [Removed(c.identity, rule, c.why) for c in outcome.removed]
     return changes
 

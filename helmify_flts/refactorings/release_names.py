@@ -38,18 +38,21 @@ def helper(chart: str) -> str:
     )
 
 
+def full(chart: str, name: str) -> str:
+    """The Go expression that prints ``name`` with the release prefix (the fullname helper)."""
+    return f'include "{chart}.fullname" (dict "root" $ "name" {quote(name)})'
+
+
 class ReleaseNames:
     name = NAME
     summary = "Every object's name gets the release prefix; every reference follows."
     options: Mapping[str, str] = {}
 
     def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any):  # noqa: ANN202
-        from ..references import find_references
-
         renamed = {i for i, obj in objects.items() if i[1] not in KEPT and selects(rule.match, i, obj, ctx)}
         fields: dict[Identity, list] = {}
         hosts: dict[Identity, dict[tuple, list]] = {}
-        for ref in find_references(objects):
+        for ref in references(objects, ctx):
             if ref.target not in renamed or ref.source not in objects:
                 continue
             value = get(objects[ref.source], ref.path)
@@ -90,20 +93,17 @@ class ReleaseNames:
         renamed, fields, hosts = self._plan(objects, ctx, rule)
         out.files["templates/_fullname.tpl"] = helper(chart)
 
-        def full(name: str) -> str:
-            return f'include "{chart}.fullname" (dict "root" $ "name" {quote(name)})'
-
         for ident, labels in _instance_labels(objects, ctx.release).items():
             for path, value in labels:
                 expr = Expr(".Release.Name | quote")
                 out.edit(ident, Put(path, expr if isinstance(value, str) else _with_release(value)))
         for ident in renamed:
             if isinstance(objects[ident].get("metadata"), dict):
-                out.edit(ident, Put(("metadata", "name"), Expr(f"{full(ident[3])} | quote")))
-                out.names[ident] = full(ident[3])
+                out.edit(ident, Put(("metadata", "name"), Expr(f"{full(chart, ident[3])} | quote")))
+                out.names[ident] = full(chart, ident[3])
         for ident, refs in fields.items():
             for ref in refs:
-                out.edit(ident, Rename(ref.path, ref.target_name, full(ref.target_name)))
+                out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name)))
         out.warnings += _unproven(objects, renamed, hosts)
         for ident, by_path in hosts.items():
             for path, refs in by_path.items():
@@ -112,7 +112,32 @@ class ReleaseNames:
                     form = _form(get(objects[ident], path), ref)
                     if form not in [f for f, _ in forms]:
                         forms.append((form, ref.target_name))
-                out.edit(ident, RenameHosts(path, tuple((p, full(n)) for p, n in forms)))
+                out.edit(ident, RenameHosts(path, tuple((p, full(chart, n)) for p, n in forms)))
+
+
+def references(objects: Mapping[Identity, dict], ctx: Context) -> list:
+    """What :func:`references.find_references` finds, and the host names in the ``stringData`` of
+    each Secret an earlier rule added (env-credentials moves a URL with a password there from an
+    env value, where it was found), as in a ConfigMap's data."""
+    from dataclasses import replace
+
+    from ..references import find_references
+
+    twins: dict[Identity, Identity] = {}
+    view = dict(objects)
+    for ident, obj in objects.items():
+        data = obj.get("stringData") if ident[1] == "Secret" and ctx.objects and ident not in ctx.objects else None
+        if isinstance(data, dict):
+            twin = ("", "ConfigMap", ident[2], f"{ident[3]}/stringData")  # a name no object can have
+            meta = {"name": twin[3], **({"namespace": ident[2]} if ident[2] else {})}
+            view[twin], twins[twin] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}, ident
+    if not twins:
+        return find_references(objects)
+    return [
+        replace(ref, source=twins[ref.source], path=("stringData", *ref.path[1:])) if ref.source in twins else ref
+        for ref in find_references(view)
+        if ref.target not in twins
+    ]
 
 
 INSTANCE = "app.kubernetes.io/instance"

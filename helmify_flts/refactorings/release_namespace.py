@@ -47,7 +47,7 @@ class ReleaseNamespace:
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
-        from ..references import find_references
+        from .release_names import references
 
         namespace = Expr(".Release.Namespace | quote")
         for ident, obj in objects.items():
@@ -68,7 +68,7 @@ class ReleaseNamespace:
                     if isinstance(subject, dict) and subject.get("namespace") == ctx.namespace:
                         out.edit(ident, Put(("subjects", i, "namespace"), namespace))
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
-        for ref in find_references(objects):
+        for ref in references(objects, ctx):
             if ref.via == "host" and ref.host_namespace == ctx.namespace and ref.source in objects:
                 if selects(rule.match, ref.source, objects[ref.source], ctx):
                     form = (_form(get(objects[ref.source], ref.path), ref), ".Release.Namespace")

@@ -99,6 +99,9 @@ def _component(ident: Identity, ctx: Context) -> str:
     made a StatefulSet), the component of the source of that namespace and name, where all agree."""
     if ident in ctx.components:
         return ctx.components[ident]
+    back = {now: source for source, now in ctx.renamed.items()}  # renamed by an earlier rule
+    if back.get(ident) in ctx.components:
+        return ctx.components[back[ident]]
     same = {c for (_, _, ns, name), c in ctx.components.items() if (ns, name) == (ident[2], ident[3])}
     return same.pop() if len(same) == 1 else ""
 

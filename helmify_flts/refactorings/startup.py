@@ -18,7 +18,7 @@ from typing import Any
 
 from ..references import Reference, find_references
 from ..templating import ref as values_ref
-from .base import Context, Put, TemplateChanges
+from .base import Context, Expr, Put, TemplateChanges
 from .base import selects as rule_selects
 from .extract import InsertWaits
 from .objects import (
@@ -90,11 +90,11 @@ def values(options: WaitOptions = WaitOptions()) -> tuple[ValueKey, ...]:
     )
 
 
-def wait_container(name: str, dep: Dependency, options: WaitOptions) -> dict:
+def wait_container(name: str, dep: Dependency, options: WaitOptions, host: str | None = None) -> dict:
     return {
         "name": name,
         "image": options.image,
-        "command": ["timeout", str(options.timeout), "sh", "-c", WAIT_SCRIPT, dep.service, str(dep.port)],
+        "command": ["timeout", str(options.timeout), "sh", "-c", WAIT_SCRIPT, host or dep.service, str(dep.port)],
         "resources": {k: dict(v) for k, v in options.resources.items()},
     }
 
@@ -195,8 +195,10 @@ def apply_waits(
     objects: Mapping[Identity, dict],
     waits: Mapping[Identity, Sequence[Dependency]],
     options: WaitOptions = WaitOptions(),
+    hosts: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """The objects with a wait-for init container per planned dependency, before their own."""
+    """The objects with a wait-for init container per planned dependency, before their own;
+    ``hosts`` names the Services an earlier rule renamed (source name -> name)."""
     out = copied(objects)
     for ident, deps in sorted(waits.items()):
         obj = out.get(ident)
@@ -212,7 +214,7 @@ def apply_waits(
                 n += 1
                 name = f"{WAIT_PREFIX}{dep.service}-{n}"
             names.add(name)
-            new.append(wait_container(name, dep, options))
+            new.append(wait_container(name, dep, options, (hosts or {}).get(dep.service)))
         spec["initContainers"] = new + list(spec.get("initContainers") or [])
     return Outcome(out, values=values(options))
 
@@ -296,7 +298,9 @@ class WaitFor:
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         waits = self._plan(ctx.objects or objects, ctx, rule)
-        outcome = apply_waits(objects, {i: w for i, w in waits.items() if i in objects}, self._options(rule))
+        hosts = {i[3]: now[3] for i, now in ctx.renamed.items() if i[1] == "Service"}  # release-names before
+        waits = {ctx.now(i): w for i, w in waits.items() if ctx.now(i) in objects}
+        outcome = apply_waits(objects, waits, self._options(rule), hosts)
         return declared(objects, outcome, rule.id, "waits for the Services it uses before it starts")
 
     def template(
@@ -325,11 +329,16 @@ class WaitFor:
             ]
             spec = POD_TEMPLATE.get(obj.get("kind", ""), ()) + ("spec",) if obj.get("kind") != "Pod" else ("spec",)
             names = _new_names(obj, deps)
+            # a Service release-names renamed before this rule: its rendered name
+            renamed = {i[3]: Expr(name) for i, name in out.names.items() if i[1] == "Service"}
             out.edit(
                 ident,
                 InsertWaits(
                     spec,
-                    tuple((name, dep.service, dep.port) for name, dep in zip(names, deps, strict=True)),
+                    tuple(
+                        (name, renamed.get(dep.service, dep.service), dep.port)
+                        for name, dep in zip(names, deps, strict=True)
+                    ),
                     f"and {values_ref((*glob, 'enabled'))} {values_ref((*own, 'enabled'))}",
                     f"{values_ref((*own, 'image'))} | default {values_ref((*glob, 'image'))}",
                     f"{values_ref((*own, 'timeout'))} | default {values_ref((*glob, 'timeout'))}",
@@ -370,7 +379,8 @@ class InitJobHooks:
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         weights = self._weights(ctx.objects or objects, ctx, rule)
-        outcome = apply_hooks(objects, {i: w for i, w in weights.items() if i in objects}, rule.id)
+        weights = {ctx.now(i): w for i, w in weights.items() if ctx.now(i) in objects}
+        outcome = apply_hooks(objects, weights, rule.id)
         return declared(objects, outcome, rule.id, "an init Job runs as a Helm hook after install and upgrade")
 
     def template(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..templating import ref as values_ref
-from .base import Context, Drop, Put, Switch, TemplateChanges
+from .base import Context, Drop, Expr, Put, Switch, TemplateChanges
 from .base import selects as rule_selects
 from .extract import ClaimToTemplate, SplitOff
 from .objects import (
@@ -38,6 +38,7 @@ from .objects import (
     selects,
     unique_name,
 )
+from .release_names import full
 
 RULE = "statefulset"
 
@@ -52,6 +53,7 @@ class Options:
     workloads: frozenset[Identity]  # the Deployments to turn into StatefulSets
     existing_claims: Mapping[Identity, str] = field(default_factory=dict)  # workload -> claim to mount instead
     rule: str = RULE
+    headless: Mapping[Identity, str] = field(default_factory=dict)  # workload -> its new headless Service's name
 
 
 def apply(objects: Mapping[Identity, dict], options: Options) -> Outcome:
@@ -65,10 +67,10 @@ def apply(objects: Mapping[Identity, dict], options: Options) -> Outcome:
         ns, name = namespace_of(obj), name_of(obj)
         spec = obj["spec"]
         pod_labels = labels_of(pod_template(obj) or {})
-        headless, new_service = _headless_service(out, obj, pod_labels)
+        headless, new_service = _headless_service(out, obj, pod_labels, options.headless.get(ident))
         if new_service is not None:
             out[identity(new_service)] = new_service
-            added.append(Change(identity(new_service), options.rule, f"headless Service for StatefulSet/{name}"))
+            added.append(Change(identity(new_service), options.rule, f"headless Service for StatefulSet/{name}", ident))
         templates, gone = _claim_templates(out, obj, options.existing_claims.get(ident))
         for claim in gone:
             claim_ident = identity(claim)
@@ -101,8 +103,11 @@ def apply(objects: Mapping[Identity, dict], options: Options) -> Outcome:
     return Outcome(out, renamed=renamed, added=tuple(added), removed=tuple(removed), warnings=tuple(warnings))
 
 
-def _headless_service(objects: dict[Identity, dict], obj: dict, pod_labels: dict) -> tuple[str, dict | None]:
-    """The name of the headless Service that governs the StatefulSet, and the one to add if none does."""
+def _headless_service(
+    objects: dict[Identity, dict], obj: dict, pod_labels: dict, wanted: str | None = None
+) -> tuple[str, dict | None]:
+    """The name of the headless Service that governs the StatefulSet, and the one to add if none
+    does (``wanted``, else ``<name>-headless``)."""
     ns, name = namespace_of(obj), name_of(obj)
     selecting = [
         s
@@ -113,7 +118,7 @@ def _headless_service(objects: dict[Identity, dict], obj: dict, pod_labels: dict
         if (service.get("spec") or {}).get("clusterIP") == "None":
             return name_of(service), None
     model = selecting[0] if selecting else None
-    service_name = unique_name(objects, "Service", ns, f"{name}-headless")
+    service_name = unique_name(objects, "Service", ns, wanted or f"{name}-headless")
     selector = dict((model["spec"].get("selector") if model else None) or _match_labels(obj))
     ports = [dict(p) for p in (model["spec"].get("ports") or [])] if model else _container_ports(obj)
     spec: dict = {"clusterIP": "None", "publishNotReadyAddresses": True, "selector": selector}
@@ -216,7 +221,10 @@ class StatefulSets:
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         chosen = self._chosen(ctx.objects or objects, ctx, rule)
-        outcome = apply(objects, Options(frozenset(i for i in chosen if i in objects), rule=rule.id))
+        # after release-names: each workload by its new name, and its headless Service with the prefix
+        headless = {ctx.now(i): ctx.prefixed(i, f"{i[3]}-headless") for i in chosen}
+        workloads = frozenset(ctx.now(i) for i in chosen if ctx.now(i) in objects)
+        outcome = apply(objects, Options(workloads, rule=rule.id, headless=headless))
         return declared(objects, outcome, rule.id, "runs as a StatefulSet: stable names and a claim per pod")
 
     def template(
@@ -233,12 +241,20 @@ class StatefulSets:
             existing = (*base, "persistence", "existingClaim")
             edits: list = [Put(("kind",), "StatefulSet"), Put(("apiVersion",), "apps/v1")]
             edits += [Drop(("spec", key)) for key in _DEPLOYMENT_ONLY if key in (objects[ident].get("spec") or {})]
-            edits.append(Put(("spec", "serviceName"), new["spec"]["serviceName"]))
+            # a Service release-names renamed before this rule, or the one added here where it renamed
+            # the workload, is named by the fullname helper
+            service_name = new["spec"]["serviceName"]
+            named = out.names.get(("", "Service", ident[2], service_name))
+            if named is None and ident in out.names:
+                named = full(chart, service_name)
+            edits.append(Put(("spec", "serviceName"), Expr(f"{named} | quote") if named else service_name))
             for added in outcome.added:
                 service = outcome.objects[added.identity]
-                if service["metadata"]["name"] == new["spec"]["serviceName"]:
+                if service["metadata"]["name"] == service_name:
                     model = _model(objects, objects[ident])
-                    edits.append(SplitOff(_with_labels(service, out.labels.get(model or ident, {}))))
+                    service = _with_labels(service, out.labels.get(model or ident, {}))
+                    selected = _selected(service, named, out.edits.get(model, []) if model else [])
+                    edits.append(SplitOff(selected, named))
             templates = {t["metadata"]["name"]: t for t in new["spec"].get("volumeClaimTemplates") or []}
             for gone in outcome.removed:
                 claim = objects[gone.identity]
@@ -279,6 +295,18 @@ def _model(objects: Mapping[Identity, dict], obj: dict) -> Identity | None:
         ),
         None,
     )
+
+
+def _selected(service: dict, named: str | None, model_edits: list) -> dict:
+    """The added headless Service selecting by what release-names, before this rule, added to the
+    selector it copies."""
+    if not named:
+        return service
+    selector = dict(service["spec"].get("selector") or {})
+    for edit in model_edits:
+        if isinstance(edit, Put) and edit.pointer[:2] == ("spec", "selector") and len(edit.pointer) == 3:
+            selector[edit.pointer[2]] = edit.value
+    return {**service, "spec": {**service["spec"], "selector": selector}}
 
 
 def _with_labels(obj: dict, labels: Mapping[str, Any]) -> dict:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
-from ..templating import Block, Inline, ItemGuard, OptionalKey, Placeholders, quote
-from .base import Drop, Expr, MergeInto, Put, PutUnless, Rename, RenameHosts, Replace, TreeEdit
+from ..templating import Append, Block, Inline, ItemGuard, OptionalKey, Placeholders, quote
+from .base import Drop, Expr, MergeInto, Named, Put, PutUnless, Rename, RenameHosts, Replace, TreeEdit
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,26 @@ def _reach_scalar(node: Node | None, key: str) -> str | None:
     return found.value if isinstance(found, ScalarNode) else None
 
 
+def _real(seq: SequenceNode, marks: Placeholders | None) -> list[int]:
+    """Positions of a list's items as the object has them: the lines that open or close an item
+    rendered under a condition, and the items values may add (extraEnv), are no items of it."""
+    if marks is None:
+        return list(range(len(seq.value)))
+    return [
+        i
+        for i, n in enumerate(seq.value)
+        if not (isinstance(n, ScalarNode) and isinstance(marks.actions.get(n.value), (ItemGuard, Append)))
+    ]
+
+
+def _at(seq: SequenceNode, index: int | Named, marks: Placeholders | None) -> int | None:
+    """Where the object's item ``index`` (or the item of that name) sits among the list's nodes."""
+    if isinstance(index, Named):
+        return next((i for i, item in enumerate(seq.value) if _reach_scalar(item, "name") == index.name), None)
+    real = _real(seq, marks)
+    return real[index] if 0 <= index < len(real) else None
+
+
 def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[tuple[Node, str | None, str | None]]:
     """Apply ``edits`` in order; a pointer that does not reach a field leaves the tree as it is
     (the proof then names what the declaration expected). Returns the documents edits split off
@@ -58,25 +78,31 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[
         if hasattr(edit, "apply"):  # an edit that works on the tree itself (refactorings.extract)
             made = edit.apply(tree, marks)
             extra += [(doc, condition, getattr(edit, "own_file", None)) for doc, condition in made]
-            origins += [_origin(doc) for doc, _ in made]
+            # an edit that names its document by an expression (release-names first) gives its name
+            origins += [getattr(edit, "origin", None) or _origin(doc) for doc, _ in made]
             continue
         if isinstance(edit, Put):
-            parent = _reach(tree, edit.pointer[:-1], create=True)
+            parent = _reach(tree, edit.pointer[:-1], create=True, marks=marks)
             if parent is not None:
-                _set(parent, edit.pointer[-1], _node(edit.value, marks))
+                _set(parent, edit.pointer[-1], _node(edit.value, marks), marks)
         elif isinstance(edit, Drop):
-            parent = _reach(tree, edit.pointer[:-1], create=False)
+            parent = _reach(tree, edit.pointer[:-1], create=False, marks=marks)
             last = edit.pointer[-1]
+            at = (
+                _at(parent, last, marks)
+                if isinstance(parent, SequenceNode) and isinstance(last, (int, Named))
+                else None
+            )
             if isinstance(parent, MappingNode):
                 parent.value = [(k, v) for k, v in parent.value if not _is(k, last)]
-            elif isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
-                del parent.value[last]
+            elif at is not None:
+                del parent.value[at]
         elif isinstance(edit, Replace):
-            parent = _reach(tree, edit.pointer[:-1], create=False)
+            parent = _reach(tree, edit.pointer[:-1], create=False, marks=marks)
             if parent is not None:
                 _replace(parent, edit, marks)
         elif isinstance(edit, (Rename, RenameHosts)):
-            parent = _reach(tree, edit.pointer[:-1], create=False)
+            parent = _reach(tree, edit.pointer[:-1], create=False, marks=marks)
             if isinstance(parent, (MappingNode, SequenceNode)):
                 _rename(parent, edit, marks)
             else:
@@ -84,7 +110,7 @@ def apply_edits(tree: Node, edits: list[TreeEdit], marks: Placeholders) -> list[
         elif isinstance(edit, MergeInto):
             _merge_into(tree, edit, marks)
         elif isinstance(edit, PutUnless):
-            parent = _reach(tree, edit.pointer[:-1], create=False)
+            parent = _reach(tree, edit.pointer[:-1], create=False, marks=marks)
             if isinstance(parent, MappingNode):
                 _guard_key(parent, edit.pointer[-1], edit.condition, marks)
     return extra
@@ -103,11 +129,13 @@ def _is(key: Node, name: str | int) -> bool:
     return isinstance(key, ScalarNode) and key.value == name
 
 
-def _reach(tree: Node, pointer: tuple[str | int, ...], create: bool) -> Node | None:
+def _reach(tree: Node, pointer: tuple[str | int, ...], create: bool, marks: Placeholders | None = None) -> Node | None:
+    """The node at ``pointer``; with ``marks``, a list index counts the object's items only."""
     node: Node | None = tree
     for part in pointer:
-        if isinstance(node, SequenceNode) and isinstance(part, int):
-            node = node.value[part] if part < len(node.value) else None
+        if isinstance(node, SequenceNode) and isinstance(part, (int, Named)):
+            at = _at(node, part, marks)
+            node = node.value[at] if at is not None else None
         elif isinstance(node, MappingNode):
             found = next((v for k, v in node.value if _is(k, part)), None)
             if (found is None or (isinstance(found, ScalarNode) and found.tag == kyaml.NULL)) and create:
@@ -124,14 +152,15 @@ def _reach(tree: Node, pointer: tuple[str | int, ...], create: bool) -> Node | N
     return node
 
 
-def _set(mapping: Node, key: str | int, value: Node) -> None:
+def _set(mapping: Node, key: str | int, value: Node, marks: Placeholders | None = None) -> None:
     """Set a mapping's key, or a list's item (``-``: a new item at the end, as in JSON Patch)."""
     if isinstance(mapping, SequenceNode):
         mapping.flow_style = False
+        at = _at(mapping, key, marks) if isinstance(key, (int, Named)) else None
         if key == "-":
             mapping.value.append(value)
-        elif isinstance(key, int) and key < len(mapping.value):
-            mapping.value[key] = value
+        elif at is not None:
+            mapping.value[at] = value
         return
     if not isinstance(mapping, MappingNode):
         return
@@ -163,10 +192,11 @@ def _guard_key(mapping: MappingNode, key: str | int, condition: str, marks: Plac
 _TO_JSON = re.compile(r"\{\{ (?P<value>.*) \| toJson \}\}", re.S)
 
 
-def _scalar_at(parent: Node, last: str | int) -> ScalarNode | None:
+def _scalar_at(parent: Node, last: str | int, marks: Placeholders | None = None) -> ScalarNode | None:
     """The scalar at ``last`` of a mapping or sequence, if there is one."""
-    if isinstance(parent, SequenceNode) and isinstance(last, int) and last < len(parent.value):
-        node = parent.value[last]
+    at = _at(parent, last, marks) if isinstance(parent, SequenceNode) and isinstance(last, (int, Named)) else None
+    if at is not None:
+        node = parent.value[at]
     elif isinstance(parent, MappingNode):
         node = next((v for k, v in parent.value if _is(k, last)), None)
     else:
@@ -186,19 +216,19 @@ def _pipe(parent: Node, last: str | int, node: ScalarNode, marks: Placeholders, 
         return
     if node.tag != kyaml.STR or node.value in marks.actions:
         return
-    _set(parent, last, _node(Expr(f"{wrap(quote(node.value))} | toJson"), marks))
+    _set(parent, last, _node(Expr(f"{wrap(quote(node.value))} | toJson"), marks), marks)
 
 
 def _replace(parent: Node, edit: Replace, marks: Placeholders) -> None:
     """Pipe the value at the pointer through ``replace``."""
-    node = _scalar_at(parent, edit.pointer[-1])
+    node = _scalar_at(parent, edit.pointer[-1], marks)
     if node is not None:
         step = f"replace {quote(edit.old)} ({edit.new})"
         _pipe(parent, edit.pointer[-1], node, marks, lambda value: f"{value} | {step}")
 
 
 def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
-    parent = _reach(tree, edit.pointer[:-1], create=True)
+    parent = _reach(tree, edit.pointer[:-1], create=True, marks=marks)
     if not isinstance(parent, MappingNode):
         return
     last = edit.pointer[-1]
@@ -211,7 +241,7 @@ def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
             marks.actions[k.value] = OptionalKey(merged, action.key_text, action.block)
             return
     for key, expr in edit.entries:
-        target = _reach(tree, edit.pointer, create=True)
+        target = _reach(tree, edit.pointer, create=True, marks=marks)
         if target is not None:
             _set(target, key, _node(expr, marks))
             if edit.unless and isinstance(target, MappingNode):
@@ -220,7 +250,7 @@ def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
 
 def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
     last = edit.pointer[-1]
-    node = _scalar_at(parent, last)
+    node = _scalar_at(parent, last, marks)
     if node is None:
         if isinstance(parent, MappingNode) and isinstance(edit, RenameHosts):
             _rename_optional(parent, edit, marks)
@@ -231,7 +261,7 @@ def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> No
             old = f"default {quote(edit.old)} "
             marks.actions[node.value] = Inline(action.expression.replace(old, f"default ({edit.new}) "))
         elif node.value == edit.old and node.tag == kyaml.STR:
-            _set(parent, last, _node(Expr(f"{edit.new} | quote"), marks))
+            _set(parent, last, _node(Expr(f"{edit.new} | quote"), marks), marks)
         return
 
     def hosts(value: str) -> str:
@@ -264,8 +294,9 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
     for part in edit.pointer:
         if isinstance(node, ScalarNode):
             break
-        if isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
+        at = _at(node, part, marks) if isinstance(node, SequenceNode) and isinstance(part, (int, Named)) else None
+        if at is not None:
+            node = node.value[at]
         elif isinstance(node, MappingNode):
             node = next((v for k, v in node.value if _is(k, part)), None)
         else:
