@@ -86,6 +86,7 @@ def find_hits(
     """Every field claimed by a rule, with conflicts resolved by layer or reported as errors."""
     hits: list[Hit] = []
     used: set[FieldRule] = set()
+    field_rules = ruleset.field_rules
     for res in resources:
         comp = components[res]
         base_bindings = {
@@ -97,7 +98,7 @@ def find_hits(
             "_short": short_name(res.name, comp.file) or res.name,
         }
         claimed: list[Hit] = []
-        for rule in ruleset.field_rules:
+        for rule in field_rules:
             if not matches(rule.match, res, comp):
                 continue
             for steps in rule.paths_for(res.kind):
@@ -117,9 +118,11 @@ def find_hits(
 
 def _clash(a: Hit, b: Hit) -> bool:
     """Two hits claim the same data; a list's appended tail does not touch its own items."""
-    if (a.mode is Mode.APPEND) != (b.mode is Mode.APPEND) and a.found.path != b.found.path:
+    mine, theirs = a.found.path.plain, b.found.path.plain
+    shorter = min(len(mine), len(theirs))  # one path lies under the other (or they are the same)
+    if mine[:shorter] != theirs[:shorter]:
         return False
-    return a.found.path.overlaps(b.found.path)
+    return (a.mode is Mode.APPEND) == (b.mode is Mode.APPEND) or a.found.path == b.found.path
 
 
 def _resolve(claimed: list[Hit]) -> list[Hit]:
