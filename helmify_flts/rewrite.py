@@ -203,13 +203,17 @@ def _document(
     header = templating.comment(f"Source: {res.source}")
     if not has_hits and not edits:
         return templating.finish(header + kyaml.serialize(res.node), Placeholders("")), []
-    tree = _block_copy(res.node)
+    if not edits:
+        # Placeholders need a stem that the template's text holds nowhere else. Each placeholder
+        # is emitted once, so the emitted text holding the stem exactly that often proves it,
+        # without gathering every scalar of the source first; the rare source that holds the
+        # stem is placed again with one it does not hold.
+        marks = Placeholders(header)
+        text = header + kyaml.serialize(_placed(res.node, actions, marks))
+        if text.count(marks.stem) == len(marks.actions):
+            return templating.finish(text, marks), []
     marks = Placeholders(header + kyaml.scalar_values(res.node))  # what the emitted text can hold
-    for hit, action in actions:
-        if isinstance(action, ItemGuard):
-            _guard_item(tree, hit, marks.new(action), marks.new(ItemGuard(None)))
-        else:
-            _place(tree, hit, marks.new(action), action)
+    tree = _placed(res.node, actions, marks)
     if edits:  # a refactoring's, after the lifts: it may put an expression where a value was lifted
         from .refactorings.tree import apply_edits
 
@@ -226,6 +230,17 @@ def _document(
                 text = text.rstrip("\n") + "\n---\n" + piece
         return text, split
     return templating.finish(header + kyaml.serialize(tree), marks), []
+
+
+def _placed(node: Node, actions: list[tuple[Hit, templating.Action]], marks: Placeholders) -> Node:
+    """A block-style copy of ``node`` with a placeholder where each action goes."""
+    tree = _block_copy(node)
+    for hit, action in actions:
+        if isinstance(action, ItemGuard):
+            _guard_item(tree, hit, action, marks)
+        else:
+            _place(tree, hit, marks.new(action), action)
+    return tree
 
 
 def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:
@@ -290,12 +305,13 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
     node.value.append((placeholder, ScalarNode(kyaml.NULL, "null")))
 
 
-def _guard_item(tree: Node, hit: Hit, start: str, end: str) -> None:
+def _guard_item(tree: Node, hit: Hit, action: ItemGuard, marks: Placeholders) -> None:
     """Surround the named item with placeholder items that become ``if`` and ``end``."""
     node = hit.found.path.node(tree)
     names = [item_name(item) for item in node.value]
     if hit.slot not in names:
         return
     at = names.index(hit.slot)
+    start, end = marks.new(action), marks.new(ItemGuard(None))  # only placed ones: they are counted
     node.value.insert(at + 1, ScalarNode(kyaml.STR, end, style=None))
     node.value.insert(at, ScalarNode(kyaml.STR, start, style=None))
