@@ -162,10 +162,7 @@ def build(opts: Options) -> Result:
         components={p.resource.identity: p.component.dotted for p in plans},
         component_keys={p.resource.identity: p.component.key for p in plans},
         bases={p.resource.identity: p.base for p in plans},
-        # Only refactorings read the objects: without them, building every object is wasted.
-        objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans}
-        if ruleset.refactor_rules
-        else {},
+        objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans},
     )
     envs, provided = [], {}
     for name, el in env_loaded.items():  # credentials an environment reads from Secrets of its own
@@ -193,11 +190,7 @@ def build(opts: Options) -> Result:
     if changes.notes:
         files["templates/NOTES.txt"] += "\n".join(changes.notes) + "\n"
     rule_notices += [Notice(text, code="refactoring") for text in changes.warnings]
-    # Without refactorings nothing is declared, and every reader takes no entry as the sources
-    # unchanged: building and copying every object again would be wasted.
-    declared = (
-        refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx) if ruleset.refactor_rules else {}
-    )
+    declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
     if ruleset.refactor_rules:  # what verify proves the chart against; none without refactorings
         files[record.FILE] = record.dumps(ctx.release, ctx.namespace, declared, _switched(changes, conv))
         files[".helmignore"] += record.FILE + "\n"
