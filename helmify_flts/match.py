@@ -128,10 +128,21 @@ def _clash(a: Hit, b: Hit) -> bool:
 def _resolve(claimed: list[Hit]) -> list[Hit]:
     """Drop hits shadowed by a higher layer; two rules of one layer on one field is an error."""
     kept: list[Hit] = []
+    spans: list[tuple[tuple[str | int, ...], bool]] = []  # each kept hit's plain steps, and whether it appends
     for hit in sorted(claimed, key=lambda h: -h.rule.layer):
-        clash = next((k for k in kept if _clash(k, hit)), None)
+        # _clash against every kept hit, inlined: this pair test ran ~13,000 times on 95 files.
+        plain, append = hit.found.path.plain, hit.mode is Mode.APPEND
+        size = len(plain)
+        clash = None
+        for other, (steps, appends) in zip(kept, spans, strict=True):
+            if (steps == plain[: len(steps)] if len(steps) <= size else steps[:size] == plain) and (
+                appends == append or other.found.path == hit.found.path
+            ):
+                clash = other
+                break
         if clash is None:
             kept.append(hit)
+            spans.append((plain, append))
             continue
         if clash.rule is hit.rule and clash.found.path == hit.found.path:
             continue
