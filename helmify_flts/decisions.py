@@ -138,7 +138,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     if transform and lifted is not None:
         value = lifted.value
         for path, text in lifted.files.items():
-            size = len(text.encode("utf-8"))
+            size = len(text) if text.isascii() else len(text.encode("utf-8"))
             if size > HELM_MAX_FILE:
                 raise UserError(
                     f"{hit.resource.title} {hit.field} is {size} bytes, over Helm's limit of 5 MiB "
