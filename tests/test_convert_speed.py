@@ -173,7 +173,11 @@ def test_the_ascii_test_for_unprintable_text_agrees_with_the_pattern() -> None:
 
 
 def test_nan_and_inf_are_found_without_lowering_the_file() -> None:
-    for text in ["a: .nan", "a: .NaN", "a: -.Inf", "a: .iNF", "x.y.z", "", ".", "a.na", "a: 1.5", "b: .İnf"]:
+    dotted = "description: see a.b." * 100  # dots everywhere: the file is lowered whole
+    for text in ["a: .nan", "a: .NaN", "a: -.Inf", "a: .iNF", "x.y.z", "", ".", "a.na", "a: 1.5", "b: .İnf"] + [
+        dotted,
+        dotted + "\nc: .NaN",
+    ]:
         lowered = text.lower()
         assert manifests._nan_or_inf(text) == (".nan" in lowered or ".inf" in lowered), text
 
