@@ -7,6 +7,7 @@ the enclosing field where a field is declined.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,15 @@ Decision = Accept | Decline
 
 def liftable(node: Node) -> str | None:
     """Why a value cannot go through values.yaml unchanged, or None if it can."""
+    return _liftable(node)[0]
+
+
+def _liftable(node: Node) -> tuple[str | None, Any]:
+    """:func:`liftable`'s answer, and the value the node holds (built once: a decision needs it
+    too, and a dashboard's text is long)."""
+    if type(node) is ScalarNode and node.tag in PLAIN_TAGS:  # most fields: nothing to walk
+        value = kyaml.construct(node)
+        return inexpressible(value), value
     stack = [node]
     seen: set[int] = set()  # nodes shared through YAML aliases are looked at once
     while stack:
@@ -67,23 +77,27 @@ def liftable(node: Node) -> str | None:
         seen.add(id(current))
         if isinstance(current, ScalarNode):
             if current.tag not in PLAIN_TAGS:
-                return f"it has the custom tag {current.tag}"
+                return f"it has the custom tag {current.tag}", None
         elif isinstance(current, SequenceNode):
             stack.extend(current.value)
         else:
             if any(isinstance(k, ScalarNode) and k.value == "<<" for k, _ in current.value):
-                return 'Helm\'s toYaml writes a "<<" key unquoted, which YAML reads as a merge'
+                return 'Helm\'s toYaml writes a "<<" key unquoted, which YAML reads as a merge', None
             stack.extend(v for pair in current.value for v in pair)
-    return inexpressible(kyaml.construct(node))
+    value = kyaml.construct(node)
+    return inexpressible(value), value
 
 
 def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     """Lift ``hit`` (and how) or decline it. ``names`` hands out the paths of files/ that
     file-writing transforms move values into."""
-    rule, node, key = hit.rule, hit.found.node, hit.key
-    source = f"{hit.resource.source}:{hit.resource.line_of(hit.found.path, node)} {hit.field}"
+    rule, node, key, res = hit.rule, hit.found.node, hit.key, hit.resource
+    line, field_text = res.line_of(hit.found.path, node), hit.field
+    source = f"{res.source}:{line} {field_text}"
     ref = templating.ref(key)
-    doc, origin = _doc(hit), _origin(hit)
+    doc = _doc(hit)
+    # The comment's last line in values.yaml: where the value came from.
+    origin = f"Not set in {res.source} ({res.title}) {field_text}" if node is None else f"From {source}"
     if node is None:
         if not isinstance(hit.found.parent, MappingNode) or not hit.found.parent.value:
             return Decline()
@@ -99,10 +113,9 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         if not isinstance(node, SequenceNode) or not node.value:
             return Decline()  # an empty list ("env: []") would render as null with nothing added
         return Accept(Append(ref), [], doc, f"{origin}; empty adds nothing", source, [], unset=True)
-    reason = liftable(node)
+    reason, original = _liftable(node)
     if reason:
-        return Decline(f"{hit.resource.title} {hit.field} left as is: {reason}")
-    original = kyaml.construct(node)
+        return Decline(f"{res.title} {field_text} left as is: {reason}")
     if isinstance(rule, ExistingRule):
         # A field naming a resource the user may replace: their name if set, else the original.
         default = templating.quote(original)
@@ -125,7 +138,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     if transform and lifted is not None:
         value = lifted.value
         for path, text in lifted.files.items():
-            size = len(text.encode("utf-8"))
+            size = len(text) if text.isascii() else len(text.encode("utf-8"))
             if size > HELM_MAX_FILE:
                 raise UserError(
                     f"{hit.resource.title} {hit.field} is {size} bytes, over Helm's limit of 5 MiB "
@@ -174,11 +187,6 @@ def _doc(hit: Hit) -> str:
     return text.replace("{name}", hit.resource.name).replace("{kind}", hit.resource.kind)
 
 
-def _origin(hit: Hit) -> str:
-    if hit.found.node is None:
-        return f"Not set in {hit.resource.source} ({hit.resource.title}) {hit.field}"
-    return f"From {hit.resource.source}:{hit.resource.line_of(hit.found.path, hit.found.node)} {hit.field}"
-
-
+@functools.lru_cache(maxsize=4096)  # a few keys (resources, limits, env) make most optional fields
 def _key_text(key: str | int) -> str:
     return kyaml.scalar_text(kyaml.represent(str(key)))

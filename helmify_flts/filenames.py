@@ -11,13 +11,13 @@ names the chart's .helmignore would hide) to a plain name with a short hash of t
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from .errors import UserError
@@ -61,9 +61,13 @@ def short_hash(text: str, length: int = 10) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
+# The patterns as one: every name of every file the chart holds is checked against all of them.
+_IGNORED = re.compile("|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in IGNORED))
+
+
 def ignored(name: str) -> bool:
     """Whether the chart's .helmignore hides a file or folder of this name."""
-    return any(fnmatchcase(name, pattern) for pattern in IGNORED)
+    return _IGNORED.match(name) is not None
 
 
 def is_safe(name: str, limit: int = MAX_NAME) -> bool:

@@ -391,7 +391,41 @@ class _Representer(SafeRepresenter):
 
 def represent(value: Any) -> Node:
     """Turn a plain Python value into a node, quoting what would otherwise change type."""
-    return _Representer().represent_data(value)
+    try:
+        return _represented(value, {})
+    except _Unusual:
+        return _Representer().represent_data(value)
+
+
+def _represented(value: Any, made: dict[int, Node]) -> Node:
+    """:class:`_Representer`'s node for the values lifts put in values (text, numbers, switches,
+    maps and lists of them), built directly: PyYAML's representer cost more than the lifts.
+    A map or list met twice gives one node, as there; anything else is left to it."""
+    kind = type(value)
+    if kind is str:
+        return ScalarNode(STR, value)
+    if value is None:
+        return ScalarNode(NULL, "null")
+    if kind is bool:
+        return ScalarNode(BOOL, "true" if value else "false")
+    if kind is int:
+        return ScalarNode(INT, str(value))
+    if kind is not dict and kind is not list:
+        raise _Unusual
+    node = made.get(id(value))
+    if node is not None:
+        return node
+    if kind is dict:
+        pairs: list = []
+        node = made[id(value)] = MappingNode(MAP, pairs, flow_style=False)
+        for key, item in value.items():
+            pairs.append((_represented(key, made), _represented(item, made)))
+    else:
+        items: list = []
+        node = made[id(value)] = SequenceNode(SEQ, items, flow_style=False)
+        for item in value:
+            items.append(_represented(item, made))
+    return node
 
 
 # Texts libyaml writes unchanged as a plain scalar in block context (no indicator, space, quote

@@ -223,8 +223,7 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
     """Compose one file's documents and add the resources among them."""
     before = len(resources)
     templated = "{{" in text
-    lowered = text.lower()
-    suspicious = "<<" in text or ".nan" in lowered or ".inf" in lowered
+    suspicious = "<<" in text or _nan_or_inf(text)
     try:
         for node in kyaml.compose_all(text):
             if suspicious and node is not None:
@@ -258,6 +257,21 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
             f"not valid YAML ({kyaml.error_problem(exc)}); fix the syntax or leave the file out with --exclude",
             Where(rel, line),
         ) from None
+
+
+def _nan_or_inf(text: str) -> bool:
+    """Whether ``text`` holds ".nan" or ".inf" in any case. Only the letters after each dot are
+    lowered: lowering every file whole took longer than reading it (no other character lowers
+    to these letters without a combining mark after it)."""
+    if text.count(".") * 256 > len(text):  # dots everywhere (a bundle's descriptions): lowering is quicker
+        lowered = text.lower()
+        return ".nan" in lowered or ".inf" in lowered
+    at = text.find(".")
+    while at != -1:
+        if text[at + 1 : at + 4].lower() in ("nan", "inf"):
+            return True
+        at = text.find(".", at + 1)
+    return False
 
 
 def _identity_text(node: Node | None) -> str | None:

@@ -86,6 +86,7 @@ def find_hits(
     """Every field claimed by a rule, with conflicts resolved by layer or reported as errors."""
     hits: list[Hit] = []
     used: set[FieldRule] = set()
+    field_rules = ruleset.field_rules
     for res in resources:
         comp = components[res]
         base_bindings = {
@@ -97,7 +98,7 @@ def find_hits(
             "_short": short_name(res.name, comp.file) or res.name,
         }
         claimed: list[Hit] = []
-        for rule in ruleset.field_rules:
+        for rule in field_rules:
             if not matches(rule.match, res, comp):
                 continue
             for steps in rule.paths_for(res.kind):
@@ -117,18 +118,31 @@ def find_hits(
 
 def _clash(a: Hit, b: Hit) -> bool:
     """Two hits claim the same data; a list's appended tail does not touch its own items."""
-    if (a.mode is Mode.APPEND) != (b.mode is Mode.APPEND) and a.found.path != b.found.path:
+    mine, theirs = a.found.path.plain, b.found.path.plain
+    shorter = min(len(mine), len(theirs))  # one path lies under the other (or they are the same)
+    if mine[:shorter] != theirs[:shorter]:
         return False
-    return a.found.path.overlaps(b.found.path)
+    return (a.mode is Mode.APPEND) == (b.mode is Mode.APPEND) or a.found.path == b.found.path
 
 
 def _resolve(claimed: list[Hit]) -> list[Hit]:
     """Drop hits shadowed by a higher layer; two rules of one layer on one field is an error."""
     kept: list[Hit] = []
+    spans: list[tuple[tuple[str | int, ...], bool]] = []  # each kept hit's plain steps, and whether it appends
     for hit in sorted(claimed, key=lambda h: -h.rule.layer):
-        clash = next((k for k in kept if _clash(k, hit)), None)
+        # _clash against every kept hit, inlined: this pair test ran ~13,000 times on 95 files.
+        plain, append = hit.found.path.plain, hit.mode is Mode.APPEND
+        size = len(plain)
+        clash = None
+        for other, (steps, appends) in zip(kept, spans, strict=True):
+            if (steps == plain[: len(steps)] if len(steps) <= size else steps[:size] == plain) and (
+                appends == append or other.found.path == hit.found.path
+            ):
+                clash = other
+                break
         if clash is None:
             kept.append(hit)
+            spans.append((plain, append))
             continue
         if clash.rule is hit.rule and clash.found.path == hit.found.path:
             continue

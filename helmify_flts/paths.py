@@ -246,7 +246,12 @@ class FieldPath:
         return cls(tuple(out))
 
     def __str__(self) -> str:
-        return path_text(self.steps)
+        # Kept once made: a hit's field is named in its source, its origin and its messages.
+        # (By hand: functools.cached_property costs more than the text for a path read once.)
+        text = self.__dict__.get("_text")
+        if text is None:
+            text = self.__dict__["_text"] = path_text(self.steps)
+        return text
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -264,10 +269,14 @@ class FieldPath:
         """RFC 6901 JSON Pointer: ``/spec/template/spec/containers/0/image``."""
         return pointer(self.steps)
 
-    @functools.cached_property  # hit matching compares every pair of a resource's paths through it
+    @property
     def plain(self) -> tuple[str | int, ...]:
         """Keys and list indices, the path as a JSON pointer or deepdiff lists its steps."""
-        return tuple(p.index if isinstance(p, Item) else p for p in self.steps)
+        # Kept once made, as the text is: hit matching compares every pair of a resource's paths.
+        plain = self.__dict__.get("_plain")
+        if plain is None:
+            plain = self.__dict__["_plain"] = tuple(p.index if isinstance(p, Item) else p for p in self.steps)
+        return plain
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -295,7 +304,7 @@ class FieldPath:
         out: list[Node | None] = [root]
         node: Node | None = root
         for step in self.steps:
-            node = _node_child(node, step, as_read)[1] if node is not None else None
+            node = _step_node(node, step, as_read) if node is not None else None
             out.append(node)
         return tuple(out)
 
@@ -384,6 +393,20 @@ def _plain_child(obj: Any, part: Any) -> Any:
     return None
 
 
+def _step_node(node: Node, step: PathPart, as_read: bool) -> Node | None:
+    """:func:`_node_child`'s node alone: placing every lifted field follows its path, and an
+    item's label is not needed there."""
+    if isinstance(step, Item):
+        if isinstance(node, SequenceNode) and -len(node.value) <= step.index < len(node.value):
+            return node.value[step.index]
+        return None
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and (kube_text(k) if as_read else k.value) == step:
+                return v
+    return None
+
+
 def _node_child(node: Node, step: PathPart, as_read: bool) -> tuple[PathPart, Node | None]:
     """One step in a node tree: the step as :func:`walk` labels it, and the node (or None)."""
     if isinstance(step, Item):
@@ -410,27 +433,37 @@ class Found:
 
 
 def walk(root: Node, steps: tuple[Step, ...], missing_last: bool = False) -> Iterator[Found]:
-    """Yield every place ``steps`` reach from ``root``.
+    """Yield every place ``steps`` reach from ``root``, in document order.
 
-    With ``missing_last``, a final key step that is absent from an existing mapping is yielded
+    With ``missing_last``, a final key step that is absent from an existing mapping is given
     with ``node=None`` (used for optional fields that render nothing until set).
     """
-    yield from _walk(root, steps, 0, (), (), missing_last)
+    out: list[Found] = []
+    _walk(root, steps, 0, (), (), missing_last, out)
+    return iter(out)
 
 
-def _walk(node, steps, i, path, binds, missing_last):  # noqa: ANN001, ANN202
+def _walk(node, steps, i, path, binds, missing_last, out) -> None:  # noqa: ANN001
+    # Hit matching walks every path of every rule through every resource: a list, not nested
+    # generators, and key steps (most of them) without the general expansion.
     step = steps[i]
     last = i == len(steps) - 1
+    if type(step) is Key:
+        name = step.name
+        value = child(node, name)
+        if value is not None:
+            if last:
+                out.append(Found(FieldPath(path + (name,)), node, name, value, binds))
+            else:
+                _walk(value, steps, i + 1, path + (name,), binds, missing_last, out)
+        elif last and missing_last and isinstance(node, MappingNode):
+            out.append(Found(FieldPath(path + (name,)), node, name, None, binds))
+        return
     for part, key, value, bind in _expand(node, step):
-        new_path = path + (part,)
-        new_binds = binds + bind
         if last:
-            yield Found(FieldPath(new_path), node, key, value, new_binds)
+            out.append(Found(FieldPath(path + (part,)), node, key, value, binds + bind))
         elif value is not None:
-            yield from _walk(value, steps, i + 1, new_path, new_binds, missing_last)
-    if last and missing_last and isinstance(step, Key) and isinstance(node, MappingNode):
-        if child(node, step.name) is None:
-            yield Found(FieldPath(path + (step.name,)), node, step.name, None, binds)
+            _walk(value, steps, i + 1, path + (part,), binds + bind, missing_last, out)
 
 
 def _expand(node: Node, step: Step):  # noqa: ANN202

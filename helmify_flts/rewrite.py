@@ -16,7 +16,7 @@ from .errors import Notice, UserError
 from .filenames import HELM_MAX_FILE, FileNames, fold, safe_name
 from .manifests import Resource
 from .match import Hit, Mode
-from .paths import FieldPath, item_name
+from .paths import FieldPath, Item, item_name
 from .plan import ResourcePlan
 from .templating import Append, ItemGuard, OptionalKey, Placeholders
 from .values import Values, ValuesConflict
@@ -203,13 +203,17 @@ def _document(
     header = templating.comment(f"Source: {res.source}")
     if not has_hits and not edits:
         return templating.finish(header + kyaml.serialize(res.node), Placeholders("")), []
-    tree = _block_copy(res.node)
+    if not edits:
+        # Placeholders need a stem that the template's text holds nowhere else. Each placeholder
+        # is emitted once, so the emitted text holding the stem exactly that often proves it,
+        # without gathering every scalar of the source first; the rare source that holds the
+        # stem is placed again with one it does not hold.
+        marks = Placeholders(header)
+        text = header + kyaml.serialize(_placed(res.node, actions, marks))
+        if text.count(marks.stem) == len(marks.actions):
+            return templating.finish(text, marks), []
     marks = Placeholders(header + kyaml.scalar_values(res.node))  # what the emitted text can hold
-    for hit, action in actions:
-        if isinstance(action, ItemGuard):
-            _guard_item(tree, hit, marks.new(action), marks.new(ItemGuard(None)))
-        else:
-            _place(tree, hit, marks.new(action), action)
+    tree = _placed(res.node, actions, marks)
     if edits:  # a refactoring's, after the lifts: it may put an expression where a value was lifted
         from .refactorings.tree import apply_edits
 
@@ -228,6 +232,18 @@ def _document(
     return templating.finish(header + kyaml.serialize(tree), marks), []
 
 
+def _placed(node: Node, actions: list[tuple[Hit, templating.Action]], marks: Placeholders) -> Node:
+    """A block-style copy of ``node`` with a placeholder where each action goes."""
+    copies: dict[int, Node | None] = {}
+    tree = _block_copy(node, copies)
+    for hit, action in actions:
+        if isinstance(action, ItemGuard):
+            _guard_item(tree, hit, action, marks, copies)
+        else:
+            _place(tree, hit, marks.new(action), action, copies)
+    return tree
+
+
 def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:
     try:
         conv.values.put(hit.key, decision.value, decision.doc, decision.source, decision.origin)
@@ -243,32 +259,59 @@ def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:
         raise UserError(message + f"; change the key of rule {hit.rule.label}", hit.resource.where) from None
 
 
-def _block_copy(node: Node) -> Node:
-    """A copy of the collections of a tree, all in block style (placeholders need lines)."""
+def _block_copy(node: Node, copies: dict[int, Node | None] | None = None) -> Node:
+    """A copy of the collections of a tree, all in block style (placeholders need lines).
+
+    ``copies`` receives the copy of each collection by the original's id (None for one met
+    twice, through an alias: it has several copies)."""
     if isinstance(node, ScalarNode) and node.style in ("|", ">") and node.value.endswith("\n\n"):
         # A "|+" scalar ends in blank lines, which an action line after it ("{{- end }}", an
         # optional key) would trim away; double quotes keep the same string on one line.
         return ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, style='"')
     if isinstance(node, MappingNode):
-        return MappingNode(
-            node.tag, [(k, _block_copy(v)) for k, v in node.value], node.start_mark, node.end_mark, flow_style=False
+        copy: Node = MappingNode(
+            node.tag,
+            [(k, _block_copy(v, copies)) for k, v in node.value],
+            node.start_mark,
+            node.end_mark,
+            flow_style=False,
         )
-    if isinstance(node, SequenceNode):
-        return SequenceNode(
-            node.tag, [_block_copy(v) for v in node.value], node.start_mark, node.end_mark, flow_style=False
+    elif isinstance(node, SequenceNode):
+        copy = SequenceNode(
+            node.tag, [_block_copy(v, copies) for v in node.value], node.start_mark, node.end_mark, flow_style=False
         )
-    return node
+    else:
+        return node
+    if copies is not None:
+        copies[id(node)] = None if id(node) in copies else copy
+    return copy
 
 
-def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
-    """Put the placeholder where the field is: as the value, or (optional keys) as the key."""
-    chain = hit.found.path.nodes(tree)
-    node = chain[-2]
-    in_list = len(chain) > 2 and isinstance(chain[-3], SequenceNode)
+def _copy_of(found: Node | None, copies: dict[int, Node | None]) -> Node | None:
+    """The copy of a node of the source tree, or None where it has none or several."""
+    return copies.get(id(found)) if found is not None else None
+
+
+def _place(tree: Node, hit: Hit, token: str, action: templating.Action, copies: dict[int, Node | None]) -> None:
+    """Put the placeholder where the field is: as the value, or (optional keys) as the key.
+
+    The field's parent is found through the copy of the node it was found in, without following
+    its path from the root, where that copy is unique; placements that insert items come last,
+    so the path finds the same parent."""
+    steps = hit.found.path.steps
+    node = _copy_of(hit.found.parent, copies)
+    if node is None:
+        chain = hit.found.path.nodes(tree)
+        node, target = chain[-2], chain[-1]
+    else:
+        target = _copy_of(hit.found.node, copies) if isinstance(action, Append) else None
+        if isinstance(action, Append) and target is None:
+            target = hit.found.path.node(tree)
+    # The parent is an item of a list where the step before the last is an item.
+    in_list = len(steps) > 1 and isinstance(steps[-2], Item)
     last = hit.parts[-1]
     placeholder = ScalarNode(kyaml.STR, token, style=None)
     if isinstance(action, Append):
-        target = chain[-1]
         names = [item_name(item) for item in target.value]
         at = names.index(hit.slot) if hit.slot is not None and hit.slot in names else len(target.value)
         target.value.insert(at, placeholder)
@@ -290,12 +333,13 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action) -> None:
     node.value.append((placeholder, ScalarNode(kyaml.NULL, "null")))
 
 
-def _guard_item(tree: Node, hit: Hit, start: str, end: str) -> None:
+def _guard_item(tree: Node, hit: Hit, action: ItemGuard, marks: Placeholders, copies: dict[int, Node | None]) -> None:
     """Surround the named item with placeholder items that become ``if`` and ``end``."""
-    node = hit.found.path.node(tree)
+    node = _copy_of(hit.found.node, copies) or hit.found.path.node(tree)
     names = [item_name(item) for item in node.value]
     if hit.slot not in names:
         return
     at = names.index(hit.slot)
+    start, end = marks.new(action), marks.new(ItemGuard(None))  # only placed ones: they are counted
     node.value.insert(at + 1, ScalarNode(kyaml.STR, end, style=None))
     node.value.insert(at, ScalarNode(kyaml.STR, start, style=None))

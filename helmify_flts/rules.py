@@ -84,8 +84,13 @@ class Segment:
 
     @property
     def expands_path(self) -> bool:
-        m = _PLACEHOLDER.fullmatch(self.text)
-        return bool(m) and m.group(1) in ("component", "base") and not m.group(2)
+        return _expands_path(self.text)
+
+
+@functools.lru_cache(maxsize=1024)  # asked for each segment of each lifted field's key
+def _expands_path(text: str) -> bool:
+    m = _PLACEHOLDER.fullmatch(text)
+    return bool(m) and m.group(1) in ("component", "base") and not m.group(2)
 
 
 @dataclass(frozen=True, eq=False)

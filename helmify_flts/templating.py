@@ -158,12 +158,26 @@ def finish(emitted: str, placeholders: Placeholders) -> str:
     text = escape(emitted)
     if not placeholders.actions:
         return text
+    stem = placeholders.stem
     pattern = re.compile(
-        rf"^(?P<lead>[ ]*(?:- )*)(?P<key>[^\n]*?: )?(?P<token>{placeholders.stem}\d{{5}})(?P<tail>: null)?$|"
-        rf"(?P<inline>{placeholders.stem}\d{{5}})",
+        rf"^(?P<lead>[ ]*(?:- )*)(?P<key>[^\n]*?: )?(?P<token>{stem}\d{{5}})(?P<tail>: null)?$|"
+        rf"(?P<inline>{stem}\d{{5}})",
         re.MULTILINE,
     )
-    return pattern.sub(lambda m: _expand(m, placeholders.actions), text)
+    # No match spans a line break, so only the lines that hold a placeholder are searched: the
+    # pattern tried at every character of a whole template took most of this function's time.
+    out, done = [], 0
+    at = text.find(stem)
+    while at != -1:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end == -1 else end
+        out.append(text[done:start])
+        out.append(pattern.sub(lambda m: _expand(m, placeholders.actions), text[start:end]))
+        done = end
+        at = text.find(stem, end)
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _expand(m: re.Match, actions: dict[str, Action]) -> str:

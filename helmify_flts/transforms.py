@@ -59,7 +59,7 @@ def _lift_image(value: Any, where: str) -> Lifted | None:
 
 
 def _lift_file(value: Any, where: str) -> Lifted | None:
-    if not isinstance(value, str) or value.rstrip("\n").count("\n") < 1:
+    if not isinstance(value, str) or "\n" not in value.rstrip("\n"):  # one line: nothing to keep as a file
         return None
     return _keep_file(value, where)
 

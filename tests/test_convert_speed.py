@@ -1,0 +1,201 @@
+"""convert in memory does each piece of work once, and its quicker paths give what the general
+ones give (issue 8, speed: chart.build on the many-files corpus shape)."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+import time
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, assert_reproduces, convert_ok, write_tree
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from helmify_flts import chart, decisions, filenames, kyaml, manifests, rewrite, templating, values
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_convert  # noqa: E402
+
+WORKLOAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25
+          env:
+            - {name: LEVEL, value: info}
+          resources:
+            limits: {cpu: 100m}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-dashboard
+data:
+  dashboard.json: |
+    {"title": "one"}
+    {"title": "two"}
+"""
+
+
+def _build(src: Path) -> chart.Result:
+    with kyaml.collector_paused():
+        return chart.build(chart.Options(src=src, chart_name="bench"))
+
+
+def test_placing_fields_does_not_gather_the_sources_scalars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The placeholder stem is proven on the emitted text; every scalar of a source (its
+    dashboards too) was joined into one text for each resource before."""
+    src = write_tree(tmp_path / "src", {"web.yaml": WORKLOAD})
+    expected = _build(src).files
+
+    def refuse(node: object) -> str:
+        raise AssertionError("scalar_values gathered for a source that does not hold the stem")
+
+    monkeypatch.setattr(kyaml, "scalar_values", refuse)
+    assert _build(src).files == expected
+
+
+def test_a_source_holding_the_placeholder_stem_still_converts_and_reproduces(tmp_path: Path) -> None:
+    text = WORKLOAD.replace("value: info", 'value: "HELMIFYTPL00000 HELMIFYTPL"').replace(
+        '{"title": "two"}', '{"title": "HELMIFYTPL00001"}'
+    )
+    src = write_tree(tmp_path / "src", {"web.yaml": text})
+    out = tmp_path / "chart"
+    convert_ok(src, out)
+    assert_reproduces(out, src)
+    assert "HELMIFYTPL00000 HELMIFYTPL" in (out / "values.yaml").read_text()
+
+
+def test_deciding_a_field_builds_its_value_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = write_tree(tmp_path / "src", {"web.yaml": WORKLOAD})
+    hits: list = []
+    monkeypatch.setattr(rewrite, "decide", lambda hit, *a, **k: hits.append(hit) or decisions.decide(hit, *a, **k))
+    _build(src)
+    lifted = [h for h in hits if h.found.node is not None and h.mode.name in ("VALUE", "OPTIONAL")]
+    assert lifted
+    built: list = []
+    real = kyaml.construct
+    monkeypatch.setattr(kyaml, "construct", lambda node: built.append(node) or real(node))
+    for hit in lifted:
+        built.clear()
+        decisions.decide(hit, "bench")
+        assert built.count(hit.found.node) == 1, hit.field
+
+
+def test_hit_matching_finds_what_it_found_when_it_walked_every_path_lazily(tmp_path: Path) -> None:
+    """paths.walk collects into a list; hits and their order are what the rules claim."""
+    src = write_tree(tmp_path / "src", {"web.yaml": WORKLOAD})
+    result = _build(src)
+    fields = [(lift.resource.kind, str(lift.path)) for lift in result.conversion.lifts]
+    assert ("Deployment", "spec.template.spec.containers[web].env[LEVEL].value") in fields
+    assert ("ConfigMap", 'data["dashboard.json"]') in fields
+
+
+def _finish_whole_text(emitted: str, placeholders: templating.Placeholders) -> str:
+    """templating.finish as it was: the pattern run over the whole text."""
+    text = templating.escape(emitted)
+    if not placeholders.actions:
+        return text
+    pattern = re.compile(
+        rf"^(?P<lead>[ ]*(?:- )*)(?P<key>[^\n]*?: )?(?P<token>{placeholders.stem}\d{{5}})(?P<tail>: null)?$|"
+        rf"(?P<inline>{placeholders.stem}\d{{5}})",
+        re.MULTILINE,
+    )
+    return pattern.sub(lambda m: templating._expand(m, placeholders.actions), text)
+
+
+def test_finishing_line_by_line_gives_what_the_whole_text_pattern_gave() -> None:
+    rng = random.Random(8)
+    for _ in range(300):
+        marks = templating.Placeholders("")
+        lines = []
+        for _ in range(rng.randint(0, 12)):
+            pad = " " * rng.choice([0, 2, 4]) + rng.choice(["", "- ", "- - "])
+            kind = rng.randint(0, 5)
+            if kind == 0:
+                lines.append(f"{pad}key: {marks.new(templating.Inline('{{ .Values.a | toJson }}'))}")
+            elif kind == 1:
+                lines.append(f"{pad}{marks.new(templating.OptionalKey('.Values.b', 'b', rng.random() < 0.5))}: null")
+            elif kind == 2:
+                lines.append(f"{pad}key: {marks.new(templating.Block('.Values.c'))}")
+            elif kind == 3:
+                lines.append(f"{pad}{marks.new(templating.ItemGuard('.Values.d'))}")
+            elif kind == 4:
+                lines.append(f"{pad}a: b: {{{{ x }}}} {marks.new(templating.Inline('X'))} tail")
+            else:
+                lines.append(pad + rng.choice(["plain: text", "", "x: {{ y }}", "- item", "k: 'v: w'"]))
+        emitted = "\n".join(lines) + rng.choice(["", "\n"])
+        assert templating.finish(emitted, marks) == _finish_whole_text(emitted, marks), emitted
+
+
+def test_represent_gives_the_nodes_pyyaml_gives() -> None:
+    shared = {"a": [1, None]}
+    samples = [None, True, False, 0, -7, 2**70, "", "yes", "1.0", "~", {}, [], [shared, shared]]
+    samples += [{"k": shared, "j": [shared, {"deep": ["x", True]}]}, 1.5, {"f": float("inf")}, {1: "x", None: 2}]
+
+    def same(a: object, b: object) -> bool:
+        if type(a) is not type(b) or a.tag != b.tag or getattr(a, "flow_style", None) != getattr(b, "flow_style", None):
+            return False
+        if isinstance(a, ScalarNode):
+            return a.value == b.value and a.style == b.style
+        if isinstance(a, MappingNode):
+            return len(a.value) == len(b.value) and all(
+                same(x, y) and same(v, w) for (x, v), (y, w) in zip(a.value, b.value, strict=True)
+            )
+        assert isinstance(a, SequenceNode)
+        return len(a.value) == len(b.value) and all(same(x, y) for x, y in zip(a.value, b.value, strict=True))
+
+    for value in samples:
+        assert same(kyaml.represent(value), kyaml._Representer().represent_data(value)), value
+    node = kyaml.represent([shared, shared])
+    assert node.value[0] is node.value[1]  # a map met twice is one node, as PyYAML makes it
+
+
+def test_the_ascii_test_for_unprintable_text_agrees_with_the_pattern() -> None:
+    for code in range(0x100):
+        for text in (chr(code), f"ab{chr(code)}cd\n", "x" * 100 + chr(code)):
+            old = "\x85" in text or values._UNPRINTABLE.search(text) is not None
+            assert (values.inexpressible(text) is not None) == old, hex(code)
+
+
+def test_nan_and_inf_are_found_without_lowering_the_file() -> None:
+    dotted = "description: see a.b." * 100  # dots everywhere: the file is lowered whole
+    for text in ["a: .nan", "a: .NaN", "a: -.Inf", "a: .iNF", "x.y.z", "", ".", "a.na", "a: 1.5", "b: .İnf"] + [
+        dotted,
+        dotted + "\nc: .NaN",
+    ]:
+        lowered = text.lower()
+        assert manifests._nan_or_inf(text) == (".nan" in lowered or ".inf" in lowered), text
+
+
+def test_helmignore_patterns_match_as_fnmatch_matches_them() -> None:
+    names = [".git", ".gitx", "a.swp", "a.swp\n", "~", "x~", ".idea", "helmify-report.md", "a*b", "", "..", "ok.yaml"]
+    for name in names + [p + "x" for p in filenames.IGNORED] + list(filenames.IGNORED):
+        assert filenames.ignored(name) == any(fnmatchcase(name, p) for p in filenames.IGNORED), name
+
+
+def test_convert_of_thirty_workload_files_stays_within_a_few_seconds(tmp_path: Path) -> None:
+    """The files shape of bench_convert (a workload, a Service and a 700-line dashboard per file)
+    at a third of its size; a quiet machine takes about a tenth of a second."""
+    src = tmp_path / "src"
+    src.mkdir()
+    bench_convert.make_corpus(src, "files", 30)
+    _build(src)  # imports and first-use compilations
+    start = time.process_time()
+    result = _build(src)
+    assert time.process_time() - start < 5
+    assert len([f for f in result.files if f.startswith("files/")]) == 30
