@@ -338,6 +338,9 @@ def _with_port(ref: Reference, port: Any, source: str) -> Reference:
 # A host-name-like token: letters, digits, dots and dashes; no nested repetition, so linear.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
 _DIGITS = re.compile(r"[0-9]{1,5}")
+# Above this many characters, a text is first searched for the Services' names (a C search per
+# name) before it is read token by token (a Python step per token).
+_LONG = 4096
 
 
 def _hosts(
@@ -354,7 +357,14 @@ def _hosts(
     host_like = flag is not None and _is_host_name(flag)
     claimed = iter(authorities)
     within = next(claimed, None)
+    services = index.services
+    if len(text) > _LONG and not any(name in text for name in services):
+        return  # a long text (a dashboard) that holds no Service's name holds no host name either
     for m in _TOKEN.finditer(text):
+        # Most tokens of a long text (a dashboard, a script) name no Service: _host_at would read
+        # the same first label and give None, so they are passed over before anything else.
+        if m.group().rstrip(".-").partition(".")[0] not in services:
+            continue
         start, end = m.start(), m.end()
         while within is not None and within[2] <= start:
             within = next(claimed, None)

@@ -270,3 +270,42 @@ def test_linear_on_long_text() -> None:
     began = time.monotonic()
     find_references(objects)
     assert time.monotonic() - began < 5
+
+
+def _long_config(value: str) -> dict:
+    filler = "".join(f'"panel{i}": {{"expr": "rate(http_requests_total[5m])", "title": "p{i}"}},\n' for i in range(200))
+    return {("", "ConfigMap", "", "dash"): {"kind": "ConfigMap", "data": {"d.json": filler + value + filler}}}
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('"url": "http://mlflow:5000"', ["mlflow"]),
+        ('"bootstrap": "kafka:9092,minio:9000"', ["kafka", "minio"]),
+        ('"host": "postgres.flts.svc"', ["postgres"]),
+        ('"note": "nothing here"', []),
+    ],
+)
+def test_long_texts_find_the_same_hosts_as_short_ones(value: str, expected: list) -> None:
+    found = [t for t, *_ in hosts({**FOLDER, **_long_config(value)})]
+    assert len(next(iter(_long_config(value).values()))["data"]["d.json"]) > 4096
+    assert found == expected
+    short = {**FOLDER, ("", "ConfigMap", "", "dash"): {"kind": "ConfigMap", "data": {"d.json": value}}}
+    assert found == [t for t, *_ in hosts(short)]
+
+
+def test_a_long_text_naming_no_service_is_not_read_token_by_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmify_flts import references
+
+    calls: list[int] = []
+    real = references._host_at
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(references, "_host_at", counting)
+    hosts({**FOLDER, **_long_config('"note": "nothing here"')})
+    assert calls == []
+    hosts({**FOLDER, **_long_config('"url": "kafka:9092"')})
+    assert len(calls) == 1  # only the token that names a Service is looked at
