@@ -250,8 +250,13 @@ def convert(
 def _prove_and_prepare(result: chart.Result) -> tuple[Any, Any]:
     """The proof, and meanwhile the parts of the report that do not need it: the Helm engine
     renders outside the interpreter lock, so the two overlap. An error of the proof comes first."""
-    from . import proof, report
+    from . import partition, proof, report
 
+    if sum(map(len, result.files.values())) > partition.GROUP_BYTES:
+        # A chart this large renders in groups to bound the Helm engine's memory; the report made
+        # beside it would add its own peak to the engine's, so the two take turns.
+        proven = proof.prove_conversion(result)
+        return proven, report.Prepared(result)
     done: dict[str, Any] = {}
 
     def prove() -> None:

@@ -278,3 +278,27 @@ def test_a_run_that_stops_early_stops_the_builds_it_started(tmp_path: Path) -> N
     assert done.returncode == 2 and "bad.yaml" in done.stderr, done.stderr
     assert time.monotonic() - started < 30  # the build would take 60 s
     assert not list(tmp_path.glob("helmify-render-*"))  # the build's own temporary folder is gone too
+
+
+def test_a_large_chart_is_proven_before_its_report_is_prepared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A chart above the size at which it renders in groups does not hold the report's data beside
+    # the Helm engine's: the two take turns, in the command's thread.
+    from helmify_flts import partition, proof, report
+
+    steps: list[tuple[str, str]] = []
+    real_prove, real_init = proof.prove_conversion, report.Prepared.__init__
+
+    def prove(result: chart.Result) -> proof.ChartProof:
+        steps.append(("prove", threading.current_thread().name))
+        return real_prove(result)
+
+    def prepare(self: report.Prepared, result: chart.Result) -> None:
+        steps.append(("prepare", threading.current_thread().name))
+        real_init(self, result)
+
+    monkeypatch.setattr(partition, "GROUP_BYTES", 10)
+    monkeypatch.setattr(proof, "prove_conversion", prove)
+    monkeypatch.setattr(report.Prepared, "__init__", prepare)
+    convert_ok(write_tree(tmp_path / "src", {"cm.yaml": CM}), tmp_path / "out")
+    main = threading.main_thread().name
+    assert steps == [("prove", main), ("prepare", main)]
