@@ -242,16 +242,6 @@ def _switched_files(rule: Any, out: TemplateChanges, before: set[str], values: l
     ]
 
 
-def main_namespace(resources: Any) -> str:
-    """The folder's main namespace: the one most of its namespaced resources name (the first in
-    name order on a tie), else ``default``."""
-    counts: dict[str, int] = {}
-    for res in resources:
-        if res.namespace:
-            counts[res.namespace] = counts.get(res.namespace, 0) + 1
-    return min(counts, key=lambda ns: (-counts[ns], ns)) if counts else "default"
-
-
 def _whole_modes() -> frozenset:
     from ..match import Mode
 
