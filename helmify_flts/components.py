@@ -182,6 +182,12 @@ def _from_references(
         for kind, name in _pod_references(w.pod_spec()):
             refs.setdefault((kind, w.namespace, name), set()).add(result[w])
     pod_labels = {w: w.pod_labels().items() for w in workloads}  # asked again for every resource below
+    # The workloads carrying each label, by namespace: a selector is tested only against those that
+    # carry its first label, not against every workload (a folder of N Services and N workloads).
+    carrying: dict[tuple[str | None, str, str], list[Resource]] = {}
+    for w in workloads:
+        for key, value in pod_labels[w]:
+            carrying.setdefault((w.namespace, key, value), []).append(w)
     for res in resources:
         if res in result:
             continue
@@ -193,8 +199,9 @@ def _from_references(
                 found.add(result[tw])
         selector = _selector(res)
         if selector:
+            key, value = next(iter(selector.items()))
             found |= {
-                result[w] for w in workloads if w.namespace == res.namespace and selector.items() <= pod_labels[w]
+                result[w] for w in carrying.get((res.namespace, key, value), ()) if selector.items() <= pod_labels[w]
             }
         found |= refs.get((res.kind, res.namespace, res.name), set())
         if len(found) == 1:

@@ -154,3 +154,37 @@ spec:
         },
     )
     assert set(assign(src).values()) == {"widget"}
+
+
+def test_a_service_joins_the_workload_its_whole_selector_matches(tmp_path: Path) -> None:
+    # Workloads share the selector's first label, in this and another namespace; only the one that
+    # carries every label of the selector, in the Service's namespace, is the Service's component.
+    def deploy(name: str, ns: str, labels: str) -> str:
+        return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+  selector: {{matchLabels: {labels}}}
+  template:
+    metadata: {{labels: {labels}}}
+    spec: {{containers: [{{name: c, image: example/{name}:1}}]}}
+---
+"""
+
+    service = """\
+apiVersion: v1
+kind: Service
+metadata: {name: edge, namespace: a}
+spec:
+  selector: {tier: web, run: edge}
+  ports: [{port: 80}]
+"""
+    docs = (
+        deploy("edge-a", "a", "{tier: web, run: edge}")
+        + deploy("other-a", "a", "{tier: web, run: other}")
+        + deploy("edge-b", "b", "{tier: web, run: edge}")
+    )
+    comps = assign(write_tree(tmp_path / "src", {"all.yaml": docs + service}))
+    assert comps["Service/edge"] == comps["Deployment/edge-a"]
+    assert comps["Service/edge"] not in (comps["Deployment/other-a"], comps["Deployment/edge-b"])
