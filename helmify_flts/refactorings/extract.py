@@ -43,6 +43,18 @@ def _action(node: Node, marks: Placeholders) -> object | None:
     return marks.actions.get(node.value) if isinstance(node, ScalarNode) else None
 
 
+def _env_of(
+    tree: Node, pointer: Pointer, names: tuple[str, ...], marks: Placeholders
+) -> tuple[MappingNode, SequenceNode, dict[str, tuple[int, str | None]]] | None:
+    """The container at ``pointer``, its env list and the named items' places in it (see
+    :func:`_items`); None when the container or its env list is not there to move from."""
+    container = _reach(tree, pointer, create=False, marks=marks)
+    env = _get(container, "env")
+    if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
+        return None
+    return container, env, _items(env, names, marks)
+
+
 def _items(env: SequenceNode, names: tuple[str, ...], marks: Placeholders) -> dict[str, tuple[int, str | None]]:
     """Position of each named item in the list, and the switch it renders under (if any)."""
     out: dict[str, tuple[int, str | None]] = {}
@@ -113,11 +125,10 @@ class MoveEnvToConfigMap:
         return "ConfigMap", self.configmap["metadata"]["name"]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        container = _reach(tree, self.container, create=False, marks=marks)
-        env = _get(container, "env")
-        if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
+        reached = _env_of(tree, self.container, self.names, marks)
+        if reached is None:
             return []
-        found = _items(env, self.names, marks)
+        container, env, found = reached
         doc = _document(self.configmap, "data", tree, self.named, marks)
         data = _get(doc, "data")
         drop: set[int] = set()
@@ -185,11 +196,10 @@ class MoveEnvToSecret:
         return "Secret", self.secret["metadata"]["name"]
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
-        container = _reach(tree, self.container, create=False, marks=marks)
-        env = _get(container, "env")
-        if not isinstance(container, MappingNode) or not isinstance(env, SequenceNode):
+        reached = _env_of(tree, self.container, self.names, marks)
+        if reached is None:
             return []
-        found = _items(env, self.names, marks)
+        container, env, found = reached
         doc = _document(self.secret, "stringData", tree, self.named, marks)
         data = _get(doc, "stringData")
         name = f"({self.named})" if self.named else quote(self.secret["metadata"]["name"])
