@@ -99,11 +99,35 @@ def find_tool(kustomization: str) -> Tool:
     )
 
 
+# the module kubectl reads its "Kustomize Version" from, and the one a kustomize binary is
+KUSTOMIZE_MODULE = re.compile(r"sigs\.k8s\.io/kustomize/kustomize/v\d+")
+
+
 def version_of(tool: Tool) -> Tool:
-    """``tool`` with its version, as the report shows it."""
+    """``tool`` with its version, as the report shows it: from the program's Go build info where it
+    records one, else as the program prints it."""
     program = tool.argv[0]
+    recorded = _recorded_version(program)
+    if recorded:
+        return replace(tool, version=f"kustomize {recorded}")
     argv = (program, "version") if tool.label == "kustomize" else (program, "version", "--client")
     return replace(tool, version=_version(argv))
+
+
+def _recorded_version(program: str) -> str:
+    """The kustomize module version in ``program``'s build info ("" where none is recorded, or where
+    it says ``(devel)``, as a kustomize built from its own source tree does)."""
+    from helmify_flts import gobuild
+
+    modules = gobuild.module_text(program)
+    if modules is None:
+        return ""
+    for line in modules.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and fields[0] in ("mod", "dep") and KUSTOMIZE_MODULE.fullmatch(fields[1]):
+            version = fields[2]
+            return version if re.fullmatch(r"v\d+\.\d+\.\d+\S*", version) else ""
+    return ""
 
 
 def _version(argv: tuple[str, ...]) -> str:
