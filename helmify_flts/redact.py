@@ -38,7 +38,8 @@ credential are replaced by ``<redacted>`` here:
   ``$(X)`` in an exec-form list.
 
 Names that merely point at a credential (``secretKeyRef``, ``secretName``, ``existingSecret``,
-``PASSWORD_FILE``) stay readable: a Secret's name is not secret.
+``PASSWORD_FILE``, ``PGPASSFILE``, ``-keystore ks.jks``, ``--ssl-key``) stay readable: a Secret's
+name and a file's path are not secret.
 
 Every scan is linear in the input: separators are found with plain searches, names are read
 backwards over a bounded window, patterns start only where a run of their characters starts
@@ -93,8 +94,36 @@ _POINTER_NAMES = frozenset(
 )
 # A last word that makes the value a place or a name, not the credential itself.
 _POINTER_LAST = frozenset(
-    {"ref", "name", "names", "file", "files", "path", "dir", "mount", "namespace", "url", "uri", "endpoint", "stdin"}
+    {
+        "ref",
+        "name",
+        "names",
+        "file",
+        "files",
+        "path",
+        "dir",
+        "location",
+        "mount",
+        "namespace",
+        "url",
+        "uri",
+        "endpoint",
+        "stdin",
+    }
 )
+# Endings of a name run together in one word that make it a file's place (``PGPASSFILE``,
+# ``keyfile``, ``KEYSTOREPATH``); ``profile`` only ends like one.
+_POINTER_ENDS = ("file", "path")
+# A last word naming a key or trust store, which options and variables give as a file
+# (``keytool -keystore ks.jks``, ``SSL_TRUSTSTORE=/etc/ts.jks``); before another word
+# (``KEYSTORE_BASE64``) it is the store's content, a credential.
+_STORES = frozenset({"keystore", "truststore"})
+# Whole names that programs read as a file's place though a word in them marks a credential.
+_FILE_NAMES = frozenset({"googleapplicationcredentials"})
+# Command-line options of TLS clients that take the client key's file (``mysql --ssl-key=``,
+# ``kubectl --client-key``, ``docker --tlskey``); as a key of its own (``tls.key``) the same name
+# holds the key itself.
+_FILE_OPTIONS = frozenset({"ssl-key", "tls-key", "tlskey", "client-key"})
 # A last word that makes the value a setting about a credential (``TOKEN_TTL``, ``passwordPolicy``).
 _SETTING_LAST = frozenset(
     {
@@ -188,6 +217,10 @@ def _classify(name: str, leaf: bool) -> Kind | None:
     flat = "".join(words)
     if flat in _POINTER_NAMES or words[-1] in _POINTER_LAST or words[0] == "existing":
         return Kind.POINTER
+    if flat in _FILE_NAMES or flat.endswith(_POINTER_ENDS) and not flat.endswith("profile"):
+        return Kind.POINTER
+    if words[-1] in _STORES:
+        return None
     if words[-1] in _SETTING_LAST:
         return None
     if flat in ("secret", "secrets") and not leaf:
@@ -296,8 +329,17 @@ def _is_credential_flag(flag: Any) -> bool:
         and flag.startswith("-")
         and "=" not in flag
         and len(flag) <= MAX_NAME
-        and classify(flag.lstrip("-")) is Kind.CREDENTIAL
+        and _credential_option(flag)
     )
+
+
+def _credential_option(option: str) -> bool:
+    """Whether ``option`` (``--db-password``, ``-keystore``; ``db_password`` in a pair) names a
+    credential rather than the file that holds one."""
+    name = option.lstrip("-/")
+    if option[:1] == "-" and name.lower() in _FILE_OPTIONS:
+        return False
+    return classify(name) is Kind.CREDENTIAL
 
 
 def path_names(obj: Any, parts: Sequence[str | int]) -> tuple[str, ...]:
@@ -566,7 +608,7 @@ def _pairs(data: str) -> str:
         return data
     out, last = [], 0
     for m in _PAIR.finditer(data):
-        if m.start() < last or classify(m.group(1).lstrip("-/")) is not Kind.CREDENTIAL:
+        if m.start() < last or not _credential_option(m.group(1)):
             continue
         start = m.end()
         while start < len(data) and data[start] == " ":
@@ -626,7 +668,7 @@ def _flags(data: str) -> str:
         keep = m.group(0)[: m.start(2) - m.start(0)]
         if name in ("u", "user") and ":" in value and not value.endswith(":" + REDACTED):
             return keep + value[: value.index(":") + 1] + REDACTED
-        if classify(name) is not Kind.CREDENTIAL or value == REDACTED:
+        if not _credential_option("-" + name) or value == REDACTED:
             return m.group(0)
         return keep + REDACTED
 
