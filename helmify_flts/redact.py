@@ -86,7 +86,8 @@ def field(kind: str, names: Sequence[str], value: Any) -> Any:
     secret_data = kind == "Secret" and bool(names) and names[0] in ("data", "stringData")
     for i, name in enumerate(names):
         state = _step(state, str(name), leaf=i == len(names) - 1 and not isinstance(value, (dict, list)))
-    if secret_data and state is not _State.POINTER:
+    # A pointer's text (a URL) is shown with its password hidden; base64 (``data``) hides nothing.
+    if secret_data and (state is not _State.POINTER or names[0] == "data"):
         state = _State.CREDENTIAL
     try:
         return _walk(value, state, secret_root=kind == "Secret" and not names)

@@ -1,16 +1,19 @@
-"""Gaps noticed in earlier work: the prod Kafka brokers' identities, ...
+"""Gaps noticed in earlier work: the prod Kafka brokers' identities, host names inside Secrets.
 
 Each test converts what a user would convert and checks what they would run or read.
 """
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, render_objects, run
+from conftest import FIXTURES, render_objects, run, write_tree
+
+from helmify_flts import graph
 
 # --------------------------------------------------------------------------- prod Kafka brokers
 
@@ -90,3 +93,144 @@ def test_a_broker_outside_a_statefulset_stops_with_a_reason(flts_chart: Path) ->
     with pytest.raises(subprocess.CalledProcessError) as failed:
         _start(container, "kafka-7d9c5b6f4-x2x8q")  # a Deployment's pod: no ordinal
     assert "run the brokers as a StatefulSet" in failed.value.stderr
+
+
+# --------------------------------------------------------------------------- host names in Secrets
+
+SHOP = {
+    "db.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: postgres, labels: {app: postgres}}
+spec:
+  selector: {matchLabels: {app: postgres}}
+  template:
+    metadata: {labels: {app: postgres}}
+    spec:
+      containers: [{name: postgres, image: "postgres:16", ports: [{containerPort: 5432}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: postgres}
+spec:
+  selector: {app: postgres}
+  ports: [{port: 5432}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: redis, labels: {app: redis}}
+spec:
+  selector: {matchLabels: {app: redis}}
+  template:
+    metadata: {labels: {app: redis}}
+    spec:
+      containers: [{name: redis, image: "redis:7", ports: [{containerPort: 6379}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: redis}
+spec:
+  selector: {app: redis}
+  ports: [{port: 6379}]
+""",
+    "api.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, labels: {app: api}}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/shop/api:2.1
+          env:
+            - name: DATABASE_URL
+              valueFrom: {secretKeyRef: {name: api-db, key: DATABASE_URL}}
+          envFrom: [{secretRef: {name: api-cache}}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: api-db}
+type: Opaque
+stringData:
+  DATABASE_URL: postgresql://shop:Pg-Pw-4711@postgres:5432/shop?sslmode=disable
+  NOTE: postgres is the database
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: api-cache}
+type: Opaque
+data:
+  # redis://:Redis-Pw-4711@redis:6379/0 and a value that is no text
+  REDIS_URL: cmVkaXM6Ly86UmVkaXMtUHctNDcxMUByZWRpczo2Mzc5LzA=
+  BLOB: /w==
+""",
+}
+PASSWORDS = ("Pg-Pw-4711", "Redis-Pw-4711")
+
+
+@pytest.fixture(scope="module")
+def shop_chart(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("shop")
+    src = write_tree(root / "src", SHOP)
+    out = root / "chart"
+    result = run("convert", src, out, "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr  # convert proves the declared renames
+    return out, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("release", ["shop", "canary"])
+def test_release_names_rename_hosts_inside_source_secrets(shop_chart: tuple[Path, str], release: str) -> None:
+    chart, _ = shop_chart
+    objects = render_objects(chart, release, "default")
+    secrets = {name: o for (_, kind, _, name), o in objects.items() if kind == "Secret"}
+    db = secrets[f"{release}-api-db"]["stringData"]
+    assert db["DATABASE_URL"] == f"postgresql://shop:Pg-Pw-4711@{release}-postgres:5432/shop?sslmode=disable"
+    assert db["NOTE"] == "postgres is the database"  # a bare word is no host name
+    cache = secrets[f"{release}-api-cache"]["data"]
+    assert base64.b64decode(cache["REDIS_URL"]).decode() == f"redis://:Redis-Pw-4711@{release}-redis:6379/0"
+    assert cache["BLOB"] == "/w=="
+    services = {name for (_, kind, _, name) in objects if kind == "Service"}
+    assert {f"{release}-postgres", f"{release}-redis"} <= services
+
+
+def test_hosts_in_secrets_show_no_secret_value(shop_chart: tuple[Path, str]) -> None:
+    chart, printed = shop_chart
+    readable = [printed] + [
+        (chart / f).read_text(encoding="utf-8") for f in ("helmify-report.md", "helmify-report.json")
+    ]
+    renamed = base64.b64encode(b"redis://:Redis-Pw-4711@release-redis:6379/0").decode()
+    for text in readable:
+        for secret in (*PASSWORDS, renamed, "cmVkaXM6Ly86UmVkaXMtUHct"):
+            assert secret not in text
+    assert "~ stringData.DATABASE_URL" in readable[1] and '~ data.REDIS_URL: "<redacted>"' in readable[1]
+    assert "/stringData/DATABASE_URL" in readable[2] and "/data/REDIS_URL" in readable[2]  # declared, values hidden
+
+
+def test_the_graph_joins_a_secret_to_its_readers() -> None:
+    objects = {}
+    for text in SHOP.values():
+        for doc in yaml.safe_load_all(text):
+            objects[("" if "/" not in doc["apiVersion"] else "apps", doc["kind"], "", doc["metadata"]["name"])] = doc
+    edges = {(e.source.name, e.target.name, e.kind) for e in graph.build(objects).edges}
+    assert {("api", "postgres", "service"), ("api", "redis", "service")} <= edges
+    assert not [e for e in graph.build(objects).edges if e.source.kind == "Secret"]
+
+
+def test_release_namespace_reaches_hosts_inside_secrets(tmp_path: Path) -> None:
+    shop = {
+        name: text.replace("metadata: {name: ", "metadata: {namespace: shop, name: ") for name, text in SHOP.items()
+    }
+    shop["api.yaml"] = shop["api.yaml"].replace("@postgres:5432", "@postgres.shop.svc.cluster.local:5432")
+    dsn = "redis://:Redis-Pw-4711@redis.shop.svc:6379/0"
+    shop["api.yaml"] = shop["api.yaml"].replace(
+        "cmVkaXM6Ly86UmVkaXMtUHctNDcxMUByZWRpczo2Mzc5LzA=", base64.b64encode(dsn.encode()).decode()
+    )
+    src, out = write_tree(tmp_path / "src", shop), tmp_path / "chart"
+    assert run("convert", src, out, "--rules", "conventions").exit_code == 0
+    objects = render_objects(out, "rel", "other")
+    secrets = {name: o for (_, kind, _, name), o in objects.items() if kind == "Secret"}
+    db = secrets["rel-api-db"]["stringData"]["DATABASE_URL"]
+    assert db == "postgresql://shop:Pg-Pw-4711@rel-postgres.other.svc.cluster.local:5432/shop?sslmode=disable"
+    cache = base64.b64decode(secrets["rel-api-cache"]["data"]["REDIS_URL"]).decode()
+    assert cache == "redis://:Redis-Pw-4711@rel-redis.other.svc:6379/0"

@@ -183,10 +183,12 @@ class Rename:
 @dataclass(frozen=True)
 class RenameHosts:
     """In the text at ``pointer``, each match of a pattern (RE2; group 1 is what follows the host
-    name) gets the host name the Go expression prints."""
+    name) gets the host name the Go expression prints. ``base64``: the field holds the text
+    base64-encoded (a Secret's ``data``), decoded before and encoded again after."""
 
     pointer: tuple[str | int, ...]
     forms: tuple[tuple[str, str], ...]
+    base64: bool = False
 
 
 TreeEdit = Put | Drop | PutUnless | Replace | MergeInto | Rename | RenameHosts
