@@ -234,3 +234,107 @@ def test_release_namespace_reaches_hosts_inside_secrets(tmp_path: Path) -> None:
     assert db == "postgresql://shop:Pg-Pw-4711@rel-postgres.other.svc.cluster.local:5432/shop?sslmode=disable"
     cache = base64.b64decode(secrets["rel-api-cache"]["data"]["REDIS_URL"]).decode()
     assert cache == "redis://:Redis-Pw-4711@rel-redis.other.svc:6379/0"
+
+
+# --------------------------------------------------------------------------- release-aware extras
+
+EXTRAS_ON = {
+    "networkPolicies": {"enabled": True},
+    "serviceMonitors": {"enabled": True},
+    "podDisruptionBudgets": {"enabled": True},
+}
+EXTRA_KINDS = ("NetworkPolicy", "ServiceMonitor", "PodDisruptionBudget")
+
+
+def _selects(selector: dict, labels: dict) -> bool:
+    return all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items())
+
+
+@pytest.mark.parametrize(
+    "packs", [("conventions", "flts-production"), ("flts-production", "conventions")], ids="+".join
+)
+def test_production_extras_of_two_releases_stay_apart(tmp_path: Path, packs: tuple) -> None:
+    out = tmp_path / "flts"
+    args = ("--chart-name", "flts", "--rules", packs[0], "--rules", packs[1])
+    assert run("convert", FIXTURES / ".kubernetes", out, *args).exit_code == 0
+    one, two = (render_objects(out, release, "shared", EXTRAS_ON) for release in ("one", "two"))
+    assert not {(i[1], i[3]) for i in one} & {(i[1], i[3]) for i in two}  # no object of one is also two's
+    pods = {
+        release: [
+            o["spec"]["template"]["metadata"]["labels"] for i, o in objects.items() if "template" in o.get("spec", {})
+        ]
+        for release, objects in (("one", one), ("two", two))
+    }
+    for release, objects in (("one", one), ("two", two)):
+        other = pods["two" if release == "one" else "one"]
+        extras = {i: o for i, o in objects.items() if i[1] in EXTRA_KINDS}
+        assert {i[1] for i in extras} == set(EXTRA_KINDS)
+        for (_, kind, namespace, name), obj in extras.items():
+            assert namespace == "shared" and name.startswith(f"{release}-"), (kind, name)
+            spec = obj["spec"]
+            selectors = [spec.get("selector"), spec.get("podSelector")]
+            selectors += [
+                p["podSelector"] for r in spec.get("ingress") or [] for p in r.get("from") or [] if "podSelector" in p
+            ]
+            for selector in [s for s in selectors if s]:  # the default deny's {} selects the whole namespace
+                if kind != "ServiceMonitor":
+                    assert not [labels for labels in other if _selects(selector, labels)], (kind, name, selector)
+                    assert [labels for labels in pods[release] if _selects(selector, labels)], (kind, name, selector)
+                assert selector["matchLabels"]["app.kubernetes.io/instance"] == release
+            if kind == "ServiceMonitor":
+                assert spec["namespaceSelector"] == {"matchNames": ["shared"]}
+
+
+WORKERS = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27", ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers: [{name: worker, image: "busybox:1.36", env: [{name: WEB, value: "http://web:80"}]}]
+"""
+
+
+def test_extras_select_by_instance_only_pods_that_carry_it(tmp_path: Path) -> None:
+    """release-names alone labels only the pods a Service selects: the worker's budget keeps its
+    selector, which would otherwise select nothing."""
+    src = write_tree(tmp_path / "src", {"app.yaml": WORKERS})
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "extends: [default]\nrules:\n"
+        + "".join(
+            f"  - id: r-{name}\n    description: test\n    refactor: {name}\n"
+            for name in ("pod-disruption-budgets", "release-names")
+        )
+    )
+    out = tmp_path / "chart"
+    assert run("convert", src, out, "--rules", rules).exit_code == 0
+    objects = render_objects(out, "one", "default", {"podDisruptionBudgets": {"enabled": True}})
+    budgets = {i[3]: o["spec"]["selector"]["matchLabels"] for i, o in objects.items() if i[1] == "PodDisruptionBudget"}
+    assert budgets == {
+        "one-web-pdb": {"app": "web", "app.kubernetes.io/instance": "one"},
+        "one-worker-pdb": {"app": "worker"},
+    }
+    pods = {i[3]: o["spec"]["template"]["metadata"]["labels"] for i, o in objects.items() if i[1] == "Deployment"}
+    assert pods == {"one-web": {"app": "web", "app.kubernetes.io/instance": "one"}, "one-worker": {"app": "worker"}}

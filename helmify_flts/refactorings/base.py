@@ -67,6 +67,9 @@ class Context:
     # Declaration only: the identity each source object has after the earlier rules, where it
     # changed (release-names), for rules that plan on the sources and apply to what those left.
     renamed: Mapping[Identity, Identity] = field(default_factory=dict)
+    # Template half only: every refactoring rule of the run, for the opt-in extras, which follow
+    # the conventions (release-aware names, namespace and selectors) whichever order packs come in.
+    rules: tuple[Any, ...] = ()
 
     def now(self, ident: Identity) -> Identity:
         """The identity the source object ``ident`` has after the earlier rules."""
