@@ -69,6 +69,7 @@ from helmify_flts.redact_names import (  # noqa: F401 - REDACTED, MAX_NAME, Kind
     Kind,
     _credential_option,
     classify,
+    names_address,
 )
 
 # Embedded documents larger than this are scanned line by line instead. YAML is built by a
@@ -86,8 +87,9 @@ def field(kind: str, names: Sequence[str], value: Any) -> Any:
     secret_data = kind == "Secret" and bool(names) and names[0] in ("data", "stringData")
     for i, name in enumerate(names):
         state = _step(state, str(name), leaf=i == len(names) - 1 and not isinstance(value, (dict, list)))
-    # A pointer's text (a URL) is shown with its password hidden; base64 (``data``) hides nothing.
-    if secret_data and (state is not _State.POINTER or names[0] == "data"):
+    # In a Secret, only an address (a URL) is shown, with its password hidden: a key named like a
+    # file (``keyfile``, ``password_file``) holds the file itself, and base64 (``data``) hides nothing.
+    if secret_data and (state is not _State.POINTER or names[0] == "data" or not names_address(str(names[-1]))):
         state = _State.CREDENTIAL
     try:
         return _walk(value, state, secret_root=kind == "Secret" and not names)

@@ -146,6 +146,17 @@ _NOT_KEY = frozenset(
 )
 
 
+# Last words of a name whose value is an address: its text is shown (passwords in it hidden) even
+# in a Secret, where any other value is hidden whole.
+_ADDRESS_LAST = frozenset({"url", "uri", "endpoint"})
+
+
+def names_address(name: str) -> bool:
+    """Whether ``name`` says its value is an address (``DATABASE_URL``, ``api.endpoint``)."""
+    words = _WORDS.findall(name[-MAX_NAME:])
+    return bool(words) and words[-1].lower() in _ADDRESS_LAST
+
+
 def classify(name: str, leaf: bool = True) -> Kind | None:
     """What ``name`` (a key, env var or annotation name) says about its value.
 

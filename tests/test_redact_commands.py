@@ -294,6 +294,31 @@ ENV_NAMES = [
 ]
 
 
+SECRET_KEYS = [
+    "keyfile",
+    "PGPASSFILE",
+    "password_file",
+    "KEYSTORE_LOCATION",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "ssl-key",
+]
+
+
+@pytest.mark.parametrize("key", SECRET_KEYS)
+@pytest.mark.parametrize("where", ["stringData", "data"])
+def test_a_secret_keeps_a_file_named_key_hidden(key: str, where: str) -> None:
+    """In a Secret the key names the file and the value is the file itself (a MongoDB keyfile)."""
+    assert redact.field("Secret", (where, key), "SecR1-file-content") == REDACTED
+
+
+def test_a_secret_shows_an_address_without_its_password() -> None:
+    dsn = "postgresql://app:SecR2@postgres:5432/app"
+    assert (
+        redact.field("Secret", ("stringData", "DATABASE_URL"), dsn) == f"postgresql://app:{REDACTED}@postgres:5432/app"
+    )
+    assert redact.field("Secret", ("data", "DATABASE_URL"), "cG9zdGdyZXNxbDovL2FwcA==") == REDACTED
+
+
 @pytest.mark.parametrize(("name", "value", "shown"), ENV_NAMES, ids=[n for n, _, _ in ENV_NAMES])
 def test_env_vars_naming_a_credential_file_stay_readable(name: str, value: str, shown: bool) -> None:
     obj = {"spec": {"containers": [{"name": "c", "env": [{"name": name, "value": value}]}]}}
