@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import graph, kyaml, templating
@@ -68,7 +68,7 @@ class _Extra:
             component = ctx.components.get(owner)
             if component:
                 conditions.append(templating.ref(tuple(component.split(".")) + ("enabled",)))
-            obj = _release_aware(self.fill(obj, marks), conventions, objects, chart, marks)
+            obj = _release_aware(self.fill(obj, marks), conventions, chart, marks)
             body = templating.finish(kyaml.serialize(kyaml.represent(obj)), marks)
             docs.append(templating.guard(templating.all_of(conditions), body))
         if docs:
@@ -93,6 +93,8 @@ class _Conventions:
     names: bool = False  # release-names: every object carries the release prefix
     namespace: str | None = None  # release-namespace: objects of this namespace go to the release's
     labelled: frozenset[Identity] = frozenset()  # objects (pod templates, Services) given the instance label
+    # What selectors may select, by namespace and whether they are Services: (object, its labels).
+    selectable: Mapping[tuple[str, bool], tuple[tuple[Identity, dict], ...]] = field(default_factory=dict)
 
 
 def _conventions(objects: Mapping[Identity, dict], ctx: Context) -> _Conventions:
@@ -106,7 +108,17 @@ def _conventions(objects: Mapping[Identity, dict], ctx: Context) -> _Conventions
     if "release-names" in by:
         labelled |= {i for i in _instance_labels(objects, ctx.release) if i[1] in WORKLOAD_KINDS}
     own = {i for i in labelled if INSTANCE not in (_labels(objects[i], i[1]) or {})}
-    return _Conventions("release-names" in by, ctx.namespace if "release-namespace" in by else None, frozenset(own))
+    selectable: dict[tuple[str, bool], list[tuple[Identity, dict]]] = {}
+    for ident in sorted(objects):
+        if ident[1] in WORKLOAD_KINDS or ident[1] == "Service":
+            labels = _labels(objects[ident], ident[1]) or {}
+            selectable.setdefault((ident[2], ident[1] == "Service"), []).append((ident, labels))
+    return _Conventions(
+        "release-names" in by,
+        ctx.namespace if "release-namespace" in by else None,
+        frozenset(own),
+        {k: tuple(v) for k, v in selectable.items()},
+    )
 
 
 def _labels(obj: dict, kind: str) -> dict | None:
@@ -115,9 +127,7 @@ def _labels(obj: dict, kind: str) -> dict | None:
     return labels if isinstance(labels, dict) else None
 
 
-def _release_aware(
-    obj: dict, conv: _Conventions, every: Mapping[Identity, dict], chart: str, marks: Placeholders
-) -> dict:
+def _release_aware(obj: dict, conv: _Conventions, chart: str, marks: Placeholders) -> dict:
     """``obj`` as the conventions have it: its name with the release prefix, its namespace the
     release's, and its selectors matching the release's instance label where the objects they
     select carry it."""
@@ -133,40 +143,35 @@ def _release_aware(
     release_namespace = marks.new(Inline("{{ .Release.Namespace | quote }}")) if namespace == conv.namespace else None
     if release_namespace is not None:
         meta["namespace"] = release_namespace
+        names = (spec.get("namespaceSelector") or {}).get("matchNames")
+        if obj["kind"] == "ServiceMonitor" and names == [namespace]:
+            spec["namespaceSelector"]["matchNames"] = [release_namespace]
     if not conv.labelled:
         return obj
     release = marks.new(Inline("{{ .Release.Name | quote }}"))  # unused where no selector takes it
     kind = obj["kind"]
     if kind == "ServiceMonitor":
-        _instance(spec.get("selector"), namespace, ("Service",), conv, every, release)
-        names = (spec.get("namespaceSelector") or {}).get("matchNames")
-        if release_namespace is not None and names == [namespace]:
-            spec["namespaceSelector"]["matchNames"] = [release_namespace]
+        _instance(spec.get("selector"), (namespace, True), conv, release)
     elif kind == "PodDisruptionBudget":
-        _instance(spec.get("selector"), namespace, WORKLOAD_KINDS, conv, every, release)
+        _instance(spec.get("selector"), (namespace, False), conv, release)
     elif kind == "NetworkPolicy":
         if spec.get("podSelector"):  # the default deny selects every pod: left as it is
-            _instance(spec["podSelector"], namespace, WORKLOAD_KINDS, conv, every, release)
+            _instance(spec["podSelector"], (namespace, False), conv, release)
         for rule in spec.get("ingress") or []:
             for peer in rule.get("from") or []:
                 if "podSelector" in peer and "namespaceSelector" not in peer:
-                    _instance(peer["podSelector"], namespace, WORKLOAD_KINDS, conv, every, release)
+                    _instance(peer["podSelector"], (namespace, False), conv, release)
     return obj
 
 
-def _instance(
-    selector: Any, namespace: str, kinds: Any, conv: _Conventions, every: Mapping[Identity, dict], release: str
-) -> None:
-    """Add the instance label to ``selector`` when every object of ``kinds`` in ``namespace`` that
-    its matchLabels select carries the release's (a selector must never lose what it selects)."""
+def _instance(selector: Any, among: tuple[str, bool], conv: _Conventions, release: str) -> None:
+    """Add the instance label to ``selector`` when every object ``among`` (a namespace's workloads
+    or Services) that its matchLabels select carries the release's (a selector must never lose
+    what it selects)."""
     match = selector.get("matchLabels") if isinstance(selector, dict) else None
     if not isinstance(match, dict) or not match or INSTANCE in match:
         return
-    chosen = [
-        i
-        for i, o in every.items()
-        if i[1] in kinds and i[2] == namespace and all((_labels(o, i[1]) or {}).get(k) == v for k, v in match.items())
-    ]
+    chosen = [i for i, labels in conv.selectable.get(among, ()) if all(labels.get(k) == v for k, v in match.items())]
     if chosen and all(i in conv.labelled for i in chosen):
         match[INSTANCE] = release
 
