@@ -277,10 +277,10 @@ def _of_secret(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
         for key in sorted(plain, key=str):
             if isinstance(plain[key], str):
                 yield from _hosts(ident, ("stringData", key), plain[key], index, flag=None, following=())
-    encoded = obj.get("data")
-    if isinstance(encoded, dict):
-        for key in sorted(encoded, key=str):
-            text = decoded(encoded[key])
+    data = obj.get("data")
+    if isinstance(data, dict):
+        for key in sorted(data, key=str):
+            text = decoded(data[key])
             if text is not None:
                 for ref in _hosts(ident, ("data", key), text, index, flag=None, following=()):
                     yield dataclasses.replace(ref, encoding="base64")
