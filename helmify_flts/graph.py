@@ -3,8 +3,8 @@
 Nodes are the workloads, the Ingresses that route to them, and the ConfigMaps, Secrets and
 claims workloads read. Edges come from :mod:`references`:
 
-- ``service``: a workload names a Service host (in its env, command, args, or a ConfigMap it
-  reads) and the Service selects another workload; the edge goes to that workload, labelled
+- ``service``: a workload names a Service host (in its env, command, args, or a ConfigMap or
+  Secret it reads) and the Service selects another workload; the edge goes to that workload, labelled
   ``service:port``. A Service that selects no workload of the folder is a node itself.
   An Ingress backend gives the same kind of edge from the Ingress.
 - ``configMap``, ``secret``, ``claim``: a workload reads that object (volume, env, envFrom,
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from .references import WORKLOAD_KINDS, Identity, Reference, find_references, pod_metadata
 
 _DATA_KINDS = {"ConfigMap": "configMap", "Secret": "secret", "PersistentVolumeClaim": "claim"}
+_HOLDERS = ("ConfigMap", "Secret")  # a host name written in them is one their readers talk to
 
 
 @dataclass(frozen=True, order=True)
@@ -91,11 +92,11 @@ def build(objects: Mapping[Identity, dict], references: list[Reference] | None =
     """The graph of ``objects`` (identity -> plain object), from their references."""
     refs = find_references(objects) if references is None else references
     selected: dict[Identity, list[Identity]] = {}  # Service -> the workloads it selects
-    readers: dict[Identity, list[Identity]] = {}  # ConfigMap -> the workloads that read it
+    readers: dict[Identity, list[Identity]] = {}  # ConfigMap or Secret -> the workloads that read it
     for ref in refs:
         if ref.source[1] == "Service" and ref.via == "selector" and ref.target is not None:
             selected.setdefault(ref.source, []).append(ref.target)
-        if ref.target is not None and ref.source[1] in WORKLOAD_KINDS and ref.target_kind == "ConfigMap":
+        if ref.target is not None and ref.source[1] in WORKLOAD_KINDS and ref.target_kind in _HOLDERS:
             readers.setdefault(ref.target, []).append(ref.source)
     nodes: set[Node] = {_node(i) for i in objects if i[1] in WORKLOAD_KINDS}
     edges: set[Edge] = set()
@@ -105,7 +106,7 @@ def build(objects: Mapping[Identity, dict], references: list[Reference] | None =
             nodes.add(target)
             edges.add(Edge(_node(ref.source), target, _DATA_KINDS[ref.target_kind], ref.target_name))
         elif ref.target_kind == "Service" and ref.via in ("host", "backend") and ref.target is not None:
-            callers = [ref.source] if ref.source[1] != "ConfigMap" else readers.get(ref.source, [])
+            callers = [ref.source] if ref.source[1] not in _HOLDERS else readers.get(ref.source, [])
             if ref.source[1] == "Ingress":
                 nodes.add(_node(ref.source))
             label = f"{ref.target_name}:{ref.port}" if ref.port is not None else ref.target_name

@@ -4,8 +4,12 @@ Two sorts are found. Structured references are fields whose value is another obj
 (a ConfigMap volume, a ``secretKeyRef``, a claim, ``serviceAccountName``, RBAC subjects and
 ``roleRef``, an HPA's ``scaleTargetRef``, Ingress backends and TLS Secrets, a StatefulSet's
 ``serviceName``) or selectors that pick workloads (Services and PodDisruptionBudgets). Host
-names are Service names written inside text: env values, ``command``, ``args`` and ConfigMap
-data (``kafka:9092``, ``http://mlflow:5000``, ``postgres.flts.svc.cluster.local``).
+names are Service names written inside text: env values, ``command``, ``args``, ConfigMap
+data and a Secret's ``stringData`` and (base64-decoded) ``data`` (``kafka:9092``,
+``http://mlflow:5000``, ``postgresql://app:pw@postgres:5432/app``, ``postgres.flts.svc.cluster.local``).
+A host name found in a Secret's ``data`` says so (``encoding == "base64"``): its span is in the
+decoded text, which :func:`text_at` gives. References hold no text of the value, so a Secret's
+stays where it was.
 
 Everything here is pure: plain objects in, frozen records out, in a deterministic order.
 
@@ -27,6 +31,8 @@ URLs by a plain search for ``://``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import re
 from collections.abc import Iterator, Mapping
@@ -87,6 +93,7 @@ class Reference:
     port: int | str | None = None
     port_from: str = ""
     host_namespace: str | None = None
+    encoding: str = ""  # "base64": the field holds the text base64-encoded (a Secret's data)
 
     @property
     def pointer(self) -> str:
@@ -258,6 +265,49 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
             for key in sorted(data):
                 if isinstance(data[key], str):
                     yield from _hosts(ident, ("data", key), data[key], index, flag=None, following=())
+    if kind == "Secret" and ident[0] == "":
+        yield from _of_secret(ident, obj, index)
+
+
+def _of_secret(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]:
+    """Host names in a Secret's values (a DSN, a broker list): ``stringData`` as it is, ``data``
+    decoded from base64."""
+    plain = obj.get("stringData")
+    if isinstance(plain, dict):
+        for key in sorted(plain, key=str):
+            if isinstance(plain[key], str):
+                yield from _hosts(ident, ("stringData", key), plain[key], index, flag=None, following=())
+    data = obj.get("data")
+    if isinstance(data, dict):
+        for key in sorted(data, key=str):
+            text = decoded(data[key])
+            if text is not None:
+                for ref in _hosts(ident, ("data", key), text, index, flag=None, following=()):
+                    yield dataclasses.replace(ref, encoding="base64")
+
+
+def decoded(value: Any) -> str | None:
+    """The text a Secret's ``data`` value encodes, when it is canonical base64 of UTF-8 text (so
+    that encoding the text again gives back the same value); else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    return text if base64.b64encode(raw).decode("ascii") == value else None
+
+
+def encoded(text: str) -> str:
+    """``text`` as a Secret's ``data`` holds it."""
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def text_at(obj: Any, ref: Reference) -> Any:
+    """The text ``ref``'s span is in: the value at its path, decoded where it is base64."""
+    value = _get(obj, ref.path)
+    return decoded(value) if ref.encoding == "base64" else value
 
 
 def _of_pod_spec(ident: Identity, obj: dict, spec: Path, index: _Index, named) -> Iterator[Reference]:

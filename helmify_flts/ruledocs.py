@@ -23,7 +23,10 @@ COMBINING = (
     "release namespace for the added objects and every reference to them (envFrom, secretKeyRef, "
     "serviceName, the hosts the init containers wait for, host names in env values moved to a ConfigMap or "
     "a Secret), standard labels in the workload's component, and a checksum annotation per ConfigMap and "
-    "Secret.",
+    "Secret. The opt-in extras (NetworkPolicies, ServiceMonitors, PodDisruptionBudgets) follow them once "
+    "switched on: the release prefix, the release namespace (where a ServiceMonitor looks too), and "
+    "selectors that also match `app.kubernetes.io/instance` where every object they select carries it, so "
+    "two releases in one namespace keep apart.",
     "",
     "The two orders differ only where a later rule leaves what an earlier one made: with the conventions "
     "first, a volumeClaimTemplate copies the standard labels of the claim it replaces, and init-hooks makes "

@@ -77,8 +77,24 @@ COMMANDS = [
         "keytool",
         "keytool -importcert -keystore ks.jks -storepass SecG1 -keypass SecG2 -noprompt",
         ["SecG1", "SecG2"],
-        [],
+        ["-keystore ks.jks -storepass", "-noprompt"],
     ),
+    (
+        "keytool-stores",
+        "keytool -importkeystore -srckeystore a.p12 -destkeystore /ks/b.jks -srcstorepass SecG4 "
+        "-deststorepass SecG5 -truststore /ks/t.jks",
+        ["SecG4", "SecG5"],
+        ["-srckeystore a.p12 -destkeystore /ks/b.jks -srcstorepass", "-truststore /ks/t.jks"],
+    ),
+    ("pgpassfile-beside-password", "PGPASSFILE=/etc/pg/pass PGPASSWORD=SecD6 psql", ["SecD6"], ["/etc/pg/pass"]),
+    (
+        "java-store-properties",
+        "ssl.keystore.location=/ks/k.jks\nssl.keystore.password=SecG6\nssl.truststore.location=/ks/t.jks\n",
+        ["SecG6"],
+        ["ssl.keystore.location=/ks/k.jks", "ssl.truststore.location=/ks/t.jks"],
+    ),
+    ("ssl-key-in-config", "[client]\nssl-key = SecG8\nssl-ca = /etc/ca.pem\n", ["SecG8"], ["ssl-ca = /etc/ca.pem"]),
+    ("keystore-content", "export KEYSTORE_BASE64=SecG7 KEYSTORE=/ks/k.jks", ["SecG7"], ["KEYSTORE=/ks/k.jks"]),
     ("keytool-new", "keytool -storepasswd -new SecG3 -v", ["SecG3"], ["-storepasswd -new", " -v"]),
     ("jarsigner", "jarsigner -storepass SecG4 app.jar alias", ["SecG4"], ["app.jar alias"]),
     ("mongo-p", "mongo -u root -p SecH1 --authenticationDatabase admin", ["SecH1"], ["--authenticationDatabase"]),
@@ -211,6 +227,19 @@ READABLE = [
     "mongosh -u root -p --authenticationDatabase admin",
     "pg_isready -h db -p 5432",
     "serve --password-file /run/secrets/db --port 80",
+    # Options and variables that name a credential's file: the path is no secret.
+    "keytool -list -keystore /etc/ssl/ks.jks -storetype PKCS12",
+    "jarsigner -keystore ks.p12 app.jar signer",
+    "java -jar app.jar --ssl.truststore /etc/ssl/ts.jks --keystore /etc/ssl/ks.jks",
+    "PGPASSFILE=/etc/pg/pgpass psql -h db -U app",
+    "export PGPASSFILE=/run/secrets/pgpass",
+    "export KEYSTOREPATH=/etc/ssl/ks.jks PASSWORDFILE=/run/secrets/pw SSL_TRUSTSTORE=/etc/ssl/ts.jks",
+    "GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/google/key.json gsutil ls",
+    "mysql --ssl-key=/etc/mysql/client-key.pem --ssl-cert=/etc/mysql/client.pem -h db",
+    "kubectl --client-key /etc/k8s/client.key --client-certificate /etc/k8s/client.crt get pods",
+    "docker --tlsverify --tlskey=/certs/key.pem ps",
+    "vault login -method=cert -client-cert=/v/c.pem -client-key=/v/k.pem",
+    "podman login --authfile /run/auth.json registry.example.com",
     "openssl req -passin env:KEY_PASS -passout file:/run/pass -in r.csr",
     "keytool -list -v -storepass:env STORE_PASS",
     "htpasswd -c /etc/nginx/htpasswd admin",  # interactive: no password on the line
@@ -251,6 +280,52 @@ def test_near_misses_stay_readable(text: str) -> None:
     assert redact.text(text) == text
 
 
+ENV_NAMES = [
+    # (env var name, value, whether the value is shown)
+    ("PGPASSFILE", "/etc/pg/pgpass", True),
+    ("SSL_KEYSTORE", "/etc/ssl/ks.jks", True),
+    ("KAFKA_CFG_SSL_TRUSTSTORE_LOCATION", "/opt/ts.jks", True),
+    ("KAFKA_CFG_SSL_KEYSTORE_LOCATION", "/opt/ks.jks", True),
+    ("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/key.json", True),
+    ("PGPASSWORD", "SecQ1", False),
+    ("KAFKA_CFG_SSL_KEYSTORE_PASSWORD", "SecQ2", False),
+    ("KEYSTORE_BASE64", "SecQ3", False),
+    ("AWS_PROFILE_SECRET", "SecQ4", False),
+]
+
+
+SECRET_KEYS = [
+    "keyfile",
+    "PGPASSFILE",
+    "password_file",
+    "KEYSTORE_LOCATION",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "ssl-key",
+]
+
+
+@pytest.mark.parametrize("key", SECRET_KEYS)
+@pytest.mark.parametrize("where", ["stringData", "data"])
+def test_a_secret_keeps_a_file_named_key_hidden(key: str, where: str) -> None:
+    """In a Secret the key names the file and the value is the file itself (a MongoDB keyfile)."""
+    assert redact.field("Secret", (where, key), "SecR1-file-content") == REDACTED
+
+
+def test_a_secret_shows_an_address_without_its_password() -> None:
+    dsn = "postgresql://app:SecR2@postgres:5432/app"
+    assert (
+        redact.field("Secret", ("stringData", "DATABASE_URL"), dsn) == f"postgresql://app:{REDACTED}@postgres:5432/app"
+    )
+    assert redact.field("Secret", ("data", "DATABASE_URL"), "cG9zdGdyZXNxbDovL2FwcA==") == REDACTED
+
+
+@pytest.mark.parametrize(("name", "value", "shown"), ENV_NAMES, ids=[n for n, _, _ in ENV_NAMES])
+def test_env_vars_naming_a_credential_file_stay_readable(name: str, value: str, shown: bool) -> None:
+    obj = {"spec": {"containers": [{"name": "c", "env": [{"name": name, "value": value}]}]}}
+    expected = value if shown else REDACTED
+    assert redact.at("Deployment", obj, ("spec", "containers", 0, "env", 0, "value"), value) == expected
+
+
 # --------------------------------------------------------------------------- exec-form lists
 
 ARGV = [
@@ -264,6 +339,17 @@ ARGV = [
     ("htpasswd", ["htpasswd", "-nbB", "admin", "SecP5"], ["htpasswd", "-nbB", "admin", REDACTED]),
     ("openssl", ["openssl", "rsa", "-passin", "pass:SecP6"], ["openssl", "rsa", "-passin", "pass:" + REDACTED]),
     ("keytool", ["keytool", "-storepass", "SecP7", "-list"], ["keytool", "-storepass", REDACTED, "-list"]),
+    (
+        "keytool-keystore",
+        ["keytool", "-keystore", "ks.jks", "-storepass", "SecP16", "-keypass", "SecP17"],
+        ["keytool", "-keystore", "ks.jks", "-storepass", REDACTED, "-keypass", REDACTED],
+    ),
+    (
+        "keystore-flag",
+        ["--keystore", "/ks/k.jks", "--keystore-password", "SecP18"],
+        ["--keystore", "/ks/k.jks", "--keystore-password", REDACTED],
+    ),
+    ("pgpassfile", ["env", "PGPASSFILE=/etc/pgpass", "psql"], ["env", "PGPASSFILE=/etc/pgpass", "psql"]),
     ("mongo", ["mongosh", "-p", "SecP8"], ["mongosh", "-p", REDACTED]),
     (
         "kubectl",

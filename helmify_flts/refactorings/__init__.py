@@ -101,6 +101,7 @@ def template_changes(
 ) -> TemplateChanges:
     """What the chart's templates must do for these rules, computed from the source objects."""
     out = TemplateChanges()
+    ctx = replace(ctx, rules=tuple(rules))
     # NOTES.txt names objects as the chart renders them, so it is written once every other rule
     # has said how it renames them; nothing else reads it.
     ordered = sorted(rules, key=lambda r: r.refactor == "notes")

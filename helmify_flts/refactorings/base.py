@@ -67,6 +67,9 @@ class Context:
     # Declaration only: the identity each source object has after the earlier rules, where it
     # changed (release-names), for rules that plan on the sources and apply to what those left.
     renamed: Mapping[Identity, Identity] = field(default_factory=dict)
+    # Template half only: every refactoring rule of the run, for the opt-in extras, which follow
+    # the conventions (release-aware names, namespace and selectors) whichever order packs come in.
+    rules: tuple[Any, ...] = ()
 
     def now(self, ident: Identity) -> Identity:
         """The identity the source object ``ident`` has after the earlier rules."""
@@ -183,10 +186,12 @@ class Rename:
 @dataclass(frozen=True)
 class RenameHosts:
     """In the text at ``pointer``, each match of a pattern (RE2; group 1 is what follows the host
-    name) gets the host name the Go expression prints."""
+    name) gets the host name the Go expression prints. ``base64``: the field holds the text
+    base64-encoded (a Secret's ``data``), decoded before and encoded again after."""
 
     pointer: tuple[str | int, ...]
     forms: tuple[tuple[str, str], ...]
+    base64: bool = False
 
 
 TreeEdit = Put | Drop | PutUnless | Replace | MergeInto | Rename | RenameHosts

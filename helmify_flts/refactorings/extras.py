@@ -16,12 +16,20 @@ have, which is their point.
   ``prometheus.io/path``); one Service per annotated workload, headless ones last.
 - ``pod-disruption-budgets``: a PodDisruptionBudget per Deployment, StatefulSet or ReplicaSet
   with more than one replica that no PodDisruptionBudget of the sources selects already.
+
+With the conventions in the same run (in either order), what the extras add follows them, so that
+two releases in one namespace stay apart once the switches are on: release-names gives each
+object the release prefix, release-namespace puts it in the release namespace (and a
+ServiceMonitor looks there), and a selector also matches ``app.kubernetes.io/instance`` where
+every object it selects carries the release's (standard-labels, or release-names on the pods a
+Service selects); a selector of pods without it stays as it is.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import graph, kyaml, templating
@@ -54,12 +62,14 @@ class _Extra:
         out.values.extend(self.values)
         marks = Placeholders(json.dumps([o for _, o in made], sort_keys=True, default=str))
         docs = []
+        conventions = _conventions(objects, ctx)
         for owner, obj in made:
             conditions = [templating.ref(self.switch + ("enabled",))]
             component = ctx.components.get(owner)
             if component:
                 conditions.append(templating.ref(tuple(component.split(".")) + ("enabled",)))
-            body = templating.finish(kyaml.serialize(kyaml.represent(self.fill(obj, marks))), marks)
+            obj = _release_aware(self.fill(obj, marks), conventions, chart, marks)
+            body = templating.finish(kyaml.serialize(kyaml.represent(obj)), marks)
             docs.append(templating.guard(templating.all_of(conditions), body))
         if docs:
             out.files[self.file] = "\n---\n".join(d.rstrip("\n") for d in docs) + "\n"
@@ -71,6 +81,99 @@ class _Extra:
     def fill(self, obj: dict, marks: Placeholders) -> dict:
         """``obj`` with the values-driven fields as placeholders."""
         return obj
+
+
+INSTANCE = "app.kubernetes.io/instance"
+
+
+@dataclass(frozen=True)
+class _Conventions:
+    """What the run's conventions do to the names, namespaces and labels the extras refer to."""
+
+    names: bool = False  # release-names: every object carries the release prefix
+    namespace: str | None = None  # release-namespace: objects of this namespace go to the release's
+    labelled: frozenset[Identity] = frozenset()  # objects (pod templates, Services) given the instance label
+    # What selectors may select, by namespace and whether they are Services: (object, its labels).
+    selectable: Mapping[tuple[str, bool], tuple[tuple[Identity, dict], ...]] = field(default_factory=dict)
+
+
+def _conventions(objects: Mapping[Identity, dict], ctx: Context) -> _Conventions:
+    from .release_names import _instance_labels
+
+    by = {r.refactor: r for r in reversed(ctx.rules)}  # the first rule of each refactoring
+    labelled: set[Identity] = set()
+    for rule in ctx.rules:
+        if rule.refactor == "standard-labels" and INSTANCE not in (rule.options.get("skip") or ()):
+            labelled |= {i for i, o in objects.items() if selects(rule.match, i, o, ctx)}
+    if "release-names" in by:
+        labelled |= {i for i in _instance_labels(objects, ctx.release) if i[1] in WORKLOAD_KINDS}
+    own = {i for i in labelled if INSTANCE not in (_labels(objects[i], i[1]) or {})}
+    selectable: dict[tuple[str, bool], list[tuple[Identity, dict]]] = {}
+    for ident in sorted(objects):
+        if ident[1] in WORKLOAD_KINDS or ident[1] == "Service":
+            labels = _labels(objects[ident], ident[1]) or {}
+            selectable.setdefault((ident[2], ident[1] == "Service"), []).append((ident, labels))
+    return _Conventions(
+        "release-names" in by,
+        ctx.namespace if "release-namespace" in by else None,
+        frozenset(own),
+        {k: tuple(v) for k, v in selectable.items()},
+    )
+
+
+def _labels(obj: dict, kind: str) -> dict | None:
+    """The labels a selector matches: a workload's pod template's, any other object's own."""
+    labels = pod_metadata(obj, kind).get("labels") if kind in WORKLOAD_KINDS else get(obj, ("metadata", "labels"))
+    return labels if isinstance(labels, dict) else None
+
+
+def _release_aware(obj: dict, conv: _Conventions, chart: str, marks: Placeholders) -> dict:
+    """``obj`` as the conventions have it: its name with the release prefix, its namespace the
+    release's, and its selectors matching the release's instance label where the objects they
+    select carry it."""
+    from .release_names import full
+
+    if not (conv.names or conv.namespace or conv.labelled):
+        return obj
+    obj = json.loads(json.dumps(obj))  # a copy: the objects are shared with the placeholder seed
+    meta, spec = obj["metadata"], obj["spec"]
+    namespace = meta.get("namespace", "")
+    if conv.names:
+        meta["name"] = marks.new(Inline(f"{{{{ {full(chart, meta['name'])} | quote }}}}"))
+    release_namespace = marks.new(Inline("{{ .Release.Namespace | quote }}")) if namespace == conv.namespace else None
+    if release_namespace is not None:
+        meta["namespace"] = release_namespace
+        names = (spec.get("namespaceSelector") or {}).get("matchNames")
+        if obj["kind"] == "ServiceMonitor" and names == [namespace]:
+            spec["namespaceSelector"]["matchNames"] = [release_namespace]
+    if not conv.labelled:
+        return obj
+    release = marks.new(Inline("{{ .Release.Name | quote }}"))  # unused where no selector takes it
+    kind = obj["kind"]
+    if kind == "ServiceMonitor":
+        _instance(spec.get("selector"), (namespace, True), conv, release)
+    elif kind == "PodDisruptionBudget":
+        _instance(spec.get("selector"), (namespace, False), conv, release)
+    elif kind == "NetworkPolicy":
+        if spec.get("podSelector"):  # the default deny selects every pod: left as it is
+            _instance(spec["podSelector"], (namespace, False), conv, release)
+        for rule in spec.get("ingress") or []:
+            for peer in rule.get("from") or []:
+                if "podSelector" in peer and "namespaceSelector" not in peer:
+                    _instance(peer["podSelector"], (namespace, False), conv, release)
+    return obj
+
+
+def _instance(selector: Any, among: tuple[str, bool], conv: _Conventions, release: str) -> None:
+    """Add the instance label to ``selector`` when every object ``among`` (a namespace's workloads
+    or Services) that its matchLabels select carries the release's (a selector must never lose
+    what it selects)."""
+    match = selector.get("matchLabels") if isinstance(selector, dict) else None
+    if not isinstance(match, dict) or not match or INSTANCE in match:
+        return
+    chosen = [i for i, labels in conv.selectable.get(among, ()) if all(labels.get(k) == v for k, v in match.items())]
+    if chosen and all(i in conv.labelled for i in chosen):
+        match[INSTANCE] = release
 
 
 def _selector(obj: dict, kind: str) -> dict | None:

@@ -8,7 +8,8 @@ PodDisruptionBudgets and NetworkPolicies, so that two releases in one namespace 
 names, and Services, disruption budgets and policies that reach only their own pods;
 workload selectors stay as they are (a cluster does not let them change). References come
 from :mod:`helmify_flts.references`; a word the finder cannot prove is a host name (built at run
-time, a group id) stays as it is, and the report warns about it."""
+time, a group id) stays as it is, and the report warns about it. Host names in a Secret's
+``stringData`` and base64 ``data`` (a DSN) follow too, the latter decoded and encoded again."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..references import encoded, text_at
 from ..templating import quote
 from .base import Context, Edit, Expr, Identity, Put, TemplateChanges, get, pointer_text, selects
 
@@ -55,7 +57,7 @@ class ReleaseNames:
         for ref in references(objects, ctx):
             if ref.target not in renamed or ref.source not in objects:
                 continue
-            value = get(objects[ref.source], ref.path)
+            value = text_at(objects[ref.source], ref)
             if ref.span is None and value == ref.target_name:
                 fields.setdefault(ref.source, []).append(ref)
             elif ref.span is not None and isinstance(value, str):
@@ -73,11 +75,12 @@ class ReleaseNames:
                 for ref in fields.get(ident, [])
             ]
             for path, refs in hosts.get(ident, {}).items():
-                text = get(obj, path)
+                text = text_at(obj, refs[0])
                 for ref in sorted(refs, key=lambda r: r.span, reverse=True):
                     start = ref.span[0]
                     text = text[:start] + new_name(ctx.release, ref.target_name) + text[start + len(ref.target_name) :]
-                ops.append({"op": "replace", "path": pointer_text(path), "value": text})
+                value = encoded(text) if refs[0].encoding == "base64" else text
+                ops.append({"op": "replace", "path": pointer_text(path), "value": value})
             ops += [{"op": "add", "path": pointer_text(p), "value": v} for p, v in instance.get(ident, [])]
             if ident in renamed and isinstance(obj.get("metadata"), dict):
                 ops.append({"op": "replace", "path": "/metadata/name", "value": new_name(ctx.release, ident[3])})
@@ -109,35 +112,20 @@ class ReleaseNames:
             for path, refs in by_path.items():
                 forms = []
                 for ref in refs:
-                    form = _form(get(objects[ident], path), ref)
+                    form = _form(text_at(objects[ident], ref), ref)
                     if form not in [f for f, _ in forms]:
                         forms.append((form, ref.target_name))
-                out.edit(ident, RenameHosts(path, tuple((p, full(chart, n)) for p, n in forms)))
+                base64 = refs[0].encoding == "base64"
+                out.edit(ident, RenameHosts(path, tuple((p, full(chart, n)) for p, n in forms), base64))
 
 
 def references(objects: Mapping[Identity, dict], ctx: Context) -> list:
-    """What :func:`references.find_references` finds, and the host names in the ``stringData`` of
-    each Secret an earlier rule added (env-credentials moves a URL with a password there from an
-    env value, where it was found), as in a ConfigMap's data."""
-    from dataclasses import replace
-
+    """What :func:`references.find_references` finds in ``objects``: the source's and what earlier
+    rules added (env-credentials moves a URL with a password from an env value into a Secret's
+    ``stringData``, where it is found as in any Secret)."""
     from ..references import find_references
 
-    twins: dict[Identity, Identity] = {}
-    view = dict(objects)
-    for ident, obj in objects.items():
-        data = obj.get("stringData") if ident[1] == "Secret" and ctx.objects and ident not in ctx.objects else None
-        if isinstance(data, dict):
-            twin = ("", "ConfigMap", ident[2], f"{ident[3]}/stringData")  # a name no object can have
-            meta = {"name": twin[3], **({"namespace": ident[2]} if ident[2] else {})}
-            view[twin], twins[twin] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}, ident
-    if not twins:
-        return find_references(objects)
-    return [
-        replace(ref, source=twins[ref.source], path=("stringData", *ref.path[1:])) if ref.source in twins else ref
-        for ref in find_references(view)
-        if ref.target not in twins
-    ]
+    return find_references(objects)
 
 
 INSTANCE = "app.kubernetes.io/instance"

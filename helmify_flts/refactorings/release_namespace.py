@@ -1,7 +1,7 @@
 """release-namespace: the folder's main namespace becomes the release namespace.
 
 ``metadata.namespace``, RBAC subjects and ``NAME.NS.svc(.cluster.local)`` host names in env
-values, args, commands and ConfigMap data (config files) follow ``.Release.Namespace``, so that
+values, args, commands, ConfigMap data (config files) and Secret data follow ``.Release.Namespace``, so that
 ``helm install -n other`` keeps the release in one namespace. A Namespace object of that name
 becomes the switch ``namespace.create`` (off by default) and is declared removed. Rendered in
 the main namespace, as the proof renders, nothing else changes."""
@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..references import text_at
 from .base import (
     Context,
     Expr,
@@ -22,7 +23,6 @@ from .base import (
     Switch,
     SwitchedOn,
     TemplateChanges,
-    get,
     selects,
 )
 
@@ -71,12 +71,12 @@ class ReleaseNamespace:
         for ref in references(objects, ctx):
             if ref.via == "host" and ref.host_namespace == ctx.namespace and ref.source in objects:
                 if selects(rule.match, ref.source, objects[ref.source], ctx):
-                    form = (_form(get(objects[ref.source], ref.path), ref), ".Release.Namespace")
-                    found = forms.setdefault((ref.source, ref.path), [])
+                    form = (_form(text_at(objects[ref.source], ref), ref), ".Release.Namespace")
+                    found = forms.setdefault((ref.source, ref.path, ref.encoding == "base64"), [])
                     if form not in found:
                         found.append(form)
-        for (ident, path), found in forms.items():
-            out.edit(ident, RenameHosts(path, tuple(found)))
+        for (ident, path, base64), found in forms.items():
+            out.edit(ident, RenameHosts(path, tuple(found), base64))
 
 
 def _form(text: str, ref: Any) -> str:

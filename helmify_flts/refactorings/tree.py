@@ -265,9 +265,11 @@ def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> No
         return
 
     def hosts(value: str) -> str:
+        if edit.base64:
+            value = f"b64dec ({value})"
         for pattern, new in edit.forms:
             value = f'regexReplaceAll {quote(pattern)} ({value}) (print "${{1}}" ({new}) "${{2}}")'
-        return value
+        return f"{value} | b64enc" if edit.base64 else value
 
     _pipe(parent, last, node, marks, hosts)
 
@@ -280,8 +282,10 @@ def _rename_optional(parent: MappingNode, edit: RenameHosts, marks: Placeholders
         action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
         if isinstance(action, OptionalKey) and action.key_text == edit.pointer[-1]:
             text = f"(toString {action.ref})"
+            text = f"(b64dec {text})" if edit.base64 else text
             for pattern, new in edit.forms:
                 text = f'(regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new}) "${{2}}"))'
+            text = f"({text} | b64enc)" if edit.base64 else text
             ref = f'(ternary {text} {action.ref} (kindIs "string" {action.ref}))'
             marks.actions[k.value] = OptionalKey(ref, action.key_text, action.block, action.present)
             return
@@ -304,6 +308,8 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
     action = marks.actions.get(node.value) if isinstance(node, ScalarNode) else None
     if not isinstance(action, (Block, OptionalKey)) or isinstance(action, OptionalKey) and not action.block:
         return
+    if isinstance(edit, RenameHosts) and edit.base64:
+        return  # the JSON text holds base64, in which no host name can be found; the proof says so
     text = f"(toJson {action.ref})"
     if isinstance(edit, Rename):
         key = edit.pointer[-1]
