@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field, replace
@@ -25,12 +24,15 @@ from . import leftovers
 from .errors import Notice, UserError, Where
 
 if TYPE_CHECKING:
+    import subprocess
+
     from yaml.nodes import MappingNode, Node
 
     from . import manifests
 
 # The YAML side (kyaml, manifests, paths) is imported where the build output is read: the CLI
-# starts the builds before it imports the rest of the tool, so they run while it loads.
+# starts the builds before it imports the rest of the tool, so they run while it loads. And
+# subprocess where a build runs: a folder without a kustomization, or --raw, runs none.
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN = "config.kubernetes.io/origin"
@@ -108,6 +110,8 @@ def version_of(tool: Tool) -> Tool:
 
 def _version(argv: tuple[str, ...]) -> str:
     """kustomize's version as the tool prints it (``v5.5.0``), or "" where it says none."""
+    import subprocess
+
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=tool_env())
     except (OSError, subprocess.TimeoutExpired):
@@ -148,6 +152,8 @@ _LIVE_LOCK = threading.Lock()
 
 def _run(argv: tuple[str, ...], err: BinaryIO) -> _Ran:
     """Run a build, stopping it after TIMEOUT seconds or MAX_OUTPUT bytes of output."""
+    import subprocess
+
     with _LIVE_LOCK:
         if threading.get_ident() in _STOPPED:
             return _Ran(-1, b"")
