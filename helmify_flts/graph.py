@@ -43,7 +43,7 @@ class Node:
         return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Edge:
     source: Node
     target: Node
