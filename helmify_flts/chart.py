@@ -78,7 +78,7 @@ class Options:
     sources: Any = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     files: dict[str, str]
     conversion: rewrite.Conversion
@@ -98,7 +98,7 @@ class Result:
     # Each resource (base and environments) as the plain object Kubernetes sees, made once for
     # the proof and the report, which only read it. Keyed by node: an environment's own resource
     # is listed again under another source name.
-    plain: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    plain: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def plain_of(self, res: manifests.Resource) -> Any:
         """``kyaml.construct(res.node)``, made once per run: do not change what it returns."""

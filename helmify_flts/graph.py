@@ -53,7 +53,7 @@ class Edge:
     service: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Graph:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]

@@ -65,7 +65,7 @@ class Origin:
     local: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Build:
     """One folder's build output, with what made it and where (to resolve origin paths)."""
 
@@ -135,7 +135,7 @@ def tool_env() -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Ran:
     code: int
     output: bytes
@@ -303,7 +303,7 @@ def _plain_lines(text: str) -> dict | None:
     return data if all(v != {} for v in data.values()) else None
 
 
-@dataclass
+@dataclass(eq=False)
 class Locator:
     """Finds objects in their origin files; reads and parses each file once."""
 
@@ -446,7 +446,7 @@ class _Job:
         return self._out
 
 
-@dataclass
+@dataclass(eq=False)
 class Sources:
     """How one run reads its folders: a folder with a kustomization is built (each folder once
     per run), any other folder, or every folder with ``raw``, is read file by file."""
