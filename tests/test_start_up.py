@@ -65,6 +65,22 @@ def test_a_plain_convert_loads_only_what_it_runs(tmp_path: Path) -> None:
     assert {"helmify_flts.environments", "helmify_flts.credentials"} <= with_env
 
 
+def test_builds_start_before_the_yaml_library_loads(tmp_path: Path) -> None:
+    # A kustomize build is the longest step of a run that has one: it starts before the tool loads
+    # the YAML library (a quarter of its imports), which then loads while the build runs.
+    src = write_tree(tmp_path / "src", {"cm.yaml": CM})
+    code = (
+        "import sys\nfrom helmify_flts import kustomize\nreal, seen = kustomize.Sources.start, []\n"
+        "def start(self, folders):\n    seen.append('yaml' in sys.modules)\n    real(self, folders)\n"
+        "kustomize.Sources.start = start\n"
+        + _convert_code(src, tmp_path / "out")
+        + "\nfinally:\n    print('yaml loaded at the first start:', seen[0])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "yaml loaded at the first start: False" in done.stdout
+
+
 def test_without_refactorings_the_proof_still_renders_in_the_main_namespace(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "src", {"cm.yaml": CM})
     result = chart.build(chart.Options(src=src, chart_name="c"))
