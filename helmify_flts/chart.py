@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 from . import (
     __version__,
     components,
-    credentials,
-    environments,
     existing,
     jsontext,
     kyaml,
@@ -29,10 +27,11 @@ from .transforms import TRANSFORMS
 from .values import dump as dump_values
 
 if TYPE_CHECKING:
-    from . import kustomize, refactorings
+    from . import environments, kustomize, refactorings
 
 # The refactorings (a package of about twenty modules) are imported only when a rule file asks
-# for one, and kustomize only when a folder is read: a plain convert does not load them.
+# for one, kustomize only when a folder is read, and environments only with --env: a plain
+# convert does not load them.
 
 HELMIGNORE = """\
 # Patterns to ignore when packaging the chart (helm package).
@@ -79,7 +78,7 @@ class Options:
     sources: Any = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     files: dict[str, str]
     conversion: rewrite.Conversion
@@ -99,7 +98,7 @@ class Result:
     # Each resource (base and environments) as the plain object Kubernetes sees, made once for
     # the proof and the report, which only read it. Keyed by node: an environment's own resource
     # is listed again under another source name.
-    plain: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    plain: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def plain_of(self, res: manifests.Resource) -> Any:
         """``kyaml.construct(res.node)``, made once per run: do not change what it returns."""
@@ -188,6 +187,8 @@ def build(opts: Options) -> Result:
     # refactorings get their own in ctx: they may change theirs).
     plain: dict[Any, Any] = {}
     envs, provided = [], {}
+    if env_loaded:
+        from . import credentials, environments
     for name, el in env_loaded.items():  # credentials an environment reads from Secrets of its own
         objects, provided[name] = {r.identity: _plain_of(plain, r) for r in el.resources}, ()
         if ctx is not None:
@@ -332,6 +333,8 @@ def _plan_environments(
     Only lifts the base conversion really makes count as covering a field (a rule may decline a
     value that Helm cannot carry, or a key another field holds); where an automatic lift would be
     declined too, the field around it is lifted whole instead."""
+    from . import environments
+
     reference = {p.resource: _plain_of(plain, p.resource) for p in plans}
     base = rewrite.lifted_values(plans, chart_name, tuple(e.name for e in envs))
     lifted = {(lift.resource, lift.path) for lift in base.lifts}

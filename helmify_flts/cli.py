@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, kyaml
+from . import __version__
 from .errors import UserError
 from .outcome import EXIT_DIFF, EXIT_OK, EXIT_USAGE, Mode, Outcome, VerifyOutcome  # noqa: F401 - exit codes too
 
 if TYPE_CHECKING:
     from . import chart
 
-# The conversion modules are imported inside the commands, after convert has started any
-# kustomize builds: the builds then run while Python loads the rest of the tool.
+# The conversion modules, and the YAML library with kyaml, are imported inside the commands, after
+# convert has started any kustomize builds: the builds then run while Python loads the rest of the tool.
 
 
 def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
@@ -212,7 +212,7 @@ def convert(
     sources.start([src, *(Path(v.partition("=")[2]) for v in envs if v.partition("=")[2])])
     click.get_current_context().call_on_close(sources.close)  # a run that ends early stops its builds
     _warm_engine()
-    from . import chart, emit, report
+    from . import chart, emit, kyaml, report
 
     opts = dataclasses.replace(
         _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw, sources=sources
@@ -363,7 +363,7 @@ def verify(
 
     Also lints the chart (warnings count) and validates every rendered built-in resource
     against the Kubernetes schema offline (custom resources are noted, not failed)."""
-    from . import kustomize
+    from . import kustomize, kyaml
     from . import verify as verifying
 
     sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once

@@ -45,7 +45,7 @@ def _encoded(text: str) -> Iterator[bytes]:
         yield text[start : start + _CHUNK].encode("utf-8")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
     """What writing ``files`` into OUT would do."""
 

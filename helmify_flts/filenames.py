@@ -99,7 +99,7 @@ def fold(path: str) -> str:
     return path.casefold()
 
 
-@dataclass
+@dataclass(eq=False)
 class FileNames:
     """Hands out chart paths for input-derived names: each owner gets one path, never shared
     with another owner, never a file where another needs a folder, never two paths that differ

@@ -44,7 +44,7 @@ class Node:
         return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Edge:
     source: Node
     target: Node
@@ -54,7 +54,7 @@ class Edge:
     service: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Graph:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]

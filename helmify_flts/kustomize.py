@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field, replace
@@ -25,12 +24,15 @@ from . import leftovers
 from .errors import Notice, UserError, Where
 
 if TYPE_CHECKING:
+    import subprocess
+
     from yaml.nodes import MappingNode, Node
 
     from . import manifests
 
 # The YAML side (kyaml, manifests, paths) is imported where the build output is read: the CLI
-# starts the builds before it imports the rest of the tool, so they run while it loads.
+# starts the builds before it imports the rest of the tool, so they run while it loads. And
+# subprocess where a build runs: a folder without a kustomization, or --raw, runs none.
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN = "config.kubernetes.io/origin"
@@ -63,7 +65,7 @@ class Origin:
     local: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Build:
     """One folder's build output, with what made it and where (to resolve origin paths)."""
 
@@ -132,6 +134,8 @@ def _recorded_version(program: str) -> str:
 
 def _version(argv: tuple[str, ...]) -> str:
     """kustomize's version as the tool prints it (``v5.5.0``), or "" where it says none."""
+    import subprocess
+
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=tool_env())
     except (OSError, subprocess.TimeoutExpired):
@@ -155,7 +159,7 @@ def tool_env() -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Ran:
     code: int
     output: bytes
@@ -172,6 +176,8 @@ _LIVE_LOCK = threading.Lock()
 
 def _run(argv: tuple[str, ...], err: BinaryIO) -> _Ran:
     """Run a build, stopping it after TIMEOUT seconds or MAX_OUTPUT bytes of output."""
+    import subprocess
+
     with _LIVE_LOCK:
         if threading.get_ident() in _STOPPED:
             return _Ran(-1, b"")
@@ -321,7 +327,7 @@ def _plain_lines(text: str) -> dict | None:
     return data if all(v != {} for v in data.values()) else None
 
 
-@dataclass
+@dataclass(eq=False)
 class Locator:
     """Finds objects in their origin files; reads and parses each file once."""
 
@@ -464,7 +470,7 @@ class _Job:
         return self._out
 
 
-@dataclass
+@dataclass(eq=False)
 class Sources:
     """How one run reads its folders: a folder with a kustomization is built (each folder once
     per run), any other folder, or every folder with ``raw``, is read file by file."""

@@ -9,9 +9,9 @@ concurrent run keeps its own.
 from __future__ import annotations
 
 import os
+import platform
 import re
 import shutil
-import socket
 from functools import cache
 from pathlib import Path
 
@@ -22,7 +22,9 @@ _TAG = re.compile(r"(\d+)-(\d+)-([0-9a-f]{6})(?:-|$)")
 
 @cache
 def _host() -> str:
-    return short_hash(socket.gethostname(), 6)
+    # platform.node() is socket.gethostname() without importing socket, which costs more at start-up
+    # than the rest of this module: on POSIX both read the node name of uname.
+    return short_hash(platform.node(), 6)
 
 
 def _started(pid: int) -> int:

@@ -130,7 +130,7 @@ def _string_map(node: Node | None) -> dict[str, str]:
     return {k.value: v.value for k, v in node.value if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadResult:
     resources: tuple[Resource, ...]
     notices: tuple[Notice, ...]

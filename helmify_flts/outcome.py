@@ -35,7 +35,7 @@ class Mode(enum.Enum):
         return cls.DIFF if diff else cls.CHECK if check else cls.WRITE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Outcome:
     """A converted chart, its proof and the plan to write it, seen through the run's options."""
 
@@ -148,7 +148,7 @@ class Line:
     stdout: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VerifyOutcome:
     """A verify run: one verification per run (the source, then each environment) and the options."""
 

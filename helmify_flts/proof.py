@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 Identity = tuple[str, str, str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Expected:
     """What one rendering must produce: exactly ``objects`` (identity -> object). Objects with an
     identity in ``may_add`` may render as well. When ``generated`` names the templates convert
@@ -88,7 +88,7 @@ class Failure:
         return redact.message(lead + self.message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Proof:
     """One rendering compared with what was expected of it."""
 
@@ -131,7 +131,7 @@ class Proof:
         return self.comparison.describe() if self.failure is None else [str(self.failure)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Case:
     """One rendering to prove: the values it is rendered with and what it must produce."""
 
@@ -206,7 +206,7 @@ def _compare(texts: Mapping[str, str], expected: Expected, composed: dict[str, l
     return Proof(comparison, allowed, objects, texts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ChartProof:
     """A converted chart proven: with default values against the base folder, and with each
     environment's values file against that environment's folder."""

@@ -226,7 +226,7 @@ def lint(chart_dir: Path, values: dict | None = None, namespace: str | None = No
     return [m for m in report.get("messages", []) if m.get("severity", 0) >= 2]
 
 
-@dataclass
+@dataclass(eq=False)
 class Comparison:
     """How rendered objects differ from the source: missing, extra, and changed objects."""
 

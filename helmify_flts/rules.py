@@ -159,7 +159,7 @@ class RefactorRule(Rule):
     options: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RuleSet:
     rules: tuple[Rule, ...]
     component_labels: tuple[str, ...]

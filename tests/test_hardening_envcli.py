@@ -137,7 +137,7 @@ def test_overlay_that_does_not_reproduce_writes_nothing(tmp_path: Path, monkeypa
         values.put(("web", "replicas"), 5, "", "")
         return values, overrides, files
 
-    monkeypatch.setattr(chart.environments, "overlay", wrong)
+    monkeypatch.setattr(environments, "overlay", wrong)
     result = run("convert", base, out, "--env", f"dev={dev}")
     assert result.exit_code == 1
     assert not out.exists()
@@ -154,7 +154,7 @@ def test_unproven_chart_leaves_existing_out_untouched(tmp_path: Path, monkeypatc
     write_tree(dev, {"d.yaml": manifest.replace("replicas: 2", "replicas: 3")})
     real = environments.overlay
     # An overlay that forgets what dev changes.
-    monkeypatch.setattr(chart.environments, "overlay", lambda *a, **k: (type(real(*a, **k)[0])(), [], {}))
+    monkeypatch.setattr(environments, "overlay", lambda *a, **k: (type(real(*a, **k)[0])(), [], {}))
     result = run("convert", base, out, "--env", f"dev={dev}")
     assert result.exit_code == 1
     assert "does not reproduce environment dev" in result.stderr

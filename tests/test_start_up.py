@@ -18,9 +18,9 @@ SHOP = ROOT / "tests" / "kustomize" / "shop"
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: team\ndata:\n  k: v\n"
 
 
-def _modules_after(code: str) -> set[str]:
-    """The helmify_flts modules a fresh interpreter has loaded after running ``code``."""
-    probe = code + "\nimport sys; print(' '.join(m for m in sys.modules if m.startswith('helmify_flts')))"
+def _modules_after(code: str, prefix: str = "helmify_flts") -> set[str]:
+    """The modules (named ``prefix``...) a fresh interpreter has loaded after running ``code``."""
+    probe = code + f"\nimport sys; print(' '.join(m for m in sys.modules if m.startswith({prefix!r})))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     return set(done.stdout.split())
@@ -42,6 +42,43 @@ def test_a_plain_convert_does_not_load_the_refactorings(tmp_path: Path) -> None:
     loaded = _modules_after(code)
     assert "helmify_flts.chart" in loaded and (tmp_path / "out" / "values.yaml").is_file()
     assert not any(m.startswith("helmify_flts.refactorings") for m in loaded)
+
+
+def _convert_code(*args: object) -> str:
+    """Python that runs ``helmify-flts convert -q ARGS`` and checks it succeeded."""
+    argv = ["convert", "-q", *map(str, args)]
+    return (
+        f"import sys\nfrom helmify_flts.cli import main\ntry:\n    main({argv!r})\n"
+        "except SystemExit as exc:\n    assert exc.code == 0, exc.code"
+    )
+
+
+def test_a_plain_convert_loads_only_what_it_runs(tmp_path: Path) -> None:
+    # Each module costs start-up time: the environments load only with --env, subprocess only
+    # where a kustomization is built, and the host name is read without the socket module.
+    src = write_tree(tmp_path / "src", {"cm.yaml": CM})
+    loaded = _modules_after(_convert_code(src, tmp_path / "out"), prefix="")
+    assert "helmify_flts.chart" in loaded and (tmp_path / "out" / "values.yaml").is_file()
+    assert not {"helmify_flts.environments", "helmify_flts.credentials", "subprocess", "socket"} & loaded
+    env = write_tree(tmp_path / "dev", {"cm.yaml": CM.replace("k: v", "k: w")})
+    with_env = _modules_after(_convert_code(src, tmp_path / "out2", f"--env=dev={env}"))
+    assert {"helmify_flts.environments", "helmify_flts.credentials"} <= with_env
+
+
+def test_builds_start_before_the_yaml_library_loads(tmp_path: Path) -> None:
+    # A kustomize build is the longest step of a run that has one: it starts before the tool loads
+    # the YAML library (a quarter of its imports), which then loads while the build runs.
+    src = write_tree(tmp_path / "src", {"cm.yaml": CM})
+    code = (
+        "import sys\nfrom helmify_flts import kustomize\nreal, seen = kustomize.Sources.start, []\n"
+        "def start(self, folders):\n    seen.append('yaml' in sys.modules)\n    real(self, folders)\n"
+        "kustomize.Sources.start = start\n"
+        + _convert_code(src, tmp_path / "out")
+        + "\nfinally:\n    print('yaml loaded at the first start:', seen[0])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "yaml loaded at the first start: False" in done.stdout
 
 
 def test_without_refactorings_the_proof_still_renders_in_the_main_namespace(tmp_path: Path) -> None:
