@@ -92,22 +92,23 @@ def parse(text: str) -> tuple[Step, ...]:
         if not m:
             raise PathError(f"unexpected {text[pos]!r} at column {pos + 1} of {text!r}")
         pos = m.end()
-        if m.group("dot"):
+        token = m.lastgroup  # the alternative that matched (its inner group closes first)
+        if token == "dot":
             if expect_step:
                 raise PathError(f"empty step before column {pos} of {text!r}")
             expect_step = True
             continue
-        if m.group("quoted") is not None:
+        if token == "quoted":
             steps.append(Key(m.group("qkey")))
-        elif m.group("bracket") is not None:
+        elif token == "bracket":
             if expect_step and steps:
                 raise PathError(f"a list selector must follow a key, in {text!r}")
             steps.append(_parse_items(m.group("inner"), text))
         elif not expect_step:
             raise PathError(f"missing '.' before column {m.start() + 1} of {text!r}")
-        elif m.group("bindkey"):
+        elif token == "bindkey":
             steps.append(AnyKey(m.group("bname")))
-        elif m.group("star"):
+        elif token == "star":
             steps.append(AnyKey(None))
         else:
             steps.append(Key(m.group("key")))

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, assert_reproduces, convert_ok, write_tree
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from helmify_flts import chart, decisions, filenames, kyaml, manifests, rewrite, templating, values
+from helmify_flts import chart, decisions, filenames, kyaml, manifests, paths, rewrite, rules, templating, values
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_convert  # noqa: E402
@@ -199,3 +199,94 @@ def test_convert_of_thirty_workload_files_stays_within_a_few_seconds(tmp_path: P
     result = _build(src)
     assert time.process_time() - start < 5
     assert len([f for f in result.files if f.startswith("files/")]) == 30
+
+
+def _parse_by_groups(text: str) -> tuple:
+    """paths.parse as it was: each alternative of the token pattern asked for by name."""
+    if not text or not text.strip():
+        raise paths.PathError("empty path")
+    steps: list = []
+    pos, expect_step = 0, True
+    while pos < len(text):
+        m = paths._TOKEN.match(text, pos)
+        if not m:
+            raise paths.PathError(f"unexpected {text[pos]!r} at column {pos + 1} of {text!r}")
+        pos = m.end()
+        if m.group("dot"):
+            if expect_step:
+                raise paths.PathError(f"empty step before column {pos} of {text!r}")
+            expect_step = True
+            continue
+        if m.group("quoted") is not None:
+            steps.append(paths.Key(m.group("qkey")))
+        elif m.group("bracket") is not None:
+            if expect_step and steps:
+                raise paths.PathError(f"a list selector must follow a key, in {text!r}")
+            steps.append(paths._parse_items(m.group("inner"), text))
+        elif not expect_step:
+            raise paths.PathError(f"missing '.' before column {m.start() + 1} of {text!r}")
+        elif m.group("bindkey"):
+            steps.append(paths.AnyKey(m.group("bname")))
+        elif m.group("star"):
+            steps.append(paths.AnyKey(None))
+        else:
+            steps.append(paths.Key(m.group("key")))
+        expect_step = False
+    if expect_step:
+        raise paths.PathError(f"path ends with '.': {text!r}")
+    return tuple(steps)
+
+
+def _outcome(parse: object, text: str) -> object:
+    try:
+        return parse(text)  # type: ignore[operator]
+    except paths.PathError as exc:
+        return str(exc)
+
+
+def test_parsing_a_path_by_the_matched_alternative_gives_what_asking_each_group_gave() -> None:
+    rng = random.Random(8)
+    pieces = [
+        "spec",
+        ".",
+        "[0]",
+        "[]",
+        "[1:]",
+        "[name=x]",
+        "[{c}]",
+        '["a.b"]',
+        "{k}",
+        "*",
+        "[{c} in 1:]",
+        "{",
+        "]",
+        '"',
+    ]
+    texts = [t for rule in rules.load_rules().field_rules for t in rule.path_texts]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(3000)]
+    for text in texts:
+        assert _outcome(paths.parse, text) == _outcome(_parse_by_groups, text), text
+
+
+def test_a_rule_load_resolves_each_path_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolving stats every folder of a path; the packs' folder was resolved for every file
+    and every extends of a load."""
+    resolved: list[Path] = []
+    real = Path.resolve
+    monkeypatch.setattr(Path, "resolve", lambda self, strict=False: resolved.append(self) or real(self, strict))
+    ruleset = rules.load_rules(("flts",))
+    assert resolved and len(resolved) == len(set(resolved))
+    assert "builtin:flts.yaml" in ruleset.files
+    # The default pack's extends are built in; the pack the user names is theirs.
+    assert {(r.where.file, r.builtin) for r in ruleset.rules if r.where.file != "builtin:flts.yaml"} == {
+        (f, True) for f in ruleset.files[:-2]
+    }
+    assert not any(r.builtin for r in ruleset.rules if r.where.file == "builtin:flts.yaml")
+
+
+def test_a_key_pattern_without_braces_splits_as_the_brace_aware_split_does() -> None:
+    for text in ["a", "a.b", "a..b", ".a", "a.", "", "a.{x}.b", "{x.y}.z", "a}.b", "{a.b"]:
+        if "{" in text or "}" in text:
+            continue
+        assert rules._split_outside_braces(text) == text.split(".")
+    assert rules._split_outside_braces("a.{x.y}.b") == ["a", "{x.y}", "b"]
