@@ -500,15 +500,16 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # compiled once: re's cache lookup co
 
 def path_text(path: tuple[PathPart, ...]) -> str:
     """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
-    out = ""
-    for part in path:
-        if isinstance(part, Item):
-            out += str(part)
-        elif _BARE_KEY.fullmatch(part):
-            out += ("." if out else "") + part
-        else:
-            out += f'["{part}"]'
-    return out
+    # Each bare key after a dot, the first one's dot dropped: one join instead of a growing text.
+    bare = _BARE_KEY.fullmatch
+    out = [
+        (f"[{part.name}]" if part.name is not None else f"[{part.index}]")
+        if isinstance(part, Item)
+        else ("." + part if bare(part) else f'["{part}"]')
+        for part in path
+    ]
+    text = "".join(out)
+    return text[1:] if text.startswith(".") else text
 
 
 def pointer(path: tuple[PathPart, ...]) -> str:

@@ -177,9 +177,25 @@ def test_nan_and_inf_are_found_without_lowering_the_file() -> None:
     for text in ["a: .nan", "a: .NaN", "a: -.Inf", "a: .iNF", "x.y.z", "", ".", "a.na", "a: 1.5", "b: .İnf"] + [
         dotted,
         dotted + "\nc: .NaN",
+        "a: .İnf " + dotted,
+        dotted + ".İnf",
+        "x" * 5000 + "." * 40 + ".NAN",
     ]:
         lowered = text.lower()
         assert manifests._nan_or_inf(text) == (".nan" in lowered or ".inf" in lowered), text
+    rng = random.Random(8)
+    for _ in range(2000):
+        text = "".join(rng.choice(["a", ".", "n", "N", "İ", "i", "f", "F", "\n", "xyz" * 30]) for _ in range(60))
+        lowered = text.lower()
+        assert manifests._nan_or_inf(text) == (".nan" in lowered or ".inf" in lowered), text
+
+
+def test_the_nan_search_does_not_count_the_dots_of_a_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Text(str):
+        def count(self, *args: object) -> int:
+            raise AssertionError("counted")
+
+    assert manifests._nan_or_inf(Text("a: 1\n" * 1000)) is False
 
 
 def test_helmignore_patterns_match_as_fnmatch_matches_them() -> None:
@@ -290,3 +306,24 @@ def test_a_key_pattern_without_braces_splits_as_the_brace_aware_split_does() -> 
             continue
         assert rules._split_outside_braces(text) == text.split(".")
     assert rules._split_outside_braces("a.{x.y}.b") == ["a", "{x.y}", "b"]
+
+
+def _path_text_grown(path: tuple) -> str:
+    """paths.path_text as it was: a text grown part by part."""
+    out = ""
+    for part in path:
+        if isinstance(part, paths.Item):
+            out += str(part)
+        elif paths._BARE_KEY.fullmatch(part):
+            out += ("." if out else "") + part
+        else:
+            out += f'["{part}"]'
+    return out
+
+
+def test_a_path_text_joined_at_once_is_the_text_grown_part_by_part() -> None:
+    rng = random.Random(8)
+    parts = ["spec", "a-b_1", "prometheus.io/scrape", "", ".", "x y", paths.Item(0), paths.Item(3, "web"), "é"]
+    for _ in range(3000):
+        path = tuple(rng.choice(parts) for _ in range(rng.randint(0, 6)))
+        assert paths.path_text(path) == _path_text_grown(path), path
