@@ -14,7 +14,20 @@ import pytest
 from conftest import ROOT, assert_reproduces, convert_ok, write_tree
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from helmify_flts import chart, decisions, filenames, kyaml, manifests, paths, rewrite, rules, templating, values
+from helmify_flts import (
+    chart,
+    components,
+    decisions,
+    filenames,
+    kyaml,
+    manifests,
+    match,
+    paths,
+    rewrite,
+    rules,
+    templating,
+    values,
+)
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_convert  # noqa: E402
@@ -327,3 +340,53 @@ def test_a_path_text_joined_at_once_is_the_text_grown_part_by_part() -> None:
     for _ in range(3000):
         path = tuple(rng.choice(parts) for _ in range(rng.randint(0, 6)))
         assert paths.path_text(path) == _path_text_grown(path), path
+
+
+def test_hit_matching_asks_every_rule_that_matches_a_resource(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rules are picked per kind before they are matched: none that matches may be left out."""
+    extra = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tick}
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: tick, image: busybox}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec: {size: 1}
+"""
+    src = write_tree(tmp_path / "src", {"web.yaml": WORKLOAD, "more.yaml": extra})
+    asked: list[tuple] = []
+    real = match.matches
+    monkeypatch.setattr(match, "matches", lambda m, res, comp=None: asked.append((m, res)) or real(m, res, comp))
+    result = _build(src)
+    ruleset = result.ruleset
+    resources = result.loaded.resources
+    assigned = {
+        res: result.conversion.component_of_file[f]
+        for f, members in result.conversion.components.items()
+        for res in members
+    }
+    expected = {
+        (id(r.match), res) for r in ruleset.field_rules for res in resources if real(r.match, res, assigned[res])
+    }
+    assert expected <= {(id(m), res) for m, res in asked}
+    assert {res.kind for _, res in expected} >= {"CronJob", "Deployment", "ConfigMap"}
+
+
+def test_a_literal_key_segment_fills_as_the_pattern_fills_it() -> None:
+    bindings = {"component": ("web",), "base": ("web", "api"), "name": "web", "kind": "Deployment", "_short": "web"}
+    for text in ["image", "resources", "x-y", "", "{name}", "{name|camel}", "a{kind|lower}b", "{component}", "{base}"]:
+        segment = rules.Segment(text)
+        by_pattern = (
+            list(bindings[text[1:-1]])
+            if segment.expands_path
+            else [components._PLACEHOLDER.sub(lambda m: components._filtered(bindings, m.group(1), m.group(2)), text)]
+        )
+        assert list(components.fill((segment,), bindings)) == by_pattern, text
