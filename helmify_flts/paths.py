@@ -498,14 +498,19 @@ def _expand(node: Node, step: Step):  # noqa: ANN202
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # compiled once: re's cache lookup cost more than the match
 
 
+def _bare(key: str) -> bool:
+    """``_BARE_KEY.fullmatch(key)``, without the cost of a match for every key of every field:
+    ASCII letters and digits are what ``isalnum`` accepts in ASCII text."""
+    return key.isascii() and (key.isalnum() or key.replace("-", "a").replace("_", "a").isalnum())
+
+
 def path_text(path: tuple[PathPart, ...]) -> str:
     """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
     # Each bare key after a dot, the first one's dot dropped: one join instead of a growing text.
-    bare = _BARE_KEY.fullmatch
     out = [
         (f"[{part.name}]" if part.name is not None else f"[{part.index}]")
         if isinstance(part, Item)
-        else ("." + part if bare(part) else f'["{part}"]')
+        else ("." + part if _bare(part) else f'["{part}"]')
         for part in path
     ]
     text = "".join(out)

@@ -11,6 +11,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT, assert_reproduces, convert_ok, write_tree
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
@@ -390,3 +391,19 @@ def test_a_literal_key_segment_fills_as_the_pattern_fills_it() -> None:
             else [components._PLACEHOLDER.sub(lambda m: components._filtered(bindings, m.group(1), m.group(2)), text)]
         )
         assert list(components.fill((segment,), bindings)) == by_pattern, text
+
+
+def test_nodes_emit_as_the_whole_dumper_emits_them(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"web.yaml": WORKLOAD})
+    tricky = "a: |+\n  kept\n\nb: !!binary aGk=\nc: [1, {d: e}]\nf: 'x: y'\ng: |-\n  x\n---\n|\n  top\n---\n"
+    nodes = [r.node for r in _build(src).loaded.resources] + list(kyaml.compose_all(tricky))
+    nodes += [kyaml.represent({"x": [None, True, 1.5, "yes", "", "a\\nb"]}), ScalarNode(kyaml.STR, "plain")]
+    for node in nodes:
+        assert kyaml.serialize(node) == yaml.serialize(node, Dumper=kyaml.Dumper)
+
+
+def test_a_bare_key_is_what_the_bare_key_pattern_matches() -> None:
+    keys = ["", "-", "_", "a", "A-b_9", "a.b", "a b", "é", "a\n", "\n", "ａ", "٣", "a/b", "a~", "x" * 50, "Ⅻ", "²"]
+    keys += [chr(code) for code in range(0x300)] + ["a" + chr(code) for code in range(0x300)]
+    for key in keys:
+        assert paths._bare(key) == bool(paths._BARE_KEY.fullmatch(key)), repr(key)
