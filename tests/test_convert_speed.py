@@ -407,3 +407,10 @@ def test_a_bare_key_is_what_the_bare_key_pattern_matches() -> None:
     keys += [chr(code) for code in range(0x300)] + ["a" + chr(code) for code in range(0x300)]
     for key in keys:
         assert paths._bare(key) == bool(paths._BARE_KEY.fullmatch(key)), repr(key)
+
+
+def test_an_identifier_in_a_values_reference_is_what_the_identifier_pattern_matches() -> None:
+    parts = ["", "a", "_", "a1", "1a", "a-b", "if", "a\n", "a\n\n", "\n", "é", "aé", "a b", "A_9z", "ｘ", "ℌ"]
+    parts += [chr(code) for code in range(0x300)] + ["a" + chr(code) for code in range(0x300)]
+    for part in parts:
+        assert templating._ident(part) == bool(templating.IDENT.match(part)), repr(part)
