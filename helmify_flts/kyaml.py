@@ -460,7 +460,7 @@ def scalar_text(node: ScalarNode) -> str:
     style = node.style or None  # libyaml reports plain style as ""
     if style in ("|", ">") or (style is None and "\n" in value):
         style = '"'
-    if any(ch in value for ch in "\x85\u2028\u2029"):
+    if not value.isascii() and any(ch in value for ch in "\x85\u2028\u2029"):
         style = '"'  # YAML 1.1 line breaks: only escapes inside double quotes keep them
     plain_ok = style is None and resolve_plain(value) == node.tag
     if plain_ok and _PLAIN_AS_IS.fullmatch(value):

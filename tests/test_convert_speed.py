@@ -414,3 +414,12 @@ def test_an_identifier_in_a_values_reference_is_what_the_identifier_pattern_matc
     parts += [chr(code) for code in range(0x300)] + ["a" + chr(code) for code in range(0x300)]
     for part in parts:
         assert templating._ident(part) == bool(templating.IDENT.match(part)), repr(part)
+
+
+def test_yaml_1_1_line_breaks_are_still_written_double_quoted() -> None:
+    """ASCII text skips the search for them; any other text is searched as before."""
+    for brk in ("\x85", "\u2028", "\u2029"):
+        for value in (f"a{brk}b", f"é{brk}", brk):
+            text = kyaml.scalar_text(ScalarNode(kyaml.STR, value, style=None))
+            assert text.startswith('"') and kyaml.load_all(f"k: {text}") == [{"k": value}], repr(value)
+    assert kyaml.scalar_text(ScalarNode(kyaml.STR, "plain-text", style=None)) == "plain-text"
