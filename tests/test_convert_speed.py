@@ -29,6 +29,7 @@ from helmify_flts import (
     templating,
     values,
 )
+from helmify_flts.errors import UserError
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_convert  # noqa: E402
@@ -423,3 +424,11 @@ def test_yaml_1_1_line_breaks_are_still_written_double_quoted() -> None:
             text = kyaml.scalar_text(ScalarNode(kyaml.STR, value, style=None))
             assert text.startswith('"') and kyaml.load_all(f"k: {text}") == [{"k": value}], repr(value)
     assert kyaml.scalar_text(ScalarNode(kyaml.STR, "plain-text", style=None)) == "plain-text"
+
+
+def test_file_sizes_are_checked_in_utf8_bytes_whatever_the_text() -> None:
+    limit = filenames.HELM_MAX_FILE
+    filenames.check_sizes({"a": "x" * limit, "b": "é" * (limit // 2), "c": "\ud800" * (limit // 3)})
+    for big in ("x" * (limit + 1), "é" * (limit // 2 + 1), "€" * (limit // 3 + 1), "\ud800" * (limit // 3 + 1)):
+        with pytest.raises(UserError, match="over Helm's limit"):
+            filenames.check_sizes({"templates/x.yaml": big})
