@@ -79,6 +79,9 @@ def fill(segments: tuple[Segment, ...], bindings: dict[str, str | tuple[str, ...
     """Substitute bindings into pattern segments; path bindings expand to several segments."""
     out: list[str] = []
     for seg in segments:
+        if "{" not in seg.text:  # a literal segment (image, resources): nothing to fill in
+            out.append(seg.text)
+            continue
         if seg.expands_path:
             value = bindings[seg.text[1:-1]]
             out.extend(value if isinstance(value, tuple) else (value,))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import io
 import math
 import re
 import struct
@@ -377,9 +378,25 @@ def scalar_values(node: Node) -> str:
     return "\n".join(values)
 
 
+class _NodeEmitter(CEmitter, K8sResolver):
+    """:class:`Dumper` without the representer, which emitting nodes does not use: setting up
+    the whole dumper cost more than emitting a small document."""
+
+    def __init__(self, stream: io.StringIO) -> None:
+        CEmitter.__init__(self, stream, canonical=False, indent=2, width=2**30, allow_unicode=True, line_break="\n")
+
+
 def serialize(node: Node) -> str:
     """Emit one node as a YAML document, keeping each scalar's text and style."""
-    return yaml.serialize(node, Dumper=Dumper)
+    stream = io.StringIO()
+    emitter = _NodeEmitter(stream)
+    try:
+        emitter.open()
+        emitter.serialize(node)
+        emitter.close()
+    finally:
+        emitter.dispose()
+    return stream.getvalue()
 
 
 class _Representer(SafeRepresenter):
@@ -443,7 +460,7 @@ def scalar_text(node: ScalarNode) -> str:
     style = node.style or None  # libyaml reports plain style as ""
     if style in ("|", ">") or (style is None and "\n" in value):
         style = '"'
-    if any(ch in value for ch in "\x85\u2028\u2029"):
+    if not value.isascii() and any(ch in value for ch in "\x85\u2028\u2029"):
         style = '"'  # YAML 1.1 line breaks: only escapes inside double quotes keep them
     plain_ok = style is None and resolve_plain(value) == node.tag
     if plain_ok and _PLAIN_AS_IS.fullmatch(value):

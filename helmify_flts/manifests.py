@@ -262,14 +262,18 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
 def _nan_or_inf(text: str) -> bool:
     """Whether ``text`` holds ".nan" or ".inf" in any case. Only the letters after each dot are
     lowered: lowering every file whole took longer than reading it (no other character lowers
-    to these letters without a combining mark after it)."""
-    if text.count(".") * 256 > len(text):  # dots everywhere (a bundle's descriptions): lowering is quicker
-        lowered = text.lower()
-        return ".nan" in lowered or ".inf" in lowered
+    to these letters without a combining mark after it). Where dots are everywhere (a bundle's
+    descriptions), lowering the rest is quicker: that is found on the way, as counting the dots
+    of every file first cost as much as the search."""
+    budget = len(text) // 256
     at = text.find(".")
     while at != -1:
         if text[at + 1 : at + 4].lower() in ("nan", "inf"):
             return True
+        budget -= 1
+        if budget < 0:
+            lowered = text[at:].lower()
+            return ".nan" in lowered or ".inf" in lowered
         at = text.find(".", at + 1)
     return False
 

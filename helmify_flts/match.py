@@ -87,7 +87,13 @@ def find_hits(
     hits: list[Hit] = []
     used: set[FieldRule] = set()
     field_rules = ruleset.field_rules
+    # The rules that name kinds leave out most resources: each kind's candidates are picked
+    # once (in rule order), not tested again for every resource of that kind.
+    by_kind: dict[str, list[FieldRule]] = {}
     for res in resources:
+        candidates = by_kind.get(res.kind)
+        if candidates is None:
+            candidates = by_kind[res.kind] = [r for r in field_rules if not r.match.kinds or res.kind in r.match.kinds]
         comp = components[res]
         base_bindings = {
             "component": comp.key,
@@ -98,12 +104,13 @@ def find_hits(
             "_short": short_name(res.name, comp.file) or res.name,
         }
         claimed: list[Hit] = []
-        for rule in field_rules:
+        for rule in candidates:
             if not matches(rule.match, res, comp):
                 continue
             for steps in rule.paths_for(res.kind):
                 for found in walk(res.node, steps, missing_last=rule.optional):
-                    key = fill(rule.key, {**base_bindings, **dict(found.bindings)})
+                    bound = {**base_bindings, **dict(found.bindings)} if found.bindings else base_bindings
+                    key = fill(rule.key, bound)
                     claimed.append(Hit(rule, res, found, key, mode=Mode.of(rule)))
         kept = _resolve(claimed)
         used.update(h.rule for h in kept)

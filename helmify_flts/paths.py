@@ -92,22 +92,23 @@ def parse(text: str) -> tuple[Step, ...]:
         if not m:
             raise PathError(f"unexpected {text[pos]!r} at column {pos + 1} of {text!r}")
         pos = m.end()
-        if m.group("dot"):
+        token = m.lastgroup  # the alternative that matched (its inner group closes first)
+        if token == "dot":
             if expect_step:
                 raise PathError(f"empty step before column {pos} of {text!r}")
             expect_step = True
             continue
-        if m.group("quoted") is not None:
+        if token == "quoted":
             steps.append(Key(m.group("qkey")))
-        elif m.group("bracket") is not None:
+        elif token == "bracket":
             if expect_step and steps:
                 raise PathError(f"a list selector must follow a key, in {text!r}")
             steps.append(_parse_items(m.group("inner"), text))
         elif not expect_step:
             raise PathError(f"missing '.' before column {m.start() + 1} of {text!r}")
-        elif m.group("bindkey"):
+        elif token == "bindkey":
             steps.append(AnyKey(m.group("bname")))
-        elif m.group("star"):
+        elif token == "star":
             steps.append(AnyKey(None))
         else:
             steps.append(Key(m.group("key")))
@@ -497,17 +498,23 @@ def _expand(node: Node, step: Step):  # noqa: ANN202
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # compiled once: re's cache lookup cost more than the match
 
 
+def _bare(key: str) -> bool:
+    """``_BARE_KEY.fullmatch(key)``, without the cost of a match for every key of every field:
+    ASCII letters and digits are what ``isalnum`` accepts in ASCII text."""
+    return key.isascii() and (key.isalnum() or key.replace("-", "a").replace("_", "a").isalnum())
+
+
 def path_text(path: tuple[PathPart, ...]) -> str:
     """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
-    out = ""
-    for part in path:
-        if isinstance(part, Item):
-            out += str(part)
-        elif _BARE_KEY.fullmatch(part):
-            out += ("." if out else "") + part
-        else:
-            out += f'["{part}"]'
-    return out
+    # Each bare key after a dot, the first one's dot dropped: one join instead of a growing text.
+    out = [
+        (f"[{part.name}]" if part.name is not None else f"[{part.index}]")
+        if isinstance(part, Item)
+        else ("." + part if _bare(part) else f'["{part}"]')
+        for part in path
+    ]
+    text = "".join(out)
+    return text[1:] if text.startswith(".") else text
 
 
 def pointer(path: tuple[PathPart, ...]) -> str:

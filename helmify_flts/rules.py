@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,6 +250,16 @@ class _Loader:
         self._seen: set[Path] = set()
         self._layer = -1
         self.errors: list[UserError] = []
+        # Each path resolved once per load: resolving stats every folder of the path, and the
+        # packs' folder was resolved for every file and every extends (a third of a load).
+        self._real: dict[Path, Path] = {}
+
+    def real(self, path: Path) -> Path:
+        """``path.resolve()``, asked once per path in this load."""
+        found = self._real.get(path)
+        if found is None:
+            found = self._real[path] = path.resolve()
+        return found
 
     def load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...] = (), text: str | None = None) -> None:
         """Load one rule file (and what it extends); its errors are collected in ``errors``."""
@@ -258,11 +269,11 @@ class _Loader:
             self.errors.append(exc)
 
     def _load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...], given: str | None = None) -> None:
-        resolved = path.resolve()
+        resolved = self.real(path)
         if resolved in self._seen:
             return
         self._seen.add(resolved)
-        shown = _shown(path) if given is None else path.as_posix()
+        shown = _shown(path, self.real) if given is None else path.as_posix()
         text = _read(path, shown) if given is None else given
         try:
             docs = [n for n in kyaml.compose_all(text) if n is not None]
@@ -274,20 +285,23 @@ class _Loader:
         if len(docs) != 1 or not isinstance(docs[0], MappingNode):
             raise UserError("a rule file is one YAML mapping with a 'rules:' list", Where(shown, 1))
         top = docs[0]
-        ruleschema.check(top, schema(), schema(), shown, skip=frozenset({ruleschema.RULE_REF}))
+        root = schema()
+        ruleschema.check(top, root, root, shown, skip=frozenset({ruleschema.RULE_REF}))
         for ext_node in _seq(_get(top, "extends"), shown, "extends", allow_scalar=True):
             ext = _str(ext_node, shown, "extends")
             is_path = "/" in ext or ext.endswith((".yaml", ".yml"))
             target = (path.parent / ext) if is_path else builtin_dir() / f"{ext}.yaml"
             if not target.is_file():
                 raise UserError(f"extends {ext!r}, which is neither a built-in pack nor a file", _at(ext_node, shown))
-            if target.resolve() in chain + (resolved,):
-                loop = " -> ".join(_shown(p) for p in chain + (resolved, target.resolve()))
+            if self.real(target) in chain + (resolved,):
+                loop = " -> ".join(_shown(p) for p in chain + (resolved, self.real(target)))
                 raise UserError(
                     f"extends {ext!r} makes a loop ({loop}); remove one of the extends", _at(ext_node, shown)
                 )
             self.load_file(
-                target, builtin=builtin or target.parent.resolve() == builtin_dir().resolve(), chain=chain + (resolved,)
+                target,
+                builtin=builtin or self.real(target.parent) == self.real(builtin_dir()),
+                chain=chain + (resolved,),
             )
         self._layer += 1
         self.loaded.append(shown)
@@ -302,12 +316,13 @@ class _Loader:
                 self.errors.append(exc)
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, real: Callable[[Path], Path] = Path.resolve) -> str:
     """How messages and reports name a rule file: built-in packs by name, the same everywhere,
     so ``--rules flts`` and ``--rules rules/flts.yaml`` (a copy of the pack) record the same
-    chart. A file of the user's keeps its path, relative to the working folder where it can."""
-    resolved = path.resolve()
-    if resolved.parent == builtin_dir().resolve():
+    chart. A file of the user's keeps its path, relative to the working folder where it can.
+    ``real`` resolves a path (a load's, which resolves each path once)."""
+    resolved = real(path)
+    if resolved.parent == real(builtin_dir()):
         return f"builtin:{path.name}"
     pack = _builtin_copy(resolved)
     if pack:
@@ -400,13 +415,16 @@ def parse_pattern(text: str, allowed: set[str], where: Where, what: str) -> tupl
                 )
             if filt and filt not in FILTERS:
                 raise UserError(f"unknown filter |{filt} in {what} {text!r}; known: {', '.join(FILTERS)}", where)
-        if re.sub(_PLACEHOLDER, "", raw).count("{") or re.sub(_PLACEHOLDER, "", raw).count("}"):
+        rest = _PLACEHOLDER.sub("", raw)
+        if "{" in rest or "}" in rest:
             raise UserError(f"{what} {text!r} has an unbalanced or malformed {{binding}}", where)
         segments.append(Segment(raw))
     return tuple(segments)
 
 
 def _split_outside_braces(text: str) -> list[str]:
+    if "{" not in text and "}" not in text:
+        return text.split(".")
     parts, depth, current = [], 0, ""
     for ch in text:
         depth += ch == "{"
@@ -429,7 +447,8 @@ def _parse_rule(
     if not isinstance(node, MappingNode):
         raise UserError("each rule must be a mapping with id, description and path/key or component", _at(node, file))
     where = _at(node, file)
-    ruleschema.check(node, schema()["$defs"]["rule"], schema(), file)
+    root = schema()
+    ruleschema.check(node, root["$defs"]["rule"], root, file)
     rule_id = _str(_get(node, "id"), file, "rule id")
     if not rule_id:
         raise UserError("rule has no id; give it a short stable name", where)

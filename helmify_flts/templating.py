@@ -37,12 +37,19 @@ def _not_one_line() -> re.Pattern:
     return re.compile(_NOT_ONE_LINE)
 
 
+def _ident(part: str) -> bool:
+    """``IDENT.match(part)``, asked for every part of every values reference without a match:
+    ASCII identifiers are what the pattern takes (its ``$`` also before a final line break)."""
+    core = part[:-1] if part.endswith("\n") else part
+    return core.isascii() and core.isidentifier()
+
+
 def ref(path: tuple[str, ...]) -> str:
     """Go template reference to a values key: ``.Values.a.b`` or ``(index .Values.a "b-c")``."""
     head = [".Values"]
     rest: list[str] = []
     for part in path:
-        if not rest and IDENT.match(part):
+        if not rest and _ident(part):
             head.append(part)
         else:
             rest.append(part)

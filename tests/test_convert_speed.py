@@ -11,10 +11,25 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT, assert_reproduces, convert_ok, write_tree
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from helmify_flts import chart, decisions, filenames, kyaml, manifests, rewrite, templating, values
+from helmify_flts import (
+    chart,
+    components,
+    decisions,
+    filenames,
+    kyaml,
+    manifests,
+    match,
+    paths,
+    rewrite,
+    rules,
+    templating,
+    values,
+)
+from helmify_flts.errors import UserError
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_convert  # noqa: E402
@@ -177,9 +192,25 @@ def test_nan_and_inf_are_found_without_lowering_the_file() -> None:
     for text in ["a: .nan", "a: .NaN", "a: -.Inf", "a: .iNF", "x.y.z", "", ".", "a.na", "a: 1.5", "b: .İnf"] + [
         dotted,
         dotted + "\nc: .NaN",
+        "a: .İnf " + dotted,
+        dotted + ".İnf",
+        "x" * 5000 + "." * 40 + ".NAN",
     ]:
         lowered = text.lower()
         assert manifests._nan_or_inf(text) == (".nan" in lowered or ".inf" in lowered), text
+    rng = random.Random(8)
+    for _ in range(2000):
+        text = "".join(rng.choice(["a", ".", "n", "N", "İ", "i", "f", "F", "\n", "xyz" * 30]) for _ in range(60))
+        lowered = text.lower()
+        assert manifests._nan_or_inf(text) == (".nan" in lowered or ".inf" in lowered), text
+
+
+def test_the_nan_search_does_not_count_the_dots_of_a_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Text(str):
+        def count(self, *args: object) -> int:
+            raise AssertionError("counted")
+
+    assert manifests._nan_or_inf(Text("a: 1\n" * 1000)) is False
 
 
 def test_helmignore_patterns_match_as_fnmatch_matches_them() -> None:
@@ -199,3 +230,205 @@ def test_convert_of_thirty_workload_files_stays_within_a_few_seconds(tmp_path: P
     result = _build(src)
     assert time.process_time() - start < 5
     assert len([f for f in result.files if f.startswith("files/")]) == 30
+
+
+def _parse_by_groups(text: str) -> tuple:
+    """paths.parse as it was: each alternative of the token pattern asked for by name."""
+    if not text or not text.strip():
+        raise paths.PathError("empty path")
+    steps: list = []
+    pos, expect_step = 0, True
+    while pos < len(text):
+        m = paths._TOKEN.match(text, pos)
+        if not m:
+            raise paths.PathError(f"unexpected {text[pos]!r} at column {pos + 1} of {text!r}")
+        pos = m.end()
+        if m.group("dot"):
+            if expect_step:
+                raise paths.PathError(f"empty step before column {pos} of {text!r}")
+            expect_step = True
+            continue
+        if m.group("quoted") is not None:
+            steps.append(paths.Key(m.group("qkey")))
+        elif m.group("bracket") is not None:
+            if expect_step and steps:
+                raise paths.PathError(f"a list selector must follow a key, in {text!r}")
+            steps.append(paths._parse_items(m.group("inner"), text))
+        elif not expect_step:
+            raise paths.PathError(f"missing '.' before column {m.start() + 1} of {text!r}")
+        elif m.group("bindkey"):
+            steps.append(paths.AnyKey(m.group("bname")))
+        elif m.group("star"):
+            steps.append(paths.AnyKey(None))
+        else:
+            steps.append(paths.Key(m.group("key")))
+        expect_step = False
+    if expect_step:
+        raise paths.PathError(f"path ends with '.': {text!r}")
+    return tuple(steps)
+
+
+def _outcome(parse: object, text: str) -> object:
+    try:
+        return parse(text)  # type: ignore[operator]
+    except paths.PathError as exc:
+        return str(exc)
+
+
+def test_parsing_a_path_by_the_matched_alternative_gives_what_asking_each_group_gave() -> None:
+    rng = random.Random(8)
+    pieces = [
+        "spec",
+        ".",
+        "[0]",
+        "[]",
+        "[1:]",
+        "[name=x]",
+        "[{c}]",
+        '["a.b"]',
+        "{k}",
+        "*",
+        "[{c} in 1:]",
+        "{",
+        "]",
+        '"',
+    ]
+    texts = [t for rule in rules.load_rules().field_rules for t in rule.path_texts]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(3000)]
+    for text in texts:
+        assert _outcome(paths.parse, text) == _outcome(_parse_by_groups, text), text
+
+
+def test_a_rule_load_resolves_each_path_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolving stats every folder of a path; the packs' folder was resolved for every file
+    and every extends of a load."""
+    resolved: list[Path] = []
+    real = Path.resolve
+    monkeypatch.setattr(Path, "resolve", lambda self, strict=False: resolved.append(self) or real(self, strict))
+    ruleset = rules.load_rules(("flts",))
+    assert resolved and len(resolved) == len(set(resolved))
+    assert "builtin:flts.yaml" in ruleset.files
+    # The default pack's extends are built in; the pack the user names is theirs.
+    assert {(r.where.file, r.builtin) for r in ruleset.rules if r.where.file != "builtin:flts.yaml"} == {
+        (f, True) for f in ruleset.files[:-2]
+    }
+    assert not any(r.builtin for r in ruleset.rules if r.where.file == "builtin:flts.yaml")
+
+
+def test_a_key_pattern_without_braces_splits_as_the_brace_aware_split_does() -> None:
+    for text in ["a", "a.b", "a..b", ".a", "a.", "", "a.{x}.b", "{x.y}.z", "a}.b", "{a.b"]:
+        if "{" in text or "}" in text:
+            continue
+        assert rules._split_outside_braces(text) == text.split(".")
+    assert rules._split_outside_braces("a.{x.y}.b") == ["a", "{x.y}", "b"]
+
+
+def _path_text_grown(path: tuple) -> str:
+    """paths.path_text as it was: a text grown part by part."""
+    out = ""
+    for part in path:
+        if isinstance(part, paths.Item):
+            out += str(part)
+        elif paths._BARE_KEY.fullmatch(part):
+            out += ("." if out else "") + part
+        else:
+            out += f'["{part}"]'
+    return out
+
+
+def test_a_path_text_joined_at_once_is_the_text_grown_part_by_part() -> None:
+    rng = random.Random(8)
+    parts = ["spec", "a-b_1", "prometheus.io/scrape", "", ".", "x y", paths.Item(0), paths.Item(3, "web"), "é"]
+    for _ in range(3000):
+        path = tuple(rng.choice(parts) for _ in range(rng.randint(0, 6)))
+        assert paths.path_text(path) == _path_text_grown(path), path
+
+
+def test_hit_matching_asks_every_rule_that_matches_a_resource(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rules are picked per kind before they are matched: none that matches may be left out."""
+    extra = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tick}
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: tick, image: busybox}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec: {size: 1}
+"""
+    src = write_tree(tmp_path / "src", {"web.yaml": WORKLOAD, "more.yaml": extra})
+    asked: list[tuple] = []
+    real = match.matches
+    monkeypatch.setattr(match, "matches", lambda m, res, comp=None: asked.append((m, res)) or real(m, res, comp))
+    result = _build(src)
+    ruleset = result.ruleset
+    resources = result.loaded.resources
+    assigned = {
+        res: result.conversion.component_of_file[f]
+        for f, members in result.conversion.components.items()
+        for res in members
+    }
+    expected = {
+        (id(r.match), res) for r in ruleset.field_rules for res in resources if real(r.match, res, assigned[res])
+    }
+    assert expected <= {(id(m), res) for m, res in asked}
+    assert {res.kind for _, res in expected} >= {"CronJob", "Deployment", "ConfigMap"}
+
+
+def test_a_literal_key_segment_fills_as_the_pattern_fills_it() -> None:
+    bindings = {"component": ("web",), "base": ("web", "api"), "name": "web", "kind": "Deployment", "_short": "web"}
+    for text in ["image", "resources", "x-y", "", "{name}", "{name|camel}", "a{kind|lower}b", "{component}", "{base}"]:
+        segment = rules.Segment(text)
+        by_pattern = (
+            list(bindings[text[1:-1]])
+            if segment.expands_path
+            else [components._PLACEHOLDER.sub(lambda m: components._filtered(bindings, m.group(1), m.group(2)), text)]
+        )
+        assert list(components.fill((segment,), bindings)) == by_pattern, text
+
+
+def test_nodes_emit_as_the_whole_dumper_emits_them(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"web.yaml": WORKLOAD})
+    tricky = "a: |+\n  kept\n\nb: !!binary aGk=\nc: [1, {d: e}]\nf: 'x: y'\ng: |-\n  x\n---\n|\n  top\n---\n"
+    nodes = [r.node for r in _build(src).loaded.resources] + list(kyaml.compose_all(tricky))
+    nodes += [kyaml.represent({"x": [None, True, 1.5, "yes", "", "a\\nb"]}), ScalarNode(kyaml.STR, "plain")]
+    for node in nodes:
+        assert kyaml.serialize(node) == yaml.serialize(node, Dumper=kyaml.Dumper)
+
+
+def test_a_bare_key_is_what_the_bare_key_pattern_matches() -> None:
+    keys = ["", "-", "_", "a", "A-b_9", "a.b", "a b", "é", "a\n", "\n", "ａ", "٣", "a/b", "a~", "x" * 50, "Ⅻ", "²"]
+    keys += [chr(code) for code in range(0x300)] + ["a" + chr(code) for code in range(0x300)]
+    for key in keys:
+        assert paths._bare(key) == bool(paths._BARE_KEY.fullmatch(key)), repr(key)
+
+
+def test_an_identifier_in_a_values_reference_is_what_the_identifier_pattern_matches() -> None:
+    parts = ["", "a", "_", "a1", "1a", "a-b", "if", "a\n", "a\n\n", "\n", "é", "aé", "a b", "A_9z", "ｘ", "ℌ"]
+    parts += [chr(code) for code in range(0x300)] + ["a" + chr(code) for code in range(0x300)]
+    for part in parts:
+        assert templating._ident(part) == bool(templating.IDENT.match(part)), repr(part)
+
+
+def test_yaml_1_1_line_breaks_are_still_written_double_quoted() -> None:
+    """ASCII text skips the search for them; any other text is searched as before."""
+    for brk in ("\x85", "\u2028", "\u2029"):
+        for value in (f"a{brk}b", f"é{brk}", brk):
+            text = kyaml.scalar_text(ScalarNode(kyaml.STR, value, style=None))
+            assert text.startswith('"') and kyaml.load_all(f"k: {text}") == [{"k": value}], repr(value)
+    assert kyaml.scalar_text(ScalarNode(kyaml.STR, "plain-text", style=None)) == "plain-text"
+
+
+def test_file_sizes_are_checked_in_utf8_bytes_whatever_the_text() -> None:
+    limit = filenames.HELM_MAX_FILE
+    filenames.check_sizes({"a": "x" * limit, "b": "é" * (limit // 2), "c": "\ud800" * (limit // 3)})
+    for big in ("x" * (limit + 1), "é" * (limit // 2 + 1), "€" * (limit // 3 + 1), "\ud800" * (limit // 3 + 1)):
+        with pytest.raises(UserError, match="over Helm's limit"):
+            filenames.check_sizes({"templates/x.yaml": big})
