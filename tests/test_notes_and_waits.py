@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import FIXTURES, convert_ok, render_objects, write_tree
+import pytest
+from conftest import FIXTURES, convert_ok, render_objects, run, write_tree
 
 from helmify_flts import render
 
@@ -54,3 +55,138 @@ def test_notes_without_refactorings_name_the_sources(tmp_path: Path) -> None:
     convert_ok(src, out, "--chart-name", "c")
     notes = render.render_chart(out, None, "foo", "bar")["c/templates/NOTES.txt"]
     assert _listed(notes) == ["Service/shop/web"]
+
+
+PASSWORD = "s3cr3t-pw-913"
+DSN = f"postgresql://u:{PASSWORD}@postgres:5432/db"
+POSTGRES = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: postgres
+  namespace: shop
+spec:
+  selector: {app: postgres}
+  ports:
+  - port: 5432
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: postgres
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: postgres}
+  template:
+    metadata:
+      labels: {app: postgres}
+    spec:
+      containers:
+      - name: postgres
+        image: postgres:16
+"""
+APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: app}
+  template:
+    metadata:
+      labels: {app: app}
+    spec:
+      containers:
+      - name: app
+        image: app:1
+"""
+SECRET_KEY_REF = """\
+        env:
+        - name: DATABASE_URL
+          valueFrom:
+            secretKeyRef: {name: db, key: url}
+"""
+ENV_FROM = """\
+        envFrom:
+        - secretRef: {name: db}
+"""
+
+
+def _secret(encoded: bool) -> str:
+    import base64
+
+    if encoded:
+        return f"  url: {base64.b64encode(DSN.encode()).decode()}\n"
+    return f"  url: {DSN!r}\n"
+
+
+def _waits(out: Path, release: str = "release") -> dict[str, list[str]]:
+    objects = render_objects(out, release, "shop")
+    app = next(o for (_, kind, _, name), o in objects.items() if kind == "Deployment" and name.endswith("app"))
+    return {c["name"]: c["command"][5:] for c in app["spec"]["template"]["spec"].get("initContainers") or []}
+
+
+def _read_by_people(out: Path, stderr: str) -> str:
+    """The report files, the messages, NOTES.txt and the templates' comments."""
+    texts = [stderr, (out / "templates" / "NOTES.txt").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in out.glob("helmify-report*")]
+    for template in (out / "templates").rglob("*"):
+        if template.is_file():
+            lines = template.read_text(encoding="utf-8").splitlines()
+            texts += [line for line in lines if line.lstrip().startswith("#") or "{{/*" in line or "{{- /*" in line]
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("encoded", [False, True], ids=["stringData", "data"])
+@pytest.mark.parametrize("reads", [SECRET_KEY_REF, ENV_FROM], ids=["secretKeyRef", "envFrom"])
+@pytest.mark.parametrize("packs", [("waits",), ("conventions", "waits")], ids=["wait-for", "conventions"])
+def test_wait_for_sees_the_host_of_a_dsn_in_a_secret(tmp_path: Path, encoded: bool, reads: str, packs: tuple) -> None:
+    import base64
+
+    kind = "data" if encoded else "stringData"
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "postgres.yaml": POSTGRES,
+            "app.yaml": APP + reads,
+            "secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\n{kind}:\n"
+            + _secret(encoded),
+        },
+    )
+    waits = write_tree(
+        tmp_path,
+        {"waits.yaml": "extends: [default]\nrules:\n  - id: waits\n    description: test\n    refactor: wait-for\n"},
+    )
+    rules = [a for p in packs for a in ("--rules", waits / "waits.yaml" if p == "waits" else p)]
+    out = tmp_path / "chart"
+    result = run("convert", src, out, "--chart-name", "c", *rules)
+    assert result.exit_code == 0, result.stderr
+    host = "release-postgres" if "conventions" in packs else "postgres"
+    assert _waits(out) == {"wait-for-postgres": [host, "5432"]}
+    seen = _read_by_people(out, result.stderr)
+    for secret in (PASSWORD, base64.b64encode(DSN.encode()).decode(), "s3cr3t"):
+        assert secret not in seen
+    assert run("verify", out, src).exit_code == 0
+
+
+def test_wait_for_reads_only_the_key_a_secret_key_ref_names(tmp_path: Path) -> None:
+    """A Secret holding another workload's DSN beside this one's key is no dependency."""
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "postgres.yaml": POSTGRES,
+            "app.yaml": APP + SECRET_KEY_REF.replace("key: url", "key: user"),
+            "secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\n"
+            f"stringData:\n  user: u\n{_secret(False)}",
+        },
+    )
+    waits = write_tree(
+        tmp_path,
+        {"waits.yaml": "extends: [default]\nrules:\n  - id: waits\n    description: test\n    refactor: wait-for\n"},
+    )
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--chart-name", "c", "--rules", waits / "waits.yaml")
+    assert _waits(out) == {}
