@@ -190,3 +190,58 @@ def test_wait_for_reads_only_the_key_a_secret_key_ref_names(tmp_path: Path) -> N
     out = tmp_path / "chart"
     convert_ok(src, out, "--chart-name", "c", "--rules", waits / "waits.yaml")
     assert _waits(out) == {}
+
+
+def _fake_kustomize(root: Path, version: str, port: int = 80) -> Path:
+    """A kustomize on PATH that says it is ``version`` (no Go build info: a script) and builds
+    one Service from web.yaml."""
+    script = f"""#!/bin/sh
+if [ "$1" = version ]; then echo {version}; exit 0; fi
+for last; do :; done
+# origin paths are relative to the folder built: the wrapper that names the source folder
+rel=$(sed -n 's/.*"resources": \\["\\([^"]*\\)".*/\\1/p' "$last/kustomization.yaml")
+cat <<DOC
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  annotations:
+    config.kubernetes.io/origin: |
+      path: $rel/web.yaml
+spec:
+  ports:
+  - port: {port}
+DOC
+"""
+    bin_dir = write_tree(root / f"bin-{version}-{port}", {"kustomize": script})
+    (bin_dir / "kustomize").chmod(0o755)
+    return bin_dir
+
+
+def test_check_with_another_kustomize_version_is_up_to_date_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = write_tree(tmp_path / "src", {"kustomization.yaml": "resources: [web.yaml]\n", "web.yaml": ""})
+    out = tmp_path / "chart"
+    monkeypatch.setenv("PATH", f"{_fake_kustomize(tmp_path, 'v5.5.0')}:/usr/bin:/bin")
+    convert_ok(src, out, "--chart-name", "c")
+    assert "(kustomize v5.5.0)" in (out / "helmify-report.md").read_text(encoding="utf-8")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    monkeypatch.setenv("PATH", f"{_fake_kustomize(tmp_path, 'v5.6.0')}:/usr/bin:/bin")
+    for flag in ("--check", "--diff"):
+        result = run("convert", src, out, "--chart-name", "c", flag)
+        assert result.exit_code == 0
+        assert result.stdout == ""
+        assert "(kustomize v5.5.0)" in result.stderr and "(kustomize v5.6.0)" in result.stderr
+        assert "is up to date" in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # a check writes nothing
+    # convert itself records the kustomize that built the folder now
+    convert_ok(src, out, "--chart-name", "c")
+    assert "(kustomize v5.6.0)" in (out / "helmify-report.md").read_text(encoding="utf-8")
+
+    # another version and another chart: out of date, as ever
+    monkeypatch.setenv("PATH", f"{_fake_kustomize(tmp_path, 'v5.7.0', port=81)}:/usr/bin:/bin")
+    result = run("convert", src, out, "--chart-name", "c", "--check")
+    assert result.exit_code == 1
+    assert "is out of date" in result.stderr and "v5.6.0" not in result.stderr
