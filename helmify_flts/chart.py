@@ -446,18 +446,11 @@ def rendered_titles(edits: dict[tuple, list]) -> dict[tuple, str]:
     """``Kind/namespace/name`` as template text for each resource whose name or namespace a
     refactoring renders with a template expression (release-names, release-namespace), spelled
     with the same expressions as its template, so that NOTES.txt names the objects a release has."""
-    from .refactorings.base import Expr, Put
+    from .refactorings.notes import rendered
 
     out = {}
     for ident, changes in edits.items():
-        parts: dict[str, str] = {}
-        for edit in changes:  # the last one wins, as in the template
-            if isinstance(edit, Put) and edit.pointer in (("metadata", "name"), ("metadata", "namespace")):
-                value = edit.value
-                if isinstance(value, Expr):
-                    parts[edit.pointer[1]] = "{{ " + value.text.removesuffix(" | quote") + " }}"
-                elif isinstance(value, str):
-                    parts[edit.pointer[1]] = one_line(value)
+        parts = rendered(changes)
         if parts:
             _, kind, namespace, name = ident
             scoped = kind not in manifests.CLUSTER_SCOPED and (namespace or "namespace" in parts)

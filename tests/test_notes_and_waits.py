@@ -34,6 +34,7 @@ def test_notes_name_objects_as_the_release_renders_them(tmp_path: Path) -> None:
     notes = render.render_chart(out, values, "foo", "bar")["flts/templates/NOTES.txt"]
     listed = _listed(notes)
     assert "Service/bar/foo-eda" in listed and "Namespace/bar" in listed
+    assert "kubectl port-forward -n bar svc/foo-eda 8501:8501" in notes
     assert len(listed) >= 50
     missing = set(listed) - _titles(render_objects(out, "foo", "bar", values))
     assert not missing, missing
@@ -245,3 +246,25 @@ def test_check_with_another_kustomize_version_is_up_to_date_and_says_so(
     result = run("convert", src, out, "--chart-name", "c", "--check")
     assert result.exit_code == 1
     assert "is out of date" in result.stderr and "v5.6.0" not in result.stderr
+
+
+def test_how_to_reach_names_the_namespace_each_service_renders_in(tmp_path: Path) -> None:
+    """Without release-namespace, a Service that names its namespace renders there, not in the
+    release's; one that names none renders in the release's."""
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "web.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\n"
+            "spec:\n  ports:\n  - port: 80\n",
+            "api.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports:\n  - port: 81\n",
+        },
+    )
+    rules = write_tree(
+        tmp_path,
+        {"notes.yaml": "extends: [default]\nrules:\n  - id: notes\n    description: test\n    refactor: notes\n"},
+    )
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--chart-name", "c", "--rules", rules / "notes.yaml")
+    notes = render.render_chart(out, None, "foo", "other")["c/templates/NOTES.txt"]
+    assert "kubectl port-forward -n shop svc/web 80:80" in notes
+    assert "kubectl port-forward -n other svc/api 81:81" in notes
