@@ -212,7 +212,7 @@ def build(opts: Options) -> Result:
         ".helmignore": HELMIGNORE,
         "values.yaml": dump_values(conv.values, values_header(opts.chart_name, opts.src)),
         "templates/_helpers.tpl": helpers(opts.chart_name),
-        "templates/NOTES.txt": notes(conv),
+        "templates/NOTES.txt": notes(conv, rendered_titles(changes.edits) if ctx is not None else {}),
     }
     files.update(conv.templates)
     files.update(conv.files)
@@ -417,18 +417,46 @@ Chart name and version, as used by the helm.sh/chart label.
     return "\n".join(parts) + "\n"
 
 
-def notes(conv: rewrite.Conversion) -> str:
+def notes(conv: rewrite.Conversion, titles: dict[tuple, str] | None = None) -> str:
     """NOTES.txt: each component that renders, with each of its resources under the same
-    conditions as its template (environment switches, existingSecret)."""
+    conditions as its template (environment switches, existingSecret). ``titles`` are the
+    resources a refactoring renders under other names (rendered_titles), as template text."""
+    titles = titles or {}
     lines = [
         "{{ .Chart.Name }} is installed as release {{ .Release.Name }} in namespace {{ .Release.Namespace }}.",
         "",
         "Components rendered:",
     ]
     for file, comp in sorted(conv.component_of_file.items()):
-        items = [(r.title, all_of(conv.conditions[r]) if r in conv.conditions else None) for r in conv.components[file]]
+        items = [
+            (titles.get(r.identity) or one_line(r.title), all_of(conv.conditions[r]) if r in conv.conditions else None)
+            for r in conv.components[file]
+        ]
         enabled = ref(comp.key + ("enabled",))
         if all(cond is not None for _, cond in items):
             enabled = all_of([enabled, any_of([cond for _, cond in items])])
-        lines += [f"{{{{- if {enabled} }}}}", f"  - {one_line(comp.dotted)}: {joined(items)}", "{{- end }}"]
+            if len({cond for _, cond in items}) == 1:  # the component's condition says it for each
+                items = [(text, None) for text, _ in items]
+        lines += [
+            f"{{{{- if {enabled} }}}}",
+            f"  - {one_line(comp.dotted)}: {joined(items, escaped=True)}",
+            "{{- end }}",
+        ]
     return "\n".join(lines) + "\n"
+
+
+def rendered_titles(edits: dict[tuple, list]) -> dict[tuple, str]:
+    """``Kind/namespace/name`` as template text for each resource whose name or namespace a
+    refactoring renders with a template expression (release-names, release-namespace), spelled
+    with the same expressions as its template, so that NOTES.txt names the objects a release has."""
+    from .refactorings.notes import rendered
+
+    out = {}
+    for ident, changes in edits.items():
+        parts = rendered(changes)
+        if parts:
+            _, kind, namespace, name = ident
+            scoped = kind not in manifests.CLUSTER_SCOPED and (namespace or "namespace" in parts)
+            ns = parts.get("namespace", one_line(namespace)) + "/" if scoped else ""
+            out[ident] = f"{one_line(kind)}/{ns}{parts.get('name', one_line(name))}"
+    return out

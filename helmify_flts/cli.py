@@ -233,7 +233,13 @@ def convert(
     if fitted is not None:
         files = fit.report_files(files, fitted)
     plan = emit.make_plan(out, files)
-    outcome = Outcome(out, mode, result, proven, plan, force=force, quiet=quiet, verbose=verbose)
+    tool_notes: tuple[str, ...] = ()
+    if mode is not Mode.WRITE and plan.update:  # another kustomize alone does not make OUT out of date
+        from . import builtwith
+
+        tool_notes = builtwith.notes(builtwith.only_tool_changed(plan, files))
+        plan = emit.Plan(current=plan.current) if tool_notes else plan
+    outcome = Outcome(out, mode, result, proven, plan, force=force, quiet=quiet, verbose=verbose, notes=tool_notes)
     for line in outcome.warnings():
         _err(line)
     if outcome.shows_diff:

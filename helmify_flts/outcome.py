@@ -47,6 +47,7 @@ class Outcome:
     force: bool = False
     quiet: bool = False
     verbose: bool = False
+    notes: tuple[str, ...] = ()  # said with a check's verdict (builtwith.notes)
 
     @property
     def refused(self) -> bool:
@@ -119,7 +120,7 @@ class Outcome:
     def _checked(self) -> list[str]:
         plan = self.plan
         if not plan.changes:
-            return [f"{self.out} is up to date ({self.summary})"]
+            return [*self.notes, f"{self.out} is up to date ({self.summary})"]
         lines = []
         for rel in plan.changes:
             edited = " (edited by hand: convert would stop unless --force)" if rel in plan.edited else ""

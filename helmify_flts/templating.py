@@ -248,10 +248,11 @@ def any_of(conditions: list[str]) -> str:
     return conditions[0] if len(conditions) == 1 else "or " + " ".join(f"({c})" for c in conditions)
 
 
-def joined(items: list[tuple[str, str | None]]) -> str:
+def joined(items: list[tuple[str, str | None]], *, escaped: bool = False) -> str:
     """Template text that prints, on one line and joined by ", ", each input text whose condition
-    holds (None: always)."""
-    texts = [(one_line(text), cond) for text, cond in items]
+    holds (None: always). ``escaped``: the texts are template text already (made with
+    :func:`one_line` around the expressions they hold)."""
+    texts = [(text if escaped else one_line(text), cond) for text, cond in items]
     if texts and texts[0][1] is None:
         # The usual case, kept plain: the first text always prints, so the rest follow a comma.
         return texts[0][0] + "".join(

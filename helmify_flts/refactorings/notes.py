@@ -1,15 +1,15 @@
 """notes: NOTES.txt says how to reach each exposed Service of the release (port-forward,
-NodePort, LoadBalancer, Ingress host), each line under the same condition as the Service or
-Ingress it names, so that it lists only what renders. NOTES.txt is not an object: nothing to
-declare."""
+NodePort, LoadBalancer, Ingress host) by the name and namespace it renders with, each line under
+the same condition as the Service or Ingress it names, so that it lists only what renders.
+NOTES.txt is not an object: nothing to declare."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..templating import one_line, ref
-from .base import Context, Identity, TemplateChanges, get, selects
+from .base import Context, Expr, Identity, Put, TemplateChanges, get, selects
 
 NAME = "notes"
 
@@ -29,15 +29,34 @@ class Notes:
         for ident, obj in sorted(objects.items()):
             if not selects(rule.match, ident, obj, ctx) or ident not in ctx.conditions:
                 continue
+            meta = rendered(out.edits.get(ident, ()))
             name = f"{{{{ {out.names[ident]} }}}}" if ident in out.names else one_line(ident[3])
-            how = _reach(ident, obj, name, ctx.lifted.get(ident, {}).get(("spec", "type")))
+            # the namespace the Service renders in: the release's unless the source names its own
+            ns = meta.get("namespace") or (one_line(ident[2]) if ident[2] else "{{ .Release.Namespace }}")
+            how = _reach(ident, obj, name, ns, ctx.lifted.get(ident, {}).get(("spec", "type")))
             if how:
                 lines += [f"{{{{- if {ctx.conditions[ident]} }}}}", *how, "{{- end }}"]
         if lines:
             out.notes += ["", "How to reach the release:", *lines]
 
 
-def _reach(ident: Identity, obj: dict, name: str, type_key: tuple[str, ...] | None = None) -> list[str]:
+def rendered(edits: Sequence[Any]) -> dict[str, str]:
+    """``name`` and ``namespace`` -> the template text that prints an object's metadata.name and
+    metadata.namespace, where a refactoring sets them (release-names, release-namespace); the last
+    edit of each wins, as in the template."""
+    out = {}
+    for edit in edits:
+        if isinstance(edit, Put) and edit.pointer in (("metadata", "name"), ("metadata", "namespace")):
+            if isinstance(edit.value, Expr):
+                out[edit.pointer[1]] = "{{ " + edit.value.text.removesuffix(" | quote") + " }}"
+            elif isinstance(edit.value, str):
+                out[edit.pointer[1]] = one_line(edit.value)
+    return out
+
+
+def _reach(
+    ident: Identity, obj: dict, name: str, ns: str = "{{ .Release.Namespace }}", type_key: tuple[str, ...] | None = None
+) -> list[str]:
     """How to reach a Service or an Ingress named ``name`` as it renders. A Service whose type is
     a values key (an environment may change it) says what the type the release renders with calls for."""
     if ident[1] == "Service":
@@ -46,15 +65,15 @@ def _reach(ident: Identity, obj: dict, name: str, type_key: tuple[str, ...] | No
             return []
         port = ports[0]["port"]
         if type_key is None:
-            return _service(name, port, str(get(obj, ("spec", "type")) or "ClusterIP"))
+            return _service(name, ns, port, str(get(obj, ("spec", "type")) or "ClusterIP"))
         kind = f'(toString ({ref(type_key)} | default "ClusterIP"))'
         return [
             f'{{{{- if eq {kind} "NodePort" }}}}',
-            *_service(name, port, "NodePort"),
+            *_service(name, ns, port, "NodePort"),
             f'{{{{- else if eq {kind} "LoadBalancer" }}}}',
-            *_service(name, port, "LoadBalancer"),
+            *_service(name, ns, port, "LoadBalancer"),
             "{{- else }}",
-            *_service(name, port, "ClusterIP"),
+            *_service(name, ns, port, "ClusterIP"),
             "{{- end }}",
         ]
     if ident[1] == "Ingress":
@@ -69,8 +88,7 @@ def _reach(ident: Identity, obj: dict, name: str, type_key: tuple[str, ...] | No
     return []
 
 
-def _service(name: str, port: int, kind: str) -> list[str]:
-    ns = "{{ .Release.Namespace }}"
+def _service(name: str, ns: str, port: int, kind: str) -> list[str]:
     if kind == "NodePort":
         return [
             f"  - Service {name} (NodePort): kubectl get -n {ns} svc {name} "

@@ -1,10 +1,11 @@
 """Start-up order: wait-for init containers for the Services a workload depends on, and
 one-shot init Jobs as Helm hooks ordered by the dependency graph.
 
-A dependency is a Service a workload talks to (found in its env values, args, commands and the
-ConfigMaps it reads) and the port it uses. Each one not yet waited for gets an init container,
-placed before the workload's own init containers, that checks the port over TCP until it
-answers or the timeout ends. An existing init container that already names the Service's host
+A dependency is a Service a workload talks to (found in its env values, args, commands, the
+ConfigMaps it reads and the Secrets it reads: a DSN in a Secret names its database's Service)
+and the port it uses. Each one not yet waited for gets an init container, placed before the
+workload's own init containers, that checks the port over TCP until it answers or the timeout
+ends. An existing init container that already names the Service's host
 (``until nc -z kafka 9092``) counts as waiting for it and is left as it is. A Service that
 selects the workload's own pods is not a dependency (a broker advertising its own address).
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from ..references import Reference, find_references
 from ..templating import ref as values_ref
-from .base import Context, Expr, Put, TemplateChanges
+from .base import Context, Expr, Put, TemplateChanges, get
 from .base import selects as rule_selects
 from .extract import InsertWaits
 from .objects import (
@@ -103,15 +104,26 @@ def dependencies(
     objects: Mapping[Identity, dict], references: Sequence[Reference] | None = None
 ) -> dict[Identity, tuple[Dependency, ...]]:
     """Per workload, the Services of its namespace it talks to and the port it uses: host names
-    in its env values, args and commands, and in the ConfigMaps it reads."""
+    in its env values, args and commands, in the ConfigMaps it reads, and in the Secrets it reads
+    (the key of a ``secretKeyRef``; every key of an ``envFrom`` or a volume). Only the Service's
+    name and port come out of a Secret: its values stay where they are."""
     refs = find_references(objects) if references is None else references
     hosts: dict[Identity, list[Reference]] = {}
     reads: dict[Identity, set[Identity]] = {}
+    secrets: dict[Identity, dict[Identity, set[str] | None]] = {}  # workload -> Secret -> keys (None: all)
     for ref in refs:
         if ref.via == "host" and ref.target is not None:
             hosts.setdefault(ref.source, []).append(ref)
         elif ref.target_kind == "ConfigMap" and ref.target is not None:
             reads.setdefault(ref.source, set()).add(ref.target)
+        elif ref.target_kind == "Secret" and ref.target is not None and ref.via in ("env", "envFrom", "volume"):
+            keys = secrets.setdefault(ref.source, {})
+            if ref.via != "env":
+                keys[ref.target] = None
+            elif keys.get(ref.target, set()) is not None:
+                key = get(objects[ref.source], (*ref.path[:-1], "key"))
+                if isinstance(key, str):
+                    keys.setdefault(ref.target, set()).add(key)
     out = {}
     for ident in sorted(objects):
         if not is_workload(objects[ident]):
@@ -119,6 +131,8 @@ def dependencies(
         found = list(hosts.get(ident, []))
         for configmap in sorted(reads.get(ident, ())):
             found += hosts.get(configmap, [])
+        for secret, keys in sorted(secrets.get(ident, {}).items()):
+            found += [r for r in hosts.get(secret, []) if keys is None or r.path[1] in keys]
         deps = set()
         for ref in found:
             if ref.host_namespace not in (None, ref.target[2]) or ref.target[2] not in (
@@ -277,7 +291,8 @@ class WaitFor:
     name = "wait-for"
     summary = (
         "give each workload init containers that wait (TCP, the port it uses) for the Services it talks to, "
-        "found in its env values, args, commands and ConfigMaps; existing wait-for init containers are kept; "
+        "found in its env values, args, commands, ConfigMaps and Secrets (a DSN); "
+        "existing wait-for init containers are kept; "
         "image, timeout and resources are values (global.waitFor, overridable per component), with switches"
     )
     options: Mapping[str, str] = {
