@@ -15,12 +15,14 @@ if TYPE_CHECKING:
     from .emit import Plan
 
 REPORT = "helmify-report.json"
+# the only files the line is in: a chart file that changed is a change, whatever it holds
+REPORTS = frozenset({REPORT, "helmify-report.md"})
 
 
 def only_tool_changed(plan: Plan, files: dict[str, str]) -> dict[str, tuple[str, str]]:
     """Folder (``base`` or an environment) -> (the kustomize OUT's report records, the one that
     built it now), when that is all that would change in OUT; else empty."""
-    if plan.create or plan.remove or REPORT not in plan.update:
+    if plan.create or plan.remove or REPORT not in plan.update or not set(plan.update) <= REPORTS:
         return {}
     old, new = _built_with(plan.current.get(REPORT)), _built_with(files.get(REPORT))
     if old is None or new is None or old.keys() != new.keys():

@@ -268,3 +268,18 @@ def test_how_to_reach_names_the_namespace_each_service_renders_in(tmp_path: Path
     notes = render.render_chart(out, None, "foo", "other")["c/templates/NOTES.txt"]
     assert "kubectl port-forward -n shop svc/web 80:80" in notes
     assert "kubectl port-forward -n other svc/api 81:81" in notes
+
+
+def test_a_chart_file_that_changed_is_a_change_even_where_it_holds_the_tool_line() -> None:
+    """Only the report files may differ in the kustomize line: a template holding the same text
+    (a manifest can hold any string) that changed is out of date."""
+    from helmify_flts import builtwith, emit
+
+    old_line, new_line = "kubectl kustomize (kustomize v5.5.0)", "kubectl kustomize (kustomize v5.6.0)"
+    report = '{"builtWith": {"base": "%s"}}\n'
+    current = {"helmify-report.json": report % old_line, "templates/cm.yaml": f"data: {{x: {old_line}}}\n"}
+    files = {"helmify-report.json": report % new_line, "templates/cm.yaml": f"data: {{x: {new_line}}}\n"}
+    reports_only = emit.Plan(update=("helmify-report.json",), current=current)
+    assert builtwith.only_tool_changed(reports_only, files) == {"base": (old_line, new_line)}
+    with_template = emit.Plan(update=("helmify-report.json", "templates/cm.yaml"), current=current)
+    assert builtwith.only_tool_changed(with_template, files) == {}
