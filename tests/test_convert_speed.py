@@ -24,6 +24,7 @@ from helmify_flts import (
     manifests,
     match,
     paths,
+    redact,
     rewrite,
     rules,
     templating,
@@ -432,3 +433,33 @@ def test_file_sizes_are_checked_in_utf8_bytes_whatever_the_text() -> None:
     for big in ("x" * (limit + 1), "é" * (limit // 2 + 1), "€" * (limit // 3 + 1), "\ud800" * (limit // 3 + 1)):
         with pytest.raises(UserError, match="over Helm's limit"):
             filenames.check_sizes({"templates/x.yaml": big})
+
+
+def _lines_of_every_text() -> list[str]:
+    """Lines of the texts the report shows: the FLTS fixtures, the benchmark's workloads and the
+    redaction tests' own inputs."""
+    texts = [p.read_text() for p in sorted((ROOT / "fixtures").rglob("*.y*ml"))]
+    texts += [bench_convert.workload(i) for i in range(3)]
+    texts += [p.read_text() for p in sorted((ROOT / "tests").glob("test_*redact*.py"))]
+    rng = random.Random(8)
+    pieces = [" ", "\t", "-", "#", ";", '"', "'", "{", "[", "export ", "password", "token", "a.b", "/", ":", "=", "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) + " v" for _ in range(3000)]
+    return [line for text in texts for line in text.split("\n")]
+
+
+def test_the_line_scan_passes_over_only_lines_whose_key_it_would_not_hide() -> None:
+    judged = 0
+    for line in _lines_of_every_text():
+        sep = redact._LINE_SEP.search(line)
+        if sep is None:
+            continue
+        at = sep.start()
+        first = len(line) - len(line.lstrip(redact._DECORATION))
+        if first < at and line[first] in redact._NAME_CHARS:
+            judged += 1
+            continue  # read in full, as before
+        # The general reading of the line, which the fast test above skips.
+        start, key = redact._name_before(line, at, skip=" \t\"'")
+        assert not (key and line[at + 1 :].strip() and redact._line_start(line[:start])), line
+    assert judged > 100
+    assert redact._lines('{"password": "x"}\n  password: y\n') == '{"password": "x"}\n  password: <redacted>\n'
