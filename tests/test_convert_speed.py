@@ -3,6 +3,7 @@ ones give (issue 8, speed: chart.build on the many-files corpus shape)."""
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, assert_reproduces, convert_ok, write_tree
+from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from helmify_flts import (
@@ -463,3 +464,24 @@ def test_the_line_scan_passes_over_only_lines_whose_key_it_would_not_hide() -> N
         assert not (key and line[at + 1 :].strip() and redact._line_start(line[:start])), line
     assert judged > 100
     assert redact._lines('{"password": "x"}\n  password: y\n') == '{"password": "x"}\n  password: <redacted>\n'
+
+
+def _convert_counting_frozen(src: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, int]:
+    """The chart written, and how many objects were frozen when the command thawed them."""
+    counts: list[int] = []
+    real = gc.unfreeze
+    monkeypatch.setattr(gc, "unfreeze", lambda: (counts.append(gc.get_freeze_count()), real()))
+    assert run("convert", "-q", src, out).exit_code == 0
+    assert gc.get_freeze_count() == 0  # nothing stays frozen for the rest of the process
+    return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}, counts[0]
+
+
+def test_convert_freezes_what_the_pause_made_and_thaws_it_when_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = write_tree(tmp_path / "src", {"app.yaml": WORKLOAD})
+    frozen_chart, frozen = _convert_counting_frozen(src, tmp_path / "frozen" / "out", monkeypatch)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the general path: every object scanned
+    scanned_chart, none = _convert_counting_frozen(src, tmp_path / "scanned" / "out", monkeypatch)
+    assert frozen > 1000 and none == 0
+    assert frozen_chart == scanned_chart
