@@ -485,3 +485,48 @@ def test_convert_freezes_what_the_pause_made_and_thaws_it_when_done(
     scanned_chart, none = _convert_counting_frozen(src, tmp_path / "scanned" / "out", monkeypatch)
     assert frozen > 1000 and none == 0
     assert frozen_chart == scanned_chart
+
+
+def _left_out_step_by_step(path: paths.FieldPath, obj: object) -> bool:
+    """The general reading: each item step resolved as a path of its own."""
+    for i, part in enumerate(path.steps):
+        if isinstance(part, paths.Item) and isinstance(obj, list):
+            names = [paths.plain_name(x) for x in obj]
+            if part.name is not None and None not in names and part.name not in names:
+                return True
+            obj = path[i : i + 1].resolve(obj)
+        elif isinstance(obj, dict) and not isinstance(part, paths.Item):
+            obj = obj.get(part)
+        else:
+            return False
+    return False
+
+
+def test_left_out_steps_through_items_as_resolve_does() -> None:
+    rng = random.Random(8)
+    names = ["a", "b", "0", None]
+
+    def tree(depth: int) -> object:
+        if depth == 0 or rng.random() < 0.2:
+            return rng.choice([None, "x", 0, []])
+        if rng.random() < 0.5:
+            return {k: tree(depth - 1) for k in rng.sample(["c", "d"], rng.randint(0, 2))}
+        items = []
+        for _ in range(rng.randint(0, 3)):
+            item = {"v": tree(depth - 1)}
+            name = rng.choice([*names, 0])
+            if name is not None:
+                item["name"] = name
+            items.append(item if rng.random() < 0.9 else "plain")
+        return items
+
+    seen = set()
+    for _ in range(4000):
+        obj = tree(4)
+        steps = []
+        for _ in range(rng.randint(1, 5)):
+            steps.append(rng.choice([paths.Item(rng.randint(0, 3), rng.choice(names)), "c", "d", "v"]))
+        path = paths.FieldPath(tuple(steps))
+        seen.add(path.left_out(obj))
+        assert path.left_out(obj) == _left_out_step_by_step(path, obj), (path, obj)
+    assert seen == {True, False}
