@@ -20,6 +20,7 @@ from helmify_flts import (
     chart,
     components,
     decisions,
+    environments,
     filenames,
     kyaml,
     manifests,
@@ -530,3 +531,43 @@ def test_left_out_steps_through_items_as_resolve_does() -> None:
         seen.add(path.left_out(obj))
         assert path.left_out(obj) == _left_out_step_by_step(path, obj), (path, obj)
     assert seen == {True, False}
+
+
+def _flts_with_environments() -> chart.Result:
+    fixtures = ROOT / "fixtures"
+    return _build_options(
+        chart.Options(
+            src=fixtures / ".kubernetes",
+            chart_name="flts",
+            rule_files=(str(ROOT / "rules" / "flts.yaml"),),
+            raw=True,
+            envs=(("dev", fixtures / "environments" / "dev"), ("prod", fixtures / "environments" / "prod")),
+        )
+    )
+
+
+def _build_options(opts: chart.Options) -> chart.Result:
+    with kyaml.collector_paused():
+        return chart.build(opts)
+
+
+def test_environments_share_the_hits_paths_as_read_and_overlay_as_each_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[object] = []
+    real_as_read = paths.FieldPath.as_read
+
+    def as_read(self: paths.FieldPath, root: object) -> paths.FieldPath:
+        reads.append((id(root), self))
+        return real_as_read(self, root)
+
+    monkeypatch.setattr(paths.FieldPath, "as_read", as_read)
+    shared = _flts_with_environments()
+    assert reads and len(reads) == len(set(reads))  # each hit's path read once for both environments
+    real_overlay = environments.overlay
+    monkeypatch.setattr(environments, "overlay", lambda *args: real_overlay(*args[:-1]))  # each alone
+    alone = _flts_with_environments()
+    assert shared.files == alone.files
+    assert shared.overrides.keys() == alone.overrides.keys() == {"dev", "prod"} and all(shared.overrides.values())
+    for name in shared.overrides:
+        assert [
+            (o.key, o.base, o.value, o.resource.identity, o.names, o.automatic) for o in shared.overrides[name]
+        ] == [(o.key, o.base, o.value, o.resource.identity, o.names, o.automatic) for o in alone.overrides[name]]
