@@ -230,8 +230,11 @@ def build(opts: Options) -> Result:
         files[".helmignore"] += record.FILE + "\n"
     overrides = {}
     overlays: list = []
+    read_paths: dict = {}  # the hits' paths as read, the same for every environment of this build
     for env in envs:
-        values, overrides[env.name], env_files = environments.overlay(env.name, env, plans, conv.values, conv.files)
+        values, overrides[env.name], env_files = environments.overlay(
+            env.name, env, plans, conv.values, conv.files, read_paths
+        )
         for item in provided[env.name]:
             leaf = conv.values.get(item.key)
             values.put(item.key, item.secret, getattr(leaf, "doc", ""), "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import os
 import re
 import sys
@@ -229,6 +230,11 @@ def convert(
         else:
             result = chart.build(opts)
         proven, prepared = _prove_and_prepare(result)
+        # What the pause made lives to the end of the run: kept out of the collector's scans, the
+        # first collection after the pause does not walk every node of the conversion. Thawed
+        # when the command ends, for a process that runs it again (a test, a library user).
+        gc.freeze()
+        click.get_current_context().call_on_close(gc.unfreeze)
     files = {**result.files, **report.files(result, proven, prepared)}
     if fitted is not None:
         files = fit.report_files(files, fitted)

@@ -396,8 +396,12 @@ def overlay(
     plans: tuple[ResourcePlan, ...],
     base_values: Values,
     base_files: dict[str, str],
+    read_paths: dict | None = None,
 ) -> tuple[Values, list[Override], dict[str, str]]:
-    """The values an environment needs on top of values.yaml, and the files they point at."""
+    """The values an environment needs on top of values.yaml, and the files they point at.
+    ``read_paths``: each hit's path as Kubernetes reads it, filled by the first environment and
+    shared by the others of one build (it depends on the base only)."""
+    read_paths = {} if read_paths is None else read_paths
     out = Values()
     overrides: list[Override] = []
     files: dict[str, str] = {}
@@ -436,7 +440,9 @@ def overlay(
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
-        path = hit.found.path.as_read(hit.resource.node)
+        path = read_paths.get((hit.resource.identity, hit.found.path))
+        if path is None:
+            path = read_paths[hit.resource.identity, hit.found.path] = hit.found.path.as_read(hit.resource.node)
         if hit.mode is Mode.ITEM:
             items = path.resolve(obj)
             put(hit.key, isinstance(items, list) and hit.slot in _names(items), hit.resource, ())

@@ -366,12 +366,14 @@ class FieldPath:
 
     def left_out(self, obj: Any) -> bool:
         """Whether the path goes through a named list item that ``obj`` does not have."""
-        for i, part in enumerate(self.steps):
+        for part in self.steps:
             if isinstance(part, Item) and isinstance(obj, list):
                 names = [plain_name(x) for x in obj]
                 if part.name is not None and None not in names and part.name not in names:
                     return True
-                obj = self[i : i + 1].resolve(obj)
+                # The step resolve() takes, from the names just read rather than reading them again.
+                named = [x for x, n in zip(obj, names, strict=True) if part.name is not None and n == part.name]
+                obj = named[0] if len(named) == 1 else obj[part.index] if part.index < len(obj) else MISSING
             elif isinstance(obj, dict) and not isinstance(part, Item):
                 obj = obj.get(part)
             else:

@@ -337,7 +337,11 @@ def _lines(data: str) -> str:
                 continue
             block_indent = -1
         sep = _LINE_SEP.search(line)
-        if sep is not None:
+        # A key follows only decoration (see _line_start): a line whose first other character
+        # cannot be part of a name (a JSON line, '{"title": ...') holds no key to judge, and
+        # reading its name backwards is most of the cost of a long dashboard.
+        first = len(line) - len(line.lstrip(_DECORATION)) if sep is not None else 0
+        if sep is not None and first < sep.start() and line[first] in _NAME_CHARS:
             at = sep.start()
             start, key = _name_before(line, at, skip=" \t\"'")
             rest = line[at + 1 :]
@@ -363,6 +367,7 @@ def _lines(data: str) -> str:
     return "\n".join(out) if hidden else inlined
 
 
+_DECORATION = " \t-#;\"'"  # what may stand before a line's key (_line_start)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 
 
@@ -381,7 +386,7 @@ def _name_before(data: str, end: int, skip: str = "") -> tuple[int, str]:
 def _line_start(prefix: str) -> bool:
     """Whether a line's text before a key is only decoration: indentation, a YAML list dash, a
     comment mark (a commented-out password is still a password), quotes or ``export``."""
-    rest = prefix.strip(" \t-#;\"'")
+    rest = prefix.strip(_DECORATION)
     return rest == "" or (rest == "export" and prefix.rstrip(" \t\"'").endswith("export"))
 
 

@@ -3,6 +3,7 @@ ones give (issue 8, speed: chart.build on the many-files corpus shape)."""
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import sys
@@ -12,18 +13,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, assert_reproduces, convert_ok, write_tree
+from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from helmify_flts import (
     chart,
     components,
     decisions,
+    environments,
     filenames,
     kyaml,
     manifests,
     match,
     paths,
+    redact,
     rewrite,
     rules,
     templating,
@@ -432,3 +435,139 @@ def test_file_sizes_are_checked_in_utf8_bytes_whatever_the_text() -> None:
     for big in ("x" * (limit + 1), "é" * (limit // 2 + 1), "€" * (limit // 3 + 1), "\ud800" * (limit // 3 + 1)):
         with pytest.raises(UserError, match="over Helm's limit"):
             filenames.check_sizes({"templates/x.yaml": big})
+
+
+def _lines_of_every_text() -> list[str]:
+    """Lines of the texts the report shows: the FLTS fixtures, the benchmark's workloads and the
+    redaction tests' own inputs."""
+    texts = [p.read_text() for p in sorted((ROOT / "fixtures").rglob("*.y*ml"))]
+    texts += [bench_convert.workload(i) for i in range(3)]
+    texts += [p.read_text() for p in sorted((ROOT / "tests").glob("test_*redact*.py"))]
+    rng = random.Random(8)
+    pieces = [" ", "\t", "-", "#", ";", '"', "'", "{", "[", "export ", "password", "token", "a.b", "/", ":", "=", "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) + " v" for _ in range(3000)]
+    return [line for text in texts for line in text.split("\n")]
+
+
+def test_the_line_scan_passes_over_only_lines_whose_key_it_would_not_hide() -> None:
+    judged = 0
+    for line in _lines_of_every_text():
+        sep = redact._LINE_SEP.search(line)
+        if sep is None:
+            continue
+        at = sep.start()
+        first = len(line) - len(line.lstrip(redact._DECORATION))
+        if first < at and line[first] in redact._NAME_CHARS:
+            judged += 1
+            continue  # read in full, as before
+        # The general reading of the line, which the fast test above skips.
+        start, key = redact._name_before(line, at, skip=" \t\"'")
+        assert not (key and line[at + 1 :].strip() and redact._line_start(line[:start])), line
+    assert judged > 100
+    assert redact._lines('{"password": "x"}\n  password: y\n') == '{"password": "x"}\n  password: <redacted>\n'
+
+
+def _convert_counting_frozen(src: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, int]:
+    """The chart written, and how many objects were frozen when the command thawed them."""
+    counts: list[int] = []
+    real = gc.unfreeze
+    monkeypatch.setattr(gc, "unfreeze", lambda: (counts.append(gc.get_freeze_count()), real()))
+    assert run("convert", "-q", src, out).exit_code == 0
+    assert gc.get_freeze_count() == 0  # nothing stays frozen for the rest of the process
+    return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}, counts[0]
+
+
+def test_convert_freezes_what_the_pause_made_and_thaws_it_when_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = write_tree(tmp_path / "src", {"app.yaml": WORKLOAD})
+    frozen_chart, frozen = _convert_counting_frozen(src, tmp_path / "frozen" / "out", monkeypatch)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the general path: every object scanned
+    scanned_chart, none = _convert_counting_frozen(src, tmp_path / "scanned" / "out", monkeypatch)
+    assert frozen > 1000 and none == 0
+    assert frozen_chart == scanned_chart
+
+
+def _left_out_step_by_step(path: paths.FieldPath, obj: object) -> bool:
+    """The general reading: each item step resolved as a path of its own."""
+    for i, part in enumerate(path.steps):
+        if isinstance(part, paths.Item) and isinstance(obj, list):
+            names = [paths.plain_name(x) for x in obj]
+            if part.name is not None and None not in names and part.name not in names:
+                return True
+            obj = path[i : i + 1].resolve(obj)
+        elif isinstance(obj, dict) and not isinstance(part, paths.Item):
+            obj = obj.get(part)
+        else:
+            return False
+    return False
+
+
+def test_left_out_steps_through_items_as_resolve_does() -> None:
+    rng = random.Random(8)
+    names = ["a", "b", "0", None]
+
+    def tree(depth: int) -> object:
+        if depth == 0 or rng.random() < 0.2:
+            return rng.choice([None, "x", 0, []])
+        if rng.random() < 0.5:
+            return {k: tree(depth - 1) for k in rng.sample(["c", "d"], rng.randint(0, 2))}
+        items = []
+        for _ in range(rng.randint(0, 3)):
+            item = {"v": tree(depth - 1)}
+            name = rng.choice([*names, 0])
+            if name is not None:
+                item["name"] = name
+            items.append(item if rng.random() < 0.9 else "plain")
+        return items
+
+    seen = set()
+    for _ in range(4000):
+        obj = tree(4)
+        steps = []
+        for _ in range(rng.randint(1, 5)):
+            steps.append(rng.choice([paths.Item(rng.randint(0, 3), rng.choice(names)), "c", "d", "v"]))
+        path = paths.FieldPath(tuple(steps))
+        seen.add(path.left_out(obj))
+        assert path.left_out(obj) == _left_out_step_by_step(path, obj), (path, obj)
+    assert seen == {True, False}
+
+
+def _flts_with_environments() -> chart.Result:
+    fixtures = ROOT / "fixtures"
+    return _build_options(
+        chart.Options(
+            src=fixtures / ".kubernetes",
+            chart_name="flts",
+            rule_files=(str(ROOT / "rules" / "flts.yaml"),),
+            raw=True,
+            envs=(("dev", fixtures / "environments" / "dev"), ("prod", fixtures / "environments" / "prod")),
+        )
+    )
+
+
+def _build_options(opts: chart.Options) -> chart.Result:
+    with kyaml.collector_paused():
+        return chart.build(opts)
+
+
+def test_environments_share_the_hits_paths_as_read_and_overlay_as_each_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[object] = []
+    real_as_read = paths.FieldPath.as_read
+
+    def as_read(self: paths.FieldPath, root: object) -> paths.FieldPath:
+        reads.append((id(root), self))
+        return real_as_read(self, root)
+
+    monkeypatch.setattr(paths.FieldPath, "as_read", as_read)
+    shared = _flts_with_environments()
+    assert reads and len(reads) == len(set(reads))  # each hit's path read once for both environments
+    real_overlay = environments.overlay
+    monkeypatch.setattr(environments, "overlay", lambda *args: real_overlay(*args[:-1]))  # each alone
+    alone = _flts_with_environments()
+    assert shared.files == alone.files
+    assert shared.overrides.keys() == alone.overrides.keys() == {"dev", "prod"} and all(shared.overrides.values())
+    for name in shared.overrides:
+        assert [
+            (o.key, o.base, o.value, o.resource.identity, o.names, o.automatic) for o in shared.overrides[name]
+        ] == [(o.key, o.base, o.value, o.resource.identity, o.names, o.automatic) for o in alone.overrides[name]]
