@@ -21,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 
-IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used whole (fullmatch)
 ESCAPED_OPEN = '{{ "{{" }}'
 
 
@@ -38,10 +38,10 @@ def _not_one_line() -> re.Pattern:
 
 
 def _ident(part: str) -> bool:
-    """``IDENT.match(part)``, asked for every part of every values reference without a match:
-    ASCII identifiers are what the pattern takes (its ``$`` also before a final line break)."""
-    core = part[:-1] if part.endswith("\n") else part
-    return core.isascii() and core.isidentifier()
+    """``IDENT.fullmatch(part)``, asked for every part of every values reference without a match.
+    A key ending in a line break (a team's values file can hold one) is not an identifier: written
+    after a dot, the break would end the name and the reference would read another key."""
+    return part.isascii() and part.isidentifier()
 
 
 def ref(path: tuple[str, ...]) -> str:

@@ -417,7 +417,13 @@ def test_an_identifier_in_a_values_reference_is_what_the_identifier_pattern_matc
     parts = ["", "a", "_", "a1", "1a", "a-b", "if", "a\n", "a\n\n", "\n", "é", "aé", "a b", "A_9z", "ｘ", "ℌ"]
     parts += [chr(code) for code in range(0x300)] + ["a" + chr(code) for code in range(0x300)]
     for part in parts:
-        assert templating._ident(part) == bool(templating.IDENT.match(part)), repr(part)
+        assert templating._ident(part) == bool(templating.IDENT.fullmatch(part)), repr(part)
+
+
+def test_a_values_key_ending_in_a_line_break_is_indexed_not_dotted() -> None:
+    """After a dot, the break would end the name: ``.Values.x.a`` would read another key."""
+    assert templating.ref(("x", "a\n")) == '(index .Values.x "a\\n")'
+    assert templating.ref(("x", "a")) == ".Values.x.a"
 
 
 def test_yaml_1_1_line_breaks_are_still_written_double_quoted() -> None:
