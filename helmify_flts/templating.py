@@ -253,10 +253,17 @@ def joined(items: list[tuple[str, str | None]], *, escaped: bool = False) -> str
     holds (None: always). ``escaped``: the texts are template text already (made with
     :func:`one_line` around the expressions they hold)."""
     texts = [(text if escaped else one_line(text), cond) for text, cond in items]
-    if texts and texts[0][1] is None:
-        # The usual case, kept plain: the first text always prints, so the rest follow a comma.
-        return texts[0][0] + "".join(
-            f", {text}" if cond is None else f"{{{{ if {cond} }}}}, {text}{{{{ end }}}}" for text, cond in texts[1:]
+    always = next((i for i, (_, cond) in enumerate(texts) if cond is None), None)
+    if always is not None:
+        # Kept plain where one text always prints: those before it are followed by a comma, those
+        # after it follow one.
+        return (
+            "".join(f"{{{{ if {cond} }}}}{text}, {{{{ end }}}}" for text, cond in texts[:always])
+            + texts[always][0]
+            + "".join(
+                f", {text}" if cond is None else f"{{{{ if {cond} }}}}, {text}{{{{ end }}}}"
+                for text, cond in texts[always + 1 :]
+            )
         )
     each = [f'{{{{ $sep }}}}{text}{{{{ $sep = ", " }}}}' for text, _ in texts]
     return '{{ $sep := "" }}' + "".join(

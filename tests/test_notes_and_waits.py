@@ -283,3 +283,35 @@ def test_a_chart_file_that_changed_is_a_change_even_where_it_holds_the_tool_line
     assert builtwith.only_tool_changed(reports_only, files) == {"base": (old_line, new_line)}
     with_template = emit.Plan(update=("helmify-report.json", "templates/cm.yaml"), current=current)
     assert builtwith.only_tool_changed(with_template, files) == {}
+
+
+def test_a_joined_list_prints_each_text_whose_condition_holds_once_separated(tmp_path: Path) -> None:
+    """Whatever mix of conditions, the line Helm prints is the holding texts joined by ", "."""
+    import itertools
+
+    from helmify_flts import templating
+
+    shapes = [
+        ("a", "b", None, "c"),  # conditional ones before the first that always prints
+        (None, "a", None, "b"),
+        ("a", "b", "c"),  # none always prints
+        (None,),
+        ("a",),
+    ]
+    for n, shape in enumerate(shapes):
+        items = [(f"Kind/ns/obj-{i}", None if key is None else f".Values.{key}") for i, key in enumerate(shape)]
+        chart = write_tree(
+            tmp_path / f"c{n}",
+            {
+                "Chart.yaml": f"apiVersion: v2\nname: c{n}\nversion: 0.1.0\n",
+                "templates/NOTES.txt": "[" + templating.joined(items) + "]\n",
+            },
+        )
+        # a variable is needed only where no text always prints
+        assert ("$sep" in templating.joined(items)) == (None not in shape)
+        keys = sorted({key for key in shape if key is not None})
+        for switches in itertools.product([False, True], repeat=len(keys)):
+            values = dict(zip(keys, switches, strict=True))
+            printed = render.render_chart(chart, values)[f"c{n}/templates/NOTES.txt"]
+            held = [text for (text, _), key in zip(items, shape, strict=True) if key is None or values[key]]
+            assert printed == "[" + ", ".join(held) + "]\n", (shape, values)
