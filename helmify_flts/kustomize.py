@@ -287,15 +287,17 @@ def _origin(annotation: str | None, wrapper: str, root: str) -> Origin | None:
             return None
     if not isinstance(data, dict):
         return None
+    by = data.get("configuredBy") if data.get("configuredIn") else None
+    generator = by.get("kind") if isinstance(by, dict) else None
+    generator = generator if isinstance(generator, str) else None
     if data.get("repo"):
         where = f"{data['repo']}//{data.get('path') or data.get('configuredIn') or ''}"
-        return Origin(where + (f"?ref={data['ref']}" if data.get("ref") else ""), 1, local=False)
+        return Origin(where + (f"?ref={data['ref']}" if data.get("ref") else ""), generator, local=False)
     path = data.get("path") or data.get("configuredIn")
     if not isinstance(path, str):
         return None
     full = os.path.normpath(os.path.join(wrapper, path))
-    generator = (data.get("configuredBy") or {}).get("kind") if data.get("configuredIn") else None
-    return Origin(Path(os.path.relpath(full, root)).as_posix(), generator if isinstance(generator, str) else None)
+    return Origin(Path(os.path.relpath(full, root)).as_posix(), generator)
 
 
 _LINE = re.compile(r"( ?)( ?)([A-Za-z]+):(?: ([A-Za-z0-9_./~][^:#'\"]*))?")

@@ -321,3 +321,30 @@ def test_a_build_that_does_not_finish_is_stopped(monkeypatch: pytest.MonkeyPatch
         kustomize.Sources().load(SHOP / "base")
     assert "did not finish" in caught.value.message and "--raw" in caught.value.message
     assert time.monotonic() - started < 20
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        (
+            "path: deploy/web.yaml\nrepo: https://github.com/shop/base\nref: v1\n",
+            kustomize.Origin("https://github.com/shop/base//deploy/web.yaml?ref=v1", None, local=False),
+        ),
+        (
+            "configuredIn: base/kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: ConfigMapGenerator\n"
+            "repo: https://github.com/shop/base\n",
+            kustomize.Origin(
+                "https://github.com/shop/base//base/kustomization.yaml", "ConfigMapGenerator", local=False
+            ),
+        ),
+        ("path: web.yaml\n", kustomize.Origin("web.yaml", None)),
+        (
+            "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: SecretGenerator\n",
+            kustomize.Origin("kustomization.yaml", "SecretGenerator"),
+        ),
+    ],
+)
+def test_an_origin_names_its_generator_or_none_for_local_and_remote_bases(
+    annotation: str, expected: kustomize.Origin
+) -> None:
+    assert kustomize._origin(annotation, "/tmp/w", "/tmp/w") == expected
