@@ -177,9 +177,22 @@ def auto_key(base: tuple[str, ...], found: Found, kind: str) -> tuple[str, ...]:
         if raw[: len(prefix)] == prefix and len(raw) > len(prefix):
             lead, rest = replacement, found.path[len(prefix) :]
             break
-    named = [
-        camel(p.name) if isinstance(p, Item) and p.name else str(p.index) if isinstance(p, Item) else p for p in rest
-    ]
+    named: list[str] = []
+    steps = list(rest)
+    while steps:
+        p = steps.pop(0)
+        if isinstance(p, Item) and p.name and named[-1:] == ["env"]:
+            # An environment variable keeps its own name, as the default rules key its value
+            # (env.LOG_LEVEL); its valueFrom sits beside those values (envValueFrom.LOG_LEVEL),
+            # not under one of them.
+            if steps[:1] == ["valueFrom"]:
+                named[-1] = "envValueFrom"
+                steps.pop(0)
+            named.append(p.name)
+        else:
+            named.append(
+                camel(p.name) if isinstance(p, Item) and p.name else str(p.index) if isinstance(p, Item) else p
+            )
     return base + lead + tuple(named)
 
 

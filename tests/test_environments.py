@@ -307,3 +307,44 @@ def test_an_item_left_out_by_an_environment_gets_a_switch(tmp_path: Path) -> Non
     prod_values = load_values(out / "values-prod.yaml")["web"]
     assert prod_values["envItems"] == {"B": False}
     assert prod_values["extraEnv"] == [{"name": "C", "value": "c"}]
+
+
+def test_an_env_var_switching_to_value_from_keeps_its_name(tmp_path: Path) -> None:
+    """A variable that is a value in one environment and read from a Secret or ConfigMap in another
+    is keyed by its own name in both places: env.LOG_LEVEL for the value, envValueFrom.LOG_LEVEL
+    for where it is read from (not a camel-cased logLEVEL.valueFrom under env)."""
+    base = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, labels: {app: api}}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/x/api:1
+          env:
+            - {name: LOG_LEVEL, value: debug}
+      initContainers:
+        - name: migrate
+          image: ghcr.io/x/migrate:1
+          env:
+            - {name: DB_URL, value: "postgresql://db:5432/app"}
+"""
+    prod = base.replace(
+        "{name: LOG_LEVEL, value: debug}", "{name: LOG_LEVEL, valueFrom: {configMapKeyRef: {name: s, key: level}}}"
+    )
+    prod = prod.replace('value: "postgresql://db:5432/app"', "valueFrom: {secretKeyRef: {name: db, key: url}}")
+    src = write_tree(tmp_path / "base", {"api.yaml": base})
+    prod_dir = write_tree(tmp_path / "prod", {"api.yaml": prod})
+    out = tmp_path / "chart"
+    result = run("convert", src, out, "--env", f"prod={prod_dir}")
+    assert result.exit_code == 0, result.stderr
+    values = load_values(out / "values-prod.yaml")["api"]
+    assert values["envValueFrom"]["LOG_LEVEL"] == {"configMapKeyRef": {"name": "s", "key": "level"}}
+    assert values["env"]["LOG_LEVEL"] is None
+    assert "logLEVEL" not in values["env"]
+    assert flatten(values)[("initContainers", "migrate", "envValueFrom", "DB_URL", "secretKeyRef", "key")] == "url"
+    assert_reproduces(out, prod_dir, load_values(out / "values-prod.yaml"))
+    assert_reproduces(out, src)
