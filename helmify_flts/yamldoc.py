@@ -39,6 +39,11 @@ from .kyaml import (
 # is refused before Python's recursion limit could turn it into a crash.
 MAX_DEPTH = 200
 MAX_EXPANDED_CHARS = 64 * 1024 * 1024
+# Aliases are expanded into nodes of their own (see _unshare) up to this much: what hand-written
+# anchors share (labels, resources, env lists). A document that repeats more keeps its sharing,
+# and its templates their anchors, rather than the conversion growing with the expansion.
+UNSHARE_NODES = 20_000
+UNSHARE_CHARS = 1024 * 1024
 ALIAS_RATIO_LOW, ALIAS_RATIO_HIGH = 400_000, 4_000_000
 
 
@@ -92,7 +97,43 @@ def check(root: Node, text: str, aliases: bool, bang: bool) -> None:
             else:
                 stack.append((child, depth + 1))
     if shared:
-        _check_expansion(root, text)
+        aliased, chars = _check_expansion(root, text)
+        if aliased <= UNSHARE_NODES and chars <= UNSHARE_CHARS:
+            _unshare(root)
+
+
+def _unshare(root: Node) -> None:
+    """Give every place an alias fills a node of its own, as Kubernetes decodes it.
+
+    Downstream, a node met twice would be emitted with YAML anchors (``&id001 app``) in the
+    templates and values, and one edit would show in both places. The expansion is bounded by
+    :func:`_check_expansion`, which ran first. Each copy is shallow: its children are met by the
+    walk in turn, and copied where they are shared too."""
+    seen: set[int] = {id(root)}
+    stack: list[Node] = [root]
+
+    def own(node: Node) -> Node:
+        if id(node) in seen:
+            node = _fresh(node)
+        seen.add(id(node))
+        if type(node) is not ScalarNode:
+            stack.append(node)
+        return node
+
+    while stack:
+        node = stack.pop()
+        if type(node) is MappingNode:
+            node.value = [(own(key), own(value)) for key, value in node.value]
+        else:
+            node.value = [own(item) for item in node.value]
+
+
+def _fresh(node: Node) -> Node:
+    if type(node) is ScalarNode:
+        return ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, style=node.style)
+    if type(node) is MappingNode:
+        return MappingNode(node.tag, list(node.value), node.start_mark, node.end_mark, flow_style=node.flow_style)
+    return SequenceNode(node.tag, list(node.value), node.start_mark, node.end_mark, flow_style=node.flow_style)
 
 
 def _keys_checked(node: MappingNode, bang: bool, text: str) -> list[Node]:
@@ -211,8 +252,9 @@ def _children(node: Node) -> list[Node]:
     return node.value if isinstance(node, SequenceNode) else [n for pair in node.value for n in pair]
 
 
-def _check_expansion(root: Node, text: str) -> None:
-    """Refuse a document as Kubernetes would for its aliases, without ever expanding them.
+def _check_expansion(root: Node, text: str) -> tuple[int, int]:
+    """Refuse a document as Kubernetes would for its aliases, without ever expanding them; else
+    the nodes and characters the aliases add.
 
     go-yaml counts every node it decodes, and those decoded inside an alias; it gives up
     ("excessive aliasing") once the aliased share passes :func:`_allowed_alias_ratio`. Walking
@@ -266,6 +308,7 @@ def _check_expansion(root: Node, text: str) -> None:
         stack.append((node, parent, index, True))
         items = _children(node)
         stack.extend((items[i], node, i, False) for i in range(len(items) - 1, -1, -1))
+    return aliased, chars
 
 
 def _expanded(

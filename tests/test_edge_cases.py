@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from conftest import assert_reproduces, run, write_tree
+from conftest import assert_reproduces, convert_ok, run, write_tree
 
 from helmify_flts import kyaml, render
 
@@ -261,3 +262,50 @@ def test_containers_named_by_numbers_are_followed_by_position(tmp_path: Path) ->
     out = tmp_path / "chart"
     assert run("convert", folders["base"], out, "--env", f"dev={folders['dev']}").exit_code == 0
     assert kyaml.load_all((out / "values-dev.yaml").read_text())[0]["api"]["image"]["tag"] == "1.1"
+
+
+ANCHORED = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, labels: &labels {app: api}}
+spec:
+  selector: {matchLabels: *labels}
+  template:
+    metadata: {labels: *labels}
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/x/api:1
+          resources: &res
+            limits: {cpu: 100m}
+        - name: side
+          image: ghcr.io/x/side:1
+          resources: *res
+"""
+
+
+def test_anchors_of_a_manifest_are_expanded_in_the_chart(tmp_path: Path) -> None:
+    """Templates and values say each value where it goes, as Kubernetes reads the manifest: no
+    YAML anchors or aliases (``&id001 app: &id002 api``) carried into the chart."""
+    src = write_tree(tmp_path / "src", {"api.yaml": ANCHORED})
+    out = tmp_path / "chart"
+    convert_ok(src, out)
+    for path in [out / "values.yaml", *sorted((out / "templates").glob("*.yaml"))]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"(^|[\s:\[{,-])[&*]id\d", text), (path.name, text)
+    assert "matchLabels:\n      app: api" in (out / "templates" / "api.yaml").read_text(encoding="utf-8")
+    assert_reproduces(out, src)
+
+
+def test_a_document_that_repeats_much_through_aliases_keeps_its_sharing(tmp_path: Path) -> None:
+    """Past a bound, aliases are not expanded into the conversion (it would grow with them); the
+    chart still reproduces the manifest."""
+    items = ", ".join(f"v{i}" for i in range(100))
+    text = (
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+        f"spec:\n  base: &row [{items}]\n  rows: [{', '.join(['*row'] * 300)}]\n"
+    )
+    src = write_tree(tmp_path / "src", {"w.yaml": text})
+    out = tmp_path / "chart"
+    convert_ok(src, out)
+    assert "*id" in (out / "templates" / "w.yaml").read_text(encoding="utf-8")
+    assert_reproduces(out, src)
