@@ -361,7 +361,25 @@ def _union(loaded: manifests.LoadResult, env_loaded: dict[str, manifests.LoadRes
                 resources.append(res)
                 present[res] = set()
             present[by_id[res.identity]].add(name)
-    return tuple(resources), present
+    return _distinct_stems(resources, present, list(env_loaded)), present
+
+
+def _distinct_stems(resources: list[manifests.Resource], present: dict, env_names: list[str]) -> tuple:
+    """An environment whose generator makes other content makes another object with the same
+    stem (``web-config``): the base's object keeps the stem, the environment's own gets the names
+    of the environments that have it (``web-config-prod``), so keys stay apart and stay put when
+    the content changes again. ``present`` follows the objects that are replaced."""
+    taken = {(r.kind, r.namespace, r.key_name) for r in resources if "(base)" in present[r]}
+    out = []
+    for res in resources:
+        if "(base)" not in present[res] and (res.kind, res.namespace, res.key_name) in taken:
+            stem = "-".join([res.key_name, *(e for e in env_names if e in present[res])])
+            new = replace(res, stem=stem if (res.kind, res.namespace, stem) not in taken else None)
+            present[new] = present.pop(res)
+            res = new
+        taken.add((res.kind, res.namespace, res.key_name))
+        out.append(res)
+    return tuple(out)
 
 
 def env_header(name: str, env: str, path: Path) -> str:

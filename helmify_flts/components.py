@@ -126,7 +126,7 @@ def assign(
 
 def _own(res: Resource, why: dict[Resource, str]) -> Component:
     why[res] = "its own name"
-    return Component((camel(res.name),), slug(res.name))
+    return Component((camel(res.key_name),), slug(res.key_name))
 
 
 def _unique_files(resources: tuple[Resource, ...], result: dict[Resource, Component]) -> dict[Resource, Component]:
@@ -154,10 +154,10 @@ def _from_rules(res: Resource, rules: list[ComponentRule], why: dict[Resource, s
             # {name|short} drops the pattern's leading literal ("train.{name|short}": train-gru -> gru).
             lead = next((seg.text for seg in rule.component if "{" not in seg.text), "")
             bindings = {
-                "name": res.name,
+                "name": res.key_name,
                 "kind": res.kind,
                 "namespace": res.namespace or "",
-                "_short": short_name(res.name, lead) or res.name,
+                "_short": short_name(res.key_name, lead) or res.key_name,
             }
             key = fill(rule.component, bindings)
             key = tuple(part for k in key for part in k.split("."))
@@ -315,7 +315,7 @@ def bases(
             continue
         file = assigned[members[0]].file
         for res in members:
-            short = camel(short_name(res.name, file))
+            short = camel(short_name(res.key_name, file))
             if short in reserved:
                 short += res.kind
             result[res] = key + ((short,) if short else ())

@@ -168,8 +168,11 @@ def file_hint(hit: Hit, env: str | None = None, base: str | None = None, names: 
     ``env/`` + the place of the base's file (``base``, a path under files/)."""
     if env is not None and isinstance(base, str) and base.startswith("files/"):
         return f"{safe_name(env)}/{base[len('files/') :]}"
-    parts = ("files",) + ((env,) if env is not None else ()) + (hit.resource.name, str(hit.found.key))
-    owner = f"{env or ''}|{hit.resource.identity}|{hit.field}"
+    parts = ("files",) + ((env,) if env is not None else ()) + (hit.resource.key_name, str(hit.found.key))
+    # Named by key_name, not the name: a generated object's hash must not reach the path either
+    # (it picks the tag a clashing path gets).
+    ident = hit.resource.identity[:3] + (hit.resource.key_name,)
+    owner = f"{env or ''}|{ident}|{hit.field}"
     return (names or FileNames()).claim(parts, owner)[len("files/") :]
 
 

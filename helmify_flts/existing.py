@@ -49,10 +49,10 @@ def plan_existing(
             {
                 "component": comp.key,
                 "base": bases[res],
-                "name": res.name,
+                "name": res.key_name,
                 "kind": res.kind,
                 "namespace": res.namespace or "",
-                "_short": short_name(res.name, comp.file) or res.name,
+                "_short": short_name(res.key_name, comp.file) or res.key_name,
             },
         )
         guards[res] = Guard(

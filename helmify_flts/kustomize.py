@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -357,6 +358,13 @@ class Locator:
                 best = node  # a name prefix or suffix was added
         return (best.start_mark.line + 1, best) if best is not None else (1, None)
 
+    def stem(self, origin: Origin, name: str) -> str | None:
+        """A generated object's name without its hash suffix (see :func:`stem_of`); None for
+        other objects, and for a remote base's, whose kustomization is not read."""
+        if not origin.generator or not origin.local:
+            return None
+        return stem_of(name, _declared(self._docs(origin.path), origin.generator))
+
     def _docs(self, rel: str) -> list[Node]:
         if rel not in self.parsed:
             try:
@@ -397,6 +405,36 @@ def _objects(docs: list[Node]) -> list[Node]:
             i for i in (items.value if isinstance(items, SequenceNode) else [node]) if isinstance(i, MappingNode)
         )
     return out
+
+
+# The suffix a generator appends to a name: a dash and ten characters of the content hash, in
+# kustomize's alphabet (hex digits with 0, 1, 3, a and e spelt g, h, k, m and t: no vowels).
+HASH_SUFFIX = re.compile(r"-[2456789bcdfghkmt]{10}")
+
+
+def _declared(docs: list[Node], generator: str) -> list[str]:
+    """The names the entries of ``generator`` declare in a kustomization's documents."""
+    from yaml.nodes import SequenceNode
+
+    from .paths import child, text_at
+
+    key = GENERATOR_KEYS.get(generator)
+    out: list[str] = []
+    for node in docs:
+        entries = child(node, key) if key else None
+        if isinstance(entries, SequenceNode):
+            out.extend(filter(None, (text_at(entry, "name") for entry in entries.value)))
+    return out
+
+
+def stem_of(name: str, declared: list[str]) -> str | None:
+    """``name`` without kustomize's hash suffix, where it is a declared name (with any prefix or
+    suffix a kustomization added) and that suffix; None where there is none to strip (a generator
+    with ``disableNameSuffixHash``)."""
+    if name in declared or len(name) <= 11 or not HASH_SUFFIX.fullmatch(name, len(name) - 11):
+        return None
+    stem = name[:-11]
+    return stem if any(own in stem for own in declared) else None
 
 
 def _generator_line(docs: list[Node], generator: str, name: str) -> int:
@@ -590,6 +628,17 @@ def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> man
         if origin.local and any(manifests.excluded(origin.path, glob) for glob in exclude):
             continue
         line, source_node = locator.find(origin, res.kind, res.name)
-        kept.append(replace(res, source=origin.path, line=line, order=len(kept), built=True, origin=source_node))
+        stem = locator.stem(origin, res.name)
+        made = replace(res, source=origin.path, line=line, order=len(kept), built=True, origin=source_node, stem=stem)
+        kept.append(made)
+    kept = _unclashed(kept)
     files = sorted({r.source for r in kept} | {built.kustomization})
     return manifests.LoadResult(tuple(kept), tuple(notices), tuple(files), built_with=str(built.tool))
+
+
+def _unclashed(kept: list[manifests.Resource]) -> list[manifests.Resource]:
+    """Objects whose stem another object of the kind and namespace has too, as its stem or its
+    name, keep their full names, so that no two share a values key. kustomize refuses the builds
+    that would make most such pairs (two generators of one name); this holds whatever it lets by."""
+    names = Counter((r.kind, r.namespace, r.key_name) for r in kept)
+    return [r if r.stem is None or names[(r.kind, r.namespace, r.stem)] == 1 else replace(r, stem=None) for r in kept]

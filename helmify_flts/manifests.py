@@ -77,6 +77,15 @@ class Resource:
     # the object as its source file has it (``origin``), where the field is found.
     built: bool = False
     origin: Node | None = field(default=None, compare=False, repr=False)
+    # A kustomize generator's object: its name without the content hash (``web-config`` of
+    # ``web-config-h8525df7b5``), which values keys and chart file names are made of, so they stay
+    # when the content changes. None where the name itself is used.
+    stem: str | None = None
+
+    @property
+    def key_name(self) -> str:
+        """The name values keys, template files and chart files are named after."""
+        return self.stem or self.name
 
     def line_of(self, path: FieldPath, node: Node | None) -> int:
         """The line of the field at ``path`` (its ``node`` here) in the source file; the object's own

@@ -98,10 +98,10 @@ def find_hits(
         base_bindings = {
             "component": comp.key,
             "base": bases[res],
-            "name": res.name,
+            "name": res.key_name,
             "kind": res.kind,
             "namespace": res.namespace or "",
-            "_short": short_name(res.name, comp.file) or res.name,
+            "_short": short_name(res.key_name, comp.file) or res.key_name,
         }
         claimed: list[Hit] = []
         for rule in candidates:

@@ -110,6 +110,33 @@ def test_generator_names_keep_their_hash_and_references_follow(shop: Path) -> No
     assert prod.count(prod_secret) == 2  # the web Deployment's and the db StatefulSet's env
 
 
+def test_generated_objects_are_keyed_by_their_generator_names(shop: Path) -> None:
+    # Keys and chart file names carry no content hash: overrides keep applying when it changes.
+    base = kyaml.load_all((shop / "values.yaml").read_text(encoding="utf-8"))[0]
+    assert base["dbCredentials"]["shop"]["existingSecret"] == ""
+    assert base["web"]["config"]["shop"]["files"]["app.properties"] == "files/web-config/app.properties"
+    prod = values_of(shop, "prod")
+    assert prod["webConfigProd"]["configMap"]["enabled"] is True  # prod's own ConfigMap, beside the base's
+    assert prod["dbCredentialsProd"]["secret"]["enabled"] is True
+    made = {p.relative_to(shop).as_posix() for p in shop.rglob("*") if p.is_file()}
+    assert {
+        "templates/db-credentials.yaml",
+        "templates/web-config-prod.yaml",
+        "files/web-config-prod/app.properties",
+    } <= made
+    built = [r for folder in (SHOP / "base", *ENVS.values()) for r in plain_build(folder).resources]
+    hashes = {r.name.rsplit("-", 1)[1].lower() for r in built if r.kind in ("ConfigMap", "Secret")}
+    keys = {
+        key.lower()
+        for name in ("values.yaml", *(f"values-{env}.yaml" for env in ENVS))
+        for key in re.findall(r"^\s*([\w.-]+):", (shop / name).read_text(encoding="utf-8"), re.M)
+    }
+    assert len(hashes) == 4
+    for digest in hashes:
+        assert not [rel for rel in made if digest in rel]
+        assert not [key for key in keys if digest in key]
+
+
 def test_origin_annotations_name_file_and_line_and_are_stripped(shop: Path) -> None:
     report = json.loads((shop / "helmify-report.json").read_text(encoding="utf-8"))
     where = {
