@@ -31,10 +31,11 @@ def notices(
 ) -> list[Notice]:
     """One warning per key of ``values-<env>.yaml`` whose value looks like a credential."""
     where_of = {res.identity: res.where for res in env_resources}
+    switches = {guard.key for guard in guards.values()}
     out = []
     for o in overrides:
-        if not _holds_credential(o):
-            continue
+        if o.key in switches or not _holds_credential(o):
+            continue  # an existingSecret switch holds the name of a Secret, not what is in it
         key = _dotted(o.key)
         message = (
             f"[{env}] values-{env}.yaml holds a credential in plain text at {key} ({o.resource.title}); "
@@ -50,6 +51,8 @@ def _holds_credential(o: Override) -> bool:
         return False
     if isinstance(o.value, dict) and o.value and set(o.value) <= _REFERENCES:
         return False  # an env value read from a Secret names that Secret; it holds no credential
+    if any(name in _REFERENCES for name in o.names):
+        return False  # a field of such a reference: the Secret's name, or the key read from it
     try:
         return redact.field(o.resource.kind, o.names or o.key, o.value) != o.value
     except RecursionError:  # too deep to judge: err on the side of warning

@@ -264,3 +264,36 @@ def test_url_without_password_is_no_credential(tmp_path: Path) -> None:
     result = run("convert", src, tmp_path / "out", "--env", f"prod={prod}")
     assert result.exit_code == 0, result.stderr
     assert _credential_lines(result.stderr) == []
+
+
+def test_secret_names_and_switches_in_an_environment_are_not_called_credentials(tmp_path: Path) -> None:
+    """An environment that reads a variable from another Secret, or points the existingSecret
+    switch at its own Secret, writes names into its values file, not credentials; a password it
+    sets in plain text is still one."""
+    deployment = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/shop/web:1
+          env:
+            - name: DB_PASSWORD
+              valueFrom: {secretKeyRef: {name: db-credentials, key: password}}
+            - {name: ADMIN_PASSWORD, value: base-admin}
+"""
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: db-credentials}\nstringData: {password: base}\n"
+    src = write_tree(tmp_path / "base", {"web.yaml": deployment, "secret.yaml": secret})
+    prod_web = deployment.replace("name: db-credentials, key", "name: db-credentials-prod, key").replace(
+        "base-admin", "prod-admin"
+    )
+    prod = write_tree(tmp_path / "prod", {"web.yaml": prod_web, "secret.yaml": secret})
+    result = run("convert", src, tmp_path / "chart", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    flagged = [line for line in result.stderr.splitlines() if "credential in plain text" in line]
+    assert len(flagged) == 1 and "ADMIN_PASSWORD" in flagged[0], flagged
+    assert "prod-admin" not in result.stderr
