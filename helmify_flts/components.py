@@ -326,6 +326,18 @@ def bases(
     return result
 
 
+def key_bindings(res: Resource, comp: Component, base: tuple[str, ...]) -> dict:
+    """What the placeholders of a field or existingSecret rule's key stand for, for ``res``."""
+    return {
+        "component": comp.key,
+        "base": base,
+        "name": res.key_name,
+        "kind": res.kind,
+        "namespace": res.namespace or "",
+        "_short": short_name(res.key_name, comp.file) or res.key_name,
+    }
+
+
 def short_name(name: str, prefix: str) -> str:
     """``locust-master`` in component ``locust`` -> ``master``; the component's own name -> ``""``."""
     if name == prefix:

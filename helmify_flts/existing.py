@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from yaml.nodes import ScalarNode
 
-from .components import Component, fill, matches, short_name
+from .components import Component, fill, key_bindings, matches
 from .manifests import Resource
 from .match import Hit
 from .paths import walk
@@ -44,17 +44,7 @@ def plan_existing(
         if rule is None:
             continue
         comp = components[res]
-        key = fill(
-            rule.existing_key,
-            {
-                "component": comp.key,
-                "base": bases[res],
-                "name": res.key_name,
-                "kind": res.kind,
-                "namespace": res.namespace or "",
-                "_short": short_name(res.key_name, comp.file) or res.key_name,
-            },
-        )
+        key = fill(rule.existing_key, key_bindings(res, comp, bases[res]))
         guards[res] = Guard(
             key,
             "",

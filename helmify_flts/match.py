@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from .components import Component, fill, matches, short_name
+from .components import Component, fill, key_bindings, matches
 from .errors import Notice, UserError
 from .manifests import Resource
 from .paths import Found, walk
@@ -95,14 +95,7 @@ def find_hits(
         if candidates is None:
             candidates = by_kind[res.kind] = [r for r in field_rules if not r.match.kinds or res.kind in r.match.kinds]
         comp = components[res]
-        base_bindings = {
-            "component": comp.key,
-            "base": bases[res],
-            "name": res.key_name,
-            "kind": res.kind,
-            "namespace": res.namespace or "",
-            "_short": short_name(res.key_name, comp.file) or res.key_name,
-        }
+        base_bindings = key_bindings(res, comp, bases[res])
         claimed: list[Hit] = []
         for rule in candidates:
             if not matches(rule.match, res, comp):
