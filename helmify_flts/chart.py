@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from . import (
 )
 from .errors import Notice, UserError, Where
 from .filenames import check_sizes
+from .records import record
 from .templating import all_of, any_of, joined, one_line, ref
 from .transforms import TRANSFORMS
 from .values import dump as dump_values
@@ -59,7 +60,7 @@ helmify-report.json
 """
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     """What to convert and how; decided once from the command line."""
 
@@ -78,7 +79,7 @@ class Options:
     sources: Any = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Result:
     files: dict[str, str]
     conversion: rewrite.Conversion
@@ -223,11 +224,11 @@ def build(opts: Options) -> Result:
     declared: dict[str, refactorings.Declared] = {}  # without refactorings, what the sources are
     if ctx is not None:  # what verify proves the chart against; none without refactorings
         from . import refactorings
-        from .refactorings import record
+        from .refactorings import record as declarations
 
         declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
-        files[record.FILE] = record.dumps(ctx.release, ctx.namespace, declared, _switched(changes, conv))
-        files[".helmignore"] += record.FILE + "\n"
+        files[declarations.FILE] = declarations.dumps(ctx.release, ctx.namespace, declared, _switched(changes, conv))
+        files[".helmignore"] += declarations.FILE + "\n"
     overrides = {}
     overlays: list = []
     read_paths: dict = {}  # the hits' paths as read, the same for every environment of this build

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -18,10 +17,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .filenames import safe_name
 from .manifests import POD_TEMPLATE, Resource
 from .paths import child, parse, text_at, walk
+from .records import record
 from .rules import _PLACEHOLDER, ComponentRule, Match, RuleSet, Segment
 
 
-@dataclass(frozen=True)
+@record
 class Component:
     """A group of resources rendered together: a values path and a template file name."""
 

@@ -8,7 +8,7 @@ the enclosing field where a field is declined.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -17,6 +17,7 @@ from . import kyaml, templating
 from .errors import UserError, Where
 from .filenames import HELM_MAX_FILE, FileNames, safe_name
 from .match import Automatic, Hit, Mode
+from .records import record
 from .rules import ExistingRule, FieldRule
 from .templating import Append, Block, Inline, ItemGuard, OptionalKey
 from .transforms import TRANSFORMS
@@ -33,7 +34,7 @@ PLAIN_TAGS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Accept:
     """Lift the field: what values get (``value`` under the hit's key) and the template's action."""
 
@@ -47,7 +48,7 @@ class Accept:
     files: dict[str, str] = field(default_factory=dict)  # chart files the value moved into
 
 
-@dataclass(frozen=True)
+@record
 class Decline:
     """Leave the field as it is; ``reason`` is said in the report (empty: nothing to say)."""
 

@@ -15,12 +15,13 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from . import leftovers
 from .errors import UserError, Where
 from .filenames import check_path, check_tree, problem, short_hash
+from .records import record
 
 STATE = ".helmify-state.json"
 FIX_STATE = (
@@ -45,7 +46,7 @@ def _encoded(text: str) -> Iterator[bytes]:
         yield text[start : start + _CHUNK].encode("utf-8")
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Plan:
     """What writing ``files`` into OUT would do."""
 

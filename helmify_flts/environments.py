@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from yaml.nodes import Node
@@ -25,6 +25,7 @@ from .manifests import Resource
 from .match import AUTOMATIC, Automatic, Hit, Mode
 from .paths import MISSING, FieldPath, Found, Item, plain_name
 from .plan import BASE, ResourcePlan
+from .records import record
 from .rules import ExistingRule
 from .transforms import TRANSFORMS
 from .values import Leaf, Values, ValuesConflict, inexpressible
@@ -49,13 +50,13 @@ KEY_PREFIXES = tuple(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Environment:
     name: str
     objects: dict[tuple, dict]  # identity -> object as Kubernetes reads it
 
 
-@dataclass(frozen=True)
+@record
 class Override:
     """One key an environment sets differently, for the report."""
 
@@ -67,7 +68,7 @@ class Override:
     automatic: bool = False
 
 
-@dataclass
+@record(frozen=False)
 class EnvPlan:
     plans: list[ResourcePlan]  # each with its automatic hits and its switch
     notices: list[Notice] = field(default_factory=list)

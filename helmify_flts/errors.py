@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 
-@dataclass(frozen=True)
+@record
 class Where:
     """A place in a user file: path (as given) and 1-based line, when known."""
 
@@ -39,7 +39,7 @@ class UserError(Exception):
         return cls(flat[0].message, flat[0].where, tuple(cls(e.message, e.where) for e in flat[1:]))
 
 
-@dataclass(frozen=True)
+@record
 class Notice:
     """A warning about input that was skipped or a rule that did nothing."""
 

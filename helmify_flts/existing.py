@@ -8,18 +8,17 @@ user's resource instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from yaml.nodes import ScalarNode
 
 from .components import Component, fill, key_bindings, matches
 from .manifests import Resource
 from .match import Hit
 from .paths import walk
+from .records import record
 from .rules import RuleSet
 
 
-@dataclass(frozen=True)
+@record
 class Guard:
     """A condition on one resource: render it only if the values key is (or, negated, is not) set."""
 

@@ -17,10 +17,11 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from .errors import UserError
+from .records import record
 
 MAX_NAME = 255  # bytes in one file name: the limit of ext4, APFS and NTFS
 MAX_PATH = 1024  # bytes in a chart-relative path: far below PATH_MAX (4096) once OUT is prepended
@@ -99,7 +100,7 @@ def fold(path: str) -> str:
     return path.casefold()
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class FileNames:
     """Hands out chart paths for input-derived names: each owner gets one path, never shared
     with another owner, never a file where another needs a folder, never two paths that differ

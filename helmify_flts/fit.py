@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import yaml
 from . import chart, jsontext, layout, redact, rules, teamvalues
 from .errors import Notice, UserError, Where
 from .layout import AMBIGUOUS, CONFLICT, UNREAD, WIRED, Layout, Match
+from .records import record
 from .templating import printable
 
 REPLACED = "replaced"  # the chart needs another shape there (a map where the team has a scalar)
@@ -31,7 +32,7 @@ HEADER = """\
 """
 
 
-@dataclass(frozen=True)
+@record
 class Fitted:
     """The chart built on the team's layout, and how each team key fared."""
 
@@ -42,7 +43,7 @@ class Fitted:
     added: tuple[tuple[str, ...], ...]
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     """One line of the report's table: a team key, the fields it stands for, its status."""
 

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from .records import record
 from .references import WORKLOAD_KINDS, Identity, Reference, find_references, pod_metadata
 
 _DATA_KINDS = {"ConfigMap": "configMap", "Secret": "secret", "PersistentVolumeClaim": "claim"}
 _HOLDERS = ("ConfigMap", "Secret")  # a host name written in them is one their readers talk to
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Node:
     kind: str
     namespace: str
@@ -44,7 +44,7 @@ class Node:
         return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
 
 
-@dataclass(frozen=True)
+@record
 class Edge:
     source: Node
     target: Node
@@ -54,7 +54,7 @@ class Edge:
     service: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Graph:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]

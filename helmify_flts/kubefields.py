@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from . import paths
 from .errors import UserError, Where
 from .pathsets import KIND_ORDER
+from .records import record
 
 KUBE_RELEASE = "1.30"  # the release of the schemas schema.py reads
 
 
-@dataclass(frozen=True)
+@record
 class UnknownField:
     """The last step of a path that no matched kind has, and the nearest real fields."""
 

@@ -17,12 +17,13 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import leftovers
 from .errors import Notice, UserError, Where
+from .records import record
 
 if TYPE_CHECKING:
     import subprocess
@@ -45,7 +46,7 @@ GENERATOR_KEYS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator":
 _SLOTS = threading.BoundedSemaphore(4)  # builds that run at once: many environments must not swamp the machine
 
 
-@dataclass(frozen=True)
+@record
 class Tool:
     """The kustomize that builds: its command line and what the report calls it."""
 
@@ -57,7 +58,7 @@ class Tool:
         return f"{self.label} ({self.version})" if self.version else self.label
 
 
-@dataclass(frozen=True)
+@record
 class Origin:
     """Where kustomize says an object came from: a file of resources, or a generator."""
 
@@ -66,7 +67,7 @@ class Origin:
     local: bool = True
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Build:
     """One folder's build output, with what made it and where (to resolve origin paths)."""
 
@@ -160,7 +161,7 @@ def tool_env() -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class _Ran:
     code: int
     output: bytes
@@ -330,7 +331,7 @@ def _plain_lines(text: str) -> dict | None:
     return data if all(v != {} for v in data.values()) else None
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class Locator:
     """Finds objects in their origin files; reads and parses each file once."""
 
@@ -510,7 +511,7 @@ class _Job:
         return self._out
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class Sources:
     """How one run reads its folders: a folder with a kustomization is built (each folder once
     per run), any other folder, or every folder with ``raw``, is read file by file."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,6 +21,7 @@ from .chart import Result
 from .components import Component
 from .manifests import Resource
 from .paths import FieldPath, Item
+from .records import record
 from .rewrite import Lift
 from .transforms import TRANSFORMS, split_image, split_registry
 
@@ -28,7 +29,7 @@ WIRED, CONFLICT, UNREAD, AMBIGUOUS = "wired", "conflict", "read by no template",
 IMAGE_PARTS = {"registry", "repository", "tag", "digest"}
 
 
-@dataclass(frozen=True)
+@record
 class TeamLeaf:
     """One key of the team's file: its path, its value as Helm reads it, its line."""
 
@@ -41,7 +42,7 @@ class TeamLeaf:
         return ".".join(self.path)
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     """A manifest field a team key may stand for, and how its value would be held."""
 
@@ -57,7 +58,7 @@ class Field:
         return f"{self.resource.title} {self.path}" if len(self.path) else self.resource.title
 
 
-@dataclass(frozen=True)
+@record
 class Match:
     """A team key and the field it stands for (``fields`` empty: matched nothing)."""
 
@@ -69,7 +70,7 @@ class Match:
     note: str = ""
 
 
-@dataclass
+@record(frozen=False)
 class Layout:
     """Every team key's match, and the component each prefix of the team's file names."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
+from .records import record
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -61,7 +62,7 @@ POD_TEMPLATE = {
 }
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Resource:
     """One Kubernetes object as read: where it came from, who it is, and its node tree."""
 
@@ -139,7 +140,7 @@ def _string_map(node: Node | None) -> dict[str, str]:
     return {k.value: v.value for k, v in node.value if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)}
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class LoadResult:
     resources: tuple[Resource, ...]
     notices: tuple[Notice, ...]

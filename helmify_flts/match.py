@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from .components import Component, fill, key_bindings, matches
 from .errors import Notice, UserError
 from .manifests import Resource
 from .paths import Found, walk
+from .records import record
 from .rules import ExistingRule, FieldRule, RuleSet
 
 
@@ -26,7 +26,7 @@ class Mode(Enum):
         return cls.APPEND if rule.append else cls.OPTIONAL if rule.optional else cls.VALUE
 
 
-@dataclass(frozen=True)
+@record
 class Automatic:
     """Where automatic hits come from: a difference between environments that no rule covers."""
 
@@ -52,7 +52,7 @@ class Automatic:
 AUTOMATIC = Automatic()
 
 
-@dataclass(frozen=True)
+@record
 class Hit:
     """A field a rule lifts: the resource, where in it, and the values key that will hold it."""
 

@@ -6,9 +6,10 @@ The command line only prints what this says, in order, and exits with its code.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .records import record
 
 if TYPE_CHECKING:  # the CLI imports this before the conversion modules; only their types are needed here
     from .chart import Result
@@ -35,7 +36,7 @@ class Mode(enum.Enum):
         return cls.DIFF if diff else cls.CHECK if check else cls.WRITE
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Outcome:
     """A converted chart, its proof and the plan to write it, seen through the run's options."""
 
@@ -141,7 +142,7 @@ class Outcome:
         ]
 
 
-@dataclass(frozen=True)
+@record
 class Line:
     """One printed line: the differences go to stdout, everything else to stderr."""
 
@@ -149,7 +150,7 @@ class Line:
     stdout: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class VerifyOutcome:
     """A verify run: one verification per run (the source, then each environment) and the options."""
 

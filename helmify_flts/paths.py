@@ -17,29 +17,29 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml
+from .records import record
 
 
 class PathError(ValueError):
     """A path that does not follow the grammar."""
 
 
-@dataclass(frozen=True)
+@record
 class Key:
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class AnyKey:
     bind: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Items:
     """A list step: ``start``/``stop`` slice, or ``field`` equal to ``value`` or bound to ``bind``."""
 
@@ -53,7 +53,7 @@ class Items:
 Step = Key | AnyKey | Items
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """A list item in a concrete path: its index and, when it has one, its name."""
 
@@ -200,7 +200,7 @@ def item_name(item: Node | None) -> str | None:
 MISSING = object()  # what a path resolves to in a plain object that does not have it
 
 
-@dataclass(frozen=True)
+@record
 class FieldPath:
     """A concrete field path: keys and list items (``Item(index, name)``).
 
@@ -424,7 +424,7 @@ def _node_child(node: Node, step: PathPart, as_read: bool) -> tuple[PathPart, No
     return step, None
 
 
-@dataclass(frozen=True)
+@record
 class Found:
     """One place a path reached: its concrete path, its parent, and the node (None if absent)."""
 

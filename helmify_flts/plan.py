@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .components import Component
 from .existing import Guard
 from .manifests import Resource
 from .match import Hit
+from .records import record
 
 BASE = "(base)"  # the reference folder, among the places a resource is present in
 
 
-@dataclass(frozen=True)
+@record
 class ResourcePlan:
     """A resource with its component, values base, the folders that have it, its hits and switches."""
 

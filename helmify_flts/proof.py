@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ import yaml
 
 from . import checks, redact, render
 from .manifests import LoadResult
+from .records import record
 
 if TYPE_CHECKING:
     from .chart import Result
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 Identity = tuple[str, str, str, str]
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Expected:
     """What one rendering must produce: exactly ``objects`` (identity -> object). Objects with an
     identity in ``may_add`` may render as well. When ``generated`` names the templates convert
@@ -70,7 +71,7 @@ class Expected:
         return self.switched.get((template.split("/", 1)[-1], ident[1]))
 
 
-@dataclass(frozen=True)
+@record
 class Failure:
     """Why there is nothing to compare: the engine is missing (``engine``), Helm refused the chart
     (``render``), or Helm's output is not YAML (``yaml``). ``message`` is the error as raised."""
@@ -88,7 +89,7 @@ class Failure:
         return redact.message(lead + self.message)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Proof:
     """One rendering compared with what was expected of it."""
 
@@ -131,7 +132,7 @@ class Proof:
         return self.comparison.describe() if self.failure is None else [str(self.failure)]
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Case:
     """One rendering to prove: the values it is rendered with and what it must produce."""
 
@@ -206,7 +207,7 @@ def _compare(texts: Mapping[str, str], expected: Expected, composed: dict[str, l
     return Proof(comparison, allowed, objects, texts)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class ChartProof:
     """A converted chart proven: with default values against the base folder, and with each
     environment's values file against that environment's folder."""

@@ -36,10 +36,10 @@ import binascii
 import dataclasses
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .paths import FieldPath
+from .records import record
 
 Identity = tuple[str, str, str, str]  # (group, kind, namespace, name), as the proof keys objects
 Path = tuple[str | int, ...]
@@ -73,7 +73,7 @@ _NOT_HOST_SCHEMES = frozenset({"s3", "s3a", "s3n", "gs", "gcs", "file", "az", "a
 _HOST_WORDS = ("host", "hostname", "addr", "address", "server", "servers", "endpoint", "broker", "brokers")
 
 
-@dataclass(frozen=True)
+@record
 class Reference:
     """``source`` names an object of kind ``target_kind`` called ``target_name`` at ``path``.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from .errors import UserError, Where
 from .filenames import check_path
 from .manifests import CLUSTER_SCOPED, LoadResult
 from .paths import FieldPath
+from .records import record
 
 RENDER_PREFIX = "helmify-render-"
 
@@ -226,7 +227,7 @@ def lint(chart_dir: Path, values: dict | None = None, namespace: str | None = No
     return [m for m in report.get("messages", []) if m.get("severity", 0) >= 2]
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class Comparison:
     """How rendered objects differ from the source: missing, extra, and changed objects."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -18,11 +18,12 @@ from .manifests import Resource
 from .match import Hit, Mode
 from .paths import FieldPath, Item, item_name
 from .plan import ResourcePlan
+from .records import record
 from .templating import Append, ItemGuard, OptionalKey, Placeholders
 from .values import Values, ValuesConflict
 
 
-@dataclass(frozen=True)
+@record
 class Lift:
     """One field now read from values: for the report."""
 
@@ -47,7 +48,7 @@ class Lift:
         return self.path.names
 
 
-@dataclass
+@record(frozen=False)
 class Conversion:
     """Everything the chart is made of, before it is written."""
 

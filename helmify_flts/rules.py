@@ -25,7 +25,7 @@ import dataclasses
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kubefields, kyaml, paths, pathsets, ruleschema
 from .errors import UserError, Where
+from .records import record
 from .transforms import TRANSFORMS
 
 BUILTIN_DIR_CANDIDATES = (
@@ -65,7 +66,7 @@ def _builtin_dir(candidates: tuple[Path, ...]) -> Path:
     raise UserError("the built-in rule packs are missing from this installation; reinstall helmify-flts")
 
 
-@dataclass(frozen=True)
+@record
 class Match:
     """Which resources a rule applies to; every given criterion must hold."""
 
@@ -77,7 +78,7 @@ class Match:
     namespaces: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Segment:
     """One segment of a values key pattern: literal text with ``{binding|filter}`` parts."""
 
@@ -94,7 +95,7 @@ def _expands_path(text: str) -> bool:
     return bool(m) and m.group(1) in ("component", "base") and not m.group(2)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Rule:
     """What every kind of rule has: its id, where it was written, and which resources it matches."""
 
@@ -111,7 +112,7 @@ class Rule:
 
 
 # The kinds of rule, each its own type with its own fields; a stage takes the kind it acts on.
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class FieldRule(Rule):
     """Lifts the fields its paths reach into values keys."""
 
@@ -135,14 +136,14 @@ class FieldRule(Rule):
         )
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class ComponentRule(Rule):
     """Puts the resources it matches into a named component."""
 
     component: tuple[Segment, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class ExistingRule(Rule):
     """Lets users name a resource of their own instead of the one it matches (existingSecret)."""
 
@@ -151,7 +152,7 @@ class ExistingRule(Rule):
     reference_texts: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class RefactorRule(Rule):
     """Changes what the chart renders on purpose, through a named built-in refactoring; every
     change it makes is declared and proven."""
@@ -160,7 +161,7 @@ class RefactorRule(Rule):
     options: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class RuleSet:
     rules: tuple[Rule, ...]
     component_labels: tuple[str, ...]

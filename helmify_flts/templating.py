@@ -19,7 +19,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
+
+from .records import record
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used whole (fullmatch)
 ESCAPED_OPEN = '{{ "{{" }}'
@@ -98,21 +99,21 @@ def _visible(m: re.Match) -> str:
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
-@dataclass(frozen=True)
+@record
 class Inline:
     """A scalar replaced in place by an expression that prints one JSON/YAML flow value."""
 
     expression: str
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     """A mapping value replaced by ``toYaml`` output, indented below its key."""
 
     ref: str
 
 
-@dataclass(frozen=True)
+@record
 class OptionalKey:
     """A key that renders only when its value is set (``with``: not empty), or, with
     ``present``, whenever it is not null (so 0, false and {} still render)."""
@@ -123,14 +124,14 @@ class OptionalKey:
     present: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Append:
     """Items added after a list's own items when the values key holds any."""
 
     ref: str
 
 
-@dataclass(frozen=True)
+@record
 class ItemGuard:
     """Opens (``ref`` set) or closes (``ref`` None) a list item that renders only when ref is true."""
 

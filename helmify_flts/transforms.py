@@ -12,8 +12,10 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from .records import record
 
 _IMAGE = re.compile(
     r"^(?P<repository>[^@\s]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
@@ -21,7 +23,7 @@ _IMAGE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Lifted:
     """What the chart holds instead of the value: a values entry and any files it needs."""
 
@@ -162,7 +164,7 @@ Container image reference from repository, tag and optional digest, as a JSON st
 """
 
 
-@dataclass(frozen=True)
+@record
 class Transform:
     name: str
     description: str

@@ -10,19 +10,20 @@ import functools
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml
+from .records import record
 from .templating import printable
 
 Tree = dict  # str -> Leaf | Tree
 
 
-@dataclass
+@record(frozen=False)
 class Leaf:
     """One values key: its value as a node, its documentation and where it came from."""
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from . import emit, kustomize, proof, redact, render
 from .errors import UserError
-from .refactorings import record
+from .records import record
+from .refactorings import record as declarations
 
 KUBE_VERSION = "1.30.0"
 
 
-@dataclass
+@record(frozen=False)
 class Verification:
     """What one render of the chart showed; outcome.VerifyOutcome words it."""
 
@@ -82,7 +83,7 @@ def verify(
     values = values_for(value_files, set_values)
     state = emit.read_state(chart_dir)
     generated = frozenset(state)
-    recorded = record.read(chart_dir) if record.FILE in state else None
+    recorded = declarations.read(chart_dir) if declarations.FILE in state else None
     expected, release, namespace, declared_lines = (
         proof.Expected.sources(loaded, generated=generated),
         "release",
@@ -91,7 +92,7 @@ def verify(
     )
     removed, edited = 0, set()
     if recorded is not None:
-        declared, declared_lines = record.replay(render.source_objects(loaded), recorded.folders.get(folder, ()))
+        declared, declared_lines = declarations.replay(render.source_objects(loaded), recorded.folders.get(folder, ()))
         switched = {(s.template, kind): s.rule for s in recorded.switched if _on(values, s.key) for kind in s.kinds}
         expected = proof.Expected(declared.expected, generated=generated, switched=switched)
         release, namespace = recorded.release, recorded.namespace

@@ -17,15 +17,17 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, Protocol
+
+from ..records import record
 
 Identity = tuple[str, str, str, str]  # (group, kind, namespace, name), as render.identity gives it
 
 RENDERED = "$rendered"  # how a placeholder is written in JSON (recorded declarations)
 
 
-@dataclass(frozen=True)
+@record
 class Rendered:
     """A value known only from the render: the sha256 of the rendered text of ``template``
     (a chart path such as ``templates/config.yaml``)."""
@@ -42,7 +44,7 @@ class Rendered:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     """What a declaration may depend on besides the objects: the proof's release and namespace,
     the chart's name and versions, and each object's component (from the grouping of sources)."""
@@ -83,7 +85,7 @@ class Context:
         return new_name(self.release, name) if self.now(ident)[3] == new_name(self.release, ident[3]) else name
 
 
-@dataclass(frozen=True)
+@record
 class Edit:
     """A change of one source object: JSON Patch operations (RFC 6902) on it."""
 
@@ -93,7 +95,7 @@ class Edit:
     why: str
 
 
-@dataclass(frozen=True)
+@record
 class Added:
     object: dict
     rule: str
@@ -101,7 +103,7 @@ class Added:
     owner: Identity | None = None  # the source object it was split off (its component is the owner's)
 
 
-@dataclass(frozen=True)
+@record
 class Removed:
     identity: Identity
     rule: str
@@ -112,7 +114,7 @@ Change = Edit | Added | Removed
 
 
 # The template half: edits of a resource's tree, by plain pointer (keys and list indices).
-@dataclass(frozen=True)
+@record
 class Named:
     """A pointer part: the item of a list (containers, env, volumes) whose ``name`` is this. A rule
     that works on objects an earlier rule reshaped points by name, since an item the earlier rule
@@ -121,14 +123,14 @@ class Named:
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class Expr:
     """A Helm expression that prints one scalar (``{{ .Release.Name | quote }}``, the braces left out)."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Put:
     """Set the field at ``pointer`` to ``value`` (plain data or an :class:`Expr`), creating maps on
     the way; a last part ``-`` appends to a list, an index replaces its item."""
@@ -137,14 +139,14 @@ class Put:
     value: Any
 
 
-@dataclass(frozen=True)
+@record
 class Drop:
     """Remove a mapping's key, or a list's item by index."""
 
     pointer: tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@record
 class PutUnless:
     """Render the field at ``pointer`` only when the Go condition ``condition`` is false."""
 
@@ -152,7 +154,7 @@ class PutUnless:
     condition: str
 
 
-@dataclass(frozen=True)
+@record
 class Replace:
     """In the text at ``pointer`` (as written, or as a values key or file gives it), replace the
     literal ``old`` with what the Go expression ``new`` prints."""
@@ -162,7 +164,7 @@ class Replace:
     new: str
 
 
-@dataclass(frozen=True)
+@record
 class MergeInto:
     """Add ``entries`` (key -> :class:`Expr`) to the mapping at ``pointer``; where that mapping is
     read from a values key that renders only when set (podAnnotations), merged into it. With
@@ -173,7 +175,7 @@ class MergeInto:
     unless: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Rename:
     """The field at ``pointer`` names ``old``, which is now called what the Go expression ``new``
     prints; a field read from values with ``default "old"`` (existingSecret) keeps its key."""
@@ -183,7 +185,7 @@ class Rename:
     new: str
 
 
-@dataclass(frozen=True)
+@record
 class RenameHosts:
     """In the text at ``pointer``, each match of a pattern (RE2; group 1 is what follows the host
     name) gets the host name the Go expression prints. ``base64``: the field holds the text
@@ -197,7 +199,7 @@ class RenameHosts:
 TreeEdit = Put | Drop | PutUnless | Replace | MergeInto | Rename | RenameHosts
 
 
-@dataclass(frozen=True)
+@record
 class Switch:
     """A values switch a resource renders under (``namespace.create``), like an environment's."""
 
@@ -206,7 +208,7 @@ class Switch:
     doc: str
 
 
-@dataclass(frozen=True)
+@record
 class SwitchedOn:
     """Objects of ``kinds`` that ``template`` renders only while the values switch ``key`` is on
     (off by default): additions of ``rule`` that verify accepts, checked for shape, when the key
@@ -220,7 +222,7 @@ class SwitchedOn:
     source: Identity | None = None
 
 
-@dataclass
+@record(frozen=False)
 class TemplateChanges:
     """What the refactorings do to the chart: per resource identity, its tree edits and switches;
     values keys they add; and files they add (``templates/x.yaml`` -> text)."""
@@ -262,7 +264,7 @@ class Refactoring(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@record
 class Declared:
     """The sources with every declared change applied: what the chart must render."""
 

@@ -13,9 +13,9 @@ annotation (the user's Secret is outside the chart, so there is nothing of it to
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from ..templating import ref
 from . import envrefs
 from .base import Context, TemplateChanges
@@ -44,7 +44,7 @@ from .release_names import full
 RULE = "env-credentials"
 
 
-@dataclass(frozen=True)
+@record
 class Move:
     """Credential-looking env values of one container that move to one Secret."""
 

@@ -14,9 +14,9 @@ a value rolls the pods (as checksum-roll does for the folder's own ConfigMaps).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from . import envrefs
 from .base import Context, TemplateChanges
 from .checksum_roll import annotations, template_path
@@ -44,7 +44,7 @@ from .release_names import full
 RULE = "env-configmap"
 
 
-@dataclass(frozen=True)
+@record
 class Move:
     """Literal env values of one container that move to one ConfigMap, in env order."""
 

@@ -12,11 +12,11 @@ new place too.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
+from ..records import record
 from ..templating import Append, Inline, ItemGuard, Placeholders, quote
 from .base import Expr
 from .tree import _node, _reach
@@ -109,7 +109,7 @@ def _inherit(doc: MappingNode, tree: Node) -> None:
             meta.value[at] = (meta.value[at][0], node)
 
 
-@dataclass(frozen=True)
+@record
 class MoveEnvToConfigMap:
     """Take the named env items out of the container at ``container`` (a pointer), read
     ``configmap`` (an object without data) by envFrom instead, and render it with their values."""
@@ -178,7 +178,7 @@ class MoveEnvToConfigMap:
         container.value[at:at] = guarded
 
 
-@dataclass(frozen=True)
+@record
 class MoveEnvToSecret:
     """Read the named env items of the container at ``container`` from ``secret`` (an object
     without data) by secretKeyRef, and render it with their values (as stringData) unless
@@ -225,7 +225,7 @@ class MoveEnvToSecret:
         return [(doc, f"not {self.existing}")]
 
 
-@dataclass(frozen=True)
+@record
 class InsertWaits:
     """Put wait-for init containers before the pod's own (``spec``: a pointer to the pod spec),
     each rendered only while ``condition`` holds. ``image``, ``timeout`` and ``resources`` are Go
@@ -286,7 +286,7 @@ class InsertWaits:
         return ScalarNode(kyaml.STR, marks.new(Inline(f"{{{{ {expression} | toJson }}}}")))
 
 
-@dataclass(frozen=True)
+@record
 class ClaimToTemplate:
     """In the pod spec at ``spec``: the claim volume ``volume`` renders only while ``existing`` (a
     Go reference to persistence.existingClaim) is set, and mounts that claim; otherwise the
@@ -340,7 +340,7 @@ class ClaimToTemplate:
         return ScalarNode(kyaml.STR, marks.new(Inline(f"{{{{ {expression} | toJson }}}}")))
 
 
-@dataclass(frozen=True)
+@record
 class SplitOff:
     """A plain object (an added headless Service) rendered right after the resource."""
 

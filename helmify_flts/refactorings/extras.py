@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from .. import graph, kyaml, templating
 from ..manifests import POD_TEMPLATE
+from ..records import record
 from ..references import WORKLOAD_KINDS, find_references, pod_metadata
 from ..templating import Inline, OptionalKey, Placeholders
 from .base import Context, Identity, TemplateChanges, get, selects
@@ -86,7 +87,7 @@ class _Extra:
 INSTANCE = "app.kubernetes.io/instance"
 
 
-@dataclass(frozen=True)
+@record
 class _Conventions:
     """What the run's conventions do to the names, namespaces and labels the extras refer to."""
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ..records import record
 from ..render import identity
 
 Identity = tuple[str, str, str, str]  # (group, kind, namespace, name), as render.identity gives it
@@ -25,7 +26,7 @@ POD_TEMPLATE: dict[str, tuple[str, ...]] = {
 __all__ = ["Identity", "identity"]
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """An object a refactoring adds or removes, with the rule that did it and why."""
 
@@ -35,7 +36,7 @@ class Change:
     owner: Identity | None = None  # the workload an added object was split off
 
 
-@dataclass(frozen=True)
+@record
 class ValueKey:
     """A values key the template side of a refactoring reads, with its default and its doc."""
 
@@ -44,7 +45,7 @@ class ValueKey:
     doc: str
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What a refactoring expects the chart to render: every object by the identity it renders
     as, the identities that changed (source -> rendered), objects added and removed, the values

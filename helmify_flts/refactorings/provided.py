@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from . import credentials
 from .base import Context, selects
 from .objects import Identity, containers, find, namespace_of, pod_spec
 
 
-@dataclass(frozen=True)
+@record
 class Provided:
     """An environment names ``secret`` at values key ``key`` for the credentials of ``workload``."""
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError, Where
+from ..records import record
 from .base import Added, Change, Declared, Edit, Removed, SwitchedOn, from_json, to_json
 
 FILE = ".helmify-changes.json"
@@ -19,7 +19,7 @@ VERSION = 1
 OPS = frozenset({"add", "remove", "replace", "move", "copy", "test"})
 
 
-@dataclass(frozen=True)
+@record
 class Recorded:
     """The release and namespace the proof rendered with, and per folder ("" the base, else an
     environment's name) the changes in the order they apply."""

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ..records import record
 from ..references import Reference, find_references
 from ..templating import ref as values_ref
 from .base import Context, Expr, Put, TemplateChanges, get
@@ -50,7 +51,7 @@ HOOK_DELETE = "before-hook-creation"
 _WAITS = re.compile(r"\b(nc|wait|until|curl|wget|pg_isready|telnet)\b")
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Dependency:
     """A Service a workload talks to, by name (in the workload's namespace), and the port it uses."""
 
@@ -58,7 +59,7 @@ class Dependency:
     port: int
 
 
-@dataclass(frozen=True)
+@record
 class WaitOptions:
     image: str = "busybox:1.36"
     timeout: int = 300  # seconds an init container waits before it fails (and the pod restarts it)
@@ -71,7 +72,10 @@ class WaitOptions:
     rule: str = WAIT_RULE
 
 
-def values(options: WaitOptions = WaitOptions()) -> tuple[ValueKey, ...]:
+DEFAULT_OPTIONS = WaitOptions()
+
+
+def values(options: WaitOptions = DEFAULT_OPTIONS) -> tuple[ValueKey, ...]:
     """The global values of the wait-for init containers (each overridable per component)."""
     return (
         ValueKey(
@@ -208,7 +212,7 @@ def _waited_hosts(spec: dict) -> set[str]:
 def apply_waits(
     objects: Mapping[Identity, dict],
     waits: Mapping[Identity, Sequence[Dependency]],
-    options: WaitOptions = WaitOptions(),
+    options: WaitOptions = DEFAULT_OPTIONS,
     hosts: Mapping[str, str] | None = None,
 ) -> Outcome:
     """The objects with a wait-for init container per planned dependency, before their own;

@@ -13,9 +13,10 @@ there, is kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ..records import record
 from ..templating import ref as values_ref
 from .base import Context, Drop, Expr, Put, Switch, TemplateChanges
 from .base import selects as rule_selects
@@ -48,7 +49,7 @@ _DEPLOYMENT_ONLY = ("strategy", "progressDeadlineSeconds", "paused")
 _TARGETS = {"HorizontalPodAutoscaler": ("spec", "scaleTargetRef"), "VerticalPodAutoscaler": ("spec", "targetRef")}
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     workloads: frozenset[Identity]  # the Deployments to turn into StatefulSets
     existing_claims: Mapping[Identity, str] = field(default_factory=dict)  # workload -> claim to mount instead

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
+from ..records import record
 from ..templating import Append, Block, Inline, ItemGuard, OptionalKey, Placeholders, quote
 from .base import Drop, Expr, MergeInto, Named, Put, PutUnless, Rename, RenameHosts, Replace, TreeEdit
 
 
-@dataclass(frozen=True)
+@record
 class OnAdded:
     """Edits of an object that an earlier edit split off this resource (``kind``/``name``: its
     name when split off), made by a later rule that edits every object (labels, names)."""
