@@ -151,7 +151,7 @@ def make_corpus(root: Path, shape: str, files: int) -> None:
 FLOOR_AND_CONVERT = """
 import sys, time, yaml
 from pathlib import Path
-from helmify_flts import chart, kyaml
+from helmify_flts import chart, collector
 src, repeat = Path(sys.argv[1]), int(sys.argv[2])
 texts = [p.read_text() for p in sorted(src.rglob("*.y*ml"))]
 
@@ -161,7 +161,7 @@ def floor():
         yaml.dump_all(docs, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=2**30)
 
 def convert():
-    with kyaml.collector_paused():
+    with collector.paused():
         chart.build(chart.Options(src=src, chart_name="bench"))
 
 best = {"floor": float("inf"), "convert": float("inf")}

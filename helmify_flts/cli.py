@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
+from . import __version__, collector
 from .errors import UserError
 from .outcome import EXIT_DIFF, EXIT_OK, EXIT_USAGE, Mode, Outcome, VerifyOutcome  # noqa: F401 - exit codes too
 
@@ -207,23 +207,24 @@ def convert(
     A folder with a kustomization.yaml is built with kustomize (or kubectl kustomize) first."""
     mode = Mode.of(check, show_diff)
     _check_out(src, out, envs)
-    from . import kustomize
+    # From the first import to the proof: modules and node trees, which make no cycles worth a scan.
+    with collector.paused():
+        from . import kustomize
 
-    sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
-    sources.start([src, *(Path(v.partition("=")[2]) for v in envs if v.partition("=")[2])])
-    click.get_current_context().call_on_close(sources.close)  # a run that ends early stops its builds
-    _warm_engine()
-    from . import chart, emit, kyaml, report
+        sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
+        sources.start([src, *(Path(v.partition("=")[2]) for v in envs if v.partition("=")[2])])
+        click.get_current_context().call_on_close(sources.close)  # a run that ends early stops its builds
+        _warm_engine()
+        from . import chart, emit, report
 
-    opts = dataclasses.replace(
-        _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw, sources=sources
-    )
-    fitted = None
-    if write_rules is not None or values_layout is not None:
-        from . import fit
+        opts = dataclasses.replace(
+            _options(src, out, rule_files, no_default_rules, exclude, chart_name, envs, quiet), raw=raw, sources=sources
+        )
+        fitted = None
+        if write_rules is not None or values_layout is not None:
+            from . import fit
 
-        fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
-    with kyaml.collector_paused():
+            fit.check_rules_out(write_rules, values_layout, src, out, rule_files)
         if values_layout is not None:
             fitted = fit.build(opts, values_layout, write_rules or Path("values-layout.rules.yaml"))
             result = fitted.result
@@ -375,7 +376,7 @@ def verify(
 
     Also lints the chart (warnings count) and validates every rendered built-in resource
     against the Kubernetes schema offline (custom resources are noted, not failed)."""
-    from . import kustomize, kyaml
+    from . import kustomize
     from . import verify as verifying
 
     sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
@@ -384,7 +385,7 @@ def verify(
         for name, folder in parse_envs(envs):
             runs.append((name, folder, value_files + (chart_dir / f"values-{name}.yaml",), name))
         sources.prepare([folder for _, folder, _, _ in runs])  # kustomizations build side by side
-        with kyaml.collector_paused():
+        with collector.paused():
             verified = tuple(
                 (
                     name,

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from . import kyaml
+from . import collector, kyaml
 from .errors import UserError, Where
 from .filenames import HELM_MAX_FILE
 from .layout import TeamLeaf
@@ -45,7 +45,7 @@ def load(path: Path) -> Team:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read the values layout: {exc}; give a UTF-8 YAML file", Where(shown)) from None
     try:
-        with kyaml.collector_paused():
+        with collector.paused():
             docs = [n for n in kyaml.compose_all(text) if n is not None]
     except yaml.YAMLError as exc:
         problem = kyaml.error_problem(exc)

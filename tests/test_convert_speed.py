@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from helmify_flts import (
     chart,
+    collector,
     components,
     decisions,
     environments,
@@ -70,7 +71,7 @@ data:
 
 
 def _build(src: Path) -> chart.Result:
-    with kyaml.collector_paused():
+    with collector.paused():
         return chart.build(chart.Options(src=src, chart_name="bench"))
 
 
@@ -553,7 +554,7 @@ def _flts_with_environments() -> chart.Result:
 
 
 def _build_options(opts: chart.Options) -> chart.Result:
-    with kyaml.collector_paused():
+    with collector.paused():
         return chart.build(opts)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, write_tree
 
-from helmify_flts import chart, emit, jsontext, kyaml, partition, proof, render, report
+from helmify_flts import chart, collector, emit, jsontext, partition, proof, render, report
 
 CASES = Path(__file__).parent / "cases"
 CHART = "apiVersion: v2\nname: big\nversion: 0.1.0\n"
@@ -174,7 +174,7 @@ def test_every_case_renders_the_same_in_groups(case: str, small_groups: None, mo
     monkeypatch.chdir(folder)
     rules = tuple(p.as_posix() for p in sorted(Path("rules").glob("*.yaml")))
     envs = tuple((p.name, Path("envs") / p.name) for p in sorted(Path("envs").glob("*")) if p.is_dir())
-    with kyaml.collector_paused():
+    with collector.paused():
         result = chart.build(chart.Options(src=Path("input"), chart_name=case, rule_files=rules, envs=envs))
     more = {name: render.load_values_text(result.files[f"values-{name}.yaml"]) for name, _ in envs}
     grouped = render.render_files(result.files, case, None, more)
@@ -226,7 +226,7 @@ data:
 @pytest.fixture
 def converted(tmp_path: Path) -> chart.Result:
     write_tree(tmp_path / "src", {"web.yaml": WEB})
-    with kyaml.collector_paused():
+    with collector.paused():
         return chart.build(chart.Options(src=tmp_path / "src", chart_name="web"))
 
 
