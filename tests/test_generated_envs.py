@@ -1,0 +1,170 @@
+"""Conventions over kustomize overlays whose generators make other content: the overlay's
+ConfigMap or Secret has another hash suffix, so every reference to it differs between
+environments and is read from values, and each pod reads another object there. The release
+prefix and the checksum annotations must hold in every environment, and the proof must pass for
+the base and for each overlay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import convert_ok, render_objects, run, write_tree
+
+from helmify_flts import kyaml
+
+SHOP = Path(__file__).parent / "kustomize" / "shop"
+OVERLAYS = {name: SHOP / "overlays" / name for name in ("dev", "staging", "prod")}
+
+
+def env_args(*names: str) -> list[str]:
+    return [arg for name in names for arg in ("--env", f"{name}={OVERLAYS[name]}")]
+
+
+def values(chart: Path, name: str = "values.yaml") -> dict:
+    return kyaml.load_all((chart / name).read_text(encoding="utf-8"))[0] or {}
+
+
+def pod_spec(objects: dict, kind: str, name: str) -> dict:
+    found = [obj for ident, obj in objects.items() if ident[1] == kind and ident[3] == name]
+    assert len(found) == 1, sorted(objects)
+    return found[0]["spec"]["template"]
+
+
+def converts_and_verifies(chart: Path, src: Path, *args: str) -> None:
+    """convert exits 0, and verify passes the base and every --env of ``args``."""
+    convert_ok(src, chart, *args)
+    result = run("verify", chart, src, *[a for a in args if a == "--env" or "=" in a])
+    assert result.exit_code == 0, result.stderr + result.stdout
+    for name in (a.split("=", 1)[0] for a in args if "=" in a):
+        assert f"[{name}] verified" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    # dev and staging change no generator (each alone converted before): with prod beside them
+    "envs",
+    [("prod",), ("dev", "prod"), ("staging", "prod"), ("dev", "staging", "prod")],
+    ids=lambda e: "+".join(e),
+)
+def test_the_shop_converts_with_conventions_and_each_overlay(tmp_path: Path, envs: tuple[str, ...]) -> None:
+    chart = tmp_path / "chart"
+    converts_and_verifies(chart, SHOP / "base", "--rules", "conventions", *env_args(*envs))
+
+
+@pytest.mark.parametrize("packs", [("conventions", "production"), ("production", "conventions")])
+def test_the_shop_converts_with_conventions_and_the_production_pack(tmp_path: Path, packs: tuple[str, str]) -> None:
+    chart = tmp_path / "chart"
+    rules = [arg for pack in packs for arg in ("--rules", pack)]
+    converts_and_verifies(chart, SHOP / "base", *rules, *env_args("dev", "prod"))
+
+
+def test_prod_references_carry_the_release_prefix_and_prod_checksums(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    convert_ok(SHOP / "base", chart, "--rules", "conventions", *env_args("prod"))
+    prod = render_objects(chart, namespace="shop", values=values(chart, "values-prod.yaml"))
+    web = pod_spec(prod, "Deployment", "release-web")
+    container = web["spec"]["containers"][0]
+    assert container["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "release-db-credentials-hd82t72565"
+    assert container["envFrom"][0]["configMapRef"]["name"] == "release-web-config-28thc2555t"
+    assert web["spec"]["volumes"][0]["configMap"]["name"] == "release-web-config-28thc2555t"
+    # Keyed by the generator's name, with the environment's for its own object: stable when the
+    # content changes again, and only the objects the pods read in prod.
+    assert sorted(k for k in web["metadata"]["annotations"] if k.startswith("checksum/")) == [
+        "checksum/db-credentials-prod",
+        "checksum/web-config-prod",
+    ]
+    base = render_objects(chart, namespace="shop")
+    annotations = pod_spec(base, "Deployment", "release-web")["metadata"]["annotations"]
+    assert sorted(k for k in annotations if k.startswith("checksum/")) == [
+        "checksum/db-credentials",
+        "checksum/web-config",
+    ]
+    # The checksum templates are named after the generators too.
+    assert {p.name for p in (chart / "templates" / "checksum").iterdir()} == {
+        "configmap-web-config.yaml",
+        "configmap-web-config-prod.yaml",
+        "secret-db-credentials.yaml",
+        "secret-db-credentials-prod.yaml",
+    }
+
+
+WEB = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: example/api:1.0
+          envFrom: [{secretRef: {name: api-secrets}}]
+          env:
+            - name: TOKEN
+              valueFrom: {secretKeyRef: {name: api-secrets, key: token}}
+          volumeMounts: [{name: secrets, mountPath: /run/secrets/api}]
+      volumes: [{name: secrets, secret: {secretName: api-secrets}}]
+"""
+
+
+def generated_tree(root: Path, token: str = "base-token") -> tuple[Path, Path]:
+    """A base whose generated Secret is read by secretKeyRef, envFrom and a volume, and an
+    overlay that changes one of its literals (so its Secret gets another hash)."""
+    base = write_tree(
+        root / "base",
+        {
+            "kustomization.yaml": (
+                "namespace: api\nresources: [api.yaml]\nsecretGenerator:\n"
+                f"  - name: api-secrets\n    literals: [token={token}, MODE=fast]\n"
+            ),
+            "api.yaml": WEB,
+        },
+    )
+    prod = write_tree(
+        root / "prod",
+        {
+            "kustomization.yaml": (
+                "resources: [../base]\nsecretGenerator:\n"
+                "  - name: api-secrets\n    behavior: merge\n    literals: [MODE=safe]\n"
+            )
+        },
+    )
+    return base, prod
+
+
+def test_a_generated_secret_an_overlay_changes_keeps_the_declared_changes(tmp_path: Path) -> None:
+    base, prod = generated_tree(tmp_path)
+    chart = tmp_path / "chart"
+    converts_and_verifies(chart, base, "--rules", "conventions", "--env", f"prod={prod}")
+    rendered = render_objects(chart, namespace="api", values=values(chart, "values-prod.yaml"))
+    secrets = [ident[3] for ident in rendered if ident[1] == "Secret"]
+    assert len(secrets) == 1 and secrets[0].startswith("release-api-secrets-")
+    spec = pod_spec(rendered, "Deployment", "release-api")["spec"]
+    container = spec["containers"][0]
+    assert container["env"][0]["valueFrom"]["secretKeyRef"]["name"] == secrets[0]
+    assert container["envFrom"][0]["secretRef"]["name"] == secrets[0]
+    assert spec["volumes"][0]["secret"]["secretName"] == secrets[0]
+
+
+def test_a_name_the_user_sets_for_a_lifted_reference_is_used_as_is(tmp_path: Path) -> None:
+    base, prod = generated_tree(tmp_path)
+    chart = tmp_path / "chart"
+    convert_ok(base, chart, "--rules", "conventions", "--env", f"prod={prod}")
+    lifted = values(chart)["api"]["envValueFrom"]["TOKEN"]["secretKeyRef"]
+    assert lifted["name"].startswith("api-secrets-")  # the name as the build gives it, without the prefix
+    override = {"api": {"envValueFrom": {"TOKEN": {"secretKeyRef": {"name": "team-secret"}}}}}
+    spec = pod_spec(render_objects(chart, namespace="api", values=override), "Deployment", "release-api")["spec"]
+    # Only the chart's own objects get the release prefix: a Secret the team manages keeps its name.
+    assert spec["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "team-secret"
+
+
+def test_checksum_templates_keep_their_names_when_the_content_changes(tmp_path: Path) -> None:
+    names = []
+    for n, token in enumerate(("one", "two")):
+        base, prod = generated_tree(tmp_path / str(n), token=token)
+        chart = tmp_path / str(n) / "chart"
+        convert_ok(base, chart, "--rules", "conventions", "--env", f"prod={prod}")
+        names.append(sorted(p.name for p in (chart / "templates" / "checksum").iterdir()))
+    assert names[0] == names[1] == ["secret-api-secrets-prod.yaml", "secret-api-secrets.yaml"]
