@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import convert_ok, render_objects, run, write_tree
 
-from helmify_flts import kyaml
+from helmify_flts import checks, kyaml
 
 SHOP = Path(__file__).parent / "kustomize" / "shop"
 OVERLAYS = {name: SHOP / "overlays" / name for name in ("dev", "staging", "prod")}
@@ -168,3 +168,30 @@ def test_checksum_templates_keep_their_names_when_the_content_changes(tmp_path: 
         convert_ok(base, chart, "--rules", "conventions", "--env", f"prod={prod}")
         names.append(sorted(p.name for p in (chart / "templates" / "checksum").iterdir()))
     assert names[0] == names[1] == ["secret-api-secrets-prod.yaml", "secret-api-secrets.yaml"]
+
+
+SRC = ("apps", "Deployment", "ns", "web")
+
+
+def _workload(env_from: list, env: list | None = None) -> dict:
+    container = {"name": "web", "image": "nginx", "envFrom": env_from, "env": env or []}
+    return {"kind": "Deployment", "spec": {"template": {"spec": {"containers": [container]}}}}
+
+
+def test_check_messages_say_what_envfrom_brings() -> None:
+    config = ("", "ConfigMap", "ns", "web-config")
+    source = {
+        SRC: _workload([{"configMapRef": {"name": "web-config"}}]),
+        config: {"kind": "ConfigMap", "data": {"LOG_LEVEL": "info", "app.properties": "a=1\n"}},
+    }
+    # The reference names an object the rendered folder does not have.
+    rendered = {SRC: _workload([{"configMapRef": {"name": "other"}}])}
+    problems = checks.environment(source, rendered, {})
+    assert problems == [
+        "Deployment ns/web containers[web]: the variables envFrom[0] reads from ConfigMap other change",
+        "Deployment ns/web containers[web]: environment variable LOG_LEVEL (from ConfigMap web-config through "
+        "envFrom) changes",
+        "Deployment ns/web containers[web]: environment variable app.properties (from ConfigMap web-config "
+        "through envFrom) changes",
+    ]
+    assert not any("*ConfigMap" in p for p in problems)
