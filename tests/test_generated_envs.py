@@ -34,9 +34,9 @@ def pod_spec(objects: dict, kind: str, name: str) -> dict:
 def converts_and_verifies(chart: Path, src: Path, *args: str) -> None:
     """convert exits 0, and verify passes the base and every --env of ``args``."""
     convert_ok(src, chart, *args)
-    result = run("verify", chart, src, *[a for a in args if a == "--env" or "=" in a])
+    result = run("verify", chart, src, *[a for a in map(str, args) if a == "--env" or "=" in a])
     assert result.exit_code == 0, result.stderr + result.stdout
-    for name in (a.split("=", 1)[0] for a in args if "=" in a):
+    for name in (a.split("=", 1)[0] for a in map(str, args) if "=" in a):
         assert f"[{name}] verified" in result.stdout + result.stderr
 
 
@@ -168,6 +168,45 @@ def test_checksum_templates_keep_their_names_when_the_content_changes(tmp_path: 
         convert_ok(base, chart, "--rules", "conventions", "--env", f"prod={prod}")
         names.append(sorted(p.name for p in (chart / "templates" / "checksum").iterdir()))
     assert names[0] == names[1] == ["secret-api-secrets-prod.yaml", "secret-api-secrets.yaml"]
+
+
+def test_write_rules_names_a_generated_object_by_its_generator(tmp_path: Path) -> None:
+    one, _ = generated_tree(tmp_path / "one", token="one")
+    two, _ = generated_tree(tmp_path / "two", token="two")
+    team = write_tree(
+        tmp_path / "team", {"values.yaml": 'api:\n  image:\n    tag: "1.0"\n  auth:\n    existingSecret: ""\n'}
+    )
+    rules = tmp_path / "team-rules.yaml"
+    convert_ok(one, tmp_path / "chart-one", "--values-layout", team / "values.yaml", "--write-rules", rules)
+    written = kyaml.load_all(rules.read_text(encoding="utf-8"))[0]["rules"]
+    switch = next(rule for rule in written if "existing" in rule)
+    assert switch["match"]["names"] == ["api-secrets"]
+    # The rule file keeps wiring the team's key after the content, and with it the hash, changed.
+    result = run("convert", two, tmp_path / "chart-two", "--rules", rules)
+    assert result.exit_code == 0, result.stderr
+    assert "matched nothing" not in result.stderr
+    template = (tmp_path / "chart-two" / "templates" / "api.yaml").read_text(encoding="utf-8")
+    assert "secretName: {{ .Values.api.auth.existingSecret | default" in template
+
+
+def test_a_refactoring_rule_matches_a_generated_object_by_its_generator(tmp_path: Path) -> None:
+    base, prod = generated_tree(tmp_path)
+    rules = write_tree(
+        tmp_path / "rules",
+        {
+            "names.yaml": (
+                "extends: [default]\nrules:\n  - id: names\n    description: Release names for the secrets only.\n"
+                "    refactor: release-names\n    match: {names: [api-secrets]}\n"
+            )
+        },
+    )
+    chart = tmp_path / "chart"
+    converts_and_verifies(chart, base, "--rules", rules / "names.yaml", "--env", f"prod={prod}")
+    # The base's Secret only: prod's own object is named after its environment too (api-secrets-prod).
+    rendered = render_objects(chart, namespace="api")
+    assert sorted(ident[3].split("-")[0] for ident in rendered) == ["api", "release"]
+    prod_names = render_objects(chart, namespace="api", values=values(chart, "values-prod.yaml"))
+    assert sorted(ident[3].split("-")[0] for ident in prod_names) == ["api", "api"]
 
 
 SRC = ("apps", "Deployment", "ns", "web")

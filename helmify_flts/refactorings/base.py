@@ -391,7 +391,7 @@ def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
     checks = [
         not match.kinds or ident[1] in match.kinds,
         not match.api_versions or any(fnmatchcase(api, g) for g in match.api_versions),
-        not match.names or any(fnmatchcase(ident[3], g) for g in match.names),
+        not match.names or any(fnmatchcase(ident[3], g) or fnmatchcase(ctx.key_name(ident), g) for g in match.names),
         not match.namespaces or any(fnmatchcase(ident[2], g) for g in match.namespaces),
         all(str(labels.get(k)) == v for k, v in match.labels),
         not match.components or any(fnmatchcase(component, g) for g in match.components),
