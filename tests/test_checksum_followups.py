@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import convert_ok, run, write_tree
+from conftest import convert_ok, render_objects, run, write_tree
 
 from helmify_flts import emit, kyaml
 
@@ -126,3 +126,127 @@ def test_a_file_of_the_users_where_a_shell_was_is_left_alone(tmp_path: Path) -> 
     convert_ok(SHOP / "base", chart, "--rules", "conventions", *env_args("prod"))
     assert (chart / "templates/db-credentials.yaml").read_text(encoding="utf-8") == EDITED
     assert "team-extra" in verifies(chart, SHOP / "base", *env_args("prod"))
+
+
+# One checksum file (and key) per distinct object.
+
+
+def checksum_of(obj: dict) -> dict:
+    annotations = obj["spec"]["template"]["metadata"].get("annotations") or {}
+    return {k: v for k, v in annotations.items() if k.startswith("checksum/")}
+
+
+def rendered_file(chart: Path, rel: str, values_: dict | None, namespace: str) -> str:
+    from helmify_flts import render
+
+    texts = render.render_chart(chart, values_, "release", namespace)
+    return next(text for name, text in texts.items() if name.split("/", 1)[-1] == rel)
+
+
+def test_an_overlays_objects_in_another_namespace_get_checksum_files_of_their_own(tmp_path: Path) -> None:
+    import hashlib
+
+    chart = tmp_path / "chart"
+    convert_ok(SHOP / "base", chart, "--rules", "conventions", *env_args("staging", "prod"))
+    verifies(chart, SHOP / "base", *env_args("staging", "prod"))
+    assert {p.name for p in (chart / "templates" / "checksum").iterdir()} == {
+        "configmap-web-config.yaml",
+        "configmap-web-config.shop-staging.yaml",
+        "configmap-web-config-prod.yaml",
+        "secret-db-credentials.yaml",
+        "secret-db-credentials.shop-staging.yaml",
+        "secret-db-credentials-prod.yaml",
+    }
+    # Each file renders one object, and a pod's checksum is that of the object it reads.
+    staging = values(chart, "values-staging.yaml")
+    objects = render_objects(chart, namespace="shop", values=staging)
+    web = next(obj for ident, obj in objects.items() if ident[1] == "Deployment" and ident[2] == "shop-staging")
+    text = rendered_file(chart, "templates/checksum/secret-db-credentials.shop-staging.yaml", staging, "shop")
+    assert text.count("kind: Secret") == 1 and "namespace: shop-staging" in text
+    assert checksum_of(web)["checksum/db-credentials"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    base = rendered_file(chart, "templates/checksum/secret-db-credentials.yaml", None, "shop")
+    assert base.count("kind: Secret") == 1 and "shop-staging" not in base
+
+
+def two_teams(root: Path, b_mode: str = "b", b_app: str = "b") -> Path:
+    """Two namespaces of one folder, each with a ConfigMap named config read by its Deployment;
+    ``b_app``: the app label of team-b's ConfigMap (its component)."""
+
+    def team(name: str, mode: str, app: str) -> str:
+        return (
+            "apiVersion: v1\nkind: ConfigMap\n"
+            f"metadata: {{name: config, namespace: team-{name}, labels: {{app: {app}}}}}\n"
+            f"data: {{MODE: {mode}}}\n---\napiVersion: apps/v1\nkind: Deployment\n"
+            f"metadata: {{name: {name}, namespace: team-{name}, labels: {{app: {name}}}}}\nspec:\n"
+            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            f"    spec:\n      containers:\n        - name: {name}\n          image: example/{name}:1\n"
+            "          envFrom: [{configMapRef: {name: config}}]\n"
+        )
+
+    return write_tree(root, {"a.yaml": team("a", "a", "a"), "b.yaml": team("b", b_mode, b_app)})
+
+
+def test_two_namespaces_configmaps_of_one_name_in_two_components_both_render(tmp_path: Path) -> None:
+    # Each component wrote templates/checksum/configmap-config.yaml: one replaced the other.
+    src = two_teams(tmp_path / "src")
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", "conventions")
+    verifies(chart, src)
+    assert sorted(p.name for p in (chart / "templates" / "checksum").iterdir()) == [
+        "configmap-config.team-b.yaml",
+        "configmap-config.yaml",
+    ]
+
+
+def test_a_pods_checksum_hashes_only_the_object_it_reads(tmp_path: Path) -> None:
+    # Both ConfigMaps in one component shared a file, and each pod's checksum hashed both.
+    annotations = []
+    for mode in ("b", "changed"):
+        src = two_teams(tmp_path / mode / "src", b_mode=mode, b_app="a")
+        chart = tmp_path / mode / "chart"
+        convert_ok(src, chart, "--rules", "conventions", "--chart-name", "teams")
+        verifies(chart, src)
+        objects = render_objects(chart, namespace="team-a")
+        annotations.append({ident[2]: checksum_of(obj) for ident, obj in objects.items() if ident[1] == "Deployment"})
+    assert annotations[0]["team-a"] == annotations[1]["team-a"]
+    assert annotations[0]["team-b"] != annotations[1]["team-b"]
+
+
+APP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app}
+data: {MODE: %s}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app}
+stringData: {TOKEN: t}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, labels: {app: app}}
+spec:
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata: {labels: {app: app}}
+    spec:
+      containers:
+        - name: app
+          image: example/app:1
+          envFrom: [{configMapRef: {name: app}}, {secretRef: {name: app}}]
+"""
+
+
+def test_a_configmap_and_a_secret_of_one_name_get_annotation_keys_of_their_own(tmp_path: Path) -> None:
+    # Both were checksum/app: the Secret's hash replaced the ConfigMap's, whose changes rolled nothing.
+    seen = []
+    for mode in ("a", "b"):
+        src = write_tree(tmp_path / mode / "src", {"app.yaml": APP % mode})
+        chart = tmp_path / mode / "chart"
+        convert_ok(src, chart, "--rules", "conventions", "--chart-name", "app")
+        verifies(chart, src)
+        seen.append(checksum_of(next(o for i, o in render_objects(chart).items() if i[1] == "Deployment")))
+    assert sorted(seen[0]) == ["checksum/app", "checksum/secret-app"]
+    assert seen[0]["checksum/app"] != seen[1]["checksum/app"]
+    assert seen[0]["checksum/secret-app"] == seen[1]["checksum/secret-app"]
