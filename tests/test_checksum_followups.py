@@ -250,3 +250,91 @@ def test_a_configmap_and_a_secret_of_one_name_get_annotation_keys_of_their_own(t
     assert sorted(seen[0]) == ["checksum/app", "checksum/secret-app"]
     assert seen[0]["checksum/app"] != seen[1]["checksum/app"]
     assert seen[0]["checksum/secret-app"] == seen[1]["checksum/secret-app"]
+
+
+# The existingSecret switch reaches references read whole from values (they differ between
+# environments): with release-names, in every environment, as a reference written in the template.
+
+
+def merged(*layers: dict) -> dict:
+    """Values files and --set given in order: later ones win, maps merge (as Helm merges them)."""
+    out: dict = {}
+    for layer in layers:
+        for key, value in layer.items():
+            both = isinstance(value, dict) and isinstance(out.get(key), dict)
+            out[key] = merged(out[key], value) if both else value
+    return out
+
+
+def secret_refs(objects: dict) -> dict[str, list[str]]:
+    """Per workload, the Secret names its pods read through secretKeyRef."""
+    out = {}
+    for ident, obj in objects.items():
+        if ident[1] in ("Deployment", "StatefulSet"):
+            containers = obj["spec"]["template"]["spec"]["containers"]
+            out[ident[3]] = [e["valueFrom"]["secretKeyRef"]["name"] for c in containers for e in c.get("env", [])]
+    return out
+
+
+def test_the_existing_secret_switch_reaches_lifted_references_in_every_environment(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    result = shop_prod(chart)
+    assert result.exit_code == 0, result.stderr
+    assert "does not rename it" not in result.stderr  # the warning of a switch that misses a reference
+    for report in ("helmify-report.json", "helmify-report.md"):
+        assert "does not rename it" not in (chart / report).read_text(encoding="utf-8")
+    verifies(chart, SHOP / "base", *env_args("prod"))
+    prod = values(chart, "values-prod.yaml")
+    # Unset: the chart's Secrets, with the release prefix, as the proof has them.
+    assert secret_refs(render_objects(chart, namespace="shop", values=prod)) == {
+        "release-web": ["release-db-credentials-hd82t72565"],
+        "release-db": ["release-db-credentials-hd82t72565"],
+    }
+    team = {"dbCredentials": {"existingSecret": "team-db"}}
+    base = render_objects(chart, namespace="shop", values=team)
+    assert secret_refs(base) == {"release-web": ["team-db"], "release-db": ["team-db"]}
+    assert not [ident for ident in base if ident[1] == "Secret"]
+    # prod's pods read prod's own Secret, whose switch is its own key: set in prod (as --set would
+    # over values-prod.yaml), every reference names the user's Secret and the chart's is not rendered.
+    own = render_objects(
+        chart, namespace="shop", values=merged(prod, {"dbCredentialsProd": {"existingSecret": "team-db-prod"}})
+    )
+    assert secret_refs(own) == {"release-web": ["team-db-prod"], "release-db": ["team-db-prod"]}
+    assert not [ident for ident in own if ident[1] == "Secret"]
+    # The base's switch set in prod leaves prod's Secret, and its references, as they are.
+    other = render_objects(chart, namespace="shop", values=merged(prod, team))
+    assert secret_refs(other) == secret_refs(render_objects(chart, namespace="shop", values=prod))
+    assert [ident[3] for ident in other if ident[1] == "Secret"] == ["release-db-credentials-hd82t72565"]
+
+
+def test_the_switch_reaches_lifted_envfrom_and_volume_references_too(tmp_path: Path) -> None:
+    from test_generated_envs import generated_tree
+
+    base, prod = generated_tree(tmp_path)
+    chart = tmp_path / "chart"
+    result = run("convert", base, chart, "--rules", "conventions", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    assert "does not rename it" not in result.stderr
+    verifies(chart, base, "--env", f"prod={prod}")
+    prod_values = values(chart, "values-prod.yaml")
+    switches = [key for key, each in values(chart).items() if isinstance(each, dict) and "existingSecret" in each]
+    assert sorted(switches) == ["api", "apiSecretsProd"]
+    for layers in (
+        [{"api": {"existingSecret": "team"}}],
+        [prod_values, {"apiSecretsProd": {"existingSecret": "team"}}],
+    ):
+        objects = render_objects(chart, namespace="api", values=merged(*layers))
+        assert not [ident for ident in objects if ident[1] == "Secret"]
+        spec = next(obj for ident, obj in objects.items() if ident[1] == "Deployment")["spec"]["template"]["spec"]
+        container = spec["containers"][0]
+        assert container["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "team"
+        assert container["envFrom"][0]["secretRef"]["name"] == "team"
+        assert spec["volumes"][0]["secret"]["secretName"] == "team"
+
+
+def test_without_release_names_the_warning_stays(tmp_path: Path) -> None:
+    # Nothing maps a reference read whole from values there: the switch does not reach it, and
+    # convert says so.
+    result = run("convert", SHOP / "base", tmp_path / "chart", *env_args("prod"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("so dbCredentials.existingSecret does not rename it") == 2
