@@ -205,6 +205,10 @@ def build(opts: Options) -> Result:
         from . import refactorings
 
         plans, changes = refactorings.plan(plans, ruleset.refactor_rules, ctx)
+        # A reference the switch's default does not reach that release-names makes follow it.
+        rule_notices = [
+            n for n in rule_notices if n.code != "existing-not-applied" or n.about not in changes.switched_refs
+        ]
     conv = rewrite.build_templates(plans, opts.chart_name, tuple(dict(opts.envs)))
     for key, value, doc in changes.values:
         conv.values.put(key, value, doc, "")

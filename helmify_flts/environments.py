@@ -256,6 +256,7 @@ def plan_overlays(
                         "values too",
                         res.where,
                         code="existing-not-applied",
+                        about=(res.identity, hit.found.path.plain),
                     )
                 )
         toggle = None

@@ -131,7 +131,16 @@ class Outcome:
         ]
 
     def _refused(self) -> list[str]:
-        lines = [f"error: {self.out / rel}: edited by hand since helmify-flts wrote it" for rel in self.plan.edited]
+        lines = [
+            f"error: {self.out / rel}: edited by hand since helmify-flts wrote it"
+            # A file the chart no longer has is not overwritten but deleted: say so, and how to keep it.
+            + (
+                ", and the chart no longer has it (--force deletes it; rename it to keep it)"
+                if rel in self.plan.remove
+                else ""
+            )
+            for rel in self.plan.edited
+        ]
         lines += [
             f"error: {self.out / rel}: not written by helmify-flts, and convert would replace it"
             for rel in self.plan.foreign

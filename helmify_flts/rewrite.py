@@ -95,6 +95,10 @@ def build_templates(plans: tuple[ResourcePlan, ...], chart: str, env_names: tupl
         for path, own_docs in own.items():
             body = "\n---\n".join(doc.rstrip("\n") for doc in own_docs)
             conv.templates[path] = templating.guard(templating.ref(comp.key + ("enabled",)), body)
+        if not docs:
+            # Every object of the component renders from a template of its own (checksum-roll's):
+            # its file would hold nothing and render nothing, so the chart does not ship it.
+            continue
         body = "\n---\n".join(doc.rstrip("\n") for doc in docs)
         text = templating.guard(templating.ref(comp.key + ("enabled",)), body)
         _check_size(f"templates/{file}.yaml", text, conv.components[file])

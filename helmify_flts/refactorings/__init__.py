@@ -174,6 +174,7 @@ def _template_on_declared(
         out.switches.setdefault(source.get(ident, ident), []).extend(switches)
     out.names.update({source.get(ident, ident): name for ident, name in own.names.items()})
     out.own_files.update({source.get(ident, ident): path for ident, path in own.own_files.items()})
+    out.switched_refs |= {(source.get(ident, ident), pointer) for ident, pointer in own.switched_refs}
     for ident, labels in own.labels.items():
         out.labels.setdefault(source.get(ident, ident), {}).update(labels)
     out.values += own.values
@@ -267,6 +268,7 @@ def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[
             for p in plans
         },
         bases={p.resource.identity: p.base for p in plans},
+        existing={p.resource.identity: p.existing.key for p in plans if p.existing is not None},
         lifted={p.resource.identity: {h.parts: h.key for h in p.hits if h.mode in whole} for p in plans},
     )
     changes = template_changes(rules, objects, ctx, ctx.chart)

@@ -79,6 +79,10 @@ class Context:
     # A generated object's name without kustomize's hash (Resource.key_name), where it has one:
     # chart files and annotation keys are named after it, so they stay when the content changes.
     key_names: Mapping[Identity, str] = field(default_factory=dict)
+    # Template half only: the values key of each object's existingSecret switch, where it has one,
+    # for a reference read whole from values (it differs between environments), which the switch's
+    # own ``default "name"`` does not reach.
+    existing: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
 
     def key_name(self, ident: Identity) -> str:
         """The name chart files and keys of ``ident`` are made of (see ``key_names``)."""
@@ -200,6 +204,9 @@ class Rename:
     # Other names the field holds in other folders (an environment's generated Secret), each with
     # the Go expression of its new name: a field read from values renames whichever it holds.
     also: tuple[tuple[str, str], ...] = ()
+    # The Go expression of the existingSecret switch of each name's object (old or one of also)
+    # that has one: a field read whole from values names the user's Secret where it is set.
+    existing: tuple[tuple[str, str], ...] = ()
 
 
 @record
@@ -258,6 +265,9 @@ class TemplateChanges:
     # Labels a rule adds to resources' metadata (standard-labels): identity -> label -> value, for
     # objects a later rule makes with a copy of a resource's labels (a headless Service).
     labels: dict[Identity, dict[str, Any]] = field(default_factory=dict)
+    # Reference fields read whole from values that follow their Secret's existingSecret switch
+    # (release-names): (identity, pointer), whose warning that the switch misses them is void.
+    switched_refs: set[tuple[Identity, tuple]] = field(default_factory=set)
 
     def edit(self, ident: Identity, *edits: TreeEdit) -> None:
         self.edits.setdefault(ident, []).extend(edits)

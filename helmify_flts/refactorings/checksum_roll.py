@@ -7,10 +7,10 @@ hash from the rendered text of that file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..filenames import safe_name
+from ..filenames import safe_name, short_hash
 from ..manifests import POD_TEMPLATE
 from .base import Context, Edit, Expr, Identity, MergeInto, Rendered, TemplateChanges, get, pointer_text, selects
 
@@ -31,6 +31,58 @@ def template_path(ident: Identity, name: str = "") -> str:
 
 def _in_templates(ident: Identity, name: str = "") -> str:
     return template_path(ident, name).removeprefix("templates/")
+
+
+def chart_names(ctx: Context) -> tuple[dict[Identity, str], dict[Identity, str]]:
+    """What each ConfigMap and Secret of the chart is called in this refactoring's template files
+    and in its annotation keys: ``(files, keys)``, each the object's name (a generated one's
+    without the hash, :meth:`Context.key_name`) unless another object would share it. Two objects
+    of a kind and name in two namespaces (an overlay's own namespace, or one folder's) must not
+    share a file: one component's file would replace the other's, or one pod's checksum would
+    hash both. The object in the proof's namespace keeps the name, the others add their namespace
+    (``secret-db-credentials.shop-staging.yaml``). A ConfigMap and a Secret of one name that a pod
+    reads must not share an annotation key: the Secret's adds its kind (``checksum/secret-app``).
+    Made from every folder's objects (``ctx.objects``), so each folder's declaration and the
+    template agree."""
+    idents = sorted(i for i in ctx.objects if i[1] in KINDS)
+    wanted = {i: ctx.key_name(i) for i in idents}
+    files = _unique(
+        {i: safe_name(name, 200) for i, name in wanted.items()},
+        scope=lambda i: i[1],
+        first=lambda i: (i[2] != ctx.namespace, i),
+        other=lambda i, name: f"{name}.{i[2] or '_'}",
+        fold=str.casefold,  # a case-insensitive disk holds one of Config and config
+    )
+    keys = _unique(
+        wanted, scope=lambda i: i[2], first=lambda i: i, other=lambda i, name: f"{i[1].lower()}-{name}", fold=str
+    )
+    return {i: files.get(i, wanted[i]) for i in idents}, {i: keys.get(i, wanted[i]) for i in idents}
+
+
+def _unique(
+    wanted: Mapping[Identity, str],
+    scope: Callable[[Identity], Any],
+    first: Callable[[Identity], Any],
+    other: Callable[[Identity, str], str],
+    fold: Callable[[str], str],
+) -> dict[Identity, str]:
+    """The objects whose wanted name another of their ``scope`` wants too, each with a name of its
+    own: the ``first`` keeps it, each other gets ``other(ident, name)`` (with a short hash of its
+    identity should that be taken as well). Deterministic: it depends on the objects only."""
+    by: dict[tuple, list[Identity]] = {}
+    for ident in sorted(wanted, key=first):
+        by.setdefault((scope(ident), fold(wanted[ident])), []).append(ident)
+    taken = set(by)
+    out: dict[Identity, str] = {}
+    for (where, _), members in sorted(by.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        for n, ident in enumerate(members[1:]):
+            name = other(ident, wanted[ident])
+            while (where, fold(name)) in taken:
+                name = f"{other(ident, wanted[ident])}-{short_hash(f'{ident}#{n}', 6)}"
+                n += len(members)
+            taken.add((where, fold(name)))
+            out[ident] = name
+    return out
 
 
 def _named(spec: dict) -> Iterator[tuple[str, str]]:
@@ -89,8 +141,9 @@ class ChecksumRoll:
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         out = []
+        files, keys = chart_names(ctx)
         for ident, read in self._reads(objects, ctx, rule):
-            edit = declared_annotations(ident, objects[ident], read, rule.id, names=ctx.key_names)
+            edit = declared_annotations(ident, objects[ident], read, rule.id, names=keys, files=files)
             if edit is not None:
                 out.append(edit)
         return out
@@ -102,19 +155,20 @@ class ChecksumRoll:
         # ConfigMap or Secret has other content (another hash) reads another object there.
         folders = (objects, *ctx.folders)
         reads = [dict(self._reads(folder, ctx, rule)) for folder in folders]
+        files, keys = chart_names(ctx)
         for ident in sorted(set().union(*reads)):
             if ident not in objects:
                 continue
             seen = [r.get(ident, []) for r, folder in zip(reads, folders, strict=True) if ident in folder]
             read = list(dict.fromkeys(t for each in seen for t in each))
             for target in read:
-                out.own_files[target] = template_path(target, ctx.key_names.get(target, ""))
+                out.own_files[target] = template_path(target, files.get(target, ""))
             # One read only in some folders renders while its object does: the folders that read
             # it have it render, the others do not (the base's generated Secret in an overlay that
             # makes its own).
             always = [t for t in read if all(t in each for each in seen)]
             when = {t: ctx.conditions.get(t, "") for t in read if t not in always}
-            merge = annotations(objects[ident], ident, always + list(when), names=ctx.key_names, when=when)
+            merge = annotations(objects[ident], ident, always + list(when), names=keys, when=when, files=files)
             if merge is not None:
                 out.edit(ident, merge)
 
@@ -126,13 +180,15 @@ def declared_annotations(
     rule: str,
     why: str = WHY,
     names: Mapping[Identity, str] | None = None,
+    files: Mapping[Identity, str] | None = None,
 ) -> Edit | None:
     """The pod template of ``obj`` with a ``checksum/<name>`` annotation per object of ``read``,
     each the sha256 of its own template file as rendered; one the source has is left as it is.
-    ``names``: what objects are named after where that is not their name (generated ones)."""
-    names = names or {}
+    ``names`` and ``files``: what annotation keys and template files are named after where that
+    is not the object's name (:func:`chart_names`)."""
+    names, files = names or {}, files or {}
     meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
-    wanted = {f"checksum/{names.get(t, t[3])}": Rendered(template_path(t, names.get(t, ""))) for t in read}
+    wanted = {f"checksum/{names.get(t, t[3])}": Rendered(template_path(t, files.get(t, ""))) for t in read}
     meta = get(obj, meta_at)
     if not isinstance(meta, dict):
         ops: tuple[dict, ...] = ({"op": "add", "path": pointer_text(meta_at), "value": {"annotations": wanted}},)
@@ -174,11 +230,12 @@ def annotations(
     unless: str = "",
     names: Mapping[Identity, str] | None = None,
     when: Mapping[Identity, str] | None = None,
+    files: Mapping[Identity, str] | None = None,
 ) -> MergeInto | None:
     """The template edit that renders what :func:`declared_annotations` declares (only while the
     Go condition ``unless`` is false: the object's own; each object's only while its condition
     in ``when`` holds)."""
-    names, when = names or {}, when or {}
+    names, when, files = names or {}, when or {}, files or {}
     meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
     have = get(obj, (*meta_at, "annotations"))
     have = have if isinstance(have, dict) else {}
@@ -186,7 +243,7 @@ def annotations(
     entries = tuple(
         (
             f"checksum/{names.get(t, t[3])}",
-            Expr(f'include (print $.Template.BasePath "/{_in_templates(t, names.get(t, ""))}") . | sha256sum'),
+            Expr(f'include (print $.Template.BasePath "/{_in_templates(t, files.get(t, ""))}") . | sha256sum'),
         )
         for t in kept
     )

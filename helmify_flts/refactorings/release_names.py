@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .. import templating
 from ..references import encoded, text_at
 from ..templating import quote
 from .base import Context, Edit, Expr, Identity, Put, TemplateChanges, get, pointer_text, selects
@@ -107,8 +108,18 @@ class ReleaseNames:
         others = self._other_names(fields, ctx, rule)
         for ident, refs in fields.items():
             for ref in refs:
-                also = tuple((name, full(chart, name)) for name in others.get((ident, ref.path), ()))
-                out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name), also))
+                more = others.get((ident, ref.path), [])
+                also = tuple((name, full(chart, name)) for name, _ in more)
+                # Where the field is read whole from values, a name whose object has an
+                # existingSecret switch prints the user's Secret once it is set, in every folder.
+                existing = tuple(
+                    (name, templating.ref(ctx.existing[target]))
+                    for name, target in ((ref.target_name, ref.target), *more)
+                    if target in ctx.existing
+                )
+                out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name), also, existing))
+                if existing:
+                    out.switched_refs.add((ident, tuple(ref.path)))
         out.warnings += _unproven(objects, renamed, hosts)
         for ident, by_path in hosts.items():
             for path, refs in by_path.items():
@@ -120,20 +131,23 @@ class ReleaseNames:
                 base64 = refs[0].encoding == "base64"
                 out.edit(ident, RenameHosts(path, tuple((p, full(chart, n)) for p, n in forms), base64))
 
-    def _other_names(self, fields: Mapping[Identity, list], ctx: Context, rule: Any) -> dict[tuple, list[str]]:
+    def _other_names(
+        self, fields: Mapping[Identity, list], ctx: Context, rule: Any
+    ) -> dict[tuple, list[tuple[str, Identity]]]:
         """Per reference field of the planned objects, the other objects it names in the
         environments' folders that this rule renames there (an overlay's generated Secret, whose
         name has another hash): the field's values then hold those names, and each is renamed as
-        that folder's declaration renames it."""
+        that folder's declaration renames it. Each with the object it names there."""
         wanted = {(ident, ref.path): ref.target_name for ident, refs in fields.items() for ref in refs}
-        out: dict[tuple, list[str]] = {}
+        out: dict[tuple, list[tuple[str, Identity]]] = {}
         for folder in ctx.folders:
             _, found, _ = self._plan(folder, ctx, rule)
             for ident, refs in found.items():
                 for ref in refs:
                     at = (ident, ref.path)
-                    if at in wanted and ref.target_name != wanted[at] and ref.target_name not in out.get(at, []):
-                        out.setdefault(at, []).append(ref.target_name)
+                    known = [name for name, _ in out.get(at, [])]
+                    if at in wanted and ref.target_name != wanted[at] and ref.target_name not in known:
+                        out.setdefault(at, []).append((ref.target_name, ref.target))
         return out
 
 

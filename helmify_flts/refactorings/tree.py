@@ -295,10 +295,21 @@ def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> No
 
 def _renamed_name(value: str, edit: Rename) -> str:
     """The Go expression that prints the name ``value`` prints, or the new name of the renamed
-    object it names (``edit.old`` or one of ``edit.also``); any other name, such as one of a
-    Secret the user manages, stays as it is."""
-    pairs = " ".join(f"{quote(old)} ({new})" for old, new in ((edit.old, edit.new), *edit.also))
+    object it names (``edit.old`` or one of ``edit.also``), or the Secret the user named in that
+    object's existingSecret switch; any other name, such as one of a Secret the user manages,
+    stays as it is."""
+    pairs = " ".join(f"{quote(old)} ({new})" for old, new in _new_names(edit))
     return f"get (dict {pairs}) (toString {value}) | default {value}"
+
+
+def _new_names(edit: Rename) -> list[tuple[str, str]]:
+    """Each name ``edit`` renames, with the Go expression of what a field read whole from values
+    prints for it: its new name, or the user's Secret where its object's switch is set."""
+    switch = dict(edit.existing)
+    return [
+        (old, f"{switch[old]} | default ({new})" if old in switch else new)
+        for old, new in ((edit.old, edit.new), *edit.also)
+    ]
 
 
 def _rename_optional(parent: MappingNode, edit: RenameHosts, marks: Placeholders) -> None:
@@ -340,7 +351,7 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
     text = f"(toJson {action.ref})"
     if isinstance(edit, Rename):
         key = edit.pointer[-1]
-        for i, (old, new) in enumerate(((edit.old, edit.new), *edit.also)):
+        for i, (old, new) in enumerate(_new_names(edit)):
             pattern = f'("{key}":)"{re.escape(old)}"()'
             text = text if i == 0 else f"({text})"
             text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new} | toJson) "${{2}}")'
