@@ -12,6 +12,7 @@ tags and constructs values.
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import math
@@ -120,11 +121,21 @@ class K8sConstructor(SafeConstructor):
         return node.value in _BOOL_TRUE
 
     def construct_k8s_mapping(self, node: MappingNode) -> dict:
+        merges = any(type(key) is ScalarNode and key.tag == MERGE for key, _ in node.value)
         self.flatten_mapping(node)
         result: dict = {}
+        pairs: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            result[json_key(key)] = self.construct_object(value_node, deep=True)
+            key = json_key(self.construct_object(key_node, deep=True))
+            result[key] = self.construct_object(value_node, deep=True)
+            pairs[key] = (key_node, value_node)
+        if merges:
+            # flatten_mapping puts the merged pairs in front of the mapping's own and keeps both
+            # where a key is overridden, and it shares them with the mapping they came from. The
+            # node is also what the chart is written from: keep the one pair per key that wins,
+            # as go-yaml does, each a copy of its own so that lifting a field in one place leaves
+            # the other alone.
+            node.value = [(copy.deepcopy(k), copy.deepcopy(v)) for k, v in pairs.values()]
         return result
 
     def construct_undefined(self, node: Node) -> Any:

@@ -1,0 +1,76 @@
+"""Manifest folders shaped like what well-known public projects ship (tests/public_shapes/), and
+the failures they showed: each folder converts, with the default packs and with the Helm
+conventions, into a chart that reproduces it and passes verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import assert_reproduces, convert_ok, render_objects, run, write_tree
+
+SHAPES = Path(__file__).resolve().parent / "public_shapes"
+FOLDERS = sorted(p.name for p in SHAPES.iterdir() if p.is_dir() and p.name != "kustomized")
+
+
+@pytest.mark.parametrize("packs", [(), ("--rules", "conventions")], ids=["default", "conventions"])
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_public_shape_converts_and_verifies(tmp_path: Path, folder: str, packs: tuple[str, ...]) -> None:
+    src, out = SHAPES / folder, tmp_path / "chart"
+    convert_ok(src, out, *packs)
+    result = run("verify", out, src)
+    assert result.exit_code == 0, result.stderr
+    if not packs:
+        assert_reproduces(out, src)
+
+
+def test_kustomize_overlays_become_environments(tmp_path: Path) -> None:
+    src = SHAPES / "kustomized"
+    envs = ("--env", f"staging={src / 'overlays/staging'}", "--env", f"prod={src / 'overlays/prod'}")
+    convert_ok(src / "base", tmp_path / "chart", *envs)
+    result = run("verify", tmp_path / "chart", src / "base", *envs)
+    assert result.exit_code == 0, result.stderr
+    prod = (tmp_path / "chart" / "values-prod.yaml").read_text()
+    assert "replicas: 3" in prod and "tag: 1.0.1" in prod
+
+
+# A merge key whose mapping overrides a merged key (`- <<: *first` then `name: second`): the
+# chart was written with both keys and did not render.
+MERGE_OVERRIDE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: pair
+  labels: &labels
+    app: pair
+spec:
+  selector:
+    matchLabels: *labels
+  template:
+    metadata:
+      labels: *labels
+    spec:
+      containers:
+        - &first
+          name: first
+          image: nginx:1.25
+          resources: {limits: {cpu: 100m}}
+        - <<: *first
+          name: second
+          image: nginx:1.26
+"""
+
+
+def test_merge_key_overridden_by_the_mapping_renders(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"pair.yaml": MERGE_OVERRIDE})
+    convert_ok(src, tmp_path / "chart")
+    assert_reproduces(tmp_path / "chart", src)
+    containers = render_objects(tmp_path / "chart")[("apps", "Deployment", "", "pair")]["spec"]["template"]["spec"]
+    assert [(c["name"], c["image"]) for c in containers["containers"]] == [
+        ("first", "nginx:1.25"),
+        ("second", "nginx:1.26"),
+    ]
+    # Each container has its own image key: setting one leaves the other as it was.
+    values = {"pair": {"containers": {"second": {"image": {"tag": "1.27"}}}}}
+    spec = render_objects(tmp_path / "chart", values=values)[("apps", "Deployment", "", "pair")]["spec"]
+    assert [c["image"] for c in spec["template"]["spec"]["containers"]] == ["nginx:1.25", "nginx:1.27"]
