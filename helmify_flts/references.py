@@ -180,6 +180,23 @@ def _items(obj: Any, path: Path) -> Iterator[tuple[Path, dict]]:
             yield path + (i,), item
 
 
+def service_refs(kind: str, obj: Any) -> Iterator[Path]:
+    """Where an object tells the API server which Service to call (``{name, namespace}``): each
+    admission webhook's ``clientConfig.service``, an APIService's ``spec.service`` and a
+    CustomResourceDefinition's conversion webhook."""
+    if kind in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"):
+        places = [path + ("clientConfig", "service") for path, _ in _items(obj, ("webhooks",))]
+    elif kind == "APIService":
+        places = [("spec", "service")]
+    elif kind == "CustomResourceDefinition":
+        places = [("spec", "conversion", "webhook", "clientConfig", "service")]
+    else:
+        return
+    for path in places:
+        if isinstance(_get(obj, path), dict):
+            yield path
+
+
 def pod_metadata(obj: dict, kind: str) -> dict:
     """The metadata of a workload's pods (its pod template's, a Pod's own); empty if malformed."""
     if kind not in _POD_SPEC:
@@ -259,6 +276,9 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
                 yield Reference(ident, ("spec", "selector"), target[1], target[3], "selector", target)
     if kind == "Ingress":
         yield from _of_ingress(ident, obj, index, named)
+    for path in service_refs(kind, obj):
+        svc_ns = _get(obj, path + ("namespace",))
+        yield from named(path + ("name",), "Service", "apiServer", svc_ns if isinstance(svc_ns, str) else None)
     if kind == "ConfigMap":
         data = obj.get("data")
         if isinstance(data, dict):

@@ -74,3 +74,124 @@ def test_merge_key_overridden_by_the_mapping_renders(tmp_path: Path) -> None:
     values = {"pair": {"containers": {"second": {"image": {"tag": "1.27"}}}}}
     spec = render_objects(tmp_path / "chart", values=values)[("apps", "Deployment", "", "pair")]["spec"]
     assert [c["image"] for c in spec["template"]["spec"]["containers"]] == ["nginx:1.25", "nginx:1.27"]
+
+
+# Objects the API server calls through a Service: admission webhooks, an aggregated API and a
+# CRD's conversion webhook. With the conventions the Service gets the release prefix and the
+# release namespace; each of them must still name it.
+CALLED_BY_API_SERVER = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: hooks
+  namespace: hooks-system
+spec:
+  selector: {app: hooks}
+  ports: [{port: 443, targetPort: 9443}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hooks
+  namespace: hooks-system
+spec:
+  selector:
+    matchLabels: {app: hooks}
+  template:
+    metadata:
+      labels: {app: hooks}
+    spec:
+      containers:
+        - name: hooks
+          image: example/hooks:1.0
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: hooks
+webhooks:
+  - name: hooks.example.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    clientConfig:
+      service: {name: hooks, namespace: hooks-system, path: /mutate}
+      caBundle: ""
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: hooks
+webhooks:
+  - name: hooks.example.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    clientConfig:
+      service: {name: hooks, namespace: hooks-system, path: /validate}
+  - name: elsewhere.example.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    clientConfig:
+      service: {name: other, namespace: other-system}
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata:
+  name: v1beta1.metrics.example.io
+spec:
+  group: metrics.example.io
+  version: v1beta1
+  groupPriorityMinimum: 100
+  versionPriority: 100
+  service: {name: hooks, namespace: hooks-system, port: 443}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.io
+spec:
+  group: example.io
+  names: {kind: Gadget, plural: gadgets}
+  scope: Namespaced
+  conversion:
+    strategy: Webhook
+    webhook:
+      conversionReviewVersions: ["v1"]
+      clientConfig:
+        service: {name: hooks, namespace: hooks-system, path: /convert}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+"""
+
+
+def test_services_the_api_server_calls_follow_release_name_and_namespace(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"hooks.yaml": CALLED_BY_API_SERVER})
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", "conventions")
+    assert run("verify", chart, src).exit_code == 0
+    objects = render_objects(chart, release="blue", namespace="apps")
+    assert ("", "Service", "apps", "blue-hooks") in objects
+    called = {"name": "blue-hooks", "namespace": "apps"}
+
+    def service(ident: tuple, *path: str | int) -> dict:
+        node = objects[ident]
+        for step in path:
+            node = node[step]
+        return {k: node[k] for k in ("name", "namespace")}
+
+    mutating = ("admissionregistration.k8s.io", "MutatingWebhookConfiguration", "", "blue-hooks")
+    validating = ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", "", "blue-hooks")
+    assert service(mutating, "webhooks", 0, "clientConfig", "service") == called
+    assert service(validating, "webhooks", 0, "clientConfig", "service") == called
+    # A Service the folder does not have is left as it is.
+    assert service(validating, "webhooks", 1, "clientConfig", "service") == {
+        "name": "other",
+        "namespace": "other-system",
+    }
+    api = ("apiregistration.k8s.io", "APIService", "", "v1beta1.metrics.example.io")
+    assert service(api, "spec", "service") == called
+    crd = ("apiextensions.k8s.io", "CustomResourceDefinition", "", "gadgets.example.io")
+    assert service(crd, "spec", "conversion", "webhook", "clientConfig", "service") == called

@@ -1,7 +1,8 @@
 """release-namespace: the folder's main namespace becomes the release namespace.
 
-``metadata.namespace``, RBAC subjects and ``NAME.NS.svc(.cluster.local)`` host names in env
-values, args, commands, ConfigMap data (config files) and Secret data follow ``.Release.Namespace``, so that
+``metadata.namespace``, RBAC subjects, the Services that webhooks and APIServices call, and
+``NAME.NS.svc(.cluster.local)`` host names in env values, args, commands, ConfigMap data (config
+files) and Secret data follow ``.Release.Namespace``, so that
 ``helm install -n other`` keeps the release in one namespace. A Namespace object of that name
 becomes the switch ``namespace.create`` (off by default) and is declared removed. Rendered in
 the main namespace, as the proof renders, nothing else changes."""
@@ -12,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..references import text_at
+from ..references import service_refs, text_at
 from .base import (
     Context,
     Expr,
@@ -23,6 +24,7 @@ from .base import (
     Switch,
     SwitchedOn,
     TemplateChanges,
+    get,
     selects,
 )
 
@@ -67,6 +69,11 @@ class ReleaseNamespace:
                 for i, subject in enumerate(obj.get("subjects") or []):
                     if isinstance(subject, dict) and subject.get("namespace") == ctx.namespace:
                         out.edit(ident, Put(("subjects", i, "namespace"), namespace))
+            # A webhook (or an APIService) the API server calls must name the Service where
+            # the release puts it.
+            for path in service_refs(ident[1], obj):
+                if get(obj, (*path, "namespace")) == ctx.namespace:
+                    out.edit(ident, Put((*path, "namespace"), namespace))
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
         for ref in references(objects, ctx):
             if ref.via == "host" and ref.host_namespace == ctx.namespace and ref.source in objects:
