@@ -195,3 +195,17 @@ def test_services_the_api_server_calls_follow_release_name_and_namespace(tmp_pat
     assert service(api, "spec", "service") == called
     crd = ("apiextensions.k8s.io", "CustomResourceDefinition", "", "gadgets.example.io")
     assert service(crd, "spec", "conversion", "webhook", "clientConfig", "service") == called
+
+
+def test_keys_spelt_differently_that_clash_say_why(tmp_path: Path) -> None:
+    # `yes:` is the boolean true to Kubernetes, so its key is "true", as `"true":` is.
+    src = write_tree(
+        tmp_path / "src",
+        {"cm.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  yes: "a"\n  "true": "b"\n'},
+    )
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 2
+    assert "error: cm.yaml:7: the key 'true' is here and on line 6" in result.stderr
+    assert "written 'yes' there and 'true' here" in result.stderr
+    assert "quote a key to keep its text" in result.stderr
+    assert not (tmp_path / "chart").exists()
