@@ -209,3 +209,80 @@ def test_keys_spelt_differently_that_clash_say_why(tmp_path: Path) -> None:
     assert "written 'yes' there and 'true' here" in result.stderr
     assert "quote a key to keep its text" in result.stderr
     assert not (tmp_path / "chart").exists()
+
+
+# Custom resources that name objects of the folder: which of their fields are references no
+# schema says, so release-aware names cannot follow them; the conventions must say so.
+NAMED_BY_CUSTOM_RESOURCES = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      serviceAccountName: web
+      containers:
+        - name: web
+          image: example/web:1.0
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: web
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  scaleTargetRef:
+    name: web
+  triggers:
+    - type: cpu
+      metadata: {type: Utilization, value: "50"}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+spec:
+  parentRefs: [{name: public-gateway}]
+  rules:
+    - backendRefs: [{name: web, port: 80}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: main
+spec:
+  serviceAccountName: web
+"""
+
+
+def test_custom_resources_naming_renamed_objects_are_listed(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"web.yaml": NAMED_BY_CUSTOM_RESOURCES})
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    report = (tmp_path / "chart" / "helmify-report.md").read_text()
+    for expected in (
+        "ScaledObject web /spec/scaleTargetRef/name: 'web' names ",
+        "HTTPRoute web /spec/rules/0/backendRefs/0/name: 'web' names ",
+        "Prometheus main /spec/serviceAccountName: 'web' names ServiceAccount/web, which the release renames",
+    ):
+        assert expected in result.stderr and expected in report
+    assert "public-gateway" not in result.stderr  # a name the folder does not have
+    assert "/metadata/" not in result.stderr  # a label or a resource's own name is not a reference

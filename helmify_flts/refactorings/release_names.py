@@ -108,6 +108,7 @@ class ReleaseNames:
             for ref in refs:
                 out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name)))
         out.warnings += _unproven(objects, renamed, hosts)
+        out.warnings += _in_custom_resources(objects, renamed)
         for ident, by_path in hosts.items():
             for path, refs in by_path.items():
                 forms = []
@@ -284,6 +285,52 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> li
                             "the release renames, but not provably a host name there; left as it is"
                         )
     return out
+
+
+def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list[str]:
+    """Fields of custom resources that name an object the release renames (a Prometheus's
+    ``serviceAccountName``, a route's backend, a scaler's target): which of their fields are
+    references no schema here says, so they stay as they are, and the report lists them."""
+    from ..schema import built_in
+
+    names: dict[str, list[Identity]] = {}
+    for ident in sorted(renamed):
+        names.setdefault(ident[3], []).append(ident)
+    out = []
+    for ident, obj in sorted(objects.items()):
+        if not isinstance(obj, dict) or built_in(ident[1]):
+            continue
+        stack: list[tuple[tuple, Any]] = [((k,), v) for k, v in obj.items() if k != "metadata"]
+        found = []
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(((*path, k), v) for k, v in value.items())
+            elif isinstance(value, list):
+                stack.extend(((*path, i), v) for i, v in enumerate(value))
+            elif isinstance(value, str) and value in names and _names_an_object(path):
+                found.append((path, value))
+        for path, value in sorted(found, key=lambda f: pointer_text(f[0])):
+            # serviceAccountName names a ServiceAccount, not the Service of the same name.
+            key = next(p for p in reversed(path) if isinstance(p, str)).lower()
+            said = [i for i in names[value] if i[1].lower() in key]
+            longest = max((len(i[1]) for i in said), default=0)
+            kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
+            kinds = kinds or ", ".join(f"{i[1]}/{i[3]}" for i in names[value])
+            out.append(
+                f"{ident[1]} {ident[3]} {pointer_text(path)}: {value!r} names {kinds}, which the release renames, "
+                f"but {ident[1]} is a custom resource whose references are not known; left as it is"
+            )
+    return out
+
+
+def _names_an_object(path: tuple) -> bool:
+    """A field whose key says it holds an object's name (``name``, ``serviceAccountName``,
+    ``secret``), not a label, a selector or a port."""
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    if any(isinstance(p, str) and p in ("labels", "matchLabels", "selector", "annotations") for p in path):
+        return False
+    return key.lower().endswith("name") or key.lower() in ("service", "secret", "configmap", "serviceaccount")
 
 
 def _form(text: str, ref: Any) -> str:
