@@ -286,3 +286,46 @@ def test_custom_resources_naming_renamed_objects_are_listed(tmp_path: Path) -> N
         assert expected in result.stderr and expected in report
     assert "public-gateway" not in result.stderr  # a name the folder does not have
     assert "/metadata/" not in result.stderr  # a label or a resource's own name is not a reference
+
+
+def test_topology_key_is_readable_in_the_report(tmp_path: Path) -> None:
+    # Spreading pods over nodes is what every HA install does; the node label is no credential.
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "web.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                labelSelector:
+                  matchLabels: {app: web}
+                topologyKey: kubernetes.io/hostname
+      containers:
+        - name: web
+          image: example/web:1.0
+          env:
+            - name: SIGNING_KEY
+              value: not-for-the-report
+"""
+        },
+    )
+    convert_ok(src, tmp_path / "chart")
+    report = (tmp_path / "chart" / "helmify-report.json").read_text()
+    assert '"topologyKey": "kubernetes.io/hostname"' in report
+    assert (
+        "not-for-the-report" not in report
+        and "not-for-the-report" not in (tmp_path / "chart" / "helmify-report.md").read_text()
+    )
