@@ -275,8 +275,16 @@ def error_line(exc: yaml.YAMLError, text: str) -> int | None:
     return None
 
 
-def error_problem(exc: yaml.YAMLError) -> str:
-    """What a YAML error says is wrong, without its position."""
+def error_problem(exc: yaml.YAMLError, text: str = "") -> str:
+    """What a YAML error says is wrong, without its position; given the ``text`` it was read from,
+    also that a tab indents the line, which libyaml reports as a character that starts no token."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None and text:
+        mark = exc.problem_mark
+        lines = text.split("\n")
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and mark.column <= len(indent):
+            return f"{exc.problem or exc.context}: a tab indents the line, and YAML indents with spaces only"
     if isinstance(exc, ReaderError):
         char = exc.character
         code = char if isinstance(char, int) else ord(char) if isinstance(char, str) and len(char) == 1 else None

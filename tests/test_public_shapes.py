@@ -329,3 +329,17 @@ spec:
         "not-for-the-report" not in report
         and "not-for-the-report" not in (tmp_path / "chart" / "helmify-report.md").read_text()
     )
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_a_tab_that_indents_is_named(tmp_path: Path, newline: str) -> None:
+    # Hand-edited manifests: an editor that inserts tabs; libyaml only says no token starts there.
+    text = newline.join(
+        ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: tabbed", "  labels:", "  \tapp: x", ""]
+    )
+    src = write_tree(tmp_path / "src", {"cm.yaml": text.encode()})
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 2
+    assert "error: cm.yaml:6: not valid YAML (" in result.stderr
+    assert "a tab indents the line, and YAML indents with spaces only" in result.stderr
+    assert not (tmp_path / "chart").exists()
