@@ -343,3 +343,24 @@ def test_a_tab_that_indents_is_named(tmp_path: Path, newline: str) -> None:
     assert "error: cm.yaml:6: not valid YAML (" in result.stderr
     assert "a tab indents the line, and YAML indents with spaces only" in result.stderr
     assert not (tmp_path / "chart").exists()
+
+
+def test_secret_names_inside_knobs_follow_the_release_prefix(tmp_path: Path) -> None:
+    # imagePullSecrets and an Ingress's tls are knobs read whole from values; the Secrets they
+    # name get the release prefix with the conventions, and so must the names inside them.
+    src = SHAPES / "platform"
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", "conventions")
+    objects = render_objects(chart, release="blue", namespace="apps")
+    pod = objects[("apps", "Deployment", "apps", "blue-web")]["spec"]["template"]["spec"]
+    assert pod["imagePullSecrets"] == [{"name": "blue-registry-pull"}]
+    assert (
+        objects[("networking.k8s.io", "Ingress", "apps", "blue-web")]["spec"]["tls"][0]["secretName"] == "blue-web-tls"
+    )
+    assert ("", "Secret", "apps", "blue-registry-pull") in objects and ("", "Secret", "apps", "blue-web-tls") in objects
+    # A knob set by hand still renders what it is given.
+    values = {"web": {"imagePullSecrets": [{"name": "other"}]}}
+    pod = render_objects(chart, release="blue", namespace="apps", values=values)[
+        ("apps", "Deployment", "apps", "blue-web")
+    ]
+    assert pod["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "other"}]

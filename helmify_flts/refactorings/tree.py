@@ -291,6 +291,11 @@ def _rename_optional(parent: MappingNode, edit: RenameHosts, marks: Placeholders
             return
 
 
+def _optional_key(key: Node, name: str | int, marks: Placeholders) -> bool:
+    action = marks.actions.get(key.value) if isinstance(key, ScalarNode) else None
+    return isinstance(action, OptionalKey) and action.key_text == name
+
+
 def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
     """The field sits inside a value read whole from values (a list lifted as a block): rename in
     the JSON text of that value, and read it back."""
@@ -302,7 +307,11 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
         if at is not None:
             node = node.value[at]
         elif isinstance(node, MappingNode):
-            node = next((v for k, v in node.value if _is(k, part)), None)
+            # A knob that renders only when set (imagePullSecrets) is a key standing for
+            # ``with``: its action reads the whole value.
+            node = next((v for k, v in node.value if _is(k, part)), None) or next(
+                (k for k, _ in node.value if _optional_key(k, part, marks)), None
+            )
         else:
             return
     action = marks.actions.get(node.value) if isinstance(node, ScalarNode) else None
