@@ -174,10 +174,18 @@ def build(opts: Options) -> Result:
         if not rule.builtin and not any(components.matches(rule.match, res) for res in resources)
     ]
     ref_hits, existing_guards = existing.plan_existing(resources, assigned, bases, ruleset)
-    grouped = plan.by_resource(resources, match.merge(hits, ref_hits))
+    merged = match.merge(hits, ref_hits)
+    grouped = plan.by_resource(resources, merged)
+    inside = existing.renames_inside(ref_hits, merged)
     plans = tuple(
         plan.ResourcePlan(
-            res, assigned[res], bases[res], frozenset(present[res]), grouped[res], existing=existing_guards.get(res)
+            res,
+            assigned[res],
+            bases[res],
+            frozenset(present[res]),
+            grouped[res],
+            existing=existing_guards.get(res),
+            edits=inside.get(res, ()),
         )
         for res in resources
     )

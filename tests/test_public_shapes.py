@@ -364,3 +364,24 @@ def test_secret_names_inside_knobs_follow_the_release_prefix(tmp_path: Path) -> 
         ("apps", "Deployment", "apps", "blue-web")
     ]
     assert pod["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "other"}]
+
+
+@pytest.mark.parametrize("packs", [(), ("--rules", "conventions")], ids=["default", "conventions"])
+def test_existing_secret_reaches_names_inside_knobs(tmp_path: Path, packs: tuple[str, ...]) -> None:
+    # With the switch set the chart's Secret is not rendered: every place that named it, also
+    # inside imagePullSecrets and an Ingress's tls (knobs read whole from values) and a
+    # ServiceAccount's imagePullSecrets, must name the Secret the user manages.
+    chart = tmp_path / "chart"
+    convert_ok(SHAPES / "platform", chart, *packs)
+    values = {"registryPull": {"existingSecret": "my-pull"}, "web": {"existingSecret": "my-tls"}}
+    objects = render_objects(chart, release="blue", namespace="platform", values=values)
+    prefix = "blue-" if packs else ""
+    pod = objects[("apps", "Deployment", "platform", f"{prefix}web")]["spec"]["template"]["spec"]
+    assert pod["imagePullSecrets"] == [{"name": "my-pull"}]
+    assert pod["volumes"][0]["secret"]["secretName"] == "my-tls"
+    assert objects[("", "ServiceAccount", "platform", f"{prefix}web")]["imagePullSecrets"] == [{"name": "my-pull"}]
+    assert (
+        objects[("networking.k8s.io", "Ingress", "platform", f"{prefix}web")]["spec"]["tls"][0]["secretName"]
+        == "my-tls"
+    )
+    assert not {f"{prefix}registry-pull", f"{prefix}web-tls"} & {i[3] for i in objects if i[1] == "Secret"}

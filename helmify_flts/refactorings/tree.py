@@ -291,6 +291,11 @@ def _rename_optional(parent: MappingNode, edit: RenameHosts, marks: Placeholders
             return
 
 
+def _arg(text: str) -> str:
+    """A pipeline as the argument of a function: in parentheses unless it is one already."""
+    return text if text.startswith("(toJson ") else f"({text})"
+
+
 def _optional_key(key: Node, name: str | int, marks: Placeholders) -> bool:
     action = marks.actions.get(key.value) if isinstance(key, ScalarNode) else None
     return isinstance(action, OptionalKey) and action.key_text == name
@@ -319,18 +324,23 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
         return
     if isinstance(edit, RenameHosts) and edit.base64:
         return  # the JSON text holds base64, in which no host name can be found; the proof says so
-    text = f"(toJson {action.ref})"
+    # A value renamed in before (two Secrets in one imagePullSecrets, a switch's name and then
+    # the release prefix) is renamed further in its JSON text, so the expression grows by one
+    # replacement per rename, not by a copy of itself.
+    earlier = marks.json_texts.get(node.value)
+    text, value = earlier[:2] if earlier and earlier[2] == action.ref else (f"(toJson {action.ref})", action.ref)
     if isinstance(edit, Rename):
         key = edit.pointer[-1]
         pattern = f'("{key}":)"{re.escape(edit.old)}"()'
-        text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({edit.new} | toJson) "${{2}}")'
+        text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({edit.new} | toJson) "${{2}}")'
     else:
         for pattern, new in edit.forms:
             # In JSON text a string starts and ends with a quote, not with the text itself.
             pattern = pattern.replace("(^)", '(")').replace("$)", '")')
-            text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new}) "${{2}}")'
+            text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new}) "${{2}}")'
     # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
-    ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {action.ref}))'
+    ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {value}))'
+    marks.json_texts[node.value] = (text, value, ref)
     if isinstance(action, Block):
         marks.actions[node.value] = Block(ref)
     else:
