@@ -66,6 +66,17 @@ _GROUPS = {
     "Role": "rbac.authorization.k8s.io",
     "ClusterRole": "rbac.authorization.k8s.io",
 }
+# The kinds RBAC rules name by their resource (plural) names, where a rule may list the objects.
+_RBAC_KINDS = {
+    "configmaps": "ConfigMap",
+    "secrets": "Secret",
+    "services": "Service",
+    "serviceaccounts": "ServiceAccount",
+    "persistentvolumeclaims": "PersistentVolumeClaim",
+    "deployments": "Deployment",
+    "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
+}
 _CLUSTER_KINDS = frozenset({"ClusterRole", "Namespace", "PersistentVolume", "StorageClass"})
 _SCHEME_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 # URL schemes whose "host" is a bucket or a path, never a Service.
@@ -247,6 +258,17 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
             yield from named(path + ("name",), "Secret", "imagePullSecrets")
         for path, _ in _items(obj, ("secrets",)):
             yield from named(path + ("name",), "Secret", "secrets")
+    if kind in ("Role", "ClusterRole"):
+        # A rule that grants access to named objects only (a ConfigMap, a Secret of the folder).
+        for path, rule in _items(obj, ("rules",)):
+            resources, names = rule.get("resources"), rule.get("resourceNames")
+            listed = resources if isinstance(resources, list) else []
+            kinds = [_RBAC_KINDS[r] for r in listed if isinstance(r, str) and r in _RBAC_KINDS]
+            for j in range(len(names) if isinstance(names, list) and kinds else 0):
+                for target_kind in kinds:
+                    for ref in named(path + ("resourceNames", j), target_kind, "resourceNames"):
+                        if ref.target is not None:
+                            yield ref
     if kind in ("RoleBinding", "ClusterRoleBinding"):
         for path, subject in _items(obj, ("subjects",)):
             if subject.get("kind") == "ServiceAccount":

@@ -385,3 +385,50 @@ def test_existing_secret_reaches_names_inside_knobs(tmp_path: Path, packs: tuple
         == "my-tls"
     )
     assert not {f"{prefix}registry-pull", f"{prefix}web-tls"} & {i[3] for i in objects if i[1] == "Secret"}
+
+
+def test_rbac_resource_names_follow_the_release_prefix(tmp_path: Path) -> None:
+    # A Role that lets the controller read and update only its own ConfigMap and Secret: with
+    # the release prefix on those objects, the rule must name them as the release does.
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "rbac.yaml": """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: controller-state}
+data: {leader: ""}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: controller-ca}
+type: Opaque
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: controller}
+rules:
+  - apiGroups: [""]
+    resources: [configmaps]
+    resourceNames: [controller-state, runtime-made]
+    verbs: [get, update]
+  - apiGroups: [""]
+    resources: [secrets]
+    resourceNames: [controller-ca]
+    verbs: [get]
+  - apiGroups: [""]
+    resources: [configmaps]
+    verbs: [create]
+"""
+        },
+    )
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", "conventions")
+    assert run("verify", chart, src).exit_code == 0
+    role = render_objects(chart, release="blue")[("rbac.authorization.k8s.io", "Role", "", "blue-controller")]
+    # An object the controller makes at run time is not the folder's: its name stays.
+    assert [r.get("resourceNames") for r in role["rules"]] == [
+        ["blue-controller-state", "runtime-made"],
+        ["blue-controller-ca"],
+        None,
+    ]

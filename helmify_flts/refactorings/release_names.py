@@ -1,7 +1,8 @@
 """release-names: every object's name gets the release prefix through a ``fullname`` helper, as
 ``helm create`` charts do, and every reference follows it: the fields that name an object
-(ConfigMap, Secret and claim references, serviceAccountName, RBAC subjects and roleRefs, HPA
-targets, Ingress backends and TLS Secrets, a StatefulSet's serviceName, ...) and Service host
+(ConfigMap, Secret and claim references, serviceAccountName, RBAC subjects, roleRefs and rules'
+resourceNames, HPA targets, Ingress backends and TLS Secrets, a StatefulSet's serviceName, the
+Service a webhook calls, ...) and Service host
 names inside env values, args, commands and config files. A Service that selects pods of the
 folder also selects by ``app.kubernetes.io/instance`` (added to those pod templates), and so do
 PodDisruptionBudgets and NetworkPolicies, so that two releases in one namespace have disjoint
