@@ -309,6 +309,9 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
                     yield from _hosts(ident, ("data", key), data[key], index, flag=None, following=())
     if kind == "Secret" and ident[0] == "":
         yield from _of_secret(ident, obj, index)
+        # A ServiceAccount token Secret is bound to its account by name; the token controller
+        # deletes one whose account does not exist.
+        yield from named(("metadata", "annotations", "kubernetes.io/service-account.name"), "ServiceAccount", "token")
 
 
 def _of_secret(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]:

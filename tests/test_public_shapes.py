@@ -432,3 +432,11 @@ rules:
         ["blue-controller-ca"],
         None,
     ]
+
+
+def test_service_account_token_secret_follows_its_account(tmp_path: Path) -> None:
+    # The token controller deletes a token Secret whose account does not exist.
+    chart = tmp_path / "chart"
+    convert_ok(SHAPES / "platform", chart, "--rules", "conventions")
+    token = render_objects(chart, release="blue", namespace="platform")[("", "Secret", "platform", "blue-web-token")]
+    assert token["metadata"]["annotations"]["kubernetes.io/service-account.name"] == "blue-web"
