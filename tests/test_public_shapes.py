@@ -440,3 +440,16 @@ def test_service_account_token_secret_follows_its_account(tmp_path: Path) -> Non
     convert_ok(SHAPES / "platform", chart, "--rules", "conventions")
     token = render_objects(chart, release="blue", namespace="platform")[("", "Secret", "platform", "blue-web-token")]
     assert token["metadata"]["annotations"]["kubernetes.io/service-account.name"] == "blue-web"
+
+
+def test_classes_keep_their_names_with_the_conventions(tmp_path: Path) -> None:
+    # Claims, pods and Ingresses choose a class by its name, also outside the chart: a
+    # StorageClass, PriorityClass or IngressClass with the release prefix would leave them all
+    # (and the chart's own pods, whose priorityClassName is not a values key) without one.
+    chart = tmp_path / "chart"
+    convert_ok(SHAPES / "platform", chart, "--rules", "conventions")
+    objects = render_objects(chart, release="blue", namespace="platform")
+    assert ("storage.k8s.io", "StorageClass", "", "fast") in objects
+    assert ("scheduling.k8s.io", "PriorityClass", "", "platform-high") in objects
+    pod = objects[("apps", "Deployment", "platform", "blue-web")]["spec"]["template"]["spec"]
+    assert pod["priorityClassName"] == "platform-high"

@@ -23,7 +23,20 @@ from ..templating import quote
 from .base import Context, Edit, Expr, Identity, Put, TemplateChanges, get, pointer_text, selects
 
 NAME = "release-names"
-KEPT = frozenset({"Namespace", "CustomResourceDefinition", "APIService"})  # their names mean something
+# Their names mean something: a CRD's is its group and plural, and a class is chosen by name by
+# claims, pods and Ingresses outside the chart too (ingress-nginx's IngressClass "nginx").
+KEPT = frozenset(
+    {
+        "Namespace",
+        "CustomResourceDefinition",
+        "APIService",
+        "StorageClass",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "GatewayClass",
+    }
+)
 WHY = "the release prefix keeps two releases in one namespace apart"
 
 
