@@ -279,6 +279,16 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
         role_kind = _get(obj, ("roleRef", "kind"))
         if role_kind in ("Role", "ClusterRole"):
             yield from named(("roleRef", "name"), role_kind, "roleRef")
+    if kind == "PersistentVolumeClaim":  # a claim bound to a volume of the folder, and back
+        yield from named(("spec", "volumeName"), "PersistentVolume", "volumeName")
+    if kind == "PersistentVolume":
+        claim_ns = _get(obj, ("spec", "claimRef", "namespace"))
+        yield from named(
+            ("spec", "claimRef", "name"),
+            "PersistentVolumeClaim",
+            "claimRef",
+            claim_ns if isinstance(claim_ns, str) else None,
+        )
     if kind == "HorizontalPodAutoscaler":
         target_kind = _get(obj, ("spec", "scaleTargetRef", "kind"))
         if isinstance(target_kind, str):

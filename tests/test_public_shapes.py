@@ -453,3 +453,38 @@ def test_classes_keep_their_names_with_the_conventions(tmp_path: Path) -> None:
     assert ("scheduling.k8s.io", "PriorityClass", "", "platform-high") in objects
     pod = objects[("apps", "Deployment", "platform", "blue-web")]["spec"]["template"]["spec"]
     assert pod["priorityClassName"] == "platform-high"
+
+
+STATIC_VOLUME = """\
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: media}
+spec:
+  capacity: {storage: 5Gi}
+  accessModes: [ReadWriteMany]
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: {name: media, namespace: shop}
+  nfs: {server: nfs.example.com, path: /exports/media}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: media, namespace: shop}
+spec:
+  accessModes: [ReadWriteMany]
+  storageClassName: ""
+  volumeName: media
+  resources: {requests: {storage: 5Gi}}
+"""
+
+
+def test_a_static_volume_and_its_claim_stay_bound(tmp_path: Path) -> None:
+    # Hand-written NFS or hostPath volumes are bound to their claim by name, both ways.
+    src = write_tree(tmp_path / "src", {"media.yaml": STATIC_VOLUME})
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", "conventions")
+    assert run("verify", chart, src).exit_code == 0
+    objects = render_objects(chart, release="blue", namespace="apps")
+    volume = objects[("", "PersistentVolume", "", "blue-media")]
+    claim = objects[("", "PersistentVolumeClaim", "apps", "blue-media")]
+    assert volume["spec"]["claimRef"] == {"name": "blue-media", "namespace": "apps"}
+    assert claim["spec"]["volumeName"] == "blue-media"

@@ -1,8 +1,8 @@
 """release-namespace: the folder's main namespace becomes the release namespace.
 
-``metadata.namespace``, RBAC subjects, the Services that webhooks and APIServices call, and
-``NAME.NS.svc(.cluster.local)`` host names in env values, args, commands, ConfigMap data (config
-files) and Secret data follow ``.Release.Namespace``, so that
+``metadata.namespace``, RBAC subjects, the Services that webhooks and APIServices call, the claim
+a volume is kept for, and ``NAME.NS.svc(.cluster.local)`` host names in env values, args,
+commands, ConfigMap data (config files) and Secret data follow ``.Release.Namespace``, so that
 ``helm install -n other`` keeps the release in one namespace. A Namespace object of that name
 becomes the switch ``namespace.create`` (off by default) and is declared removed. Rendered in
 the main namespace, as the proof renders, nothing else changes."""
@@ -70,8 +70,9 @@ class ReleaseNamespace:
                     if isinstance(subject, dict) and subject.get("namespace") == ctx.namespace:
                         out.edit(ident, Put(("subjects", i, "namespace"), namespace))
             # A webhook (or an APIService) the API server calls must name the Service where
-            # the release puts it.
-            for path in service_refs(ident[1], obj):
+            # the release puts it, and a volume kept for a claim the claim where it is.
+            places = [*service_refs(ident[1], obj), *([("spec", "claimRef")] if ident[1] == "PersistentVolume" else [])]
+            for path in places:
                 if get(obj, (*path, "namespace")) == ctx.namespace:
                     out.edit(ident, Put((*path, "namespace"), namespace))
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
