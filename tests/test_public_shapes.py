@@ -488,3 +488,37 @@ def test_a_static_volume_and_its_claim_stay_bound(tmp_path: Path) -> None:
     claim = objects[("", "PersistentVolumeClaim", "apps", "blue-media")]
     assert volume["spec"]["claimRef"] == {"name": "blue-media", "namespace": "apps"}
     assert claim["spec"]["volumeName"] == "blue-media"
+
+
+def test_custom_resources_naming_the_main_namespace_are_listed(tmp_path: Path) -> None:
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "monitors.yaml": """\
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec:
+  selector: {app: api}
+  ports: [{name: metrics, port: 9090}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: api, namespace: shop}
+spec:
+  namespaceSelector:
+    matchNames: [shop, other]
+  selector:
+    matchLabels: {app: api}
+  endpoints: [{port: metrics}]
+"""
+        },
+    )
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    expected = (
+        "ServiceMonitor api /spec/namespaceSelector/matchNames/0: 'shop' names the namespace the release replaces"
+    )
+    assert expected in result.stderr
+    assert expected in (tmp_path / "chart" / "helmify-report.md").read_text()
+    assert "matchNames/1" not in result.stderr

@@ -305,12 +305,32 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
     """Fields of custom resources that name an object the release renames (a Prometheus's
     ``serviceAccountName``, a route's backend, a scaler's target): which of their fields are
     references no schema here says, so they stay as they are, and the report lists them."""
-    from ..schema import built_in
-
     names: dict[str, list[Identity]] = {}
     for ident in sorted(renamed):
         names.setdefault(ident[3], []).append(ident)
     out = []
+    for ident, found in custom_strings(objects).items():
+        found = [(path, value) for path, value in found if value in names and _names_an_object(path)]
+        for path, value in found:
+            # serviceAccountName names a ServiceAccount, not the Service of the same name.
+            key = next(p for p in reversed(path) if isinstance(p, str)).lower()
+            said = [i for i in names[value] if i[1].lower() in key]
+            longest = max((len(i[1]) for i in said), default=0)
+            kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
+            kinds = kinds or ", ".join(f"{i[1]}/{i[3]}" for i in names[value])
+            out.append(
+                f"{ident[1]} {ident[3]} {pointer_text(path)}: {value!r} names {kinds}, which the release renames, "
+                f"but {ident[1]} is a custom resource whose references are not known; left as it is"
+            )
+    return out
+
+
+def custom_strings(objects: Mapping[Identity, dict]) -> dict[Identity, list[tuple[tuple, str]]]:
+    """Each custom resource's strings outside its metadata, with their paths in pointer order:
+    where it may name other objects, in fields no schema here describes."""
+    from ..schema import built_in
+
+    out = {}
     for ident, obj in sorted(objects.items()):
         if not isinstance(obj, dict) or built_in(ident[1]):
             continue
@@ -322,19 +342,9 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
                 stack.extend(((*path, k), v) for k, v in value.items())
             elif isinstance(value, list):
                 stack.extend(((*path, i), v) for i, v in enumerate(value))
-            elif isinstance(value, str) and value in names and _names_an_object(path):
+            elif isinstance(value, str):
                 found.append((path, value))
-        for path, value in sorted(found, key=lambda f: pointer_text(f[0])):
-            # serviceAccountName names a ServiceAccount, not the Service of the same name.
-            key = next(p for p in reversed(path) if isinstance(p, str)).lower()
-            said = [i for i in names[value] if i[1].lower() in key]
-            longest = max((len(i[1]) for i in said), default=0)
-            kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
-            kinds = kinds or ", ".join(f"{i[1]}/{i[3]}" for i in names[value])
-            out.append(
-                f"{ident[1]} {ident[3]} {pointer_text(path)}: {value!r} names {kinds}, which the release renames, "
-                f"but {ident[1]} is a custom resource whose references are not known; left as it is"
-            )
+        out[ident] = sorted(found, key=lambda f: pointer_text(f[0]))
     return out
 
 

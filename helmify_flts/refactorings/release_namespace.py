@@ -25,6 +25,7 @@ from .base import (
     SwitchedOn,
     TemplateChanges,
     get,
+    pointer_text,
     selects,
 )
 
@@ -75,6 +76,7 @@ class ReleaseNamespace:
             for path in places:
                 if get(obj, (*path, "namespace")) == ctx.namespace:
                     out.edit(ident, Put((*path, "namespace"), namespace))
+        out.warnings += _in_custom_resources(objects, ctx)
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
         for ref in references(objects, ctx):
             if ref.via == "host" and ref.host_namespace == ctx.namespace and ref.source in objects:
@@ -85,6 +87,24 @@ class ReleaseNamespace:
                         found.append(form)
         for (ident, path, base64), found in forms.items():
             out.edit(ident, RenameHosts(path, tuple(found), base64))
+
+
+def _in_custom_resources(objects: Mapping[Identity, dict], ctx: Context) -> list[str]:
+    """Fields of custom resources that name the main namespace (a Prometheus's alertmanagers, a
+    ServiceMonitor's namespaceSelector): no schema here says they are namespaces, so they stay as
+    they are, and the report lists them."""
+    from .release_names import custom_strings
+
+    out = []
+    for ident, found in custom_strings(objects).items():
+        for path, value in found:
+            key = next((p for p in reversed(path) if isinstance(p, str)), "")
+            if value == ctx.namespace and key.lower() in ("namespace", "namespaces", "matchnames"):
+                out.append(
+                    f"{ident[1]} {ident[3]} {pointer_text(path)}: {value!r} names the namespace the release "
+                    f"replaces, but {ident[1]} is a custom resource whose fields are not known; left as it is"
+                )
+    return out
 
 
 def _form(text: str, ref: Any) -> str:
