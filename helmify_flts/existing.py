@@ -64,13 +64,14 @@ def renames_inside(ref_hits: list[Hit], kept: list[Hit]) -> dict[Resource, tuple
     """The reference hits a field read whole from values covers (``imagePullSecrets``, an
     Ingress's ``tls``), so that they are not lifted themselves: per resource, tree edits that
     rename the Secret inside that value's text to the switch's name, else the chart's own."""
-    from .refactorings.base import Rename
-    from .templating import quote, ref
-
     lifted = set(map(id, kept))
     out: dict[Resource, list] = {}
     for hit in ref_hits:
         if id(hit) not in lifted and isinstance(hit.found.node, ScalarNode):
+            # Only here: a plain convert without such a reference does not load the refactorings.
+            from .refactorings.base import Rename
+            from .templating import quote, ref
+
             name = hit.found.node.value
             rename = Rename(hit.found.path.plain, name, f"{ref(hit.key)} | default {quote(name)}")
             out.setdefault(hit.resource, []).append(rename)
