@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import assert_reproduces, convert_ok, render_objects, run, write_tree
 
 SHAPES = Path(__file__).resolve().parent / "public_shapes"
@@ -522,3 +523,43 @@ spec:
     assert expected in result.stderr
     assert expected in (tmp_path / "chart" / "helmify-report.md").read_text()
     assert "matchNames/1" not in result.stderr
+
+
+CLAIM_TEMPLATE = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+        - name: db
+          image: postgres:16
+          volumeMounts: [{name: data, mountPath: /var/lib/postgresql/data}]
+  volumeClaimTemplates:
+    - metadata:
+        name: data
+      spec:
+        accessModes: ["ReadWriteOnce"]
+        resources:
+          requests:
+            storage: SIZE
+"""
+
+
+def test_an_environment_sizes_a_claim_template_through_its_key(tmp_path: Path) -> None:
+    # Claim templates are named by metadata.name, not name: their items had no name for the
+    # environment diff, which lifted the whole list although persistence.data.size reads the size.
+    base = write_tree(tmp_path / "base", {"db.yaml": CLAIM_TEMPLATE.replace("SIZE", "1Gi")})
+    prod = write_tree(tmp_path / "prod", {"db.yaml": CLAIM_TEMPLATE.replace("SIZE", "50Gi")})
+    chart = tmp_path / "chart"
+    convert_ok(base, chart, "--env", f"prod={prod}")
+    assert run("verify", chart, base, "--env", f"prod={prod}").exit_code == 0
+    values = yaml.safe_load((chart / "values-prod.yaml").read_text())
+    assert values == {"db": {"persistence": {"data": {"size": "50Gi"}}}}
