@@ -271,6 +271,15 @@ metadata:
   name: main
 spec:
   serviceAccountName: web
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts: [web]
+  http:
+    - route: [{destination: {host: web, port: {number: 80}}}]
 """
 
 
@@ -283,6 +292,8 @@ def test_custom_resources_naming_renamed_objects_are_listed(tmp_path: Path) -> N
         "ScaledObject web /spec/scaleTargetRef/name: 'web' names ",
         "HTTPRoute web /spec/rules/0/backendRefs/0/name: 'web' names ",
         "Prometheus main /spec/serviceAccountName: 'web' names ServiceAccount/web, which the release renames",
+        "VirtualService web /spec/hosts/0: 'web' names Service/web, which the release renames",
+        "VirtualService web /spec/http/0/route/0/destination/host: 'web' names Service/web, which",
     ):
         assert expected in result.stderr and expected in report
     assert "public-gateway" not in result.stderr  # a name the folder does not have

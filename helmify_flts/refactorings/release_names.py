@@ -314,7 +314,7 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
         for path, value in found:
             # serviceAccountName names a ServiceAccount, not the Service of the same name.
             key = next(p for p in reversed(path) if isinstance(p, str)).lower()
-            said = [i for i in names[value] if i[1].lower() in key]
+            said = [i for i in names[value] if i[1].lower() in key or (key in _HOSTS and i[1] == "Service")]
             longest = max((len(i[1]) for i in said), default=0)
             kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
             kinds = kinds or ", ".join(f"{i[1]}/{i[3]}" for i in names[value])
@@ -354,7 +354,10 @@ def _names_an_object(path: tuple) -> bool:
     key = next((p for p in reversed(path) if isinstance(p, str)), "")
     if any(isinstance(p, str) and p in ("labels", "matchLabels", "selector", "annotations") for p in path):
         return False
-    return key.lower().endswith("name") or key.lower() in ("service", "secret", "configmap", "serviceaccount")
+    return key.lower().endswith("name") or key.lower() in ("service", "secret", "configmap", "serviceaccount", *_HOSTS)
+
+
+_HOSTS = ("host", "hosts")  # a mesh route's destination, a gateway's hosts: a Service's name
 
 
 def _form(text: str, ref: Any) -> str:
