@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.cyaml import CEmitter, CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
@@ -38,6 +38,7 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 MERGE = "tag:yaml.org,2002:merge"
+_VALUE = "tag:yaml.org,2002:value"  # YAML 1.1 "=" as a key; go-yaml reads it as the text
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 BINARY = "tag:yaml.org,2002:binary"
 
@@ -121,22 +122,42 @@ class K8sConstructor(SafeConstructor):
         return node.value in _BOOL_TRUE
 
     def construct_k8s_mapping(self, node: MappingNode) -> dict:
-        merges = any(type(key) is ScalarNode and key.tag == MERGE for key, _ in node.value)
         self.flatten_mapping(node)
         result: dict = {}
-        pairs: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
-            key = json_key(self.construct_object(key_node, deep=True))
-            result[key] = self.construct_object(value_node, deep=True)
-            pairs[key] = (key_node, value_node)
-        if merges:
-            # flatten_mapping puts the merged pairs in front of the mapping's own and keeps both
-            # where a key is overridden, and it shares them with the mapping they came from. The
-            # node is also what the chart is written from: keep the one pair per key that wins,
-            # as go-yaml does, each a copy of its own so that lifting a field in one place leaves
-            # the other alone.
-            node.value = [(copy.deepcopy(k), copy.deepcopy(v)) for k, v in pairs.values()]
+            key = self.construct_object(key_node, deep=True)
+            result[json_key(key)] = self.construct_object(value_node, deep=True)
         return result
+
+    def flatten_mapping(self, node: MappingNode) -> None:
+        """Resolve merge keys (``<<``) as sigs.k8s.io/yaml does (go-yaml v2): keys are set in
+        the order written, a merge sets its mapping's keys where it stands, and of a list of
+        mappings the earlier ones win. The node keeps one pair per key, the one that wins: it is
+        also what the chart is written from. (PyYAML's own keeps overridden pairs, and tells
+        keys apart by the identity of their text, so what won depended on string interning.)"""
+        if not any(type(key) is ScalarNode and key.tag in (MERGE, _VALUE) for key, _ in node.value):
+            return
+        pairs: dict[str, tuple[Node, Node]] = {}
+        for key, value in node.value:
+            if type(key) is ScalarNode and key.tag == MERGE:
+                sources = value.value if isinstance(value, SequenceNode) else [value]
+                for source in reversed(sources):
+                    if not isinstance(source, MappingNode):
+                        raise ConstructorError(
+                            "while constructing a mapping",
+                            node.start_mark,
+                            f"expected a mapping or list of mappings for merging, but found {source.id}",
+                            source.start_mark,
+                        )
+                    self.flatten_mapping(source)
+                    # Copies: lifting a field where it is merged must leave the source alone.
+                    for k, v in source.value:
+                        pairs[json_key(self.construct_object(k, deep=True))] = (copy.deepcopy(k), copy.deepcopy(v))
+                continue
+            if type(key) is ScalarNode and key.tag == _VALUE:
+                key.tag = STR
+            pairs[json_key(self.construct_object(key, deep=True))] = (key, value)
+        node.value = list(pairs.values())
 
     def construct_undefined(self, node: Node) -> Any:
         # Custom tags are rare in manifests; keep the data, drop the tag.

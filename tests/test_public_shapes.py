@@ -574,3 +574,28 @@ def test_an_environment_sizes_a_claim_template_through_its_key(tmp_path: Path) -
     assert run("verify", chart, base, "--env", f"prod={prod}").exit_code == 0
     values = yaml.safe_load((chart / "values-prod.yaml").read_text())
     assert values == {"db": {"persistence": {"data": {"size": "50Gi"}}}}
+
+
+def test_merge_keys_resolve_as_kubernetes_reads_them(tmp_path: Path) -> None:
+    # go-yaml v2 (sigs.k8s.io/yaml): a merged mapping that merges itself keeps its own override
+    # (b: "2"), and of a list of merges the earlier mapping wins. PyYAML kept the first pair of a
+    # key whose text was the same Python object, so one-letter keys resolved otherwise.
+    text = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: merges
+  labels: &base {a: "1", b: "1"}
+  annotations: &over
+    <<: *base
+    b: "2"
+    c: "2"
+data:
+  <<: [*over, {d: "3", a: "9"}]
+  e: "5"
+"""
+    src = write_tree(tmp_path / "src", {"cm.yaml": text})
+    convert_ok(src, tmp_path / "chart")
+    assert_reproduces(tmp_path / "chart", src)
+    data = render_objects(tmp_path / "chart")[("", "ConfigMap", "", "merges")]["data"]
+    assert data == {"a": "1", "b": "2", "c": "2", "d": "3", "e": "5"}
