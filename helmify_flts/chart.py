@@ -191,10 +191,10 @@ def build(opts: Options) -> Result:
     )
     # The release and namespace the proof renders with (and refactorings plan for).
     release, namespace = "release", main_namespace(loaded.resources)
-    ctx = _context(plans, release, namespace, opts.chart_name) if refactor else None
     # Plain objects made once, read by environment planning, the proof and the report (the
     # refactorings get their own in ctx: they may change theirs).
     plain: dict[Any, Any] = {}
+    ctx = _context(plans, release, namespace, opts.chart_name, env_loaded, plain) if refactor else None
     envs, provided = [], {}
     if env_loaded:
         from . import credentials, environments
@@ -301,7 +301,14 @@ class _NoChanges:
     warnings: tuple = ()
 
 
-def _context(plans: tuple[plan.ResourcePlan, ...], release: str, namespace: str, chart_name: str) -> Any:
+def _context(
+    plans: tuple[plan.ResourcePlan, ...],
+    release: str,
+    namespace: str,
+    chart_name: str,
+    env_loaded: dict[str, manifests.LoadResult],
+    plain: dict[Any, Any],
+) -> Any:
     """What refactorings may depend on besides the objects (refactorings.Context)."""
     from . import refactorings
 
@@ -313,6 +320,9 @@ def _context(plans: tuple[plan.ResourcePlan, ...], release: str, namespace: str,
         component_keys={p.resource.identity: p.component.key for p in plans},
         bases={p.resource.identity: p.base for p in plans},
         objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans},
+        # The template half only reads them: the objects made once are shared.
+        folders=tuple({r.identity: _plain_of(plain, r) for r in el.resources} for el in env_loaded.values()),
+        key_names={p.resource.identity: p.resource.key_name for p in plans if p.resource.stem},
     )
 
 

@@ -93,7 +93,7 @@ def effective_env(container: dict, namespace: str, objects: Objects) -> dict[str
     """A container's environment as Kubernetes builds it: envFrom in order, then env; references
     to a ConfigMap or Secret of ``objects`` resolved to their value, others kept as written."""
     env: dict[str, Any] = {}
-    for source in container.get("envFrom") or []:
+    for i, source in enumerate(container.get("envFrom") or []):
         if not isinstance(source, dict):
             continue
         prefix = str(source.get("prefix") or "")
@@ -102,7 +102,9 @@ def effective_env(container: dict, namespace: str, objects: Objects) -> dict[str
             if isinstance(ref, dict):
                 data = _data(objects, kind, namespace, ref.get("name"))
                 if data is None:
-                    env[f"{prefix}*{kind}"] = ("unresolved", kind, ref.get("name"))
+                    # Every variable of a source not among the objects, as one entry; ``=`` is in
+                    # no variable's name, so it is never taken for one (see _env_change).
+                    env[f"={i}={prefix}"] = ("unresolved", kind, ref.get("name"))
                 else:
                     env.update({prefix + str(k): ("value", v) for k, v in data.items()})
     for item in container.get("env") or []:
@@ -180,10 +182,42 @@ def environment(source: Objects, rendered: Objects, renamed: Mapping[Identity, I
         ns_b = renamed.get(ident, ident)[2]
         env_a = effective_env(container, ident[2], source)
         env_b = {k: _unrenamed(v, renamed, ns_b) for k, v in effective_env(other, ns_b, rendered).items()}
+        # Where envFrom brings each variable from, on the rendered side and then the source's.
+        origins = {**_env_from(other, ns_b, rendered), **_env_from(container, ident[2], source)}
         for name in sorted(set(env_a) | set(env_b)):
             if env_a.get(name) != env_b.get(name):
-                problems.append(f"{_title(ident)} {where}: environment variable {name} changes")
+                problems.append(
+                    f"{_title(ident)} {where}: {_env_change(name, env_a.get(name) or env_b.get(name), origins)}"
+                )
     return problems
+
+
+def _env_from(container: dict, namespace: str, objects: Objects) -> dict[str, str]:
+    """Each variable envFrom brings and no ``env`` item overrides: the ConfigMap or Secret it comes from."""
+    out: dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = source.get(field) if isinstance(source, dict) else None
+            data = _data(objects, kind, namespace, ref.get("name")) if isinstance(ref, dict) else None
+            prefix = str(source.get("prefix") or "") if data is not None else ""
+            out.update({prefix + str(k): f"{kind} {ref.get('name')}" for k in data or {}})
+    for item in container.get("env") or []:
+        if isinstance(item, dict):
+            out.pop(str(item.get("name")), None)
+    return out
+
+
+def _env_change(name: str, value: Any, origins: Mapping[str, str]) -> str:
+    """How a changed entry of :func:`effective_env` is said: a variable of its own, one that
+    envFrom brings from a ConfigMap or Secret (every key is a variable there, ``app.properties``
+    too), or all of those of an envFrom source that is not among the objects."""
+    if name.startswith("="):
+        _, index, prefix = name.split("=", 2)
+        with_prefix = f" with prefix {prefix!r}" if prefix else ""
+        return f"the variables envFrom[{index}] reads from {value[1]} {value[2]}{with_prefix} change"
+    if name in origins:
+        return f"environment variable {name} (from {origins[name]} through envFrom) changes"
+    return f"environment variable {name} changes"
 
 
 def containers(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identity]) -> list[str]:

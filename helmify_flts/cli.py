@@ -13,7 +13,6 @@ import os
 import re
 import sys
 import threading
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +70,8 @@ def _fail(exc: UserError) -> None:
 def _internal(exc: BaseException, verbose: bool) -> None:
     """A bug, not bad input: one line naming the exception and where in the tool it happened.
     Its text may quote input (a Secret's value), so it is shown only with the traceback, under -v."""
+    import traceback  # only a bug needs it
+
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "helmify_flts" in Path(f.filename).parts]
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
     if verbose:

@@ -59,7 +59,9 @@ def matches(match: Match, res: Resource, component: Component | None = None) -> 
         return False
     if match.api_versions and not any(fnmatchcase(res.api_version, g) for g in match.api_versions):
         return False
-    if match.names and not any(fnmatchcase(res.name, g) for g in match.names):
+    # A generated object also by its generator's name (key_name): a rule written for it keeps
+    # matching when its content, and so the hash in its name, changes.
+    if match.names and not any(fnmatchcase(res.name, g) or fnmatchcase(res.key_name, g) for g in match.names):
         return False
     if match.namespaces and not any(fnmatchcase(res.namespace or "", g) for g in match.namespaces):
         return False

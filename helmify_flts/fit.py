@@ -142,7 +142,7 @@ def rule_file(fitted: Layout, opts: chart.Options, rules_path: Path, team_path: 
             {
                 "id": _unique(ids, "component-" + "-".join(prefix)),
                 "description": f"The team keeps {comp.dotted} under {'.'.join(prefix)}.",
-                "match": {"kinds": sorted({r.kind for r in members}), "names": sorted({r.name for r in members})},
+                "match": {"kinds": sorted({r.kind for r in members}), "names": sorted({r.key_name for r in members})},
                 "component": ".".join(prefix),
             }
         )
@@ -162,7 +162,9 @@ def _field_rule(m: Match, ids: set[str], opts: chart.Options) -> dict | None:
         return None
     if f.transform == "existing":
         return _existing_rule(m, ids, opts, key)
-    match: dict[str, Any] = {"kinds": [f.resource.kind], "names": [f.resource.name]}
+    # A generated object by its generator's name (key_name), which rules match too: the rule keeps
+    # applying when the content, and with it the hash in the object's name, changes.
+    match: dict[str, Any] = {"kinds": [f.resource.kind], "names": [f.resource.key_name]}
     if f.resource.namespace:
         match["namespaces"] = [f.resource.namespace]
     rule: dict[str, Any] = {
@@ -192,7 +194,7 @@ def _existing_rule(m: Match, ids: set[str], opts: chart.Options, key: str) -> di
     base = next((r for r in sorted(loaded.existing_rules, key=lambda r: -r.layer) if "Secret" in r.match.kinds), None)
     if base is None:
         return None
-    match: dict[str, Any] = {"kinds": [res.kind], "names": [res.name]}
+    match: dict[str, Any] = {"kinds": [res.kind], "names": [res.key_name]}
     if res.namespace:
         match["namespaces"] = [res.namespace]
     return {

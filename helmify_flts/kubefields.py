@@ -9,7 +9,6 @@ there passes. The schemas are the ones kubernetes-validate ships, loaded on firs
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from . import paths
@@ -51,6 +50,8 @@ def unknown_field(kinds: Iterable[str], steps: tuple[paths.Step, ...]) -> Unknow
             checked.append(kind)
     if not checked:
         return None
+    import difflib  # only a typo needs it
+
     close = difflib.get_close_matches(last.name, sorted(fields), n=3)
     return UnknownField(last.name, tuple(dict.fromkeys(checked)), tuple(close))
 

@@ -72,6 +72,17 @@ class Context:
     # Template half only: every refactoring rule of the run, for the opt-in extras, which follow
     # the conventions (release-aware names, namespace and selectors) whichever order packs come in.
     rules: tuple[Any, ...] = ()
+    # Template half only: each environment folder's objects (the base's are the ones planned),
+    # for changes that must hold in every folder where an environment's objects name others (a
+    # generated ConfigMap or Secret whose hash changes with an overlay's content).
+    folders: tuple[Mapping[Identity, dict], ...] = ()
+    # A generated object's name without kustomize's hash (Resource.key_name), where it has one:
+    # chart files and annotation keys are named after it, so they stay when the content changes.
+    key_names: Mapping[Identity, str] = field(default_factory=dict)
+
+    def key_name(self, ident: Identity) -> str:
+        """The name chart files and keys of ``ident`` are made of (see ``key_names``)."""
+        return self.key_names.get(ident, ident[3])
 
     def now(self, ident: Identity) -> Identity:
         """The identity the source object ``ident`` has after the earlier rules."""
@@ -168,21 +179,27 @@ class Replace:
 class MergeInto:
     """Add ``entries`` (key -> :class:`Expr`) to the mapping at ``pointer``; where that mapping is
     read from a values key that renders only when set (podAnnotations), merged into it. With
-    ``unless`` (a Go condition) the entries render only while it is false."""
+    ``unless`` (a Go condition) the entries render only while it is false; ``when`` gives each
+    entry, in order, a Go condition it renders under too ("" for none)."""
 
     pointer: tuple[str | int, ...]
     entries: tuple[tuple[str, Expr], ...]
     unless: str = ""
+    when: tuple[str, ...] = ()
 
 
 @record
 class Rename:
     """The field at ``pointer`` names ``old``, which is now called what the Go expression ``new``
-    prints; a field read from values with ``default "old"`` (existingSecret) keeps its key."""
+    prints; a field read from values with ``default "old"`` (existingSecret) keeps its key, and one
+    read whole from values prints the new name of whichever renamed object its value names."""
 
     pointer: tuple[str | int, ...]
     old: str
     new: str
+    # Other names the field holds in other folders (an environment's generated Secret), each with
+    # the Go expression of its new name: a field read from values renames whichever it holds.
+    also: tuple[tuple[str, str], ...] = ()
 
 
 @record
@@ -376,7 +393,7 @@ def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
     checks = [
         not match.kinds or ident[1] in match.kinds,
         not match.api_versions or any(fnmatchcase(api, g) for g in match.api_versions),
-        not match.names or any(fnmatchcase(ident[3], g) for g in match.names),
+        not match.names or any(fnmatchcase(ident[3], g) or fnmatchcase(ctx.key_name(ident), g) for g in match.names),
         not match.namespaces or any(fnmatchcase(ident[2], g) for g in match.namespaces),
         all(str(labels.get(k)) == v for k, v in match.labels),
         not match.components or any(fnmatchcase(component, g) for g in match.components),

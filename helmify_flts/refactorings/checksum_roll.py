@@ -22,13 +22,15 @@ KINDS = {
 }
 
 
-def template_path(ident: Identity) -> str:
-    """Where a checksummed ConfigMap or Secret is rendered: the chart layout this refactoring chooses."""
-    return f"templates/checksum/{ident[1].lower()}-{safe_name(ident[3], 200)}.yaml"
+def template_path(ident: Identity, name: str = "") -> str:
+    """Where a checksummed ConfigMap or Secret is rendered: the chart layout this refactoring
+    chooses. ``name``: what chart files of ``ident`` are named after where that is not its name (a
+    generated object's name without the content hash, :meth:`Context.key_name`)."""
+    return f"templates/checksum/{ident[1].lower()}-{safe_name(name or ident[3], 200)}.yaml"
 
 
-def _in_templates(ident: Identity) -> str:
-    return template_path(ident).removeprefix("templates/")
+def _in_templates(ident: Identity, name: str = "") -> str:
+    return template_path(ident, name).removeprefix("templates/")
 
 
 def _named(spec: dict) -> Iterator[tuple[str, str]]:
@@ -88,7 +90,7 @@ class ChecksumRoll:
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         out = []
         for ident, read in self._reads(objects, ctx, rule):
-            edit = declared_annotations(ident, objects[ident], read, rule.id)
+            edit = declared_annotations(ident, objects[ident], read, rule.id, names=ctx.key_names)
             if edit is not None:
                 out.append(edit)
         return out
@@ -96,19 +98,41 @@ class ChecksumRoll:
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
-        for ident, read in self._reads(objects, ctx, rule):
+        # What each workload reads in every folder that has it: an environment whose generated
+        # ConfigMap or Secret has other content (another hash) reads another object there.
+        folders = (objects, *ctx.folders)
+        reads = [dict(self._reads(folder, ctx, rule)) for folder in folders]
+        for ident in sorted(set().union(*reads)):
+            if ident not in objects:
+                continue
+            seen = [r.get(ident, []) for r, folder in zip(reads, folders, strict=True) if ident in folder]
+            read = list(dict.fromkeys(t for each in seen for t in each))
             for target in read:
-                out.own_files[target] = template_path(target)
-            merge = annotations(objects[ident], ident, read)
+                out.own_files[target] = template_path(target, ctx.key_names.get(target, ""))
+            # One read only in some folders renders while its object does: the folders that read
+            # it have it render, the others do not (the base's generated Secret in an overlay that
+            # makes its own).
+            always = [t for t in read if all(t in each for each in seen)]
+            when = {t: ctx.conditions.get(t, "") for t in read if t not in always}
+            merge = annotations(objects[ident], ident, always + list(when), names=ctx.key_names, when=when)
             if merge is not None:
                 out.edit(ident, merge)
 
 
-def declared_annotations(ident: Identity, obj: dict, read: list[Identity], rule: str, why: str = WHY) -> Edit | None:
+def declared_annotations(
+    ident: Identity,
+    obj: dict,
+    read: list[Identity],
+    rule: str,
+    why: str = WHY,
+    names: Mapping[Identity, str] | None = None,
+) -> Edit | None:
     """The pod template of ``obj`` with a ``checksum/<name>`` annotation per object of ``read``,
-    each the sha256 of its own template file as rendered; one the source has is left as it is."""
+    each the sha256 of its own template file as rendered; one the source has is left as it is.
+    ``names``: what objects are named after where that is not their name (generated ones)."""
+    names = names or {}
     meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
-    wanted = {f"checksum/{t[3]}": Rendered(template_path(t)) for t in read}
+    wanted = {f"checksum/{names.get(t, t[3])}": Rendered(template_path(t, names.get(t, ""))) for t in read}
     meta = get(obj, meta_at)
     if not isinstance(meta, dict):
         ops: tuple[dict, ...] = ({"op": "add", "path": pointer_text(meta_at), "value": {"annotations": wanted}},)
@@ -143,18 +167,28 @@ def rolls(
     return out
 
 
-def annotations(obj: dict, ident: Identity, read: list[Identity], unless: str = "") -> MergeInto | None:
+def annotations(
+    obj: dict,
+    ident: Identity,
+    read: list[Identity],
+    unless: str = "",
+    names: Mapping[Identity, str] | None = None,
+    when: Mapping[Identity, str] | None = None,
+) -> MergeInto | None:
     """The template edit that renders what :func:`declared_annotations` declares (only while the
-    Go condition ``unless`` is false: the object's own)."""
+    Go condition ``unless`` is false: the object's own; each object's only while its condition
+    in ``when`` holds)."""
+    names, when = names or {}, when or {}
     meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
     have = get(obj, (*meta_at, "annotations"))
     have = have if isinstance(have, dict) else {}
+    kept = [t for t in read if f"checksum/{names.get(t, t[3])}" not in have]
     entries = tuple(
         (
-            f"checksum/{t[3]}",
-            Expr(f'include (print $.Template.BasePath "/{_in_templates(t)}") . | sha256sum'),
+            f"checksum/{names.get(t, t[3])}",
+            Expr(f'include (print $.Template.BasePath "/{_in_templates(t, names.get(t, ""))}") . | sha256sum'),
         )
-        for t in read
-        if f"checksum/{t[3]}" not in have
+        for t in kept
     )
-    return MergeInto((*meta_at, "annotations"), entries, unless) if entries else None
+    conditions = tuple(when.get(t, "") for t in kept) if any(when.get(t) for t in kept) else ()
+    return MergeInto((*meta_at, "annotations"), entries, unless, conditions) if entries else None

@@ -118,9 +118,11 @@ class ReleaseNames:
             if isinstance(objects[ident].get("metadata"), dict):
                 out.edit(ident, Put(("metadata", "name"), Expr(f"{full(chart, ident[3])} | quote")))
                 out.names[ident] = full(chart, ident[3])
+        others = self._other_names(fields, ctx, rule)
         for ident, refs in fields.items():
             for ref in refs:
-                out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name)))
+                also = tuple((name, full(chart, name)) for name in others.get((ident, ref.path), ()))
+                out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name), also))
         out.warnings += _unproven(objects, renamed, hosts)
         out.warnings += _in_custom_resources(objects, renamed)
         for ident, by_path in hosts.items():
@@ -132,6 +134,22 @@ class ReleaseNames:
                         forms.append((form, ref.target_name))
                 base64 = refs[0].encoding == "base64"
                 out.edit(ident, RenameHosts(path, tuple((p, full(chart, n)) for p, n in forms), base64))
+
+    def _other_names(self, fields: Mapping[Identity, list], ctx: Context, rule: Any) -> dict[tuple, list[str]]:
+        """Per reference field of the planned objects, the other objects it names in the
+        environments' folders that this rule renames there (an overlay's generated Secret, whose
+        name has another hash): the field's values then hold those names, and each is renamed as
+        that folder's declaration renames it."""
+        wanted = {(ident, ref.path): ref.target_name for ident, refs in fields.items() for ref in refs}
+        out: dict[tuple, list[str]] = {}
+        for folder in ctx.folders:
+            _, found, _ = self._plan(folder, ctx, rule)
+            for ident, refs in found.items():
+                for ref in refs:
+                    at = (ident, ref.path)
+                    if at in wanted and ref.target_name != wanted[at] and ref.target_name not in out.get(at, []):
+                        out.setdefault(at, []).append(ref.target_name)
+        return out
 
 
 def references(objects: Mapping[Identity, dict], ctx: Context) -> list:

@@ -172,8 +172,9 @@ def _set(mapping: Node, key: str | int, value: Node, marks: Placeholders | None 
     mapping.value.append((kyaml.represent(str(key)), value))
 
 
-def _guard_key(mapping: MappingNode, key: str | int, condition: str, marks: Placeholders) -> None:
-    """Surround one key with ``if not (condition)`` ... ``end`` lines (placeholder keys)."""
+def _guard_key(mapping: MappingNode, key: str | int, condition: str, marks: Placeholders, shown: str = "") -> None:
+    """Surround one key with ``if not (condition)`` ... ``end`` lines (placeholder keys), or
+    ``if shown`` where that is given."""
 
     def named(k: Node) -> bool:  # the key itself, or the placeholder of a key rendered only when set
         action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
@@ -185,7 +186,7 @@ def _guard_key(mapping: MappingNode, key: str | int, condition: str, marks: Plac
     # Two null nodes, not one: a node written twice would be emitted as an anchor and an alias.
     close = (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), ScalarNode(kyaml.NULL, "null"))
     mapping.value.insert(at + 1, close)
-    opening = ScalarNode(kyaml.STR, marks.new(ItemGuard(f"not ({condition})")))
+    opening = ScalarNode(kyaml.STR, marks.new(ItemGuard(shown or f"not ({condition})")))
     mapping.value.insert(at, (opening, ScalarNode(kyaml.NULL, "null")))
 
 
@@ -235,17 +236,30 @@ def _merge_into(tree: Node, edit: MergeInto, marks: Placeholders) -> None:
     for k, _ in parent.value:
         action = marks.actions.get(k.value) if isinstance(k, ScalarNode) else None
         if isinstance(action, OptionalKey) and action.key_text == last and action.block and not action.present:
-            pairs = " ".join(f"{quote(key)} ({expr.text})" for key, expr in edit.entries)
-            added = f"(ternary (dict {pairs}) (dict) (not ({edit.unless})))" if edit.unless else f"(dict {pairs})"
-            merged = f"(merge {added} ({action.ref} | default dict))"
+            groups: dict[str, list[tuple[str, Expr]]] = {}  # entries by the condition they render under
+            for (key, expr), when in zip(edit.entries, edit.when or ("",) * len(edit.entries), strict=True):
+                groups.setdefault(_shown(edit.unless, when), []).append((key, expr))
+            added = []
+            for shown, entries in groups.items():
+                pairs = " ".join(f"{quote(key)} ({expr.text})" for key, expr in entries)
+                added.append(f"(ternary (dict {pairs}) (dict) ({shown}))" if shown else f"(dict {pairs})")
+            merged = f"(merge {' '.join(added)} ({action.ref} | default dict))"
             marks.actions[k.value] = OptionalKey(merged, action.key_text, action.block)
             return
-    for key, expr in edit.entries:
+    for (key, expr), when in zip(edit.entries, edit.when or ("",) * len(edit.entries), strict=True):
         target = _reach(tree, edit.pointer, create=True, marks=marks)
         if target is not None:
             _set(target, key, _node(expr, marks))
-            if edit.unless and isinstance(target, MappingNode):
-                _guard_key(target, key, edit.unless, marks)
+            shown = _shown(edit.unless, when)
+            if shown and isinstance(target, MappingNode):
+                _guard_key(target, key, edit.unless, marks, shown)
+
+
+def _shown(unless: str, when: str) -> str:
+    """The Go condition under which an entry of a merge renders ("" for always)."""
+    if unless and when:
+        return f"and ({when}) (not ({unless}))"
+    return f"not ({unless})" if unless else when
 
 
 def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
@@ -257,9 +271,14 @@ def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> No
         return
     if isinstance(edit, Rename):
         action = marks.actions.get(node.value)
-        if isinstance(action, Inline):  # ``key | default "old"``: the user's name, else the new one
-            old = f"default {quote(edit.old)} "
+        old = f"default {quote(edit.old)} "
+        if isinstance(action, Inline) and old in action.expression:
+            # ``key | default "old"``: the user's name, else the new one
             marks.actions[node.value] = Inline(action.expression.replace(old, f"default ({edit.new}) "))
+        elif isinstance(action, Inline):
+            # Read whole from values (it differs between environments): the name it holds, renamed
+            # where it names one of the objects renamed.
+            _pipe(parent, last, node, marks, lambda value: _renamed_name(value, edit))
         elif node.value == edit.old and node.tag == kyaml.STR:
             _set(parent, last, _node(Expr(f"{edit.new} | quote"), marks), marks)
         return
@@ -272,6 +291,14 @@ def _rename(parent: Node, edit: Rename | RenameHosts, marks: Placeholders) -> No
         return f"{value} | b64enc" if edit.base64 else value
 
     _pipe(parent, last, node, marks, hosts)
+
+
+def _renamed_name(value: str, edit: Rename) -> str:
+    """The Go expression that prints the name ``value`` prints, or the new name of the renamed
+    object it names (``edit.old`` or one of ``edit.also``); any other name, such as one of a
+    Secret the user manages, stays as it is."""
+    pairs = " ".join(f"{quote(old)} ({new})" for old, new in ((edit.old, edit.new), *edit.also))
+    return f"get (dict {pairs}) (toString {value}) | default {value}"
 
 
 def _rename_optional(parent: MappingNode, edit: RenameHosts, marks: Placeholders) -> None:
@@ -331,8 +358,9 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
     text, value = earlier[:2] if earlier and earlier[2] == action.ref else (f"(toJson {action.ref})", action.ref)
     if isinstance(edit, Rename):
         key = edit.pointer[-1]
-        pattern = f'("{key}":)"{re.escape(edit.old)}"()'
-        text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({edit.new} | toJson) "${{2}}")'
+        for old, new in ((edit.old, edit.new), *edit.also):
+            pattern = f'("{key}":)"{re.escape(old)}"()'
+            text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new} | toJson) "${{2}}")'
     else:
         for pattern, new in edit.forms:
             # In JSON text a string starts and ends with a quote, not with the text itself.
