@@ -323,6 +323,7 @@ def _context(
         # The template half only reads them: the objects made once are shared.
         folders=tuple({r.identity: _plain_of(plain, r) for r in el.resources} for el in env_loaded.values()),
         key_names={p.resource.identity: p.resource.key_name for p in plans if p.resource.stem},
+        presence={p.resource.identity: p.presence for p in plans},
     )
 
 

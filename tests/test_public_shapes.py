@@ -25,10 +25,14 @@ def test_public_shape_converts_and_verifies(tmp_path: Path, folder: str, packs: 
         assert_reproduces(out, src)
 
 
-def test_kustomize_overlays_become_environments(tmp_path: Path) -> None:
+@pytest.mark.parametrize("packs", [(), ("--rules", "conventions")], ids=["default", "conventions"])
+def test_kustomize_overlays_become_environments(tmp_path: Path, packs: tuple[str, ...]) -> None:
+    # staging renames every object (nameSuffix) while its worker still calls http://api:80, the
+    # base's Service, which staging does not deploy: with the conventions the release prefix
+    # must not reach that host name in staging's copy of the worker.
     src = SHAPES / "kustomized"
     envs = ("--env", f"staging={src / 'overlays/staging'}", "--env", f"prod={src / 'overlays/prod'}")
-    convert_ok(src / "base", tmp_path / "chart", *envs)
+    convert_ok(src / "base", tmp_path / "chart", *envs, *packs)
     result = run("verify", tmp_path / "chart", src / "base", *envs)
     assert result.exit_code == 0, result.stderr
     prod = (tmp_path / "chart" / "values-prod.yaml").read_text()

@@ -79,6 +79,10 @@ class Context:
     # A generated object's name without kustomize's hash (Resource.key_name), where it has one:
     # chart files and annotation keys are named after it, so they stay when the content changes.
     key_names: Mapping[Identity, str] = field(default_factory=dict)
+    # Template half only: the folders each resource is in (plan.BASE and environment names), for
+    # references between objects that no one folder has both of (an overlay's renamed copy of a
+    # workload naming a Service of the base's): no folder's declaration follows those.
+    presence: Mapping[Identity, frozenset[str]] = field(default_factory=dict)
 
     def key_name(self, ident: Identity) -> str:
         """The name chart files and keys of ``ident`` are made of (see ``key_names``)."""

@@ -69,7 +69,7 @@ class ReleaseNames:
         fields: dict[Identity, list] = {}
         hosts: dict[Identity, dict[tuple, list]] = {}
         for ref in references(objects, ctx):
-            if ref.target not in renamed or ref.source not in objects:
+            if ref.target not in renamed or ref.source not in objects or _apart(ref, ctx):
                 continue
             value = text_at(objects[ref.source], ref)
             if ref.span is None and value == ref.target_name:
@@ -150,6 +150,14 @@ class ReleaseNames:
                     if at in wanted and ref.target_name != wanted[at] and ref.target_name not in out.get(at, []):
                         out.setdefault(at, []).append(ref.target_name)
         return out
+
+
+def _apart(ref: Any, ctx: Context) -> bool:
+    """Whether no folder has both ends of ``ref``: an overlay's renamed copy of a workload (its
+    nameSuffix) still naming the base's Service, which that overlay does not deploy. No folder's
+    declaration renames such a reference, so the chart leaves it as it is."""
+    source, target = ctx.presence.get(ref.source), ctx.presence.get(ref.target)
+    return source is not None and target is not None and not source & target
 
 
 def references(objects: Mapping[Identity, dict], ctx: Context) -> list:
