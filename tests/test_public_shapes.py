@@ -603,3 +603,43 @@ data:
     assert_reproduces(tmp_path / "chart", src)
     data = render_objects(tmp_path / "chart")[("", "ConfigMap", "", "merges")]["data"]
     assert data == {"a": "1", "b": "2", "c": "2", "d": "3", "e": "5"}
+
+
+def test_statefulset_pod_dns_names_are_listed(tmp_path: Path) -> None:
+    # Kafka voters, ZooKeeper servers, Elasticsearch seeds: pods by their stable DNS names. The
+    # release prefix renames both the StatefulSet and its headless Service, so these no longer
+    # resolve; the host finder does not rewrite them, so the conventions must say so.
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "kafka.yaml": """\
+apiVersion: v1
+kind: Service
+metadata: {name: kafka-headless}
+spec:
+  clusterIP: None
+  selector: {app: kafka}
+  ports: [{name: broker, port: 9092}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kafka}
+spec:
+  serviceName: kafka-headless
+  selector: {matchLabels: {app: kafka}}
+  template:
+    metadata: {labels: {app: kafka}}
+    spec:
+      containers:
+        - name: kafka
+          image: example/kafka:3.7
+          env:
+            - name: KAFKA_CONTROLLER_QUORUM_VOTERS
+              value: "0@kafka-0.kafka-headless:9093,1@kafka-1.kafka-headless.shop.svc:9093"
+"""
+        },
+    )
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    for host in ("kafka-0.kafka-headless", "kafka-1.kafka-headless"):
+        assert f"{host!r} is the DNS name of a pod behind a Service the release renames" in result.stderr

@@ -289,6 +289,9 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> li
     # A word on its own: not part of a path, a file name, a longer name or a variable.
     names = "|".join(re.escape(s) for s in services)
     word = re.compile(r"(?<![A-Za-z0-9_./@$%{-])(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z])")
+    # A StatefulSet pod by its stable name (kafka-0.kafka-headless): the finder reads only a
+    # Service's own name as a host, and both parts get the release prefix.
+    pods = re.compile(r"(?<![A-Za-z0-9_.-])[a-z0-9][a-z0-9-]*-[0-9]+\.(?:" + names + r")(?![A-Za-z0-9_-])")
     out = []
     for ident, obj in sorted(objects.items()):
         spec = pod_spec(obj, ident[1])
@@ -323,6 +326,11 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> li
                         out.append(
                             f"{ident[1]} {ident[3]} {pointer_text(path)}: {name!r} is the name of a Service "
                             "the release renames, but not provably a host name there; left as it is"
+                        )
+                    for host in sorted({m.group() for m in pods.finditer(text)}):
+                        out.append(
+                            f"{ident[1]} {ident[3]} {pointer_text(path)}: {host!r} is the DNS name of a pod "
+                            "behind a Service the release renames (its StatefulSet too); left as it is"
                         )
     return out
 
