@@ -174,10 +174,18 @@ def build(opts: Options) -> Result:
         if not rule.builtin and not any(components.matches(rule.match, res) for res in resources)
     ]
     ref_hits, existing_guards = existing.plan_existing(resources, assigned, bases, ruleset)
-    grouped = plan.by_resource(resources, match.merge(hits, ref_hits))
+    merged = match.merge(hits, ref_hits)
+    grouped = plan.by_resource(resources, merged)
+    inside = existing.renames_inside(ref_hits, merged)
     plans = tuple(
         plan.ResourcePlan(
-            res, assigned[res], bases[res], frozenset(present[res]), grouped[res], existing=existing_guards.get(res)
+            res,
+            assigned[res],
+            bases[res],
+            frozenset(present[res]),
+            grouped[res],
+            existing=existing_guards.get(res),
+            edits=inside.get(res, ()),
         )
         for res in resources
     )
@@ -319,6 +327,7 @@ def _context(
         # The template half only reads them: the objects made once are shared.
         folders=tuple({r.identity: _plain_of(plain, r) for r in el.resources} for el in env_loaded.values()),
         key_names={p.resource.identity: p.resource.key_name for p in plans if p.resource.stem},
+        presence={p.resource.identity: p.presence for p in plans},
     )
 
 

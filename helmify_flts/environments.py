@@ -226,7 +226,7 @@ def plan_overlays(
             for kind, steps in diff(reference[res], obj):
                 named = FieldPath(steps)
                 unnamed = next((i for i, p in enumerate(named) if isinstance(p, Item) and p.name is None), None)
-                if unnamed is not None and kind != "insert":
+                if unnamed is not None and kind != "insert" and not _read_by_rule(named.plain, own):
                     prefix = (env.name, named[:unnamed])
                     if prefix not in whole_ok:
                         whole_ok[prefix] = _whole_ok(res, named[:unnamed], obj)
@@ -377,6 +377,18 @@ def _cover_omit(res: Resource, named: FieldPath, own: list[Hit], base: tuple[str
     list_key = auto_key(base, found, res.kind)
     key = keys.claim(list_key[:-1] + (list_key[-1] + "Items", name))
     return own + [Hit(AUTOMATIC, res, found, key, name, Mode.ITEM)]
+
+
+def _read_by_rule(parts: tuple, own: list[Hit]) -> bool:
+    """Whether a rule's key reads the field at ``parts`` (or a field holding it): a claim
+    template's size, found by ``metadata.name`` in a list whose items have no ``name``. Its key
+    is then the override, and the list need not go whole."""
+    for hit in own:
+        if hit.mode in (Mode.APPEND, Mode.ITEM) or isinstance(hit.rule, ExistingRule):
+            continue
+        if parts[: len(hit.parts)] == hit.parts:
+            return True
+    return False
 
 
 def _cover(

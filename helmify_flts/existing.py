@@ -60,6 +60,24 @@ def plan_existing(
     return hits, guards
 
 
+def renames_inside(ref_hits: list[Hit], kept: list[Hit]) -> dict[Resource, tuple]:
+    """The reference hits a field read whole from values covers (``imagePullSecrets``, an
+    Ingress's ``tls``), so that they are not lifted themselves: per resource, tree edits that
+    rename the Secret inside that value's text to the switch's name, else the chart's own."""
+    lifted = set(map(id, kept))
+    out: dict[Resource, list] = {}
+    for hit in ref_hits:
+        if id(hit) not in lifted and isinstance(hit.found.node, ScalarNode):
+            # Only here: a plain convert without such a reference does not load the refactorings.
+            from .refactorings.base import Rename
+            from .templating import quote, ref
+
+            name = hit.found.node.value
+            rename = Rename(hit.found.path.plain, name, f"{ref(hit.key)} | default {quote(name)}")
+            out.setdefault(hit.resource, []).append(rename)
+    return {res: tuple(edits) for res, edits in out.items()}
+
+
 def _in_reach(other: Resource, res: Resource, resources: tuple[Resource, ...]) -> bool:
     """Whether a name written in ``other`` can mean ``res``. An object with no namespace written
     lands in the namespace the folder is applied to, which is the one the others name (FLTS

@@ -12,6 +12,7 @@ tags and constructs values.
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import math
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.cyaml import CEmitter, CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
@@ -37,6 +38,7 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 MERGE = "tag:yaml.org,2002:merge"
+_VALUE = "tag:yaml.org,2002:value"  # YAML 1.1 "=" as a key; go-yaml reads it as the text
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 BINARY = "tag:yaml.org,2002:binary"
 
@@ -126,6 +128,36 @@ class K8sConstructor(SafeConstructor):
             key = self.construct_object(key_node, deep=True)
             result[json_key(key)] = self.construct_object(value_node, deep=True)
         return result
+
+    def flatten_mapping(self, node: MappingNode) -> None:
+        """Resolve merge keys (``<<``) as sigs.k8s.io/yaml does (go-yaml v2): keys are set in
+        the order written, a merge sets its mapping's keys where it stands, and of a list of
+        mappings the earlier ones win. The node keeps one pair per key, the one that wins: it is
+        also what the chart is written from. (PyYAML's own keeps overridden pairs, and tells
+        keys apart by the identity of their text, so what won depended on string interning.)"""
+        if not any(type(key) is ScalarNode and key.tag in (MERGE, _VALUE) for key, _ in node.value):
+            return
+        pairs: dict[str, tuple[Node, Node]] = {}
+        for key, value in node.value:
+            if type(key) is ScalarNode and key.tag == MERGE:
+                sources = value.value if isinstance(value, SequenceNode) else [value]
+                for source in reversed(sources):
+                    if not isinstance(source, MappingNode):
+                        raise ConstructorError(
+                            "while constructing a mapping",
+                            node.start_mark,
+                            f"expected a mapping or list of mappings for merging, but found {source.id}",
+                            source.start_mark,
+                        )
+                    self.flatten_mapping(source)
+                    # Copies: lifting a field where it is merged must leave the source alone.
+                    for k, v in source.value:
+                        pairs[json_key(self.construct_object(k, deep=True))] = (copy.deepcopy(k), copy.deepcopy(v))
+                continue
+            if type(key) is ScalarNode and key.tag == _VALUE:
+                key.tag = STR
+            pairs[json_key(self.construct_object(key, deep=True))] = (key, value)
+        node.value = list(pairs.values())
 
     def construct_undefined(self, node: Node) -> Any:
         # Custom tags are rare in manifests; keep the data, drop the tag.
@@ -264,8 +296,16 @@ def error_line(exc: yaml.YAMLError, text: str) -> int | None:
     return None
 
 
-def error_problem(exc: yaml.YAMLError) -> str:
-    """What a YAML error says is wrong, without its position."""
+def error_problem(exc: yaml.YAMLError, text: str = "") -> str:
+    """What a YAML error says is wrong, without its position; given the ``text`` it was read from,
+    also that a tab indents the line, which libyaml reports as a character that starts no token."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None and text:
+        mark = exc.problem_mark
+        lines = text.split("\n")
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and mark.column <= len(indent):
+            return f"{exc.problem or exc.context}: a tab indents the line, and YAML indents with spaces only"
     if isinstance(exc, ReaderError):
         char = exc.character
         code = char if isinstance(char, int) else ord(char) if isinstance(char, str) and len(char) == 1 else None

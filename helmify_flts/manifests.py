@@ -264,7 +264,7 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
             # Parsed, but Kubernetes would refuse it (or it is too big to handle): the message says why.
             raise UserError(kyaml.error_problem(exc), Where(rel, line)) from None
         raise UserError(
-            f"not valid YAML ({kyaml.error_problem(exc)}); fix the syntax or leave the file out with --exclude",
+            f"not valid YAML ({kyaml.error_problem(exc, text)}); fix the syntax or leave the file out with --exclude",
             Where(rel, line),
         ) from None
 

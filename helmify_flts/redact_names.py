@@ -142,6 +142,7 @@ _NOT_KEY = frozenset(
         "index",
         "hash",
         "idempotency",
+        "topology",  # Kubernetes' topologyKey names a node label (kubernetes.io/hostname)
     }
 )
 

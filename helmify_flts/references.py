@@ -66,6 +66,17 @@ _GROUPS = {
     "Role": "rbac.authorization.k8s.io",
     "ClusterRole": "rbac.authorization.k8s.io",
 }
+# The kinds RBAC rules name by their resource (plural) names, where a rule may list the objects.
+_RBAC_KINDS = {
+    "configmaps": "ConfigMap",
+    "secrets": "Secret",
+    "services": "Service",
+    "serviceaccounts": "ServiceAccount",
+    "persistentvolumeclaims": "PersistentVolumeClaim",
+    "deployments": "Deployment",
+    "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
+}
 _CLUSTER_KINDS = frozenset({"ClusterRole", "Namespace", "PersistentVolume", "StorageClass"})
 _SCHEME_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 # URL schemes whose "host" is a bucket or a path, never a Service.
@@ -180,6 +191,23 @@ def _items(obj: Any, path: Path) -> Iterator[tuple[Path, dict]]:
             yield path + (i,), item
 
 
+def service_refs(kind: str, obj: Any) -> Iterator[Path]:
+    """Where an object tells the API server which Service to call (``{name, namespace}``): each
+    admission webhook's ``clientConfig.service``, an APIService's ``spec.service`` and a
+    CustomResourceDefinition's conversion webhook."""
+    if kind in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"):
+        places = [path + ("clientConfig", "service") for path, _ in _items(obj, ("webhooks",))]
+    elif kind == "APIService":
+        places = [("spec", "service")]
+    elif kind == "CustomResourceDefinition":
+        places = [("spec", "conversion", "webhook", "clientConfig", "service")]
+    else:
+        return
+    for path in places:
+        if isinstance(_get(obj, path), dict):
+            yield path
+
+
 def pod_metadata(obj: dict, kind: str) -> dict:
     """The metadata of a workload's pods (its pod template's, a Pod's own); empty if malformed."""
     if kind not in _POD_SPEC:
@@ -230,6 +258,17 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
             yield from named(path + ("name",), "Secret", "imagePullSecrets")
         for path, _ in _items(obj, ("secrets",)):
             yield from named(path + ("name",), "Secret", "secrets")
+    if kind in ("Role", "ClusterRole"):
+        # A rule that grants access to named objects only (a ConfigMap, a Secret of the folder).
+        for path, rule in _items(obj, ("rules",)):
+            resources, names = rule.get("resources"), rule.get("resourceNames")
+            listed = resources if isinstance(resources, list) else []
+            kinds = [_RBAC_KINDS[r] for r in listed if isinstance(r, str) and r in _RBAC_KINDS]
+            for j in range(len(names) if isinstance(names, list) and kinds else 0):
+                for target_kind in kinds:
+                    for ref in named(path + ("resourceNames", j), target_kind, "resourceNames"):
+                        if ref.target is not None:
+                            yield ref
     if kind in ("RoleBinding", "ClusterRoleBinding"):
         for path, subject in _items(obj, ("subjects",)):
             if subject.get("kind") == "ServiceAccount":
@@ -240,6 +279,16 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
         role_kind = _get(obj, ("roleRef", "kind"))
         if role_kind in ("Role", "ClusterRole"):
             yield from named(("roleRef", "name"), role_kind, "roleRef")
+    if kind == "PersistentVolumeClaim":  # a claim bound to a volume of the folder, and back
+        yield from named(("spec", "volumeName"), "PersistentVolume", "volumeName")
+    if kind == "PersistentVolume":
+        claim_ns = _get(obj, ("spec", "claimRef", "namespace"))
+        yield from named(
+            ("spec", "claimRef", "name"),
+            "PersistentVolumeClaim",
+            "claimRef",
+            claim_ns if isinstance(claim_ns, str) else None,
+        )
     if kind == "HorizontalPodAutoscaler":
         target_kind = _get(obj, ("spec", "scaleTargetRef", "kind"))
         if isinstance(target_kind, str):
@@ -259,6 +308,9 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
                 yield Reference(ident, ("spec", "selector"), target[1], target[3], "selector", target)
     if kind == "Ingress":
         yield from _of_ingress(ident, obj, index, named)
+    for path in service_refs(kind, obj):
+        svc_ns = _get(obj, path + ("namespace",))
+        yield from named(path + ("name",), "Service", "apiServer", svc_ns if isinstance(svc_ns, str) else None)
     if kind == "ConfigMap":
         data = obj.get("data")
         if isinstance(data, dict):
@@ -267,6 +319,9 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
                     yield from _hosts(ident, ("data", key), data[key], index, flag=None, following=())
     if kind == "Secret" and ident[0] == "":
         yield from _of_secret(ident, obj, index)
+        # A ServiceAccount token Secret is bound to its account by name; the token controller
+        # deletes one whose account does not exist.
+        yield from named(("metadata", "annotations", "kubernetes.io/service-account.name"), "ServiceAccount", "token")
 
 
 def _of_secret(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]:

@@ -279,7 +279,7 @@ class _Loader:
         try:
             docs = [n for n in kyaml.compose_all(text) if n is not None]
         except yaml.YAMLError as exc:
-            problem = kyaml.error_problem(exc)
+            problem = kyaml.error_problem(exc, text)
             if not isinstance(exc, kyaml.DocumentError):
                 problem = f"not valid YAML ({problem})"
             raise UserError(problem, Where(shown, kyaml.error_line(exc, text))) from None

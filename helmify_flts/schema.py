@@ -149,6 +149,12 @@ def kind_schemas(kind: str) -> list[dict]:
     return [doc for name in _schema_files() if name.startswith(prefix) and (doc := _load(name)) is not None]
 
 
+def built_in(kind: str) -> bool:
+    """Whether Kubernetes itself defines ``kind`` (a custom resource's kind has no schema here)."""
+    prefix = f"{kind.lower()}-"
+    return any(name.startswith(prefix) for name in _schema_files())
+
+
 def deref(node: object) -> dict | None:
     """A schema node with its ``$ref`` followed (None when it is not a mapping)."""
     return _deref(node, _definitions())

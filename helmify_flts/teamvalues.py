@@ -48,7 +48,7 @@ def load(path: Path) -> Team:
         with collector.paused():
             docs = [n for n in kyaml.compose_all(text) if n is not None]
     except yaml.YAMLError as exc:
-        problem = kyaml.error_problem(exc)
+        problem = kyaml.error_problem(exc, text)
         if not isinstance(exc, kyaml.DocumentError):
             problem = f"not valid YAML ({problem})"
         raise UserError(f"{problem}; fix the values layout", Where(shown, kyaml.error_line(exc, text))) from None

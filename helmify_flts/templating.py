@@ -154,6 +154,9 @@ class Placeholders:
             stem += "X"
         self.stem = stem
         self.actions: dict[str, Action] = {}
+        # Per token of a value read whole and renamed inside (refactorings.tree): its JSON text
+        # so far, the value it is made from, and the reference the action reads now.
+        self.json_texts: dict[str, tuple[str, str, str]] = {}
 
     def new(self, action: Action) -> str:
         token = f"{self.stem}{len(self.actions):05d}"

@@ -154,11 +154,17 @@ def _keys_checked(node: MappingNode, bang: bool, text: str) -> list[Node]:
         name = key.value if key.tag == STR else json_key(construct(key))
         earlier = first.setdefault(name, key)
         if earlier is not key:
+            where = f"the key {name!r} is here and on line {earlier.start_mark.line + 1} of the same mapping"
+            if earlier.value != key.value:
+                # Spelt differently (`yes:` and `"true":`, `1.0:` and `1:`): say why they clash.
+                where += (
+                    f", written {earlier.value!r} there and {key.value!r} here (Kubernetes reads both as "
+                    f"{name!r}; quote a key to keep its text)"
+                )
             raise DocumentError(
                 None,
                 None,
-                f"the key {name!r} is here and on line {earlier.start_mark.line + 1} of the same mapping; "
-                "Kubernetes refuses duplicate keys, so keep one (two documents run together need '---' "
+                f"{where}; Kubernetes refuses duplicate keys, so keep one (two documents run together need '---' "
                 "between them)",
                 key.start_mark,
             )

@@ -277,7 +277,10 @@ def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[
         ident = p.resource.identity
         switches = tuple(Guard(s.key, s.default, s.doc) for s in changes.switches.get(ident, ()))
         own_file = changes.own_files.get(ident)
-        out.append(replace(p, edits=tuple(changes.edits.get(ident, ())), switches=switches, own_file=own_file))
+        # After the plan's own (a Secret switch's renames inside a value read whole), so that a
+        # release prefix applies to the chart's Secret and not to the one the switch names.
+        edits = p.edits + tuple(changes.edits.get(ident, ()))
+        out.append(replace(p, edits=edits, switches=switches, own_file=own_file))
     return tuple(out), changes
 
 

@@ -83,6 +83,10 @@ class Context:
     # for a reference read whole from values (it differs between environments), which the switch's
     # own ``default "name"`` does not reach.
     existing: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
+    # Template half only: the folders each resource is in (plan.BASE and environment names), for
+    # references between objects that no one folder has both of (an overlay's renamed copy of a
+    # workload naming a Service of the base's): no folder's declaration follows those.
+    presence: Mapping[Identity, frozenset[str]] = field(default_factory=dict)
 
     def key_name(self, ident: Identity) -> str:
         """The name chart files and keys of ``ident`` are made of (see ``key_names``)."""

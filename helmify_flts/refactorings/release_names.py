@@ -1,7 +1,8 @@
 """release-names: every object's name gets the release prefix through a ``fullname`` helper, as
 ``helm create`` charts do, and every reference follows it: the fields that name an object
-(ConfigMap, Secret and claim references, serviceAccountName, RBAC subjects and roleRefs, HPA
-targets, Ingress backends and TLS Secrets, a StatefulSet's serviceName, ...) and Service host
+(ConfigMap, Secret and claim references, serviceAccountName, RBAC subjects, roleRefs and rules'
+resourceNames, HPA targets, Ingress backends and TLS Secrets, a StatefulSet's serviceName, the
+Service a webhook calls, ...) and Service host
 names inside env values, args, commands and config files. A Service that selects pods of the
 folder also selects by ``app.kubernetes.io/instance`` (added to those pod templates), and so do
 PodDisruptionBudgets and NetworkPolicies, so that two releases in one namespace have disjoint
@@ -23,7 +24,20 @@ from ..templating import quote
 from .base import Context, Edit, Expr, Identity, Put, TemplateChanges, get, pointer_text, selects
 
 NAME = "release-names"
-KEPT = frozenset({"Namespace", "CustomResourceDefinition", "APIService"})  # their names mean something
+# Their names mean something: a CRD's is its group and plural, and a class is chosen by name by
+# claims, pods and Ingresses outside the chart too (ingress-nginx's IngressClass "nginx").
+KEPT = frozenset(
+    {
+        "Namespace",
+        "CustomResourceDefinition",
+        "APIService",
+        "StorageClass",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "GatewayClass",
+    }
+)
 WHY = "the release prefix keeps two releases in one namespace apart"
 
 
@@ -56,7 +70,7 @@ class ReleaseNames:
         fields: dict[Identity, list] = {}
         hosts: dict[Identity, dict[tuple, list]] = {}
         for ref in references(objects, ctx):
-            if ref.target not in renamed or ref.source not in objects:
+            if ref.target not in renamed or ref.source not in objects or _apart(ref, ctx):
                 continue
             value = text_at(objects[ref.source], ref)
             if ref.span is None and value == ref.target_name:
@@ -121,6 +135,7 @@ class ReleaseNames:
                 if existing:
                     out.switched_refs.add((ident, tuple(ref.path)))
         out.warnings += _unproven(objects, renamed, hosts)
+        out.warnings += _in_custom_resources(objects, renamed)
         for ident, by_path in hosts.items():
             for path, refs in by_path.items():
                 forms = []
@@ -149,6 +164,14 @@ class ReleaseNames:
                     if at in wanted and ref.target_name != wanted[at] and ref.target_name not in known:
                         out.setdefault(at, []).append((ref.target_name, ref.target))
         return out
+
+
+def _apart(ref: Any, ctx: Context) -> bool:
+    """Whether no folder has both ends of ``ref``: an overlay's renamed copy of a workload (its
+    nameSuffix) still naming the base's Service, which that overlay does not deploy. No folder's
+    declaration renames such a reference, so the chart leaves it as it is."""
+    source, target = ctx.presence.get(ref.source), ctx.presence.get(ref.target)
+    return source is not None and target is not None and not source & target
 
 
 def references(objects: Mapping[Identity, dict], ctx: Context) -> list:
@@ -280,6 +303,9 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> li
     # A word on its own: not part of a path, a file name, a longer name or a variable.
     names = "|".join(re.escape(s) for s in services)
     word = re.compile(r"(?<![A-Za-z0-9_./@$%{-])(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z])")
+    # A StatefulSet pod by its stable name (kafka-0.kafka-headless): the finder reads only a
+    # Service's own name as a host, and both parts get the release prefix.
+    pods = re.compile(r"(?<![A-Za-z0-9_.-])[a-z0-9][a-z0-9-]*-[0-9]+\.(?:" + names + r")(?![A-Za-z0-9_-])")
     out = []
     for ident, obj in sorted(objects.items()):
         spec = pod_spec(obj, ident[1])
@@ -315,7 +341,71 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> li
                             f"{ident[1]} {ident[3]} {pointer_text(path)}: {name!r} is the name of a Service "
                             "the release renames, but not provably a host name there; left as it is"
                         )
+                    for host in sorted({m.group() for m in pods.finditer(text)}):
+                        out.append(
+                            f"{ident[1]} {ident[3]} {pointer_text(path)}: {host!r} is the DNS name of a pod "
+                            "behind a Service the release renames (its StatefulSet too); left as it is"
+                        )
     return out
+
+
+def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list[str]:
+    """Fields of custom resources that name an object the release renames (a Prometheus's
+    ``serviceAccountName``, a route's backend, a scaler's target): which of their fields are
+    references no schema here says, so they stay as they are, and the report lists them."""
+    names: dict[str, list[Identity]] = {}
+    for ident in sorted(renamed):
+        names.setdefault(ident[3], []).append(ident)
+    out = []
+    for ident, found in custom_strings(objects).items():
+        found = [(path, value) for path, value in found if value in names and _names_an_object(path)]
+        for path, value in found:
+            # serviceAccountName names a ServiceAccount, not the Service of the same name.
+            key = next(p for p in reversed(path) if isinstance(p, str)).lower()
+            said = [i for i in names[value] if i[1].lower() in key or (key in _HOSTS and i[1] == "Service")]
+            longest = max((len(i[1]) for i in said), default=0)
+            kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
+            kinds = kinds or ", ".join(f"{i[1]}/{i[3]}" for i in names[value])
+            out.append(
+                f"{ident[1]} {ident[3]} {pointer_text(path)}: {value!r} names {kinds}, which the release renames, "
+                f"but {ident[1]} is a custom resource whose references are not known; left as it is"
+            )
+    return out
+
+
+def custom_strings(objects: Mapping[Identity, dict]) -> dict[Identity, list[tuple[tuple, str]]]:
+    """Each custom resource's strings outside its metadata, with their paths in pointer order:
+    where it may name other objects, in fields no schema here describes."""
+    from ..schema import built_in
+
+    out = {}
+    for ident, obj in sorted(objects.items()):
+        if not isinstance(obj, dict) or built_in(ident[1]):
+            continue
+        stack: list[tuple[tuple, Any]] = [((k,), v) for k, v in obj.items() if k != "metadata"]
+        found = []
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(((*path, k), v) for k, v in value.items())
+            elif isinstance(value, list):
+                stack.extend(((*path, i), v) for i, v in enumerate(value))
+            elif isinstance(value, str):
+                found.append((path, value))
+        out[ident] = sorted(found, key=lambda f: pointer_text(f[0]))
+    return out
+
+
+def _names_an_object(path: tuple) -> bool:
+    """A field whose key says it holds an object's name (``name``, ``serviceAccountName``,
+    ``secret``), not a label, a selector or a port."""
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    if any(isinstance(p, str) and p in ("labels", "matchLabels", "selector", "annotations") for p in path):
+        return False
+    return key.lower().endswith("name") or key.lower() in ("service", "secret", "configmap", "serviceaccount", *_HOSTS)
+
+
+_HOSTS = ("host", "hosts")  # a mesh route's destination, a gateway's hosts: a Service's name
 
 
 def _form(text: str, ref: Any) -> str:

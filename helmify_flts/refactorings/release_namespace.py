@@ -1,7 +1,8 @@
 """release-namespace: the folder's main namespace becomes the release namespace.
 
-``metadata.namespace``, RBAC subjects and ``NAME.NS.svc(.cluster.local)`` host names in env
-values, args, commands, ConfigMap data (config files) and Secret data follow ``.Release.Namespace``, so that
+``metadata.namespace``, RBAC subjects, the Services that webhooks and APIServices call, the claim
+a volume is kept for, and ``NAME.NS.svc(.cluster.local)`` host names in env values, args,
+commands, ConfigMap data (config files) and Secret data follow ``.Release.Namespace``, so that
 ``helm install -n other`` keeps the release in one namespace. A Namespace object of that name
 becomes the switch ``namespace.create`` (off by default) and is declared removed. Rendered in
 the main namespace, as the proof renders, nothing else changes."""
@@ -12,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..references import text_at
+from ..references import service_refs, text_at
 from .base import (
     Context,
     Expr,
@@ -23,6 +24,8 @@ from .base import (
     Switch,
     SwitchedOn,
     TemplateChanges,
+    get,
+    pointer_text,
     selects,
 )
 
@@ -67,6 +70,13 @@ class ReleaseNamespace:
                 for i, subject in enumerate(obj.get("subjects") or []):
                     if isinstance(subject, dict) and subject.get("namespace") == ctx.namespace:
                         out.edit(ident, Put(("subjects", i, "namespace"), namespace))
+            # A webhook (or an APIService) the API server calls must name the Service where
+            # the release puts it, and a volume kept for a claim the claim where it is.
+            places = [*service_refs(ident[1], obj), *([("spec", "claimRef")] if ident[1] == "PersistentVolume" else [])]
+            for path in places:
+                if get(obj, (*path, "namespace")) == ctx.namespace:
+                    out.edit(ident, Put((*path, "namespace"), namespace))
+        out.warnings += _in_custom_resources(objects, ctx)
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
         for ref in references(objects, ctx):
             if ref.via == "host" and ref.host_namespace == ctx.namespace and ref.source in objects:
@@ -77,6 +87,24 @@ class ReleaseNamespace:
                         found.append(form)
         for (ident, path, base64), found in forms.items():
             out.edit(ident, RenameHosts(path, tuple(found), base64))
+
+
+def _in_custom_resources(objects: Mapping[Identity, dict], ctx: Context) -> list[str]:
+    """Fields of custom resources that name the main namespace (a Prometheus's alertmanagers, a
+    ServiceMonitor's namespaceSelector): no schema here says they are namespaces, so they stay as
+    they are, and the report lists them."""
+    from .release_names import custom_strings
+
+    out = []
+    for ident, found in custom_strings(objects).items():
+        for path, value in found:
+            key = next((p for p in reversed(path) if isinstance(p, str)), "")
+            if value == ctx.namespace and key.lower() in ("namespace", "namespaces", "matchnames"):
+                out.append(
+                    f"{ident[1]} {ident[3]} {pointer_text(path)}: {value!r} names the namespace the release "
+                    f"replaces, but {ident[1]} is a custom resource whose fields are not known; left as it is"
+                )
+    return out
 
 
 def _form(text: str, ref: Any) -> str:

@@ -329,6 +329,16 @@ def _rename_optional(parent: MappingNode, edit: RenameHosts, marks: Placeholders
             return
 
 
+def _arg(text: str) -> str:
+    """A pipeline as the argument of a function: in parentheses unless it is one already."""
+    return text if text.startswith("(toJson ") else f"({text})"
+
+
+def _optional_key(key: Node, name: str | int, marks: Placeholders) -> bool:
+    action = marks.actions.get(key.value) if isinstance(key, ScalarNode) else None
+    return isinstance(action, OptionalKey) and action.key_text == name
+
+
 def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
     """The field sits inside a value read whole from values (a list lifted as a block): rename in
     the JSON text of that value, and read it back."""
@@ -340,7 +350,11 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
         if at is not None:
             node = node.value[at]
         elif isinstance(node, MappingNode):
-            node = next((v for k, v in node.value if _is(k, part)), None)
+            # A knob that renders only when set (imagePullSecrets) is a key standing for
+            # ``with``: its action reads the whole value.
+            node = next((v for k, v in node.value if _is(k, part)), None) or next(
+                (k for k, _ in node.value if _optional_key(k, part, marks)), None
+            )
         else:
             return
     action = marks.actions.get(node.value) if isinstance(node, ScalarNode) else None
@@ -348,20 +362,24 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
         return
     if isinstance(edit, RenameHosts) and edit.base64:
         return  # the JSON text holds base64, in which no host name can be found; the proof says so
-    text = f"(toJson {action.ref})"
+    # A value renamed in before (two Secrets in one imagePullSecrets, a switch's name and then
+    # the release prefix) is renamed further in its JSON text, so the expression grows by one
+    # replacement per rename, not by a copy of itself.
+    earlier = marks.json_texts.get(node.value)
+    text, value = earlier[:2] if earlier and earlier[2] == action.ref else (f"(toJson {action.ref})", action.ref)
     if isinstance(edit, Rename):
         key = edit.pointer[-1]
-        for i, (old, new) in enumerate(_new_names(edit)):
+        for old, new in _new_names(edit):
             pattern = f'("{key}":)"{re.escape(old)}"()'
-            text = text if i == 0 else f"({text})"
-            text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new} | toJson) "${{2}}")'
+            text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new} | toJson) "${{2}}")'
     else:
         for pattern, new in edit.forms:
             # In JSON text a string starts and ends with a quote, not with the text itself.
             pattern = pattern.replace("(^)", '(")').replace("$)", '")')
-            text = f'regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new}) "${{2}}")'
+            text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new}) "${{2}}")'
     # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
-    ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {action.ref}))'
+    ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {value}))'
+    marks.json_texts[node.value] = (text, value, ref)
     if isinstance(action, Block):
         marks.actions[node.value] = Block(ref)
     else:
