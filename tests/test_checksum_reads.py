@@ -1,5 +1,6 @@
 """checksum-roll over environments that read another object, or one the chart does not render
-there (its existingSecret switch set)."""
+there (its existingSecret switch set), and the existingSecret comment of a kustomize-generated
+object."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 from conftest import assert_reproduces, render_objects, run, write_tree
 
 from helmify_flts import kyaml, render
+
+SHOP = Path(__file__).parent / "kustomize" / "shop"
 
 SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: %s}\nstringData: {TOKEN: %s}\n---\n"
 APP = """\
@@ -139,3 +142,48 @@ def test_a_secret_read_and_rendered_in_every_folder_keeps_an_unconditional_check
     assert "checksum-roll" not in converts_and_verifies(trees, chart)
     line = next(x for x in (chart / "templates" / "app.yaml").read_text().splitlines() if "checksum/creds" in x)
     assert "ternary" not in line  # no condition: as before
+
+
+# 2. The existingSecret comment of a generated Secret names the generator, not today's hash.
+
+
+def comment_of(text: str, key: str) -> list[str]:
+    """The comment lines above each ``key:`` line of a values file."""
+    lines = text.splitlines()
+    return [lines[i - 1].strip() for i, line in enumerate(lines) if line.strip().startswith(f"{key}:")]
+
+
+def test_the_existing_secret_comment_of_a_generated_secret_names_its_generator(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    prod = SHOP / "overlays" / "prod"
+    result = run("convert", SHOP / "base", chart, "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    base_doc, prod_doc = comment_of((chart / "values.yaml").read_text(encoding="utf-8"), "existingSecret")
+    assert base_doc == (
+        "# -- Name of an existing Secret to use instead of db-credentials, which kustomize generates, rendered as"
+        " db-credentials-<hash of its content>; empty renders it from this chart"
+    )
+    assert prod_doc == (
+        "# -- Name of an existing Secret to use instead of db-credentials-prod, the db-credentials kustomize"
+        " generates for the environments that have it, rendered as db-credentials-<hash of its content>; empty"
+        " renders it from this chart"
+    )
+    # values-prod.yaml switches the base's Secret off by the name prod does not have; its comment is
+    # the key's, which stays when the content (and so the hash) changes.
+    prod_values = (chart / "values-prod.yaml").read_text(encoding="utf-8")
+    assert comment_of(prod_values, "existingSecret") == [base_doc]
+    assert values(chart, "values-prod.yaml")["dbCredentials"]["existingSecret"] == "db-credentials-hhg49ghkh4"
+    assert values(chart, "values.yaml")["dbCredentials"]["existingSecret"] == ""
+    schema = (chart / "values.schema.json").read_text(encoding="utf-8")
+    assert "instead of db-credentials-h" not in schema and "instead of db-credentials, which" in schema
+    run_verify = run("verify", chart, SHOP / "base", "--env", f"prod={prod}")
+    assert run_verify.exit_code == 0, run_verify.stdout + run_verify.stderr
+
+
+def test_the_existing_secret_comment_of_a_named_secret_is_unchanged(tmp_path: Path) -> None:
+    trees = folders(tmp_path, base=(("creds",), "creds"))
+    chart = tmp_path / "chart"
+    assert run("convert", trees["base"], chart).exit_code == 0
+    assert comment_of((chart / "values.yaml").read_text(encoding="utf-8"), "existingSecret") == [
+        "# -- Name of an existing Secret to use instead of creds; empty renders creds from this chart"
+    ]
