@@ -187,3 +187,32 @@ def test_the_existing_secret_comment_of_a_named_secret_is_unchanged(tmp_path: Pa
     assert comment_of((chart / "values.yaml").read_text(encoding="utf-8"), "existingSecret") == [
         "# -- Name of an existing Secret to use instead of creds; empty renders creds from this chart"
     ]
+
+
+def test_flts_prod_pods_have_no_checksum_of_the_credentials_prod_manages(tmp_path: Path) -> None:
+    # FLTS prod reads minio-credentials and postgres-credentials from Secrets managed outside the
+    # chart (values-prod.yaml sets their switches): its pods had checksums of empty text. (The
+    # grafana and mlflow Secrets the production refactorings add had none there already.)
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    envs = [f"--env=dev={fixtures / 'environments' / 'dev'}", f"--env=prod={fixtures / 'environments' / 'prod'}"]
+    chart = tmp_path / "chart"
+    packs = ("--rules", "conventions", "--rules", "flts-production")
+    result = run("convert", fixtures / ".kubernetes", chart, "--chart-name", "flts", *packs, *envs)
+    assert result.exit_code == 0, result.stderr
+    prod = values(chart, "values-prod.yaml")
+    assert prod["minio"]["existingSecret"] == "minio-credentials"
+
+    def credential_checksums(values_: dict | None) -> set[str]:
+        objects = render_objects(chart, namespace="flts", values=values_)
+        return {
+            key
+            for ident, obj in objects.items()
+            if ident[1] in ("Deployment", "StatefulSet", "Job")
+            for key in (obj["spec"]["template"]["metadata"].get("annotations") or {})
+            if key.endswith("-credentials")
+        }
+
+    managed = {f"checksum/{name}-credentials" for name in ("minio", "postgres", "grafana", "mlflow")}
+    assert credential_checksums(None) == managed
+    assert credential_checksums(prod) == set()
+    assert "checksum/minio-credentials" not in declared(chart, "prod")
