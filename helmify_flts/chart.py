@@ -328,6 +328,7 @@ def _context(
         folders=tuple({r.identity: _plain_of(plain, r) for r in el.resources} for el in env_loaded.values()),
         key_names={p.resource.identity: p.resource.key_name for p in plans if p.resource.stem},
         presence={p.resource.identity: p.presence for p in plans},
+        env_only=frozenset(p.resource.identity for p in plans if plan.BASE not in p.presence),
     )
 
 

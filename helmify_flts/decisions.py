@@ -123,7 +123,9 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         return Accept(
             Inline(f"{{{{ {ref} | default {default} | toJson }}}}"),
             "",
-            f"Name of an existing resource to use instead of {original}; empty uses {original} from this chart",
+            # Not the name (a generator's carries its content's hash): the switch's own comment,
+            # put first, names the object (existing.switch_doc).
+            "Name of an existing resource to use instead of the one this field names; empty uses the chart's",
             "",
             source,
             original,

@@ -44,12 +44,7 @@ def plan_existing(
             continue
         comp = components[res]
         key = fill(rule.existing_key, key_bindings(res, comp, bases[res]))
-        guards[res] = Guard(
-            key,
-            "",
-            f"Name of an existing {res.kind} to use instead of {res.name}; empty renders {res.name} from this chart",
-            negate=True,
-        )
+        guards[res] = Guard(key, "", switch_doc(res), negate=True)
         for other in resources:
             if other is res or not _in_reach(other, res, resources):
                 continue
@@ -76,6 +71,25 @@ def renames_inside(ref_hits: list[Hit], kept: list[Hit]) -> dict[Resource, tuple
             rename = Rename(hit.found.path.plain, name, f"{ref(hit.key)} | default {quote(name)}")
             out.setdefault(hit.resource, []).append(rename)
     return {res: tuple(edits) for res, edits in out.items()}
+
+
+def switch_doc(res: Resource) -> str:
+    """The values comment of ``res``'s switch. A kustomize generator's object is named after the
+    generator: its rendered name carries a hash of its content, which changes with the data, while
+    the switch's key (named after the generator too) stays, and an environment's values may set it
+    to switch off an object whose hash that environment does not have."""
+    if not res.stem:
+        return f"Name of an existing {res.kind} to use instead of {res.name}; empty renders {res.name} from this chart"
+    generator = res.name[:-11]  # kustomize appends "-" and ten characters of the hash (kustomize.stem_of)
+    made = (
+        f"{generator}, which kustomize generates"
+        if res.stem == generator
+        else (f"{res.stem}, the {generator} kustomize generates for the environments that have it")
+    )
+    return (
+        f"Name of an existing {res.kind} to use instead of {made}, rendered as {generator}-<hash of its content>;"
+        " empty renders it from this chart"
+    )
 
 
 def _in_reach(other: Resource, res: Resource, resources: tuple[Resource, ...]) -> bool:

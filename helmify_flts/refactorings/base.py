@@ -87,6 +87,10 @@ class Context:
     # references between objects that no one folder has both of (an overlay's renamed copy of a
     # workload naming a Service of the base's): no folder's declaration follows those.
     presence: Mapping[Identity, frozenset[str]] = field(default_factory=dict)
+    # The chart's objects (``objects``) that the base folder does not have, only some environments'
+    # folders: with ``folders``, what each folder holds, so a plan made for every folder knows the
+    # base folder's own objects too.
+    env_only: frozenset[Identity] = frozenset()
 
     def key_name(self, ident: Identity) -> str:
         """The name chart files and keys of ``ident`` are made of (see ``key_names``)."""
@@ -102,6 +106,11 @@ class Context:
         from .release_names import new_name
 
         return new_name(self.release, name) if self.now(ident)[3] == new_name(self.release, ident[3]) else name
+
+    def every_folder(self) -> tuple[Mapping[Identity, dict], ...]:
+        """Each folder's objects, the base folder's first (from ``objects``, ``env_only`` and ``folders``)."""
+        base = {i: obj for i, obj in self.objects.items() if i not in self.env_only}
+        return (base, *self.folders)
 
 
 @record

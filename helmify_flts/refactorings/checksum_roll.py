@@ -12,6 +12,7 @@ from typing import Any
 
 from ..filenames import safe_name, short_hash
 from ..manifests import POD_TEMPLATE
+from ..records import record
 from .base import Context, Edit, Expr, Identity, MergeInto, Rendered, TemplateChanges, get, pointer_text, selects
 
 NAME = "checksum-roll"
@@ -114,6 +115,23 @@ def _named(spec: dict) -> Iterator[tuple[str, str]]:
                         yield kind, str(found.get("name"))
 
 
+@record
+class Plan:
+    """What checksum-roll annotates, made once from every folder so that each folder's declaration
+    and the template agree. A workload gets ``checksum/<name>`` for an object only where its pods
+    read that object and the chart renders it: an object managed outside the chart there (its
+    existingSecret switch set, its folder without it) has no content of the chart to hash.
+    ``always``: per workload, the objects it reads in every folder that has it, each rendered
+    there; ``when``: those it reads in exactly the folders where the object renders, annotated
+    under the object's render condition; ``skipped``: (workload, object) pairs no condition of
+    the object tells apart (a folder renders the object while that folder's pods read another),
+    which get no annotation in any folder, with a warning."""
+
+    always: Mapping[Identity, tuple[Identity, ...]]
+    when: Mapping[Identity, tuple[Identity, ...]]
+    skipped: tuple[tuple[Identity, Identity], ...] = ()
+
+
 class ChecksumRoll:
     name = NAME
     summary = "Pods roll when a ConfigMap or Secret of the chart they read changes."
@@ -122,6 +140,8 @@ class ChecksumRoll:
     def _reads(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any
     ) -> Iterator[tuple[Identity, list[Identity]]]:
+        """Per workload of ``objects`` (one folder's), the ConfigMaps and Secrets its pods read that
+        the chart renders in that folder (the folder has them)."""
         for ident, obj in sorted(objects.items()):
             at = POD_TEMPLATE.get(ident[1])
             if not at or len(at) < 2 or not selects(rule.match, ident, obj, ctx):
@@ -132,18 +152,35 @@ class ChecksumRoll:
             read = []
             for kind, name in _named(spec):
                 target = ("", kind, ident[2], name)
-                # the chart's objects decide, as in the template: an environment whose folder lacks
-                # the Secret (provided there, existingSecret) still renders the annotation
-                if (target in objects or target in ctx.objects) and target not in read:
+                if target in objects and target not in read:
                     read.append(target)
             if read:
                 yield ident, read
 
+    def _plan(self, ctx: Context, rule: Any) -> Plan:
+        folders = ctx.every_folder()
+        reads = [dict(self._reads(folder, ctx, rule)) for folder in folders]
+        always: dict[Identity, tuple[Identity, ...]] = {}
+        when: dict[Identity, tuple[Identity, ...]] = {}
+        skipped = []
+        for ident in sorted(set().union(*reads)):
+            having = [(r.get(ident, []), folder) for r, folder in zip(reads, folders, strict=True) if ident in folder]
+            read = list(dict.fromkeys(t for each, _ in having for t in each))
+            always[ident] = tuple(t for t in read if all(t in each for each, _ in having))
+            # The object's render condition holds exactly where its folder has it.
+            when[ident] = tuple(
+                t for t in read if t not in always[ident] and all((t in each) == (t in f) for each, f in having)
+            )
+            skipped += [(ident, t) for t in read if t not in always[ident] + when[ident]]
+        return Plan(always, when, tuple(skipped))
+
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         out = []
         files, keys = chart_names(ctx)
+        skipped = set(self._plan(ctx, rule).skipped)
         for ident, read in self._reads(objects, ctx, rule):
-            edit = declared_annotations(ident, objects[ident], read, rule.id, names=keys, files=files)
+            kept = [t for t in read if (ident, t) not in skipped]
+            edit = declared_annotations(ident, objects[ident], kept, rule.id, names=keys, files=files) if kept else None
             if edit is not None:
                 out.append(edit)
         return out
@@ -151,26 +188,30 @@ class ChecksumRoll:
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
-        # What each workload reads in every folder that has it: an environment whose generated
-        # ConfigMap or Secret has other content (another hash) reads another object there.
-        folders = (objects, *ctx.folders)
-        reads = [dict(self._reads(folder, ctx, rule)) for folder in folders]
+        # Planned from what each workload reads in every folder that has it: an environment whose
+        # generated ConfigMap or Secret has other content (another hash) reads another object there,
+        # and one whose values switch an object off (existingSecret) reads one the chart does not have.
+        planned = self._plan(ctx, rule)
         files, keys = chart_names(ctx)
-        for ident in sorted(set().union(*reads)):
+        for ident in sorted(planned.always):
             if ident not in objects:
                 continue
-            seen = [r.get(ident, []) for r, folder in zip(reads, folders, strict=True) if ident in folder]
-            read = list(dict.fromkeys(t for each in seen for t in each))
+            read = [*planned.always[ident], *planned.when[ident]]
             for target in read:
                 out.own_files[target] = template_path(target, files.get(target, ""))
-            # One read only in some folders renders while its object does: the folders that read
-            # it have it render, the others do not (the base's generated Secret in an overlay that
-            # makes its own).
-            always = [t for t in read if all(t in each for each in seen)]
-            when = {t: ctx.conditions.get(t, "") for t in read if t not in always}
-            merge = annotations(objects[ident], ident, always + list(when), names=keys, when=when, files=files)
+            when = {t: ctx.conditions.get(t, "") for t in planned.when[ident]}
+            merge = annotations(objects[ident], ident, read, names=keys, when=when, files=files)
             if merge is not None:
                 out.edit(ident, merge)
+        for ident, target in planned.skipped:
+            out.own_files.setdefault(target, template_path(target, files.get(target, "")))
+            what = f"{target[1]}/{target[3]}"
+            out.warnings.append(
+                f"checksum-roll: {ident[1]}/{ident[3]} reads {what} in some folders, while a folder that has {what}"
+                f" runs those pods with another one: no values condition tells these apart, so they get no"
+                f" checksum/{keys.get(target, target[3])} annotation and do not roll when {what} changes (leave"
+                f" {what} out of the folders whose pods do not read it)"
+            )
 
 
 def declared_annotations(
