@@ -24,6 +24,7 @@ def registry() -> dict[str, Refactoring]:
     if not _REGISTRY:
         from .autoscaling_replicas import AutoscalingReplicas
         from .checksum_roll import ChecksumRoll
+        from .cluster_ip import ClusterIP
         from .credentials import EnvCredentials
         from .envconfig import EnvConfigMap
         from .extras import DisruptionBudgets, NetworkPolicies, ServiceMonitors
@@ -43,6 +44,7 @@ def registry() -> dict[str, Refactoring]:
             ChecksumRoll(),
             Notes(),
             ReleaseNames(),
+            ClusterIP(),
             NetworkPolicies(),
             ServiceMonitors(),
             DisruptionBudgets(),
