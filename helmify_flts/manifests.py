@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import kyaml
+from . import kubenames, kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
 from .records import record
@@ -385,6 +385,16 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
             )
         )
         return
+    refused = kubenames.problem(api_version, kind, name)
+    if refused:
+        notices.append(
+            Notice(
+                f"{kind} {name!r}: Kubernetes refuses this name ({refused}); the chart keeps it as written, "
+                "so the install fails: rename it in the manifest",
+                where,
+                code="refused-name",
+            )
+        )
     resources.append(
         Resource(
             source=rel,
