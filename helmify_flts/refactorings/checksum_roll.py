@@ -209,9 +209,14 @@ class ChecksumRoll:
             out.warnings.append(
                 f"checksum-roll: {ident[1]}/{ident[3]} reads {what} in some folders, while a folder that has {what}"
                 f" runs those pods with another one: no values condition tells these apart, so they get no"
-                f" checksum/{keys.get(target, target[3])} annotation and do not roll when {what} changes (leave"
+                f" {_annotation(target, keys)} annotation and do not roll when {what} changes (leave"
                 f" {what} out of the folders whose pods do not read it)"
             )
+
+
+def _annotation(target: Identity, names: Mapping[Identity, str]) -> str:
+    """The annotation key of ``target``'s checksum: one place, for the declaration and the template."""
+    return f"checksum/{names.get(target, target[3])}"
 
 
 def declared_annotations(
@@ -229,7 +234,7 @@ def declared_annotations(
     is not the object's name (:func:`chart_names`)."""
     names, files = names or {}, files or {}
     meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
-    wanted = {f"checksum/{names.get(t, t[3])}": Rendered(template_path(t, files.get(t, ""))) for t in read}
+    wanted = {_annotation(t, names): Rendered(template_path(t, files.get(t, ""))) for t in read}
     meta = get(obj, meta_at)
     if not isinstance(meta, dict):
         ops: tuple[dict, ...] = ({"op": "add", "path": pointer_text(meta_at), "value": {"annotations": wanted}},)
@@ -280,10 +285,10 @@ def annotations(
     meta_at = (*POD_TEMPLATE[ident[1]][:-1], "metadata")
     have = get(obj, (*meta_at, "annotations"))
     have = have if isinstance(have, dict) else {}
-    kept = [t for t in read if f"checksum/{names.get(t, t[3])}" not in have]
+    kept = [t for t in read if _annotation(t, names) not in have]
     entries = tuple(
         (
-            f"checksum/{names.get(t, t[3])}",
+            _annotation(t, names),
             Expr(f'include (print $.Template.BasePath "/{_in_templates(t, files.get(t, ""))}") . | sha256sum'),
         )
         for t in kept
