@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from . import kyaml, leftovers, partition, redact
+from . import chartarchive, kyaml, leftovers, partition, redact
 from .errors import UserError, Where
-from .filenames import check_path
+from .filenames import check_path, problem
 from .manifests import CLUSTER_SCOPED, LoadResult
 from .paths import FieldPath
 from .records import record
@@ -103,14 +103,21 @@ def render_files(
     release: str = "release",
     namespace: str = "default",
 ) -> dict:
-    """Render chart files held in memory (written to a temporary folder for the engine):
-    ``{None: texts with values}`` plus one entry per named values set in ``more``."""
+    """Render chart files held in memory: ``{None: texts with values}`` plus one entry per named
+    values set in ``more``. The engine loads them from an archive made in memory; a chart the
+    archive cannot carry exactly, or large enough to render in groups, is written to a temporary
+    folder for it instead."""
     import tempfile
 
     # The folders of killed runs hold whole charts, Secrets included: remove them.
     leftovers.sweep(Path(tempfile.gettempdir()), RENDER_PREFIX)
     value_sets = {None: values, **(more or {})}
     parts = partition.groups(files)
+    for rel in files:  # the archive's names are checked as the folder's paths would be
+        if why := problem(rel):
+            raise UserError(f"refusing the chart file {rel!r}: {why}")
+    if len(parts) == 1 and (packed := chartarchive.pack(chart_name, files)) is not None:
+        return _render_each(packed, value_sets, release, namespace)
     try:
         with tempfile.TemporaryDirectory(prefix=f"{RENDER_PREFIX}{leftovers.tag()}-") as tmp:
             root = Path(tmp) / chart_name
@@ -183,19 +190,24 @@ def render_chart(
 
 
 def _render_each(
-    chart_dir: Path, value_sets: dict[str | None, dict | None], release: str = "release", namespace: str = "default"
+    chart: Path | bytes,
+    value_sets: dict[str | None, dict | None],
+    release: str = "release",
+    namespace: str = "default",
 ) -> dict:
-    """Render one chart with several value sets: the engine loads it (reads, parses and checks
-    every file) once, not once per set. A loaded chart is immutable, so renders do not interact."""
+    """Render one chart (a folder, or the bytes of its archive) with several value sets: the
+    engine loads it (reads, parses and checks every file) once, not once per set. A loaded chart
+    is immutable, so renders do not interact."""
     helm = _helm()
     try:
-        with helm.Chart.load(str(chart_dir)) as chart:
+        with helm.Chart.load_archive(chart) if isinstance(chart, bytes) else helm.Chart.load(str(chart)) as loaded:
             return {
-                name: chart.render(values or {}, name=release, namespace=namespace)
+                name: loaded.render(values or {}, name=release, namespace=namespace)
                 for name, values in value_sets.items()
             }
     except helm.HelmError as exc:
-        raise RenderError(f"Helm cannot render the chart in {chart_dir}: {exc}") from None
+        where = "" if isinstance(chart, bytes) else f" in {chart}"
+        raise RenderError(f"Helm cannot render the chart{where}: {exc}") from None
 
 
 def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = None) -> dict[tuple, tuple[str, dict]]:

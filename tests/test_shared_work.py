@@ -33,13 +33,14 @@ def cases() -> dict[str, proof.Case]:
 
 def test_the_engine_loads_the_chart_once_for_every_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
     loads = []
-    original = helm_python.Chart.load.__func__
+    for how in ("load", "load_archive"):  # from a folder, or from an archive made in memory
+        original = getattr(helm_python.Chart, how).__func__
 
-    def counting(cls, path):  # noqa: ANN001, ANN202
-        loads.append(path)
-        return original(cls, path)
+        def counting(cls, chart, original=original):  # noqa: ANN001, ANN202
+            loads.append(chart)
+            return original(cls, chart)
 
-    monkeypatch.setattr(helm_python.Chart, "load", classmethod(counting))
+        monkeypatch.setattr(helm_python.Chart, how, classmethod(counting))
     proofs = proof.prove_all(FILES, cases(), "c")
     assert len(loads) == 1
     assert all(p.ok for p in proofs.values())
