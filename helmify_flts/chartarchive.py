@@ -12,8 +12,8 @@ Helm's folder loader would read:
 - every path must fit a plain ustar header (ASCII, at most 255 bytes in two parts).
 
 Declining returns None, and the caller writes the folder as before. The archive is a plain
-ustar stream (``tarfile`` costs more than the render it would save), gzip-compressed because
-Helm reads nothing else.
+ustar stream (``tarfile`` costs more than the render it would save), in a gzip stream because
+Helm reads nothing else, stored rather than compressed.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def pack(chart_name: str, files: Mapping[str, str]) -> bytes | None:
             return None
         out += [head, data, b"\0" * (-len(data) % _BLOCK)]
     out.append(b"\0" * (2 * _BLOCK))
-    packer = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: a gzip stream
+    # Stored, not compressed: Helm reads only gzip, and the bytes never leave the process.
+    packer = zlib.compressobj(0, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: a gzip stream
     return packer.compress(b"".join(out)) + packer.flush()
 
 
