@@ -11,7 +11,7 @@ Corpora are generated fresh in a temporary folder (nothing is downloaded), in th
 
 Usage:
 
-    python benchmarks/bench_convert.py [--shape files|bundle|mixed|flts|all] [--files 95] [--repeat 5]
+    python benchmarks/bench_convert.py [--shape files|bundle|mixed|flts|all] [--files 95] [--repeat 5] [--python PATH]
 
 For each corpus it prints the best of ``--repeat`` runs of
 
@@ -175,16 +175,18 @@ print(best["floor"], best["convert"])
 
 CLI = "import sys; from helmify_flts.cli import main; sys.exit(main())"
 LAST_CPU = 0.0
+# The interpreter of the CLI runs, and the folder they start in (--python): this checkout's by
+# default; another environment's (say one made with a plain `pip install .`, as the README's
+# quick start does) measures that installation instead, editable-install hooks and all left out.
+CLI_PYTHON = [sys.executable, str(ROOT)]
 
 
-def timed_child(code: str, *args: str) -> tuple[float, float, str]:
+def timed_child(code: str, *args: str, python: str = sys.executable, cwd: str = str(ROOT)) -> tuple[float, float, str]:
     """Run ``code`` in a fresh interpreter: (wall seconds, peak resident MB of that process, stdout).
     ``LAST_CPU`` holds the CPU seconds it used (user and system), a steadier figure on a busy machine."""
     global LAST_CPU
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
-    )
+    proc = subprocess.Popen([python, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
     out = proc.stdout.read().decode()
     err = proc.stderr.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -202,7 +204,8 @@ def cli_runs(args: list[str], repeat: int, tmp: Path) -> tuple[float, float, flo
     best, peak, cpu = float("inf"), 0.0, float("inf")
     for i in range(repeat):
         out = tmp / f"out{i}"
-        elapsed, rss, _ = timed_child(CLI, "convert", "-q", *args[:1], str(out), *args[1:])
+        python, cwd = CLI_PYTHON
+        elapsed, rss, _ = timed_child(CLI, "convert", "-q", *args[:1], str(out), *args[1:], python=python, cwd=cwd)
         shutil.rmtree(out, ignore_errors=True)
         best, peak, cpu = min(best, elapsed), max(peak, rss), min(cpu, LAST_CPU)
     return best, peak, cpu
@@ -268,7 +271,16 @@ def main() -> None:
     parser.add_argument(
         "--raw", action="store_true", help="flts: read the kustomization folders file by file (no kustomize build)"
     )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the CLI runs with this interpreter and the helmify_flts installed beside it (default: this checkout)",
+    )
     args = parser.parse_args()
+    if args.python:
+        CLI_PYTHON[:] = [args.python, tempfile.gettempdir()]  # not the checkout: its helmify_flts would shadow
+        where = [args.python, "-c", "import helmify_flts; print(helmify_flts.__file__)"]
+        print(f"CLI: {subprocess.run(where, capture_output=True, text=True, cwd=CLI_PYTHON[1]).stdout.strip()}")
     if args.raw:
         FLTS_ARGS.append("--raw")
     print(
