@@ -235,6 +235,8 @@ def build(opts: Options) -> Result:
     if changes.notes:
         files["templates/NOTES.txt"] += "\n".join(changes.notes) + "\n"
     rule_notices += [Notice(text, code="refactoring") for text in changes.warnings]
+    if ctx is not None:
+        rule_notices += _unread_lifts(conv, ruleset)
     declared: dict[str, refactorings.Declared] = {}  # without refactorings, what the sources are
     if ctx is not None:  # what verify proves the chart against; none without refactorings
         from . import refactorings
@@ -286,6 +288,33 @@ def build(opts: Options) -> Result:
         namespace,
         plain,
     )
+
+
+def _unread_lifts(conv: rewrite.Conversion, ruleset: rules.RuleSet) -> list[Notice]:
+    """Fields a rule lifted that a refactoring then replaced (a user's rule lifting the
+    ``spec.clusterIP`` that cluster-ip leaves out): no template reads the key, and a user who
+    sets it would see nothing change. Said with the rule's file and line."""
+    from .templating import ref
+
+    text = "\n".join(conv.templates.values())
+    where = {rule.id: rule.where for rule in ruleset.field_rules}
+    out, seen = [], set()
+    for lift in conv.lifts:
+        key = ref(lift.key)
+        if lift.key in seen or re.search(re.escape(key) + r"(?![\w-])", text):
+            continue
+        seen.add(lift.key)
+        res = lift.resource
+        out.append(
+            Notice(
+                f"rule {lift.rule!r} lifts {lift.field} of {res.kind}/{res.name} into {'.'.join(lift.key)}, but a "
+                "refactoring replaces that field, so no template reads the key and setting it changes nothing; "
+                "leave the rule out, or use the key the refactoring documents in values.yaml",
+                where.get(lift.rule),
+                code="unread-key",
+            )
+        )
+    return out
 
 
 def main_namespace(resources: tuple[manifests.Resource, ...]) -> str:

@@ -206,3 +206,34 @@ spec:
     assert objects[("", "Service", "", "release-web-auto")]["spec"]["clusterIP"] == ""
     assert objects[("", "Service", "", "release-web-db")]["spec"]["externalName"] == "db.example.org"
     assert "clusterIP" not in objects[SERVICE]["spec"]
+
+
+USER_RULE = """\
+rules:
+  - id: svc-fixed-ip
+    description: The Service's fixed address, e.g. 10.96.12.34
+    match: {kinds: [Service], names: [web]}
+    path: spec.clusterIP
+    key: "{component}.service.fixedIP"
+"""
+
+
+def test_a_users_rule_lifting_the_field_is_told_its_key_is_read_by_no_template(tmp_path: Path) -> None:
+    # cluster-ip replaces spec.clusterIP after the rule lifted it: the rule's key would be a knob
+    # that changes nothing. Said with the rule's file and line; the chart still proves.
+    src = write_tree(tmp_path / "src", {"app.yaml": APP})
+    rule_file = write_tree(tmp_path, {"rules.yaml": USER_RULE}) / "rules.yaml"
+    out = tmp_path / "out"
+    result = run("convert", src, out, "--rules", "conventions", "--rules", rule_file)
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "no template reads" in line]
+    assert warned == [
+        f"warning: {rule_file}:2: rule 'svc-fixed-ip' lifts spec.clusterIP of Service/web into "
+        "web.service.fixedIP, but a refactoring replaces that field, so no template reads the key and setting "
+        "it changes nothing; leave the rule out, or use the key the refactoring documents in values.yaml"
+    ]
+    assert ".Values.web.service.fixedIP" not in (out / "templates" / "web.yaml").read_text()
+    # Without the refactoring the same rule's key is read, and nothing is said.
+    plain = run("convert", src, tmp_path / "plain", "--rules", rule_file)
+    assert plain.exit_code == 0 and "no template reads" not in plain.stderr
+    assert ".Values.web.service.fixedIP" in (tmp_path / "plain" / "templates" / "web.yaml").read_text()
