@@ -8,6 +8,8 @@ user's resource instead.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from yaml.nodes import ScalarNode
 
 from .components import Component, fill, key_bindings, matches
@@ -38,13 +40,16 @@ def plan_existing(
     hits: list[Hit] = []
     guards: dict[Resource, Guard] = {}
     rules = sorted(ruleset.existing_rules, key=lambda r: -r.layer)
+    # Objects of one kind and name in several namespaces (an overlay's copy in its own namespace)
+    # get one switch each: their comments say which namespace each is for.
+    spread = Counter((res.kind, res.name) for res in resources)
     for res in resources:
         rule = next((r for r in rules if matches(r.match, res, components[res])), None)
         if rule is None:
             continue
         comp = components[res]
         key = fill(rule.existing_key, key_bindings(res, comp, bases[res]))
-        guards[res] = Guard(key, "", switch_doc(res), negate=True)
+        guards[res] = Guard(key, "", switch_doc(res, spread[res.kind, res.name] > 1), negate=True)
         for other in resources:
             if other is res or not _in_reach(other, res, resources):
                 continue
@@ -73,11 +78,20 @@ def renames_inside(ref_hits: list[Hit], kept: list[Hit]) -> dict[Resource, tuple
     return {res: tuple(edits) for res, edits in out.items()}
 
 
-def switch_doc(res: Resource) -> str:
-    """The values comment of ``res``'s switch. A kustomize generator's object is named after the
-    generator: its rendered name carries a hash of its content, which changes with the data, while
-    the switch's key (named after the generator too) stays, and an environment's values may set it
-    to switch off an object whose hash that environment does not have."""
+def switch_doc(res: Resource, where: bool = False) -> str:
+    """The values comment of ``res``'s switch, naming its namespace too when ``where``. A
+    kustomize generator's object is named after the generator: its rendered name carries a hash
+    of its content, which changes with the data, while the switch's key (named after the generator
+    too) stays, and an environment's values may set it to switch off an object whose hash that
+    environment does not have."""
+    doc = _switch_doc(res)
+    if where and res.namespace:
+        first, _, rest = doc.partition(";")
+        return f"{first} in namespace {res.namespace};{rest}"
+    return doc
+
+
+def _switch_doc(res: Resource) -> str:
     if not res.stem:
         return f"Name of an existing {res.kind} to use instead of {res.name}; empty renders {res.name} from this chart"
     generator = res.name[:-11]  # kustomize appends "-" and ten characters of the hash (kustomize.stem_of)

@@ -234,3 +234,22 @@ def test_check_messages_say_what_envfrom_brings() -> None:
         "through envFrom) changes",
     ]
     assert not any("*ConfigMap" in p for p in problems)
+
+
+def test_switches_of_one_name_in_two_namespaces_say_which_namespace(tmp_path: Path) -> None:
+    # staging deploys the base's Secret again in its own namespace: two existingSecret keys, whose
+    # comments read alike unless each names its namespace.
+    chart = tmp_path / "chart"
+    convert_ok(SHOP / "base", chart, *env_args("staging"))
+    lines = (chart / "values.yaml").read_text(encoding="utf-8").splitlines()
+    docs = [
+        line.strip()
+        for line, after in zip(lines, lines[1:], strict=False)
+        if after.strip().startswith("existingSecret:")
+    ]
+    assert len(docs) == 2 and docs[0] != docs[1], docs
+    assert "in namespace shop;" in docs[0] and "in namespace shop-staging;" in docs[1]
+    # A name in one namespace only says nothing of it.
+    convert_ok(SHOP / "base", tmp_path / "alone")
+    alone = (tmp_path / "alone" / "values.yaml").read_text(encoding="utf-8")
+    assert "existingSecret:" in alone and "in namespace" not in alone
