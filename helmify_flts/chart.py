@@ -100,6 +100,9 @@ class Result:
     # the proof and the report, which only read it. Keyed by node: an environment's own resource
     # is listed again under another source name.
     plain: dict[Any, Any] = field(default_factory=dict, repr=False)
+    # Values keys the refactorings add (a Service's clusterIP, a wait-for image), with their
+    # comments: no lifted field reads them, so the report lists them apart.
+    added_values: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     def plain_of(self, res: manifests.Resource) -> Any:
         """``kyaml.construct(res.node)``, made once per run: do not change what it returns."""
@@ -287,6 +290,7 @@ def build(opts: Options) -> Result:
         release,
         namespace,
         plain,
+        tuple(dict.fromkeys((tuple(key), doc) for key, _, doc in changes.values)),
     )
 
 

@@ -266,8 +266,10 @@ def _redacted_ops(kind: str, source: Any, ops: list[dict]) -> list[dict]:
 def _declared_top(result: Result, declared: Any) -> dict:
     """``added``, ``removed`` and ``proof``: empty lists without refactorings."""
     proof = {"release": result.proof_release, "namespace": result.proof_namespace}
+    # Comments only: a default may be a credential, and values.yaml holds them all anyway.
+    keys = [{"key": ".".join(key), "comment": doc} for key, doc in result.added_values]
     if declared is None:
-        return {"added": [], "removed": [], "proof": proof}
+        return {"added": [], "removed": [], "addedValues": keys, "proof": proof}
     from .refactorings.base import to_json
 
     return {
@@ -290,6 +292,7 @@ def _declared_top(result: Result, declared: Any) -> dict:
             }
             for r in declared.removed
         ],
+        "addedValues": keys,
         "proof": proof,
     }
 
@@ -570,6 +573,10 @@ def _added_removed_markdown(data: dict) -> list[str]:
         for item in data["removed"]:
             ns = f"{item['namespace']}/" if item["namespace"] else ""
             out.append(f"- removed {item['kind']}/{ns}{item['name']} (rule {item['rule']}): {item['why']}")
+        out.append("")
+    if data["addedValues"]:
+        out += ["## Values keys the refactorings add", "", "No field of the manifests is read from these keys:", ""]
+        out += [f"- `{item['key']}`: {item['comment']}" for item in data["addedValues"]]
         out.append("")
     return out
 

@@ -237,3 +237,18 @@ def test_a_users_rule_lifting_the_field_is_told_its_key_is_read_by_no_template(t
     plain = run("convert", src, tmp_path / "plain", "--rules", rule_file)
     assert plain.exit_code == 0 and "no template reads" not in plain.stderr
     assert ".Values.web.service.fixedIP" in (tmp_path / "plain" / "templates" / "web.yaml").read_text()
+
+
+def test_the_report_lists_the_key_the_refactoring_adds(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"app.yaml": APP})
+    out = tmp_path / "out"
+    convert_ok(src, out, "--rules", "conventions")
+    report = json.loads((out / "helmify-report.json").read_text())
+    added = {item["key"]: item["comment"] for item in report["addedValues"]}
+    assert added["web.service.clusterIP"].startswith("Fixed cluster IP of the web Service")
+    markdown = (out / "helmify-report.md").read_text()
+    assert "## Values keys the refactorings add" in markdown and "- `web.service.clusterIP`: Fixed" in markdown
+    # Without refactorings there are none, and the section is left out.
+    convert_ok(src, tmp_path / "plain")
+    assert json.loads((tmp_path / "plain" / "helmify-report.json").read_text())["addedValues"] == []
+    assert "refactorings add" not in (tmp_path / "plain" / "helmify-report.md").read_text()
