@@ -583,11 +583,12 @@ class Sources:
         progress: manifests.Progress | None = None,
     ) -> manifests.LoadResult:
         """The resources of ``folder``: what ``kubectl apply -k`` would deploy, or its files."""
-        found = kustomization_in(folder) if not self.raw and folder.is_dir() else None
-        if found is None:
+        found = kustomization_in(folder) if folder.is_dir() else None
+        if found is None or self.raw:
             from . import manifests
 
-            return manifests.load_folder(folder, exclude, skip, progress)
+            # A kustomization's files read one by one are still kustomize's input, read as YAML.
+            return manifests.load_folder(folder, exclude, skip, progress, as_kubectl=found is None)
         key = (os.path.realpath(folder), exclude)
         if key not in self.loaded:
             self.start([folder])

@@ -191,11 +191,17 @@ Progress = Callable[[int, int, str], None]
 
 
 def load_folder(
-    src: Path, exclude: tuple[str, ...] = (), skip: Path | None = None, progress: Progress | None = None
+    src: Path,
+    exclude: tuple[str, ...] = (),
+    skip: Path | None = None,
+    progress: Progress | None = None,
+    as_kubectl: bool = True,
 ) -> LoadResult:
     """Read every manifest below ``src``; raise :class:`UserError` on unreadable input.
 
-    ``progress(done, total, file)`` is called before each file is read."""
+    ``progress(done, total, file)`` is called before each file is read. ``as_kubectl``: the
+    folder is applied file by file (``kubectl apply -f``), which reads a file that starts with
+    ``{`` as JSON; a kustomization's files are read by kustomize, as YAML."""
     if not src.is_dir():
         raise UserError(f"{src} is not a directory; give the folder that holds your manifests")
     resources: list[Resource] = []
@@ -207,13 +213,79 @@ def load_folder(
         if progress:
             progress(done, len(files), rel)
         try:
-            load_text(rel, read_text(path, rel), resources, notices)
+            text = read_text(path, rel)
+            if as_kubectl and text[:1] in _JSON_START and not _has_bom(path):
+                text = _json_documents(text, _check_json(rel, text))
+            load_text(rel, text, resources, notices)
         except UserError as exc:  # read on, so one run names every broken file
             errors.append(exc)
     errors.extend(_duplicates(resources))
     if errors:
         raise UserError.all_of(errors)
     return LoadResult(tuple(resources), tuple(notices), tuple(p.relative_to(src).as_posix() for p in files))
+
+
+# What a file kubectl may read as JSON starts with: it reads JSON where the first character that
+# is not white space (Go's unicode.IsSpace) is "{"; a byte order mark is not white space.
+_JSON_START = frozenset(" \t\n\r\v\f\x85\xa0{")
+
+
+def _has_bom(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(3) == b"\xef\xbb\xbf"
+
+
+def _check_json(rel: str, text: str) -> list[int]:
+    """kubectl reads a file whose first character that is not white space is ``{`` as a stream
+    of JSON values, and refuses what is not JSON (a trailing comma, a comment, a flow-style YAML
+    mapping with bare keys, NaN) where YAML would accept it: such a file is refused here too,
+    with its line, so that the chart is not made from a folder kubectl cannot apply. Returns
+    where each value starts (none: not read as JSON)."""
+    import json
+
+    at = len(text) - len(text.lstrip())
+    if not text.startswith("{", at):
+        return []
+    decoder = json.JSONDecoder(parse_constant=_not_json_constant)
+    white = " \t\n\r"
+    starts = []
+    while at < len(text):
+        starts.append(at)
+        try:
+            _, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as exc:
+            raise UserError(
+                f"kubectl reads a file that starts with '{{' as JSON, and this is not JSON ({exc.msg}, column "
+                f"{exc.colno}); fix it, or write it as YAML (a first line '---' makes kubectl read YAML)",
+                Where(rel, exc.lineno),
+            ) from None
+        except ValueError as exc:
+            word = str(exc)
+            line = text.count("\n", 0, max(text.find(word), 0)) + 1
+            raise UserError(
+                f"kubectl reads a file that starts with '{{' as JSON, and {word} is not JSON; write it as a string",
+                Where(rel, line),
+            ) from None
+        while at < len(text) and text[at] in white:
+            at += 1
+    return starts
+
+
+def _json_documents(text: str, starts: list[int]) -> str:
+    """A stream of JSON values (``jq`` writes them one after another) as YAML documents: a
+    ``---`` at the start of the line of each value after the first, which keeps every line
+    number (that line moves four columns right) unless two values share a line."""
+    for at in reversed(starts[1:]):
+        line = text.rfind("\n", 0, at) + 1
+        if text[line:at].strip():  # after the last value on its line: the value moves to a line of its own
+            text = text[:at] + "\n--- " + text[at:]
+        else:
+            text = text[:line] + "--- " + text[line:]
+    return text
+
+
+def _not_json_constant(word: str) -> None:
+    raise ValueError(word)
 
 
 def read_text(path: Path, rel: str) -> str:
