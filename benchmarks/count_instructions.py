@@ -87,7 +87,7 @@ if mode == "record":
 """
 
 
-def count(tree: Path, args: list[str]) -> int:
+def count(tree: Path, args: list[str], python: str = sys.executable) -> int:
     compileall.compile_dir(tree / "helmify_flts", quiet=1)  # as an installed package has it
     with tempfile.TemporaryDirectory() as tmp:
         renders = str(Path(tmp) / "renders.json")
@@ -95,7 +95,7 @@ def count(tree: Path, args: list[str]) -> int:
         for mode in ("record", "replay"):
             out = Path(tmp) / f"out-{mode}"
             argv = ["convert", "-q", args[0], str(out), *args[1:]]
-            cmd = [sys.executable, "-c", CHILD, str(tree), mode, renders, *argv]
+            cmd = [python, "-c", CHILD, str(tree), mode, renders, *argv]
             if mode == "replay":
                 cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/callgrind.out", *cmd]
             done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tree)
@@ -114,6 +114,12 @@ def main() -> None:
         "--tree", type=Path, action="append", help="checkout to measure (repeatable; default: this one)"
     )
     parser.add_argument("--no-raw", action="store_true", help="build kustomizations (default: --raw)")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter to run with: another environment's start-up (say a plain `pip install .`, without "
+        "the editable install's import hook), the checkout's code",
+    )
     parser.add_argument("args", nargs="*", help="after --: SRC and convert's options (default: the FLTS fixtures)")
     opts = parser.parse_args()
     if shutil.which("valgrind") is None:
@@ -122,7 +128,7 @@ def main() -> None:
     if not opts.no_raw and "--raw" not in args:
         args = [*args, "--raw"]
     for tree in opts.tree or [ROOT]:
-        print(f"{tree}: {count(tree.resolve(), args) / 1e6:,.1f}M instructions")
+        print(f"{tree}: {count(tree.resolve(), args, opts.python) / 1e6:,.1f}M instructions")
 
 
 if __name__ == "__main__":
