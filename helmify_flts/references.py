@@ -488,7 +488,7 @@ def _hosts(
     host_like = flag is not None and _is_host_name(flag)
     claimed = iter(authorities)
     within = next(claimed, None)
-    services = index.services
+    services, governed = index.services, index.governed
     if len(text) > _LONG and not any(name in text for name in services):
         return  # a long text (a dashboard) that holds no Service's name holds no host name either
     for m in _TOKEN.finditer(text):
@@ -496,7 +496,7 @@ def _hosts(
         # the same first label and give None, so they are passed over before anything else.
         first = m.group().rstrip(".-").partition(".")[0]
         pod = first not in services
-        if pod and not index.pod_label(first):
+        if pod and not (governed and index.pod_label(first)):
             continue
         start, end = m.start(), m.end()
         while within is not None and within[2] <= start:

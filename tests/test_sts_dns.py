@@ -425,3 +425,15 @@ def test_the_flts_fixtures_have_no_pod_dns_names_to_follow() -> None:
 
     objects = render.source_objects(load_folder(ROOT / "fixtures" / ".kubernetes"))
     assert not any(r.via == "pod" for r in find_references(objects))
+
+
+def test_a_services_own_pattern_does_not_take_the_end_of_a_pod_name(tmp_path: Path) -> None:
+    # `.kafka-headless:9092,` after $(POD_NAME) is the Service's name as a host; the same text ends
+    # the pod's name after it. Renaming the Service's there first would leave the pod's half done.
+    value = "$(POD_NAME).kafka-headless:9092,kafka-0.kafka-headless:9092,spare"
+    src = _tree(tmp_path / "src", **{"client.yaml": CLIENT.replace("kafka-5.kafka-headless:9092", value)})
+    convert_ok(src, tmp_path / "chart", "--rules", "conventions")
+    objects = render_objects(tmp_path / "chart", release="rel", namespace="shop")
+    assert _env(objects, ("apps", "Deployment", "shop", "rel-client"))["SPARE_BROKER"] == (
+        "$(POD_NAME).rel-kafka-headless:9092,rel-kafka-0.rel-kafka-headless:9092,spare"
+    )

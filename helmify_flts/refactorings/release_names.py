@@ -148,6 +148,9 @@ class ReleaseNames:
         out.warnings += _in_custom_resources(objects, renamed)
         for ident, by_path in hosts.items():
             for path, refs in by_path.items():
+                # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
+                # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
+                pod_forms: list[tuple[str, str]] = []
                 forms: list[tuple[str, str]] = []
                 for ref in refs:
                     text = text_at(objects[ident], ref)
@@ -155,10 +158,11 @@ class ReleaseNames:
                         form = _pod_form(text, pods[(ident, path, ref.span[1])], refs, chart)
                     else:
                         form = (_form(text, ref), full(chart, ref.target_name))
-                    if form[0] not in [f for f, _ in forms]:
-                        forms.append(form)
+                    into = pod_forms if ref.via == "pod" else forms
+                    if form[0] not in [f for f, _ in into]:
+                        into.append(form)
                 base64 = refs[0].encoding == "base64"
-                out.edit(ident, RenameHosts(path, tuple(forms), base64))
+                out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
 
     def _other_names(
         self, fields: Mapping[Identity, list], ctx: Context, rule: Any
