@@ -339,8 +339,8 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict, pods:
         found_pods.setdefault((source, path), set()).update(r.span[0] for r in parts.values())
     out = []
     for ident, path, text, words in _texts(objects):
-        if not words and not any(name in text for name in services):
-            continue  # a config file (a dashboard) that names no renamed Service: no regex over it
+        if not words and not any("." + name in text for name in services):
+            continue  # a config file (a dashboard) with no name in front of a renamed Service's
         spans = {r.span[0] for r in hosts.get(ident, {}).get(path, [])}
         spans |= found_pods.get((ident, path), set())
         where = f"{ident[1]} {ident[3]} {pointer_text(path)}"
