@@ -437,3 +437,16 @@ def test_a_services_own_pattern_does_not_take_the_end_of_a_pod_name(tmp_path: Pa
     assert _env(objects, ("apps", "Deployment", "shop", "rel-client"))["SPARE_BROKER"] == (
         "$(POD_NAME).rel-kafka-headless:9092,rel-kafka-0.rel-kafka-headless:9092,spare"
     )
+
+
+def test_a_config_files_pod_name_that_is_not_followed_is_warned_of(tmp_path: Path) -> None:
+    zookeeper = ZOOKEEPER.replace("    dataDir=/data\n", "    dataDir=/data\n    server.9=web-0.web:2888:3888\n")
+    src = _tree(tmp_path / "src", **{"zookeeper.yaml": zookeeper})
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    assert "ConfigMap zk-config /data/zoo.cfg: 'web-0.web' looks like the DNS name of a pod" in result.stderr
+    assert "zk-0.zk-hs" not in result.stderr  # followed, so not listed
+    config = render_objects(tmp_path / "chart", release="rel", namespace="shop")[
+        ("", "ConfigMap", "shop", "rel-zk-config")
+    ]
+    assert "server.9=web-0.web:2888:3888\nserver.1=rel-zk-0.rel-zk-hs:2888:3888\n" in config["data"]["zoo.cfg"]
