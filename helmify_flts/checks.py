@@ -8,6 +8,7 @@ every refactored chart, the tests on hand-made broken ones.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -131,24 +132,36 @@ def _value_from(value_from: dict, namespace: str, objects: Objects) -> Any:
 
 
 def named_back(value: Any, renamed: Mapping[Identity, Identity]) -> Any:
-    """``value`` with each renamed Service's new name in text put back to its old one: a host
-    name renamed with its Service is the same reference."""
+    """``value`` with each renamed Service's new name in text put back to its old one, and each
+    renamed StatefulSet's in its pods' DNS names (``rel-kafka-0.``): a host name renamed with its
+    Service or StatefulSet is the same reference."""
     pairs = sorted(
         ((new[3], old[3]) for old, new in renamed.items() if old[1] == "Service" and new[3] != old[3]),
         key=lambda p: -len(p[0]),
     )
-    if not pairs:
+    pods = [
+        (re.compile(r"(?<![A-Za-z0-9-])" + re.escape(new[3]) + r"(?=-[0-9]+\.)"), old[3])
+        for old, new in sorted(renamed.items())
+        if old[1] == "StatefulSet" and new[3] != old[3]
+    ]
+    return _named_back(value, pairs, pods)
+
+
+def _named_back(value: Any, pairs: list[tuple[str, str]], pods: list[tuple[re.Pattern, str]]) -> Any:
+    if not pairs and not pods:
         return value
     if isinstance(value, str):
+        for pattern, old in pods:
+            value = pattern.sub(old, value)
         for new, old in pairs:
             value = value.replace(new, old)
         return value
     if isinstance(value, list):
-        return [named_back(v, renamed) for v in value]
+        return [_named_back(v, pairs, pods) for v in value]
     if isinstance(value, tuple):
-        return tuple(named_back(v, renamed) for v in value)
+        return tuple(_named_back(v, pairs, pods) for v in value)
     if isinstance(value, dict):
-        return {k: named_back(v, renamed) for k, v in value.items()}
+        return {k: _named_back(v, pairs, pods) for k, v in value.items()}
     return value
 
 

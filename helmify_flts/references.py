@@ -20,6 +20,14 @@ Service's namespace (``postgres.flts.svc``), is followed by one of the Service's
 locust-master``, ``DB_HOST=postgres``). A bare word that happens to equal a Service name
 (``CONSUMER_GROUP_ID=inference``, the bucket in ``s3://mlflow/``, ``flts/mlflow``) is not one.
 
+A StatefulSet pod's own DNS name, ``<statefulset>-<ordinal>.<service>`` with the namespace
+suffixes a Service takes (``kafka-0.kafka-headless:9092``, ``zk-1.zk-hs.flts.svc``), counts when
+the Service is the StatefulSet's governing one (its ``spec.serviceName``): that shape is a host
+name by itself, so it needs no port. It gives two references with ``via == "pod"``, one to the
+StatefulSet (its span starts at the pod's label) and one to the Service (its span starts at the
+Service's name); both end where the host name (and its port) ends. ``web-0.web`` where ``web`` is a
+Deployment, or a StatefulSet another Service governs, is not one.
+
 The port a host name uses is, in this order: the explicit ``:port``; a Service port number
 right after it (``kafka 9092``, or within the next two arguments: ``--master-port 5557``); the
 URL scheme's default (80 for http and ws, 443 for https and wss); else the Service's first port.
@@ -143,6 +151,13 @@ class _Index:
             self.by_name.setdefault((ident[1], ident[3]), []).append(ident)
         self.namespaces = frozenset({i[3] for i in objects if i[1] == "Namespace"} | {i[2] for i in objects if i[2]})
         self.services = {i[3] for i in objects if i[1] == "Service" and i[0] == ""}
+        # StatefulSets by name whose governing Service is one of the folder's: their pods have
+        # DNS names of their own (kafka-0.kafka-headless).
+        self.governed = {
+            i[3]
+            for i, obj in objects.items()
+            if i[1] == "StatefulSet" and i[0] == "apps" and _get(obj, ("spec", "serviceName")) in self.services
+        }
 
     def find(self, kind: str, name: str, namespace: str) -> Identity | None:
         """The object of that kind and name, in ``namespace`` or with no namespace written
@@ -154,6 +169,19 @@ class _Index:
 
     def service(self, name: str, namespace: str) -> Identity | None:
         return self.find("Service", name, namespace)
+
+    def statefulset(self, label: str, service: Identity) -> Identity | None:
+        """The StatefulSet whose pod ``label`` (``kafka-0``) is, when ``service`` governs it."""
+        if not self.pod_label(label):
+            return None
+        found = self.find("StatefulSet", label.rpartition("-")[0], service[2])
+        governs = found is not None and _get(self.objects[found], ("spec", "serviceName")) == service[3]
+        return found if governs else None
+
+    def pod_label(self, label: str) -> bool:
+        """Whether ``label`` may be a governed StatefulSet's pod (``kafka-0``): a quick test."""
+        name, dash, ordinal = label.rpartition("-")
+        return bool(dash) and ordinal.isascii() and ordinal.isdigit() and name in self.governed
 
     def ports(self, service: Identity) -> list[int]:
         spec = self.objects[service].get("spec") or {}
@@ -456,35 +484,34 @@ def _hosts(
         return
     authorities = list(_url_authorities(text))  # in order, not overlapping
     for _, start, end, scheme in authorities:
-        ref = _host_at(ident, path, text, start, end, index, scheme=scheme)
-        if ref is not None:
-            yield ref
+        yield from _host_at(ident, path, text, start, end, index, scheme=scheme)
     host_like = flag is not None and _is_host_name(flag)
     claimed = iter(authorities)
     within = next(claimed, None)
-    services = index.services
+    services, governed = index.services, index.governed
     if len(text) > _LONG and not any(name in text for name in services):
         return  # a long text (a dashboard) that holds no Service's name holds no host name either
     for m in _TOKEN.finditer(text):
         # Most tokens of a long text (a dashboard, a script) name no Service: _host_at would read
         # the same first label and give None, so they are passed over before anything else.
-        if m.group().rstrip(".-").partition(".")[0] not in services:
+        first = m.group().rstrip(".-").partition(".")[0]
+        pod = first not in services
+        if pod and not (governed and index.pod_label(first)):
             continue
         start, end = m.start(), m.end()
         while within is not None and within[2] <= start:
             within = next(claimed, None)
         if within is not None and within[0] <= start:
             continue  # part of a URL's authority, read above
-        if start and text[start - 1] in "_/@$%{":
+        # A pod's DNS name may follow an id (KRaft's voters: 0@kafka-0.kafka-headless:9093).
+        if start and text[start - 1] in ("_/$%{" if pod else "_/@$%{"):
             continue
         if end < len(text) and text[end] in "_":
             continue
         whole = start == 0 and end == len(text)
-        ref = _host_at(
+        yield from _host_at(
             ident, path, text, start, end, index, scheme=None, bare_ok=whole and host_like, following=following
         )
-        if ref is not None:
-            yield ref
 
 
 def _is_host_name(flag: str) -> bool:
@@ -522,27 +549,36 @@ def _host_at(
     scheme: str | None,
     bare_ok: bool = False,
     following: tuple = (),
-) -> Reference | None:
-    """A reference when ``text[start:end]`` begins with a Service host name (then ``:port``)."""
+) -> tuple[Reference, ...]:
+    """The references of ``text[start:end]`` when it begins with a Service host name (then
+    ``:port``): one to the Service, or for a StatefulSet pod's DNS name one to the StatefulSet and
+    one to its governing Service; none when it does not."""
     m = _TOKEN.match(text, start, end)
     if m is None:
-        return None
+        return ()
     host_end = m.end()
     while host_end > start and text[host_end - 1] in ".-":
         host_end -= 1
     host = text[start:host_end]
     if scheme is not None and host_end < end and text[host_end] != ":":
-        return None
+        return ()
     name, _, rest = host.partition(".")
+    pod = ""  # the pod's own label (kafka-0) in front of its governing Service's name
+    if name not in index.services and rest and index.pod_label(name):
+        pod = name
+        name, _, rest = rest.partition(".")
     host_ns = None
     if rest:
         ns, _, suffix = rest.partition(".")
         if suffix not in ("", "svc", "svc.cluster.local") or ns not in index.namespaces:
-            return None
+            return ()
         host_ns = ns
     service = index.service(name, host_ns or ident[2]) if name in index.services else None
     if service is None or (host_ns and service[2] and service[2] != host_ns):
-        return None
+        return ()
+    statefulset = index.statefulset(pod, service) if pod else None
+    if pod and statefulset is None:
+        return ()
     port: int | None = None
     port_from = ""
     span_end = host_end
@@ -551,19 +587,27 @@ def _host_at(
         if digits and (digits.end() == len(text) or not text[digits.end()].isalnum()):
             port, port_from, span_end = int(digits.group()), "explicit", digits.end()
         elif scheme is None:
-            return None  # ``mlflow:secret`` is a user and password, ``name:tag`` an image
+            return ()  # ``mlflow:secret`` is a user and password, ``name:tag`` an image
     ports = index.ports(service)
     if port is None and scheme is None:
         nearby = _nearby_port(text, host_end, following, ports)
         if nearby is not None:
             port, port_from = nearby, "nearby"
-        elif not (host_ns or bare_ok):
-            return None
+        elif not (host_ns or bare_ok or pod):
+            return ()
     if port is None and scheme in _SCHEME_PORTS:
         port, port_from = _SCHEME_PORTS[scheme], "scheme"
     if port is None and ports:
         port, port_from = ports[0], "service"
-    return Reference(ident, path, "Service", name, "host", service, (start, span_end), port, port_from, host_ns)
+    if not pod:
+        return (Reference(ident, path, "Service", name, "host", service, (start, span_end), port, port_from, host_ns),)
+    at = start + len(pod) + 1
+    return (
+        Reference(
+            ident, path, "StatefulSet", statefulset[3], "pod", statefulset, (start, span_end), port, port_from, host_ns
+        ),
+        Reference(ident, path, "Service", name, "pod", service, (at, span_end), port, port_from, host_ns),
+    )
 
 
 def _nearby_port(text: str, end: int, following: tuple, ports: list[int]) -> int | None:

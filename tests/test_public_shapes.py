@@ -605,10 +605,11 @@ data:
     assert data == {"a": "1", "b": "2", "c": "2", "d": "3", "e": "5"}
 
 
-def test_statefulset_pod_dns_names_are_listed(tmp_path: Path) -> None:
+def test_statefulset_pod_dns_names_follow_the_release(tmp_path: Path) -> None:
     # Kafka voters, ZooKeeper servers, Elasticsearch seeds: pods by their stable DNS names. The
-    # release prefix renames both the StatefulSet and its headless Service, so these no longer
-    # resolve; the host finder does not rewrite them, so the conventions must say so.
+    # release prefix renames both the StatefulSet and its headless Service, and the pod's name
+    # follows both (after a voter's id too); one in a namespace the folder does not have is
+    # another one's, and stays (tests/test_sts_dns.py has the rest).
     src = write_tree(
         tmp_path / "src",
         {
@@ -641,5 +642,8 @@ spec:
     )
     result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
     assert result.exit_code == 0, result.stderr
-    for host in ("kafka-0.kafka-headless", "kafka-1.kafka-headless"):
-        assert f"{host!r} is the DNS name of a pod behind a Service the release renames" in result.stderr
+    assert "DNS name of a pod" not in result.stderr
+    kafka = render_objects(tmp_path / "chart", release="rel")[("apps", "StatefulSet", "", "rel-kafka")]
+    assert kafka["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == (
+        "0@rel-kafka-0.rel-kafka-headless:9093,1@kafka-1.kafka-headless.shop.svc:9093"
+    )

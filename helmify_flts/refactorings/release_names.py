@@ -3,13 +3,18 @@
 (ConfigMap, Secret and claim references, serviceAccountName, RBAC subjects, roleRefs and rules'
 resourceNames, HPA targets, Ingress backends and TLS Secrets, a StatefulSet's serviceName, the
 Service a webhook calls, ...) and Service host
-names inside env values, args, commands and config files. A Service that selects pods of the
+names inside env values, args, commands and config files. A StatefulSet pod's own DNS name
+(``kafka-0.kafka-headless:9092``) follows both its StatefulSet and its governing Service, each
+part where the rule renames its object, whatever the ordinal (``spec.replicas`` is a knob, and an
+environment or an autoscaler may set more). A Service that selects pods of the
 folder also selects by ``app.kubernetes.io/instance`` (added to those pod templates), and so do
 PodDisruptionBudgets and NetworkPolicies, so that two releases in one namespace have disjoint
 names, and Services, disruption budgets and policies that reach only their own pods;
 workload selectors stay as they are (a cluster does not let them change). References come
 from :mod:`helmify_flts.references`; a word the finder cannot prove is a host name (built at run
-time, a group id) stays as it is, and the report warns about it. Host names in a Secret's
+time, a group id) stays as it is, and the report warns about it: so do a pod's name that a shell
+fills in (``$HOSTNAME.kafka-headless``) and ``web-0.web`` where ``web`` is not a StatefulSet that
+Service governs. Host names in a Secret's
 ``stringData`` and base64 ``data`` (a DSN) follow too, the latter decoded and encoded again."""
 
 from __future__ import annotations
@@ -69,7 +74,12 @@ class ReleaseNames:
         renamed = {i for i, obj in objects.items() if i[1] not in KEPT and selects(rule.match, i, obj, ctx)}
         fields: dict[Identity, list] = {}
         hosts: dict[Identity, dict[tuple, list]] = {}
+        # Each StatefulSet pod's DNS name (kafka-0.kafka-headless) by where it is and where it ends:
+        # both its parts, whether renamed or not, for the template's pattern of the whole name.
+        pods: dict[tuple, dict[str, Any]] = {}
         for ref in references(objects, ctx):
+            if ref.via == "pod":
+                pods.setdefault((ref.source, ref.path, ref.span[1]), {})[ref.target_kind] = ref
             if ref.target not in renamed or ref.source not in objects or _apart(ref, ctx):
                 continue
             value = text_at(objects[ref.source], ref)
@@ -77,10 +87,10 @@ class ReleaseNames:
                 fields.setdefault(ref.source, []).append(ref)
             elif ref.span is not None and isinstance(value, str):
                 hosts.setdefault(ref.source, {}).setdefault(ref.path, []).append(ref)
-        return renamed, fields, hosts
+        return renamed, fields, hosts, pods
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
-        renamed, fields, hosts = self._plan(objects, ctx, rule)
+        renamed, fields, hosts, _ = self._plan(objects, ctx, rule)
         instance = _instance_labels(objects, ctx.release)
         out = []
         for ident in sorted(set(renamed) | set(fields) | set(hosts) | set(instance)):
@@ -108,7 +118,7 @@ class ReleaseNames:
     ) -> None:
         from .base import Rename, RenameHosts
 
-        renamed, fields, hosts = self._plan(objects, ctx, rule)
+        renamed, fields, hosts, pods = self._plan(objects, ctx, rule)
         out.files["templates/_fullname.tpl"] = helper(chart)
 
         for ident, labels in _instance_labels(objects, ctx.release).items():
@@ -134,17 +144,25 @@ class ReleaseNames:
                 out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name), also, existing))
                 if existing:
                     out.switched_refs.add((ident, tuple(ref.path)))
-        out.warnings += _unproven(objects, renamed, hosts)
+        out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += _in_custom_resources(objects, renamed)
         for ident, by_path in hosts.items():
             for path, refs in by_path.items():
-                forms = []
+                # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
+                # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
+                pod_forms: list[tuple[str, str]] = []
+                forms: list[tuple[str, str]] = []
                 for ref in refs:
-                    form = _form(text_at(objects[ident], ref), ref)
-                    if form not in [f for f, _ in forms]:
-                        forms.append((form, ref.target_name))
+                    text = text_at(objects[ident], ref)
+                    if ref.via == "pod":
+                        form = _pod_form(text, pods[(ident, path, ref.span[1])], refs, chart)
+                    else:
+                        form = (_form(text, ref), full(chart, ref.target_name))
+                    into = pod_forms if ref.via == "pod" else forms
+                    if form[0] not in [f for f, _ in into]:
+                        into.append(form)
                 base64 = refs[0].encoding == "base64"
-                out.edit(ident, RenameHosts(path, tuple((p, full(chart, n)) for p, n in forms), base64))
+                out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
 
     def _other_names(
         self, fields: Mapping[Identity, list], ctx: Context, rule: Any
@@ -156,7 +174,7 @@ class ReleaseNames:
         wanted = {(ident, ref.path): ref.target_name for ident, refs in fields.items() for ref in refs}
         out: dict[tuple, list[tuple[str, Identity]]] = {}
         for folder in ctx.folders:
-            _, found, _ = self._plan(folder, ctx, rule)
+            _, found, _, _ = self._plan(folder, ctx, rule)
             for ident, refs in found.items():
                 for ref in refs:
                     at = (ident, ref.path)
@@ -291,23 +309,73 @@ def _selected_by(objects: Mapping[Identity, dict], namespace: str, selector: Any
     ]
 
 
-def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> list[str]:
+def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict, pods: Mapping[tuple, dict]) -> list[str]:
     """Words in env values, args and commands that spell a renamed Service's name but that the
-    reference finder cannot prove are host names (a name built at run time, a group id): they
-    stay as they are, and the report lists them."""
-    from ..checks import pod_spec
-
+    reference finder cannot prove are host names (a name built at run time, a group id), and what
+    looks like a pod's DNS name behind such a Service there or in ConfigMap data that the finder
+    did not read as a StatefulSet pod's (``$HOSTNAME.kafka-headless``, ``web-0.web``): they stay
+    as they are, and the report lists them."""
     services = sorted({i[3] for i in renamed if i[1] == "Service"}, key=len, reverse=True)
     if not services:
         return []
     # A word on its own: not part of a path, a file name, a longer name or a variable.
     names = "|".join(re.escape(s) for s in services)
     word = re.compile(r"(?<![A-Za-z0-9_./@$%{-])(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z])")
-    # A StatefulSet pod by its stable name (kafka-0.kafka-headless): the finder reads only a
-    # Service's own name as a host, and both parts get the release prefix.
-    pods = re.compile(r"(?<![A-Za-z0-9_.-])[a-z0-9][a-z0-9-]*-[0-9]+\.(?:" + names + r")(?![A-Za-z0-9_-])")
+    # What looks like a pod's DNS name (web-0.web) but that the finder did not read as a
+    # StatefulSet pod's: the workload is not a StatefulSet that Service governs.
+    pod_like = re.compile(
+        r"(?<![A-Za-z0-9_.-])([a-z0-9][a-z0-9-]*-[0-9]+)\.(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z])"
+    )
+    # A pod's name that a shell or the kubelet fills in ($HOSTNAME.kafka-headless) in front of a
+    # Service that the finder did not read as a host name there: ``$HOSTNAME.`` is read as a
+    # variable, and ``$(POD_NAME).kafka-headless`` with no port or namespace is a bare word.
+    run_time = re.compile(
+        r"(\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)\.("
+        + names
+        + r")(?![A-Za-z0-9_-])"
+    )
+    found_pods: dict[tuple, set[int]] = {}
+    for (source, path, _), parts in pods.items():
+        found_pods.setdefault((source, path), set()).update(r.span[0] for r in parts.values())
+    out = []
+    for ident, path, text, words in _texts(objects):
+        if not words and not any("." + name in text for name in services):
+            continue  # a config file (a dashboard) with no name in front of a renamed Service's
+        spans = {r.span[0] for r in hosts.get(ident, {}).get(path, [])}
+        spans |= found_pods.get((ident, path), set())
+        where = f"{ident[1]} {ident[3]} {pointer_text(path)}"
+        found = {m.group(1) for m in word.finditer(text) if m.start() not in spans} if words else set()
+        for name in sorted(found):
+            out.append(
+                f"{where}: {name!r} is the name of a Service the release renames, but not provably a host name "
+                "there; left as it is"
+            )
+        pods_seen = {m.group(): m.groups() for m in pod_like.finditer(text) if m.start() not in spans}
+        for host, (label, service) in sorted(pods_seen.items()):
+            out.append(
+                f"{where}: {host!r} looks like the DNS name of a pod behind Service {service!r}, which the release "
+                f"renames, but {label!r} is not a pod of a StatefulSet that Service governs; left as it is"
+            )
+        built = {m.group() for m in run_time.finditer(text) if m.start(2) not in spans}
+        for host in sorted(built):
+            out.append(
+                f"{where}: {host!r} is a host name built at run time in front of a Service the release "
+                "renames; left as it is"
+            )
+    return out
+
+
+def _texts(objects: Mapping[Identity, dict]) -> list[tuple[Identity, tuple, str, bool]]:
+    """Where a host name may be written: each container's env values, args and commands, and
+    ConfigMap data (config files, scripts). Each with whether a bare word that spells a Service's
+    name is worth a warning there (not in config files: a dashboard's legend, a topic)."""
+    from ..checks import pod_spec
+
     out = []
     for ident, obj in sorted(objects.items()):
+        data = obj.get("data") if ident[1] == "ConfigMap" else None
+        if isinstance(data, dict):
+            out += [(ident, ("data", k), v, False) for k, v in sorted(data.items(), key=str) if isinstance(v, str)]
         spec = pod_spec(obj, ident[1])
         if spec is None:
             continue
@@ -331,21 +399,7 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict) -> li
                     for j, e in enumerate(container.get("env") or [])
                     if isinstance(e, dict)
                 ]
-                for path, text in texts:
-                    if not isinstance(text, str):
-                        continue
-                    spans = [r.span[0] for r in hosts.get(ident, {}).get(path, [])]
-                    found = {m.group(1) for m in word.finditer(text) if m.start() not in spans}
-                    for name in sorted(found):
-                        out.append(
-                            f"{ident[1]} {ident[3]} {pointer_text(path)}: {name!r} is the name of a Service "
-                            "the release renames, but not provably a host name there; left as it is"
-                        )
-                    for host in sorted({m.group() for m in pods.finditer(text)}):
-                        out.append(
-                            f"{ident[1]} {ident[3]} {pointer_text(path)}: {host!r} is the DNS name of a pod "
-                            "behind a Service the release renames (its StatefulSet too); left as it is"
-                        )
+                out += [(ident, path, text, True) for path, text in texts if isinstance(text, str)]
     return out
 
 
@@ -408,16 +462,33 @@ def _names_an_object(path: tuple) -> bool:
 _HOSTS = ("host", "hosts")  # a mesh route's destination, a gateway's hosts: a Service's name
 
 
-def _form(text: str, ref: Any) -> str:
+def _form(text: str, ref: Any, head: Any = None) -> str:
     """An RE2 pattern that finds this host name where the finder found it, with what comes before
-    (group 1) and after it (group 2), so that a bare word elsewhere in the text stays as it is."""
-    before, after = host_context(text, ref)
+    (group 1) and after it (group 2), so that a bare word elsewhere in the text stays as it is.
+    ``head``: ``ref`` names the Service of a StatefulSet pod's DNS name, and ``head`` its
+    StatefulSet; the pattern's middle is then the whole ``kafka-0.kafka-headless``."""
+    first = head or ref
+    before, after = host_context(text, first)
+    name = text[first.span[0] : ref.span[0] + len(ref.target_name)]
     rest = text[ref.span[0] + len(ref.target_name) : ref.span[1]]
     if ref.host_namespace:  # the namespace may be the release's (release-namespace)
         rest_pattern = r"\.[a-z0-9-]+" + re.escape(rest[len(ref.host_namespace) + 1 :])
     else:
         rest_pattern = re.escape(rest)
-    return f"({before}){re.escape(ref.target_name)}({rest_pattern}{after})"
+    return f"({before}){re.escape(name)}({rest_pattern}{after})"
+
+
+def _pod_form(text: str, parts: Mapping[str, Any], followed: list, chart: str) -> tuple[str, str]:
+    """The pattern of a StatefulSet pod's DNS name, and the Go expression of its new name: the pod's
+    label with the StatefulSet's new name and its ordinal, a dot, the Service's new name. A part
+    not ``followed`` (a user's rule keeps that object's name) keeps its name."""
+    pod, service = parts["StatefulSet"], parts["Service"]
+    ordinal = text[pod.span[0] + len(pod.target_name) : service.span[0]]  # "-0."
+
+    def name(ref: Any) -> str:
+        return full(chart, ref.target_name) if ref in followed else quote(ref.target_name)
+
+    return _form(text, service, pod), f"print ({name(pod)}) {quote(ordinal)} ({name(service)})"
 
 
 def host_context(text: str, ref: Any) -> tuple[str, str]:

@@ -1,8 +1,9 @@
 """release-namespace: the folder's main namespace becomes the release namespace.
 
 ``metadata.namespace``, RBAC subjects, the Services that webhooks and APIServices call, the claim
-a volume is kept for, and ``NAME.NS.svc(.cluster.local)`` host names in env values, args,
-commands, ConfigMap data (config files) and Secret data follow ``.Release.Namespace``, so that
+a volume is kept for, and ``NAME.NS.svc(.cluster.local)`` host names (a StatefulSet pod's
+``kafka-0.kafka-headless.NS.svc`` too) in env values, args, commands, ConfigMap data (config
+files) and Secret data follow ``.Release.Namespace``, so that
 ``helm install -n other`` keeps the release in one namespace. A Namespace object of that name
 becomes the switch ``namespace.create`` (off by default) and is declared removed. Rendered in
 the main namespace, as the proof renders, nothing else changes."""
@@ -79,7 +80,9 @@ class ReleaseNamespace:
         out.warnings += _in_custom_resources(objects, ctx)
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
         for ref in references(objects, ctx):
-            if ref.via == "host" and ref.host_namespace == ctx.namespace and ref.source in objects:
+            # A StatefulSet pod's DNS name (kafka-0.kafka-headless.NS.svc) as its Service's.
+            host = ref.via == "host" or (ref.via == "pod" and ref.target_kind == "Service")
+            if host and ref.host_namespace == ctx.namespace and ref.source in objects:
                 if selects(rule.match, ref.source, objects[ref.source], ctx):
                     form = (_form(text_at(objects[ref.source], ref), ref), ".Release.Namespace")
                     found = forms.setdefault((ref.source, ref.path, ref.encoding == "base64"), [])
