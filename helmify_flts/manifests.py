@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import kubenames, kyaml
+from . import exported, kubenames, kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
 from .records import record
@@ -267,6 +267,9 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
             f"not valid YAML ({kyaml.error_problem(exc, text)}); fix the syntax or leave the file out with --exclude",
             Where(rel, line),
         ) from None
+    read_back = exported.notice(rel, resources[before:])
+    if read_back is not None:
+        notices.append(read_back)
 
 
 def _nan_or_inf(text: str) -> bool:

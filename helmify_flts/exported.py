@@ -1,0 +1,82 @@
+"""Objects read back from a cluster (``kubectl get -o yaml``): they carry fields the API server
+sets, which the chart keeps as written (it reproduces its input), so the report says what they
+do to an install. ``kubectl create --dry-run -o yaml`` leaves ``creationTimestamp: null`` and a
+status (``{}``, a Service's ``{loadBalancer: {}}``), which are harmless and common: those alone
+say nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import kyaml
+from .errors import Notice, Where
+from .paths import child
+
+if TYPE_CHECKING:
+    from .manifests import Resource
+
+# Set by the API server on every object it stores.
+SERVER_SET = ("resourceVersion", "uid", "selfLink", "generation", "creationTimestamp", "managedFields")
+# How many objects a notice names before it says "and N more".
+SHOWN = 3
+
+
+def _empty(node: Node | None) -> bool:
+    if node is None:
+        return True
+    if isinstance(node, ScalarNode):
+        return node.tag == kyaml.NULL or node.value == ""
+    return isinstance(node, (MappingNode, SequenceNode)) and not node.value
+
+
+def server_fields(node: MappingNode) -> list[str]:
+    """The fields of ``node`` that only the API server writes, in a fixed order."""
+    metadata = child(node, "metadata")
+    found = [f"metadata.{name}" for name in SERVER_SET if not _empty(child(metadata, name))]
+    # A dry run writes `status: {loadBalancer: {}}` for a Service: status alone says nothing.
+    if found and not _empty(child(node, "status")):
+        found.append("status")
+    return found
+
+
+def _assigned(res: Resource) -> list[str]:
+    """Fields that cluster filled in for this object and another cluster may refuse."""
+    spec = child(res.node, "spec")
+    out = []
+    if res.kind == "Service":
+        ip = child(spec, "clusterIP")
+        if isinstance(ip, ScalarNode) and ip.value not in ("", "None"):
+            out.append("spec.clusterIP")
+        ports = child(spec, "ports")
+        if isinstance(ports, SequenceNode) and any(not _empty(child(p, "nodePort")) for p in ports.value):
+            out.append("spec.ports[].nodePort")
+    elif res.kind == "PersistentVolumeClaim" and not _empty(child(spec, "volumeName")):
+        out.append("spec.volumeName")
+    return out
+
+
+def notice(rel: str, resources: Sequence[Resource]) -> Notice | None:
+    """One warning for the objects of one file that were read back from a cluster, if any."""
+    found = [(res, server_fields(res.node)) for res in resources]
+    found = [(res, fields) for res, fields in found if fields]
+    if not found:
+        return None
+    fields = [f for f in (*(f"metadata.{n}" for n in SERVER_SET), "status") if any(f in fs for _, fs in found)]
+    names = [f"{res.title} (line {res.line})" for res, _ in found[:SHOWN]]
+    if len(found) > SHOWN:
+        names.append(f"{len(found) - SHOWN} more")
+    assigned = sorted({f"{res.kind} {f}" for res, _ in found for f in _assigned(res)})
+    refused = any("metadata.resourceVersion" in fs for _, fs in found)
+    message = (
+        f"{', '.join(names)} {'was' if len(found) == 1 else 'were'} read back from a cluster: "
+        f"{'it carries' if len(found) == 1 else 'they carry'} fields the API server sets ({', '.join(fields)}), "
+        "which the chart keeps as written"
+    )
+    if refused:
+        message += "; Kubernetes refuses to create an object that has a resourceVersion, so the install fails"
+    if assigned:
+        message += f"; values that cluster assigned ({', '.join(assigned)}) may be taken or unknown in another"
+    return Notice(message + ": remove these fields from the manifests", Where(rel, found[0][0].line), "exported")

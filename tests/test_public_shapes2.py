@@ -1,0 +1,103 @@
+"""A second set of real-world shapes (tests/public_shapes/): objects read back from a live
+cluster, `helm template` output with hooks, an ingress controller's install, a mesh injector's
+Go-template text, node agents and policies, a key-value store's StatefulSet; and the failures
+they showed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import assert_reproduces, run, write_tree
+
+SHAPES = Path(__file__).resolve().parent / "public_shapes"
+
+
+def test_objects_read_back_from_a_cluster_are_named(tmp_path: Path) -> None:
+    # `kubectl get -o yaml` leaves resourceVersion, uid, managedFields and status on every
+    # object; the chart keeps them (it reproduces its input), and the API server refuses to
+    # create an object with a resourceVersion: the install would fail with no word of why.
+    chart = tmp_path / "chart"
+    result = run("convert", SHAPES / "exported", chart)
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "read back from a cluster" in line]
+    assert len(warned) == 1, result.stderr
+    (line,) = warned
+    assert line.startswith("warning: objects.yaml:3: Deployment/books/ledger (line 3), ")
+    assert "2 more were read back from a cluster" in line
+    assert "metadata.resourceVersion, metadata.uid" in line and "metadata.managedFields, status)" in line
+    assert "Kubernetes refuses to create an object that has a resourceVersion, so the install fails" in line
+    assert "Service spec.clusterIP, Service spec.ports[].nodePort" in line
+    assert "PersistentVolumeClaim spec.volumeName" in line
+    assert line.endswith("remove these fields from the manifests")
+    assert "read back from a cluster" in (chart / "helmify-report.md").read_text()
+
+
+def test_secret_data_of_an_exported_secret_shows_nowhere(tmp_path: Path) -> None:
+    # The Secret's last-applied-configuration annotation holds its data (and stringData) as JSON.
+    chart = tmp_path / "chart"
+    result = run("convert", SHAPES / "exported", chart, "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    secrets = ("RkFLRS1ub3QtYS1yZWFsLXBhc3N3b3Jk", "FAKE-not-a-real-password", "fake-db-host-zzq")
+    read = [result.stderr] + [(chart / name).read_text() for name in ("helmify-report.md", "helmify-report.json")]
+    read.append((chart / "values.yaml").read_text())
+    verified = run("verify", chart, SHAPES / "exported")
+    assert verified.exit_code == 0, verified.stderr
+    read += [verified.stdout, verified.stderr]
+    assert not [s for s in secrets for text in read if s in text]
+
+
+def test_a_dry_run_object_is_not_taken_for_an_exported_one(tmp_path: Path) -> None:
+    # `kubectl create deployment --dry-run=client -o yaml` writes these two, harmless, fields.
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "web.yaml": """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  creationTimestamp: null
+  name: web
+data: {a: "1"}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  creationTimestamp: null
+  name: web
+spec:
+  clusterIP: 10.96.0.20
+  ports: [{port: 80}]
+  selector: {app: web}
+status:
+  loadBalancer: {}
+"""
+        },
+    )
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
+    assert "read back from a cluster" not in result.stderr
+
+
+def test_an_exported_object_without_resource_version_still_says_what_it_carries(tmp_path: Path) -> None:
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "cm.yaml": """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  uid: 00000000-0000-4000-8000-00000000000a
+  creationTimestamp: "2026-01-01T00:00:00Z"
+data: {a: "1"}
+"""
+        },
+    )
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: cm.yaml:1: ConfigMap/settings (line 1) was read back from a cluster: it carries fields the API "
+        "server sets (metadata.uid, metadata.creationTimestamp), which the chart keeps as written: remove these "
+        "fields from the manifests"
+    ) in result.stderr
+    assert_reproduces(tmp_path / "chart", src)
