@@ -101,3 +101,70 @@ data: {a: "1"}
         "fields from the manifests"
     ) in result.stderr
     assert_reproduces(tmp_path / "chart", src)
+
+
+INGRESS_ARGS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: edge, namespace: edge}
+data: {proxy-body-size: 8m}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: edge, namespace: edge}
+spec:
+  type: LoadBalancer
+  selector: {app: edge}
+  ports: [{port: 80}]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: edge-admission}
+webhooks:
+  - name: validate.edge.example.test
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    clientConfig:
+      service: {name: edge, namespace: edge, path: /validate}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: edge, namespace: edge}
+spec:
+  selector: {matchLabels: {app: edge}}
+  template:
+    metadata: {labels: {app: edge}}
+    spec:
+      containers:
+        - name: edge
+          image: example.test/edge:1.0
+          args:
+            - --publish-service=$(POD_NAMESPACE)/edge
+            - --configmap=edge/edge
+            - --webhook-name=edge-admission
+            - --secret-name=edge-admission
+            - --election-id=edge-leader
+            - edge
+"""
+
+
+def test_names_in_flags_the_release_prefix_misses_are_listed(tmp_path: Path) -> None:
+    # An ingress controller reads its own ConfigMap, Service and webhook by name from flags,
+    # often as namespace/name: the release renames them, the flags stay; the report must say so.
+    src = write_tree(tmp_path / "src", {"edge.yaml": INGRESS_ARGS})
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    args = "Deployment edge /spec/template/spec/containers/0/args"
+    tail = "which the release renames, but is not a reference the chart can follow there; left as it is"
+    for at, objects in (
+        (0, "Service/edge"),
+        (1, "ConfigMap/edge"),
+        (2, "ValidatingWebhookConfiguration/edge-admission"),
+    ):
+        name = objects.partition("/")[2]
+        assert f"warning: {args}/{at}: {name!r} names {objects}, {tail}" in result.stderr
+    # No Secret edge-admission in the folder (a Job makes it), no such lease; a bare word is only
+    # the Service check's (a host name or not).
+    for at in (3, 4, 5):
+        assert f"{args}/{at}: " not in result.stderr.replace(f"{args}/5: 'edge' is the name of a Service", "")
+    assert f"{args}/0: 'edge' names Service/edge, {tail}" in (tmp_path / "chart" / "helmify-report.md").read_text()

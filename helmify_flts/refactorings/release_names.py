@@ -21,6 +21,7 @@ from typing import Any
 from .. import templating
 from ..references import encoded, text_at
 from ..templating import quote
+from . import named_in_args
 from .base import Context, Edit, Expr, Identity, Put, TemplateChanges, get, pointer_text, selects
 
 NAME = "release-names"
@@ -136,6 +137,7 @@ class ReleaseNames:
                     out.switched_refs.add((ident, tuple(ref.path)))
         out.warnings += _unproven(objects, renamed, hosts)
         out.warnings += _in_custom_resources(objects, renamed)
+        out.warnings += named_in_args.unfollowed(objects, renamed)
         for ident, by_path in hosts.items():
             for path, refs in by_path.items():
                 forms = []
