@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import assert_reproduces, run, write_tree
+from conftest import assert_reproduces, convert_ok, render_objects, run, write_tree
 
 SHAPES = Path(__file__).resolve().parent / "public_shapes"
 
@@ -101,6 +101,39 @@ data: {a: "1"}
         "fields from the manifests"
     ) in result.stderr
     assert_reproduces(tmp_path / "chart", src)
+
+
+def test_helm_template_output_keeps_its_hooks(tmp_path: Path) -> None:
+    # A chart made from another chart's rendered output: its test Pod and pre-install Job stay
+    # hooks, with their weights and delete policies, in both layouts.
+    for packs in ((), ("--rules", "conventions")):
+        chart = tmp_path / f"chart{len(packs)}"
+        convert_ok(SHAPES / "helm-rendered", chart, *packs)
+        objects = {i[1]: o for i, o in render_objects(chart, release="blue").items() if i[1] in ("Job", "Pod")}
+        assert objects["Job"]["metadata"]["annotations"] == {
+            "helm.sh/hook": "pre-install,pre-upgrade",
+            "helm.sh/hook-weight": "-5",
+            "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+        }
+        assert objects["Pod"]["metadata"]["annotations"] == {"helm.sh/hook": "test"}
+    # With the release prefix the test Pod calls the Service by its new name.
+    assert objects["Pod"]["spec"]["containers"][0]["args"] == ["blue-demo-notes-app:80"]
+
+
+def test_go_template_text_renders_literally(tmp_path: Path) -> None:
+    # A sidecar injector's templates and a dashboard's legends are text for other tools.
+    chart = tmp_path / "chart"
+    convert_ok(SHAPES / "mesh-templates", chart, "--rules", "conventions")
+    objects = render_objects(chart, release="blue", namespace="mesh-system")
+    config = objects[("", "ConfigMap", "mesh-system", "blue-mesh-sidecar-injector")]["data"]["config"]
+    assert "{{- range $index, $port := .Spec.Containers }}" in config
+    assert "{{ annotation .ObjectMeta `sidecar.mesh.example.test/proxyImage` .Values.global.proxyImage }}" in config
+    dashboards = objects[("", "ConfigMap", "mesh-system", "blue-mesh-dashboards")]["data"]
+    assert "{{`literal backticks`}}" in dashboards["mesh-overview.json"]
+    assert '{{ define "mesh.title" }}' in dashboards["alert.tmpl"]
+    pod = objects[("apps", "Deployment", "mesh-system", "blue-mesh-injector")]["spec"]["template"]
+    assert pod["metadata"]["annotations"]["prometheus.example.test/path"] == '{{ "/stats" }}'
+    assert pod["spec"]["containers"][0]["args"][2] == "--log-format={{.Time}} {{.Level}} {{.Message}}"
 
 
 INGRESS_ARGS = """\
