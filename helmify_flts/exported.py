@@ -58,6 +58,15 @@ def _assigned(res: Resource) -> list[str]:
     return out
 
 
+def notices(resources: Sequence[Resource]) -> list[Notice]:
+    """One warning per file for its objects that were read back from a cluster."""
+    by_file: dict[str, list[Resource]] = {}
+    for res in resources:
+        by_file.setdefault(res.source, []).append(res)
+    found = (notice(rel, of_file) for rel, of_file in by_file.items())
+    return [n for n in found if n is not None]
+
+
 def notice(rel: str, resources: Sequence[Resource]) -> Notice | None:
     """One warning for the objects of one file that were read back from a cluster, if any."""
     found = [(res, server_fields(res.node)) for res in resources]
@@ -80,3 +89,44 @@ def notice(rel: str, resources: Sequence[Resource]) -> Notice | None:
     if assigned:
         message += f"; values that cluster assigned ({', '.join(assigned)}) may be taken or unknown in another"
     return Notice(message + ": remove these fields from the manifests", Where(rel, found[0][0].line), "exported")
+
+
+def owned(metadata: Node | None) -> str | None:
+    """Why an object with owners cannot be in a chart, or None. An owner reference holds the
+    owner's uid, which only the cluster the object was read from knows: a ReplicaSet's Pods, a
+    Deployment's ReplicaSets, a Service's EndpointSlices. The owner makes them again, and where
+    no object has that uid the garbage collector deletes them."""
+    owners = child(metadata, "ownerReferences")
+    if not isinstance(owners, SequenceNode) or not owners.value:
+        return None
+    first = owners.value[0]
+    kind, name = child(first, "kind"), child(first, "name")
+    owner = "/".join(n.value for n in (kind, name) if isinstance(n, ScalarNode)) or "another object"
+    return (
+        f"is owned by {owner} (metadata.ownerReferences): its owner made it in the cluster it was read from, "
+        "and makes it again; where no object has that owner's uid the garbage collector deletes it"
+    )
+
+
+def controller_endpoints(resources: list[Resource]) -> tuple[list[Resource], list[Notice]]:
+    """``resources`` without the Endpoints the endpoints controller keeps for a Service of the
+    folder that selects pods (read back from a cluster with it), and a notice for each. The
+    Endpoints of a Service without a selector are written by hand (an outside database) and stay."""
+    selecting = {
+        (res.namespace, res.name)
+        for res in resources
+        if res.kind == "Service" and res.api_version == "v1" and not _empty(child(child(res.node, "spec"), "selector"))
+    }
+    kept, notices = [], []
+    for res in resources:
+        if res.kind == "Endpoints" and res.api_version == "v1" and (res.namespace, res.name) in selecting:
+            notices.append(
+                Notice(
+                    f"Endpoints/{res.name} belongs to Service/{res.name}, which selects pods: the endpoints "
+                    "controller writes it in the cluster; skipped",
+                    res.where,
+                )
+            )
+        else:
+            kept.append(res)
+    return kept, notices

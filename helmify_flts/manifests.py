@@ -210,6 +210,8 @@ def load_folder(
             load_text(rel, read_text(path, rel), resources, notices)
         except UserError as exc:  # read on, so one run names every broken file
             errors.append(exc)
+    resources, kept_by_controller = exported.controller_endpoints(resources)
+    notices += kept_by_controller + exported.notices(resources)
     errors.extend(_duplicates(resources))
     if errors:
         raise UserError.all_of(errors)
@@ -267,9 +269,6 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
             f"not valid YAML ({kyaml.error_problem(exc, text)}); fix the syntax or leave the file out with --exclude",
             Where(rel, line),
         ) from None
-    read_back = exported.notice(rel, resources[before:])
-    if read_back is not None:
-        notices.append(read_back)
 
 
 def _nan_or_inf(text: str) -> bool:
@@ -370,6 +369,10 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
             else "has no metadata.name"
         )
         notices.append(Notice(f"{kind} {why}; skipped (give it a fixed name to include it)", where))
+        return
+    owner = exported.owned(metadata)
+    if owner:
+        notices.append(Notice(f"{kind}/{name} {owner}; skipped", where))
         return
     missing = REQUIRED.get(kind)
     if missing and text_at(node, *missing) is None and child(child(node, missing[0]), missing[1]) is None:

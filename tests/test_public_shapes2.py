@@ -103,6 +103,59 @@ data: {a: "1"}
     assert_reproduces(tmp_path / "chart", src)
 
 
+def test_objects_their_controllers_made_are_skipped(tmp_path: Path) -> None:
+    # `kubectl get all -o yaml` brings the Deployment's ReplicaSet and Pods and the Service's
+    # endpoints. Their owner references hold uids of that cluster: installed, the garbage
+    # collector deletes them (and their owners make them again anyway); the v1 Endpoints also
+    # failed verify's lint as deprecated.
+    chart = tmp_path / "chart"
+    result = run("convert", SHAPES / "exported", chart)
+    assert result.exit_code == 0, result.stderr
+    owned = "(metadata.ownerReferences): its owner made it in the cluster it was read from, and makes it again"
+    for at, what, owner in (
+        (5, "Pod/ledger-7d9f8c6b5-x2x9q", "ReplicaSet/ledger-7d9f8c6b5"),
+        (47, "ReplicaSet/ledger-7d9f8c6b5", "Deployment/ledger"),
+        (87, "EndpointSlice/ledger-8kq2p", "Service/ledger"),
+    ):
+        assert f"warning: controller-made.yaml:{at}: {what} is owned by {owner} {owned}" in result.stderr
+    assert (
+        "warning: controller-made.yaml:74: Endpoints/ledger belongs to Service/ledger, which selects pods: the "
+        "endpoints controller writes it in the cluster; skipped"
+    ) in result.stderr
+    assert "4 documents skipped" in result.stderr
+    kinds = {ident[1] for ident in render_objects(chart, namespace="books")}
+    assert kinds == {"Deployment", "Service", "ConfigMap", "Secret", "PersistentVolumeClaim"}
+    verified = run("verify", chart, SHAPES / "exported")
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
+
+
+def test_endpoints_of_a_service_without_a_selector_stay(tmp_path: Path) -> None:
+    # A database outside the cluster behind a Service: its Endpoints are written by hand.
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "db.yaml": """\
+apiVersion: v1
+kind: Service
+metadata: {name: outside-db}
+spec:
+  ports: [{port: 5432}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: outside-db}
+subsets:
+  - addresses: [{ip: 192.0.2.10}]
+    ports: [{port: 5432}]
+"""
+        },
+    )
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
+    assert "skipped" not in result.stderr.replace("0 documents skipped", "")
+    assert ("", "Endpoints", "", "outside-db") in render_objects(tmp_path / "chart")
+
+
 def test_helm_template_output_keeps_its_hooks(tmp_path: Path) -> None:
     # A chart made from another chart's rendered output: its test Pod and pre-install Job stay
     # hooks, with their weights and delete policies, in both layouts.
