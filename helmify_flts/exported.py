@@ -53,6 +53,8 @@ def _assigned(res: Resource) -> list[str]:
         ports = child(spec, "ports")
         if isinstance(ports, SequenceNode) and any(not _empty(child(p, "nodePort")) for p in ports.value):
             out.append("spec.ports[].nodePort")
+        if not _empty(child(spec, "healthCheckNodePort")):
+            out.append("spec.healthCheckNodePort")
     elif res.kind == "PersistentVolumeClaim" and not _empty(child(spec, "volumeName")):
         out.append("spec.volumeName")
     return out

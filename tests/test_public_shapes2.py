@@ -103,6 +103,28 @@ data: {a: "1"}
     assert_reproduces(tmp_path / "chart", src)
 
 
+def test_a_load_balancers_health_check_port_is_named_as_assigned(tmp_path: Path) -> None:
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "svc.yaml": """\
+apiVersion: v1
+kind: Service
+metadata: {name: web, uid: 00000000-0000-4000-8000-00000000000b}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  healthCheckNodePort: 32111
+  ports: [{port: 80}]
+  selector: {app: web}
+"""
+        },
+    )
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
+    assert "values that cluster assigned (Service spec.healthCheckNodePort) may be taken" in result.stderr
+
+
 def test_objects_their_controllers_made_are_skipped(tmp_path: Path) -> None:
     # `kubectl get all -o yaml` brings the Deployment's ReplicaSet and Pods and the Service's
     # endpoints. Their owner references hold uids of that cluster: installed, the garbage
