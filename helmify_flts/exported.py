@@ -132,3 +132,28 @@ def controller_endpoints(resources: list[Resource]) -> tuple[list[Resource], lis
         else:
             kept.append(res)
     return kept, notices
+
+
+# The install of an object that exists already fails: the release does not own it.
+_EXISTS = "so the install fails (it exists already)"
+
+
+def made_by_cluster(kind: str, name: str, namespace: str | None, node: MappingNode) -> str | None:
+    """Why ``node`` is an object the cluster made itself, which a folder read back from it holds
+    and a chart cannot install; None for any other object."""
+    metadata = child(node, "metadata")
+    if kind == "ConfigMap" and name == "kube-root-ca.crt":
+        return f"is made by the cluster, which publishes it in every namespace, {_EXISTS}"
+    if kind == "ServiceAccount" and name == "default" and server_fields(node):
+        # Written by hand (to add imagePullSecrets) it is the user's to keep; read back, it is the cluster's.
+        return f"is made by the cluster in every namespace, {_EXISTS}"
+    kubernetes = namespace == "default" or (namespace is None and server_fields(node))
+    if kind in ("Service", "Endpoints", "EndpointSlice") and name == "kubernetes" and kubernetes:
+        return f"is made by the API server for itself, {_EXISTS}"
+    annotations = child(metadata, "annotations")
+    if kind == "Secret" and not _empty(child(annotations, "kubernetes.io/service-account.uid")):
+        return (
+            "is a token the cluster made for a ServiceAccount whose uid only that cluster knows: "
+            "the token controller deletes it"
+        )
+    return None

@@ -370,7 +370,9 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
         )
         notices.append(Notice(f"{kind} {why}; skipped (give it a fixed name to include it)", where))
         return
-    owner = exported.owned(metadata)
+    owner = exported.owned(metadata) or exported.made_by_cluster(
+        kind, name, _identity_text(child(metadata, "namespace")), node
+    )
     if owner:
         notices.append(Notice(f"{kind}/{name} {owner}; skipped", where))
         return

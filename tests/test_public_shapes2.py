@@ -144,7 +144,7 @@ def test_objects_their_controllers_made_are_skipped(tmp_path: Path) -> None:
         "warning: controller-made.yaml:74: Endpoints/ledger belongs to Service/ledger, which selects pods: the "
         "endpoints controller writes it in the cluster; skipped"
     ) in result.stderr
-    assert "4 documents skipped" in result.stderr
+    assert "7 documents skipped" in result.stderr
     kinds = {ident[1] for ident in render_objects(chart, namespace="books")}
     assert kinds == {"Deployment", "Service", "ConfigMap", "Secret", "PersistentVolumeClaim"}
     verified = run("verify", chart, SHAPES / "exported")
@@ -176,6 +176,60 @@ subsets:
     assert result.exit_code == 0, result.stderr
     assert "skipped" not in result.stderr.replace("0 documents skipped", "")
     assert ("", "Endpoints", "", "outside-db") in render_objects(tmp_path / "chart")
+
+
+def test_objects_the_cluster_makes_in_every_namespace_are_skipped(tmp_path: Path) -> None:
+    # kube-root-ca.crt, the default ServiceAccount and its legacy token exist in every namespace
+    # (or are deleted there): installed from a chart, helm stops at the first (it exists already).
+    result = run("convert", SHAPES / "exported", tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
+    exists = "so the install fails (it exists already); skipped"
+    assert (
+        "warning: namespace-defaults.yaml:6: ConfigMap/kube-root-ca.crt is made by the cluster, which publishes it "
+        f"in every namespace, {exists}"
+    ) in result.stderr
+    account = "warning: namespace-defaults.yaml:21: ServiceAccount/default is made by the cluster in every namespace"
+    assert f"{account}, {exists}" in result.stderr
+    assert (
+        "warning: namespace-defaults.yaml:31: Secret/default-token-q8w4z is a token the cluster made for a "
+        "ServiceAccount whose uid only that cluster knows: the token controller deletes it; skipped"
+    ) in result.stderr
+    assert "RkFLRS10b2tlbi" not in result.stderr + (tmp_path / "chart" / "helmify-report.md").read_text()
+
+
+def test_the_api_servers_own_service_is_skipped_and_a_written_default_account_kept(tmp_path: Path) -> None:
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "default.yaml": """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: kubernetes
+  namespace: default
+  labels: {component: apiserver, provider: kubernetes}
+spec:
+  ports: [{name: https, port: 443, targetPort: 6443}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default}
+imagePullSecrets: [{name: registry-pull}]
+""",
+            # A Service of one's own that happens to have the name, in one's own namespace.
+            "mine.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: kubernetes, namespace: shop}\n"
+            "spec:\n  selector: {app: k}\n  ports: [{port: 80}]\n",
+        },
+    )
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: default.yaml:1: Service/kubernetes is made by the API server for itself, so the install fails "
+        "(it exists already); skipped"
+    ) in result.stderr
+    assert "1 documents skipped" in result.stderr
+    objects = render_objects(tmp_path / "chart")
+    assert ("", "ServiceAccount", "", "default") in objects and ("", "Service", "shop", "kubernetes") in objects
 
 
 def test_helm_template_output_keeps_its_hooks(tmp_path: Path) -> None:
