@@ -157,3 +157,13 @@ def made_by_cluster(kind: str, name: str, namespace: str | None, node: MappingNo
             "the token controller deletes it"
         )
     return None
+
+
+def exists_already(kind: str, name: str) -> str | None:
+    """Why an object written by hand fails to install because the cluster made it already."""
+    if kind == "ServiceAccount" and name == "default":
+        return (
+            "ServiceAccount 'default' exists in every namespace: the chart keeps it as written, and the install "
+            "fails (it exists already and the release does not own it); set its fields with kubectl patch instead"
+        )
+    return None

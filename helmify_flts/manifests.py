@@ -393,6 +393,9 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
             )
         )
         return
+    exists = exported.exists_already(kind, name)
+    if exists:
+        notices.append(Notice(exists, where, code="exists-already"))
     refused = kubenames.problem(api_version, kind, name)
     if refused:
         notices.append(

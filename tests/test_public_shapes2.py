@@ -227,7 +227,11 @@ imagePullSecrets: [{name: registry-pull}]
         "warning: default.yaml:1: Service/kubernetes is made by the API server for itself, so the install fails "
         "(it exists already); skipped"
     ) in result.stderr
-    assert "1 documents skipped" in result.stderr
+    assert "1 documents skipped, 1 other warnings" in result.stderr
+    assert (
+        "warning: default.yaml:10: ServiceAccount 'default' exists in every namespace: the chart keeps it as written, "
+        "and the install fails"
+    ) in result.stderr
     objects = render_objects(tmp_path / "chart")
     assert ("", "ServiceAccount", "", "default") in objects and ("", "Service", "shop", "kubernetes") in objects
 
