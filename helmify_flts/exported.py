@@ -2,7 +2,9 @@
 sets, which the chart keeps as written (it reproduces its input), so the report says what they
 do to an install. ``kubectl create --dry-run -o yaml`` leaves ``creationTimestamp: null`` and a
 status (``{}``, a Service's ``{loadBalancer: {}}``), which are harmless and common: those alone
-say nothing."""
+say nothing. Objects such a folder holds that no chart can install are skipped with a notice:
+those a controller made (owner references, a selecting Service's Endpoints) and those the
+cluster makes itself (``kube-root-ca.crt``, the ``default`` ServiceAccount, bound tokens)."""
 
 from __future__ import annotations
 
