@@ -613,7 +613,7 @@ def _build_or_error(folder: Path, tool: Tool) -> Build | UserError:
 
 def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> manifests.LoadResult:
     """The build's objects, each named by its origin file and line, without origin annotations."""
-    from . import manifests
+    from . import exported, manifests
     from .paths import child, text_at
 
     resources: list[manifests.Resource] = []
@@ -634,6 +634,7 @@ def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> man
         made = replace(res, source=origin.path, line=line, order=len(kept), built=True, origin=source_node, stem=stem)
         kept.append(made)
     kept = _unclashed(kept)
+    notices += exported.notices(kept)
     files = sorted({r.source for r in kept} | {built.kustomization})
     return manifests.LoadResult(tuple(kept), tuple(notices), tuple(files), built_with=str(built.tool))
 

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import kubenames, kyaml
+from . import exported, kubenames, kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
 from .records import record
@@ -219,6 +219,8 @@ def load_folder(
             load_text(rel, text, resources, notices)
         except UserError as exc:  # read on, so one run names every broken file
             errors.append(exc)
+    resources, kept_by_controller = exported.controller_endpoints(resources)
+    notices += kept_by_controller + exported.notices(resources)
     errors.extend(_duplicates(resources))
     if errors:
         raise UserError.all_of(errors)
@@ -440,6 +442,12 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
         )
         notices.append(Notice(f"{kind} {why}; skipped (give it a fixed name to include it)", where))
         return
+    owner = exported.owned(metadata) or exported.made_by_cluster(
+        kind, name, _identity_text(child(metadata, "namespace")), node
+    )
+    if owner:
+        notices.append(Notice(f"{kind}/{name} {owner}; skipped", where))
+        return
     missing = REQUIRED.get(kind)
     if missing and text_at(node, *missing) is None and child(child(node, missing[0]), missing[1]) is None:
         notices.append(
@@ -457,6 +465,9 @@ def _add_document(rel: str, node: Node | None, resources: list[Resource], notice
             )
         )
         return
+    exists = exported.exists_already(kind, name)
+    if exists:
+        notices.append(Notice(exists, where, code="exists-already"))
     refused = kubenames.problem(api_version, kind, name)
     if refused:
         notices.append(

@@ -26,6 +26,7 @@ from typing import Any
 from .. import templating
 from ..references import encoded, text_at
 from ..templating import quote
+from . import named_in_args
 from .base import Context, Edit, Expr, Identity, Put, TemplateChanges, get, pointer_text, selects
 
 NAME = "release-names"
@@ -146,6 +147,7 @@ class ReleaseNames:
                     out.switched_refs.add((ident, tuple(ref.path)))
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += _in_custom_resources(objects, renamed)
+        out.warnings += named_in_args.unfollowed(objects, renamed)
         for ident, by_path in hosts.items():
             for path, refs in by_path.items():
                 # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
