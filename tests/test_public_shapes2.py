@@ -334,3 +334,23 @@ def test_names_in_flags_the_release_prefix_misses_are_listed(tmp_path: Path) -> 
     for at in (3, 4, 5):
         assert f"{args}/{at}: " not in result.stderr.replace(f"{args}/5: 'edge' is the name of a Service", "")
     assert f"{args}/0: 'edge' names Service/edge, {tail}" in (tmp_path / "chart" / "helmify-report.md").read_text()
+
+
+def test_a_deprecated_api_the_manifests_use_is_a_note_of_verify(tmp_path: Path) -> None:
+    # An outside database: a Service without a selector and its hand-written v1 Endpoints, which
+    # Helm's lint calls deprecated. The chart is right to render what the manifests have.
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "db.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: external-db}\nspec:\n"
+            "  ports: [{port: 5432}]\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: external-db}\n"
+            "subsets: [{addresses: [{ip: 10.0.0.12}], ports: [{port: 5432}]}]\n"
+        },
+    )
+    chart = tmp_path / "chart"
+    assert run("convert", src, chart).exit_code == 0
+    result = run("verify", chart, src)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout + result.stderr
+    assert "note: lint: templates/external-db.yaml: v1 Endpoints is deprecated" in out
+    assert "(as the manifests have it)" in out and "lint 0 finding(s)" in out
