@@ -146,23 +146,41 @@ class ReleaseNames:
                     out.switched_refs.add((ident, tuple(ref.path)))
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += _in_custom_resources(objects, renamed)
-        for ident, by_path in hosts.items():
-            for path, refs in by_path.items():
-                # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
-                # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
-                pod_forms: list[tuple[str, str]] = []
-                forms: list[tuple[str, str]] = []
-                for ref in refs:
-                    text = text_at(objects[ident], ref)
-                    if ref.via == "pod":
-                        form = _pod_form(text, pods[(ident, path, ref.span[1])], refs, chart)
-                    else:
-                        form = (_form(text, ref), full(chart, ref.target_name))
-                    into = pod_forms if ref.via == "pod" else forms
-                    if form[0] not in [f for f, _ in into]:
-                        into.append(form)
-                base64 = refs[0].encoding == "base64"
-                out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
+        found: dict[tuple[Identity, tuple], tuple[list, list, bool]] = {}
+        for folder, at, (f_hosts, f_pods) in self._every_folder(objects, ctx, rule, (hosts, pods)):
+            for ident, by_path in f_hosts.items():
+                for path, refs in by_path.items():
+                    where = (ident, at(ident, path))
+                    pod_forms, forms, _ = found.setdefault(where, ([], [], refs[0].encoding == "base64"))
+                    for ref in refs:
+                        text = text_at(folder[ident], ref)
+                        if ref.via == "pod":
+                            form = _pod_form(text, f_pods[(ident, path, ref.span[1])], refs, chart)
+                        else:
+                            form = (_form(text, ref), full(chart, ref.target_name))
+                        into = pod_forms if ref.via == "pod" else forms
+                        if form[0] not in [f for f, _ in into]:
+                            into.append(form)
+        for (ident, path), (pod_forms, forms, base64) in found.items():
+            # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
+            # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
+            out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
+
+    def _every_folder(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, planned: tuple):  # noqa: ANN202
+        """The host names to follow in each folder: the planned objects' first, then each
+        environment folder's (another port, one more host in a list, a longer suffix, a pod's name
+        only it has), so that the template's patterns match every folder's text of a field,
+        whether the template holds the base's text or reads the field from values. Each with the
+        folder's objects and how a path into them becomes the path into the planned object."""
+        yield objects, lambda ident, path: path, planned
+        for folder in ctx.folders:
+            _, _, f_hosts, f_pods = self._plan(folder, ctx, rule)
+            mine: dict[Identity, dict[tuple, list]] = {}
+            for ident, by_path in f_hosts.items():
+                for path, refs in by_path.items():
+                    if ident in objects and _same(path, folder[ident], objects[ident]) is not None:
+                        mine.setdefault(ident, {})[path] = refs
+            yield folder, lambda ident, path, f=folder: _same(path, f[ident], objects[ident]), (mine, f_pods)
 
     def _other_names(
         self, fields: Mapping[Identity, list], ctx: Context, rule: Any
@@ -182,6 +200,32 @@ class ReleaseNames:
                     if at in wanted and ref.target_name != wanted[at] and ref.target_name not in known:
                         out.setdefault(at, []).append((ref.target_name, ref.target))
         return out
+
+
+def _same(path: tuple, obj: Any, planned: Any) -> tuple | None:
+    """``path`` into an environment folder's copy of an object as a path into the planned object:
+    an item of a named list (a container, an env var) by its name, which keeps while indices differ.
+    None where the planned object has no such item (an env var only that folder has)."""
+    out: list = []
+    node, there = obj, planned
+    for part in path:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            item = node[part]
+            name = item.get("name") if isinstance(item, dict) else None
+            if isinstance(name, str) and isinstance(there, list):
+                at = [j for j, i in enumerate(there) if isinstance(i, dict) and i.get("name") == name]
+                if len(at) != 1:
+                    return None
+                part = at[0]
+            node = item
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        out.append(part)
+        if isinstance(there, list) and isinstance(part, int):
+            there = there[part] if 0 <= part < len(there) else None
+        else:
+            there = there.get(part) if isinstance(there, dict) else None
+    return tuple(out)
 
 
 def _apart(ref: Any, ctx: Context) -> bool:

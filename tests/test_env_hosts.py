@@ -1,0 +1,119 @@
+"""Host names that an environment writes differently from the base folder (another port, one more
+host in a list, a longer suffix, a StatefulSet pod's name only it has) follow the release prefix
+in that environment too: the template's patterns come from every folder's text of the field, and
+the value an environment's values file holds is renamed where the chart reads it. And a client
+that reaches a StatefulSet pod by its DNS name is a client of its governing Service for the
+production extras (network policies, wait-for, the dependency graph)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import render_objects, run, write_tree
+
+from helmify_flts import render
+
+NS = "shop"
+
+
+def _folder(brokers: str, api: str, extra: str = "") -> str:
+    """Kafka (a StatefulSet governed by kafka-headless, and a Service kafka), an api Deployment
+    behind Service api, and a client whose env values are ``brokers`` and ``api``."""
+    client_env = [{"name": "BROKERS", "value": brokers}, {"name": "API", "value": api}]
+    if extra:
+        client_env.append({"name": "EXTRA", "value": extra})
+
+    def meta(name: str) -> dict:
+        return {"name": name, "namespace": NS}
+
+    def workload(kind: str, name: str, **spec: object) -> dict:
+        template = {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": name, "image": "x:1"}]}}
+        return {
+            "apiVersion": "apps/v1",
+            "kind": kind,
+            "metadata": meta(name),
+            "spec": {**spec, "selector": {"matchLabels": {"app": name}}, "template": template},
+        }
+
+    def service(name: str, app: str, port: int, headless: bool = False) -> dict:
+        spec = {"selector": {"app": app}, "ports": [{"port": port}]}
+        if headless:
+            spec["clusterIP"] = "None"
+        return {"apiVersion": "v1", "kind": "Service", "metadata": meta(name), "spec": spec}
+
+    client = workload("Deployment", "client")
+    client["spec"]["template"]["spec"]["containers"][0]["env"] = client_env
+    docs = [
+        service("kafka", "kafka", 9092),
+        service("kafka-headless", "kafka", 9092, headless=True),
+        workload("StatefulSet", "kafka", serviceName="kafka-headless", replicas=2),
+        service("api", "api", 8080),
+        workload("Deployment", "api"),
+        client,
+    ]
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+def _client_env(chart: Path, values: dict | None) -> dict[str, str]:
+    objects = render_objects(chart, release="rel", namespace=NS, values=values)
+    client = objects[("apps", "Deployment", NS, "rel-client")]
+    return {e["name"]: e["value"] for e in client["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+CASES = {
+    # (base BROKERS, prod BROKERS, base API, prod API, what prod renders)
+    "another port": (
+        "kafka:9092,x",
+        "kafka:9093,x",
+        "http://api:8080",
+        "http://api:8081",
+        {"BROKERS": "rel-kafka:9093,x", "API": "http://rel-api:8081"},
+    ),
+    "one more host in a list": (
+        "kafka:9092,x",
+        "kafka:9093,kafka:9092,x",
+        "http://api:8080",
+        "http://api:8080",
+        {"BROKERS": "rel-kafka:9093,rel-kafka:9092,x"},
+    ),
+    "another url form": (
+        "kafka:9092,x",
+        "kafka:9092,x",
+        "http://api:8080",
+        f"http://api.{NS}.svc:8080/",
+        {"API": f"http://rel-api.{NS}.svc:8080/"},
+    ),
+    "a longer suffix in prod only": (
+        "kafka:9092",
+        f"kafka.{NS}.svc.cluster.local:9092",
+        "http://api:8080",
+        f"http://api.{NS}.svc.cluster.local:8080",
+        {"BROKERS": f"rel-kafka.{NS}.svc.cluster.local:9092", "API": f"http://rel-api.{NS}.svc.cluster.local:8080"},
+    ),
+    "a pod's name in prod only": (
+        "kafka:9092",
+        "kafka-0.kafka-headless:9092,kafka-1.kafka-headless:9092",
+        "http://api:8080",
+        "http://api:8080",
+        {"BROKERS": "rel-kafka-0.rel-kafka-headless:9092,rel-kafka-1.rel-kafka-headless:9092"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_host_an_environment_writes_differently_follows_the_release_prefix(case: str, tmp_path: Path) -> None:
+    base_brokers, prod_brokers, base_api, prod_api, wanted = CASES[case]
+    base = write_tree(tmp_path / "base", {"all.yaml": _folder(base_brokers, base_api)})
+    prod = write_tree(tmp_path / "prod", {"all.yaml": _folder(prod_brokers, prod_api)})
+    out = tmp_path / "chart"
+    result = run("convert", base, out, "--rules", "conventions", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    assert "bug" not in result.stderr
+    assert run("verify", out, base, "--env", f"prod={prod}", "-q").exit_code == 0
+    # The base renders as before; prod's values file holds prod's own text, renamed where it is read.
+    assert _client_env(out, None)["BROKERS"] == base_brokers.replace("kafka", "rel-kafka")
+    prod_env = _client_env(out, render.load_values_file(out / "values-prod.yaml"))
+    for name, value in wanted.items():
+        assert prod_env[name] == value
