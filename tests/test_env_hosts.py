@@ -7,11 +7,12 @@ production extras (network policies, wait-for, the dependency graph)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import render_objects, run, write_tree
+from conftest import convert_ok, render_objects, run, write_tree
 
 from helmify_flts import render
 
@@ -117,3 +118,70 @@ def test_a_host_an_environment_writes_differently_follows_the_release_prefix(cas
     prod_env = _client_env(out, render.load_values_file(out / "values-prod.yaml"))
     for name, value in wanted.items():
         assert prod_env[name] == value
+
+
+# ---------------------------------------------------------------------------------------------
+# A StatefulSet pod's DNS name under --rules production
+
+
+def _pod_client_folder(value: str, init: str = "") -> str:
+    """Kafka (a StatefulSet governed by the headless kafka-headless), and a client whose env value
+    BROKERS is ``value``; ``init``: a shell line the client's init container runs."""
+    folder = yaml.safe_load_all(_folder("x", "y"))
+    docs = [d for d in folder if (d["kind"], d["metadata"]["name"]) not in (("Service", "kafka"),)]
+    for doc in docs:
+        if doc["metadata"]["name"] == "client":
+            spec = doc["spec"]["template"]["spec"]
+            spec["containers"][0]["env"] = [{"name": "BROKERS", "value": value}]
+            if init:
+                spec["initContainers"] = [{"name": "wait", "image": "busybox:1", "command": ["sh", "-c", init]}]
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+@pytest.mark.parametrize("conventions", [False, True], ids=["production", "conventions+production"])
+def test_a_client_of_a_statefulset_pod_is_allowed_in_and_waits_for_its_service(
+    conventions: bool, tmp_path: Path
+) -> None:
+    src = write_tree(tmp_path / "src", {"all.yaml": _pod_client_folder("kafka-0.kafka-headless:9092")})
+    out = tmp_path / "chart"
+    packs = ("--rules", "conventions") if conventions else ()
+    result = run("convert", src, out, *packs, "--rules", "production")
+    assert result.exit_code == 0, result.stderr
+    prefix = "rel-" if conventions else ""
+    objects = render_objects(out, release="rel", namespace=NS, values={"networkPolicies": {"enabled": True}})
+    policies = {i[3]: o for i, o in objects.items() if i[1] == "NetworkPolicy"}
+    allow = policies[f"{prefix}kafka-allow-callers"]["spec"]
+    assert allow["podSelector"]["matchLabels"]["app"] == "kafka"
+    peers = [
+        (peer["podSelector"]["matchLabels"]["app"], rule["ports"]) for rule in allow["ingress"] for peer in rule["from"]
+    ]
+    assert peers == [("client", [{"protocol": "TCP", "port": 9092}])]
+    # The client waits for the governing Service, on the port it uses.
+    client = objects[("apps", "Deployment", NS, f"{prefix}client")]["spec"]["template"]["spec"]
+    waits = [c for c in client.get("initContainers", []) if c["name"].startswith("wait-for-")]
+    assert [c["command"][-2:] for c in waits] == [[f"{prefix}kafka-headless", "9092"]]
+    # The dependency graph in the report has the edge.
+    report = json.loads((out / "helmify-report.json").read_text())
+    edges = {(e["from"], e["to"], e["kind"]) for e in report["graph"]["edges"]}
+    assert (f"Deployment/{NS}/client", f"StatefulSet/{NS}/kafka", "service") in edges
+
+
+def test_a_pod_already_waited_for_is_not_waited_for_twice(tmp_path: Path) -> None:
+    init = "until nc -z kafka-0.kafka-headless 9092; do sleep 2; done"
+    src = write_tree(tmp_path / "src", {"all.yaml": _pod_client_folder("kafka-0.kafka-headless:9092", init)})
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--rules", "production")
+    objects = render_objects(out, release="rel", namespace=NS)
+    client = objects[("apps", "Deployment", NS, "client")]["spec"]["template"]["spec"]
+    assert [c["name"] for c in client["initContainers"]] == ["wait"]
+
+
+def test_the_dependency_graph_reaches_a_statefulset_through_its_pod_name() -> None:
+    from helmify_flts import graph
+
+    docs = list(yaml.safe_load_all(_pod_client_folder("kafka-1.kafka-headless.shop.svc:9092")))
+    objects = {(d["apiVersion"].rpartition("/")[0], d["kind"], NS, d["metadata"]["name"]): d for d in docs}
+    # The governing Service selects no pods here: the edge still goes to the StatefulSet.
+    del objects[("", "Service", NS, "kafka-headless")]["spec"]["selector"]
+    edges = {(e.source.name, e.target.kind, e.target.name, e.port, e.service) for e in graph.build(objects).edges}
+    assert ("client", "StatefulSet", "kafka", 9092, "kafka-headless") in edges
