@@ -120,6 +120,42 @@ def test_a_host_an_environment_writes_differently_follows_the_release_prefix(cas
         assert prod_env[name] == value
 
 
+def _with_args(text: str, args: list[str]) -> str:
+    docs = list(yaml.safe_load_all(text))
+    for doc in docs:
+        if doc["metadata"]["name"] == "client":
+            doc["spec"]["template"]["spec"]["containers"][0]["args"] = args
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+def test_a_host_in_a_list_an_environment_lifts_whole_follows_the_release_prefix(tmp_path: Path) -> None:
+    base_args = ["--broker", "kafka:9092"]
+    prod_args = ["--broker", "kafka:9092", "--api", "http://api:8080/v2"]  # longer: args is read whole from values
+    base = write_tree(tmp_path / "base", {"all.yaml": _with_args(_folder("kafka:9092", "http://api:8080"), base_args)})
+    prod = write_tree(tmp_path / "prod", {"all.yaml": _with_args(_folder("kafka:9092", "http://api:8080"), prod_args)})
+    out = tmp_path / "chart"
+    convert_ok(base, out, "--rules", "conventions", "--env", f"prod={prod}")
+    assert render.load_values_file(out / "values-prod.yaml")["client"]["args"] == prod_args
+    objects = render_objects(out, release="rel", namespace=NS, values=render.load_values_file(out / "values-prod.yaml"))
+    client = objects[("apps", "Deployment", NS, "rel-client")]["spec"]["template"]["spec"]["containers"][0]
+    assert client["args"] == ["--broker", "rel-kafka:9092", "--api", "http://rel-api:8080/v2"]
+
+
+def test_a_host_in_an_item_only_an_environment_has_is_warned_of_not_a_failed_proof(tmp_path: Path) -> None:
+    base = write_tree(tmp_path / "base", {"all.yaml": _folder("kafka:9092", "http://api:8080")})
+    prod = write_tree(tmp_path / "prod", {"all.yaml": _folder("kafka:9092", "http://api:8080", extra="kafka:9092")})
+    out = tmp_path / "chart"
+    result = run("convert", base, out, "--rules", "conventions", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    assert "bug" not in result.stderr
+    warned = [line for line in result.stderr.splitlines() if "/env/2/value in environment prod" in line]
+    assert len(warned) == 1 and "'kafka:9092'" in warned[0] and "values-prod.yaml" in warned[0], result.stderr
+    assert run("verify", out, base, "--env", f"prod={prod}", "-q").exit_code == 0
+    # The item renders as prod's values file has it; the fields the base has too still follow.
+    prod_env = _client_env(out, render.load_values_file(out / "values-prod.yaml"))
+    assert prod_env == {"BROKERS": "rel-kafka:9092", "API": "http://rel-api:8080", "EXTRA": "kafka:9092"}
+
+
 # ---------------------------------------------------------------------------------------------
 # A StatefulSet pod's DNS name under --rules production
 
