@@ -57,9 +57,9 @@ def _folder(brokers: str, api: str, extra: str = "") -> str:
     return yaml.safe_dump_all(docs, sort_keys=False)
 
 
-def _client_env(chart: Path, values: dict | None) -> dict[str, str]:
-    objects = render_objects(chart, release="rel", namespace=NS, values=values)
-    client = objects[("apps", "Deployment", NS, "rel-client")]
+def _client_env(chart: Path, values: dict | None, namespace: str = NS) -> dict[str, str]:
+    objects = render_objects(chart, release="rel", namespace=namespace, values=values)
+    client = next(o for i, o in objects.items() if i[1] == "Deployment" and i[3] == "rel-client")
     return {e["name"]: e["value"] for e in client["spec"]["template"]["spec"]["containers"][0]["env"]}
 
 
@@ -118,6 +118,10 @@ def test_a_host_an_environment_writes_differently_follows_the_release_prefix(cas
     prod_env = _client_env(out, render.load_values_file(out / "values-prod.yaml"))
     for name, value in wanted.items():
         assert prod_env[name] == value
+    # Installed in another namespace, the namespace prod spells out follows it (release-namespace).
+    elsewhere = _client_env(out, render.load_values_file(out / "values-prod.yaml"), namespace="other")
+    for name, value in wanted.items():
+        assert elsewhere[name] == value.replace(f".{NS}.", ".other.")
 
 
 def _with_args(text: str, args: list[str]) -> str:

@@ -179,9 +179,9 @@ class ReleaseNames:
             mine: dict[Identity, dict[tuple, list]] = {}
             for ident, by_path in f_hosts.items():
                 for path, refs in by_path.items():
-                    if ident in objects and _same(path, folder[ident], objects[ident]) is not None:
+                    if ident in objects and same_path(path, folder[ident], objects[ident]) is not None:
                         mine.setdefault(ident, {})[path] = refs
-            yield folder, lambda ident, path, f=folder: _same(path, f[ident], objects[ident]), (mine, f_pods)
+            yield folder, lambda ident, path, f=folder: same_path(path, f[ident], objects[ident]), (mine, f_pods)
 
     def _not_followed(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
         """Host names in an item that only an environment's copy of an object has (an env var
@@ -227,7 +227,7 @@ class ReleaseNames:
         return out
 
 
-def _same(path: tuple, obj: Any, planned: Any) -> tuple | None:
+def same_path(path: tuple, obj: Any, planned: Any) -> tuple | None:
     """``path`` into an environment folder's copy of an object as a path into the planned object:
     an item of a named list (a container, an env var) by its name, which keeps while indices differ.
     None where the planned object has no such item (an env var only that folder has)."""
