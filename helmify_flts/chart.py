@@ -361,6 +361,7 @@ def _context(
         objects={p.resource.identity: kyaml.construct(p.resource.node) for p in plans},
         # The template half only reads them: the objects made once are shared.
         folders=tuple({r.identity: _plain_of(plain, r) for r in el.resources} for el in env_loaded.values()),
+        folder_names=tuple(env_loaded),
         key_names={p.resource.identity: p.resource.key_name for p in plans if p.resource.stem},
         presence={p.resource.identity: p.presence for p in plans},
         env_only=frozenset(p.resource.identity for p in plans if plan.BASE not in p.presence),

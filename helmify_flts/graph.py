@@ -98,6 +98,12 @@ def build(objects: Mapping[Identity, dict], references: list[Reference] | None =
             selected.setdefault(ref.source, []).append(ref.target)
         if ref.target is not None and ref.source[1] in WORKLOAD_KINDS and ref.target_kind in _HOLDERS:
             readers.setdefault(ref.target, []).append(ref.source)
+    # Each StatefulSet pod's DNS name by where it is: the StatefulSet its first part names.
+    pods = {
+        (r.source, r.path, r.span[1]): r.target
+        for r in refs
+        if r.via == "pod" and r.target_kind == "StatefulSet" and r.target is not None and r.span is not None
+    }
     nodes: set[Node] = {_node(i) for i in objects if i[1] in WORKLOAD_KINDS}
     edges: set[Edge] = set()
     for ref in refs:
@@ -105,13 +111,18 @@ def build(objects: Mapping[Identity, dict], references: list[Reference] | None =
             target = _node(ref.target) if ref.target else Node(ref.target_kind, ref.source[2], ref.target_name, True)
             nodes.add(target)
             edges.add(Edge(_node(ref.source), target, _DATA_KINDS[ref.target_kind], ref.target_name))
-        elif ref.target_kind == "Service" and ref.via in ("host", "backend") and ref.target is not None:
+        elif ref.target_kind == "Service" and ref.via in ("host", "backend", "pod") and ref.target is not None:
             callers = [ref.source] if ref.source[1] not in _HOLDERS else readers.get(ref.source, [])
             if ref.source[1] == "Ingress":
                 nodes.add(_node(ref.source))
             label = f"{ref.target_name}:{ref.port}" if ref.port is not None else ref.target_name
+            # A StatefulSet pod's DNS name (kafka-0.kafka-headless) reaches that pod through its
+            # governing Service, also where the Service selects no pods of the folder.
+            callees = selected.get(ref.target) or [ref.target]
+            pod = pods.get((ref.source, ref.path, ref.span[1])) if ref.via == "pod" and ref.span else None
+            callees = callees if pod is None or pod in callees else [*callees, pod]
             for caller in callers:
-                for callee in selected.get(ref.target) or [ref.target]:
+                for callee in callees:
                     if callee == caller:
                         continue
                     nodes.add(_node(callee))

@@ -76,6 +76,7 @@ class Context:
     # for changes that must hold in every folder where an environment's objects name others (a
     # generated ConfigMap or Secret whose hash changes with an overlay's content).
     folders: tuple[Mapping[Identity, dict], ...] = ()
+    folder_names: tuple[str, ...] = ()  # each environment's name, in the order of ``folders``
     # A generated object's name without kustomize's hash (Resource.key_name), where it has one:
     # chart files and annotation keys are named after it, so they stay when the content changes.
     key_names: Mapping[Identity, str] = field(default_factory=dict)

@@ -86,7 +86,7 @@ class ReleaseNames:
             value = text_at(objects[ref.source], ref)
             if ref.span is None and value == ref.target_name:
                 fields.setdefault(ref.source, []).append(ref)
-            elif ref.span is not None and isinstance(value, str):
+            elif ref.span is not None and isinstance(value, str) and _in_chart(ref, objects, ctx):
                 hosts.setdefault(ref.source, {}).setdefault(ref.path, []).append(ref)
         return renamed, fields, hosts, pods
 
@@ -146,25 +146,68 @@ class ReleaseNames:
                 if existing:
                     out.switched_refs.add((ident, tuple(ref.path)))
         out.warnings += _unproven(objects, renamed, hosts, pods)
+        out.warnings += self._not_followed(objects, ctx, rule)
         out.warnings += _in_custom_resources(objects, renamed)
         out.warnings += named_in_args.unfollowed(objects, renamed)
-        for ident, by_path in hosts.items():
-            for path, refs in by_path.items():
-                # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
-                # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
-                pod_forms: list[tuple[str, str]] = []
-                forms: list[tuple[str, str]] = []
-                for ref in refs:
-                    text = text_at(objects[ident], ref)
-                    if ref.via == "pod":
-                        form = _pod_form(text, pods[(ident, path, ref.span[1])], refs, chart)
-                    else:
-                        form = (_form(text, ref), full(chart, ref.target_name))
-                    into = pod_forms if ref.via == "pod" else forms
-                    if form[0] not in [f for f, _ in into]:
-                        into.append(form)
-                base64 = refs[0].encoding == "base64"
-                out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
+        found: dict[tuple[Identity, tuple], tuple[list, list, bool]] = {}
+        for folder, at, (f_hosts, f_pods) in self._every_folder(objects, ctx, rule, (hosts, pods)):
+            for ident, by_path in f_hosts.items():
+                for path, refs in by_path.items():
+                    where = (ident, at(ident, path))
+                    pod_forms, forms, _ = found.setdefault(where, ([], [], refs[0].encoding == "base64"))
+                    for ref in refs:
+                        text = text_at(folder[ident], ref)
+                        if ref.via == "pod":
+                            form = _pod_form(text, f_pods[(ident, path, ref.span[1])], refs, chart)
+                        else:
+                            form = (_form(text, ref), full(chart, ref.target_name))
+                        into = pod_forms if ref.via == "pod" else forms
+                        if form[0] not in [f for f, _ in into]:
+                            into.append(form)
+        for (ident, path), (pod_forms, forms, base64) in found.items():
+            # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
+            # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
+            out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
+
+    def _every_folder(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, planned: tuple):  # noqa: ANN202
+        """The host names to follow in each folder: the planned objects' first, then each
+        environment folder's (another port, one more host in a list, a longer suffix, a pod's name
+        only it has), so that the template's patterns match every folder's text of a field,
+        whether the template holds the base's text or reads the field from values. Each with the
+        folder's objects and how a path into them becomes the path into the planned object."""
+        yield objects, lambda ident, path: path, planned
+        for folder in ctx.folders:
+            _, _, f_hosts, f_pods = self._plan(folder, ctx, rule)
+            mine: dict[Identity, dict[tuple, list]] = {}
+            for ident, by_path in f_hosts.items():
+                for path, refs in by_path.items():
+                    if ident in objects and same_path(path, folder[ident], objects[ident]) is not None:
+                        mine.setdefault(ident, {})[path] = refs
+            yield folder, lambda ident, path, f=folder: same_path(path, f[ident], objects[ident]), (mine, f_pods)
+
+    def _not_followed(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
+        """Host names in an item that only an environment's copy of an object has (an env var
+        only prod sets, rendered from values as written): the template has no field of its own
+        to rename them in, so that environment's declaration leaves them, and the report says so."""
+        out = []
+        for env, folder in zip(ctx.folder_names, ctx.folders, strict=False):
+            for ref in references(folder, ctx):
+                if ref.source not in objects or ref.span is None or ref.target_name == "" or _apart(ref, ctx):
+                    continue
+                if ref.via == "pod" and ref.target_kind == "StatefulSet":
+                    continue  # said once, with its Service
+                renamed = ref.target is not None and ref.target[1] not in KEPT and ref.target in objects
+                renamed = renamed and selects(rule.match, ref.target, objects[ref.target], ctx)
+                if renamed and not _in_chart(ref, folder, ctx):
+                    text = text_at(folder[ref.source], ref)
+                    host = text[ref.span[0] : ref.span[1]] if isinstance(text, str) else ref.target_name
+                    out.append(
+                        f"{ref.source[1]} {ref.source[3]} {pointer_text(ref.path)} in environment {env}: "
+                        f"{host!r} names a Service the release renames, but only that environment has this item, "
+                        f"rendered from values-{env}.yaml as written; left as it is there (write the "
+                        "release's name in that values file to follow it)"
+                    )
+        return sorted(set(out))
 
     def _other_names(
         self, fields: Mapping[Identity, list], ctx: Context, rule: Any
@@ -184,6 +227,63 @@ class ReleaseNames:
                     if at in wanted and ref.target_name != wanted[at] and ref.target_name not in known:
                         out.setdefault(at, []).append((ref.target_name, ref.target))
         return out
+
+
+def same_path(path: tuple, obj: Any, planned: Any) -> tuple | None:
+    """``path`` into an environment folder's copy of an object as a path into the planned object:
+    an item of a named list (a container, an env var) by its name, which keeps while indices differ.
+    None where the planned object has no such item (an env var only that folder has)."""
+    return _resolve(_named(path, obj), planned)
+
+
+def _named(path: tuple, obj: Any) -> tuple:
+    """``path`` with each index into a list of named items written as ``(name,)``."""
+    out: list = []
+    node = obj
+    for part in path:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            name = node[part].get("name") if isinstance(node[part], dict) else None
+            out.append((name,) if isinstance(name, str) else part)
+            node = node[part]
+        else:
+            out.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return tuple(out)
+
+
+def _resolve(named: tuple, obj: Any) -> tuple | None:
+    """The path of :func:`_named` in ``obj``, or None where ``obj`` has no item of that name."""
+    out: list = []
+    node = obj
+    for part in named:
+        if isinstance(part, tuple):
+            at = [
+                j
+                for j, i in enumerate(node if isinstance(node, list) else [])
+                if isinstance(i, dict) and i.get("name") == part[0]
+            ]
+            if len(at) != 1:
+                return None
+            part = at[0]
+        out.append(part)
+        if isinstance(node, list) and isinstance(part, int):
+            node = node[part] if 0 <= part < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+    return tuple(out)
+
+
+def _in_chart(ref: Any, objects: Mapping[Identity, dict], ctx: Context) -> bool:
+    """Whether the template has a field of its own for the text ``ref`` is in: not an item that
+    only environments' copies of the object have (an env var only prod sets), which the chart
+    renders from that environment's values as written, so the release prefix cannot follow there."""
+    chart, obj = ctx.objects.get(ref.source), objects.get(ref.source)
+    if chart is None or obj is None:
+        return True
+    named = _named(ref.path, obj)
+    if _resolve(named, chart) is not None:
+        return True
+    return not any(ref.source in f and _resolve(named, f[ref.source]) is not None for f in ctx.folders)
 
 
 def _apart(ref: Any, ctx: Context) -> bool:

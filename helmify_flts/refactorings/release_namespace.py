@@ -51,7 +51,7 @@ class ReleaseNamespace:
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
-        from .release_names import references
+        from .release_names import references, same_path
 
         namespace = Expr(".Release.Namespace | quote")
         for ident, obj in objects.items():
@@ -79,13 +79,18 @@ class ReleaseNamespace:
                     out.edit(ident, Put((*path, "namespace"), namespace))
         out.warnings += _in_custom_resources(objects, ctx)
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
-        for ref in references(objects, ctx):
-            # A StatefulSet pod's DNS name (kafka-0.kafka-headless.NS.svc) as its Service's.
-            host = ref.via == "host" or (ref.via == "pod" and ref.target_kind == "Service")
-            if host and ref.host_namespace == ctx.namespace and ref.source in objects:
-                if selects(rule.match, ref.source, objects[ref.source], ctx):
-                    form = (_form(text_at(objects[ref.source], ref), ref), ".Release.Namespace")
-                    found = forms.setdefault((ref.source, ref.path, ref.encoding == "base64"), [])
+        # Every folder's text of a field: an environment may spell a host with the namespace
+        # where the base does not (kafka.NS.svc.cluster.local in prod only).
+        for folder in (objects, *ctx.folders):
+            for ref in references(folder, ctx):
+                # A StatefulSet pod's DNS name (kafka-0.kafka-headless.NS.svc) as its Service's.
+                host = ref.via == "host" or (ref.via == "pod" and ref.target_kind == "Service")
+                if not (host and ref.host_namespace == ctx.namespace and ref.source in objects):
+                    continue
+                path = ref.path if folder is objects else same_path(ref.path, folder[ref.source], objects[ref.source])
+                if path is not None and selects(rule.match, ref.source, objects[ref.source], ctx):
+                    form = (_form(text_at(folder[ref.source], ref), ref), ".Release.Namespace")
+                    found = forms.setdefault((ref.source, path, ref.encoding == "base64"), [])
                     if form not in found:
                         found.append(form)
         for (ident, path, base64), found in forms.items():

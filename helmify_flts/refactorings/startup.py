@@ -116,7 +116,8 @@ def dependencies(
     reads: dict[Identity, set[Identity]] = {}
     secrets: dict[Identity, dict[Identity, set[str] | None]] = {}  # workload -> Secret -> keys (None: all)
     for ref in refs:
-        if ref.via == "host" and ref.target is not None:
+        # A StatefulSet pod's DNS name (kafka-0.kafka-headless) as its governing Service's.
+        if (ref.via == "host" or ref.via == "pod" and ref.target_kind == "Service") and ref.target is not None:
             hosts.setdefault(ref.source, []).append(ref)
         elif ref.target_kind == "ConfigMap" and ref.target is not None:
             reads.setdefault(ref.source, set()).add(ref.target)
@@ -185,13 +186,20 @@ def plan_waits(
             service = find(objects, "Service", ns, dep.service)
             if service is None or selects((service.get("spec") or {}).get("selector"), own):
                 continue
-            if dep.service in waited or any(h.startswith(dep.service + ".") for h in waited):
+            # Waited for by name, by a longer name, or through one of its pods (kafka-0.kafka-headless).
+            if dep.service in waited or any(h.startswith(dep.service + ".") or _pod_of(h, dep.service) for h in waited):
                 continue
             if dep.service not in [d.service for d in todo]:
                 todo.append(dep)
         if todo:
             out[ident] = tuple(todo)
     return out
+
+
+def _pod_of(host: str, service: str) -> bool:
+    """Whether ``host`` is the DNS name of a pod behind ``service`` (kafka-0.kafka-headless...)."""
+    label, _, rest = host.partition(".")
+    return re.fullmatch(r"[a-z0-9][-a-z0-9]*-[0-9]+", label) is not None and (rest + ".").startswith(service + ".")
 
 
 def _waited_hosts(spec: dict) -> set[str]:
