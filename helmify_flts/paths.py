@@ -165,8 +165,10 @@ def child(node: Node | None, key: str) -> Node | None:
     """The value under ``key`` in a mapping node, or None."""
     if not isinstance(node, MappingNode):
         return None
+    # Text first: a collection key's value is a list, never equal to text; most keys differ,
+    # and the type is then asked only of the one that matches.
     for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key:
+        if k.value == key and isinstance(k, ScalarNode):
             return v
     return None
 
@@ -506,13 +508,16 @@ def _bare(key: str) -> bool:
     return key.isascii() and (key.isalnum() or key.replace("-", "a").replace("_", "a").isalnum())
 
 
+@functools.lru_cache(maxsize=4096)  # the same few keys (spec, template, containers) make most paths
+def _key_part(key: str) -> str:
+    return "." + key if _bare(key) else f'["{key}"]'
+
+
 def path_text(path: tuple[PathPart, ...]) -> str:
     """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
     # Each bare key after a dot, the first one's dot dropped: one join instead of a growing text.
     out = [
-        (f"[{part.name}]" if part.name is not None else f"[{part.index}]")
-        if isinstance(part, Item)
-        else ("." + part if _bare(part) else f'["{part}"]')
+        (f"[{part.name}]" if part.name is not None else f"[{part.index}]") if type(part) is Item else _key_part(part)
         for part in path
     ]
     text = "".join(out)
