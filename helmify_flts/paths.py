@@ -278,7 +278,7 @@ class FieldPath:
         # Kept once made, as the text is: hit matching compares every pair of a resource's paths.
         plain = self.__dict__.get("_plain")
         if plain is None:
-            plain = self.__dict__["_plain"] = tuple(p.index if isinstance(p, Item) else p for p in self.steps)
+            plain = self.__dict__["_plain"] = tuple([p.index if type(p) is Item else p for p in self.steps])
         return plain
 
     @property
@@ -450,20 +450,30 @@ def walk(root: Node, steps: tuple[Step, ...], missing_last: bool = False) -> Ite
 
 def _walk(node, steps, i, path, binds, missing_last, out) -> None:  # noqa: ANN001
     # Hit matching walks every path of every rule through every resource: a list, not nested
-    # generators, and key steps (most of them) without the general expansion.
+    # generators, and key steps (most of them) without the general expansion, one after the
+    # other in a loop, each looked up as child() does, inline.
+    last_at = len(steps) - 1
     step = steps[i]
-    last = i == len(steps) - 1
-    if type(step) is Key:
+    while type(step) is Key:
         name = step.name
-        value = child(node, name)
-        if value is not None:
-            if last:
-                out.append(Found(FieldPath(path + (name,)), node, name, value, binds))
-            else:
-                _walk(value, steps, i + 1, path + (name,), binds, missing_last, out)
-        elif last and missing_last and isinstance(node, MappingNode):
-            out.append(Found(FieldPath(path + (name,)), node, name, None, binds))
-        return
+        value = None
+        if type(node) is MappingNode:
+            for k, v in node.value:
+                if k.value == name and type(k) is ScalarNode:
+                    value = v
+                    break
+        if value is None:
+            if i == last_at and missing_last and type(node) is MappingNode:
+                out.append(Found(FieldPath(path + (name,)), node, name, None, binds))
+            return
+        path += (name,)
+        if i == last_at:
+            out.append(Found(FieldPath(path), node, name, value, binds))
+            return
+        node = value
+        i += 1
+        step = steps[i]
+    last = i == last_at
     for part, key, value, bind in _expand(node, step):
         if last:
             out.append(Found(FieldPath(path + (part,)), node, key, value, binds + bind))
