@@ -187,6 +187,8 @@ def _doc(hit: Hit) -> str:
         text = rule.doc
     else:
         text = rule.description.strip().splitlines()[0]
+    if "{" not in text:  # nothing to fill in (most docs)
+        return text
     bindings = dict(hit.found.bindings)
     for name, value in bindings.items():
         text = text.replace("{" + name + "}", value)

@@ -16,6 +16,7 @@ import copy
 import functools
 import io
 import math
+import operator
 import re
 import struct
 from collections.abc import Iterator
@@ -89,6 +90,12 @@ def resolve_plain(value: str) -> str:
 
 class K8sResolver(BaseResolver):
     """Resolver that implements :func:`resolve_plain` for plain scalars."""
+
+    # libyaml's composer and emitter call these around every node, for path-based resolvers;
+    # Kubernetes has none, so they do nothing. Builtins that ignore their result (``is_`` takes
+    # the parent and index) save a Python call per node and hook.
+    descend_resolver = staticmethod(operator.is_)
+    ascend_resolver = staticmethod(tuple)
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: D401
         # Called for every node of every manifest: kept to the few cases Kubernetes has

@@ -398,12 +398,14 @@ def _has_collection_key(node: Node | None) -> bool:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, MappingNode):
+        kind = type(current)  # node types are never subclassed; scalars need no look of their own
+        if kind is MappingNode:
             for key, value in current.value:
-                if not isinstance(key, ScalarNode):
+                if type(key) is not ScalarNode:
                     return True
-                stack.append(value)
-        elif isinstance(current, SequenceNode):
+                if type(value) is not ScalarNode:
+                    stack.append(value)
+        elif kind is SequenceNode:
             stack.extend(current.value)
     return False
 

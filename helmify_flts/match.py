@@ -89,22 +89,27 @@ def find_hits(
     field_rules = ruleset.field_rules
     # The rules that name kinds leave out most resources: each kind's candidates are picked
     # once (in rule order), not tested again for every resource of that kind.
-    by_kind: dict[str, list[FieldRule]] = {}
+    # With each rule go its paths for the kind and its mode, made once per kind too.
+    by_kind: dict[str, list[tuple[FieldRule, tuple, Mode]]] = {}
     for res in resources:
         candidates = by_kind.get(res.kind)
         if candidates is None:
-            candidates = by_kind[res.kind] = [r for r in field_rules if not r.match.kinds or res.kind in r.match.kinds]
+            candidates = by_kind[res.kind] = [
+                (r, r.paths_for(res.kind), Mode.of(r))
+                for r in field_rules
+                if not r.match.kinds or res.kind in r.match.kinds
+            ]
         comp = components[res]
         base_bindings = key_bindings(res, comp, bases[res])
         claimed: list[Hit] = []
-        for rule in candidates:
+        for rule, rule_paths, mode in candidates:
             if not matches(rule.match, res, comp):
                 continue
-            for steps in rule.paths_for(res.kind):
+            for steps in rule_paths:
                 for found in walk(res.node, steps, missing_last=rule.optional):
                     bound = {**base_bindings, **dict(found.bindings)} if found.bindings else base_bindings
                     key = fill(rule.key, bound)
-                    claimed.append(Hit(rule, res, found, key, mode=Mode.of(rule)))
+                    claimed.append(Hit(rule, res, found, key, mode=mode))
         kept = _resolve(claimed)
         used.update(h.rule for h in kept)
         hits.extend(kept)

@@ -165,8 +165,10 @@ def child(node: Node | None, key: str) -> Node | None:
     """The value under ``key`` in a mapping node, or None."""
     if not isinstance(node, MappingNode):
         return None
+    # Text first: a collection key's value is a list, never equal to text; most keys differ,
+    # and the type is then asked only of the one that matches.
     for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key:
+        if k.value == key and isinstance(k, ScalarNode):
             return v
     return None
 
@@ -276,7 +278,7 @@ class FieldPath:
         # Kept once made, as the text is: hit matching compares every pair of a resource's paths.
         plain = self.__dict__.get("_plain")
         if plain is None:
-            plain = self.__dict__["_plain"] = tuple(p.index if isinstance(p, Item) else p for p in self.steps)
+            plain = self.__dict__["_plain"] = tuple([p.index if type(p) is Item else p for p in self.steps])
         return plain
 
     @property
@@ -448,20 +450,30 @@ def walk(root: Node, steps: tuple[Step, ...], missing_last: bool = False) -> Ite
 
 def _walk(node, steps, i, path, binds, missing_last, out) -> None:  # noqa: ANN001
     # Hit matching walks every path of every rule through every resource: a list, not nested
-    # generators, and key steps (most of them) without the general expansion.
+    # generators, and key steps (most of them) without the general expansion, one after the
+    # other in a loop, each looked up as child() does, inline.
+    last_at = len(steps) - 1
     step = steps[i]
-    last = i == len(steps) - 1
-    if type(step) is Key:
+    while type(step) is Key:
         name = step.name
-        value = child(node, name)
-        if value is not None:
-            if last:
-                out.append(Found(FieldPath(path + (name,)), node, name, value, binds))
-            else:
-                _walk(value, steps, i + 1, path + (name,), binds, missing_last, out)
-        elif last and missing_last and isinstance(node, MappingNode):
-            out.append(Found(FieldPath(path + (name,)), node, name, None, binds))
-        return
+        value = None
+        if type(node) is MappingNode:
+            for k, v in node.value:
+                if k.value == name and type(k) is ScalarNode:
+                    value = v
+                    break
+        if value is None:
+            if i == last_at and missing_last and type(node) is MappingNode:
+                out.append(Found(FieldPath(path + (name,)), node, name, None, binds))
+            return
+        path += (name,)
+        if i == last_at:
+            out.append(Found(FieldPath(path), node, name, value, binds))
+            return
+        node = value
+        i += 1
+        step = steps[i]
+    last = i == last_at
     for part, key, value, bind in _expand(node, step):
         if last:
             out.append(Found(FieldPath(path + (part,)), node, key, value, binds + bind))
@@ -506,13 +518,16 @@ def _bare(key: str) -> bool:
     return key.isascii() and (key.isalnum() or key.replace("-", "a").replace("_", "a").isalnum())
 
 
+@functools.lru_cache(maxsize=4096)  # the same few keys (spec, template, containers) make most paths
+def _key_part(key: str) -> str:
+    return "." + key if _bare(key) else f'["{key}"]'
+
+
 def path_text(path: tuple[PathPart, ...]) -> str:
     """Human form of a concrete path: ``spec.template.spec.containers[inference].image``."""
     # Each bare key after a dot, the first one's dot dropped: one join instead of a growing text.
     out = [
-        (f"[{part.name}]" if part.name is not None else f"[{part.index}]")
-        if isinstance(part, Item)
-        else ("." + part if _bare(part) else f'["{part}"]')
+        (f"[{part.name}]" if part.name is not None else f"[{part.index}]") if type(part) is Item else _key_part(part)
         for part in path
     ]
     text = "".join(out)

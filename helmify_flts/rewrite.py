@@ -264,26 +264,43 @@ def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:
         raise UserError(message + f"; change the key of rule {hit.rule.label}", hit.resource.where) from None
 
 
+_BLOCK_STYLES = ("|", ">")
+
+
 def _block_copy(node: Node, copies: dict[int, Node | None] | None = None) -> Node:
     """A copy of the collections of a tree, all in block style (placeholders need lines).
 
     ``copies`` receives the copy of each collection by the original's id (None for one met
     twice, through an alias: it has several copies)."""
-    if isinstance(node, ScalarNode) and node.style in ("|", ">") and node.value.endswith("\n\n"):
-        # A "|+" scalar ends in blank lines, which an action line after it ("{{- end }}", an
-        # optional key) would trim away; double quotes keep the same string on one line.
-        return ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, style='"')
-    if isinstance(node, MappingNode):
+    kind = type(node)
+    if kind is ScalarNode:
+        if node.style in _BLOCK_STYLES and node.value.endswith("\n\n"):
+            # A "|+" scalar ends in blank lines, which an action line after it ("{{- end }}", an
+            # optional key) would trim away; double quotes keep the same string on one line.
+            return ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, style='"')
+        return node
+    # A scalar outside block style is its own copy: most of a tree, kept without a call each.
+    if kind is MappingNode:
         copy: Node = MappingNode(
             node.tag,
-            [(k, _block_copy(v, copies)) for k, v in node.value],
+            [
+                (k, v if type(v) is ScalarNode and v.style not in _BLOCK_STYLES else _block_copy(v, copies))
+                for k, v in node.value
+            ],
             node.start_mark,
             node.end_mark,
             flow_style=False,
         )
-    elif isinstance(node, SequenceNode):
+    elif kind is SequenceNode:
         copy = SequenceNode(
-            node.tag, [_block_copy(v, copies) for v in node.value], node.start_mark, node.end_mark, flow_style=False
+            node.tag,
+            [
+                v if type(v) is ScalarNode and v.style not in _BLOCK_STYLES else _block_copy(v, copies)
+                for v in node.value
+            ],
+            node.start_mark,
+            node.end_mark,
+            flow_style=False,
         )
     else:
         return node
@@ -326,7 +343,7 @@ def _place(tree: Node, hit: Hit, token: str, action: templating.Action, copies: 
         return
     as_key = isinstance(action, OptionalKey)
     for i, (k, _) in enumerate(node.value):
-        if isinstance(k, ScalarNode) and k.value == last:
+        if k.value == last and isinstance(k, ScalarNode):  # text first, as paths.child
             if not as_key:
                 node.value[i] = (k, placeholder)
                 return

@@ -50,7 +50,8 @@ def ref(path: tuple[str, ...]) -> str:
     head = [".Values"]
     rest: list[str] = []
     for part in path:
-        if not rest and _ident(part):
+        # _ident(part), inline: asked for every part of every lifted field's key.
+        if not rest and part.isascii() and part.isidentifier():
             head.append(part)
         else:
             rest.append(part)
