@@ -354,3 +354,18 @@ def test_a_deprecated_api_the_manifests_use_is_a_note_of_verify(tmp_path: Path) 
     out = result.stdout + result.stderr
     assert "note: lint: templates/external-db.yaml: v1 Endpoints is deprecated" in out
     assert "(as the manifests have it)" in out and "lint 0 finding(s)" in out
+
+
+def test_a_selector_by_the_instance_label_the_manifests_write_is_warned_of(tmp_path: Path) -> None:
+    # helm template output selects by app.kubernetes.io/instance: demo. Under the conventions the
+    # chart keeps that value, so two releases in one namespace would select each other's pods.
+    result = run("convert", SHAPES / "helm-rendered", tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "as the manifests write it" in line]
+    assert warned and all("two releases in one namespace would select each other's pods" in w for w in warned)
+    assert any(
+        w.startswith("warning: Service/demo-notes-app selects app.kubernetes.io/instance: demo ") for w in warned
+    )
+    # A folder without the label gets the release's own instance label, and no such warning.
+    plain = run("convert", SHAPES / "microservices", tmp_path / "plain", "--rules", "conventions")
+    assert plain.exit_code == 0 and "as the manifests write it" not in plain.stderr

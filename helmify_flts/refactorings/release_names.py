@@ -148,6 +148,7 @@ class ReleaseNames:
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += self._not_followed(objects, ctx, rule)
         out.warnings += _in_custom_resources(objects, renamed)
+        out.warnings += _written_instances(objects)
         out.warnings += named_in_args.unfollowed(objects, renamed)
         found: dict[tuple[Identity, tuple], tuple[list, list, bool]] = {}
         for folder, at, (f_hosts, f_pods) in self._every_folder(objects, ctx, rule, (hosts, pods)):
@@ -341,6 +342,28 @@ def _instance_labels(objects: Mapping[Identity, dict], release: str) -> dict[Ide
             out[ident] = [((*meta, "labels"), {INSTANCE: release})]
         else:
             out[ident] = [((*meta, "labels", INSTANCE), release)]
+    return out
+
+
+def _written_instances(objects: Mapping[Identity, dict]) -> list[str]:
+    """Pod selectors that already select by an instance label the manifests write (a folder made
+    with ``helm template``: ``app.kubernetes.io/instance: demo``): labels the manifests write keep
+    their value (a workload's own selector may hold it, and that cannot change), so two releases
+    in one namespace would select each other's pods. Said once per selector."""
+    out = []
+    for owner, path, plain in _pod_selectors(objects):
+        selector = get(objects[owner], path)
+        if not _has_instance(selector, plain) or not _selected_by(objects, owner[2], selector, plain):
+            continue
+        labels = selector if plain else selector.get("matchLabels")
+        value = labels.get(INSTANCE) if isinstance(labels, dict) else None
+        shown = f"{INSTANCE}: {value}" if isinstance(value, str) else INSTANCE
+        out.append(
+            f"{owner[1]}/{owner[3]} selects {shown} as the manifests write it (made by a release of another "
+            "chart?), and the chart keeps that value, so two releases in one namespace would select each other's "
+            "pods; install one release per namespace, or take that label out of the manifests' selectors and pod "
+            "labels"
+        )
     return out
 
 
