@@ -407,18 +407,22 @@ def from_json(value: Any) -> Any:
 
 def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
     """Whether a rule's ``match`` (rules.Match) selects a plain object, as components.matches
-    does for a resource."""
+    does for a resource. An object an earlier rule renamed (release-names, release-namespace) is
+    matched by its source's name, namespace and component too: the rule names what the user
+    wrote, and the template half, which works on the sources, matches it so."""
     from fnmatch import fnmatchcase
 
     api = str(obj.get("apiVersion", ""))
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
-    component = ctx.components.get(ident, "")
+    source = next((old for old, new in ctx.renamed.items() if new == ident), ident) if ctx.renamed else ident
+    component = ctx.components.get(source, "")
+    names = {ident[3], source[3], ctx.key_name(source)}
     checks = [
         not match.kinds or ident[1] in match.kinds,
         not match.api_versions or any(fnmatchcase(api, g) for g in match.api_versions),
-        not match.names or any(fnmatchcase(ident[3], g) or fnmatchcase(ctx.key_name(ident), g) for g in match.names),
-        not match.namespaces or any(fnmatchcase(ident[2], g) for g in match.namespaces),
+        not match.names or any(fnmatchcase(name, g) for name in names for g in match.names),
+        not match.namespaces or any(fnmatchcase(ns, g) for ns in {ident[2], source[2]} for g in match.namespaces),
         all(str(labels.get(k)) == v for k, v in match.labels),
         not match.components or any(fnmatchcase(component, g) for g in match.components),
     ]

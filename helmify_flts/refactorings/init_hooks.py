@@ -72,3 +72,22 @@ class InitHooks:
             if isinstance(objects[ident].get("metadata"), dict):
                 for key, value in self._wanted(objects[ident], rule).items():
                     out.edit(ident, Put(("metadata", "annotations", key), value))
+        ours = [r for r in ctx.rules if getattr(r, "refactor", None) == NAME]
+        if ours and ours[0] is rule:  # said once, for what no init-hooks rule of the run takes
+            out.warnings += self._plain_jobs(objects, ctx, ours)
+
+    def _plain_jobs(self, objects: Mapping[Identity, dict], ctx: Context, rules: list) -> list[str]:
+        """Jobs that stay plain Jobs: a Job's pod template cannot change, so the first upgrade
+        that changes it (a new image tag) fails. Said with the rule that would take them."""
+        taken = {ident for r in rules for ident in self._jobs(objects, ctx, r)}
+        out = []
+        for ident, obj in sorted(objects.items()):
+            annotations = get(obj, ("metadata", "annotations"))
+            if ident[1] != "Job" or ident in taken or (isinstance(annotations, dict) and "helm.sh/hook" in annotations):
+                continue
+            out.append(
+                f"Job/{ident[3]} stays a plain Job: a Job's pod template cannot change, so helm upgrade fails "
+                "once its template does (a new image tag); to run it as a hook on every install and upgrade, "
+                f"add a rule with 'refactor: {NAME}' and 'match: {{kinds: [Job], names: [{ident[3]}]}}'"
+            )
+        return out
