@@ -62,6 +62,30 @@ def pod_spec(obj: dict, kind: str) -> dict | None:
     return node if isinstance(node, dict) and kind in POD_TEMPLATE else None
 
 
+def container_texts(ident: tuple, obj: dict) -> list[tuple[tuple, str]]:
+    """(path, text) of each command word, arg and env value of a workload's containers, init
+    containers first: where a container names other objects and hosts in free text."""
+    spec = pod_spec(obj, ident[1])
+    if spec is None:
+        return []
+    at = POD_TEMPLATE[ident[1]]
+    out: list[tuple[tuple, str]] = []
+    for group in ("initContainers", "containers"):
+        for i, container in enumerate(spec.get(group) or []):
+            if not isinstance(container, dict):
+                continue
+            texts = [
+                ((*at, group, i, f, j), v) for f in ("command", "args") for j, v in enumerate(container.get(f) or [])
+            ]
+            texts += [
+                ((*at, group, i, "env", j, "value"), e.get("value"))
+                for j, e in enumerate(container.get("env") or [])
+                if isinstance(e, dict)
+            ]
+            out += [(path, text) for path, text in texts if isinstance(text, str)]
+    return out
+
+
 def _containers(spec: dict) -> dict[str, dict]:
     out = {}
     for group in ("initContainers", "containers"):

@@ -366,6 +366,27 @@ class FieldPath:
                 return MISSING
         return obj
 
+    def indices(self, obj: Any) -> tuple[str | int, ...] | None:
+        """This path's keys and list indices in ``obj``, which may hold its items elsewhere (another
+        folder's copy of an object): a named item at the place of the one item of that name, an
+        item without a name at its own place. None where ``obj`` has no item of that name, or
+        several."""
+        out: list[str | int] = []
+        for part in self.steps:
+            if isinstance(part, Item):
+                index = part.index
+                if part.name is not None:
+                    at = [j for j, x in enumerate(obj if isinstance(obj, list) else []) if plain_name(x) == part.name]
+                    if len(at) != 1:
+                        return None
+                    index = at[0]
+                out.append(index)
+                obj = obj[index] if isinstance(obj, list) and 0 <= index < len(obj) else None
+            else:
+                out.append(part)
+                obj = obj.get(part) if isinstance(obj, dict) else None
+        return tuple(out)
+
     def left_out(self, obj: Any) -> bool:
         """Whether the path goes through a named list item that ``obj`` does not have."""
         for part in self.steps:

@@ -123,3 +123,15 @@ def test_named_turns_indices_into_item_names() -> None:
     out = {"containers": [{"name": "main", "args": ["b"]}]}
     path = FieldPath.named(["containers", 0, "args", 0], src, out)
     assert str(path) == "containers[main].args[0]"
+
+
+def test_indices_find_a_named_item_where_another_copy_holds_it() -> None:
+    # prod's copy inserts an env var before B: B's place in the base's copy is found by its name.
+    prod = {"env": [{"name": "A"}, {"name": "X"}, {"name": "B", "value": "b"}]}
+    base = {"env": [{"name": "A"}, {"name": "B", "value": "b"}]}
+    path = FieldPath.named(("env", 2, "value"), prod)
+    assert path.indices(base) == ("env", 1, "value")
+    assert FieldPath.named(("env", 1), prod).indices(base) is None  # X: only prod has it
+    twice = {"env": [{"name": "B"}, {"name": "B"}]}
+    assert path.indices(twice) is None  # a name two items share says nothing
+    assert FieldPath.of("args", 0).indices({"args": ["x"]}) == ("args", 0)  # no name: its own place

@@ -10,34 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from ..checks import container_texts
 from .base import Identity, pointer_text
 
 # What may stand before ``/name`` to make it ``namespace/name``: a variable a pod gets its
 # namespace from ($(POD_NAMESPACE), ${NS}, $NS) or a namespace of the folder, written out.
 _VARIABLE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 _FLAG = re.compile(r"-{1,2}([A-Za-z][A-Za-z0-9_.-]*)=(.*)", re.DOTALL)
-
-
-def _texts(ident: Identity, obj: dict) -> Iterator[tuple[tuple, str]]:
-    """(path, text) of every arg, command word and env value of the object's containers."""
-    from ..checks import pod_spec
-    from ..manifests import POD_TEMPLATE
-
-    spec = pod_spec(obj, ident[1])
-    if spec is None:
-        return
-    at = POD_TEMPLATE[ident[1]]
-    for group in ("initContainers", "containers"):
-        for i, container in enumerate(spec.get(group) or []):
-            if not isinstance(container, dict):
-                continue
-            for field in ("command", "args"):
-                for j, text in enumerate(container.get(field) or []):
-                    if isinstance(text, str):
-                        yield (*at, group, i, field, j), text
-            for j, env in enumerate(container.get("env") or []):
-                if isinstance(env, dict) and isinstance(env.get("value"), str):
-                    yield (*at, group, i, "env", j, "value"), env["value"]
 
 
 def _candidates(text: str, namespaces: set[str]) -> Iterator[tuple[str, str, bool]]:
@@ -98,7 +77,7 @@ def unfollowed(objects: Mapping[Identity, dict], renamed: set[Identity]) -> list
     for ident, obj in sorted(objects.items()):
         if not isinstance(obj, dict):
             continue
-        for path, text in _texts(ident, obj):
+        for path, text in container_texts(ident, obj):
             for flag, name, qualified in _candidates(text, namespaces):
                 # Reachable from this pod: its own namespace, or no namespace at all.
                 named = [i for i in by_name.get(name, ()) if i[2] in (ident[2], "")]

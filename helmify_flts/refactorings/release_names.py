@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import templating
+from ..paths import FieldPath
 from ..references import encoded, text_at
 from ..templating import quote
 from . import named_in_args
@@ -130,7 +131,9 @@ class ReleaseNames:
             if isinstance(objects[ident].get("metadata"), dict):
                 out.edit(ident, Put(("metadata", "name"), Expr(f"{full(chart, ident[3])} | quote")))
                 out.names[ident] = full(chart, ident[3])
-        others = self._other_names(fields, ctx, rule)
+        # Each environment folder planned once: the names its references hold, and its host names.
+        planned = [(folder, self._plan(folder, ctx, rule)) for folder in ctx.folders]
+        others = self._other_names(fields, planned)
         for ident, refs in fields.items():
             for ref in refs:
                 more = others.get((ident, ref.path), [])
@@ -151,7 +154,7 @@ class ReleaseNames:
         out.warnings += _written_instances(objects)
         out.warnings += named_in_args.unfollowed(objects, renamed)
         found: dict[tuple[Identity, tuple], tuple[list, list, bool]] = {}
-        for folder, at, (f_hosts, f_pods) in self._every_folder(objects, ctx, rule, (hosts, pods)):
+        for folder, at, (f_hosts, f_pods) in self._every_folder(objects, planned, (hosts, pods)):
             for ident, by_path in f_hosts.items():
                 for path, refs in by_path.items():
                     where = (ident, at(ident, path))
@@ -170,15 +173,14 @@ class ReleaseNames:
             # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
             out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
 
-    def _every_folder(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, planned: tuple):  # noqa: ANN202
+    def _every_folder(self, objects: Mapping[Identity, dict], planned: list, own: tuple):  # noqa: ANN202
         """The host names to follow in each folder: the planned objects' first, then each
         environment folder's (another port, one more host in a list, a longer suffix, a pod's name
         only it has), so that the template's patterns match every folder's text of a field,
         whether the template holds the base's text or reads the field from values. Each with the
         folder's objects and how a path into them becomes the path into the planned object."""
-        yield objects, lambda ident, path: path, planned
-        for folder in ctx.folders:
-            _, _, f_hosts, f_pods = self._plan(folder, ctx, rule)
+        yield objects, lambda ident, path: path, own
+        for folder, (_, _, f_hosts, f_pods) in planned:
             mine: dict[Identity, dict[tuple, list]] = {}
             for ident, by_path in f_hosts.items():
                 for path, refs in by_path.items():
@@ -210,17 +212,14 @@ class ReleaseNames:
                     )
         return sorted(set(out))
 
-    def _other_names(
-        self, fields: Mapping[Identity, list], ctx: Context, rule: Any
-    ) -> dict[tuple, list[tuple[str, Identity]]]:
+    def _other_names(self, fields: Mapping[Identity, list], planned: list) -> dict[tuple, list[tuple[str, Identity]]]:
         """Per reference field of the planned objects, the other objects it names in the
         environments' folders that this rule renames there (an overlay's generated Secret, whose
         name has another hash): the field's values then hold those names, and each is renamed as
         that folder's declaration renames it. Each with the object it names there."""
         wanted = {(ident, ref.path): ref.target_name for ident, refs in fields.items() for ref in refs}
         out: dict[tuple, list[tuple[str, Identity]]] = {}
-        for folder in ctx.folders:
-            _, found, _, _ = self._plan(folder, ctx, rule)
+        for _, (_, found, _, _) in planned:
             for ident, refs in found.items():
                 for ref in refs:
                     at = (ident, ref.path)
@@ -234,44 +233,7 @@ def same_path(path: tuple, obj: Any, planned: Any) -> tuple | None:
     """``path`` into an environment folder's copy of an object as a path into the planned object:
     an item of a named list (a container, an env var) by its name, which keeps while indices differ.
     None where the planned object has no such item (an env var only that folder has)."""
-    return _resolve(_named(path, obj), planned)
-
-
-def _named(path: tuple, obj: Any) -> tuple:
-    """``path`` with each index into a list of named items written as ``(name,)``."""
-    out: list = []
-    node = obj
-    for part in path:
-        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            name = node[part].get("name") if isinstance(node[part], dict) else None
-            out.append((name,) if isinstance(name, str) else part)
-            node = node[part]
-        else:
-            out.append(part)
-            node = node.get(part) if isinstance(node, dict) else None
-    return tuple(out)
-
-
-def _resolve(named: tuple, obj: Any) -> tuple | None:
-    """The path of :func:`_named` in ``obj``, or None where ``obj`` has no item of that name."""
-    out: list = []
-    node = obj
-    for part in named:
-        if isinstance(part, tuple):
-            at = [
-                j
-                for j, i in enumerate(node if isinstance(node, list) else [])
-                if isinstance(i, dict) and i.get("name") == part[0]
-            ]
-            if len(at) != 1:
-                return None
-            part = at[0]
-        out.append(part)
-        if isinstance(node, list) and isinstance(part, int):
-            node = node[part] if 0 <= part < len(node) else None
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-    return tuple(out)
+    return FieldPath.named(path, obj).indices(planned)
 
 
 def _in_chart(ref: Any, objects: Mapping[Identity, dict], ctx: Context) -> bool:
@@ -281,10 +243,10 @@ def _in_chart(ref: Any, objects: Mapping[Identity, dict], ctx: Context) -> bool:
     chart, obj = ctx.objects.get(ref.source), objects.get(ref.source)
     if chart is None or obj is None:
         return True
-    named = _named(ref.path, obj)
-    if _resolve(named, chart) is not None:
+    named = FieldPath.named(ref.path, obj)
+    if named.indices(chart) is not None:
         return True
-    return not any(ref.source in f and _resolve(named, f[ref.source]) is not None for f in ctx.folders)
+    return not any(ref.source in f and named.indices(f[ref.source]) is not None for f in ctx.folders)
 
 
 def _apart(ref: Any, ctx: Context) -> bool:
@@ -494,37 +456,14 @@ def _texts(objects: Mapping[Identity, dict]) -> list[tuple[Identity, tuple, str,
     """Where a host name may be written: each container's env values, args and commands, and
     ConfigMap data (config files, scripts). Each with whether a bare word that spells a Service's
     name is worth a warning there (not in config files: a dashboard's legend, a topic)."""
-    from ..checks import pod_spec
+    from ..checks import container_texts
 
     out = []
     for ident, obj in sorted(objects.items()):
         data = obj.get("data") if ident[1] == "ConfigMap" else None
         if isinstance(data, dict):
             out += [(ident, ("data", k), v, False) for k, v in sorted(data.items(), key=str) if isinstance(v, str)]
-        spec = pod_spec(obj, ident[1])
-        if spec is None:
-            continue
-        at = (
-            ("spec", "template", "spec")
-            if ident[1] != "CronJob"
-            else ("spec", "jobTemplate", "spec", "template", "spec")
-        )
-        at = at if ident[1] != "Pod" else ("spec",)
-        for group in ("initContainers", "containers"):
-            for i, container in enumerate(spec.get(group) or []):
-                if not isinstance(container, dict):
-                    continue
-                texts = [
-                    ((*at, group, i, f, j), v)
-                    for f in ("command", "args")
-                    for j, v in enumerate(container.get(f) or [])
-                ]
-                texts += [
-                    ((*at, group, i, "env", j, "value"), e.get("value"))
-                    for j, e in enumerate(container.get("env") or [])
-                    if isinstance(e, dict)
-                ]
-                out += [(ident, path, text, True) for path, text in texts if isinstance(text, str)]
+        out += [(ident, path, text, True) for path, text in container_texts(ident, obj)]
     return out
 
 
