@@ -262,34 +262,26 @@ def convert(
 
 
 def _prove_and_prepare(result: chart.Result) -> tuple[Any, Any]:
-    """The proof, and meanwhile the parts of the report that do not need it: the Helm engine
-    renders outside the interpreter lock, so the two overlap. An error of the proof comes first."""
-    from . import partition, proof, report
+    """The proof, and the parts of the report that do not need it, made while the Helm engine
+    renders (outside the interpreter lock). The render starts first: the proof waits for it. A
+    chart large enough to render in groups renders alone, and the report is made after it. An
+    error of the proof comes first."""
+    from . import proof, report
 
-    if sum(map(len, result.files.values())) > partition.GROUP_BYTES:
-        # A chart this large renders in groups to bound the Helm engine's memory; the report made
-        # beside it would add its own peak to the engine's, so the two take turns.
-        proven = proof.prove_conversion(result)
-        return proven, report.Prepared(result)
     done: dict[str, Any] = {}
 
-    def prove() -> None:
+    def prepare() -> None:
         try:
-            done["proven"] = proof.prove_conversion(result)
-        except BaseException as exc:  # noqa: BLE001 - raised again below, in the command's thread
+            done["prepared"] = report.Prepared(result)
+        except BaseException as exc:  # noqa: BLE001 - raised again below, after the proof's own error
             done["error"] = exc
 
-    thread = threading.Thread(target=prove, name="proof")
-    thread.start()
-    try:
-        prepared = report.Prepared(result)
-    except BaseException as exc:  # noqa: BLE001 - the proof's own error, if any, is said first
-        thread.join()
-        raise done.get("error", exc) from None
-    thread.join()
+    proven = proof.prove_conversion(result, meanwhile=prepare)
+    if not done:  # rendered in groups, or nothing was rendered
+        prepare()
     if "error" in done:
         raise done["error"]
-    return done["proven"], prepared
+    return proven, done["prepared"]
 
 
 def _warm_engine() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,9 +165,11 @@ def prove_all(
     chart_name: str,
     release: str = "release",
     namespace: str = "default",
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Proof]:
     """Prove chart files held in memory once per case, writing them out for the engine only once.
-    A chart that does not render fails every case with the same failure."""
+    A chart that does not render fails every case with the same failure. ``meanwhile`` runs while
+    the engine renders (render.render_files)."""
     names = list(cases)
     try:
         texts = render.render_files(
@@ -177,6 +179,7 @@ def prove_all(
             {name: cases[name].values for name in names[1:]},
             release,
             namespace,
+            meanwhile,
         )
     except Exception as exc:  # noqa: BLE001 - _failure re-raises what is not a render failure
         failed = Proof(failure=_failure(exc))
@@ -229,8 +232,9 @@ class ChartProof:
         return self.base.ok and all(p.ok for p in self.environments.values()) and not self.checks
 
 
-def prove_conversion(result: Result) -> ChartProof:
-    """Prove what convert made, before anything is written."""
+def prove_conversion(result: Result, meanwhile: Callable[[], None] | None = None) -> ChartProof:
+    """Prove what convert made, before anything is written. ``meanwhile`` runs while the engine
+    renders (render.render_files says when it does not run at all)."""
 
     def expected(name: str, loaded: LoadResult) -> Expected:
         declared = result.declared.get(name)
@@ -243,7 +247,9 @@ def prove_conversion(result: Result) -> ChartProof:
     cases = {"": Case(expected("", result.loaded))}
     for name, loaded in result.environments.items():
         cases[name] = Case(expected(name, loaded), render.load_values_text(result.files[f"values-{name}.yaml"]))
-    proofs = prove_all(result.files, cases, result.conversion_chart_name, result.proof_release, result.proof_namespace)
+    proofs = prove_all(
+        result.files, cases, result.conversion_chart_name, result.proof_release, result.proof_namespace, meanwhile
+    )
     failure = next((p.failure for p in proofs.values() if p.failure), None)
     if failure:  # one reason for the whole chart: nothing else is compared
         return ChartProof(Proof(failure=failure))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
 from typing import Any
@@ -102,11 +104,17 @@ def render_files(
     more: dict[str, dict] | None = None,
     release: str = "release",
     namespace: str = "default",
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict:
     """Render chart files held in memory: ``{None: texts with values}`` plus one entry per named
     values set in ``more``. The engine loads them from an archive made in memory; a chart the
     archive cannot carry exactly, or large enough to render in groups, is written to a temporary
-    folder for it instead."""
+    folder for it instead.
+
+    ``meanwhile`` is called in this thread while the engine renders in another (the engine runs
+    outside the interpreter lock), once the chart is loaded. A chart rendered in groups renders
+    alone, to bound memory, and ``meanwhile`` is not called: whether it was is the caller's to
+    track. An error of ``meanwhile`` is raised once the render has ended; it should catch its own."""
     import tempfile
 
     # The folders of killed runs hold whole charts, Secrets included: remove them.
@@ -117,7 +125,7 @@ def render_files(
         if why := problem(rel):
             raise UserError(f"refusing the chart file {rel!r}: {why}")
     if len(parts) == 1 and (packed := chartarchive.pack(chart_name, files)) is not None:
-        return _render_each(packed, value_sets, release, namespace)
+        return _render_each(packed, value_sets, release, namespace, meanwhile)
     try:
         with tempfile.TemporaryDirectory(prefix=f"{RENDER_PREFIX}{leftovers.tag()}-") as tmp:
             root = Path(tmp) / chart_name
@@ -126,7 +134,7 @@ def render_files(
                 if rel not in grouped:
                     _write(root, rel, text)
             if not grouped:
-                return _render_each(root, value_sets, release, namespace)
+                return _render_each(root, value_sets, release, namespace, meanwhile)
             return _render_parts(root, files, parts, value_sets, release, namespace)
     except OSError as exc:
         raise UserError(
@@ -194,20 +202,48 @@ def _render_each(
     value_sets: dict[str | None, dict | None],
     release: str = "release",
     namespace: str = "default",
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict:
     """Render one chart (a folder, or the bytes of its archive) with several value sets: the
     engine loads it (reads, parses and checks every file) once, not once per set. A loaded chart
-    is immutable, so renders do not interact."""
+    is immutable, so renders do not interact. ``meanwhile``: see render_files."""
     helm = _helm()
     try:
         with helm.Chart.load_archive(chart) if isinstance(chart, bytes) else helm.Chart.load(str(chart)) as loaded:
-            return {
-                name: loaded.render(values or {}, name=release, namespace=namespace)
-                for name, values in value_sets.items()
-            }
+
+            def each() -> dict:
+                return {
+                    name: loaded.render(values or {}, name=release, namespace=namespace)
+                    for name, values in value_sets.items()
+                }
+
+            return each() if meanwhile is None else _alongside(each, meanwhile)
     except helm.HelmError as exc:
         where = "" if isinstance(chart, bytes) else f" in {chart}"
         raise RenderError(f"Helm cannot render the chart{where}: {exc}") from None
+
+
+def _alongside(work: Callable[[], dict], meanwhile: Callable[[], None]) -> dict:
+    """``work()`` in a thread of its own while ``meanwhile()`` runs in this one. The render's
+    thread holds the interpreter lock only to hand the values over and take the texts back, so
+    the two overlap; ``work`` starts first, since the proof waits for it and the report does not."""
+    done: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            done["texts"] = work()
+        except BaseException as exc:  # noqa: BLE001 - raised again below, in the caller's thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=run, name="helm-render")
+    thread.start()
+    try:
+        meanwhile()
+    finally:
+        thread.join()
+    if "error" in done:
+        raise done["error"]
+    return done["texts"]
 
 
 def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = None) -> dict[tuple, tuple[str, dict]]:

@@ -258,24 +258,54 @@ def test_kustomize_runs_with_less_garbage_collection_unless_the_user_set_it(
 
 
 def test_the_report_is_prepared_while_the_chart_is_proven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from helmify_flts import proof, report
+    import helm_python
+
+    from helmify_flts import report
 
     preparing = threading.Event()
-    overlapped: list[bool] = []
-    real_prove, real_init = proof.prove_conversion, report.Prepared.__init__
+    overlapped: list[tuple[bool, str]] = []
+    real_render, real_init = helm_python.Chart.render, report.Prepared.__init__
 
-    def prove(result: chart.Result) -> proof.ChartProof:
-        overlapped.append(preparing.wait(timeout=10))  # in turn, the report would start only after this
-        return real_prove(result)
+    def render(self: helm_python.Chart, *args: object, **kwargs: object) -> dict:
+        # in turn, the report would start only after this returned
+        overlapped.append((preparing.wait(timeout=10), threading.current_thread().name))
+        return real_render(self, *args, **kwargs)
 
     def prepare(self: report.Prepared, result: chart.Result) -> None:
         preparing.set()
         real_init(self, result)
 
-    monkeypatch.setattr(proof, "prove_conversion", prove)
+    monkeypatch.setattr(helm_python.Chart, "render", render)
     monkeypatch.setattr(report.Prepared, "__init__", prepare)
     convert_ok(write_tree(tmp_path / "src", {"cm.yaml": CM}), tmp_path / "out")
-    assert overlapped == [True] and (tmp_path / "out" / "helmify-report.json").is_file()
+    assert overlapped == [(True, "helm-render")] and (tmp_path / "out" / "helmify-report.json").is_file()
+
+
+def test_an_error_in_the_report_is_said_once_the_render_has_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import helm_python
+    from conftest import run
+
+    from helmify_flts import report
+
+    rendering: list[str] = []
+    real_render = helm_python.Chart.render
+
+    def render(self: helm_python.Chart, *args: object, **kwargs: object) -> dict:
+        time.sleep(0.2)  # the report fails long before this ends
+        rendering.append("done")
+        return real_render(self, *args, **kwargs)
+
+    def broken(self: report.Prepared, result: chart.Result) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(helm_python.Chart, "render", render)
+    monkeypatch.setattr(report.Prepared, "__init__", broken)
+    done = run("convert", write_tree(tmp_path / "src", {"cm.yaml": CM}), tmp_path / "out")
+    assert done.exit_code == 2 and "internal error: ZeroDivisionError" in done.stderr
+    assert rendering == ["done"] and not any(t.name == "helm-render" for t in threading.enumerate())
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_error_in_the_proof_is_said_once_the_report_is_prepared(
@@ -285,7 +315,7 @@ def test_an_error_in_the_proof_is_said_once_the_report_is_prepared(
 
     from helmify_flts import proof
 
-    def broken(_result: chart.Result) -> None:
+    def broken(_result: chart.Result, meanwhile: object = None) -> None:
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(proof, "prove_conversion", broken)
@@ -325,9 +355,9 @@ def test_a_large_chart_is_proven_before_its_report_is_prepared(tmp_path: Path, m
     steps: list[tuple[str, str]] = []
     real_prove, real_init = proof.prove_conversion, report.Prepared.__init__
 
-    def prove(result: chart.Result) -> proof.ChartProof:
+    def prove(result: chart.Result, meanwhile: object = None) -> proof.ChartProof:
         steps.append(("prove", threading.current_thread().name))
-        return real_prove(result)
+        return real_prove(result, meanwhile)
 
     def prepare(self: report.Prepared, result: chart.Result) -> None:
         steps.append(("prepare", threading.current_thread().name))
