@@ -173,7 +173,8 @@ for _ in range(repeat):
 print(best["floor"], best["convert"])
 """
 
-CLI = "import sys; from helmify_flts.cli import main; sys.exit(main())"
+# What the helmify-flts command runs (cli.entry; an older checkout has only main).
+CLI = "import sys; from helmify_flts import cli; cli.entry() if hasattr(cli, 'entry') else sys.exit(cli.main())"
 LAST_CPU = 0.0
 # The interpreter of the CLI runs, and the folder they start in (--python): this checkout's by
 # default; another environment's (say one made with a plain `pip install .`, as the README's
