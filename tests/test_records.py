@@ -210,3 +210,26 @@ def test_the_package_compiles_no_dataclass_method_when_imported() -> None:
     made, other = map(int, subprocess.check_output([sys.executable, "-c", code], text=True).split())
     assert made > 90  # every module was imported
     assert other == 0  # no __repr__, __eq__, __hash__, __setattr__ compiled
+
+
+def test_a_record_without_a_docstring_is_made_without_reading_its_signature(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dataclasses writes a missing docstring from ``inspect.signature(cls)``; the first such call
+    compiles tokenize's patterns, a few milliseconds of start-up for a text nobody reads."""
+    import inspect
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("inspect.signature was called")
+
+    monkeypatch.setattr(inspect, "signature", refused)
+
+    @record
+    class Bare:
+        name: str
+
+    @record
+    class Told:
+        """Said here."""
+
+        name: str
+
+    assert Bare("x").name == "x" and Bare.__doc__ == "Bare" and Told.__doc__ == "Said here."
