@@ -14,10 +14,20 @@ from typing import Any
 _INFINITY = float("inf")
 
 
-def dumps(value: Any, indent: int = 2, ensure_ascii: bool = True, allow_nan: bool = True, end: str = "") -> str:
+def dumps(
+    value: Any,
+    indent: int = 2,
+    ensure_ascii: bool = True,
+    allow_nan: bool = True,
+    end: str = "",
+    str_keys: bool = False,
+) -> str:
     """``json.dumps(value, indent=indent, ensure_ascii=..., allow_nan=...) + end`` (keys in their
-    order). ``end`` is joined with the rest: adding it afterwards would copy the whole text."""
+    order). ``end`` is joined with the rest: adding it afterwards would copy the whole text.
+    ``str_keys``: a key that is not a string raises ValueError, as a number JSON cannot hold does
+    with ``allow_nan=False``, instead of being written as its JSON text."""
     writer = _Writer(encode_basestring_ascii if ensure_ascii else encode_basestring, " " * indent, allow_nan)
+    writer.str_keys = str_keys
     writer.write(value, "")
     writer.parts.append(end)
     return "".join(writer.parts)
@@ -27,6 +37,7 @@ class _Writer:
     def __init__(self, quote: Callable[[str], str], step: str, allow_nan: bool) -> None:
         self.quote, self.step, self.allow_nan = quote, step, allow_nan
         self.parts: list[str] = []
+        self.str_keys = False
 
     def number(self, o: float) -> str:
         if o != o:
@@ -57,6 +68,8 @@ class _Writer:
     def key_text(self, key: Any) -> str:
         if isinstance(key, str):
             return key
+        if self.str_keys:
+            raise ValueError(f"key {key!r} is not a string")
         if isinstance(key, float):
             return self.number(key)
         if key is True or key is False or key is None or isinstance(key, int):

@@ -6,7 +6,6 @@ Secret material never appears here: every value shown passes through :mod:`redac
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -584,30 +583,15 @@ def _added_removed_markdown(data: dict) -> list[str]:
 def files(result: Result, proven: ChartProof, prepared: Prepared | None = None) -> dict[str, str]:
     """helmify-report.json and helmify-report.md; ``prepared`` is :class:`Prepared` if made already."""
     data = as_json(result, proven, prepared)
-    # NaN or infinity become the strings "NaN", "Infinity", and keys become strings, through a
-    # round trip: the file stays valid JSON. The round trip copies the whole report, so it is made
-    # only when the data holds such a number or key (it hardly ever does).
-    plain = data if _json_ready(data) else json.loads(json.dumps(data), parse_constant=str)
-    return {
-        "helmify-report.json": jsontext.dumps(plain, ensure_ascii=False, allow_nan=False, end="\n"),
-        "helmify-report.md": as_markdown(result, data),
-    }
-
-
-def _json_ready(value: Any) -> bool:
-    """Whether JSON would give ``value`` back as it is: string keys and finite numbers only."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if not all(isinstance(key, str) for key in item):
-                return False
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, float) and not math.isfinite(item):
-            return False
-    return True
+    try:
+        text = jsontext.dumps(data, ensure_ascii=False, allow_nan=False, end="\n", str_keys=True)
+    except ValueError:
+        # NaN or infinity become the strings "NaN", "Infinity", and keys become strings, through
+        # a round trip: the file stays valid JSON. The round trip copies the whole report, so it
+        # is made only when the data holds such a number or key (it hardly ever does).
+        plain = json.loads(json.dumps(data), parse_constant=str)
+        text = jsontext.dumps(plain, ensure_ascii=False, allow_nan=False, end="\n")
+    return {"helmify-report.json": text, "helmify-report.md": as_markdown(result, data)}
 
 
 def rules_list(ruleset: RuleSet) -> str:

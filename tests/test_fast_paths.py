@@ -426,3 +426,11 @@ def test_the_tools_reading_gives_each_alias_its_own_nodes() -> None:
     plain = kyaml._plain(node, {})
     assert plain["one"] == plain["two"] == {"cpu": 1, "list": ["a", "b"]} and plain["again"] == "hello"
     assert plain["one"] is not plain["two"] and plain["three"] is not plain["one"]["list"]
+
+
+@pytest.mark.parametrize("key", [1, 1.5, True, None])
+def test_dumps_refuses_a_key_that_is_not_a_string_when_asked(key: object) -> None:
+    assert jsontext.dumps({key: 1}) == json.dumps({key: 1}, indent=2)
+    with pytest.raises(ValueError, match="not a string"):
+        jsontext.dumps({"a": [{key: 1}]}, str_keys=True)
+    assert jsontext.dumps({"a": [{"k": 1}]}, str_keys=True) == json.dumps({"a": [{"k": 1}]}, indent=2)
