@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from fnmatch import fnmatchcase
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .filenames import safe_name
+from .globs import fnmatchcase
 from .manifests import POD_TEMPLATE, Resource
 from .paths import child, parse, text_at, walk
 from .records import record

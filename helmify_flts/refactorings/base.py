@@ -410,7 +410,7 @@ def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
     does for a resource. An object an earlier rule renamed (release-names, release-namespace) is
     matched by its source's name, namespace and component too: the rule names what the user
     wrote, and the template half, which works on the sources, matches it so."""
-    from fnmatch import fnmatchcase
+    from ..globs import fnmatchcase
 
     api = str(obj.get("apiVersion", ""))
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}

@@ -6,9 +6,9 @@ on an immutable Job."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fnmatch import fnmatchcase
 from typing import Any
 
+from ..globs import fnmatchcase
 from .base import Context, Edit, Identity, Put, TemplateChanges, get, pointer_text, selects
 
 NAME = "init-hooks"
