@@ -20,6 +20,7 @@ map, and any map of the values that map holds). A chart whose templates use any 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 
@@ -29,10 +30,17 @@ from collections.abc import Iterator, Mapping
 GROUP_BYTES = 1_500_000
 MAX_GROUPS = 4
 
-_DEFINES = re.compile(r"-?\s*(define|block)\b")
-_MUTATES = re.compile(r"\b(set|unset|merge|mergeOverwrite|mustMerge|mustMergeOverwrite|tpl)\b")
-_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\'(?:[^\'\\]|\\.)*\'', re.DOTALL)
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\'(?:[^\'\\]|\\.)*\'|/\*.*?\*/|\}\}', re.DOTALL)
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(define or block, a mutating function, a literal, a token): compiled when a chart is
+    large enough to render in groups, which nearly none is."""
+    return (
+        re.compile(r"-?\s*(define|block)\b"),
+        re.compile(r"\b(set|unset|merge|mergeOverwrite|mustMerge|mustMergeOverwrite|tpl)\b"),
+        re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\'(?:[^\'\\]|\\.)*\'', re.DOTALL),
+        re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\'(?:[^\'\\]|\\.)*\'|/\*.*?\*/|\}\}', re.DOTALL),
+    )
 
 
 def groups(files: Mapping[str, str]) -> list[frozenset[str]]:
@@ -44,10 +52,11 @@ def groups(files: Mapping[str, str]) -> list[frozenset[str]]:
     if count < 2 or any(rel.startswith("charts/") for rel in files):
         return whole
     actions = {rel: list(_actions(files[rel])) for rel in templates}
-    code = [_LITERAL.sub('""', action) for found in actions.values() for action in found]
-    if any(_MUTATES.search(action) for action in code):
+    _, mutates, literal, _ = _patterns()
+    code = [literal.sub('""', action) for found in actions.values() for action in found]
+    if any(mutates.search(action) for action in code):
         return whole
-    literals = "\0".join(m.group() for found in actions.values() for action in found for m in _LITERAL.finditer(action))
+    literals = "\0".join(m.group() for found in actions.values() for action in found for m in literal.finditer(action))
     apart = [rel for rel in templates if _renders_alone(rel, actions[rel], literals)]
     if len(apart) < 2:
         return whole
@@ -66,11 +75,12 @@ def groups(files: Mapping[str, str]) -> list[frozenset[str]]:
 def _actions(text: str) -> Iterator[str]:
     """The text inside each ``{{ }}`` action; a ``}}`` inside a string literal or comment does
     not end it."""
+    token = _patterns()[3]
     at = text.find("{{")
     while at >= 0:
         pos = at + 2
         while True:
-            m = _TOKEN.search(text, pos)
+            m = token.search(text, pos)
             if m is None:
                 yield text[at + 2 :]
                 return
@@ -85,7 +95,8 @@ def _actions(text: str) -> Iterator[str]:
 def _renders_alone(rel: str, actions: list[str], literals: str) -> bool:
     """Whether a template can be left out of the other groups: it is no partial, defines no named
     template, and no string in any action names its path (the checksum of a rendered template)."""
-    if rel.rsplit("/", 1)[-1].startswith("_") or any(_DEFINES.match(action) for action in actions):
+    defines = _patterns()[0]
+    if rel.rsplit("/", 1)[-1].startswith("_") or any(defines.match(action) for action in actions):
         return False
     name = rel[len("templates/") :]
     return name not in literals

@@ -54,6 +54,7 @@ from the scan's saved state rather than by rescanning the list for each.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -457,7 +458,9 @@ _PAIR = re.compile(r"(?<![A-Za-z0-9_.\-/])([A-Za-z0-9_.\-/]+) ?=")
 
 # The token runs to the next space or quote: a character outside the RFC 6750 set (an '@')
 # must not end the hiding early and show the rest.
-_BEARER = re.compile(r"(?i)\b(?:bearer|basic)[ \t]{1,8}([^\s\"'`<>,;]{8,})")
+@functools.cache  # compiled when first needed, as are the other patterns few texts reach
+def _bearer_re() -> re.Pattern[str]:
+    return re.compile(r"(?i)\b(?:bearer|basic)[ \t]{1,8}([^\s\"'`<>,;]{8,})")
 
 
 def _bearer(data: str) -> str:
@@ -471,7 +474,7 @@ def _bearer(data: str) -> str:
             return m.group(0)
         return m.group(0)[: m.start(1) - m.start(0)] + REDACTED
 
-    return _BEARER.sub(hide, data)
+    return _bearer_re().sub(hide, data)
 
 
 # A quoted value runs to its closing quote (it may hold spaces); an unclosed quote leaves no other
@@ -497,17 +500,19 @@ def _flags(data: str) -> str:
     return _FLAG.sub(hide, data)
 
 
-_KNOWN = re.compile(
-    # A JWT (header.payload.signature); it starts only where a run of its characters starts, so
-    # a failed attempt is never retried inside the same run.
-    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"
-    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key id
-    r"|\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{30,}"
-    r"|\bglpat-[A-Za-z0-9_-]{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\b[rs]k_live_[A-Za-z0-9]{16,}"
-)
+@functools.cache
+def _known_re() -> re.Pattern[str]:
+    return re.compile(
+        # A JWT (header.payload.signature); it starts only where a run of its characters starts, so
+        # a failed attempt is never retried inside the same run.
+        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"
+        r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key id
+        r"|\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{30,}"
+        r"|\bglpat-[A-Za-z0-9_-]{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\b[rs]k_live_[A-Za-z0-9]{16,}"
+    )
 
 
-# Text every match of _KNOWN holds: a plain search for them is far cheaper than the pattern,
+# Text every match of _known_re() holds: a plain search for them is far cheaper than the pattern,
 # which has no fixed start to skip ahead to.
 _KNOWN_MARKS = (
     "eyJ",
@@ -528,7 +533,7 @@ _KNOWN_MARKS = (
 def _known(data: str) -> str:
     if not any(mark in data for mark in _KNOWN_MARKS):
         return data
-    return _KNOWN.sub(REDACTED, data)
+    return _known_re().sub(REDACTED, data)
 
 
 _PEM_BEGIN = "-----BEGIN "

@@ -5,6 +5,7 @@ forms it knows."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -134,7 +135,6 @@ _SEPARATORS = ("&&", "||", ";", "|", "&")
 _KEYWORDS = frozenset({"then", "do", "else", "elif"})
 _SHELL_OPERATORS = "<>|;&"
 # A reference the exec form expands (``$(VAR)``): not the credential itself.
-_EXEC_REF = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
 # The words one of which a text must hold for the scan to find anything: program names and the
 # keywords the rules start from, as they stand between spaces, quotes, paths and ``$(``.
 _TRIGGERS = frozenset(_PROGRAMS) | {
@@ -409,10 +409,15 @@ def _credential_name(name: str) -> bool:
     return len(name) <= MAX_NAME and (name.lower() in _DIRECTIVES or classify(name) is Kind.CREDENTIAL)
 
 
+@functools.cache  # compiled when first needed: a reference only a credential-looking word reaches
+def _exec_ref_re() -> re.Pattern[str]:
+    return re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
+
+
 def _reference(value: str, shell: bool) -> bool:
     if shell:  # "$X", ${X}, $(cat file): the shell puts the credential there; '$X' is literal text
         return value.lstrip('"')[:1] == "$"
-    return _EXEC_REF.fullmatch(value) is not None
+    return _exec_ref_re().fullmatch(value) is not None
 
 
 _WORD = re.compile(r"\S+")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 import yaml
@@ -179,15 +180,22 @@ def _scalar(node: ScalarNode, bang: bool, text: str) -> None:
         _explicit_tag(node)
 
 
-_ANCHOR = re.compile(r"&\S*\s*")
-_ALIAS = re.compile(r"\*([^\s,\[\]{}]+)")
+# Compiled when first needed: only a text with an anchor, an alias or a timestamp tag asks.
+@functools.cache
+def _anchor_re() -> re.Pattern[str]:
+    return re.compile(r"&\S*\s*")
+
+
+@functools.cache
+def _alias_re() -> re.Pattern[str]:
+    return re.compile(r"\*([^\s,\[\]{}]+)")
 
 
 def _non_specific(node: ScalarNode, text: str) -> bool:
     """Whether the scalar is written with the non-specific tag ``!`` (after its anchor, if any)."""
     i = node.start_mark.index
     if text.startswith("&", i):
-        i = _ANCHOR.match(text, i).end()
+        i = _anchor_re().match(text, i).end()
     return text.startswith("!", i) and (i + 1 == len(text) or text[i + 1] in " \t\r\n")
 
 
@@ -200,10 +208,12 @@ def _too_deep(node: Node) -> DocumentError:
     )
 
 
-_TIMESTAMP_RE = re.compile(
-    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
-    r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?"
-)
+@functools.cache
+def _timestamp_re() -> re.Pattern[str]:
+    return re.compile(
+        r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}"
+        r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?"
+    )
 
 
 def _explicit_tag(node: ScalarNode) -> None:
@@ -224,7 +234,7 @@ def _explicit_tag(node: ScalarNode) -> None:
     if tag not in (INT, FLOAT, BOOL, NULL, TIMESTAMP):
         node.tag = STR  # any text is a !!str; custom tags are ignored and the text kept
         return
-    if tag == TIMESTAMP and _TIMESTAMP_RE.fullmatch(value):
+    if tag == TIMESTAMP and _timestamp_re().fullmatch(value):
         node.tag = STR  # go-yaml hands timestamps to Kubernetes as the text they were written as
         return
     found = resolve_plain(value)
@@ -351,7 +361,7 @@ def _alias_error(parent: Node | None, index: int, text: str, what: str) -> Docum
     if parent is not None:
         items = _children(parent)
         start = items[index - 1].end_mark.index if index else parent.start_mark.index
-        found = _ALIAS.search(text, start, parent.end_mark.index)
+        found = _alias_re().search(text, start, parent.end_mark.index)
         if found:
             at = found.start()
             line_start = text.rfind("\n", 0, at) + 1
