@@ -300,3 +300,47 @@ spec:
     for objects in (prod, render_objects(chart)):
         labels = find(objects, "Deployment", "release-worker")["spec"]["template"]["metadata"]["labels"]
         assert labels["app.kubernetes.io/instance"] == "release"
+
+
+BARE = WEB.split("          envFrom:")[0]
+FLAGS_OVERLAY = """\
+resources: [../base]
+configMapGenerator:
+  - name: flags
+    literals: [CHECKOUT_V2=on]
+    options: {disableNameSuffixHash: true}
+patches:
+  - target: {kind: Deployment, name: web}
+    patch: |-
+      - op: add
+        path: /spec/template/spec/containers/0/envFrom
+        value: [{configMapRef: {name: flags}}]
+"""
+
+
+@pytest.mark.parametrize("overlay_namespace", ["namespace: shop\n", ""], ids=["same-namespace", "no-namespace"])
+def test_an_env_from_list_only_an_overlay_has_follows_the_release_prefix(
+    tmp_path: Path, overlay_namespace: str
+) -> None:
+    # The whole envFrom list renders only where its values key is set; renaming inside it must not
+    # render it (as null) where it is not. An overlay that forgets the base's namespace generates
+    # the ConfigMap with none: it lands where the folder is applied, as the references read it.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "namespace: shop\nresources: [web.yaml]\n",
+            "base/web.yaml": BARE,
+            "prod/kustomization.yaml": overlay_namespace + FLAGS_OVERLAY,
+        },
+    )
+    chart = tmp_path / "chart"
+    convert_ok(root / "base", chart, "--env", f"prod={root / 'prod'}", "--rules", "conventions")
+    result = run("verify", chart, root / "base", "--env", f"prod={root / 'prod'}")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert (
+        "envFrom"
+        not in find(render_objects(chart), "Deployment", "release-web")["spec"]["template"]["spec"]["containers"][0]
+    )
+    prod = render_objects(chart, values=values(chart, "values-prod.yaml"))
+    container = find(prod, "Deployment", "release-web")["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == [{"configMapRef": {"name": "release-flags"}}]

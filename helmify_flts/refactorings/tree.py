@@ -409,6 +409,10 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
             text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new}) "${{2}}")'
     # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
     ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {value}))'
+    if isinstance(action, OptionalKey):
+        # Unset stays unset (the key renders nothing), where toJson would give "null" read back
+        # as an empty map: ``and`` gives back the value itself when it is empty.
+        ref = f"(and {value} {ref})"
     marks.json_texts[node.value] = (text, value, ref)
     if isinstance(action, Block):
         marks.actions[node.value] = Block(ref)
