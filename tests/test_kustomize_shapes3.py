@@ -155,6 +155,18 @@ def test_labels_and_annotations_per_overlay_reach_selectors_only_where_asked(cha
     assert dev_app["metadata"]["annotations"]["acme.io/owner"] == "team-messaging-dev"
 
 
+def test_a_label_an_overlay_adds_to_a_service_and_its_deployment_gets_a_key_for_each(charts: dict[str, Path]) -> None:
+    # Both objects of the component have metadata.labels: the Service's keys go under its kind,
+    # beside its other keys (service.annotations), never under a numbered label (environment2).
+    prod = values(charts["labels"], "values-prod.yaml")["notifier"]
+    assert prod["metadata"]["labels"] == {"environment": "prod", "acme.io/tenant": "eu"}
+    assert prod["service"]["metadata"]["labels"] == {"environment": "prod", "acme.io/tenant": "eu"}
+    assert prod["selector"] == {"matchLabels": {"acme.io/tenant": "eu"}}  # the Deployment's selector
+    assert prod["service"]["selector"] == {"acme.io/tenant": "eu"}
+    text = (charts["labels"] / "values-dev.yaml").read_text(encoding="utf-8")
+    assert "environment2" not in text and "environment: dev" in text
+
+
 def test_replacements_copy_names_and_values_into_env(charts: dict[str, Path]) -> None:
     chart = charts["replacements"]
     dev = render_objects(chart, values=values(chart, "values-dev.yaml"))
