@@ -356,3 +356,123 @@ def test_an_env_from_list_only_an_overlay_has_follows_the_release_prefix(
     prod = render_objects(chart, values=values(chart, "values-prod.yaml"))
     container = find(prod, "Deployment", "release-web")["spec"]["template"]["spec"]["containers"][0]
     assert container["envFrom"] == [{"configMapRef": {"name": "release-flags"}}]
+
+
+OPERATOR = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: operator}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: operator-read}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects:
+  - {kind: ServiceAccount, name: operator, namespace: ops}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: operator
+  labels: {app: operator}
+spec:
+  selector:
+    matchLabels: {app: operator}
+  template:
+    metadata:
+      labels: {app: operator}
+    spec:
+      serviceAccountName: operator
+      containers:
+        - name: operator
+          image: quay.io/acme/operator:0.9.0
+          env:
+            - {name: API_URL, value: "https://api.acme.test"}
+"""
+
+
+def test_a_cluster_binding_an_overlay_leaves_naming_the_base_namespace_is_renamed_alike(tmp_path: Path) -> None:
+    # dev moves everything namespaced to ops-dev; kustomize leaves the ClusterRoleBinding's subject
+    # (namespace ops written out) as it is. One template renders the binding in both folders, so the
+    # release prefix reaches the subject's name in dev too.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "namespace: ops\nresources: [operator.yaml]\n",
+            "base/operator.yaml": OPERATOR,
+            "dev/kustomization.yaml": "namespace: ops-dev\nresources: [../base]\n",
+        },
+    )
+    chart = tmp_path / "chart"
+    convert_ok(root / "base", chart, "--env", f"dev={root / 'dev'}", "--rules", "conventions")
+    result = run("verify", chart, root / "base", "--env", f"dev={root / 'dev'}")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    dev = render_objects(chart, values=values(chart, "values-dev.yaml"))
+    subject = find(dev, "ClusterRoleBinding", "release-operator-read")["subjects"][0]
+    assert subject["name"] == "release-operator"
+
+
+SHARED = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared-settings}\ndata: {REGION: eu}\n"
+
+
+@pytest.mark.parametrize("base_sources", [False, True], ids=["added", "extended"])
+@pytest.mark.parametrize(
+    "packs", [("production",), ("conventions", "production"), ("production", "conventions")], ids="+".join
+)
+def test_env_values_moved_into_a_config_map_follow_the_env_from_an_overlay_adds(
+    tmp_path: Path, packs: tuple[str, ...], base_sources: bool
+) -> None:
+    # prod reads its own generated Secret with envFrom (a list the base has not, or one more item of
+    # the base's); env-configmap reads the ConfigMap of the literal env values after those sources.
+    # The chart must render one envFrom list: the sources values give, then the ConfigMap.
+    operator = OPERATOR
+    if base_sources:
+        operator = (
+            OPERATOR.replace(
+                "          env:\n",
+                "          envFrom:\n            - configMapRef: {name: shared-settings}\n          env:\n",
+            )
+            + SHARED
+        )
+    target = "/spec/template/spec/containers/0/envFrom" + ("/-" if base_sources else "")
+    value = (
+        "{secretRef: {name: operator-credentials}}" if base_sources else "[{secretRef: {name: operator-credentials}}]"
+    )
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "namespace: ops\nresources: [operator.yaml]\n",
+            "base/operator.yaml": operator,
+            "prod/kustomization.yaml": f"""\
+namespace: ops
+resources: [../base]
+secretGenerator:
+  - name: operator-credentials
+    literals: [API_TOKEN=prod-only-value]
+patches:
+  - target: {{kind: Deployment, name: operator}}
+    patch: |-
+      - op: add
+        path: {target}
+        value: {value}
+""",
+        },
+    )
+    chart = tmp_path / "chart"
+    rules = [a for pack in packs for a in ("--rules", pack)]
+    convert_ok(root / "base", chart, "--env", f"prod={root / 'prod'}", *rules)
+    result = run("verify", chart, root / "base", "--env", f"prod={root / 'prod'}")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    prefix = "release-" if "conventions" in packs else ""
+    secret = next(r.name for r in plain_build(root / "prod").resources if r.kind == "Secret")
+    shared = [{"configMapRef": {"name": prefix + "shared-settings"}}] if base_sources else []
+    moved = {"configMapRef": {"name": prefix + "operator-env"}}
+    for objects, sources in (
+        (render_objects(chart), shared),
+        (
+            render_objects(chart, values=values(chart, "values-prod.yaml")),
+            [*shared, {"secretRef": {"name": prefix + secret}}],
+        ),
+    ):
+        container = find(objects, "Deployment", prefix + "operator")["spec"]["template"]["spec"]["containers"][0]
+        assert container["envFrom"] == [*sources, moved]

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .. import templating
-from ..paths import FieldPath
+from ..paths import FieldPath, plain_name
 from ..references import encoded, text_at
 from ..templating import quote
 from . import named_in_args
@@ -93,6 +94,7 @@ class ReleaseNames:
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         renamed, fields, hosts, _ = self._plan(objects, ctx, rule)
+        fields = self._chart_fields(objects, ctx, rule, fields)
         instance = _instance_labels(objects, ctx.release, ctx)
         out = []
         for ident in sorted(set(renamed) | set(fields) | set(hosts) | set(instance)):
@@ -178,6 +180,31 @@ class ReleaseNames:
             # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
             out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
 
+    def _chart_fields(
+        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, fields: dict[Identity, list]
+    ) -> dict[Identity, list]:
+        """``fields`` with each reference field of the chart's objects that holds, in this folder,
+        the name it holds where it names an object the rule renames: the template renames that name
+        in every folder, also in one without that object (a ClusterRoleBinding naming the base's
+        ServiceAccount, which an overlay moved to another namespace). Not where the object named has
+        an existingSecret switch: a folder without it sets the switch, and the name is the user's."""
+        if not ctx.objects:
+            return fields
+        out = {ident: list(refs) for ident, refs in fields.items()}
+        for ident, refs in self._plan(ctx.objects, ctx, rule)[1].items():
+            now = ctx.now(ident)
+            if now not in objects:
+                continue
+            have = {tuple(r.path) for r in out.get(now, [])}
+            for ref in refs:
+                if ref.target in ctx.existing:
+                    continue
+                path = same_path(ref.path, ctx.objects[ident], objects[now])
+                if path is not None and path not in have and get(objects[now], path) == ref.target_name:
+                    out.setdefault(now, []).append(replace(ref, source=now, path=path))
+                    have.add(path)
+        return out
+
     def _every_folder(self, objects: Mapping[Identity, dict], planned: list, own: tuple):  # noqa: ANN202
         """The host names to follow in each folder: the planned objects' first, then each
         environment folder's (another port, one more host in a list, a longer suffix, a pod's name
@@ -241,8 +268,6 @@ def _only_in_folders(
     objects (``fields``): a volume or an envFrom entry only an overlay adds. Each once: the object,
     the path with named items by name (the template finds its items by it), the name and what it
     names."""
-    from .base import Named
-
     wanted = {(ident, tuple(ref.path)) for ident, refs in fields.items() for ref in refs}
     out: dict[tuple, tuple[Identity, tuple, str, Identity]] = {}
     for folder, (_, found, _, _) in planned:
@@ -252,12 +277,34 @@ def _only_in_folders(
             for ref in refs:
                 if {(ident, tuple(ref.path)), (ident, same_path(ref.path, folder[ident], objects[ident]))} & wanted:
                     continue  # a field the planned object has too: renamed with it (_other_names)
-                steps = FieldPath.named(ref.path, folder[ident]).steps
-                pointer = tuple(
-                    s if isinstance(s, str) else Named(s.name) if s.name is not None else s.index for s in steps
-                )
+                pointer = _pointer(FieldPath.named(ref.path, folder[ident]).steps, objects[ident])
                 out.setdefault((ident, pointer, ref.target_name), (ident, pointer, ref.target_name, ref.target))
     return [out[k] for k in sorted(out, key=repr)]
+
+
+def _pointer(steps: tuple, planned: Any) -> tuple:
+    """A path into an environment's copy of an object as the template finds it: named items by
+    name, an item without a name by its index where the planned object has an item there, else by
+    a name no item has (the template's item at that index is another one: the ConfigMap that
+    env-configmap reads after the values' own envFrom items), so that only values are renamed."""
+    from .base import Named
+
+    out: list = []
+    node = planned
+    for step in steps:
+        if isinstance(step, str):
+            out.append(step)
+            node = node.get(step) if isinstance(node, dict) else None
+        elif step.name is not None:
+            out.append(Named(step.name))
+            node = next((x for x in node if plain_name(x) == step.name), None) if isinstance(node, list) else None
+        elif isinstance(node, list) and step.index < len(node):
+            out.append(step.index)
+            node = node[step.index]
+        else:
+            out.append(Named(""))
+            node = None
+    return tuple(out)
 
 
 def same_path(path: tuple, obj: Any, planned: Any) -> tuple | None:
