@@ -364,7 +364,6 @@ def _context(
         folder_names=tuple(env_loaded),
         key_names={p.resource.identity: p.resource.key_name for p in plans if p.resource.stem},
         presence={p.resource.identity: p.presence for p in plans},
-        existing={p.resource.identity: p.existing.key for p in plans if p.existing is not None},
         env_only=frozenset(p.resource.identity for p in plans if plan.BASE not in p.presence),
     )
 

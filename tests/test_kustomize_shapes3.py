@@ -18,7 +18,12 @@ from helmify_flts import kyaml, manifests, proof
 
 SHAPES_DIR = Path(__file__).parent / "kustomize_shapes3"
 SHAPES = ("generators", "names", "images", "patches", "components", "labels", "replacements", "toggles")
-PACKS = {"default": (), "conventions": ("--rules", "conventions"), "production": ("--rules", "production")}
+PACKS = {
+    "default": (),
+    "conventions": ("--rules", "conventions"),
+    "production": ("--rules", "production"),
+    "conventions+production": ("--rules", "conventions", "--rules", "production"),
+}
 
 
 def env_args(shape: Path) -> list[str]:
@@ -391,10 +396,11 @@ spec:
 """
 
 
-def test_a_cluster_binding_an_overlay_leaves_naming_the_base_namespace_is_renamed_alike(tmp_path: Path) -> None:
+def test_a_cluster_binding_naming_an_account_an_overlay_moves_keeps_that_name_there(tmp_path: Path) -> None:
     # dev moves everything namespaced to ops-dev; kustomize leaves the ClusterRoleBinding's subject
-    # (namespace ops written out) as it is. One template renders the binding in both folders, so the
-    # release prefix reaches the subject's name in dev too.
+    # (namespace ops written out) as it is, naming an account dev does not deploy. One template
+    # renders the binding in both folders: the release prefix only where the chart renders that
+    # account.
     root = write_tree(
         tmp_path / "src",
         {
@@ -407,9 +413,53 @@ def test_a_cluster_binding_an_overlay_leaves_naming_the_base_namespace_is_rename
     convert_ok(root / "base", chart, "--env", f"dev={root / 'dev'}", "--rules", "conventions")
     result = run("verify", chart, root / "base", "--env", f"dev={root / 'dev'}")
     assert result.exit_code == 0, result.stdout + result.stderr
-    dev = render_objects(chart, values=values(chart, "values-dev.yaml"))
-    subject = find(dev, "ClusterRoleBinding", "release-operator-read")["subjects"][0]
-    assert subject["name"] == "release-operator"
+    for objects, name in (
+        (render_objects(chart), "release-operator"),
+        (render_objects(chart, values=values(chart, "values-dev.yaml")), "operator"),
+    ):
+        assert find(objects, "ClusterRoleBinding", "release-operator-read")["subjects"][0]["name"] == name
+
+
+def test_a_url_naming_a_service_an_overlay_deletes_keeps_its_host_there(tmp_path: Path) -> None:
+    # prod deletes the backend and its Service (a managed one runs outside the cluster) but keeps
+    # an argument naming it: there the host is not the chart's Service, so it keeps its name.
+    backend = BARE.replace("web", "backend") + (
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: backend}\nspec:\n"
+        "  selector: {app: backend}\n  ports: [{port: 8080}]\n"
+    )
+    frontend = BARE.replace("image: nginx:1.27\n", 'image: nginx:1.27\n          args: ["--upstream=backend:8080"]\n')
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [frontend.yaml, backend.yaml]\n",
+            "base/frontend.yaml": frontend,
+            "base/backend.yaml": backend,
+            "prod/kustomization.yaml": """\
+resources: [../base]
+patches:
+  - patch: |-
+      $patch: delete
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: backend}
+  - patch: |-
+      $patch: delete
+      apiVersion: v1
+      kind: Service
+      metadata: {name: backend}
+""",
+        },
+    )
+    chart = tmp_path / "chart"
+    convert_ok(root / "base", chart, "--env", f"prod={root / 'prod'}", "--rules", "conventions")
+    result = run("verify", chart, root / "base", "--env", f"prod={root / 'prod'}")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    for objects, host in (
+        (render_objects(chart), "release-backend"),
+        (render_objects(chart, values=values(chart, "values-prod.yaml")), "backend"),
+    ):
+        container = find(objects, "Deployment", "release-web")["spec"]["template"]["spec"]["containers"][0]
+        assert container["args"] == [f"--upstream={host}:8080"]
 
 
 SHARED = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared-settings}\ndata: {REGION: eu}\n"

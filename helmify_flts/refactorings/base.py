@@ -80,10 +80,9 @@ class Context:
     # A generated object's name without kustomize's hash (Resource.key_name), where it has one:
     # chart files and annotation keys are named after it, so they stay when the content changes.
     key_names: Mapping[Identity, str] = field(default_factory=dict)
-    # The values key of each object's existingSecret switch, where it has one: for a reference read
-    # whole from values (it differs between environments), which the switch's own ``default "name"``
-    # does not reach, and for a folder's declaration, which renames no reference such a switch
-    # decides (see release_names._chart_fields).
+    # Template half only: the values key of each object's existingSecret switch, where it has one,
+    # for a reference read whole from values (it differs between environments), which the switch's
+    # own ``default "name"`` does not reach.
     existing: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)
     # Template half only: the folders each resource is in (plan.BASE and environment names), for
     # references between objects that no one folder has both of (an overlay's renamed copy of a

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from .. import templating
@@ -94,7 +93,6 @@ class ReleaseNames:
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         renamed, fields, hosts, _ = self._plan(objects, ctx, rule)
-        fields = self._chart_fields(objects, ctx, rule, fields)
         instance = _instance_labels(objects, ctx.release, ctx)
         out = []
         for ident in sorted(set(renamed) | set(fields) | set(hosts) | set(instance)):
@@ -139,7 +137,7 @@ class ReleaseNames:
         for ident, refs in fields.items():
             for ref in refs:
                 more = others.get((ident, ref.path), [])
-                also = tuple((name, full(chart, name)) for name, _ in more)
+                also = tuple((name, _full_where(chart, ctx, target, name)) for name, target in more)
                 # Where the field is read whole from values, a name whose object has an
                 # existingSecret switch prints the user's Secret once it is set, in every folder.
                 existing = tuple(
@@ -147,14 +145,15 @@ class ReleaseNames:
                     for name, target in ((ref.target_name, ref.target), *more)
                     if target in ctx.existing
                 )
-                out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name), also, existing))
+                new = _full_where(chart, ctx, ref.target, ref.target_name)
+                out.edit(ident, Rename(ref.path, ref.target_name, new, also, existing))
                 if existing:
                     out.switched_refs.add((ident, tuple(ref.path)))
         for ident, pointer, name, target in _only_in_folders(objects, fields, planned):
             # An item only environments' copies have (an overlay's own volume or envFrom entry):
             # rendered from values, renamed there as that folder's declaration renames it.
             existing = ((name, templating.ref(ctx.existing[target])),) if target in ctx.existing else ()
-            out.edit(ident, Rename(pointer, name, full(chart, name), (), existing))
+            out.edit(ident, Rename(pointer, name, _full_where(chart, ctx, target, name), (), existing))
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += self._not_followed(objects, ctx, rule)
         out.warnings += _in_custom_resources(objects, renamed)
@@ -171,7 +170,7 @@ class ReleaseNames:
                         if ref.via == "pod":
                             form = _pod_form(text, f_pods[(ident, path, ref.span[1])], refs, chart)
                         else:
-                            form = (_form(text, ref), full(chart, ref.target_name))
+                            form = (_form(text, ref), _full_where(chart, ctx, ref.target, ref.target_name))
                         into = pod_forms if ref.via == "pod" else forms
                         if form[0] not in [f for f, _ in into]:
                             into.append(form)
@@ -179,31 +178,6 @@ class ReleaseNames:
             # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
             # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
             out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
-
-    def _chart_fields(
-        self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, fields: dict[Identity, list]
-    ) -> dict[Identity, list]:
-        """``fields`` with each reference field of the chart's objects that holds, in this folder,
-        the name it holds where it names an object the rule renames: the template renames that name
-        in every folder, also in one without that object (a ClusterRoleBinding naming the base's
-        ServiceAccount, which an overlay moved to another namespace). Not where the object named has
-        an existingSecret switch: a folder without it sets the switch, and the name is the user's."""
-        if not ctx.objects:
-            return fields
-        out = {ident: list(refs) for ident, refs in fields.items()}
-        for ident, refs in self._plan(ctx.objects, ctx, rule)[1].items():
-            now = ctx.now(ident)
-            if now not in objects:
-                continue
-            have = {tuple(r.path) for r in out.get(now, [])}
-            for ref in refs:
-                if ref.target in ctx.existing:
-                    continue
-                path = same_path(ref.path, ctx.objects[ident], objects[now])
-                if path is not None and path not in have and get(objects[now], path) == ref.target_name:
-                    out.setdefault(now, []).append(replace(ref, source=now, path=path))
-                    have.add(path)
-        return out
 
     def _every_folder(self, objects: Mapping[Identity, dict], planned: list, own: tuple):  # noqa: ANN202
         """The host names to follow in each folder: the planned objects' first, then each
@@ -259,6 +233,22 @@ class ReleaseNames:
                     if at in wanted and ref.target_name != wanted[at] and ref.target_name not in known:
                         out.setdefault(at, []).append((ref.target_name, ref.target))
         return out
+
+
+def _full_where(chart: str, ctx: Context, target: Identity | None, name: str) -> str:
+    """The Go expression of the name a reference to ``target`` (called ``name``) renders: the
+    release's name for it; where some folder lacks that object (an overlay deletes the Service a
+    URL names, or moves the ServiceAccount a ClusterRoleBinding names to another namespace), only
+    where the chart renders it, since there the reference names something else (or nothing) and
+    each folder's declaration renames only what that folder has. An existingSecret switch decides
+    a Secret's name by itself."""
+    from ..plan import BASE
+
+    everywhere = {BASE, *ctx.folder_names}
+    condition = ctx.conditions.get(target) if target is not None else None
+    if not condition or target in ctx.existing or everywhere <= ctx.presence.get(target, everywhere):
+        return full(chart, name)
+    return f"ternary ({full(chart, name)}) {quote(name)} ({condition})"
 
 
 def _only_in_folders(
