@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import convert_ok, render_objects, run, write_tree
 
-from helmify_flts import kyaml, manifests, proof
+from helmify_flts import kustomize, kyaml, manifests, proof
 
 SHAPES_DIR = Path(__file__).parent / "kustomize_shapes3"
 SHAPES = ("generators", "names", "images", "patches", "components", "labels", "replacements", "toggles")
@@ -526,3 +526,23 @@ patches:
     ):
         container = find(objects, "Deployment", prefix + "operator")["spec"]["template"]["spec"]["containers"][0]
         assert container["envFrom"] == [*sources, moved]
+
+
+def test_a_kustomize_crash_is_said_in_one_line_with_the_step_and_what_avoids_it(tmp_path: Path) -> None:
+    # kustomize v5.5 panics on a patch file of several "$patch: delete" documents; its goroutine
+    # dump is no message for a user.
+    err = tmp_path / "err"
+    err.write_text(
+        "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead.\n"
+        "panic: runtime error: invalid memory address or nil pointer dereference\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x40 pc=0x15c47c5]\n\n"
+        "goroutine 1 [running]:\n"
+        "sigs.k8s.io/kustomize/kyaml/yaml.(*RNode).Content(...)\n"
+        "sigs.k8s.io/kustomize/api/internal/builtins.(*PatchTransformerPlugin).transformStrategicMerge(0x8?)\n"
+        "\tsigs.k8s.io/kustomize/api@v0.18.0/internal/builtins/PatchTransformer.go:112 +0x2e3\n",
+        encoding="utf-8",
+    )
+    message = kustomize._message(err)
+    assert message.startswith("kustomize crashed in its PatchTransformer step (runtime error: invalid memory")
+    assert "give each its own patch" in message
+    assert "goroutine" not in message and "Warning" not in message and "\n" not in message
