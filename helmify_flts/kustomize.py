@@ -266,10 +266,18 @@ def _message(err_path: Path) -> str:
     text = re.sub(r"^(error|Error):\s*", "", text.strip())
     # The wrapper's own layer ("accumulating resources from '<folder>': ... recursed accumulation
     # of path '<folder>': ") says nothing the user wrote.
+    # A kustomization it reaches that kustomize cannot read (invalid YAML in a base) keeps its folder.
     text = re.sub(
         r"^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to "
-        r"a file': recursed accumulation of path '[^']*': ",
-        "",
+        r"a file': (?:recursed accumulation of path '[^']*': |couldn't make target for path '([^']*)': )",
+        lambda m: f"{m.group(1)}: " if m.group(1) else "",
+        text,
+    )
+    # ... and so does one the folder's own resources name (resources: [../base]).
+    text = re.sub(
+        r"accumulating resources: accumulation err='accumulating resources from '([^']*)': '[^']*' must resolve to "
+        r"a file': couldn't make target for path '([^']*)': ",
+        r"\1 (\2): ",
         text,
     )
     text = " ".join(text.split())

@@ -546,3 +546,23 @@ def test_a_kustomize_crash_is_said_in_one_line_with_the_step_and_what_avoids_it(
     assert message.startswith("kustomize crashed in its PatchTransformer step (runtime error: invalid memory")
     assert "give each its own patch" in message
     assert "goroutine" not in message and "Warning" not in message and "\n" not in message
+
+
+def test_an_overlay_whose_base_kustomization_is_not_yaml_names_that_base(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [web.yaml]\nimages:\n  - {name: nginx, newTag: [1}\n",
+            "base/web.yaml": BARE,
+            "good/kustomization.yaml": "resources: [web.yaml]\n",
+            "good/web.yaml": BARE,
+            "prod/kustomization.yaml": "resources: [../base]\n",
+        },
+    )
+    chart = tmp_path / "chart"
+    result = run("convert", root / "good", chart, "--env", f"prod={root / 'prod'}")
+    assert result.exit_code == 2 and not chart.exists()
+    message = result.stderr.strip()
+    assert message.startswith(f"error: {(root / 'prod').as_posix()}/kustomization.yaml: [prod] ")
+    assert "../base (" in message and "invalid Kustomization: yaml: line 2" in message
+    assert "must resolve to a file" not in message and "Traceback" not in message
