@@ -86,6 +86,12 @@ def test_each_environment_renders_what_kustomize_builds(charts: dict[str, Path],
         assert proven.compared == len(built.resources)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_shape_converts_to_the_same_chart_again(charts: dict[str, Path], shape: str) -> None:
+    result = run("convert", SHAPES_DIR / shape / "base", charts[shape], *env_args(SHAPES_DIR / shape), "--check")
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
 def test_generators_switch_objects_whose_hash_changes_and_keep_unhashed_names(charts: dict[str, Path]) -> None:
     chart = charts["generators"]
     dev, prod = values(chart, "values-dev.yaml"), values(chart, "values-prod.yaml")
