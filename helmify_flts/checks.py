@@ -96,22 +96,25 @@ def _containers(spec: dict) -> dict[str, dict]:
 
 
 def _data(objects: Objects, kind: str, namespace: str, name: Any) -> dict | None:
-    """The data of a ConfigMap or Secret (Secrets' ``stringData`` over base64 ``data``, both as given)."""
-    for ident, obj in objects.items():
-        if ident[1] == kind and ident[2] == namespace and ident[3] == str(name) and isinstance(obj, dict):
-            data = dict(obj.get("data") or {})
-            if kind == "Secret":
-                import base64
+    """The data of a ConfigMap or Secret (Secrets' ``stringData`` over base64 ``data``, both as given).
+    Found as the references are (references.Index.find): in ``namespace``, else one with no
+    namespace written (or read from an object with none), which lands where the folder is applied."""
+    found = [(i, o) for i, o in objects.items() if i[1] == kind and i[3] == str(name) and isinstance(o, dict)]
+    chosen = [o for i, o in found if i[2] == namespace] or [o for i, o in found if not i[2] or not namespace]
+    if not chosen:
+        return None
+    data = dict(chosen[0].get("data") or {})
+    if kind == "Secret":
+        import base64
 
-                decoded = {}
-                for k, v in data.items():
-                    try:
-                        decoded[k] = base64.b64decode(str(v), validate=True).decode("utf-8")
-                    except (ValueError, UnicodeDecodeError):
-                        decoded[k] = v
-                data = {**decoded, **(obj.get("stringData") or {})}
-            return data
-    return None
+        decoded = {}
+        for k, v in data.items():
+            try:
+                decoded[k] = base64.b64decode(str(v), validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                decoded[k] = v
+        data = {**decoded, **(chosen[0].get("stringData") or {})}
+    return data
 
 
 def effective_env(container: dict, namespace: str, objects: Objects) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from .decisions import Accept, decide, file_hint, liftable
 from .errors import Notice, UserError
 from .existing import Guard
 from .kyaml import same
-from .manifests import Resource
+from .manifests import POD_TEMPLATE, Resource
 from .match import AUTOMATIC, Automatic, Hit, Mode
 from .paths import MISSING, FieldPath, Found, Item, plain_name
 from .plan import BASE, ResourcePlan
@@ -212,7 +212,14 @@ def plan_overlays(
     result = EnvPlan([])
     everywhere = {BASE} | {e.name for e in envs}
     keys = _Keys(taken, [hit for p in plans for hit in p.hits])
-    for resource_plan in plans:
+    # Workloads first: where a Service and its Deployment differ in the same field, the workload
+    # keeps the component's plain key and the other gets its kind (see _cover); the plans and
+    # notices keep their order.
+    planned: dict[int, ResourcePlan] = {}
+    notices: dict[int, list[Notice]] = {}
+    workloads_first = sorted(range(len(plans)), key=lambda i: (plans[i].resource.kind not in POD_TEMPLATE, i))
+    for at in workloads_first:
+        resource_plan = plans[at]
         res, base = resource_plan.resource, resource_plan.base
         own = list(resource_plan.hits)
         # Data shared through YAML aliases differs at every place it is used: each list and each
@@ -249,7 +256,7 @@ def plan_overlays(
         kept = set(map(id, own))
         for hit in resource_plan.hits:
             if isinstance(hit.rule, ExistingRule) and id(hit) not in kept:
-                result.notices.append(
+                notices.setdefault(at, []).append(
                     Notice(
                         f"{res.title} {hit.field} is inside a field that differs between environments and is "
                         f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
@@ -267,7 +274,9 @@ def plan_overlays(
             where = ", ".join(sorted(resource_plan.presence))
             key = base + (camel(res.kind), "enabled")
             toggle = Guard(key, BASE in resource_plan.presence, f"Render {res.title} (present in: {where})")
-        result.plans.append(replace(resource_plan, hits=tuple(own), toggle=toggle))
+        planned[at] = replace(resource_plan, hits=tuple(own), toggle=toggle)
+    result.plans.extend(planned[i] for i in range(len(plans)))
+    result.notices.extend(n for i in range(len(plans)) for n in notices.get(i, []))
     return result
 
 
@@ -311,6 +320,9 @@ class _Keys:
         # field over (inference.env becomes the whole env list, not env2); others stay.
         self.users = Counter(h.key for h in hits)
         self.leaves = set(taken) | set(self.users)
+        # The resource whose automatic keys each field under a component's values path holds
+        # (inference.metadata): another resource's go under its kind (see _cover).
+        self.owners: dict[tuple[str, ...], tuple] = {}
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -330,6 +342,12 @@ class _Keys:
         else:
             self.leaves.discard(key)
             self._rebuild()
+
+    def available(self, key: tuple[str, ...]) -> bool:
+        """Whether ``key`` is no key in use, nor inside or above one."""
+        return not (
+            key in self.leaves or key in self.branches or any(key[:i] in self.leaves for i in range(1, len(key)))
+        )
 
     def claim(self, key: tuple[str, ...]) -> tuple[str, ...]:
         # Number the segment that collides: when a shorter key is already a leaf, no suffix on
@@ -414,7 +432,17 @@ def _cover(
             keys.release(hit.key)
     found = path.locate(res.node, as_read=True)
     mode = Mode.PRESENT if kind in ("added", "removed") else Mode.VALUE
-    return kept + [Hit(AUTOMATIC, res, found, keys.claim(auto_key(base, found, res.kind)), mode=mode)]
+    key = auto_key(base, found, res.kind)
+    stem = key[: len(base) + 1]
+    if not keys.available(key) or keys.owners.get(stem, res.identity) != res.identity:
+        # Another resource of the component has that field too (a Service's and a Deployment's
+        # metadata.labels, where an overlay adds a label to both): its kind tells them apart, where
+        # a number would read as another label's name (environment2), and their maps stay apart.
+        qualified = (*base, camel(res.kind), *key[len(base) :])
+        key = qualified if keys.available(qualified) else key
+    key = keys.claim(key)
+    keys.owners.setdefault(key[: len(base) + 1], res.identity)
+    return kept + [Hit(AUTOMATIC, res, found, key, mode=mode)]
 
 
 def overlay(

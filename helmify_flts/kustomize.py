@@ -257,15 +257,27 @@ def _message(err_path: Path) -> str:
     """kustomize's own words; kubectl wraps them in a log line (``... err="..."``)."""
     with err_path.open("rb") as f:
         raw = f.read(MAX_MESSAGE * 4).decode("utf-8", errors="replace").strip()
+    # Deprecation notes ("# Warning: 'commonLabels' is deprecated") say nothing about the failure.
+    raw = "\n".join(line for line in raw.splitlines() if not line.startswith("# Warning:")).strip()
+    if raw.startswith("panic:"):
+        return _panic(raw)
     m = re.search(r'err="((?:[^"\\]|\\.)*)"', raw)
     text = m.group(1).encode().decode("unicode_escape", errors="replace") if m else raw
     text = re.sub(r"^(error|Error):\s*", "", text.strip())
     # The wrapper's own layer ("accumulating resources from '<folder>': ... recursed accumulation
     # of path '<folder>': ") says nothing the user wrote.
+    # A kustomization it reaches that kustomize cannot read (invalid YAML in a base) keeps its folder.
     text = re.sub(
         r"^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to "
-        r"a file': recursed accumulation of path '[^']*': ",
-        "",
+        r"a file': (?:recursed accumulation of path '[^']*': |couldn't make target for path '([^']*)': )",
+        lambda m: f"{m.group(1)}: " if m.group(1) else "",
+        text,
+    )
+    # ... and so does one the folder's own resources name (resources: [../base]).
+    text = re.sub(
+        r"accumulating resources: accumulation err='accumulating resources from '([^']*)': '[^']*' must resolve to "
+        r"a file': couldn't make target for path '([^']*)': ",
+        r"\1 (\2): ",
         text,
     )
     text = " ".join(text.split())
@@ -274,6 +286,23 @@ def _message(err_path: Path) -> str:
     from . import redact
 
     return redact.inline(text) or "(no message)"
+
+
+def _panic(raw: str) -> str:
+    """kustomize crashed (a Go panic) rather than refusing the folder: its first line and the
+    step it crashed in, not the goroutine dump, and what usually avoids it."""
+    first = raw.splitlines()[0].removeprefix("panic:").strip()
+    step = re.search(r"builtins\.\(\*(\w+?)(?:Plugin)?\)", raw)
+    where = f" in its {step.group(1)} step" if step else ""
+    hint = (
+        "a patch file holding several documents that each delete an object ($patch: delete) is a known "
+        "cause: give each its own patch"
+        if step and step.group(1) == "PatchTransformer"
+        else "change the step it names, or build with another kustomize version"
+    )
+    from . import redact
+
+    return redact.inline(f"kustomize crashed{where} ({first[:200]}), a kustomize bug; {hint}")
 
 
 def _origin(annotation: str | None, wrapper: str, root: str) -> Origin | None:

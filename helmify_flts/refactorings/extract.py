@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import kyaml
 from ..records import record
-from ..templating import Append, Inline, ItemGuard, Placeholders, quote
+from ..templating import Append, Block, Inline, ItemGuard, OptionalKey, Placeholders, quote
 from .base import Expr
 from .tree import _node, _reach
 
@@ -109,6 +109,26 @@ def _inherit(doc: MappingNode, tree: Node) -> None:
             meta.value[at] = (meta.value[at][0], node)
 
 
+def _after_values(container: MappingNode, name: str, named: str | None, marks: Placeholders) -> bool:
+    """Where values give the container's envFrom (an environment's own list, or one that differs
+    between environments, read whole), read it with the ConfigMap ``name`` (or the Go expression
+    ``named``) appended, as the declaration appends it; False where the container has no such key.
+    One value read whole, so that a later rule renames in it as in any other (release-names)."""
+    for at, (key, value) in enumerate(container.value):
+        action = _action(key, marks)
+        if isinstance(action, OptionalKey) and action.key_text == "envFrom":
+            ref = action.ref
+        elif isinstance(key, ScalarNode) and key.value == "envFrom" and isinstance(_action(value, marks), Block):
+            ref = _action(value, marks).ref
+        else:
+            continue
+        item = f'(list (dict "configMapRef" (dict "name" {f"({named})" if named else quote(name)})))'
+        whole = ScalarNode(kyaml.STR, marks.new(Block(f"(concat (default (list) {ref}) {item})")))
+        container.value[at] = (kyaml.represent("envFrom"), whole)
+        return True
+    return False
+
+
 @record
 class MoveEnvToConfigMap:
     """Take the named env items out of the container at ``container`` (a pointer), read
@@ -151,7 +171,7 @@ class MoveEnvToConfigMap:
         if isinstance(sources, SequenceNode):
             sources.flow_style = False
             sources.value.append(item)
-        elif sources is None:
+        elif not _after_values(container, self.configmap["metadata"]["name"], self.named, marks):
             container.value.append((kyaml.represent("envFrom"), SequenceNode(kyaml.SEQ, [item], flow_style=False)))
         return [(doc, None)]
 

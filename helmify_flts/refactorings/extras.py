@@ -107,7 +107,7 @@ def _conventions(objects: Mapping[Identity, dict], ctx: Context) -> _Conventions
         if rule.refactor == "standard-labels" and INSTANCE not in (rule.options.get("skip") or ()):
             labelled |= {i for i, o in objects.items() if selects(rule.match, i, o, ctx)}
     if "release-names" in by:
-        labelled |= {i for i in _instance_labels(objects, ctx.release) if i[1] in WORKLOAD_KINDS}
+        labelled |= {i for i in _instance_labels(objects, ctx.release, ctx) if i[1] in WORKLOAD_KINDS}
     own = {i for i in labelled if INSTANCE not in (_labels(objects[i], i[1]) or {})}
     selectable: dict[tuple[str, bool], list[tuple[Identity, dict]]] = {}
     for ident in sorted(objects):

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import templating
-from ..paths import FieldPath
+from ..paths import FieldPath, plain_name
 from ..references import encoded, text_at
 from ..templating import quote
 from . import named_in_args
@@ -93,7 +93,7 @@ class ReleaseNames:
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         renamed, fields, hosts, _ = self._plan(objects, ctx, rule)
-        instance = _instance_labels(objects, ctx.release)
+        instance = _instance_labels(objects, ctx.release, ctx)
         out = []
         for ident in sorted(set(renamed) | set(fields) | set(hosts) | set(instance)):
             obj = objects[ident]
@@ -123,7 +123,7 @@ class ReleaseNames:
         renamed, fields, hosts, pods = self._plan(objects, ctx, rule)
         out.files["templates/_fullname.tpl"] = helper(chart)
 
-        for ident, labels in _instance_labels(objects, ctx.release).items():
+        for ident, labels in _instance_labels(objects, ctx.release, ctx).items():
             for path, value in labels:
                 expr = Expr(".Release.Name | quote")
                 out.edit(ident, Put(path, expr if isinstance(value, str) else _with_release(value)))
@@ -137,7 +137,7 @@ class ReleaseNames:
         for ident, refs in fields.items():
             for ref in refs:
                 more = others.get((ident, ref.path), [])
-                also = tuple((name, full(chart, name)) for name, _ in more)
+                also = tuple((name, _full_where(chart, ctx, target, name)) for name, target in more)
                 # Where the field is read whole from values, a name whose object has an
                 # existingSecret switch prints the user's Secret once it is set, in every folder.
                 existing = tuple(
@@ -145,9 +145,15 @@ class ReleaseNames:
                     for name, target in ((ref.target_name, ref.target), *more)
                     if target in ctx.existing
                 )
-                out.edit(ident, Rename(ref.path, ref.target_name, full(chart, ref.target_name), also, existing))
+                new = _full_where(chart, ctx, ref.target, ref.target_name)
+                out.edit(ident, Rename(ref.path, ref.target_name, new, also, existing))
                 if existing:
                     out.switched_refs.add((ident, tuple(ref.path)))
+        for ident, pointer, name, target in _only_in_folders(objects, fields, planned):
+            # An item only environments' copies have (an overlay's own volume or envFrom entry):
+            # rendered from values, renamed there as that folder's declaration renames it.
+            existing = ((name, templating.ref(ctx.existing[target])),) if target in ctx.existing else ()
+            out.edit(ident, Rename(pointer, name, _full_where(chart, ctx, target, name), (), existing))
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += self._not_followed(objects, ctx, rule)
         out.warnings += _in_custom_resources(objects, renamed)
@@ -164,7 +170,7 @@ class ReleaseNames:
                         if ref.via == "pod":
                             form = _pod_form(text, f_pods[(ident, path, ref.span[1])], refs, chart)
                         else:
-                            form = (_form(text, ref), full(chart, ref.target_name))
+                            form = (_form(text, ref), _full_where(chart, ctx, ref.target, ref.target_name))
                         into = pod_forms if ref.via == "pod" else forms
                         if form[0] not in [f for f, _ in into]:
                             into.append(form)
@@ -229,6 +235,68 @@ class ReleaseNames:
         return out
 
 
+def _full_where(chart: str, ctx: Context, target: Identity | None, name: str) -> str:
+    """The Go expression of the name a reference to ``target`` (called ``name``) renders: the
+    release's name for it; where some folder lacks that object (an overlay deletes the Service a
+    URL names, or moves the ServiceAccount a ClusterRoleBinding names to another namespace), only
+    where the chart renders it, since there the reference names something else (or nothing) and
+    each folder's declaration renames only what that folder has. An existingSecret switch decides
+    a Secret's name by itself."""
+    from ..plan import BASE
+
+    everywhere = {BASE, *ctx.folder_names}
+    condition = ctx.conditions.get(target) if target is not None else None
+    if not condition or target in ctx.existing or everywhere <= ctx.presence.get(target, everywhere):
+        return full(chart, name)
+    return f"ternary ({full(chart, name)}) {quote(name)} ({condition})"
+
+
+def _only_in_folders(
+    objects: Mapping[Identity, dict], fields: Mapping[Identity, list], planned: list
+) -> list[tuple[Identity, tuple, str, Identity]]:
+    """The reference fields of environments' folders that are no reference field of the planned
+    objects (``fields``): a volume or an envFrom entry only an overlay adds. Each once: the object,
+    the path with named items by name (the template finds its items by it), the name and what it
+    names."""
+    wanted = {(ident, tuple(ref.path)) for ident, refs in fields.items() for ref in refs}
+    out: dict[tuple, tuple[Identity, tuple, str, Identity]] = {}
+    for folder, (_, found, _, _) in planned:
+        for ident, refs in found.items():
+            if ident not in objects:
+                continue
+            for ref in refs:
+                if {(ident, tuple(ref.path)), (ident, same_path(ref.path, folder[ident], objects[ident]))} & wanted:
+                    continue  # a field the planned object has too: renamed with it (_other_names)
+                pointer = _pointer(FieldPath.named(ref.path, folder[ident]).steps, objects[ident])
+                out.setdefault((ident, pointer, ref.target_name), (ident, pointer, ref.target_name, ref.target))
+    return [out[k] for k in sorted(out, key=repr)]
+
+
+def _pointer(steps: tuple, planned: Any) -> tuple:
+    """A path into an environment's copy of an object as the template finds it: named items by
+    name, an item without a name by its index where the planned object has an item there, else by
+    a name no item has (the template's item at that index is another one: the ConfigMap that
+    env-configmap reads after the values' own envFrom items), so that only values are renamed."""
+    from .base import Named
+
+    out: list = []
+    node = planned
+    for step in steps:
+        if isinstance(step, str):
+            out.append(step)
+            node = node.get(step) if isinstance(node, dict) else None
+        elif step.name is not None:
+            out.append(Named(step.name))
+            node = next((x for x in node if plain_name(x) == step.name), None) if isinstance(node, list) else None
+        elif isinstance(node, list) and step.index < len(node):
+            out.append(step.index)
+            node = node[step.index]
+        else:
+            out.append(Named(""))
+            node = None
+    return tuple(out)
+
+
 def same_path(path: tuple, obj: Any, planned: Any) -> tuple | None:
     """``path`` into an environment folder's copy of an object as a path into the planned object:
     an item of a named list (a container, an env var) by its name, which keeps while indices differ.
@@ -269,20 +337,27 @@ def references(objects: Mapping[Identity, dict], ctx: Context) -> list:
 INSTANCE = "app.kubernetes.io/instance"
 
 
-def _instance_labels(objects: Mapping[Identity, dict], release: str) -> dict[Identity, list[tuple[tuple, Any]]]:
+def _instance_labels(
+    objects: Mapping[Identity, dict], release: str, ctx: Context | None = None
+) -> dict[Identity, list[tuple[tuple, Any]]]:
     """The instance label that keeps two releases apart, per object: in each pod selector of the
     folder that selects pods of the folder (a Service's selector, a PodDisruptionBudget's, a
     NetworkPolicy's podSelector and its same-namespace peers), and on those pod templates.
-    Workload selectors, which a cluster does not let change, stay as they are."""
+    Workload selectors, which a cluster does not let change, stay as they are. With ``ctx``, a
+    selector that selects pods in any folder counts in every folder: one template renders it in
+    all of them (a Service whose Deployment an overlay deletes, a disruption budget only prod has
+    for a Deployment no Service selects)."""
     from ..checks import pod_labels
     from ..manifests import POD_TEMPLATE
 
     out: dict[Identity, list[tuple[tuple, Any]]] = {}
     workloads: set[Identity] = set()
+    selecting, selected = _selecting(ctx) if ctx is not None and ctx.objects else (set(), set())
+    workloads.update(i for i in objects if i in selected)
     for owner, path, plain in _pod_selectors(objects):
         selector = get(objects[owner], path)
         chosen = _selected_by(objects, owner[2], selector, plain)
-        if not chosen or _has_instance(selector, plain):
+        if not (chosen or (owner, path) in selecting) or _has_instance(selector, plain):
             continue
         if plain:
             added: tuple[tuple, Any] = ((*path, INSTANCE), release)
@@ -305,6 +380,22 @@ def _instance_labels(objects: Mapping[Identity, dict], release: str) -> dict[Ide
         else:
             out[ident] = [((*meta, "labels", INSTANCE), release)]
     return out
+
+
+def _selecting(ctx: Context) -> tuple[set[tuple[Identity, tuple]], set[Identity]]:
+    """The pod selectors (object, path) that select pods of their folder, without an instance
+    label, in some folder of the chart, and the workloads they select there: by source identity
+    and by the identity an earlier rule gave it (the objects a declaration sees)."""
+    selecting: set[tuple[Identity, tuple]] = set()
+    selected: set[Identity] = set()
+    for folder in ctx.every_folder():
+        for owner, path, plain in _pod_selectors(folder):
+            selector = get(folder[owner], path)
+            chosen = _selected_by(folder, owner[2], selector, plain)
+            if chosen and not _has_instance(selector, plain):
+                selecting |= {(owner, path), (ctx.now(owner), path)}
+                selected |= {*chosen, *(ctx.now(i) for i in chosen)}
+    return selecting, selected
 
 
 def _written_instances(objects: Mapping[Identity, dict]) -> list[str]:

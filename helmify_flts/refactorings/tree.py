@@ -329,6 +329,29 @@ def _rename_optional(parent: MappingNode, edit: RenameHosts, marks: Placeholders
             return
 
 
+# A JSON string, and a JSON value nested at most two levels (``items`` of a configMap volume):
+# what may stand beside the renamed key inside its parent object in ``toJson`` text.
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'
+_JSON_FLAT = rf'(?:[^{{}}\[\]"]|{_JSON_STRING})'
+_JSON_NESTED = rf"(?:\{{{_JSON_FLAT}*\}}|\[(?:{_JSON_FLAT}|\{{{_JSON_FLAT}*\}})*\])"
+
+
+def _rename_appended(node: ScalarNode, edit: Rename | RenameHosts, marks: Placeholders) -> None:
+    """Rename in the items a values key adds to a list (an environment's own volume naming a
+    ConfigMap the release renames). The key is matched inside its parent object only, so that an
+    item's own ``name`` (a volume called after its ConfigMap) keeps its text."""
+    action = marks.actions[node.value]
+    if not isinstance(edit, Rename) or not isinstance(action, Append):
+        return  # host names in such items are left as they are (release_names warns about them)
+    key, parent = edit.pointer[-1], edit.pointer[-2] if len(edit.pointer) > 1 else None
+    text = f"(toJson {action.ref})"
+    for old, new in _new_names(edit):
+        into = rf'"{re.escape(parent)}":\{{(?:{_JSON_FLAT}|{_JSON_NESTED})*?' if isinstance(parent, str) else ""
+        pattern = f'({into}"{key}":)"{re.escape(old)}"()'
+        text = f'(regexReplaceAll {quote(pattern)} {text} (print "${{1}}" ({new} | toJson) "${{2}}"))'
+    marks.actions[node.value] = Append(f"({text} | fromJsonArray)")
+
+
 def _arg(text: str) -> str:
     """A pipeline as the argument of a function: in parentheses unless it is one already."""
     return text if text.startswith("(toJson ") else f"({text})"
@@ -349,6 +372,13 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
         at = _at(node, part, marks) if isinstance(node, SequenceNode) and isinstance(part, (int, Named)) else None
         if at is not None:
             node = node.value[at]
+        elif isinstance(node, SequenceNode) and isinstance(part, (int, Named)):
+            # An item that only an environment's copy of the list has: the chart renders it from
+            # the values key that adds items to the list (extraVolumes), renamed in there.
+            for item in node.value:
+                if isinstance(item, ScalarNode) and isinstance(marks.actions.get(item.value), Append):
+                    _rename_appended(item, edit, marks)
+            return
         elif isinstance(node, MappingNode):
             # A knob that renders only when set (imagePullSecrets) is a key standing for
             # ``with``: its action reads the whole value.
@@ -379,6 +409,10 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
             text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new}) "${{2}}")'
     # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
     ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {value}))'
+    if isinstance(action, OptionalKey):
+        # Unset stays unset (the key renders nothing), where toJson would give "null" read back
+        # as an empty map: ``and`` gives back the value itself when it is empty.
+        ref = f"(and {value} {ref})"
     marks.json_texts[node.value] = (text, value, ref)
     if isinstance(action, Block):
         marks.actions[node.value] = Block(ref)
