@@ -373,6 +373,9 @@ def verify(
     from . import verify as verifying
 
     sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
+    # A run that ends early (interrupted while the builds run) stops them and removes their
+    # folders: the command leaves without waiting for their threads.
+    click.get_current_context().call_on_close(sources.close)
     try:
         runs = [("base", src, value_files, "")]
         for name, folder in parse_envs(envs):

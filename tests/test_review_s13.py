@@ -1,0 +1,108 @@
+"""The helmify-flts command (cli.entry) leaves nothing behind and keeps its exit statuses where
+the output streams are gone or closed, and a run that is interrupted stops the builds it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write_tree
+
+ENTRY = "from helmify_flts.cli import entry; entry()"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a process that still runs (a zombie waits only to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] not in "ZX"
+
+
+def _wait_for(check, seconds: float) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
+
+
+@pytest.mark.parametrize("command", ["verify", "convert"])
+def test_an_interrupted_run_stops_its_builds_and_removes_their_folders(tmp_path: Path, command: str) -> None:
+    # The command leaves without waiting for threads: a build still running when the run is
+    # interrupted must have been stopped, and its temporary folder removed, by then.
+    pids = tmp_path / "pids"
+    slow = f'#!/bin/sh\nif [ "$1" = version ]; then echo v5.5.0; exit 0; fi\necho $$ >> {pids}\nexec sleep 60\n'
+    bin_dir = write_tree(tmp_path / "bin", {"kustomize": slow})
+    (bin_dir / "kustomize").chmod(0o755)
+    src = write_tree(tmp_path / "src", {"kustomization.yaml": "resources: []\n"})
+    chart = write_tree(tmp_path / "chart", {"Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n"})
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(temp)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, command, *((chart, src) if command == "verify" else (src, tmp_path / "out"))],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _wait_for(lambda: pids.is_file() and pids.read_text().strip(), 60), "the build never started"
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    build = int(pids.read_text().split()[0])
+    outlived = not _wait_for(lambda: not _running(build), 5)
+    if _running(build):  # a failing run leaves it: end it here, not after the tests
+        os.kill(build, signal.SIGKILL)
+    assert proc.returncode == 1 and "Aborted!" in err, err
+    assert time.monotonic() - started < 30  # the build would take 60 s
+    assert not outlived, "the kustomize build outlived the command"
+    assert not list(temp.glob("helmify-render-*")), "the build's temporary folder was left behind"
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_build_waited_for_again_after_an_interruption_is_waited_for_to_its_end() -> None:
+    # On Python 3.11 a Thread.join interrupted by a signal (Ctrl-C) marks the thread as ended, and
+    # a later join returns at once while it still runs: Sources.close would then let the command
+    # leave before the build has removed its temporary folder.
+    from helmify_flts import kustomize
+
+    ended: list[bool] = []
+
+    def build() -> str:
+        time.sleep(1.0)
+        ended.append(True)
+        return "built"
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        job = kustomize._Job(build)
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        try:
+            job.result()
+        except _Interrupted:
+            pass
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        assert not ended, "the interruption came after the build"
+        assert job.result() == "built" and ended == [True]
+    finally:
+        signal.signal(signal.SIGALRM, previous)
