@@ -93,6 +93,8 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # click's own ways of ending a command
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): not a bug; click ends the command quietly, with 1
         except UserError as exc:
             _fail(exc)
         except Exception as exc:  # noqa: BLE001 - the one place unexpected errors end
@@ -434,11 +436,12 @@ def entry() -> None:
         status = 0
     except SystemExit as exc:
         status = _status(exc.code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a reader that went away: the status Python itself gives then
-        status = status or 120
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None where the command started with that descriptor closed
+                stream.flush()
+        except (OSError, ValueError):  # a reader that went away: the status Python itself gives then
+            status = status or 120
     os._exit(status)
 
 

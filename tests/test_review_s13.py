@@ -87,6 +87,42 @@ def test_an_interrupted_run_stops_its_builds_and_removes_their_folders(tmp_path:
     assert not list(temp.glob("helmify-render-*")), "the build's temporary folder was left behind"
 
 
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # `helmify-flts rules --markdown | head -1`, with the reader gone before the text is written:
+    # no "internal error" to report, and not the status of bad input.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", ENTRY, "rules", "--markdown"],
+            cwd=ROOT,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1
+
+
+def test_a_closed_stdout_or_stderr_keeps_the_commands_status() -> None:
+    # Python starts with sys.stdout (or sys.stderr) None when that descriptor is closed; click
+    # then writes nothing there, and the command still succeeds.
+    for closed in (">&-", "2>&-"):
+        done = subprocess.run(
+            ["sh", "-c", f'exec "$0" "$@" {closed}', sys.executable, "-c", ENTRY, "rules"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, (closed, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert ("image-pull-policy" in done.stdout) is (closed == "2>&-")
+
+
 class _Interrupted(Exception):
     pass
 
