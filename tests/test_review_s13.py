@@ -157,3 +157,37 @@ def test_a_build_waited_for_again_after_an_interruption_is_waited_for_to_its_end
         assert job.result() == "built" and ended == [True]
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_chart_rendered_in_groups_prepares_its_report_after_its_last_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rendered in groups to bound the engine's memory, a chart does not hold the report's data
+    # beside the engine's: no render starts the report's preparation while it runs.
+    import threading
+
+    import helm_python
+    from conftest import convert_ok
+
+    from helmify_flts import partition, report
+
+    preparing = threading.Event()
+    renders: list[bool] = []
+    real_render, real_init = helm_python.Chart.render, report.Prepared.__init__
+
+    def render(self: helm_python.Chart, *args: object, **kwargs: object) -> dict:
+        # beside the report, the command's thread starts preparing it at once
+        renders.append(preparing.wait(timeout=0.5))
+        return real_render(self, *args, **kwargs)
+
+    def prepare(self: report.Prepared, result: object) -> None:
+        preparing.set()
+        real_init(self, result)
+
+    monkeypatch.setattr(partition, "GROUP_BYTES", 10)
+    monkeypatch.setattr(helm_python.Chart, "render", render)
+    monkeypatch.setattr(report.Prepared, "__init__", prepare)
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n"
+    src = write_tree(tmp_path / "src", {"cm.yaml": cm, "cm2.yaml": cm.replace("name: a", "name: b")})
+    convert_ok(src, tmp_path / "out")
+    assert len(renders) >= 2 and not any(renders) and preparing.is_set(), renders
