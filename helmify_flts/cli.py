@@ -93,6 +93,8 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # click's own ways of ending a command
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): not a bug; click ends the command quietly, with 1
         except UserError as exc:
             _fail(exc)
         except Exception as exc:  # noqa: BLE001 - the one place unexpected errors end
@@ -373,6 +375,9 @@ def verify(
     from . import verify as verifying
 
     sources = kustomize.Sources(raw=raw)  # one per run: each kustomization is built once
+    # A run that ends early (interrupted while the builds run) stops them and removes their
+    # folders: the command leaves without waiting for their threads.
+    click.get_current_context().call_on_close(sources.close)
     try:
         runs = [("base", src, value_files, "")]
         for name, folder in parse_envs(envs):
@@ -431,11 +436,12 @@ def entry() -> None:
         status = 0
     except SystemExit as exc:
         status = _status(exc.code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a reader that went away: the status Python itself gives then
-        status = status or 120
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None where the command started with that descriptor closed
+                stream.flush()
+        except (OSError, ValueError):  # a reader that went away: the status Python itself gives then
+            status = status or 120
     os._exit(status)
 
 

@@ -509,6 +509,7 @@ class _Job:
     def __init__(self, fn: Any, *args: Any) -> None:
         self._out: Any = None
         self._exc: BaseException | None = None
+        self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(fn, args), name="kustomize")
         self._thread.start()
 
@@ -517,6 +518,8 @@ class _Job:
             self._out = fn(*args)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
             self._exc = exc
+        finally:
+            self._done.set()
 
     def stop(self) -> None:
         """Kill the build process this call runs, if any, or keep it from starting one."""
@@ -534,7 +537,10 @@ class _Job:
             _STOPPED.discard(self._thread.ident)
 
     def result(self) -> Any:
-        self._thread.join()
+        # Not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the thread as ended
+        # while it runs, and every later join returns at once, before the build has removed its
+        # folder (the command then leaves without it).
+        self._done.wait()
         if self._exc is not None:
             raise self._exc
         return self._out
