@@ -323,7 +323,7 @@ def _options(
         exclude=exclude,
         skip=out.resolve(),
         envs=parse_envs(envs),
-        progress=_progress if not quiet and sys.stderr.isatty() else None,
+        progress=_progress if not quiet and sys.stderr is not None and sys.stderr.isatty() else None,
     )
 
 

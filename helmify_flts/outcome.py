@@ -65,7 +65,15 @@ class Outcome:
         return self.mode is Mode.WRITE and self.proven.ok and not self.refused and bool(self.plan.changes)
 
     @property
+    def without_engine(self) -> bool:
+        """The Helm engine could not be loaded: this machine's to fix, not the chart's."""
+        failure = self.proven.failure
+        return failure is not None and failure.kind == "engine"
+
+    @property
     def exit_code(self) -> int:
+        if self.without_engine:
+            return EXIT_USAGE
         if not self.proven.ok or self.refused:
             return EXIT_DIFF
         return EXIT_DIFF if self.mode is not Mode.WRITE and self.plan.changes else EXIT_OK
@@ -99,6 +107,8 @@ class Outcome:
 
     def _unproven(self) -> list[str]:
         proven = self.proven
+        if self.without_engine:
+            return [f"error: {proven.failure}", f"Nothing was written to {self.out}: no chart is written unproven."]
         if not proven.rendered:
             lines = [f"error: the chart does not render: {proven.failure}"]
         else:

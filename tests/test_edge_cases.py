@@ -309,3 +309,16 @@ def test_a_document_that_repeats_much_through_aliases_keeps_its_sharing(tmp_path
     convert_ok(src, out)
     assert "*id" in (out / "templates" / "w.yaml").read_text(encoding="utf-8")
     assert_reproduces(out, src)
+
+
+def test_convert_without_the_helm_engine_says_what_to_install_and_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    src = write_tree(tmp_path / "src", {"a.yaml": deployment("api")})
+
+    def broken():
+        raise RuntimeError("the Helm engine (helm-python-sdk) cannot be loaded: test")
+
+    monkeypatch.setattr(render, "_helm", broken)
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-2].startswith("error: the Helm engine (helm-python-sdk) cannot be loaded")
+    assert "bug" not in result.stderr and not (tmp_path / "chart").exists()

@@ -79,3 +79,24 @@ def test_exit_codes_are_those_python_gives(code: object, status: int, said: str,
 def test_a_message_as_exit_code_is_printed_and_fails(capsys: pytest.CaptureFixture) -> None:
     assert cli._status("stopped") == 1
     assert capsys.readouterr().err == "stopped\n"
+
+
+def test_a_convert_with_stderr_closed_still_converts(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"cm.yaml": CM})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from helmify_flts.cli import entry; entry()",
+            "convert",
+            str(src),
+            str(tmp_path / "out"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        timeout=300,
+        pass_fds=(),
+        preexec_fn=lambda: __import__("os").close(2),
+    )
+    assert done.returncode == 0 and (tmp_path / "out" / "templates").is_dir()
