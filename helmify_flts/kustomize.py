@@ -43,6 +43,7 @@ MAX_OUTPUT = 256 * 1024 * 1024  # bytes of build output; beyond, the build is st
 MAX_MESSAGE = 2000  # characters of kustomize's own error message shown
 PREFIX = "helmify-render-"  # swept by render's leftovers sweep when a killed run left one
 GENERATOR_KEYS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}
+CLOSE_WAIT = 10.0  # seconds a run that ends waits for each stopped build to clean up
 _SLOTS = threading.BoundedSemaphore(4)  # builds that run at once: many environments must not swamp the machine
 
 
@@ -536,11 +537,13 @@ class _Job:
         with _LIVE_LOCK:
             _STOPPED.discard(self._thread.ident)
 
-    def result(self) -> Any:
+    def result(self, timeout: float | None = None) -> Any:
+        """What the call returned, or raised; TimeoutError if it is still running after ``timeout``."""
         # Not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the thread as ended
         # while it runs, and every later join returns at once, before the build has removed its
         # folder (the command then leaves without it).
-        self._done.wait()
+        if not self._done.wait(timeout):
+            raise TimeoutError("the call is still running")
         if self._exc is not None:
             raise self._exc
         return self._out
@@ -595,7 +598,9 @@ class Sources:
             if isinstance(built, _Job):
                 built.stop()
                 try:
-                    self.builds[key] = built.result()
+                    # Bounded: a thread held up elsewhere (an import its interrupted command
+                    # left locked) must not hold the run; a later run removes what it leaves.
+                    self.builds[key] = built.result(CLOSE_WAIT)
                 except Exception as exc:  # noqa: BLE001 - nobody reads it: the run is over
                     self.builds[key] = UserError(str(exc))
                 finally:

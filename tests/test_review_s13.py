@@ -191,3 +191,21 @@ def test_a_chart_rendered_in_groups_prepares_its_report_after_its_last_render(
     src = write_tree(tmp_path / "src", {"cm.yaml": cm, "cm2.yaml": cm.replace("name: a", "name: b")})
     convert_ok(src, tmp_path / "out")
     assert len(renders) >= 2 and not any(renders) and preparing.is_set(), renders
+
+
+def test_a_run_that_ends_waits_a_bounded_time_for_a_build_held_up_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A build thread stuck where stopping its process cannot reach it (say, on an import that an
+    # interrupted command left locked) must not keep the command from ending.
+    import threading
+
+    from helmify_flts import kustomize
+
+    held = threading.Event()
+    monkeypatch.setattr(kustomize, "CLOSE_WAIT", 0.3)
+    sources = kustomize.Sources()
+    sources.builds["/stuck"] = kustomize._Job(held.wait)
+    started = time.monotonic()
+    sources.close()
+    assert time.monotonic() - started < 5
+    assert isinstance(sources.builds["/stuck"], kustomize.UserError)
+    held.set()
