@@ -66,7 +66,7 @@ def load_values_file(path: Path) -> dict:
         text = path.read_text(encoding="utf-8-sig")
         docs = kyaml.load_all(text)
     except OSError as exc:
-        raise UserError(f"cannot read values file: {exc.strerror}", None) from None
+        raise UserError(f"cannot read values file: {exc.strerror}", Where(str(path))) from None
     except yaml.YAMLError as exc:
         raise UserError(
             f"not valid YAML ({kyaml.error_problem(exc)})", Where(str(path), kyaml.error_line(exc, text))

@@ -4,14 +4,18 @@ fuzzing campaign (benchmarks/fuzz_convert.py) turned up. Each test runs the CLI 
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import assert_reproduces, run, write_tree
+
+from helmify_flts import emit
 
 SECRET = "hunter2zq9secret"
 
@@ -77,20 +81,21 @@ def assert_refused(result, *words: str) -> None:  # noqa: ANN001
     assert SECRET not in result.stdout + result.stderr
 
 
-def within(seconds: float, *args: str | Path):  # noqa: ANN201
-    """Run the CLI in a thread and fail the test (not hang it) if it takes over ``seconds``."""
-    done: dict = {}
-
-    def target() -> None:
-        done["result"] = run(*args)
-
-    thread = threading.Thread(target=target, daemon=True)
-    started = time.monotonic()
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"helmify-flts {' '.join(map(str, args))} ran for over {seconds} s"
-    assert time.monotonic() - started < seconds
-    return done["result"]
+def within(seconds: float, *args: str | Path) -> SimpleNamespace:
+    """Run the CLI in a process of its own, killed (and the test failed, not hung) after
+    ``seconds``: what is tested here is that a run ends."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "helmify_flts.cli", *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=seconds,
+            env=dict(os.environ, TMPDIR=tempfile.gettempdir()),
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"helmify-flts {' '.join(map(str, args))} ran for over {seconds} s")
+    print("exit:", done.returncode, "\nstdout:", done.stdout, "\nstderr:", done.stderr)
+    return SimpleNamespace(exit_code=done.returncode, stdout=done.stdout, stderr=done.stderr)
 
 
 # --------------------------------------------------------------------------- fuzzing finds
@@ -110,3 +115,121 @@ def test_a_yaml11_key_an_environment_leaves_out_keeps_its_meaning(tmp_path: Path
     assert result.exit_code == 0, result.stderr
     assert_reproduces(out, src)
     assert run("verify", out, src, "--env", f"dev={dev}").exit_code == 0
+
+
+# --------------------------------------------------------------------------- files in SRC that are not files
+
+
+def kubeconfig() -> str:
+    """What a link in a pull request might point at: a file with a credential, outside SRC."""
+    return f"apiVersion: v1\nkind: Config\nmetadata: {{name: ci}}\nusers:\n- name: ci\n  user: {{token: {SECRET}}}\n"
+
+
+@pytest.mark.parametrize("target", ["outside", "/dev/zero"])
+@pytest.mark.parametrize("where", ["src", "env"])
+def test_a_link_out_of_an_input_folder_is_refused(tmp_path: Path, target: str, where: str) -> None:
+    """A link to a file outside the folder (a CI runner's kubeconfig, /dev/zero) was read: the
+    first became a template of the chart, the second never ended. kustomize refuses such links."""
+    outside = write_tree(tmp_path / "home", {"kube.yaml": kubeconfig()}) / "kube.yaml"
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    dev = write_tree(tmp_path / "dev", {"app.yaml": deployment()})
+    folder = src if where == "src" else dev
+    (folder / "z.yaml").symlink_to(outside if target == "outside" else Path(target))
+    out = tmp_path / "out"
+    result = within(30, "convert", src, out, "--env", f"dev={dev}")
+    assert_refused(result, "z.yaml", "symbolic link", "outside the folder")
+    assert not out.exists()
+
+
+def test_a_link_inside_the_folder_is_read(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"shared/app.yaml": deployment()})
+    (src / "web").mkdir()
+    (src / "web" / "app.yaml").symlink_to("../shared/app.yaml")
+    out = tmp_path / "out"
+    result = run("convert", src, out, "--exclude", "shared/*")
+    assert result.exit_code == 0, result.stderr
+    assert (out / "templates" / "web.yaml").is_file()
+
+
+def test_a_named_pipe_in_src_is_refused_at_once(tmp_path: Path) -> None:
+    """Reading a named pipe waits for a writer that never comes."""
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    os.mkfifo(src / "pipe.yaml")
+    out = tmp_path / "out"
+    result = within(30, "convert", src, out)
+    assert_refused(result, "pipe.yaml", "named pipe")
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------- OUT's state file
+
+
+@pytest.fixture
+def chart(tmp_path: Path) -> tuple[Path, Path]:
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    out = tmp_path / "out"
+    assert run("convert", src, out).exit_code == 0
+    return src, out
+
+
+def _pipe(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _deep(path: Path) -> None:
+    path.write_text('{"files": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
+def _huge(path: Path) -> None:
+    with path.open("w") as stream:
+        stream.write('{"files": {}, "pad": "')
+        stream.write("x" * (emit.STATE_MAX + 1))
+        stream.write('"}')
+
+
+@pytest.mark.parametrize("spoil", [_pipe, _deep, _huge], ids=["named-pipe", "deep", "huge"])
+@pytest.mark.parametrize("mode", [[], ["--check"], ["--diff"]])
+def test_a_state_file_that_is_not_one_is_an_error(chart: tuple[Path, Path], spoil, mode: list[str]) -> None:  # noqa: ANN001
+    """A named pipe hung the run, deep nesting ended in an internal RecursionError, and a huge
+    file was read whole."""
+    src, out = chart
+    spoil(out / emit.STATE)
+    before = snapshot(out)
+    result = within(30, "convert", src, out, *mode)
+    assert_refused(result, str(out / emit.STATE), "cannot read the state file", "delete")
+    assert snapshot(out) == before
+
+
+# --------------------------------------------------------------------------- verify: the chart is input too
+
+
+def test_verify_does_not_follow_a_link_out_of_the_chart(chart: tuple[Path, Path], monkeypatch) -> None:  # noqa: ANN001
+    """Helm follows links when it loads a chart folder: a link to /proc/self/environ, read with
+    .Files.Get into an object's name, printed the CI job's environment in verify's notes."""
+    src, out = chart
+    monkeypatch.setenv("HELMIFY_TEST_CI_TOKEN", SECRET)
+    (out / "files").mkdir()
+    (out / "files" / "env").symlink_to("/proc/self/environ")
+    write_tree(
+        out,
+        {
+            "templates/mine.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+            '  name: {{ .Files.Get "files/env" | replace "\\x00" "-" | quote }}\n'
+        },
+    )
+    result = run("verify", out, src)
+    assert_refused(result, str(out / "files" / "env"), "symbolic link", "outside the chart")
+
+
+@pytest.mark.parametrize("spoil", [_pipe, _deep], ids=["named-pipe", "deep"])
+def test_verify_refuses_recorded_declarations_that_are_not_json(chart: tuple[Path, Path], spoil) -> None:  # noqa: ANN001
+    src, out = chart
+    changes = out / ".helmify-changes.json"
+    changes.write_text("{}")
+    state = json.loads((out / emit.STATE).read_text())
+    state["files"][changes.name] = emit.digest("{}")
+    (out / emit.STATE).write_text(json.dumps(state))
+    spoil(changes)
+    result = within(30, "verify", out, src)
+    assert_refused(result, str(changes), "irregular file" if spoil is _pipe else "nested too deeply")
