@@ -32,15 +32,17 @@ if TYPE_CHECKING:
 
 def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
     """``dev=envs/dev`` -> (("dev", Path("envs/dev")),); names are DNS-label-like and unique."""
+    from .redact import inline  # an argument pasted in the wrong place may be a credential
+
     out: list[tuple[str, Path]] = []
     for value in values:
         name, sep, folder = value.partition("=")
         if not sep or not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", name) or not folder:
-            raise UserError(f"--env {value!r}: write NAME=DIR with a lower-case name such as dev or prod")
+            raise UserError(f"--env {inline(value)!r}: write NAME=DIR with a lower-case name such as dev or prod")
         if name in dict(out):
             raise UserError(f"--env {name} is given twice")
         if not Path(folder).is_dir():
-            raise UserError(f"--env {name}: {folder} is not a directory")
+            raise UserError(f"--env {name}: {inline(folder)} is not a directory")
         out.append((name, Path(folder)))
     return tuple(out)
 

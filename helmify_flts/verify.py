@@ -34,7 +34,7 @@ def values_for(value_files: tuple[Path, ...], set_values: tuple[str, ...] = ()) 
         values = render.deep_merge(values, render.load_values_file(path))
     for expr in set_values:
         if "=" not in expr:
-            raise UserError(f"--set {expr!r} is not KEY=VALUE")
+            raise UserError(f"--set {redact.inline(expr)!r} is not KEY=VALUE; write it so (--set image.tag=1.2)")
         values = render.deep_merge(values, render.parse_set(expr))
     return values
 

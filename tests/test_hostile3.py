@@ -233,3 +233,37 @@ def test_verify_refuses_recorded_declarations_that_are_not_json(chart: tuple[Pat
     spoil(changes)
     result = within(30, "verify", out, src)
     assert_refused(result, str(changes), "irregular file" if spoil is _pipe else "nested too deeply")
+
+
+# --------------------------------------------------------------------------- arguments with secrets
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [
+        (f"web.env.DB_PASSWORD={SECRET},{{bad", "DB_PASSWORD=<redacted>"),  # what follows a comma is quoted back
+        (f"db.password=abc,{SECRET}", "db.password=<redacted>"),  # a comma inside a password splits it
+        (f"db.password={SECRET},,", "db.password=<redacted>"),
+        (f"db.password={SECRET}", None),  # parsed: no error at all
+    ],
+)
+def test_a_set_that_helm_cannot_parse_shows_no_secret(
+    chart: tuple[Path, Path], expression: str, shown: str | None
+) -> None:
+    src, out = chart
+    result = run("verify", out, src, "--set", expression)
+    assert SECRET not in result.stdout + result.stderr
+    if shown is None:
+        assert result.exit_code == 0, result.stderr
+    else:
+        assert_refused(result, "--set", shown)
+
+
+@pytest.mark.parametrize(
+    "value", [f"DB_PASSWORD={SECRET}", f"dev=postgres://app:{SECRET}@db/app", f"dev=--token={SECRET}"]
+)
+def test_an_env_argument_with_a_credential_is_not_echoed(tmp_path: Path, value: str) -> None:
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    result = run("convert", src, tmp_path / "out", "--env", value)
+    assert_refused(result, "--env")
+    assert not (tmp_path / "out").exists()
