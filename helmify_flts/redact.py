@@ -117,12 +117,21 @@ def at(kind: str, obj: Any, parts: Sequence[str | int], value: Any) -> Any:
     return shown
 
 
+def _index(part: str | int) -> int:
+    """A path part as a list index, -1 when it is none: a key such as "²" or a 5,000-digit one is
+    no index, though str.isdigit says yes to the first and int() refuses the second."""
+    if isinstance(part, int) and not isinstance(part, bool):
+        return part
+    text = str(part)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else -1
+
+
 def _parent(obj: Any, parts: Sequence[str | int]) -> Any:
     """What holds the value at ``parts``: a list or a mapping, or None."""
     cursor = obj
     for part in parts[:-1]:
         if isinstance(cursor, list):
-            index = int(part) if str(part).isdigit() else -1
+            index = _index(part)
             cursor = cursor[index] if 0 <= index < len(cursor) else None
         else:
             cursor = cursor.get(part, cursor.get(str(part))) if isinstance(cursor, dict) else None
@@ -140,7 +149,7 @@ def _argv_item(obj: Any, parts: Sequence[str | int], value: str) -> int | None:
     it (a container's ``command`` comes before its ``args``)."""
     words = _parent(obj, parts)
     last = parts[-1]
-    if not isinstance(words, list) or not str(last).isdigit() or int(last) > len(words):
+    if not isinstance(words, list) or not 0 <= _index(last) <= len(words):
         return None
     command: Any = None
     if len(parts) > 1 and parts[-2] == "args":
@@ -156,7 +165,7 @@ def _argv_item(obj: Any, parts: Sequence[str | int], value: str) -> int | None:
             _argv([w], scan)
             states.append(scan.copy())
         _ARGV_STATES[:] = [command, words, states]
-    return states[int(last)].copy().word(value)
+    return states[_index(last)].copy().word(value)
 
 
 def path_names(obj: Any, parts: Sequence[str | int]) -> tuple[str, ...]:
@@ -167,7 +176,7 @@ def path_names(obj: Any, parts: Sequence[str | int]) -> tuple[str, ...]:
     cursor = obj
     for i, part in enumerate(parts):
         if isinstance(cursor, list):
-            index = part if isinstance(part, int) else int(part) if str(part).isdigit() else -1
+            index = _index(part)
             item = cursor[index] if 0 <= index < len(cursor) else None
             if (
                 i + 1 < len(parts)

@@ -400,6 +400,11 @@ def _parse_match(node: Node | None, file: str) -> Match:
     )
 
 
+# Values trees are written and read recursively: a key pattern of thousands of parts ended the
+# run in a RecursionError.
+MAX_KEY_PARTS = 64
+
+
 def parse_pattern(text: str, allowed: set[str], where: Where, what: str) -> tuple[Segment, ...]:
     """Split a key pattern into segments and check its bindings and filters."""
     segments = []
@@ -420,6 +425,12 @@ def parse_pattern(text: str, allowed: set[str], where: Where, what: str) -> tupl
         if "{" in rest or "}" in rest:
             raise UserError(f"{what} {text!r} has an unbalanced or malformed {{binding}}", where)
         segments.append(Segment(raw))
+    if len(segments) > MAX_KEY_PARTS:
+        raise UserError(
+            f"{what} {text[:80]!r}... has {len(segments)} parts; give it at most {MAX_KEY_PARTS} "
+            "(a values key that deep is no knob anyone sets)",
+            where,
+        )
     return tuple(segments)
 
 

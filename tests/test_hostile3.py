@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import assert_reproduces, run, write_tree
 
-from helmify_flts import emit
+from helmify_flts import emit, redact
 
 SECRET = "hunter2zq9secret"
 
@@ -267,3 +267,138 @@ def test_an_env_argument_with_a_credential_is_not_echoed(tmp_path: Path, value: 
     result = run("convert", src, tmp_path / "out", "--env", value)
     assert_refused(result, "--env")
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- numbers and keys of odd sizes
+
+BIG = "9" * 5000  # Python refuses to read a decimal of over 4,300 digits
+
+
+def web_with(annotations: str = "{}", args: str = "[]", env: str = "[]") -> str:
+    return f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, labels: {{app: web}}}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata:
+      labels: {{app: web}}
+      annotations: {annotations}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        args: {args}
+        env: {env}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: kafka}}
+spec:
+  selector: {{app: kafka}}
+  ports: [{{port: 9092}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: prom, labels: {{app: prometheus}}}}
+spec:
+  selector: {{matchLabels: {{app: prometheus}}}}
+  template:
+    metadata: {{labels: {{app: prometheus}}}}
+    spec:
+      containers: [{{name: prometheus, image: prom/prometheus}}]
+"""
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\n"
+        f"spec:\n  n: {BIG}\n  m: -{BIG}\n  h: 0x{'f' * 5000}\n  o: 0{'7' * 5000}\n  z: {'0' * 5000}1\n",
+        f"apiVersion: example.com/v1\nkind: Thing\nmetadata: {{name: t}}\nspec:\n  ? {BIG}\n  : x\n",
+        web_with(annotations='{prometheus.io/scrape: "true", prometheus.io/port: "²"}'),
+        web_with(annotations=f'{{prometheus.io/scrape: "true", prometheus.io/port: "{BIG}"}}'),
+        web_with(args='["--broker", "kafka", "²"]'),
+        web_with(args=f'["--broker", "kafka", "{BIG}"]'),
+    ],
+    ids=["huge-integers", "huge-integer-key", "superscript-port", "huge-port", "superscript-arg", "huge-arg"],
+)
+def test_numbers_python_cannot_read_are_text(tmp_path: Path, manifest: str) -> None:
+    """Each ended the run in an internal ValueError: a 5,000-digit integer (int() refuses it) and
+    "²" (str.isdigit says yes, int() says no) where a port may stand."""
+    src = write_tree(tmp_path / "src", {"a.yaml": manifest})
+    out = tmp_path / "out"
+    result = run("convert", src, out)
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(out, src) if "Thing" not in manifest else None
+    assert run("verify", out, src).exit_code in (0, 1)  # custom kinds have no schema; it must not crash
+
+
+RULE = """rules:
+  - id: my-rule
+    description: x
+    match: {kinds: [Deployment]}
+    path: PATH
+    key: "KEY"
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "words"),
+    [
+        (f"spec.template.spec.containers[{BIG}].image", "{base}.image", ["list index", "too large"]),
+        (f"spec.template.spec.containers[{BIG}:].image", "{base}.image", ["list index", "too large"]),
+        ("spec.replicas", "{base}." + ".".join(["k"] * 20000), ["20001 parts", "at most 64"]),
+    ],
+    ids=["huge-index", "huge-slice", "deep-key"],
+)
+def test_a_rule_file_with_odd_sizes_is_an_error_with_its_line(
+    tmp_path: Path, path: str, key: str, words: list[str]
+) -> None:
+    """A huge list index ended in an internal ValueError, a key of 20,000 parts in a RecursionError."""
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    rules = write_tree(tmp_path, {"r.yaml": RULE.replace("PATH", path).replace("KEY", key)}) / "r.yaml"
+    out = tmp_path / "out"
+    result = run("convert", src, out, "--rules", rules)
+    assert_refused(result, f"{rules}:", *words)
+    assert not out.exists()
+
+
+LONG = "K" * 1100  # YAML reads a key written without "? " only up to 1024 characters
+
+
+def test_a_key_too_long_for_a_simple_yaml_key_in_values(tmp_path: Path) -> None:
+    """An env var's name becomes a key of values.yaml: Helm could not read it back (exit 1, "a bug")."""
+    src = write_tree(tmp_path / "src", {"a.yaml": web_with(env=f'[{{name: {LONG}, value: "x"}}]')})
+    out = tmp_path / "out"
+    result = run("convert", src, out)
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(out, src)
+    assert f"? {LONG}" in (out / "values.yaml").read_text()
+
+
+def test_a_long_key_only_an_environment_has(tmp_path: Path) -> None:
+    """The template writes such a key behind a guard, and Helm's output could not be read back."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: z\n"
+    src = write_tree(tmp_path / "src", {"a.yaml": cm})
+    dev = write_tree(tmp_path / "dev", {"a.yaml": cm + f"  ? {LONG}\n  : x\n"})
+    out = tmp_path / "out"
+    result = run("convert", src, out, "--env", f"dev={dev}")
+    assert result.exit_code == 0, result.stderr
+    assert run("verify", out, src, "--env", f"dev={dev}").exit_code == 0
+
+
+def test_a_rule_key_too_long_for_a_simple_yaml_key(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    rules = write_tree(tmp_path, {"r.yaml": RULE.replace("PATH", "spec.replicas").replace("KEY", "{base}." + LONG)})
+    out = tmp_path / "out"
+    result = run("convert", src, out, "--rules", rules / "r.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(out, src)
+
+
+@pytest.mark.parametrize("part", ["²", BIG])
+def test_redaction_reads_no_odd_digits_as_a_list_index(part: str) -> None:
+    obj = {"args": ["--token", SECRET]}
+    assert redact.path_names(obj, ["args", part]) == ("args",)
+    assert redact.at("Pod", obj, ["args", part], SECRET) in (SECRET, "<redacted>")
