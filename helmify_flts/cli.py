@@ -61,7 +61,8 @@ def _progress(done: int, total: int, name: str) -> None:
 
 
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    redact = sys.modules.get("helmify_flts.redact")  # loaded once sources are: it knows their Secrets
+    click.echo(redact.held(message) if redact else message, err=True)
 
 
 def _fail(exc: UserError) -> None:
@@ -91,6 +92,9 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
+        redact = sys.modules.get("helmify_flts.redact")
+        if redact:  # a process that runs commands one after another (tests): each run its own Secrets
+            redact.forget()
         try:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -405,8 +409,10 @@ def verify(
         _fail(UserError(str(exc)))
         return
     outcome = VerifyOutcome(verified, quiet=quiet)
+    from .redact import held
+
     for line in outcome.lines():
-        click.echo(line.text, err=not line.stdout)
+        click.echo(held(line.text), err=not line.stdout)
     sys.exit(outcome.exit_code)
 
 

@@ -402,3 +402,67 @@ def test_redaction_reads_no_odd_digits_as_a_list_index(part: str) -> None:
     obj = {"args": ["--token", SECRET]}
     assert redact.path_names(obj, ["args", part]) == ("args",)
     assert redact.at("Pod", obj, ["args", part], SECRET) in (SECRET, "<redacted>")
+
+
+# --------------------------------------------------------------------------- a Secret's value elsewhere
+
+HELD = "Zq7plainSecretValue"
+
+
+def secret_elsewhere() -> dict[str, str]:
+    """A Secret whose value is copied into a ConfigMap, annotations, a command line and env values
+    that no name or shape gives away."""
+    return {
+        "secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData:\n  password: {HELD}\n"
+        "  username: appuser\n",
+        "data.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: api}}\ndata:\n  apiToken: "
+        f"{__import__('base64').b64encode(b'Yt5otherSecretValue').decode()}\n",
+        "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n"
+        f"  annotations: {{note: {HELD}}}\ndata:\n  conf: {HELD}\n  multi: |\n    line1\n    {HELD}\n"
+        "  other: Yt5otherSecretValue\n  who: appuser\n",
+        "app.yaml": f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, labels: {{app: web}}, annotations: {{x: {HELD}}}}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        command: ["sh", "-c", "run --flag {HELD}"]
+        env:
+        - {{name: PLAIN, value: {HELD}}}
+        - {{name: OTHER, value: Yt5otherSecretValue}}
+        - {{name: WHO, value: appuser}}
+""",
+    }
+
+
+def test_a_secrets_value_is_hidden_wherever_else_it_appears(tmp_path: Path) -> None:
+    """The report showed a Secret's value where a ConfigMap or an env var held it under a name
+    that gives nothing away; a name a Secret holds as a user stays readable."""
+    src = write_tree(tmp_path / "src", secret_elsewhere())
+    out = tmp_path / "out"
+    result = run("convert", src, out, "-v")
+    assert result.exit_code == 0, result.stderr
+    for shown in (result.stdout + result.stderr, (out / "helmify-report.md").read_text()):
+        assert HELD not in shown and "Yt5otherSecretValue" not in shown
+    report = (out / "helmify-report.json").read_text()
+    assert HELD not in report and "Yt5otherSecretValue" not in report
+    assert "appuser" in report  # a user name is no secret, and hiding it would hide other things
+    assert_reproduces(out, src)
+
+
+def test_a_secrets_value_is_hidden_in_verify_differences(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", secret_elsewhere())
+    out = tmp_path / "out"
+    assert run("convert", src, out).exit_code == 0
+    changed = {**secret_elsewhere()}
+    changed["cm.yaml"] = changed["cm.yaml"].replace("conf: ", "conf: x")  # the ConfigMap now differs
+    other = write_tree(tmp_path / "other", changed)
+    result = run("verify", out, other)
+    assert result.exit_code == 1, result.stderr
+    assert "conf" in result.stdout + result.stderr
+    assert HELD not in result.stdout + result.stderr
