@@ -466,3 +466,20 @@ def test_a_secrets_value_is_hidden_in_verify_differences(tmp_path: Path) -> None
     assert result.exit_code == 1, result.stderr
     assert "conf" in result.stdout + result.stderr
     assert HELD not in result.stdout + result.stderr
+
+
+def test_a_multi_line_value_that_starts_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Helm drops a byte order mark that starts a chart file: moved to files/, the value lost it
+    (fuzz_convert --seed 60221)."""
+    cm = (
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: g\ndata:\n  y: "\\uFEFF\\nvalue\\n"\n  z: "\\uFEFFa\\nb"\n'
+    )
+    src = write_tree(tmp_path / "src", {"a.yaml": cm})
+    out = tmp_path / "out"
+    result = run("convert", src, out)
+    assert result.exit_code == 0, result.stderr
+    assert_reproduces(out, src)
+    dev = write_tree(tmp_path / "dev", {"a.yaml": cm.replace("value", "other")})
+    result = run("convert", src, out, "--env", f"dev={dev}")
+    assert result.exit_code in (0, 2), result.stderr
+    assert "a bug" not in result.stderr
