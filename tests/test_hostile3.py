@@ -483,3 +483,26 @@ def test_a_multi_line_value_that_starts_with_a_byte_order_mark(tmp_path: Path) -
     result = run("convert", src, out, "--env", f"dev={dev}")
     assert result.exit_code in (0, 2), result.stderr
     assert "a bug" not in result.stderr
+
+
+# --------------------------------------------------------------------------- a team's values file
+
+
+@pytest.mark.parametrize(
+    ("layout", "line", "words"),
+    [
+        (f"web:\n  replicas: {BIG}\n", 2, ["5000 digits", "quote it"]),  # an internal ValueError
+        ("web:\n  ~: 1\n", 2, ["null key", "name the key"]),  # values.yaml Helm could not read: "a bug"
+        ("web:\n  image: {}\n  null: 1\n", 3, ["null key"]),
+    ],
+    ids=["huge-integer", "tilde-key", "null-key"],
+)
+def test_a_values_layout_helm_cannot_hold_is_an_error_with_its_line(
+    tmp_path: Path, layout: str, line: int, words: list[str]
+) -> None:
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    team = write_tree(tmp_path / "team", {"values.yaml": layout}) / "values.yaml"
+    out = tmp_path / "out"
+    result = run("convert", src, out, "--values-layout", team, "--write-rules", tmp_path / "rules.yaml")
+    assert_refused(result, f"{team}:{line}:", *words)
+    assert not out.exists() and not (tmp_path / "rules.yaml").exists()
