@@ -506,3 +506,12 @@ def test_a_values_layout_helm_cannot_hold_is_an_error_with_its_line(
     result = run("convert", src, out, "--values-layout", team, "--write-rules", tmp_path / "rules.yaml")
     assert_refused(result, f"{team}:{line}:", *words)
     assert not out.exists() and not (tmp_path / "rules.yaml").exists()
+
+
+@pytest.mark.parametrize("tag", ["!!int", "!!float", "!!bool", "!!null"])
+def test_a_tag_error_in_a_secret_does_not_quote_the_value(tmp_path: Path, tag: str) -> None:
+    """The message quoted the text the tag could not decode: a Secret's value."""
+    secret = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData:\n  k: {tag} {SECRET}\n"
+    src = write_tree(tmp_path / "src", {"s.yaml": secret})
+    result = run("convert", src, tmp_path / "out")
+    assert_refused(result, "s.yaml:5:", f"as a {tag}")
