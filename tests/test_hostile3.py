@@ -515,3 +515,14 @@ def test_a_tag_error_in_a_secret_does_not_quote_the_value(tmp_path: Path, tag: s
     src = write_tree(tmp_path / "src", {"s.yaml": secret})
     result = run("convert", src, tmp_path / "out")
     assert_refused(result, "s.yaml:5:", f"as a {tag}")
+
+
+def test_a_rule_file_that_cannot_be_written_stops_the_run_before_the_chart(tmp_path: Path) -> None:
+    """--write-rules into a folder that does not exist wrote the chart, then failed: half a run."""
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    team = write_tree(tmp_path / "team", {"values.yaml": "web:\n  replicas: 2\n"}) / "values.yaml"
+    out = tmp_path / "out"
+    target = tmp_path / "missing" / "rules.yaml"
+    result = run("convert", src, out, "--values-layout", team, "--write-rules", target)
+    assert_refused(result, "--write-rules", str(target.parent), "create it")
+    assert not out.exists() and not target.parent.exists()
