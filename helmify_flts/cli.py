@@ -60,9 +60,23 @@ def _progress(done: int, total: int, name: str) -> None:
         click.echo("\r" + " " * 79 + "\r", err=True, nl=False)
 
 
+# Messages quote input (file and resource names, keys), which may hold line breaks and control
+# characters: in a CI log, a line that starts with "::" or "##" is a command to the runner
+# (GitHub's ::add-mask::, Azure's ##vso[...]), and an escape sequence rewrites the terminal. No
+# line of ours starts so: such a line break came from input and is shown as "\n".
+_COMMAND_LINE = re.compile(r"\n(?=[ \t]*(?:::|##))")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(message: str) -> str:
+    """``message`` as it may be printed: our own line breaks kept, nothing else that acts."""
+    message = _COMMAND_LINE.sub(r"\\n", message)
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
+
+
 def _err(message: str) -> None:
     redact = sys.modules.get("helmify_flts.redact")  # loaded once sources are: it knows their Secrets
-    click.echo(redact.held(message) if redact else message, err=True)
+    click.echo(printable(redact.held(message) if redact else message), err=True)
 
 
 def _fail(exc: UserError) -> None:
@@ -412,7 +426,7 @@ def verify(
     from .redact import held
 
     for line in outcome.lines():
-        click.echo(held(line.text), err=not line.stdout)
+        click.echo(printable(held(line.text)), err=not line.stdout)
     sys.exit(outcome.exit_code)
 
 

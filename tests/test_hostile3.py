@@ -526,3 +526,41 @@ def test_a_rule_file_that_cannot_be_written_stops_the_run_before_the_chart(tmp_p
     result = run("convert", src, out, "--values-layout", team, "--write-rules", target)
     assert_refused(result, "--write-rules", str(target.parent), "create it")
     assert not out.exists() and not target.parent.exists()
+
+
+# --------------------------------------------------------------------------- what the CLI prints
+
+
+def test_input_text_cannot_start_a_ci_command_line_or_move_the_cursor(tmp_path: Path) -> None:
+    """A file or resource name with a line break printed a line of its own: "::add-mask::" or
+    "##vso[...]" there is a command to the CI runner; an escape sequence rewrites the terminal."""
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "a\n::error::injected.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: 1\n",
+            "b.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "b\\n::add-mask::x"}\ndata: {x: "1"}\n',
+            "d.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "d\\e[2J\\r##vso[task.setvariable]x"}\n'
+            'data: {x: "1"}\n',
+        },
+    )
+    for args in (["convert", src, tmp_path / "out", "-v"], ["convert", src, tmp_path / "out", "-v", "--exclude", "a*"]):
+        result = run(*args)
+        printed = result.stdout + result.stderr
+        assert result.exit_code in (0, 2), printed
+        assert not [line for line in printed.splitlines() if line.lstrip().startswith(("::", "##"))], printed
+        assert "\x1b" not in printed and "\r" not in printed
+        assert "injected.yaml" in printed or "add-mask" in printed  # the name is still shown, escaped
+
+
+def test_a_hand_edited_report_nested_past_reading(tmp_path: Path) -> None:
+    """--check reads OUT's report for the kustomize that built it: nested JSON ended in an
+    internal RecursionError."""
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    out = tmp_path / "out"
+    assert run("convert", src, out).exit_code == 0
+    report = out / "helmify-report.json"
+    text = report.read_text().rstrip()
+    report.write_text(text[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    result = run("convert", src, out, "--check")
+    assert result.exit_code == 1, result.stderr
+    assert "helmify-report.json" in result.stderr and "internal error" not in result.stderr
