@@ -564,3 +564,38 @@ def test_a_hand_edited_report_nested_past_reading(tmp_path: Path) -> None:
     result = run("convert", src, out, "--check")
     assert result.exit_code == 1, result.stderr
     assert "helmify-report.json" in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("how", ["absolute", "relative"])
+def test_a_rule_file_cannot_extend_a_file_elsewhere_on_the_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """extends read any file on the runner (a kubeconfig), and its keys showed in the errors."""
+    secret = write_tree(tmp_path / "home", {".kube/config.yaml": kubeconfig()}) / ".kube" / "config.yaml"
+    work = write_tree(tmp_path / "work", {"src/app.yaml": deployment()})
+    target = str(secret) if how == "absolute" else os.path.relpath(secret, work / "ci")
+    rules = write_tree(work, {"ci/rules.yaml": f"extends: [{json.dumps(target)}]\nrules: []\n"}) / "ci" / "rules.yaml"
+    monkeypatch.chdir(work)
+    result = run("convert", "src", "out", "--rules", "ci/rules.yaml")
+    assert_refused(result, "ci/rules.yaml:1:", "outside the rule file's folder")
+    assert "apiVersion" not in result.stderr and not (work / "out").exists()
+    assert rules.is_file()
+
+
+def test_a_rule_file_may_extend_one_beside_it_or_in_the_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = "rules:\n  - id: r\n    description: x\n    match: {kinds: [Deployment]}\n    path: spec.replicas\n"
+    base += '    key: "{base}.replicaCount"\n'
+    work = write_tree(
+        tmp_path / "work",
+        {
+            "src/app.yaml": deployment(),
+            "shared/base.yaml": base,
+            "ci/team/rules.yaml": "extends: [../../shared/base.yaml]\nrules: []\n",
+        },
+    )
+    monkeypatch.chdir(work)
+    result = run("convert", "src", "out", "--rules", "ci/team/rules.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert "replicaCount" in (work / "out" / "values.yaml").read_text()
