@@ -290,6 +290,23 @@ def learn(resources: Sequence[Any]) -> None:
     _HELD[:] = sorted(held, key=lambda t: (-len(t), t))
 
 
+def hold_credentials(values: Any, names: tuple[str, ...] = ()) -> None:
+    """Also hide, wherever they appear, the texts of ``values`` (a values tree: --set, --values)
+    that redaction hides where they sit, as it hides a Secret's: a password given to a chart
+    may render where nothing names it one."""
+    held = set(_HELD)
+    stack = [(names, values)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [(path + (str(k),), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(path, v) for v in value]
+        elif isinstance(value, str) and len(value) >= MIN_HELD and field("", path, value) == REDACTED:
+            held.add(value)
+    _HELD[:] = sorted(held, key=lambda t: (-len(t), t))
+
+
 def forget() -> None:
     """Start a new run: no Secret values are known."""
     _HELD.clear()

@@ -36,6 +36,7 @@ def values_for(value_files: tuple[Path, ...], set_values: tuple[str, ...] = ()) 
         if "=" not in expr:
             raise UserError(f"--set {redact.inline(expr)!r} is not KEY=VALUE; write it so (--set image.tag=1.2)")
         values = render.deep_merge(values, render.parse_set(expr))
+    redact.hold_credentials(values)
     return values
 
 

@@ -599,3 +599,19 @@ def test_a_rule_file_may_extend_one_beside_it_or_in_the_checkout(
     result = run("convert", "src", "out", "--rules", "ci/team/rules.yaml")
     assert result.exit_code == 0, result.stderr
     assert "replicaCount" in (work / "out" / "values.yaml").read_text()
+
+
+def test_a_credential_given_to_verify_is_hidden_where_it_renders_unnamed(chart: tuple[Path, Path]) -> None:
+    """A password passed with --set (or --values) is hidden by its key; where it renders into a
+    field that names nothing (an image), the difference showed it."""
+    src, out = chart
+    values = write_tree(out.parent, {"ci.yaml": f"web:\n  image:\n    repository: {SECRET}x\n"}) / "ci.yaml"
+    result = run(
+        "verify", out, src, "--set", f"web.env.DB_PASSWORD={SECRET}", "--set", f"web.image.repository={SECRET}"
+    )
+    assert result.exit_code == 1, result.stderr
+    assert "image" in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr
+    team = write_tree(out.parent, {"team.yaml": f"web:\n  env:\n    DB_PASSWORD: {SECRET}x\n"}) / "team.yaml"
+    result = run("verify", out, src, "--values", team, "--values", values)
+    assert result.exit_code == 1, result.stderr
+    assert "image" in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr
