@@ -267,6 +267,9 @@ def learn(resources: Sequence[Any]) -> None:
     from .redact_names import _WORDS
 
     held = set(_HELD)
+    # A value that is also an object's name (a token set to its Secret's name) is shown as the
+    # name it is: names stay readable, and hiding one would hide it in every message.
+    names = {res.name for res in resources} | {res.namespace for res in resources if res.namespace}
     for res in resources:
         if res.kind != "Secret":
             continue
@@ -285,7 +288,9 @@ def learn(resources: Sequence[Any]) -> None:
                         pass
                 for text in texts:
                     for one in {text, text.strip()}:
-                        if len(one) >= MIN_HELD and one not in REDACTED and kyaml.resolve_plain(one) == kyaml.STR:
+                        if len(one) < MIN_HELD or one in REDACTED or one in names:
+                            continue
+                        if kyaml.resolve_plain(one) == kyaml.STR:
                             held.add(one)
     _HELD[:] = sorted(held, key=lambda t: (-len(t), t))
 

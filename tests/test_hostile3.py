@@ -615,3 +615,24 @@ def test_a_credential_given_to_verify_is_hidden_where_it_renders_unnamed(chart: 
     result = run("verify", out, src, "--values", team, "--values", values)
     assert result.exit_code == 1, result.stderr
     assert "image" in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr
+
+
+def test_the_review_report_keeps_a_name_on_its_line(tmp_path: Path) -> None:
+    """A resource name with a line break started a line of its own in helmify-report.md."""
+    src = write_tree(
+        tmp_path / "src",
+        {"b.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "b\\n::add-mask::x\\e[2J"}\ndata: {x: "1"}\n'},
+    )
+    out = tmp_path / "out"
+    assert run("convert", src, out).exit_code == 0
+    report = (out / "helmify-report.md").read_text()
+    assert not [line for line in report.splitlines() if line.startswith("::")], report
+    assert "\x1b" not in report and "### ConfigMap/b\\u000a::add-mask::x\\u001b[2J" in report
+
+
+def test_a_secret_value_that_is_also_a_name_stays_readable_as_the_name(tmp_path: Path) -> None:
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\nstringData: {TOKEN: creds}\n"
+    src = write_tree(tmp_path / "src", {"s.yaml": secret, "app.yaml": deployment()})
+    result = run("convert", src, tmp_path / "out", "-v")
+    assert result.exit_code == 0, result.stderr
+    assert "Secret/creds" in result.stderr and "<redacted>" not in result.stderr
