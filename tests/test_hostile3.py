@@ -636,3 +636,22 @@ def test_a_secret_value_that_is_also_a_name_stays_readable_as_the_name(tmp_path:
     result = run("convert", src, tmp_path / "out", "-v")
     assert result.exit_code == 0, result.stderr
     assert "Secret/creds" in result.stderr and "<redacted>" not in result.stderr
+
+
+def test_an_empty_list_only_an_environment_has_where_the_chart_writes_it_when_set(tmp_path: Path) -> None:
+    """The base's Ingress has TLS entries, dev's an empty list: the template writes the field only
+    when it holds something, so dev's render lost it and the run ended in "a bug" (exit 1,
+    fuzz_convert --seed 5150). Now a clear error naming the field."""
+    ingress = (
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  rules:\n"
+        "  - host: example.com\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n"
+        "        backend: {service: {name: web, port: {number: 80}}}\n"
+    )
+    src = write_tree(tmp_path / "src", {"a.yaml": ingress + "  tls:\n  - {hosts: [example.com], secretName: t}\n"})
+    dev = write_tree(tmp_path / "dev", {"a.yaml": ingress + "  tls: []\n"})
+    out = tmp_path / "out"
+    result = run("convert", src, out, "--env", f"dev={dev}")
+    assert_refused(result, "a.yaml:1:", "[dev]", "spec.tls is empty")
+    assert not out.exists()
+    same = write_tree(tmp_path / "same", {"a.yaml": ingress + "  tls: []\n"})  # empty in the base too: fine
+    assert run("convert", same, tmp_path / "out2", "--env", f"dev={dev}").exit_code == 0
