@@ -53,7 +53,7 @@ def _built_with(text: str | None) -> dict[str, str] | None:
         return None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # OUT's copy is input: hand-edited, nested past reading
         return None
     found = data.get("builtWith", {}) if isinstance(data, dict) else None
     if not isinstance(found, dict) or not all(isinstance(v, str) and v for v in found.values()):

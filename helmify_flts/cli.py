@@ -32,15 +32,17 @@ if TYPE_CHECKING:
 
 def parse_envs(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
     """``dev=envs/dev`` -> (("dev", Path("envs/dev")),); names are DNS-label-like and unique."""
+    from .redact import inline  # an argument pasted in the wrong place may be a credential
+
     out: list[tuple[str, Path]] = []
     for value in values:
         name, sep, folder = value.partition("=")
         if not sep or not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", name) or not folder:
-            raise UserError(f"--env {value!r}: write NAME=DIR with a lower-case name such as dev or prod")
+            raise UserError(f"--env {inline(value)!r}: write NAME=DIR with a lower-case name such as dev or prod")
         if name in dict(out):
             raise UserError(f"--env {name} is given twice")
         if not Path(folder).is_dir():
-            raise UserError(f"--env {name}: {folder} is not a directory")
+            raise UserError(f"--env {name}: {inline(folder)} is not a directory")
         out.append((name, Path(folder)))
     return tuple(out)
 
@@ -58,8 +60,23 @@ def _progress(done: int, total: int, name: str) -> None:
         click.echo("\r" + " " * 79 + "\r", err=True, nl=False)
 
 
+# Messages quote input (file and resource names, keys), which may hold line breaks and control
+# characters: in a CI log, a line that starts with "::" or "##" is a command to the runner
+# (GitHub's ::add-mask::, Azure's ##vso[...]), and an escape sequence rewrites the terminal. No
+# line of ours starts so: such a line break came from input and is shown as "\n".
+_COMMAND_LINE = re.compile(r"\n(?=[ \t]*(?:::|##))")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(message: str) -> str:
+    """``message`` as it may be printed: our own line breaks kept, nothing else that acts."""
+    message = _COMMAND_LINE.sub(r"\\n", message)
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
+
+
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    redact = sys.modules.get("helmify_flts.redact")  # loaded once sources are: it knows their Secrets
+    click.echo(printable(redact.held(message) if redact else message), err=True)
 
 
 def _fail(exc: UserError) -> None:
@@ -89,6 +106,9 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
+        redact = sys.modules.get("helmify_flts.redact")
+        if redact:  # a process that runs commands one after another (tests): each run its own Secrets
+            redact.forget()
         try:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -400,8 +420,10 @@ def verify(
         _fail(UserError(str(exc)))
         return
     outcome = VerifyOutcome(verified, quiet=quiet)
+    from .redact import held
+
     for line in outcome.lines():
-        click.echo(line.text, err=not line.stdout)
+        click.echo(printable(held(line.text)), err=not line.stdout)
     sys.exit(outcome.exit_code)
 
 

@@ -17,6 +17,7 @@ from . import kyaml, templating
 from .errors import UserError, Where
 from .filenames import HELM_MAX_FILE, FileNames, safe_name
 from .match import Automatic, Hit, Mode
+from .paths import Found
 from .records import record
 from .rules import ExistingRule, FieldRule
 from .templating import Append, Block, Inline, ItemGuard, OptionalKey
@@ -106,7 +107,7 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         # Environment-only fields may hold maps in some environment, so they always use toYaml.
         present = hit.mode is Mode.PRESENT
         block = isinstance(default, (dict, list)) or present
-        action = OptionalKey(ref, _key_text(hit.found.key), block, present=present or not block)
+        action = OptionalKey(ref, _key_of(hit.found), block, present=present or not block)
         return Accept(action, default, doc, f"{origin}; renders nothing until set", source, None, unset=True)
     if hit.mode is Mode.ITEM:
         return Accept(ItemGuard(ref), True, doc, f"{origin}; false leaves the {hit.slot} item out", source, True)
@@ -152,12 +153,12 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
         files = dict(lifted.files)
         action = Inline(transform.expression(chart, ref))
     elif hit.mode is Mode.PRESENT:
-        action = OptionalKey(ref, _key_text(hit.found.key), True, present=True)
+        action = OptionalKey(ref, _key_of(hit.found), True, present=True)
     elif hit.mode is Mode.OPTIONAL and original and isinstance(original, (dict, list)):
-        action = OptionalKey(ref, _key_text(hit.found.key), True)
+        action = OptionalKey(ref, _key_of(hit.found), True)
     elif hit.mode is Mode.OPTIONAL and original is not None and not isinstance(original, (dict, list)):
         # Scalars render whenever set, so 0, false and "" (scale to zero) still reach the manifest.
-        action = OptionalKey(ref, _key_text(hit.found.key), False, present=True)
+        action = OptionalKey(ref, _key_of(hit.found), False, present=True)
     elif isinstance(node, ScalarNode):
         action = Inline(f"{{{{ {ref} | toJson }}}}")
     else:
@@ -193,6 +194,17 @@ def _doc(hit: Hit) -> str:
     for name, value in bindings.items():
         text = text.replace("{" + name + "}", value)
     return text.replace("{name}", hit.resource.name).replace("{kind}", hit.resource.kind)
+
+
+def _key_of(found: Found) -> str:
+    """The key an optional field's guard writes, as Kubernetes reads the source's key: the guard
+    writes the key anew, so a plain ``yes:`` (the key "true" to Kubernetes) must not become the
+    text "yes"."""
+    if found.node is not None and isinstance(found.parent, MappingNode):
+        for k, v in found.parent.value:
+            if v is found.node and isinstance(k, ScalarNode) and not k.style and k.tag != kyaml.STR:
+                return _key_text(kyaml.json_key(kyaml.construct(k)))
+    return _key_text(found.key)
 
 
 @functools.lru_cache(maxsize=4096)  # a few keys (resources, limits, env) make most optional fields

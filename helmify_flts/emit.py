@@ -18,12 +18,14 @@ from collections.abc import Iterator
 from dataclasses import field
 from pathlib import Path
 
-from . import leftovers
+from . import inputfile, leftovers
 from .errors import UserError, Where
 from .filenames import check_path, check_tree, problem, short_hash
 from .records import record
 
 STATE = ".helmify-state.json"
+# A state file lists a chart's files, a hundred bytes or so each: far below this for any chart.
+STATE_MAX = 16 * 1024 * 1024
 FIX_STATE = (
     f"delete {STATE} (then convert treats the chart's files as yours and needs --force once) or correct the entry"
 )
@@ -72,9 +74,11 @@ def read_state(out: Path) -> dict[str, str]:
         return {}
     check_path(out, STATE, "state file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(inputfile.read_bytes(path, STATE_MAX).decode("utf-8"))
+    except (OSError, ValueError, inputfile.Refused) as exc:
         raise UserError(f"cannot read the state file ({exc}); {FIX_STATE}", where) from None
+    except RecursionError:  # nesting no state file has
+        raise UserError(f"cannot read the state file (it is nested too deeply); {FIX_STATE}", where) from None
     entries = data.get("files", {}) if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         raise UserError(f'"files" is not a mapping of paths to hashes; {FIX_STATE}', where)

@@ -521,6 +521,15 @@ def overlay(
                 "the key or give it a value in that environment",
                 hit.resource.where,
             )
+        elif hit.mode is Mode.OPTIONAL and value in ([], {}) and _renders_when_set(hit):
+            # The template writes such a field only when it holds something ({{- with }}): an
+            # empty list here would render no field at all, where the manifest has one.
+            raise UserError(
+                f"[{name}] {hit.resource.title}: {hit.field} is empty in this environment, and the chart "
+                "writes this field only when it holds something; remove the empty field there, or give "
+                "it an item",
+                hit.resource.where,
+            )
         elif hit.rule.transform and (
             TRANSFORMS[hit.rule.transform].required
             or isinstance(base_values.get(hit.key).value, dict)
@@ -545,6 +554,15 @@ def overlay(
             value = lifted.value
         put(hit.key, value, hit.resource, hit.names, isinstance(hit.rule, Automatic))
     return out, overrides, files
+
+
+def _renders_when_set(hit: Hit) -> bool:
+    """Whether the optional field's template renders it only when it holds something: a list or
+    map lifted as a knob (see decisions.decide), not a scalar, which renders whenever set."""
+    if hit.found.node is None:
+        return isinstance(getattr(hit.rule, "default", None), (list, dict))
+    original = kyaml.construct(hit.found.node)
+    return isinstance(original, (list, dict)) and bool(original)
 
 
 def load_objects(resources: tuple[Resource, ...]) -> dict[tuple, dict]:

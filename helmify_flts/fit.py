@@ -358,6 +358,12 @@ def check_rules_out(target: Path | None, layout: Path | None, src: Path, out: Pa
             )
     if target.exists() and not target.is_file():
         raise UserError(f"--write-rules {target} exists and is not a file; give a file path")
+    # Checked now: found only after the chart was written, the run would end half done.
+    folder = target.absolute().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(
+            f"--write-rules {target}: {folder} is not a folder this run can write in; create it or give another path"
+        )
     real = Path(os.path.realpath(target))
     for label, folder in (("SRC", src), ("OUT", out)):
         root = Path(os.path.realpath(folder))

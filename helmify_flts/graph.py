@@ -142,7 +142,7 @@ def _scrapes(objects: Mapping[Identity, dict], readers: dict[Identity, list[Iden
         if str(annotations.get("prometheus.io/scrape", "")).lower() != "true":
             continue
         port = annotations.get("prometheus.io/port")
-        port = int(port) if isinstance(port, str) and port.isdigit() else None
+        port = int(port) if isinstance(port, str) and port.isascii() and port.isdigit() and len(port) <= 5 else None
         label = f"scrape:{port}" if port is not None else "scrape"
         for scraper in scrapers:
             if scraper != ident and (scraper[2] == ident[2] or not scraper[2] or not ident[2]):

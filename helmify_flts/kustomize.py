@@ -623,12 +623,16 @@ class Sources:
         progress: manifests.Progress | None = None,
     ) -> manifests.LoadResult:
         """The resources of ``folder``: what ``kubectl apply -k`` would deploy, or its files."""
+        from . import redact
+
         found = kustomization_in(folder) if folder.is_dir() else None
         if found is None or self.raw:
             from . import manifests
 
             # A kustomization's files read one by one are still kustomize's input, read as YAML.
-            return manifests.load_folder(folder, exclude, skip, progress, as_kubectl=found is None)
+            loaded = manifests.load_folder(folder, exclude, skip, progress, as_kubectl=found is None)
+            redact.learn(loaded.resources)  # a Secret's values stay hidden wherever else they appear
+            return loaded
         key = (os.path.realpath(folder), exclude)
         if key not in self.loaded:
             self.start([folder])
@@ -640,6 +644,7 @@ class Sources:
                 raise built
             assert self.tool is not None
             self.loaded[key] = load_build(replace(built, tool=self.tool), folder, exclude)
+            redact.learn(self.loaded[key].resources)
         return self.loaded[key]
 
 

@@ -81,7 +81,7 @@ def resolve_plain(value: str) -> str:
     first = value[0]
     if first.isdigit() or first in "+-.":
         digits = value.replace("_", "")
-        if _INT_RE.fullmatch(digits) and _INT_MIN <= int_value(digits) <= _UINT_MAX:
+        if _INT_RE.fullmatch(digits) and _fits(digits) and _INT_MIN <= int_value(digits) <= _UINT_MAX:
             return INT
         if _FLOAT_RE.fullmatch(digits) and math.isfinite(float(digits)):
             return FLOAT  # ParseFloat fails on overflow, so "1e400" stays text
@@ -103,6 +103,16 @@ class K8sResolver(BaseResolver):
         if kind is ScalarNode:
             return resolve_plain(value) if implicit[0] else STR
         return SEQ if kind is SequenceNode else MAP
+
+
+def _fits(digits: str) -> bool:
+    """Whether an integer's text has few enough digits to be read at all: no 64-bit number has
+    more than 64 after its sign, base prefix and leading zeros, and Python refuses to read a
+    decimal of over 4,300 digits (a 5,000-digit number in a CRD ended the run)."""
+    body = digits.lstrip("+-")
+    if body[:2] in ("0b", "0B", "0o", "0O", "0x", "0X"):
+        body = body[2:]
+    return len(body.lstrip("0")) <= 64
 
 
 def int_value(text: str) -> int:

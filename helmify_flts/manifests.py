@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import exported, kubenames, kyaml
+from . import exported, inputfile, kubenames, kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
 from .records import record
@@ -213,7 +213,7 @@ def load_folder(
         if progress:
             progress(done, len(files), rel)
         try:
-            text = read_text(path, rel)
+            text = read_text(path, rel, src)
             if as_kubectl and text[:1] in _JSON_START and not _has_bom(path):
                 text = _json_documents(text, _check_json(rel, text))
             load_text(rel, text, resources, notices)
@@ -290,15 +290,26 @@ def _not_json_constant(word: str) -> None:
     raise ValueError(word)
 
 
-def read_text(path: Path, rel: str) -> str:
-    """File contents as text: UTF-8 with or without a BOM, any line endings."""
+def read_text(path: Path, rel: str, folder: Path | None = None) -> str:
+    """File contents as text: UTF-8 with or without a BOM, any line endings. Only a regular file
+    is read, and, given the ``folder`` it was found in, only one inside it: a symbolic link out
+    of the folder (to a kubeconfig, to /dev/zero) is refused, as kustomize refuses it."""
+    if folder is not None and path.is_symlink() and (target := inputfile.outside(path, folder)):
+        raise UserError(
+            f"a symbolic link to {target}, outside the folder read; replace the link with the file itself, "
+            "or leave it out with --exclude",
+            Where(rel),
+        )
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        data = inputfile.read_bytes(path)
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise UserError(
             "not UTF-8 text; re-save it as UTF-8 or leave it out with --exclude", Where(rel, line)
         ) from None
+    except inputfile.Refused as exc:
+        raise UserError(f"not read: {exc}; remove it, or leave it out with --exclude", Where(rel)) from None
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror}", Where(rel)) from None
 

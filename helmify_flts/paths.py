@@ -118,27 +118,37 @@ def parse(text: str) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def _number(digits: str, text: str) -> int:
+    """A list index of a path: no list has a billion items, and a number of thousands of digits
+    is more than Python will read."""
+    if len(digits.lstrip("-")) > 9:
+        raise PathError(
+            f"list index {digits[:20]}... in {text[:200]!r} is too large (no list is that long); give a smaller one"
+        )
+    return int(digits)
+
+
 def _parse_items(inner: str, text: str) -> Items:
     inner = inner.strip()
     if inner == "":
         return Items()
-    if re.fullmatch(r"-?\d+", inner):
-        index = int(inner)
+    if re.fullmatch(r"-?[0-9]+", inner):
+        index = _number(inner, text)
         return Items(start=index, stop=index + 1 if index != -1 else None)
-    m = re.fullmatch(r"(-?\d*):(-?\d*)", inner)
+    m = re.fullmatch(r"(-?[0-9]*):(-?[0-9]*)", inner)
     if m:
         return Items(
-            start=int(m.group(1)) if m.group(1) else None,
-            stop=int(m.group(2)) if m.group(2) else None,
+            start=_number(m.group(1), text) if m.group(1) else None,
+            stop=_number(m.group(2), text) if m.group(2) else None,
         )
     b = _BINDING.match(inner)
     if b:
         return Items(bind=b.group(1))
-    m = re.fullmatch(r"\{([A-Za-z_][A-Za-z0-9_]*)\}\s+in\s+(-?\d*):(-?\d*)", inner)
+    m = re.fullmatch(r"\{([A-Za-z_][A-Za-z0-9_]*)\}\s+in\s+(-?[0-9]*):(-?[0-9]*)", inner)
     if m:
         return Items(
-            start=int(m.group(2)) if m.group(2) else None,
-            stop=int(m.group(3)) if m.group(3) else None,
+            start=_number(m.group(2), text) if m.group(2) else None,
+            stop=_number(m.group(3), text) if m.group(3) else None,
             bind=m.group(1),
         )
     if "=" in inner:

@@ -106,7 +106,7 @@ def at(kind: str, obj: Any, parts: Sequence[str | int], value: Any) -> Any:
     if parts and isinstance(value, str):
         hide = _argv_item(obj, parts, value)
         if hide is not None:
-            return value[:hide] + REDACTED
+            return _held(value[:hide]) + REDACTED
     shown = field(kind, path_names(obj, parts), value)
     if parts and parts[-1] == "args" and isinstance(value, list) and isinstance(shown, list):
         command = _parent(obj, parts)
@@ -118,12 +118,21 @@ def at(kind: str, obj: Any, parts: Sequence[str | int], value: Any) -> Any:
     return shown
 
 
+def _index(part: str | int) -> int:
+    """A path part as a list index, -1 when it is none: a key such as "²" or a 5,000-digit one is
+    no index, though str.isdigit says yes to the first and int() refuses the second."""
+    if isinstance(part, int) and not isinstance(part, bool):
+        return part
+    text = str(part)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else -1
+
+
 def _parent(obj: Any, parts: Sequence[str | int]) -> Any:
     """What holds the value at ``parts``: a list or a mapping, or None."""
     cursor = obj
     for part in parts[:-1]:
         if isinstance(cursor, list):
-            index = int(part) if str(part).isdigit() else -1
+            index = _index(part)
             cursor = cursor[index] if 0 <= index < len(cursor) else None
         else:
             cursor = cursor.get(part, cursor.get(str(part))) if isinstance(cursor, dict) else None
@@ -141,7 +150,7 @@ def _argv_item(obj: Any, parts: Sequence[str | int], value: str) -> int | None:
     it (a container's ``command`` comes before its ``args``)."""
     words = _parent(obj, parts)
     last = parts[-1]
-    if not isinstance(words, list) or not str(last).isdigit() or int(last) > len(words):
+    if not isinstance(words, list) or not 0 <= _index(last) <= len(words):
         return None
     command: Any = None
     if len(parts) > 1 and parts[-2] == "args":
@@ -157,7 +166,7 @@ def _argv_item(obj: Any, parts: Sequence[str | int], value: str) -> int | None:
             _argv([w], scan)
             states.append(scan.copy())
         _ARGV_STATES[:] = [command, words, states]
-    return states[int(last)].copy().word(value)
+    return states[_index(last)].copy().word(value)
 
 
 def path_names(obj: Any, parts: Sequence[str | int]) -> tuple[str, ...]:
@@ -168,7 +177,7 @@ def path_names(obj: Any, parts: Sequence[str | int]) -> tuple[str, ...]:
     cursor = obj
     for i, part in enumerate(parts):
         if isinstance(cursor, list):
-            index = part if isinstance(part, int) else int(part) if str(part).isdigit() else -1
+            index = _index(part)
             item = cursor[index] if 0 <= index < len(cursor) else None
             if (
                 i + 1 < len(parts)
@@ -234,6 +243,93 @@ def _walk(data: Any, state: _State, secret_root: bool = False) -> Any:
     return data
 
 
+# ----------------------------------------------------------------------------- values Secrets hold
+
+# A Secret's value copied elsewhere (into a ConfigMap, an env value, an annotation, a command line)
+# is hidden there too, whatever its name or shape. Loading a run's sources teaches the values
+# (learn); the CLI forgets them when a command starts. Texts this short, and numbers and switches,
+# would hide half a report; a Secret's keys that name something public (a user, a host, a port, a
+# certificate) keep their values readable elsewhere, where the same words name other things.
+MIN_HELD = 4
+_PUBLIC_LAST = frozenset(
+    {"user", "username", "login", "host", "hostname", "server", "port", "database", "db", "dbname", "name"}
+    | {"namespace", "region", "bucket", "endpoint", "email", "schema", "driver", "mode", "sslmode", "type"}
+    | {"crt", "cert", "certificate", "ca", "pub"}
+)
+_HELD: list[str] = []  # longest first, so a value holding another is hidden whole
+
+
+def learn(resources: Sequence[Any]) -> None:
+    """Hide the values of the Secrets among ``resources`` (loaded manifests) wherever they appear."""
+    import base64
+    import binascii
+
+    from . import kyaml
+    from .redact_names import _WORDS
+
+    held = set(_HELD)
+    # A value that is also an object's name (a token set to its Secret's name) is shown as the
+    # name it is: names stay readable, and hiding one would hide it in every message.
+    names = {res.name for res in resources} | {res.namespace for res in resources if res.namespace}
+    for res in resources:
+        if res.kind != "Secret":
+            continue
+        obj = kyaml.construct(res.node)
+        for field_name in ("data", "stringData"):
+            entries = obj.get(field_name) if isinstance(obj, dict) else None
+            for key, value in entries.items() if isinstance(entries, dict) else ():
+                words = [w.lower() for w in _WORDS.findall(str(key))]
+                if not isinstance(value, str) or (words and words[-1] in _PUBLIC_LAST):
+                    continue
+                texts = [value]
+                if field_name == "data":
+                    try:
+                        texts.append(base64.b64decode(value, validate=True).decode("utf-8"))
+                    except (binascii.Error, ValueError):
+                        pass
+                for text in texts:
+                    for one in {text, text.strip()}:
+                        if len(one) < MIN_HELD or one in REDACTED or one in names:
+                            continue
+                        if kyaml.resolve_plain(one) == kyaml.STR:
+                            held.add(one)
+    _HELD[:] = sorted(held, key=lambda t: (-len(t), t))
+
+
+def hold_credentials(values: Any, names: tuple[str, ...] = ()) -> None:
+    """Also hide, wherever they appear, the texts of ``values`` (a values tree: --set, --values)
+    that redaction hides where they sit, as it hides a Secret's: a password given to a chart
+    may render where nothing names it one."""
+    held = set(_HELD)
+    stack = [(names, values)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [(path + (str(k),), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(path, v) for v in value]
+        elif isinstance(value, str) and len(value) >= MIN_HELD and field("", path, value) == REDACTED:
+            held.add(value)
+    _HELD[:] = sorted(held, key=lambda t: (-len(t), t))
+
+
+def forget() -> None:
+    """Start a new run: no Secret values are known."""
+    _HELD.clear()
+
+
+def held(data: str) -> str:
+    """``data`` with every value a Secret of the run holds replaced by ``<redacted>``."""
+    return _held(data)
+
+
+def _held(data: str) -> str:
+    for value in _HELD:
+        if value in data:
+            data = data.replace(value, REDACTED)
+    return data
+
+
 # ----------------------------------------------------------------------------- text
 
 
@@ -244,21 +340,21 @@ def text(data: str) -> str:
     if "\n" in data or data.lstrip()[:1] in ("{", "["):
         structured = _structured(data)
         if structured is not None:
-            return structured
-    return _lines(data) if "\n" in data else inline(data)
+            return _held(structured)
+    return _held(_lines(data)) if "\n" in data else inline(data)
 
 
 def inline(data: str) -> str:
     """Credentials inside one line of free text (a message, a command line): URL userinfo,
     ``key=value`` pairs, bearer tokens, ``--flag value`` arguments and tokens whose own shape
     gives them away (a JWT, an AWS access key id, GitHub, GitLab, Slack and Stripe tokens)."""
-    return _known(_flags(_bearer(_pairs(_commands(_urls(data))))))
+    return _held(_known(_flags(_bearer(_pairs(_commands(_urls(data)))))))
 
 
 def message(data: str) -> str:
     """An error message that may quote input (a parser's snippet of the offending lines):
     read line by line, never re-written from a parse."""
-    return _lines(data)
+    return _held(_lines(data))
 
 
 def _structured(data: str) -> str | None:

@@ -623,7 +623,7 @@ def _nearby_port(text: str, end: int, following: tuple, ports: list[int]) -> int
         ):
             return int(digits.group())
     for word in following:
-        if isinstance(word, str) and word.isdigit() and int(word) in ports:
+        if isinstance(word, str) and word.isascii() and word.isdigit() and len(word) <= 5 and int(word) in ports:
             return int(word)
         if isinstance(word, int) and not isinstance(word, bool) and word in ports:
             return word

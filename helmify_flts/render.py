@@ -68,7 +68,7 @@ def load_values_file(path: Path) -> dict:
         text = path.read_text(encoding="utf-8-sig")
         docs = kyaml.load_all(text)
     except OSError as exc:
-        raise UserError(f"cannot read values file: {exc.strerror}", None) from None
+        raise UserError(f"cannot read values file: {exc.strerror}", Where(str(path))) from None
     except yaml.YAMLError as exc:
         raise UserError(
             f"not valid YAML ({kyaml.error_problem(exc)})", Where(str(path), kyaml.error_line(exc, text))
@@ -85,7 +85,35 @@ def parse_set(expression: str) -> dict:
     try:
         return helm.parse_set_string(expression)
     except helm.HelmError as exc:
-        raise UserError(f"--set {expression!r}: {exc}") from None
+        shown, hidden = shown_set(expression)
+        said = str(exc)
+        for piece in sorted(hidden, key=len, reverse=True):
+            said = said.replace(piece, "<redacted>")
+        raise UserError(
+            f"--set {shown!r}: {redact.inline(said)}; write KEY=VALUE pairs separated by commas "
+            "(a comma inside a value is written \\,)"
+        ) from None
+
+
+def shown_set(expression: str) -> tuple[str, list[str]]:
+    """A --set expression as a message may show it, and the texts it hides. A value whose key
+    looks like a credential is hidden, and so is what follows an unescaped comma in it: Helm
+    reads that as a key of its own and quotes it back (``key "rest" has no value``)."""
+    import re
+
+    shown, hidden, secret = [], [], False
+    for chunk in re.split(r"(?<!\\),", expression):
+        key, sep, value = chunk.partition("=")
+        if sep:
+            secret = redact.inline(chunk) != chunk
+            shown.append(f"{key}=<redacted>" if secret and value else chunk)
+            hidden += [value] if secret and value else []
+        elif secret and chunk:
+            shown.append("<redacted>")
+            hidden.append(chunk)
+        else:
+            shown.append(chunk)
+    return ",".join(shown), hidden
 
 
 def load_values_text(text: str) -> dict:

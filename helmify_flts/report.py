@@ -17,6 +17,7 @@ from .paths import FieldPath
 from .proof import ChartProof
 from .rewrite import Lift
 from .rules import RuleSet
+from .templating import printable
 
 
 class _Shown:
@@ -426,12 +427,13 @@ def as_markdown(result: Result, data: dict) -> str:
         ]
     else:
         out += ["**The rendered chart differs from the source.** See the unexpected changes below.", ""]
-        out += [f"- missing: {t}" for t in data["missing"]] + [f"- extra: {t}" for t in data["extra"]] + [""]
+        out += [f"- missing: {printable(t)}" for t in data["missing"]]
+        out += [f"- extra: {printable(t)}" for t in data["extra"]] + [""]
     if data["skipped"] or data["warnings"]:
         out += ["## Skipped and warnings", ""]
         for item in data["skipped"] + data["warnings"]:
             where = f"{item['file']}:{item['line']}: " if item["file"] else ""
-            out.append(f"- {where}{item['message']}")
+            out.append(printable(f"- {where}{item['message']}"))
         out.append("")
     for name, env in data["environments"].items():
         status = "reproduces" if env["identical"] else "does NOT reproduce"
@@ -458,9 +460,14 @@ def as_markdown(result: Result, data: dict) -> str:
     for res in data["resources"]:
         ns = f"{res['namespace']}/" if res["namespace"] else ""
         out += [
-            f"### {res['kind']}/{ns}{res['name']}",
+            # Names and file names hold what the input holds: a line break would start a line of
+            # their making in the report (and in a CI log that prints it).
+            printable(f"### {res['kind']}/{ns}{res['name']}"),
             "",
-            f"From `{res['source']}:{res['line']}`, rendered by `{res['template']}` (component `{res['component']}`).",
+            printable(
+                f"From `{res['source']}:{res['line']}`, rendered by `{res['template']}` "
+                f"(component `{res['component']}`)."
+            ),
             "",
         ]
         if res["fields"]:
@@ -568,10 +575,12 @@ def _added_removed_markdown(data: dict) -> list[str]:
         for item in data["added"]:
             obj = item["object"] if isinstance(item["object"], dict) else {}
             meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-            out.append(f"- added {obj.get('kind', '')}/{meta.get('name', '')} (rule {item['rule']}): {item['why']}")
+            out.append(
+                printable(f"- added {obj.get('kind', '')}/{meta.get('name', '')} (rule {item['rule']}): {item['why']}")
+            )
         for item in data["removed"]:
             ns = f"{item['namespace']}/" if item["namespace"] else ""
-            out.append(f"- removed {item['kind']}/{ns}{item['name']} (rule {item['rule']}): {item['why']}")
+            out.append(printable(f"- removed {item['kind']}/{ns}{item['name']} (rule {item['rule']}): {item['why']}"))
         out.append("")
     if data["addedValues"]:
         out += ["## Values keys the refactorings add", "", "No field of the manifests is read from these keys:", ""]

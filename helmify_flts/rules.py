@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
 from collections.abc import Callable
 from dataclasses import field
@@ -269,6 +270,19 @@ class _Loader:
         except UserError as exc:
             self.errors.append(exc)
 
+    def _check_inside(self, target: Path, ext: str, first: Path, where: Where) -> None:
+        """A rule file comes with the change under review: what it extends must lie in the folder
+        of the rule file the command named, or in the working folder (the checkout), not
+        anywhere on the machine (``/home/runner/.kube/config.yaml``, ``../../x.yaml``)."""
+        real = os.path.realpath(target)
+        roots = (os.path.realpath(first.parent), os.path.realpath(Path.cwd()))
+        if not any(os.path.commonpath([root, real]) == root for root in roots):
+            raise UserError(
+                f"extends {ext!r}, which lies outside the rule file's folder and the working folder; "
+                "copy the file it names next to the rule file",
+                where,
+            )
+
     def _load_file(self, path: Path, builtin: bool, chain: tuple[Path, ...], given: str | None = None) -> None:
         resolved = self.real(path)
         if resolved in self._seen:
@@ -292,6 +306,8 @@ class _Loader:
             ext = _str(ext_node, shown, "extends")
             is_path = "/" in ext or ext.endswith((".yaml", ".yml"))
             target = (path.parent / ext) if is_path else builtin_dir() / f"{ext}.yaml"
+            if is_path and not builtin:
+                self._check_inside(target, ext, chain[0] if chain else resolved, _at(ext_node, shown))
             if not target.is_file():
                 raise UserError(f"extends {ext!r}, which is neither a built-in pack nor a file", _at(ext_node, shown))
             if self.real(target) in chain + (resolved,):
@@ -400,6 +416,11 @@ def _parse_match(node: Node | None, file: str) -> Match:
     )
 
 
+# Values trees are written and read recursively: a key pattern of thousands of parts ended the
+# run in a RecursionError.
+MAX_KEY_PARTS = 64
+
+
 def parse_pattern(text: str, allowed: set[str], where: Where, what: str) -> tuple[Segment, ...]:
     """Split a key pattern into segments and check its bindings and filters."""
     segments = []
@@ -420,6 +441,12 @@ def parse_pattern(text: str, allowed: set[str], where: Where, what: str) -> tupl
         if "{" in rest or "}" in rest:
             raise UserError(f"{what} {text!r} has an unbalanced or malformed {{binding}}", where)
         segments.append(Segment(raw))
+    if len(segments) > MAX_KEY_PARTS:
+        raise UserError(
+            f"{what} {text[:80]!r}... has {len(segments)} parts; give it at most {MAX_KEY_PARTS} "
+            "(a values key that deep is no knob anyone sets)",
+            where,
+        )
     return tuple(segments)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import collector, kyaml
 from .errors import UserError, Where
@@ -57,10 +57,45 @@ def load(path: Path) -> Team:
         raise UserError("a values file is one YAML mapping of keys; give the team's values.yaml", Where(shown, line))
     if not docs:
         return Team(path, text, {}, [])
+    _check_scalars(docs[0], shown)
     tree = kyaml.construct(docs[0])
     if not isinstance(tree, dict):
         raise UserError("a values file is one YAML mapping of keys", Where(shown, 1))
     return Team(path, text, tree, list(_leaves(docs[0], ())))
+
+
+# A plain integer of more digits than this is more than the YAML library that keeps the team's
+# layout (it reads integers as Python does) will read, and no number Helm holds (a float64) anyway.
+MAX_DIGITS = 4000
+_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*")
+
+
+def _check_scalars(root: Node, shown: str) -> None:
+    """What the team's file may not hold, each an error at its line: a null key, which Helm
+    cannot read (values.yaml keeps the team's text), and a plain number too long to read."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(key, ScalarNode) and key.tag == kyaml.NULL:
+                    raise UserError(
+                        "a null key (~, null or nothing before ':'), which Helm cannot read; name the key",
+                        Where(shown, key.start_mark.line + 1),
+                    )
+                stack += [key, value]
+        elif isinstance(node, SequenceNode):
+            stack += node.value
+        elif (
+            isinstance(node, ScalarNode)
+            and not node.style
+            and len(node.value) > MAX_DIGITS
+            and _NUMBER.fullmatch(node.value)
+        ):
+            raise UserError(
+                f"a number of {len(node.value)} digits, more than Helm can hold; quote it if it is text",
+                Where(shown, node.start_mark.line + 1),
+            )
 
 
 def _leaves(node: Node, path: tuple[str, ...]) -> Iterator[TeamLeaf]:

@@ -218,6 +218,8 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
     # The key comes from the input (an annotation only one environment has, say), not from the
     # emitted text that was escaped above.
     key_text = escape(action.key_text)
+    if long_key(action.key_text):  # written explicit, as key_line writes it
+        key_text = f"? {key_text}\n{pad}"
     if action.present:
         value = (
             f"{{{{- toYaml {action.ref} | nindent {indent + 2} }}}}"
@@ -230,6 +232,24 @@ def _expand(m: re.Match, actions: dict[str, Action]) -> str:
     else:
         body = f"{pad}{key_text}: {{{{ . | toJson }}}}"
     return f"{pad}{{{{- with {action.ref} }}}}\n{body}\n{pad}{{{{- end }}}}"
+
+
+# YAML reads a key written without "? " only up to 1024 characters (libyaml and go-yaml alike):
+# Helm could not read values.yaml back with a longer one (an env var's name, a map's key).
+SIMPLE_KEY_MAX = 1000
+
+
+def long_key(key_text: str) -> bool:
+    """Whether YAML would refuse ``key_text`` written as a key without "? "."""
+    return len(key_text) > SIMPLE_KEY_MAX or (
+        not key_text.isascii() and len(key_text.encode("utf-8", "surrogatepass")) > SIMPLE_KEY_MAX
+    )
+
+
+def key_line(pad: str, key_text: str, rest: str) -> list[str]:
+    """``key:`` and ``rest`` (" value", or "" when the value follows on the next lines); a key too
+    long for YAML to read as it stands is written explicit, ``? key`` then ``: rest``."""
+    return [f"{pad}? {key_text}", f"{pad}:{rest}"] if long_key(key_text) else [f"{pad}{key_text}:{rest}"]
 
 
 def guard(component_ref: str, body: str) -> str:

@@ -67,7 +67,8 @@ def _lift_file(value: Any, where: str) -> Lifted | None:
 
 
 def _keep_file(value: Any, where: str) -> Lifted | None:
-    if not isinstance(value, str):
+    # Helm drops a byte order mark that starts a chart file: such text would lose it.
+    if not isinstance(value, str) or value.startswith("\ufeff"):
         return None
     path = f"files/{where}"
     return Lifted(path, {path: value})

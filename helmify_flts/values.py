@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import kyaml
 from .records import record
-from .templating import printable
+from .templating import key_line, printable
 
 Tree = dict  # str -> Leaf | Tree
 
@@ -201,8 +201,8 @@ def _entry(key: str, item: Leaf | Tree, indent: int) -> list[str]:
     pad = " " * indent
     if isinstance(item, dict):
         if not item:
-            return [f"{pad}{_key_text(key)}: {{}}"]
-        out = [f"{pad}{_key_text(key)}:"]
+            return key_line(pad, _key_text(key), " {}")
+        out = key_line(pad, _key_text(key), "")
         for k, v in item.items():
             out.extend(_entry(k, v, indent + 2))
         return out
@@ -218,15 +218,15 @@ def _node_entry(key_text: str, node: Node, indent: int) -> list[str]:
         if "\n" in node.value and node.tag == kyaml.STR and not any(c in node.value for c in _OTHER_BREAKS):
             block = _block_scalar(node)
             if block:
-                lines = [f"{pad}{key_text}: {block[0]}"] + [(pad + line) if line else "" for line in block[1:]]
+                lines = key_line(pad, key_text, f" {block[0]}") + [(pad + line) if line else "" for line in block[1:]]
                 if kyaml.load_all("\n".join(line[indent:] for line in lines) + "\n") == [
                     {kyaml.load_all(key_text)[0]: node.value}
                 ]:
                     return lines
-        return [f"{pad}{key_text}: {kyaml.scalar_text(node)}"]
+        return key_line(pad, key_text, f" {kyaml.scalar_text(node)}")
     if not node.value:
-        return [f"{pad}{key_text}: {'{}' if isinstance(node, MappingNode) else '[]'}"]
-    return [f"{pad}{key_text}:"] + _block(node, indent + 2)
+        return key_line(pad, key_text, f" {'{}' if isinstance(node, MappingNode) else '[]'}")
+    return key_line(pad, key_text, "") + _block(node, indent + 2)
 
 
 # YAML 1.1 line breaks besides \n: inside a block scalar go-yaml ends the line there and then

@@ -6,7 +6,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from . import emit, kustomize, proof, redact, render
+from . import emit, inputfile, kustomize, proof, redact, render
 from .errors import UserError
 from .records import record
 from .refactorings import record as declarations
@@ -29,13 +29,31 @@ def values_for(value_files: tuple[Path, ...], set_values: tuple[str, ...] = ()) 
     values: dict = {}
     for path in value_files:
         if not path.is_file():
-            raise UserError(f"values file {path} not found")
+            what = "not found" if not path.exists() else "not a regular file"
+            raise UserError(f"values file {path} {what}; give a YAML values file")
         values = render.deep_merge(values, render.load_values_file(path))
     for expr in set_values:
         if "=" not in expr:
-            raise UserError(f"--set {expr!r} is not KEY=VALUE")
+            raise UserError(f"--set {redact.inline(expr)!r} is not KEY=VALUE; write it so (--set image.tag=1.2)")
         values = render.deep_merge(values, render.parse_set(expr))
+    redact.hold_credentials(values)
     return values
+
+
+def check_links(chart_dir: Path) -> None:
+    """Helm follows symbolic links when it loads a chart folder, and the chart comes with the
+    change under review: a link to /proc/self/environ read with .Files.Get would print the CI
+    job's environment in a difference. A link that leads out of the chart is an error."""
+    import os
+
+    for here, dirs, files in os.walk(chart_dir):
+        for name in sorted(dirs + files):
+            path = Path(here, name)
+            if path.is_symlink() and (target := inputfile.outside(path, chart_dir)):
+                raise UserError(
+                    f"{path} is a symbolic link to {target}, outside the chart, which Helm would read; "
+                    "replace the link with the file itself or remove it"
+                )
 
 
 def schema_problems(objects: dict[tuple, tuple[str, dict]]) -> tuple[list[str], int]:
@@ -79,6 +97,7 @@ def verify(
     (``folder``: "" the base, or the environment they are), with the changes the chart declares."""
     if not (chart_dir / "Chart.yaml").is_file():
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
+    check_links(chart_dir)
     loaded = (sources or kustomize.Sources()).load(src, exclude, skip=chart_dir.resolve())
     values = values_for(value_files, set_values)
     state = emit.read_state(chart_dir)

@@ -244,7 +244,8 @@ def _explicit_tag(node: ScalarNode) -> None:
         raise DocumentError(
             None,
             None,
-            f"cannot decode {_short(found)} {value!r} as a {_short(tag)} (as "
+            # The value itself is not quoted: it may be a Secret's, and the line says where it is.
+            f"cannot decode the {_short(found)} here as a {_short(tag)} (as "
             "Kubernetes reads it); fix the value or drop the tag",
             node.start_mark,
         )

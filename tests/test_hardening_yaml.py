@@ -223,10 +223,10 @@ def test_tags_on_maps_and_lists_are_ignored() -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("!!int abc", "cannot decode !!str 'abc' as a !!int"),
-        ("!!int '1.5'", "cannot decode !!float '1.5' as a !!int"),
-        ("!!bool 1", "cannot decode !!int '1' as a !!bool"),
-        ("!!null x", "cannot decode !!str 'x' as a !!null"),
+        ("!!int abc", "cannot decode the !!str here as a !!int"),
+        ("!!int '1.5'", "cannot decode the !!float here as a !!int"),
+        ("!!bool 1", "cannot decode the !!int here as a !!bool"),
+        ("!!null x", "cannot decode the !!str here as a !!null"),
         ("!!binary '!!'", "invalid base64"),
         ("!!timestamp someday", "as a !!timestamp"),
     ],
@@ -494,7 +494,7 @@ def test_every_rule_file_error_is_reported_in_one_run(tmp_path: Path) -> None:
 
 
 def test_a_tagged_key_is_read_before_keys_are_compared() -> None:
-    with pytest.raises(kyaml.DocumentError, match="cannot decode !!null '' as a !!int"):
+    with pytest.raises(kyaml.DocumentError, match="cannot decode the !!null here as a !!int"):
         kyaml.load_all("!!int '': a\nb: c\n")
     with pytest.raises(kyaml.DocumentError, match="the key '1'"):
         kyaml.load_all("!!str 1: a\n1: b\n")

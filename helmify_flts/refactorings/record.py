@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import inputfile
 from ..errors import UserError, Where
+from ..filenames import HELM_MAX_FILE
 from ..records import record
 from .base import Added, Change, Declared, Edit, Removed, SwitchedOn, from_json, to_json
 
@@ -57,9 +59,11 @@ def read(chart_dir: Path) -> Recorded | None:
         return None
     where = Where(str(path))
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        doc = json.loads(inputfile.read_bytes(path, HELM_MAX_FILE).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, inputfile.Refused) as exc:
         raise _bad(f"cannot be read as JSON ({exc})", where) from None
+    except RecursionError:
+        raise _bad("cannot be read as JSON (it is nested too deeply)", where) from None
     if not isinstance(doc, dict) or doc.get("version") != VERSION:
         raise _bad(f"is not a version {VERSION} record of declared changes", where)
     proof, folders = doc.get("proof"), doc.get("folders")

@@ -159,7 +159,7 @@ def _port_number(service: dict | None, port: int | str | None) -> int | None:
     if isinstance(port, int):
         return port
     if isinstance(port, str):
-        if port.isdigit():
+        if port.isascii() and port.isdigit() and len(port) <= 5:
             return int(port)
         named = [p.get("port") for p in ports if p.get("name") == port]
         return named[0] if named and isinstance(named[0], int) else None
