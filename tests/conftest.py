@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from helmify_flts import kustomize, proof, render
+from helmify_flts import kustomize, manifests, proof, render
 from helmify_flts.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +91,22 @@ def convert_ok(src: Path, out: Path, *extra: str) -> None:
 def copy_fixture(name: str, dest: Path) -> Path:
     shutil.copytree(FIXTURES / name, dest)
     return dest
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The render folders go to a temp dir inside tmp_path, so a test sees everything written.
+    A module that needs it for every test says ``pytestmark = pytest.mark.usefixtures("private_tmp")``."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
+
+
+def plain_build(folder: Path) -> manifests.LoadResult:
+    """``kubectl kustomize DIR`` (or ``kustomize build DIR``) as is, read independently of the tool's own build."""
+    argv = ["kustomize", "build"] if shutil.which("kustomize") else ["kubectl", "kustomize"]
+    text = subprocess.run([*argv, str(folder)], capture_output=True, text=True, check=True, timeout=60).stdout
+    resources: list[manifests.Resource] = []
+    manifests.load_text("build", text, resources, [])
+    return manifests.LoadResult(tuple(resources), (), ())

@@ -11,7 +11,6 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,13 +27,7 @@ SECRET = "top secret, not yours\n"
 # --------------------------------------------------------------------------- helpers
 
 
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The render folders go to a temp dir inside tmp_path, so the tests see everything written."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return tmp
+pytestmark = pytest.mark.usefixtures("private_tmp")
 
 
 def configmap(name: str, data: dict[str, str], namespace: str | None = None) -> str:

@@ -20,13 +20,7 @@ from helmify_flts import emit, redact
 SECRET = "hunter2zq9secret"
 
 
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Render folders go to a temp dir inside tmp_path, so a test sees everything written."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return tmp
+pytestmark = pytest.mark.usefixtures("private_tmp")
 
 
 def deployment(name: str = "web") -> str:

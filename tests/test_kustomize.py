@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, assert_proven, assert_reproduces, convert_ok, run, write_tree
+from conftest import FIXTURES, ROOT, assert_proven, assert_reproduces, convert_ok, plain_build, run, write_tree
 
 from helmify_flts import kustomize, kyaml, manifests, proof
 from helmify_flts.errors import UserError, Where
@@ -22,15 +21,6 @@ from helmify_flts.errors import UserError, Where
 SHOP = ROOT / "tests" / "kustomize" / "shop"
 ENVS = {name: SHOP / "overlays" / name for name in ("dev", "staging", "prod")}
 FLTS = FIXTURES / ".kubernetes"
-
-
-def plain_build(folder: Path) -> manifests.LoadResult:
-    """``kubectl kustomize DIR`` (or ``kustomize build DIR``) as is, read independently of the tool's own build."""
-    argv = ["kustomize", "build"] if shutil.which("kustomize") else ["kubectl", "kustomize"]
-    text = subprocess.run([*argv, str(folder)], capture_output=True, text=True, check=True, timeout=60).stdout
-    resources: list[manifests.Resource] = []
-    manifests.load_text("build", text, resources, [])
-    return manifests.LoadResult(tuple(resources), (), ())
 
 
 def assert_matches_build(chart: Path, folder: Path, values: dict | None = None) -> None:

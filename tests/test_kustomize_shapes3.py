@@ -7,14 +7,12 @@ These tests need ``kubectl`` (kustomize built in) or ``kustomize`` on PATH; they
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import convert_ok, render_objects, run, write_tree
+from conftest import convert_ok, plain_build, render_objects, run, write_tree
 
-from helmify_flts import kustomize, kyaml, manifests, proof
+from helmify_flts import kustomize, kyaml, proof
 
 SHAPES_DIR = Path(__file__).parent / "kustomize_shapes3"
 SHAPES = ("generators", "names", "images", "patches", "components", "labels", "replacements", "toggles")
@@ -38,15 +36,6 @@ def find(objects: dict, kind: str, name: str) -> dict:
     found = [obj for ident, obj in objects.items() if ident[1] == kind and ident[3] == name]
     assert len(found) == 1, sorted(objects)
     return found[0]
-
-
-def plain_build(folder: Path) -> manifests.LoadResult:
-    """The folder's build as kustomize prints it, read independently of the tool's own build."""
-    argv = ["kustomize", "build"] if shutil.which("kustomize") else ["kubectl", "kustomize"]
-    text = subprocess.run([*argv, str(folder)], capture_output=True, text=True, check=True, timeout=60).stdout
-    resources: list[manifests.Resource] = []
-    manifests.load_text("build", text, resources, [])
-    return manifests.LoadResult(tuple(resources), (), ())
 
 
 def convert_and_verify(shape: Path, chart: Path, *rules: str) -> None:
