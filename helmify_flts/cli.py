@@ -199,6 +199,11 @@ def main() -> None:
 @click.option(
     "--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of OUT; exit 1 on differences."
 )
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help="With --diff: print Secret values and credentials as they are, instead of <redacted:...> marks.",
+)
 @click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
 @click.option(
     "--raw",
@@ -220,6 +225,7 @@ def convert(
     write_rules: Path | None,
     check: bool,
     show_diff: bool,
+    show_secrets: bool,
     force: bool,
     raw: bool,
     quiet: bool,
@@ -273,7 +279,12 @@ def convert(
     for line in outcome.warnings():
         _err(line)
     if outcome.shows_diff:
-        click.echo(emit.unified_diff(out, files, plan), nl=False)
+        shown = None
+        if not show_secrets:  # a diff is read by people, often in a CI log
+            from .redact import for_review
+
+            shown = functools.partial(for_review, key=os.urandom(16))
+        click.echo(emit.unified_diff(out, files, plan, shown), nl=False)
     if outcome.writes:
         emit.write(out, files, plan)
         if fitted is not None and write_rules is not None:

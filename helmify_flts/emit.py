@@ -14,7 +14,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import field
 from pathlib import Path
 
@@ -150,13 +150,17 @@ def _check_shapes(out: Path, paths: list[str], going: set[str]) -> None:
             raise UserError(f"{out / rel} is a folder, but the chart writes a file there; move or rename that folder")
 
 
-def unified_diff(out: Path, files: dict[str, str], plan: Plan) -> str:
+def unified_diff(out: Path, files: dict[str, str], plan: Plan, shown: Callable[[str], str] | None = None) -> str:
+    """What would change in OUT, file by file; each file's old and new text as ``shown`` shows it
+    (redact.for_review hides the Secrets' values in both)."""
     import difflib  # only --diff needs it
 
     chunks = []
     for rel in plan.changes:
         old = plan.current.get(rel) or ""
         new = files.get(rel, "")
+        if shown is not None:
+            old, new = shown(old), shown(new)
         chunks.extend(
             difflib.unified_diff(
                 old.splitlines(keepends=True),

@@ -660,3 +660,61 @@ def _pem(data: str) -> str:
         out += [data[last:pos], "\n" + indent + REDACTED + "\n" + indent]
         last = pos = end
     return "".join(out) + data[last:] if out else data
+
+
+# ----------------------------------------------------------------------------- a diff for review
+
+_SECRET_KIND = re.compile(r"kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?")
+_SECRET_FIELDS = re.compile(r"(?:data|stringData):[ \t]*(?:#.*)?")
+_ITEM_VALUE = re.compile(r"([ \t]*(?:-[ \t]+)?(?:\"[^\"]*\"|'[^']*'|[^:#\s][^:#]*?)[ \t]*:)([ \t]+\S.*)?")
+
+
+def for_review(text: str, key: bytes) -> str:
+    """A chart file as ``convert --diff`` shows it: every value in a Secret's ``data`` and
+    ``stringData``, every credential the messages hide, and every value a Secret of the run holds
+    replaced by ``<redacted:…>``, whose last part is a keyed hash of the line (the key made anew
+    each run, so it cannot be looked up): a reviewer sees which lines changed, never what they hold.
+    Lines keep their count and order, so the diff's line numbers stay those of the file."""
+    import hashlib
+    import hmac
+
+    lines = text.split("\n")
+    hidden = _lines_of_secret_fields(lines)
+    shown = message(text).split("\n")
+    if len(shown) != len(lines):  # not expected: then every line that changed is hidden whole
+        shown = [REDACTED if a != b else a for a, b in zip(lines, message(text).split("\n"), strict=False)]
+        shown += [REDACTED] * (len(lines) - len(shown))
+    out = []
+    for i, (line, seen) in enumerate(zip(lines, shown, strict=True)):
+        if i in hidden:
+            m = _ITEM_VALUE.fullmatch(line)
+            if m and m.group(2):
+                seen = m.group(1) + " " + REDACTED
+            elif not m:
+                seen = line[: len(line) - len(line.lstrip(" \t"))] + REDACTED
+        if seen != line:
+            mark = hmac.new(key, line.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:8]
+            seen = seen.replace(REDACTED, f"<redacted:{mark}>")
+        out.append(seen)
+    return "\n".join(out)
+
+
+def _lines_of_secret_fields(lines: list[str]) -> set[int]:
+    """Indexes of the lines under ``data:`` or ``stringData:`` of each YAML document whose kind is
+    Secret (a chart file's literal text: templates keep both at the top level)."""
+    hidden: set[int] = set()
+    start = 0
+    for end in [*(i for i, line in enumerate(lines) if line.startswith("---")), len(lines)]:
+        doc = range(start, end)
+        if any(_SECRET_KIND.fullmatch(lines[i]) for i in doc):
+            inside = False
+            for i in doc:
+                line = lines[i]
+                if _SECRET_FIELDS.fullmatch(line):
+                    inside = True
+                elif line and not line[0].isspace() and not line.startswith("{{"):
+                    inside = False
+                elif inside and line.strip() and not line.lstrip().startswith(("{{", "#")):
+                    hidden.add(i)
+        start = end + 1
+    return hidden

@@ -493,6 +493,9 @@ def check_case(case: gen.CliCase, root: Path, outcome: Outcome | None = None) ->
             lambda: "\n".join(changes(inside, box.inside())) + "\n" + run.show(),
         )
         expect(VICTIM not in run.stdout + run.stderr, "nothing-outside-out-shown", run.show)
+        # --diff prints the chart's files, Secret templates and values included: hidden there too
+        shown = _leaks(case, run.stdout + run.stderr)
+        expect(not shown, "no-secret-shown", lambda: f"--{case.first} shows {shown}")
 
     run = invoke(box, *_convert_args(case, box))
     outcome.codes.append(run.exit_code)
