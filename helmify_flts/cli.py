@@ -68,15 +68,16 @@ _COMMAND_LINE = re.compile(r"\n(?=[ \t]*(?:::|##))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def printable(message: str) -> str:
-    """``message`` as it may be printed: our own line breaks kept, nothing else that acts."""
+def safe_to_print(message: str) -> str:
+    """``message`` as it may be printed: our own line breaks kept, nothing else that acts
+    (templating.printable, for chart files, puts a text on one line instead)."""
     message = _COMMAND_LINE.sub(r"\\n", message)
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
 
 
 def _err(message: str) -> None:
     redact = sys.modules.get("helmify_flts.redact")  # loaded once sources are: it knows their Secrets
-    click.echo(printable(redact.held(message) if redact else message), err=True)
+    click.echo(safe_to_print(redact.held(message) if redact else message), err=True)
 
 
 def _fail(exc: UserError) -> None:
@@ -434,7 +435,7 @@ def verify(
     from .redact import held
 
     for line in outcome.lines():
-        click.echo(printable(held(line.text)), err=not line.stdout)
+        click.echo(safe_to_print(held(line.text)), err=not line.stdout)
     sys.exit(outcome.exit_code)
 
 

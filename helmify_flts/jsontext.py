@@ -26,18 +26,16 @@ def dumps(
     order). ``end`` is joined with the rest: adding it afterwards would copy the whole text.
     ``str_keys``: a key that is not a string raises ValueError, as a number JSON cannot hold does
     with ``allow_nan=False``, instead of being written as its JSON text."""
-    writer = _Writer(encode_basestring_ascii if ensure_ascii else encode_basestring, " " * indent, allow_nan)
-    writer.str_keys = str_keys
+    writer = _Writer(encode_basestring_ascii if ensure_ascii else encode_basestring, " " * indent, allow_nan, str_keys)
     writer.write(value, "")
     writer.parts.append(end)
     return "".join(writer.parts)
 
 
 class _Writer:
-    def __init__(self, quote: Callable[[str], str], step: str, allow_nan: bool) -> None:
-        self.quote, self.step, self.allow_nan = quote, step, allow_nan
+    def __init__(self, quote: Callable[[str], str], step: str, allow_nan: bool, str_keys: bool = False) -> None:
+        self.quote, self.step, self.allow_nan, self.str_keys = quote, step, allow_nan, str_keys
         self.parts: list[str] = []
-        self.str_keys = False
 
     def number(self, o: float) -> str:
         if o != o:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import leftovers
+from .background import Call
 from .errors import Notice, UserError, Where
 from .records import record
 
@@ -503,24 +504,11 @@ def strip_origin(node: MappingNode) -> None:
         metadata.value = [(k, v) for k, v in metadata.value if v is not annotations]
 
 
-class _Job:
-    """A call running in a thread of its own; :meth:`result` waits for it (a pool would cost
-    importing concurrent.futures and logging before the builds can start)."""
+class _Job(Call):
+    """A build (or the version query) running in a thread of its own, which can be stopped."""
 
     def __init__(self, fn: Any, *args: Any) -> None:
-        self._out: Any = None
-        self._exc: BaseException | None = None
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(fn, args), name="kustomize")
-        self._thread.start()
-
-    def _run(self, fn: Any, args: tuple) -> None:
-        try:
-            self._out = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
-            self._exc = exc
-        finally:
-            self._done.set()
+        super().__init__("kustomize", fn, *args)
 
     def stop(self) -> None:
         """Kill the build process this call runs, if any, or keep it from starting one."""
@@ -536,17 +524,6 @@ class _Job:
         """Forget the stop once the thread is over: a later thread may get its id."""
         with _LIVE_LOCK:
             _STOPPED.discard(self._thread.ident)
-
-    def result(self, timeout: float | None = None) -> Any:
-        """What the call returned, or raised; TimeoutError if it is still running after ``timeout``."""
-        # Not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the thread as ended
-        # while it runs, and every later join returns at once, before the build has removed its
-        # folder (the command then leaves without it).
-        if not self._done.wait(timeout):
-            raise TimeoutError("the call is still running")
-        if self._exc is not None:
-            raise self._exc
-        return self._out
 
 
 @record(frozen=False, eq=False)

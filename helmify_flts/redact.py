@@ -681,9 +681,8 @@ def for_review(text: str, key: bytes) -> str:
     lines = text.split("\n")
     hidden = _lines_of_secret_fields(lines)
     shown = message(text).split("\n")
-    if len(shown) != len(lines):  # not expected: then every line that changed is hidden whole
-        shown = [REDACTED if a != b else a for a, b in zip(lines, message(text).split("\n"), strict=False)]
-        shown += [REDACTED] * (len(lines) - len(shown))
+    if len(shown) != len(lines):  # a held value of several lines went: no line can be matched up
+        shown = [REDACTED] * len(lines)
     out = []
     for i, (line, seen) in enumerate(zip(lines, shown, strict=True)):
         if i in hidden:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import yaml
 
 from . import chartarchive, kyaml, leftovers, partition, redact
+from .background import Call
 from .errors import UserError, Where
 from .filenames import check_path, problem
 from .manifests import CLUSTER_SCOPED, LoadResult
@@ -255,23 +255,12 @@ def _alongside(work: Callable[[], dict], meanwhile: Callable[[], None]) -> dict:
     """``work()`` in a thread of its own while ``meanwhile()`` runs in this one. The render's
     thread holds the interpreter lock only to hand the values over and take the texts back, so
     the two overlap; ``work`` starts first, since the proof waits for it and the report does not."""
-    done: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            done["texts"] = work()
-        except BaseException as exc:  # noqa: BLE001 - raised again below, in the caller's thread
-            done["error"] = exc
-
-    thread = threading.Thread(target=run, name="helm-render")
-    thread.start()
+    render = Call("helm-render", work)
     try:
         meanwhile()
     finally:
-        thread.join()
-    if "error" in done:
-        raise done["error"]
-    return done["texts"]
+        render.wait()
+    return render.result()
 
 
 def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = None) -> dict[tuple, tuple[str, dict]]:
