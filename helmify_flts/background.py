@@ -10,18 +10,19 @@ import threading
 from typing import Any
 
 
-class Call:
-    """``fn(*args)`` started in a thread named ``name``; :meth:`result` waits for it. Not a record:
-    it holds a running thread, not data."""
+class Pending:
+    """A result that another thread settles: what a call returned, or what it raised. Waited for
+    on an Event, not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the thread as
+    ended while it runs, and every later join returns at once (a build then leaves its folder
+    behind)."""
 
-    def __init__(self, name: str, fn: Any, *args: Any) -> None:
+    def __init__(self) -> None:
         self._out: Any = None
         self._exc: BaseException | None = None
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(fn, args), name=name)
-        self._thread.start()
 
-    def _run(self, fn: Any, args: tuple) -> None:
+    def settle(self, fn: Any, *args: Any) -> None:
+        """Run ``fn(*args)`` here and keep its result or error for :meth:`result`."""
         try:
             self._out = fn(*args)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
@@ -30,9 +31,7 @@ class Call:
             self._done.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Whether the call is over, waiting at most ``timeout`` seconds (None: until it is).
-        Not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the thread as ended while
-        it runs, and every later join returns at once (a build then leaves its folder behind)."""
+        """Whether the result is in, waiting at most ``timeout`` seconds (None: until it is)."""
         return self._done.wait(timeout)
 
     def result(self, timeout: float | None = None) -> Any:
@@ -42,3 +41,13 @@ class Call:
         if self._exc is not None:
             raise self._exc
         return self._out
+
+
+class Call(Pending):
+    """``fn(*args)`` started in a thread named ``name``; :meth:`result` waits for it. Not a record:
+    it holds a running thread, not data."""
+
+    def __init__(self, name: str, fn: Any, *args: Any) -> None:
+        super().__init__()
+        self._thread = threading.Thread(target=self.settle, args=(fn, *args), name=name)
+        self._thread.start()

@@ -169,10 +169,18 @@ def prove_all(
 ) -> dict[str, Proof]:
     """Prove chart files held in memory once per case, writing them out for the engine only once.
     A chart that does not render fails every case with the same failure. ``meanwhile`` runs while
-    the engine renders (render.render_files)."""
+    the engine renders (render.render_files); each case is compared as soon as its render has
+    ended, while the engine renders the next."""
     names = list(cases)
+    composed: dict[str, list] | None = {} if len(names) > 1 else None  # texts the renderings share, composed once
+    proofs: dict[str, Proof] = {}
+
+    def compare(name: str | None, texts: dict[str, str]) -> None:
+        case = names[0] if name is None else name
+        proofs[case] = _compare(texts, cases[case].expected, composed)
+
     try:
-        texts = render.render_files(
+        render.render_files(
             dict(files),
             chart_name,
             cases[names[0]].values,
@@ -180,14 +188,12 @@ def prove_all(
             release,
             namespace,
             meanwhile,
+            compare,
         )
     except Exception as exc:  # noqa: BLE001 - _failure re-raises what is not a render failure
         failed = Proof(failure=_failure(exc))
         return {name: failed for name in names}
-    composed: dict[str, list] | None = {} if len(names) > 1 else None  # texts the renderings share, composed once
-    return {
-        name: _compare(texts[None if i == 0 else name], cases[name].expected, composed) for i, name in enumerate(names)
-    }
+    return {name: proofs[name] for name in names}
 
 
 def _failure(exc: Exception) -> Failure:

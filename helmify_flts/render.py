@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import yaml
 
 from . import chartarchive, kyaml, leftovers, partition, redact
-from .background import Call
+from .background import Call, Pending
 from .errors import UserError, Where
 from .filenames import check_path, problem
 from .manifests import CLUSTER_SCOPED, LoadResult
@@ -133,16 +134,20 @@ def render_files(
     release: str = "release",
     namespace: str = "default",
     meanwhile: Callable[[], None] | None = None,
+    then: Callable[[str | None, dict[str, str]], None] | None = None,
 ) -> dict:
     """Render chart files held in memory: ``{None: texts with values}`` plus one entry per named
     values set in ``more``. The engine loads them from an archive made in memory; a chart the
     archive cannot carry exactly, or large enough to render in groups, is written to a temporary
     folder for it instead.
 
-    ``meanwhile`` is called in this thread while the engine renders in another (the engine runs
-    outside the interpreter lock), once the chart is loaded. A chart rendered in groups renders
-    alone, to bound memory, and ``meanwhile`` is not called: whether it was is the caller's to
-    track. An error of ``meanwhile`` is raised once the render has ended; it should catch its own."""
+    ``meanwhile`` is called in this thread while the engine renders in others (the engine runs
+    outside the interpreter lock), once the chart is loaded. ``then(name, texts)`` is called in
+    this thread for each value set in order, as soon as its render has ended, while the engine
+    renders the next ones. A chart rendered in groups renders alone, to bound memory: ``meanwhile``
+    is not called (whether it was is the caller's to track) and ``then`` is called once all is
+    rendered. An error of ``meanwhile`` or ``then`` is raised once the renders have ended; they
+    should catch their own."""
     import tempfile
 
     # The folders of killed runs hold whole charts, Secrets included: remove them.
@@ -153,7 +158,7 @@ def render_files(
         if why := problem(rel):
             raise UserError(f"refusing the chart file {rel!r}: {why}")
     if len(parts) == 1 and (packed := chartarchive.pack(chart_name, files)) is not None:
-        return _render_each(packed, value_sets, release, namespace, meanwhile)
+        return _render_each(packed, value_sets, release, namespace, meanwhile, then)
     try:
         with tempfile.TemporaryDirectory(prefix=f"{RENDER_PREFIX}{leftovers.tag()}-") as tmp:
             root = Path(tmp) / chart_name
@@ -162,8 +167,11 @@ def render_files(
                 if rel not in grouped:
                     _write(root, rel, text)
             if not grouped:
-                return _render_each(root, value_sets, release, namespace, meanwhile)
-            return _render_parts(root, files, parts, value_sets, release, namespace)
+                return _render_each(root, value_sets, release, namespace, meanwhile, then)
+            rendered = _render_parts(root, files, parts, value_sets, release, namespace)
+            for name, texts in rendered.items() if then else ():
+                then(name, texts)
+            return rendered
     except OSError as exc:
         raise UserError(
             f"cannot write the chart to a temporary folder for Helm ({exc.strerror or exc}); "
@@ -231,36 +239,69 @@ def _render_each(
     release: str = "release",
     namespace: str = "default",
     meanwhile: Callable[[], None] | None = None,
+    then: Callable[[str | None, dict[str, str]], None] | None = None,
 ) -> dict:
     """Render one chart (a folder, or the bytes of its archive) with several value sets: the
     engine loads it (reads, parses and checks every file) once, not once per set. A loaded chart
-    is immutable, so renders do not interact. ``meanwhile``: see render_files."""
+    is immutable and safe to share between threads, so renders do not interact. ``meanwhile`` and
+    ``then``: see render_files; without them the sets render one after another, in this thread."""
     helm = _helm()
     try:
         with helm.Chart.load_archive(chart) if isinstance(chart, bytes) else helm.Chart.load(str(chart)) as loaded:
 
-            def each() -> dict:
-                return {
-                    name: loaded.render(values or {}, name=release, namespace=namespace)
-                    for name, values in value_sets.items()
-                }
+            def one(values: dict | None) -> dict[str, str]:
+                return loaded.render(values or {}, name=release, namespace=namespace)
 
-            return each() if meanwhile is None else _alongside(each, meanwhile)
+            if meanwhile is None and then is None:
+                return {name: one(values) for name, values in value_sets.items()}
+            return _in_lanes(one, value_sets, meanwhile or (lambda: None), then or (lambda _name, _texts: None))
     except helm.HelmError as exc:
         where = "" if isinstance(chart, bytes) else f" in {chart}"
         raise RenderError(f"Helm cannot render the chart{where}: {exc}") from None
 
 
-def _alongside(work: Callable[[], dict], meanwhile: Callable[[], None]) -> dict:
-    """``work()`` in a thread of its own while ``meanwhile()`` runs in this one. The render's
-    thread holds the interpreter lock only to hand the values over and take the texts back, so
-    the two overlap; ``work`` starts first, since the proof waits for it and the report does not."""
-    render = Call("helm-render", work)
+LANES = (
+    2  # renders at once: the engine's work is single-threaded Go, and the machines CI runs on have two cores or more
+)
+
+
+def _in_lanes(
+    one: Callable[[dict | None], dict[str, str]],
+    value_sets: dict[str | None, dict | None],
+    meanwhile: Callable[[], None],
+    then: Callable[[str | None, dict[str, str]], None],
+) -> dict:
+    """``one(values)`` for each value set, in at most LANES threads of their own that take the
+    sets in order, while ``meanwhile()`` and then ``then(name, texts)`` for each set in order run
+    in this one. The render threads hold the interpreter lock only to hand the values over and
+    take the texts back, so the proof compares one set's objects while the engine renders the
+    next. The first render starts before ``meanwhile``, since the proof waits for it and the
+    report does not. On an error no further set is started, and every started render ends before
+    the error is raised (the loaded chart is released after)."""
+    names = list(value_sets)
+    results = {name: Pending() for name in names}
+    queue, lock, stop = iter(names), threading.Lock(), threading.Event()
+
+    def lane() -> None:
+        while not stop.is_set():
+            with lock:
+                name = next(queue, queue)
+            if name is queue:
+                return
+            results[name].settle(one, value_sets[name])
+
+    lanes = [Call("helm-render" + (f"-{i + 1}" if i else ""), lane) for i in range(min(LANES, len(names)))]
     try:
         meanwhile()
+        out = {}
+        for name in names:
+            out[name] = results[name].result()
+            then(name, out[name])
+        return out
     finally:
-        render.wait()
-    return render.result()
+        stop.set()
+        for each in lanes:
+            each.wait()
 
 
 def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = None) -> dict[tuple, tuple[str, dict]]:
