@@ -21,6 +21,8 @@ Supported: what this package uses. ``__post_init__``, ``InitVar``, ``kw_only``, 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import types
 import typing
 from collections.abc import Callable
 from operator import attrgetter
@@ -60,29 +62,53 @@ def _repr(self: object) -> str:
 
 def _make_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool) -> Callable[..., None]:
     """``__init__`` as dataclasses writes it: a frozen record sets its fields through
-    ``object.__setattr__``, a factory runs once per instance that does not pass the field."""
+    ``object.__setattr__``, a factory runs once per instance that does not pass the field.
+    Records of one shape (as many fields, the factories in the same places, frozen or not) share
+    one compiled body, renamed for each class: about half the records share a shape with another."""
     names: dict[str, Any] = {"__set": object.__setattr__, "__FACTORY": _HAS_FACTORY}
-    params: list[str] = []
-    body: list[str] = []
+    defaults: list[Any] = []
     for i, f in enumerate(fields):
-        value = f.name
         if f.default is not _MISSING:
-            names[f"__default{i}"] = f.default
-            params.append(f"{f.name}=__default{i}")
+            defaults.append(f.default)
         elif f.default_factory is not _MISSING:
             names[f"__factory{i}"] = f.default_factory
-            params.append(f"{f.name}=__FACTORY")
-            value = f"__factory{i}() if {f.name} is __FACTORY else {f.name}"
-        else:
-            params.append(f.name)
-        body.append(f"__set(self, {f.name!r}, {value})" if frozen else f"self.{f.name} = {value}")
-    source = f"def __init__(self, {', '.join(params)}):\n    " + ("\n    ".join(body) or "pass")
-    scope: dict[str, Any] = {}
-    exec(source, names, scope)  # noqa: S102 - source made here from field names, which are identifiers
-    init = scope["__init__"]
+            defaults.append(_HAS_FACTORY)
+        elif defaults:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+    shape = (len(fields), frozen, tuple(f"__factory{i}" in names for i in range(len(fields))))
+    renamed = {_placeholder(i): f.name for i, f in enumerate(fields)}
+    code = _init_code(shape)
+    code = code.replace(
+        co_varnames=tuple(renamed.get(n, n) for n in code.co_varnames),
+        co_names=tuple(renamed.get(n, n) for n in code.co_names),
+        co_consts=tuple(renamed.get(c, c) if isinstance(c, str) else c for c in code.co_consts),
+        co_qualname=f"{cls.__qualname__}.__init__",
+    )
+    init = types.FunctionType(code, names, "__init__", tuple(defaults) or None)
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     return init
+
+
+def _placeholder(i: int) -> str:
+    """A field's name in a shared body: no record field is named so (they are identifiers that
+    do not start with two underscores)."""
+    return f"__field{i}__"
+
+
+@functools.cache
+def _init_code(shape: tuple[int, bool, tuple[bool, ...]]) -> types.CodeType:
+    count, frozen, factories = shape
+    params, body = [], []
+    for i in range(count):
+        name = _placeholder(i)
+        value = f"__factory{i}() if {name} is __FACTORY else {name}" if factories[i] else name
+        params.append(name)
+        body.append(f"__set(self, {name!r}, {value})" if frozen else f"self.{name} = {value}")
+    source = f"def __init__(self, {', '.join(params)}):\n    " + ("\n    ".join(body) or "pass")
+    scope: dict[str, Any] = {}
+    exec(source, {}, scope)  # noqa: S102 - source made here from placeholders, not from input
+    return scope["__init__"].__code__
 
 
 def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
