@@ -64,15 +64,18 @@ def _progress(done: int, total: int, name: str) -> None:
 # characters: in a CI log, a line that starts with "::" or "##" is a command to the runner
 # (GitHub's ::add-mask::, Azure's ##vso[...]), and an escape sequence rewrites the terminal. No
 # line of ours starts so: such a line break came from input and is shown as "\n".
-_COMMAND_LINE = re.compile(r"\n(?=[ \t]*(?:::|##))")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_COMMAND_LINE = r"\n(?=[ \t]*(?:::|##))"
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]"
 
 
 def safe_to_print(message: str) -> str:
     """``message`` as it may be printed: our own line breaks kept, nothing else that acts
     (templating.printable, for chart files, puts a text on one line instead)."""
-    message = _COMMAND_LINE.sub(r"\\n", message)
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
+    plain = message.isascii() and message.replace("\n", "").isprintable()  # no tab, no control character
+    if plain and not any(lead in message for lead in ("\n ", "\n::", "\n##")):
+        return message  # most lines: nothing to escape, and no pattern compiled to say so
+    message = re.sub(_COMMAND_LINE, r"\\n", message)
+    return re.sub(_CONTROL, lambda m: f"\\u{ord(m.group()):04x}", message)
 
 
 def _err(message: str) -> None:

@@ -15,11 +15,12 @@ from functools import lru_cache
 
 def fnmatchcase(name: str, pattern: str) -> bool:
     """Whether ``name`` matches the shell-style ``pattern``, exactly as ``fnmatch.fnmatchcase``."""
-    return _matcher(pattern)(name)
+    return matcher(pattern)(name)
 
 
 @lru_cache(maxsize=1024)
-def _matcher(pattern: str) -> Callable[[str], bool]:
+def matcher(pattern: str) -> Callable[[str], bool]:
+    """A function telling whether a name matches ``pattern``, as ``fnmatch.fnmatchcase`` would."""
     if "?" in pattern or "[" in pattern:
         return lambda name: _fnmatchcase(name, pattern)
     if "*" not in pattern:

@@ -45,7 +45,7 @@ def test_star_patterns(name: str, pattern: str, matched: bool) -> None:
 
 
 def test_a_star_only_pattern_compiles_no_regular_expression(monkeypatch: pytest.MonkeyPatch) -> None:
-    globs._matcher.cache_clear()
+    globs.matcher.cache_clear()
 
     def refused(*args: object, **kwargs: object) -> None:
         raise AssertionError("a regular expression was compiled")
@@ -54,3 +54,35 @@ def test_a_star_only_pattern_compiles_no_regular_expression(monkeypatch: pytest.
     monkeypatch.setattr(fnmatch, "_compile_pattern", refused)
     assert globs.fnmatchcase("flts-lstm-trainer", "flts-*-trainer")
     assert not globs.fnmatchcase("kafka", "zookeeper*")
+
+
+# ----------------------------------------------------------------------------- the chart's ignore rules
+
+
+@settings(max_examples=2000, deadline=None)
+@given(name=st.text(alphabet="ab.~_-DSgitwpxj/\n", max_size=12))
+def test_a_name_the_helmignore_hides_is_one_fnmatch_would_hide(name: str) -> None:
+    from helmify_flts.filenames import IGNORED, ignored
+
+    assert ignored(name) == any(fnmatch.fnmatchcase(name, pattern) for pattern in IGNORED)
+
+
+@pytest.mark.parametrize("name", [".git", "a.swp", "x~", "helmify-report.md", ".DS_Store", "b.tmproj"])
+def test_the_helmignore_names_and_suffixes_are_hidden(name: str) -> None:
+    from helmify_flts.filenames import ignored
+
+    assert ignored(name) and not ignored(name + "x")
+
+
+_RULE = st.text(alphabet="ab.*?/", min_size=1, max_size=6)
+_SUBJECT = st.text(alphabet="ab./\n", max_size=8)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(pattern=_RULE, subject=_SUBJECT)
+def test_a_chart_ignore_rule_matches_as_go_filepath_match_does(pattern: str, subject: str) -> None:
+    """Go's filepath.Match: ``*`` is any run of characters but ``/``, ``?`` one of them."""
+    from helmify_flts.chartarchive import _glob
+
+    go = "".join({"*": "[^/]*", "?": "[^/]"}.get(c) or re.escape(c) for c in pattern)
+    assert _glob(pattern)(subject) == (re.fullmatch(go, subject) is not None)
