@@ -198,10 +198,13 @@ def write(out: Path, files: dict[str, str], plan: Plan) -> None:
             target = check_path(staging, rel)
             target.unlink(missing_ok=True)
             _prune_empty(staging, target.parent)
+        made: set[Path] = set()  # folders made (or found) already: a mkdir call per file cost more than its write
         for rel, text in files.items():
             doing = out / rel
             target = check_path(staging, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             if len(text) <= _CHUNK:
                 target.write_bytes(text.encode("utf-8"))
             else:  # the review report of a large chart
