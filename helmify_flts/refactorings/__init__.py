@@ -80,7 +80,7 @@ def _advance(current: Mapping[Identity, dict], ctx: Context, made: list[Change])
     source identity."""
     if not made:
         return current, ctx
-    step = apply(current, made)
+    step = apply(current, made, isolated=False)  # the next rule only reads them
     ctx = _owned(ctx, made)
     if step.renamed:
         back = {now: source for source, now in ctx.renamed.items()}

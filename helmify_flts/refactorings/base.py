@@ -321,14 +321,19 @@ class Declared:
         return not (self.edits or self.added or self.removed)
 
 
-def apply(objects: Mapping[Identity, dict], changes: list[Change]) -> Declared:
+def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: bool = True) -> Declared:
     """Apply declared changes in order. An edit names its object as the earlier changes left it
-    (a later rule sees a renamed object under its new identity)."""
+    (a later rule sees a renamed object under its new identity).
+
+    ``isolated``: the result shares no object with ``objects``. Otherwise an object no change
+    edits is the one given (declare's steps between rules, whose objects the next rule only
+    reads): copying every object at every step was most of the production pack's time."""
     import jsonpatch
 
     from ..render import identity
 
-    current = {ident: copy.deepcopy(obj) for ident, obj in objects.items()}
+    current = {ident: copy.deepcopy(obj) for ident, obj in objects.items()} if isolated else dict(objects)
+    owned = set(current) if isolated else set()  # identities whose object is this call's own copy
     # current identity -> source identity, or the index in ``added`` of an object a rule added:
     # a later rule's edit of an added object (its labels, its release-aware name) folds into
     # what the report lists as added, since it has no source to be a change of.
@@ -338,10 +343,17 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change]) -> Declared:
     removed: list[Removed] = []
     for change in changes:
         if isinstance(change, Edit):
-            obj = jsonpatch.apply_patch(current.pop(change.identity), list(change.ops))
+            obj = current.pop(change.identity)
+            if change.identity not in owned:
+                obj = copy.deepcopy(obj)
+            owned.discard(change.identity)
+            # In place, on this call's own copy; the operations' values are copied in, so that a
+            # later edit of the same object never changes what an earlier change recorded.
+            obj = jsonpatch.apply_patch(obj, copy.deepcopy(list(change.ops)), in_place=True)
             source = origin.pop(change.identity)
             new = identity(obj)
             current[new], origin[new] = obj, source
+            owned.add(new)
             if isinstance(source, int):
                 added[source] = replace(added[source], object=obj)
             else:
@@ -349,10 +361,12 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change]) -> Declared:
         elif isinstance(change, Removed):
             current.pop(change.identity, None)
             origin.pop(change.identity, None)
+            owned.discard(change.identity)
             removed.append(change)
         else:
             new = identity(change.object)
             current[new], origin[new] = copy.deepcopy(change.object), len(added)
+            owned.add(new)
             added.append(change)
     renamed = {source: ident for ident, source in origin.items() if not isinstance(source, int) and ident != source}
     expected: dict[Identity, Any] = dict(current)
