@@ -189,3 +189,132 @@ def test_an_overlays_renamed_ingress_joins_the_component_too(tmp_path: Path) -> 
     assert prod["gateway"]["prodPublic"]["ingress"]["enabled"] is True
     assert prod["gateway"]["public"]["ingress"]["enabled"] is False
     assert dev["gateway"]["publicDev"]["ingress"]["enabled"] is True
+
+
+def namespace_warnings(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("warning:") and "has no namespace" in line]
+
+
+BASE = {
+    "base/kustomization.yaml": "namespace: shop\nresources: [app.yaml]\n",
+    "base/app.yaml": GATEWAY,
+}
+JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: seed}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: seed, image: "busybox:1.36"}]
+"""
+
+
+def test_an_overlays_generated_and_added_objects_without_the_namespace_are_named(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "src",
+        {
+            **BASE,
+            "prod/kustomization.yaml": """\
+resources: [../base, seed.yaml]
+configMapGenerator:
+  - name: flags
+    literals: [CHECKOUT_V2=on]
+secretGenerator:
+  - name: db
+    literals: [password=hunter2-prod]
+""",
+            "prod/seed.yaml": JOB,
+        },
+    )
+    chart = tmp_path / "chart"
+    result = run("convert", root / "base", chart, "--env", f"prod={root / 'prod'}")
+    assert result.exit_code == 0, result.stderr
+    found = namespace_warnings(result.stderr)
+    assert len(found) == 3, result.stderr
+    folder = (root / "prod").as_posix()
+    generated = next(line for line in found if "ConfigMap/flags-" in line)
+    # The generator's line, the folder, and what to write where.
+    assert generated.startswith("warning: kustomization.yaml:3: [prod] ConfigMap/flags-")
+    assert f"the other objects of {folder} are in shop" in generated
+    assert f"set `namespace: shop` in {folder}/kustomization.yaml" in generated
+    assert any("Secret/db-" in line for line in found) and any("Job/seed " in line for line in found)
+    assert "hunter2" not in result.stderr
+    report = (chart / "helmify-report.json").read_text(encoding="utf-8")
+    assert report.count('"code": "no-namespace"') == 3
+    assert "ConfigMap/flags-" in (chart / "helmify-report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param(
+            {
+                "prod/kustomization.yaml": "namespace: shop\nresources: [../base]\nconfigMapGenerator:\n"
+                "  - {name: flags, literals: [A=1]}\n"
+            },
+            id="overlay-sets-the-namespace",
+        ),
+        pytest.param(
+            {
+                "base/kustomization.yaml": "resources: [app.yaml]\n",
+                "prod/kustomization.yaml": "resources: [../base]\nconfigMapGenerator:\n"
+                "  - {name: flags, literals: [A=1]}\n",
+            },
+            id="no-object-has-a-namespace",
+        ),
+        pytest.param(
+            {
+                "prod/kustomization.yaml": "resources: [../base, seed.yaml]\nconfigMapGenerator:\n"
+                "  - {name: flags, literals: [A=1]}\n",
+                "prod/seed.yaml": JOB.replace("metadata: {name: seed}", "metadata: {name: seed, namespace: tools}"),
+            },
+            id="several-namespaces",
+        ),
+        pytest.param(
+            {
+                "prod/kustomization.yaml": "resources: [../base, cluster.yaml]\n",
+                "prod/cluster.yaml": """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: gateway-read}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata: {name: letsencrypt}
+spec: {acme: {server: "https://acme.example.com", privateKeySecretRef: {name: le}}}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec: {size: 1}
+""",
+            },
+            id="cluster-scoped-and-custom-kinds",
+        ),
+    ],
+)
+def test_no_namespace_warning_where_nothing_is_left_behind(tmp_path: Path, files: dict[str, str]) -> None:
+    root = write_tree(tmp_path / "src", {**BASE, **files})
+    result = run("convert", root / "base", tmp_path / "chart", "--env", f"prod={root / 'prod'}")
+    assert result.exit_code == 0, result.stderr
+    assert namespace_warnings(result.stderr) == []
+    assert '"code": "no-namespace"' not in (tmp_path / "chart" / "helmify-report.json").read_text(encoding="utf-8")
+
+
+def test_a_base_kustomization_that_leaves_one_resource_without_the_namespace_is_named_too(tmp_path: Path) -> None:
+    # No namespace: in the kustomization, one file writes it and the other does not.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [app.yaml, seed.yaml]\n",
+            "base/app.yaml": GATEWAY.replace("metadata: {name: gateway", "metadata: {namespace: shop, name: gateway"),
+            "base/seed.yaml": JOB,
+        },
+    )
+    result = run("convert", root / "base", tmp_path / "chart")
+    assert result.exit_code == 0, result.stderr
+    found = namespace_warnings(result.stderr)
+    assert len(found) == 1 and found[0].startswith("warning: seed.yaml:1: Job/seed has no namespace"), found
