@@ -170,18 +170,22 @@ patches:
 }
 
 
-def test_an_overlays_renamed_ingress_joins_the_component_too(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "pack", [(), ("--rules", "conventions", "--rules", "production")], ids=["default", "refactored"]
+)
+def test_an_overlays_renamed_ingress_joins_the_component_too(tmp_path: Path, pack: tuple[str, ...]) -> None:
     root = write_tree(tmp_path / "src", OVERLAY_BASE)
     envs = [a for env in ("dev", "prod") for a in ("--env", f"{env}={root / env}")]
     chart = tmp_path / "chart"
-    convert_ok(root / "base", chart, *envs)
+    convert_ok(root / "base", chart, *envs, *pack)
     result = run("verify", chart, root / "base", *envs)
     assert result.exit_code == 0, result.stdout + result.stderr
     for env in ("dev", "prod"):
         assert f"[{env}] verified" in result.stdout + result.stderr
     base, dev, prod = values(chart), values(chart, "values-dev.yaml"), values(chart, "values-prod.yaml")
     # Nothing of any Ingress at the top level, in any environment.
-    assert set(base) == set(dev) == set(prod) == {"gateway"}
+    for top in (base, dev, prod):
+        assert "gateway" in top and not {"public", "prodPublic", "publicDev"} & set(top), sorted(top)
     gateway = base["gateway"]
     assert gateway["public"]["ingress"]["rules"][0]["host"] == "public.example.com"
     assert gateway["prodPublic"]["ingress"]["enabled"] is False
