@@ -2,7 +2,8 @@
 
 A component comes from a component rule, else from the first of the configured labels, else
 from what the resource points at or is pointed at by (an HPA's target, a Service's selector, a
-ConfigMap mounted by one component's pods), else from the resource's own name.
+ConfigMap mounted by one component's pods, the Services an Ingress routes to), else from the
+resource's own name.
 """
 
 from __future__ import annotations
@@ -120,6 +121,12 @@ def assign(
     # What a single component uses belongs to it, whatever its own labels say (kompose labels
     # a claim "kafka-claim0"); shared or unreferenced resources fall back to their labels.
     _from_references(resources, result, why)
+    # An Ingress follows the Services it routes to, so those must all have their component first,
+    # also the ones that only their labels or their own name give one.
+    for res in resources:
+        if res not in result and res.kind != "Ingress":
+            result[res] = _from_labels(res, res.labels(), ruleset.component_labels, why) or _own(res, why)
+    _ingresses(resources, result, why)
     for res in resources:
         if res not in result:
             result[res] = _from_labels(res, res.labels(), ruleset.component_labels, why) or _own(res, why)
@@ -248,6 +255,28 @@ def _rbac(resources: tuple[Resource, ...], result: dict[Resource, Component], wh
         if len(found) == 1:
             result[res] = found.pop()
             why[res] = f"bound only by {result[res].dotted}"
+
+
+# Where an Ingress names a backend: the default one and each path's (extensions/v1beta1 and
+# networking.k8s.io/v1beta1 call the default one ``backend``).
+_BACKENDS = tuple(parse(path) for path in ("spec.defaultBackend", "spec.backend", "spec.rules[].http.paths[].backend"))
+
+
+def _ingresses(resources: tuple[Resource, ...], result: dict[Resource, Component], why: dict[Resource, str]) -> None:
+    """An Ingress whose every backend is a Service of one component joins it, so switching the
+    component off leaves no route to nothing; one routing to several keeps its labels or name."""
+    services = {(r.namespace, r.name): result[r] for r in resources if r.kind == "Service" and r in result}
+    for res in resources:
+        if res in result or res.kind != "Ingress":
+            continue
+        found: set[Component | None] = set()
+        for steps in _BACKENDS:
+            for backend in walk(res.node, steps):
+                name = text_at(backend.node, "service", "name") or text_at(backend.node, "serviceName")
+                found.add(services.get((res.namespace, name or "")))
+        if len(found) == 1 and None not in found:
+            result[res] = found.pop()
+            why[res] = f"routes only to Services of {result[res].dotted}"
 
 
 def _selector(res: Resource) -> dict[str, str]:

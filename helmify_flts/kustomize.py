@@ -635,7 +635,7 @@ def _build_or_error(folder: Path, tool: Tool) -> Build | UserError:
 
 def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> manifests.LoadResult:
     """The build's objects, each named by its origin file and line, without origin annotations."""
-    from . import exported, manifests
+    from . import exported, manifests, unnamespaced
     from .paths import child, text_at
 
     resources: list[manifests.Resource] = []
@@ -657,6 +657,7 @@ def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> man
         kept.append(made)
     kept = _unclashed(kept)
     notices += exported.notices(kept)
+    notices += unnamespaced.notices(kept, folder, built.kustomization)
     files = sorted({r.source for r in kept} | {built.kustomization})
     return manifests.LoadResult(tuple(kept), tuple(notices), tuple(files), built_with=str(built.tool))
 

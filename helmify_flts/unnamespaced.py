@@ -1,0 +1,70 @@
+"""Objects a kustomization leaves without a namespace while the rest of its folder has one.
+
+An overlay that generates a ConfigMap or Secret, or adds a resource, without repeating its
+base's ``namespace:`` gives those objects none: ``kubectl apply -k`` puts them in whatever
+namespace it is applied to, and so does the chart (the release's), not beside the objects of
+the base that read them. The build and the chart agree, so the proof passes; only a warning
+tells the author.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import Notice
+from .manifests import CLUSTER_SCOPED, Resource
+
+CODE = "no-namespace"
+
+# Built-in kinds that live in a namespace, by API group. A custom resource without a namespace
+# may be cluster-scoped (a ClusterIssuer, a GatewayClass): its definition says, not the folder.
+_NAMESPACED = {
+    "": {
+        "ConfigMap",
+        "Secret",
+        "Service",
+        "ServiceAccount",
+        "PersistentVolumeClaim",
+        "Pod",
+        "ReplicationController",
+        "ResourceQuota",
+        "LimitRange",
+        "Endpoints",
+    },
+    "apps": {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"},
+    "batch": {"Job", "CronJob"},
+    "autoscaling": {"HorizontalPodAutoscaler"},
+    "policy": {"PodDisruptionBudget"},
+    "networking.k8s.io": {"Ingress", "NetworkPolicy"},
+    "rbac.authorization.k8s.io": {"Role", "RoleBinding"},
+    "discovery.k8s.io": {"EndpointSlice"},
+    "coordination.k8s.io": {"Lease"},
+}
+
+
+def notices(resources: Sequence[Resource], folder: Path, kustomization: str) -> list[Notice]:
+    """One warning per object of a built folder that has no namespace where every other object
+    with one is in the same namespace; none when no object has a namespace (the whole folder
+    goes where it is applied) or when they are spread over several."""
+    namespaces = {res.namespace for res in resources if res.namespace and res.kind not in CLUSTER_SCOPED}
+    if len(namespaces) != 1:
+        return []
+    (namespace,) = namespaces
+    shown = folder.as_posix().rstrip("/") or "."
+    return [
+        Notice(
+            f"{res.title} has no namespace while the other objects of {shown} are in {namespace}: "
+            "kubectl apply -k puts it in the namespace it is applied to, and so does the chart (the release's "
+            f"namespace); set `namespace: {namespace}` in {shown}/{kustomization} to keep it beside them",
+            res.where,
+            CODE,
+        )
+        for res in resources
+        if not res.namespace and _namespaced(res)
+    ]
+
+
+def _namespaced(res: Resource) -> bool:
+    group = res.api_version.rpartition("/")[0]
+    return res.kind in _NAMESPACED.get(group, ())
