@@ -102,3 +102,67 @@ def test_no_refactoring_changes_the_objects_it_is_given(tmp_path: Path, monkeypa
     )
     assert done.exit_code == 0, done.stderr
     assert len(set(called)) >= 10  # the packs' refactorings, each declared for every folder
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+def _containers(value: Any) -> list[int]:
+    if isinstance(value, dict):
+        return [id(value), *(i for item in value.values() for i in _containers(item))]
+    if isinstance(value, list):
+        return [id(value), *(i for item in value for i in _containers(item))]
+    return []
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JSON)
+def test_a_plain_copy_is_a_deep_copy(value: Any) -> None:
+    from helmify_flts.refactorings.base import plain_copy
+
+    copied = plain_copy(value)
+    assert identical(copied, value) or value != value  # NaN-free, so equal with its types
+    assert not set(_containers(copied)) & set(_containers(value))  # no map or list shared
+
+
+def test_a_plain_copy_copies_what_is_not_plain_as_deepcopy_does() -> None:
+    from helmify_flts.refactorings.base import Rendered, plain_copy
+
+    marker = Rendered("templates/cm.yaml")
+    value = {"a": [marker], "b": {1, 2}}
+    copied = plain_copy(value)
+    assert copied["a"][0] == marker and copied["b"] == {1, 2}
+    assert copied["b"] is not value["b"]  # a set is not plain: deepcopy copies it
+
+
+def test_the_startup_dependencies_of_the_charts_objects_are_found_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wait-for and init-job-hooks plan every folder's declaration on the chart's objects: finding
+    their references (every host name in every env value) once per folder and rule was a tenth of
+    the production pack's time."""
+    from helmify_flts.refactorings import startup
+
+    given: list[Any] = []
+    real = startup.dependencies
+
+    def dependencies(objects: Any, references: Any = None) -> Any:
+        given.append(objects)
+        return real(objects, references)
+
+    monkeypatch.setattr(startup, "dependencies", dependencies)
+    envs = FIXTURES / "environments"
+    src = FIXTURES / ".kubernetes"
+    done = run(
+        "convert", src, tmp_path / "out", "--raw", "--rules", "flts-production",
+        "--env", f"dev={envs / 'dev'}", "--env", f"prod={envs / 'prod'}",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    # once for the chart's objects, which the declarations of the base and both environments
+    # plan on, and once for each rule's template half (8 calls before)
+    assert len(given) == 3
+    assert run("verify", tmp_path / "out", src, "--raw", "--env", f"dev={envs / 'dev'}").exit_code == 0

@@ -92,6 +92,18 @@ class Context:
     # folders: with ``folders``, what each folder holds, so a plan made for every folder knows the
     # base folder's own objects too.
     env_only: frozenset[Identity] = frozenset()
+    # What refactorings work out from ``objects`` alone (which nothing changes), kept for the
+    # run: every folder's declaration plans on them, and a Context made from this one by
+    # dataclasses.replace shares the dict. See :meth:`of_objects`.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def of_objects(self, name: str, objects: Mapping[Identity, dict], work: Any) -> Any:
+        """``work(objects)``, computed once per run when ``objects`` are the chart's (``self.objects``)."""
+        if objects is not self.objects or not objects:
+            return work(objects)
+        if name not in self.memo:
+            self.memo[name] = work(objects)
+        return self.memo[name]
 
     def key_name(self, ident: Identity) -> str:
         """The name chart files and keys of ``ident`` are made of (see ``key_names``)."""
@@ -321,6 +333,24 @@ class Declared:
         return not (self.edits or self.added or self.removed)
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of a plain object (maps, lists and scalars, as YAML and JSON give them), about
+    five times faster than copy.deepcopy, which keeps a memo of every node to preserve sharing.
+    Nothing here relies on two places of an object being one (a YAML alias): each gets its own
+    copy. Anything else (a Rendered placeholder) goes through copy.deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {key: plain_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [plain_copy(item) for item in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
 def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: bool = True) -> Declared:
     """Apply declared changes in order. An edit names its object as the earlier changes left it
     (a later rule sees a renamed object under its new identity).
@@ -332,7 +362,7 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: boo
 
     from ..render import identity
 
-    current = {ident: copy.deepcopy(obj) for ident, obj in objects.items()} if isolated else dict(objects)
+    current = {ident: plain_copy(obj) for ident, obj in objects.items()} if isolated else dict(objects)
     owned = set(current) if isolated else set()  # identities whose object is this call's own copy
     # current identity -> source identity, or the index in ``added`` of an object a rule added:
     # a later rule's edit of an added object (its labels, its release-aware name) folds into
@@ -345,11 +375,11 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: boo
         if isinstance(change, Edit):
             obj = current.pop(change.identity)
             if change.identity not in owned:
-                obj = copy.deepcopy(obj)
+                obj = plain_copy(obj)
             owned.discard(change.identity)
             # In place, on this call's own copy; the operations' values are copied in, so that a
             # later edit of the same object never changes what an earlier change recorded.
-            obj = jsonpatch.apply_patch(obj, copy.deepcopy(list(change.ops)), in_place=True)
+            obj = jsonpatch.apply_patch(obj, plain_copy(list(change.ops)), in_place=True)
             source = origin.pop(change.identity)
             new = identity(obj)
             current[new], origin[new] = obj, source
@@ -365,7 +395,7 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: boo
             removed.append(change)
         else:
             new = identity(change.object)
-            current[new], origin[new] = copy.deepcopy(change.object), len(added)
+            current[new], origin[new] = plain_copy(change.object), len(added)
             owned.add(new)
             added.append(change)
     renamed = {source: ident for ident, source in origin.items() if not isinstance(source, int) and ident != source}

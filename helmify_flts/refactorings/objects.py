@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import field
 from typing import Any
@@ -195,7 +194,9 @@ def unique_name(objects: Mapping[Identity, dict], kind: str, namespace: str, wan
 
 def copied(objects: Mapping[Identity, dict]) -> dict[Identity, dict]:
     """A deep copy, so a refactoring never changes the objects it was given."""
-    return {ident: copy.deepcopy(obj) for ident, obj in objects.items()}
+    from .base import plain_copy
+
+    return {ident: plain_copy(obj) for ident, obj in objects.items()}
 
 
 def selects(selector: Any, labels: dict) -> bool:

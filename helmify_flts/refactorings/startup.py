@@ -319,7 +319,7 @@ class WaitFor:
     def _plan(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any
     ) -> dict[Identity, tuple[Dependency, ...]]:
-        deps = dependencies(objects)
+        deps = ctx.of_objects("dependencies", objects, dependencies)
         chosen = {i: d for i, d in deps.items() if rule_selects(rule.match, i, objects[i], ctx)}
         return plan_waits(objects, chosen)
 
@@ -402,7 +402,7 @@ class InitJobHooks:
 
     def _weights(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> dict[Identity, int]:
         jobs = [i for i in sorted(objects) if i[1] == "Job" and rule_selects(rule.match, i, objects[i], ctx)]
-        return hook_weights(objects, jobs, dependencies(objects))
+        return hook_weights(objects, jobs, ctx.of_objects("dependencies", objects, dependencies))
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         weights = self._weights(ctx.objects or objects, ctx, rule)
