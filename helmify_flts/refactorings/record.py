@@ -41,7 +41,9 @@ def dumps(release: str, namespace: str, declared: Mapping[str, Declared], switch
             {"key": list(s.key), "kinds": list(s.kinds), "template": s.template, "rule": s.rule, "why": s.why}
             for s in switched
         ]
-    return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    from ..jsontext import dumps as indented  # json.dumps's own text, without its pure-Python indenting encoder
+
+    return indented(doc, indent=1, ensure_ascii=False, end="\n")
 
 
 def _change_json(change: Change) -> dict:
