@@ -253,6 +253,9 @@ def plan_overlays(
                 else:
                     covered_by = _cover(res, kind, named, own, base, keys)
                 own = _widen(res, own, covered_by, base, keys, chart)
+        own = _guard_empty(
+            res, own, reference[res], [env.objects[res.identity] for env in envs if res.identity in env.objects]
+        )
         kept = set(map(id, own))
         for hit in resource_plan.hits:
             if isinstance(hit.rule, ExistingRule) and id(hit) not in kept:
@@ -304,6 +307,38 @@ def _widen(
             res, rest, _cover(res, "changed", hit.found.path[:-1], rest, base, keys, force=True), base, keys, chart
         )
     return after
+
+
+def _guard_empty(res: Resource, own: list[Hit], reference: dict, others: list[dict]) -> list[Hit]:
+    """Optional fields guarded by presence where an empty list or map must reach the manifest.
+
+    The chart writes an optional list or map only when it holds something (``with``), and one
+    the base has empty always (``tls: []`` in the base renders in every environment). An environment
+    that has the field empty where the base has items or nothing (``tls: []`` in dev only), or
+    leaves out a field the base has empty, needs the field written whenever its key is not null:
+    an empty list or map renders as it is, a null (the environment has no such field) renders
+    nothing."""
+    out = []
+    for hit in own:
+        if hit.mode is Mode.OPTIONAL and not isinstance(hit.rule, ExistingRule):
+            path = hit.found.path.as_read(res.node)
+            base = _filled(path, reference)
+            states = {_filled(path, obj) for obj in others if not path.left_out(obj)}
+            if (base != "empty" and "empty" in states) or (base == "empty" and "missing" in states):
+                # The rule keeps its key and its doc; a transform would read the key its own way,
+                # so a field lifted through one is taken over as it is.
+                rule = AUTOMATIC if hit.rule.transform else hit.rule
+                hit = Hit(rule, res, hit.found, hit.key, mode=Mode.PRESENT)
+        out.append(hit)
+    return out
+
+
+def _filled(path: FieldPath, obj: Any) -> str:
+    """Whether ``obj`` has the field at ``path``: ``missing``, ``empty`` (an empty list or map) or ``set``."""
+    value = path.resolve(obj)
+    if value is MISSING:
+        return "missing"
+    return "empty" if isinstance(value, (list, dict)) and not value else "set"
 
 
 def _whole_ok(res: Resource, named: FieldPath, env_obj: Any) -> bool:
@@ -521,15 +556,6 @@ def overlay(
                 "the key or give it a value in that environment",
                 hit.resource.where,
             )
-        elif hit.mode is Mode.OPTIONAL and value in ([], {}) and _renders_when_set(hit):
-            # The template writes such a field only when it holds something ({{- with }}): an
-            # empty list here would render no field at all, where the manifest has one.
-            raise UserError(
-                f"[{name}] {hit.resource.title}: {hit.field} is empty in this environment, and the chart "
-                "writes this field only when it holds something; remove the empty field there, or give "
-                "it an item",
-                hit.resource.where,
-            )
         elif hit.rule.transform and (
             TRANSFORMS[hit.rule.transform].required
             or isinstance(base_values.get(hit.key).value, dict)
@@ -554,15 +580,6 @@ def overlay(
             value = lifted.value
         put(hit.key, value, hit.resource, hit.names, isinstance(hit.rule, Automatic))
     return out, overrides, files
-
-
-def _renders_when_set(hit: Hit) -> bool:
-    """Whether the optional field's template renders it only when it holds something: a list or
-    map lifted as a knob (see decisions.decide), not a scalar, which renders whenever set."""
-    if hit.found.node is None:
-        return isinstance(getattr(hit.rule, "default", None), (list, dict))
-    original = kyaml.construct(hit.found.node)
-    return isinstance(original, (list, dict)) and bool(original)
 
 
 def load_objects(resources: tuple[Resource, ...]) -> dict[tuple, dict]:
