@@ -9,7 +9,7 @@ only some environments have get a switch.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import field, replace
 from typing import Any
 
@@ -68,10 +68,21 @@ class Override:
     automatic: bool = False
 
 
+@record
+class Unrenamed:
+    """A reference to an object users may replace (``existingSecret``) inside a field that differs
+    between environments and is read whole from values: the switch does not rename it there."""
+
+    switch: tuple[str, ...]  # the switch's values key
+    target: Resource  # the object the switch replaces
+    holder: tuple[str, ...] | None  # the values key that holds the field around the reference
+    about: tuple  # (identity, pointer) of the reference, as refactorings name the ones they settle
+
+
 @record(frozen=False)
 class EnvPlan:
     plans: list[ResourcePlan]  # each with its automatic hits and its switch
-    notices: list[Notice] = field(default_factory=list)
+    unrenamed: list[Unrenamed] = field(default_factory=list)
 
 
 def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
@@ -214,9 +225,13 @@ def plan_overlays(
     keys = _Keys(taken, [hit for p in plans for hit in p.hits])
     # Workloads first: where a Service and its Deployment differ in the same field, the workload
     # keeps the component's plain key and the other gets its kind (see _cover); the plans and
-    # notices keep their order.
+    # the references a switch misses keep their order.
     planned: dict[int, ResourcePlan] = {}
-    notices: dict[int, list[Notice]] = {}
+    unrenamed: dict[int, list[Unrenamed]] = {}
+    targets: dict[tuple[str, ...], Resource] = {}
+    for resource_plan in plans:
+        if resource_plan.existing is not None:
+            targets.setdefault(resource_plan.existing.key, resource_plan.resource)
     workloads_first = sorted(range(len(plans)), key=lambda i: (plans[i].resource.kind not in POD_TEMPLATE, i))
     for at in workloads_first:
         resource_plan = plans[at]
@@ -259,16 +274,9 @@ def plan_overlays(
         kept = set(map(id, own))
         for hit in resource_plan.hits:
             if isinstance(hit.rule, ExistingRule) and id(hit) not in kept:
-                notices.setdefault(at, []).append(
-                    Notice(
-                        f"{res.title} {hit.field} is inside a field that differs between environments and is "
-                        f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
-                        "values too",
-                        res.where,
-                        code="existing-not-applied",
-                        about=(res.identity, hit.found.path.plain),
-                    )
-                )
+                holder = next((h.key for h in own if h.parts == hit.parts[: len(h.parts)] and _holds_items(h)), None)
+                fact = Unrenamed(hit.key, targets[hit.key], holder, (res.identity, hit.found.path.plain))
+                unrenamed.setdefault(at, []).append(fact)
         toggle = None
         # A base resource users may replace with their own (existingSecret) that an environment
         # does not have is provided there: its switch names it, and no other switch is needed.
@@ -279,8 +287,39 @@ def plan_overlays(
             toggle = Guard(key, BASE in resource_plan.presence, f"Render {res.title} (present in: {where})")
         planned[at] = replace(resource_plan, hits=tuple(own), toggle=toggle)
     result.plans.extend(planned[i] for i in range(len(plans)))
-    result.notices.extend(n for i in range(len(plans)) for n in notices.get(i, []))
+    result.unrenamed.extend(u for i in range(len(plans)) for u in unrenamed.get(i, []))
     return result
+
+
+def _holds_items(hit: Hit) -> bool:
+    """Whether the hit's key holds its field's own value (not a name, an added tail or a switch)."""
+    return not isinstance(hit.rule, ExistingRule) and hit.mode not in (Mode.APPEND, Mode.ITEM)
+
+
+def unrenamed_notices(facts: list[Unrenamed], settled: Collection[tuple] = ()) -> list[Notice]:
+    """One warning per switch that misses references (not one per reference: a generated Secret
+    whose hash differs per environment is named by every reference to it), leaving out those in
+    ``settled`` (references a refactoring makes follow the switch)."""
+    groups: dict[tuple[str, ...], list[Unrenamed]] = {}
+    for fact in facts:
+        if fact.about not in settled:
+            groups.setdefault(fact.switch, []).append(fact)
+    out = []
+    for switch, group in groups.items():
+        key, target = ".".join(switch), group[0].target
+        holders = ", ".join(dict.fromkeys(".".join(fact.holder) for fact in group if fact.holder))
+        many = len(group) > 1
+        refs = f"{len(group)} references that differ" if many else "1 reference that differs"
+        out.append(
+            Notice(
+                f"{target.title}: {key} does not rename it in {refs} between environments and "
+                f"{'are' if many else 'is'} read whole from values{f' ({holders})' if holders else ''}; where "
+                f"you set {key}, set your {target.kind}'s name in {'those values' if many else 'that value'} too",
+                target.where,
+                code="existing-not-applied",
+            )
+        )
+    return out
 
 
 def _widen(

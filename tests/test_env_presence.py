@@ -160,3 +160,98 @@ def test_empty_knobs_of_a_pod_in_one_environment(
         {"api.yaml": DEPLOY.format(pod=base_pod, container=base_container)},
         {"dev": {"api.yaml": DEPLOY.format(pod=env_pod, container=env_container)}},
     )
+
+
+# Two generated Secrets: app-secrets read from three places in web and one in worker, and
+# worker-secrets read by worker alone. Each overlay changes a literal of both, so their hash
+# suffixes, and every reference to them, differ per environment.
+GENERATED = {
+    "base/kustomization.yaml": (
+        "namespace: shop\nresources: [web.yaml, worker.yaml]\nsecretGenerator:\n"
+        "  - name: app-secrets\n    literals: [token=base-token, MODE=fast]\n"
+        "  - name: worker-secrets\n    literals: [QUEUE=base]\n"
+    ),
+    "base/web.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        env:
+        - name: TOKEN
+          valueFrom: {secretKeyRef: {name: app-secrets, key: token}}
+        envFrom:
+        - secretRef: {name: app-secrets}
+        volumeMounts:
+        - {name: secrets, mountPath: /etc/secrets}
+      volumes:
+      - name: secrets
+        secret: {secretName: app-secrets}
+""",
+    "base/worker.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, labels: {app: worker}}
+spec:
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers:
+      - name: worker
+        image: busybox:1.36
+        env:
+        - name: TOKEN
+          valueFrom: {secretKeyRef: {name: app-secrets, key: token}}
+        - name: QUEUE
+          valueFrom: {secretKeyRef: {name: worker-secrets, key: QUEUE}}
+""",
+    **{
+        f"{env}/kustomization.yaml": (
+            "resources: [../base]\nsecretGenerator:\n"
+            f"  - name: app-secrets\n    behavior: merge\n    literals: [MODE={env}]\n"
+            f"  - name: worker-secrets\n    behavior: merge\n    literals: [QUEUE={env}]\n"
+        )
+        for env in ("dev", "prod")
+    },
+}
+
+
+def test_a_generated_secret_whose_hash_differs_per_environment_is_warned_about_once(tmp_path: Path) -> None:
+    """Five references that the switches do not rename made five warnings saying two things; now
+    one per Secret names it, the count, the values that hold the references and what to do."""
+    root = write_tree(tmp_path, GENERATED)
+    out = tmp_path / "chart"
+    envs = ("--env", f"dev={root / 'dev'}", "--env", f"prod={root / 'prod'}")
+    result = run("convert", root / "base", out, *envs)
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "existingSecret" in line]
+    assert len(warnings) == 2, warnings
+    app, worker = warnings
+    assert app.startswith("warning: kustomization.yaml:")
+    assert "Secret/shop/app-secrets-" in app  # the base's Secret, by the name the build gives it
+    assert "appSecrets.existingSecret does not rename it in 4 references that differ" in app
+    for key in (
+        "web.envValueFrom.TOKEN.secretKeyRef.name",
+        "web.envFrom",
+        "web.volumes.secrets.secret.secretName",
+        "worker.envValueFrom.TOKEN.secretKeyRef.name",
+    ):
+        assert key in app
+    assert "where you set appSecrets.existingSecret, set your Secret's name in those values too" in app
+    assert "Secret/shop/worker-secrets-" in worker
+    # Read by worker alone, it belongs to that component, and so does its switch.
+    assert "worker.existingSecret does not rename it in 1 reference that differs" in worker
+    assert "(worker.envValueFrom.QUEUE.secretKeyRef.name)" in worker and "in that value too" in worker
+    assert "2 other warnings" in result.stderr.splitlines()[-1]
+    # The review report says it once per Secret too.
+    assert (out / "helmify-report.md").read_text(encoding="utf-8").count("does not rename it") == 2
+    assert (out / "helmify-report.json").read_text(encoding="utf-8").count("does not rename it") == 2
+    verified = run("verify", out, root / "base", *envs)
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
