@@ -211,8 +211,9 @@ def build(opts: Options) -> Result:
             objects = same_cluster_ips(ruleset.refactor_rules, objects, ctx)
         envs.append(environments.Environment(name, objects))
     unrenamed: list[environments.Unrenamed] = []
+    read_paths: dict = {}  # the hits' paths as read, the same for every environment of this build
     if envs:
-        plans, unrenamed = _plan_environments(plans, envs, opts.chart_name, plain)
+        plans, unrenamed = _plan_environments(plans, envs, opts.chart_name, plain, read_paths)
     changes = _NoChanges()
     if ctx is not None:
         from . import refactorings
@@ -249,7 +250,6 @@ def build(opts: Options) -> Result:
         files[".helmignore"] += declarations.FILE + "\n"
     overrides = {}
     overlays: list = []
-    read_paths: dict = {}  # the hits' paths as read, the same for every environment of this build
     for env in envs:
         values, overrides[env.name], env_files = environments.overlay(
             env.name, env, plans, conv.values, conv.files, read_paths
@@ -390,7 +390,11 @@ def _load_env(name: str, path: Path, opts: Options, sources: kustomize.Sources) 
 
 
 def _plan_environments(
-    plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment], chart_name: str, plain: dict
+    plans: tuple[plan.ResourcePlan, ...],
+    envs: list[environments.Environment],
+    chart_name: str,
+    plain: dict,
+    read_paths: dict,
 ) -> tuple[tuple[plan.ResourcePlan, ...], list[environments.Unrenamed]]:
     """Cover every difference between environments: the plans to convert with, and the references
     a switch (existingSecret) does not rename.
@@ -405,7 +409,7 @@ def _plan_environments(
     lifted = {(lift.resource, lift.path) for lift in base.lifts}
     plans = tuple(replace(p, hits=tuple(h for h in p.hits if (h.resource, h.found.path) in lifted)) for p in plans)
     taken = {path for path, _ in base.values.leaves()}
-    env_plan = environments.plan_overlays(plans, reference, envs, taken, chart_name)
+    env_plan = environments.plan_overlays(plans, reference, envs, taken, chart_name, read_paths)
     return tuple(env_plan.plans), env_plan.unrenamed
 
 

@@ -214,12 +214,14 @@ def plan_overlays(
     envs: list[Environment],
     taken: set[tuple[str, ...]],
     chart: str,
+    read_paths: dict | None = None,
 ) -> EnvPlan:
     """Add automatic hits for uncovered differences; switches for resources not everywhere.
 
     ``taken`` holds the values keys already in use (automatic keys avoid them). Where a field
     cannot be lifted (:func:`decisions.decide` declines it), the field around it is lifted whole;
-    ``chart`` names the chart for those decisions."""
+    ``chart`` names the chart for those decisions. ``read_paths``: as :func:`overlay` has it."""
+    read_paths = {} if read_paths is None else read_paths
     result = EnvPlan([])
     everywhere = {BASE} | {e.name for e in envs}
     keys = _Keys(taken, [hit for p in plans for hit in p.hits])
@@ -268,9 +270,8 @@ def plan_overlays(
                 else:
                     covered_by = _cover(res, kind, named, own, base, keys)
                 own = _widen(res, own, covered_by, base, keys, chart)
-        own = _guard_empty(
-            res, own, reference[res], [env.objects[res.identity] for env in envs if res.identity in env.objects]
-        )
+        others = [env.objects[res.identity] for env in envs if res.identity in env.objects]
+        own = _guard_empty(res, own, reference[res], others, read_paths)
         kept = set(map(id, own))
         for hit in resource_plan.hits:
             if isinstance(hit.rule, ExistingRule) and id(hit) not in kept:
@@ -348,7 +349,7 @@ def _widen(
     return after
 
 
-def _guard_empty(res: Resource, own: list[Hit], reference: dict, others: list[dict]) -> list[Hit]:
+def _guard_empty(res: Resource, own: list[Hit], reference: dict, others: list[dict], read_paths: dict) -> list[Hit]:
     """Optional fields guarded by presence where an empty list or map must reach the manifest.
 
     The chart writes an optional list or map only when it holds something (``with``), and one
@@ -360,7 +361,7 @@ def _guard_empty(res: Resource, own: list[Hit], reference: dict, others: list[di
     out = []
     for hit in own:
         if hit.mode is Mode.OPTIONAL and not isinstance(hit.rule, ExistingRule):
-            path = hit.found.path.as_read(res.node)
+            path = _as_read(hit, read_paths)
             base = _filled(path, reference)
             states = {_filled(path, obj) for obj in others if not path.left_out(obj)}
             if (base != "empty" and "empty" in states) or (base == "empty" and "missing" in states):
@@ -569,9 +570,7 @@ def overlay(
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
-        path = read_paths.get((hit.resource.identity, hit.found.path))
-        if path is None:
-            path = read_paths[hit.resource.identity, hit.found.path] = hit.found.path.as_read(hit.resource.node)
+        path = _as_read(hit, read_paths)
         if hit.mode is Mode.ITEM:
             items = path.resolve(obj)
             put(hit.key, isinstance(items, list) and hit.slot in _names(items), hit.resource, ())
@@ -619,6 +618,14 @@ def overlay(
             value = lifted.value
         put(hit.key, value, hit.resource, hit.names, isinstance(hit.rule, Automatic))
     return out, overrides, files
+
+
+def _as_read(hit: Hit, read_paths: dict) -> FieldPath:
+    """The hit's path as Kubernetes reads it, made once per build (it depends on the base only)."""
+    path = read_paths.get((hit.resource.identity, hit.found.path))
+    if path is None:
+        path = read_paths[hit.resource.identity, hit.found.path] = hit.found.path.as_read(hit.resource.node)
+    return path
 
 
 def load_objects(resources: tuple[Resource, ...]) -> dict[tuple, dict]:
