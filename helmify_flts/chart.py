@@ -210,18 +210,18 @@ def build(opts: Options) -> Result:
             objects, provided[name] = provided_secrets(ruleset.refactor_rules, objects, ctx)
             objects = same_cluster_ips(ruleset.refactor_rules, objects, ctx)
         envs.append(environments.Environment(name, objects))
+    unrenamed: list[environments.Unrenamed] = []
+    read_paths: dict = {}  # the hits' paths as read, the same for every environment of this build
     if envs:
-        plans, env_notices = _plan_environments(plans, envs, opts.chart_name, plain)
-        rule_notices += env_notices
+        plans, unrenamed = _plan_environments(plans, envs, opts.chart_name, plain, read_paths)
     changes = _NoChanges()
     if ctx is not None:
         from . import refactorings
 
         plans, changes = refactorings.plan(plans, ruleset.refactor_rules, ctx)
+    if unrenamed:
         # A reference the switch's default does not reach that release-names makes follow it.
-        rule_notices = [
-            n for n in rule_notices if n.code != "existing-not-applied" or n.about not in changes.switched_refs
-        ]
+        rule_notices += environments.unrenamed_notices(unrenamed, changes.switched_refs)
     conv = rewrite.build_templates(plans, opts.chart_name, tuple(dict(opts.envs)))
     for key, value, doc in changes.values:
         conv.values.put(key, value, doc, "")
@@ -250,7 +250,6 @@ def build(opts: Options) -> Result:
         files[".helmignore"] += declarations.FILE + "\n"
     overrides = {}
     overlays: list = []
-    read_paths: dict = {}  # the hits' paths as read, the same for every environment of this build
     for env in envs:
         values, overrides[env.name], env_files = environments.overlay(
             env.name, env, plans, conv.values, conv.files, read_paths
@@ -351,6 +350,7 @@ class _NoChanges:
     files: dict = {}  # noqa: RUF012 - never written: read by files.update only
     notes: tuple = ()
     warnings: tuple = ()
+    switched_refs: frozenset = frozenset()
 
 
 def _context(
@@ -403,9 +403,14 @@ def _load_env(name: str, path: Path, opts: Options, sources: kustomize.Sources) 
 
 
 def _plan_environments(
-    plans: tuple[plan.ResourcePlan, ...], envs: list[environments.Environment], chart_name: str, plain: dict
-) -> tuple[tuple[plan.ResourcePlan, ...], list[Notice]]:
-    """Cover every difference between environments: the plans to convert with.
+    plans: tuple[plan.ResourcePlan, ...],
+    envs: list[environments.Environment],
+    chart_name: str,
+    plain: dict,
+    read_paths: dict,
+) -> tuple[tuple[plan.ResourcePlan, ...], list[environments.Unrenamed]]:
+    """Cover every difference between environments: the plans to convert with, and the references
+    a switch (existingSecret) does not rename.
 
     Only lifts the base conversion really makes count as covering a field (a rule may decline a
     value that Helm cannot carry, or a key another field holds); where an automatic lift would be
@@ -417,8 +422,8 @@ def _plan_environments(
     lifted = {(lift.resource, lift.path) for lift in base.lifts}
     plans = tuple(replace(p, hits=tuple(h for h in p.hits if (h.resource, h.found.path) in lifted)) for p in plans)
     taken = {path for path, _ in base.values.leaves()}
-    env_plan = environments.plan_overlays(plans, reference, envs, taken, chart_name)
-    return tuple(env_plan.plans), env_plan.notices
+    env_plan = environments.plan_overlays(plans, reference, envs, taken, chart_name, read_paths)
+    return tuple(env_plan.plans), env_plan.unrenamed
 
 
 def _union(loaded: manifests.LoadResult, env_loaded: dict[str, manifests.LoadResult]):  # noqa: ANN202

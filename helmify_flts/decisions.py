@@ -103,9 +103,10 @@ def decide(hit: Hit, chart: str, names: FileNames | None = None) -> Decision:
     if node is None:
         if not isinstance(hit.found.parent, MappingNode) or not hit.found.parent.value:
             return Decline()
-        default = None if isinstance(rule, ExistingRule) else rule.default
-        # Environment-only fields may hold maps in some environment, so they always use toYaml.
+        # Environment-only fields may hold maps in some environment, so they always use toYaml;
+        # such a field is left out by a null (a rule's default, say [], would render).
         present = hit.mode is Mode.PRESENT
+        default = None if isinstance(rule, ExistingRule) or present else rule.default
         block = isinstance(default, (dict, list)) or present
         action = OptionalKey(ref, _key_of(hit.found), block, present=present or not block)
         return Accept(action, default, doc, f"{origin}; renders nothing until set", source, None, unset=True)

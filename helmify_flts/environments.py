@@ -9,7 +9,7 @@ only some environments have get a switch.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import field, replace
 from typing import Any
 
@@ -68,10 +68,21 @@ class Override:
     automatic: bool = False
 
 
+@record
+class Unrenamed:
+    """A reference to an object users may replace (``existingSecret``) inside a field that differs
+    between environments and is read whole from values: the switch does not rename it there."""
+
+    switch: tuple[str, ...]  # the switch's values key
+    target: Resource  # the object the switch replaces
+    holder: tuple[str, ...] | None  # the values key that holds the field around the reference
+    about: tuple  # (identity, pointer) of the reference, as refactorings name the ones they settle
+
+
 @record(frozen=False)
 class EnvPlan:
     plans: list[ResourcePlan]  # each with its automatic hits and its switch
-    notices: list[Notice] = field(default_factory=list)
+    unrenamed: list[Unrenamed] = field(default_factory=list)
 
 
 def diff(a: Any, b: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
@@ -203,20 +214,26 @@ def plan_overlays(
     envs: list[Environment],
     taken: set[tuple[str, ...]],
     chart: str,
+    read_paths: dict | None = None,
 ) -> EnvPlan:
     """Add automatic hits for uncovered differences; switches for resources not everywhere.
 
     ``taken`` holds the values keys already in use (automatic keys avoid them). Where a field
     cannot be lifted (:func:`decisions.decide` declines it), the field around it is lifted whole;
-    ``chart`` names the chart for those decisions."""
+    ``chart`` names the chart for those decisions. ``read_paths``: as :func:`overlay` has it."""
+    read_paths = {} if read_paths is None else read_paths
     result = EnvPlan([])
     everywhere = {BASE} | {e.name for e in envs}
     keys = _Keys(taken, [hit for p in plans for hit in p.hits])
     # Workloads first: where a Service and its Deployment differ in the same field, the workload
     # keeps the component's plain key and the other gets its kind (see _cover); the plans and
-    # notices keep their order.
+    # the references a switch misses keep their order.
     planned: dict[int, ResourcePlan] = {}
-    notices: dict[int, list[Notice]] = {}
+    unrenamed: dict[int, list[Unrenamed]] = {}
+    targets: dict[tuple[str, ...], Resource] = {}
+    for resource_plan in plans:
+        if resource_plan.existing is not None:
+            targets.setdefault(resource_plan.existing.key, resource_plan.resource)
     workloads_first = sorted(range(len(plans)), key=lambda i: (plans[i].resource.kind not in POD_TEMPLATE, i))
     for at in workloads_first:
         resource_plan = plans[at]
@@ -253,19 +270,14 @@ def plan_overlays(
                 else:
                     covered_by = _cover(res, kind, named, own, base, keys)
                 own = _widen(res, own, covered_by, base, keys, chart)
+        others = [env.objects[res.identity] for env in envs if res.identity in env.objects]
+        own = _guard_empty(res, own, reference[res], others, read_paths)
         kept = set(map(id, own))
         for hit in resource_plan.hits:
             if isinstance(hit.rule, ExistingRule) and id(hit) not in kept:
-                notices.setdefault(at, []).append(
-                    Notice(
-                        f"{res.title} {hit.field} is inside a field that differs between environments and is "
-                        f"lifted whole, so {'.'.join(hit.key)} does not rename it; set it in that field's "
-                        "values too",
-                        res.where,
-                        code="existing-not-applied",
-                        about=(res.identity, hit.found.path.plain),
-                    )
-                )
+                holder = next((h.key for h in own if h.parts == hit.parts[: len(h.parts)] and _holds_items(h)), None)
+                fact = Unrenamed(hit.key, targets[hit.key], holder, (res.identity, hit.found.path.plain))
+                unrenamed.setdefault(at, []).append(fact)
         toggle = None
         # A base resource users may replace with their own (existingSecret) that an environment
         # does not have is provided there: its switch names it, and no other switch is needed.
@@ -276,8 +288,39 @@ def plan_overlays(
             toggle = Guard(key, BASE in resource_plan.presence, f"Render {res.title} (present in: {where})")
         planned[at] = replace(resource_plan, hits=tuple(own), toggle=toggle)
     result.plans.extend(planned[i] for i in range(len(plans)))
-    result.notices.extend(n for i in range(len(plans)) for n in notices.get(i, []))
+    result.unrenamed.extend(u for i in range(len(plans)) for u in unrenamed.get(i, []))
     return result
+
+
+def _holds_items(hit: Hit) -> bool:
+    """Whether the hit's key holds its field's own value (not a name, an added tail or a switch)."""
+    return not isinstance(hit.rule, ExistingRule) and hit.mode not in (Mode.APPEND, Mode.ITEM)
+
+
+def unrenamed_notices(facts: list[Unrenamed], settled: Collection[tuple] = ()) -> list[Notice]:
+    """One warning per switch that misses references (not one per reference: a generated Secret
+    whose hash differs per environment is named by every reference to it), leaving out those in
+    ``settled`` (references a refactoring makes follow the switch)."""
+    groups: dict[tuple[str, ...], list[Unrenamed]] = {}
+    for fact in facts:
+        if fact.about not in settled:
+            groups.setdefault(fact.switch, []).append(fact)
+    out = []
+    for switch, group in groups.items():
+        key, target = ".".join(switch), group[0].target
+        holders = ", ".join(dict.fromkeys(".".join(fact.holder) for fact in group if fact.holder))
+        many = len(group) > 1
+        refs = f"{len(group)} references that differ" if many else "1 reference that differs"
+        out.append(
+            Notice(
+                f"{target.title}: {key} does not rename it in {refs} between environments and "
+                f"{'are' if many else 'is'} read whole from values{f' ({holders})' if holders else ''}; where "
+                f"you set {key}, set your {target.kind}'s name in {'those values' if many else 'that value'} too",
+                target.where,
+                code="existing-not-applied",
+            )
+        )
+    return out
 
 
 def _widen(
@@ -304,6 +347,38 @@ def _widen(
             res, rest, _cover(res, "changed", hit.found.path[:-1], rest, base, keys, force=True), base, keys, chart
         )
     return after
+
+
+def _guard_empty(res: Resource, own: list[Hit], reference: dict, others: list[dict], read_paths: dict) -> list[Hit]:
+    """Optional fields guarded by presence where an empty list or map must reach the manifest.
+
+    The chart writes an optional list or map only when it holds something (``with``), and one
+    the base has empty always (``tls: []`` in the base renders in every environment). An environment
+    that has the field empty where the base has items or nothing (``tls: []`` in dev only), or
+    leaves out a field the base has empty, needs the field written whenever its key is not null:
+    an empty list or map renders as it is, a null (the environment has no such field) renders
+    nothing."""
+    out = []
+    for hit in own:
+        if hit.mode is Mode.OPTIONAL and not isinstance(hit.rule, ExistingRule):
+            path = _as_read(hit, read_paths)
+            base = _filled(path, reference)
+            states = {_filled(path, obj) for obj in others if not path.left_out(obj)}
+            if (base != "empty" and "empty" in states) or (base == "empty" and "missing" in states):
+                # The rule keeps its key and its doc; a transform would read the key its own way,
+                # so a field lifted through one is taken over as it is.
+                rule = AUTOMATIC if hit.rule.transform else hit.rule
+                hit = Hit(rule, res, hit.found, hit.key, mode=Mode.PRESENT)
+        out.append(hit)
+    return out
+
+
+def _filled(path: FieldPath, obj: Any) -> str:
+    """Whether ``obj`` has the field at ``path``: ``missing``, ``empty`` (an empty list or map) or ``set``."""
+    value = path.resolve(obj)
+    if value is MISSING:
+        return "missing"
+    return "empty" if isinstance(value, (list, dict)) and not value else "set"
 
 
 def _whole_ok(res: Resource, named: FieldPath, env_obj: Any) -> bool:
@@ -495,9 +570,7 @@ def overlay(
         obj = env.objects.get(hit.resource.identity)
         if obj is None or isinstance(base_values.get(hit.key), dict) or base_values.get(hit.key) is None:
             continue
-        path = read_paths.get((hit.resource.identity, hit.found.path))
-        if path is None:
-            path = read_paths[hit.resource.identity, hit.found.path] = hit.found.path.as_read(hit.resource.node)
+        path = _as_read(hit, read_paths)
         if hit.mode is Mode.ITEM:
             items = path.resolve(obj)
             put(hit.key, isinstance(items, list) and hit.slot in _names(items), hit.resource, ())
@@ -519,15 +592,6 @@ def overlay(
                 f"[{name}] {hit.resource.title}: {hit.field} is null in this environment and absent "
                 "in the base, which Helm values cannot tell apart (a null unsets a key); remove "
                 "the key or give it a value in that environment",
-                hit.resource.where,
-            )
-        elif hit.mode is Mode.OPTIONAL and value in ([], {}) and _renders_when_set(hit):
-            # The template writes such a field only when it holds something ({{- with }}): an
-            # empty list here would render no field at all, where the manifest has one.
-            raise UserError(
-                f"[{name}] {hit.resource.title}: {hit.field} is empty in this environment, and the chart "
-                "writes this field only when it holds something; remove the empty field there, or give "
-                "it an item",
                 hit.resource.where,
             )
         elif hit.rule.transform and (
@@ -556,13 +620,12 @@ def overlay(
     return out, overrides, files
 
 
-def _renders_when_set(hit: Hit) -> bool:
-    """Whether the optional field's template renders it only when it holds something: a list or
-    map lifted as a knob (see decisions.decide), not a scalar, which renders whenever set."""
-    if hit.found.node is None:
-        return isinstance(getattr(hit.rule, "default", None), (list, dict))
-    original = kyaml.construct(hit.found.node)
-    return isinstance(original, (list, dict)) and bool(original)
+def _as_read(hit: Hit, read_paths: dict) -> FieldPath:
+    """The hit's path as Kubernetes reads it, made once per build (it depends on the base only)."""
+    path = read_paths.get((hit.resource.identity, hit.found.path))
+    if path is None:
+        path = read_paths[hit.resource.identity, hit.found.path] = hit.found.path.as_read(hit.resource.node)
+    return path
 
 
 def load_objects(resources: tuple[Resource, ...]) -> dict[tuple, dict]:
