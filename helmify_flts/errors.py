@@ -46,8 +46,6 @@ class Notice:
     message: str
     where: Where | None = None
     code: str = "warning"
-    # What it is about, where a later stage may settle it: (identity, pointer) of a field.
-    about: tuple = ()
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
