@@ -165,8 +165,8 @@ def problem(rel: str) -> str | None:
         return "it is empty"
     if "\0" in rel:
         return "it contains a NUL character"
-    if any(ord(c) < 32 or ord(c) == 127 for c in rel):
-        return "it contains a control character"
+    if not (rel.isascii() and rel.isprintable()) and any(ord(c) < 32 or ord(c) == 127 for c in rel):
+        return "it contains a control character"  # (a printable ASCII path, nearly every one, has none)
     if "\\" in rel:
         return "it contains a backslash"
     if rel.startswith("/") or re.match(r"[A-Za-z]:", rel):

@@ -654,3 +654,13 @@ def test_a_template_over_helms_limit_is_named_before_writing(tmp_path: Path) -> 
     assert result.exit_code == 2, result.stderr
     assert "error: blob.yaml:1: " in result.stderr and "5 MiB" in result.stderr and "templates/" in result.stderr
     assert not out.exists()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab/.-\x00\x01\x1f\x7f\x85\u2028é \t")), min_size=1, max_size=8))
+def test_a_path_with_a_control_character_is_refused_whatever_else_it_holds(rel: str) -> None:
+    from helmify_flts.filenames import problem
+
+    controlled = any(ord(c) < 32 or ord(c) == 127 for c in rel)
+    said = problem(rel)
+    assert (said in ("it contains a control character", "it contains a NUL character")) == controlled
