@@ -15,33 +15,13 @@ from . import exported, inputfile, kubenames, kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
 from .records import record
+from .scopes import BUILT_IN_KINDS, NONE
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
-# Kinds that live outside namespaces: their identity ignores metadata.namespace.
-CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "StorageClass",
-        "PriorityClass",
-        "IngressClass",
-        "RuntimeClass",
-        "APIService",
-        "MutatingWebhookConfiguration",
-        "CSIDriver",
-        "ValidatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy",
-        "CSINode",
-        "ValidatingAdmissionPolicyBinding",
-        "VolumeAttachment",
-        "ClusterIssuer",
-    }
-)
+# Kinds that live outside namespaces, by name alone (scopes.BUILT_IN has them by API group too);
+# an object's identity ignores the metadata.namespace of one of those (scopes.Scopes.is_cluster).
+CLUSTER_SCOPED = BUILT_IN_KINDS
 # apiVersion groups of tool configuration that looks like a resource but is not one.
 CONFIG_GROUPS = frozenset({"kustomize.config.k8s.io", "config.kubernetes.io"})
 # Fields a complete object of these kinds always has; without them it is a patch fragment.
@@ -102,7 +82,7 @@ class Resource:
 
     @property
     def identity(self) -> tuple[str, str, str, str]:
-        namespace = "" if self.kind in CLUSTER_SCOPED else (self.namespace or "")
+        namespace = "" if NONE.is_cluster(self.group, self.kind) else (self.namespace or "")
         return (self.group, self.kind, namespace, self.name)
 
     @property
@@ -111,7 +91,7 @@ class Resource:
 
     @property
     def title(self) -> str:
-        ns = f"{self.namespace}/" if self.namespace and self.kind not in CLUSTER_SCOPED else ""
+        ns = f"{self.namespace}/" if self.namespace and not NONE.is_cluster(self.group, self.kind) else ""
         return f"{self.kind}/{ns}{self.name}"
 
     def labels(self) -> dict[str, str]:

@@ -14,9 +14,10 @@ from . import chartarchive, kyaml, leftovers, partition, redact
 from .background import Call, Pending
 from .errors import UserError, Where
 from .filenames import check_path, problem
-from .manifests import CLUSTER_SCOPED, LoadResult
+from .manifests import LoadResult
 from .paths import FieldPath
 from .records import record
+from .scopes import NONE
 
 RENDER_PREFIX = "helmify-render-"
 
@@ -34,9 +35,10 @@ def _helm():  # noqa: ANN202
 def identity(obj: dict) -> tuple[str, str, str, str]:
     """(group, kind, namespace, name), each spelt as its text would be (``name: y`` -> "y")."""
     api, kind = _text(obj.get("apiVersion", "")), _text(obj.get("kind", ""))
+    group = api.rpartition("/")[0]
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    ns = "" if kind in CLUSTER_SCOPED else _text(meta.get("namespace"))
-    return (api.rpartition("/")[0], kind, ns, _text(meta.get("name")))
+    ns = "" if NONE.is_cluster(group, kind) else _text(meta.get("namespace"))
+    return (group, kind, ns, _text(meta.get("name")))
 
 
 def _text(value: Any) -> str:
