@@ -15,7 +15,7 @@ from . import exported, inputfile, kubenames, kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
 from .records import record
-from .scopes import BUILT_IN_KINDS, NONE
+from .scopes import BUILT_IN_KINDS, NONE, settle
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -62,6 +62,9 @@ class Resource:
     # ``web-config-h8525df7b5``), which values keys and chart file names are made of, so they stay
     # when the content changes. None where the name itself is used.
     stem: str | None = None
+    # Whether its kind lives outside namespaces where a CustomResourceDefinition of the run says
+    # (scopes.settle); None where the built-in list (scopes.BUILT_IN) decides.
+    cluster: bool | None = None
 
     @property
     def key_name(self) -> str:
@@ -81,8 +84,12 @@ class Resource:
         return self.api_version.rpartition("/")[0]
 
     @property
+    def cluster_scoped(self) -> bool:
+        return NONE.is_cluster(self.group, self.kind) if self.cluster is None else self.cluster
+
+    @property
     def identity(self) -> tuple[str, str, str, str]:
-        namespace = "" if NONE.is_cluster(self.group, self.kind) else (self.namespace or "")
+        namespace = "" if self.cluster_scoped else (self.namespace or "")
         return (self.group, self.kind, namespace, self.name)
 
     @property
@@ -91,7 +98,7 @@ class Resource:
 
     @property
     def title(self) -> str:
-        ns = f"{self.namespace}/" if self.namespace and not NONE.is_cluster(self.group, self.kind) else ""
+        ns = f"{self.namespace}/" if self.namespace and not self.cluster_scoped else ""
         return f"{self.kind}/{ns}{self.name}"
 
     def labels(self) -> dict[str, str]:
@@ -200,6 +207,7 @@ def load_folder(
         except UserError as exc:  # read on, so one run names every broken file
             errors.append(exc)
     resources, kept_by_controller = exported.controller_endpoints(resources)
+    resources = list(settle(resources))  # before the duplicates: a kind's scope is part of identities
     notices += kept_by_controller + exported.notices(resources)
     errors.extend(_duplicates(resources))
     if errors:

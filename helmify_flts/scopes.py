@@ -10,8 +10,8 @@ an old or a bleeding-edge folder has them too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import field
+from collections.abc import Iterable, Sequence
+from dataclasses import field, replace
 from typing import Any
 
 from .records import record
@@ -111,3 +111,17 @@ def of_resources(resources: Iterable[Any]) -> Scopes:
     from .kyaml import construct
 
     return declared(construct(res.node) for res in resources if res.kind == "CustomResourceDefinition")
+
+
+def settle(resources: Sequence[Any]) -> tuple[Any, ...]:
+    """``resources`` (manifests.Resource), each of a kind the CustomResourceDefinitions among them
+    declare with that scope marked (``cluster``), so that its identity follows the definition."""
+    found = of_resources(resources)
+    if not (found.cluster or found.namespaced):
+        return tuple(resources)
+    return tuple(
+        replace(res, cluster=found.is_cluster(res.group, res.kind))
+        if (res.group, res.kind) in found.cluster | found.namespaced
+        else res
+        for res in resources
+    )

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import assert_reproduces, convert_ok, render_objects, run, write_tree
 
-from helmify_flts import components, kyaml, manifests, rules, scopes, unnamespaced
+from helmify_flts import components, kyaml, manifests, render, rules, scopes, unnamespaced
+from helmify_flts.errors import UserError
 
 WORKER_ACCOUNT = """\
 apiVersion: v1
@@ -272,3 +274,22 @@ def test_the_no_namespace_warning_reads_the_folders_definitions(tmp_path: Path) 
     found = unnamespaced.notices(loaded.resources, Path("overlays/prod"), "kustomization.yaml")
     assert [n.where.line for n in found] == [r.line for r in loaded.resources if r.kind == "Widget"]
     assert "Widget/knob has no namespace while the other objects of overlays/prod are in shop" in found[0].message
+
+
+def test_a_crd_declared_cluster_scoped_kind_has_no_namespace_in_its_identity(tmp_path: Path) -> None:
+    # The cluster has one Tenant/acme whatever namespace a manifest writes on it: the identity the
+    # chart and its proof key objects by says so, and two copies are one object twice.
+    one = "---\napiVersion: example.com/v1\nkind: Tenant\nmetadata: {name: acme, namespace: shop}\n"
+    src = write_tree(tmp_path / "src", {"app.yaml": APP + crd("example.com", "Tenant", "Cluster") + one})
+    (tenant,) = [r for r in manifests.load_folder(src).resources if r.kind == "Tenant"]
+    assert tenant.identity == ("example.com", "Tenant", "", "acme")
+    assert tenant.title == "Tenant/acme"
+    assert render.identity(kyaml.construct(tenant.node)) == ("example.com", "Tenant", "shop", "acme")
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", "conventions")
+    assert ("example.com", "Tenant", "", "release-acme") in rendered(chart, "other")
+    assert_verified(chart, src)
+    twice = one + one.replace("namespace: shop", "namespace: billing")
+    write_tree(src, {"app.yaml": APP + crd("example.com", "Tenant", "Cluster") + twice})
+    with pytest.raises(UserError, match="Tenant/acme"):
+        manifests.load_folder(src)
