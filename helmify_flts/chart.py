@@ -19,6 +19,7 @@ from . import (
     rewrite,
     rules,
     schema,
+    scopes,
 )
 from .errors import Notice, UserError, Where
 from .filenames import check_sizes
@@ -555,8 +556,8 @@ def rendered_titles(edits: dict[tuple, list]) -> dict[tuple, str]:
     for ident, changes in edits.items():
         parts = rendered(changes)
         if parts:
-            _, kind, namespace, name = ident
-            scoped = kind not in manifests.CLUSTER_SCOPED and (namespace or "namespace" in parts)
+            group, kind, namespace, name = ident
+            scoped = not scopes.NONE.is_cluster(group, kind) and (namespace or "namespace" in parts)
             ns = parts.get("namespace", one_line(namespace)) + "/" if scoped else ""
             out[ident] = f"{one_line(kind)}/{ns}{parts.get('name', one_line(name))}"
     return out

@@ -1,9 +1,10 @@
 """Which component each resource belongs to, and the values path ("base") of each resource.
 
-A component comes from a component rule, else from the first of the configured labels, else
-from what the resource points at or is pointed at by (an HPA's target, a Service's selector, a
-ConfigMap mounted by one component's pods, the Services an Ingress routes to), else from the
-resource's own name.
+A component comes from a component rule. Else a workload's comes from the first of the
+configured labels (its pod template's where it has none), else from its own name; any other
+resource's from what it points at or is pointed at by (an HPA's target, a Service's selector, a
+ConfigMap mounted by one component's pods, the ServiceAccount a binding grants to, the Services
+an Ingress routes to), else from the first of the configured labels, else from its own name.
 """
 
 from __future__ import annotations
@@ -121,11 +122,13 @@ def assign(
     # What a single component uses belongs to it, whatever its own labels say (kompose labels
     # a claim "kafka-claim0"); shared or unreferenced resources fall back to their labels.
     _from_references(resources, result, why)
-    # An Ingress follows the Services it routes to, so those must all have their component first,
-    # also the ones that only their labels or their own name give one.
+    # An Ingress follows the Services it routes to, and a binding the ServiceAccount it grants to
+    # (a role its bindings), so those must all have their component first, also the ones that only
+    # their labels or their own name give one.
     for res in resources:
-        if res not in result and res.kind != "Ingress":
+        if res not in result and res.kind != "Ingress" and res.kind not in _RBAC:
             result[res] = _from_labels(res, res.labels(), ruleset.component_labels, why) or _own(res, why)
+    _rbac(resources, result, why)
     _ingresses(resources, result, why)
     for res in resources:
         if res not in result:
@@ -219,7 +222,9 @@ def _from_references(
         if len(found) == 1:
             result[res] = found.pop()
             why[res] = f"used by or selecting {result[res].dotted} only"
-    _rbac(resources, result, why)
+
+
+_RBAC = frozenset({"RoleBinding", "ClusterRoleBinding", "Role", "ClusterRole"})
 
 
 def _rbac(resources: tuple[Resource, ...], result: dict[Resource, Component], why: dict[Resource, str]) -> None:

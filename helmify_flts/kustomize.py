@@ -635,7 +635,7 @@ def _build_or_error(folder: Path, tool: Tool) -> Build | UserError:
 
 def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> manifests.LoadResult:
     """The build's objects, each named by its origin file and line, without origin annotations."""
-    from . import exported, manifests, unnamespaced
+    from . import exported, manifests, scopes, unnamespaced
     from .paths import child, text_at
 
     resources: list[manifests.Resource] = []
@@ -655,7 +655,7 @@ def load_build(built: Build, folder: Path, exclude: tuple[str, ...] = ()) -> man
         stem = locator.stem(origin, res.name)
         made = replace(res, source=origin.path, line=line, order=len(kept), built=True, origin=source_node, stem=stem)
         kept.append(made)
-    kept = _unclashed(kept)
+    kept = list(scopes.settle(_unclashed(kept)))
     notices += exported.notices(kept)
     notices += unnamespaced.notices(kept, folder, built.kustomization)
     files = sorted({r.source for r in kept} | {built.kustomization})

@@ -15,33 +15,13 @@ from . import exported, inputfile, kubenames, kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
 from .records import record
+from .scopes import BUILT_IN_KINDS, NONE, settle
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
-# Kinds that live outside namespaces: their identity ignores metadata.namespace.
-CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "StorageClass",
-        "PriorityClass",
-        "IngressClass",
-        "RuntimeClass",
-        "APIService",
-        "MutatingWebhookConfiguration",
-        "CSIDriver",
-        "ValidatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy",
-        "CSINode",
-        "ValidatingAdmissionPolicyBinding",
-        "VolumeAttachment",
-        "ClusterIssuer",
-    }
-)
+# Kinds that live outside namespaces, by name alone (scopes.BUILT_IN has them by API group too);
+# an object's identity ignores the metadata.namespace of one of those (scopes.Scopes.is_cluster).
+CLUSTER_SCOPED = BUILT_IN_KINDS
 # apiVersion groups of tool configuration that looks like a resource but is not one.
 CONFIG_GROUPS = frozenset({"kustomize.config.k8s.io", "config.kubernetes.io"})
 # Fields a complete object of these kinds always has; without them it is a patch fragment.
@@ -82,6 +62,9 @@ class Resource:
     # ``web-config-h8525df7b5``), which values keys and chart file names are made of, so they stay
     # when the content changes. None where the name itself is used.
     stem: str | None = None
+    # Whether its kind lives outside namespaces where a CustomResourceDefinition of the run says
+    # (scopes.settle); None where the built-in list (scopes.BUILT_IN) decides.
+    cluster: bool | None = None
 
     @property
     def key_name(self) -> str:
@@ -101,8 +84,12 @@ class Resource:
         return self.api_version.rpartition("/")[0]
 
     @property
+    def cluster_scoped(self) -> bool:
+        return NONE.is_cluster(self.group, self.kind) if self.cluster is None else self.cluster
+
+    @property
     def identity(self) -> tuple[str, str, str, str]:
-        namespace = "" if self.kind in CLUSTER_SCOPED else (self.namespace or "")
+        namespace = "" if self.cluster_scoped else (self.namespace or "")
         return (self.group, self.kind, namespace, self.name)
 
     @property
@@ -111,7 +98,7 @@ class Resource:
 
     @property
     def title(self) -> str:
-        ns = f"{self.namespace}/" if self.namespace and self.kind not in CLUSTER_SCOPED else ""
+        ns = f"{self.namespace}/" if self.namespace and not self.cluster_scoped else ""
         return f"{self.kind}/{ns}{self.name}"
 
     def labels(self) -> dict[str, str]:
@@ -220,6 +207,7 @@ def load_folder(
         except UserError as exc:  # read on, so one run names every broken file
             errors.append(exc)
     resources, kept_by_controller = exported.controller_endpoints(resources)
+    resources = list(settle(resources))  # before the duplicates: a kind's scope is part of identities
     notices += kept_by_controller + exported.notices(resources)
     errors.extend(_duplicates(resources))
     if errors:

@@ -14,9 +14,10 @@ from . import chartarchive, kyaml, leftovers, partition, redact
 from .background import Call, Pending
 from .errors import UserError, Where
 from .filenames import check_path, problem
-from .manifests import CLUSTER_SCOPED, LoadResult
+from .manifests import LoadResult
 from .paths import FieldPath
 from .records import record
+from .scopes import NONE, Scopes, declared
 
 RENDER_PREFIX = "helmify-render-"
 
@@ -31,12 +32,15 @@ def _helm():  # noqa: ANN202
     return helm_python
 
 
-def identity(obj: dict) -> tuple[str, str, str, str]:
-    """(group, kind, namespace, name), each spelt as its text would be (``name: y`` -> "y")."""
+def identity(obj: dict, scopes: Scopes = NONE) -> tuple[str, str, str, str]:
+    """(group, kind, namespace, name), each spelt as its text would be (``name: y`` -> "y"); the
+    namespace is "" for a kind ``scopes`` (the objects' CustomResourceDefinitions) says is
+    cluster-scoped, as manifests.Resource.identity has it."""
     api, kind = _text(obj.get("apiVersion", "")), _text(obj.get("kind", ""))
+    group = api.rpartition("/")[0]
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    ns = "" if kind in CLUSTER_SCOPED else _text(meta.get("namespace"))
-    return (api.rpartition("/")[0], kind, ns, _text(meta.get("name")))
+    ns = "" if scopes.is_cluster(group, kind) else _text(meta.get("namespace"))
+    return (group, kind, ns, _text(meta.get("name")))
 
 
 def _text(value: Any) -> str:
@@ -309,7 +313,7 @@ def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = N
     ``composed`` keeps each text's nodes for the next rendering of the same chart: most templates
     render the same text with every environment's values, and composing is most of the cost.
     Objects are built afresh each time, so no rendering shares an object with another."""
-    out: dict[tuple, tuple[str, dict]] = {}
+    found: list[tuple[str, dict]] = []
     for template, text in sorted(texts.items()):
         if not template.endswith((".yaml", ".yml", ".json")):
             continue
@@ -319,10 +323,10 @@ def rendered_objects(texts: dict[str, str], composed: dict[str, list] | None = N
             if text not in composed:
                 composed[text] = list(kyaml.compose_all(text))
             docs = [kyaml.construct(n) if n is not None else None for n in composed[text]]
-        for doc in docs:
-            if isinstance(doc, dict) and doc:
-                out[identity(doc)] = (template, doc)
-    return out
+        found += [(template, doc) for doc in docs if isinstance(doc, dict) and doc]
+    # The rendered CustomResourceDefinitions say the scope of their kinds, as the sources' do.
+    scopes = declared(doc for _, doc in found)
+    return {identity(doc, scopes): (template, doc) for template, doc in found}
 
 
 def lint(chart_dir: Path, values: dict | None = None, namespace: str | None = None) -> list[dict]:

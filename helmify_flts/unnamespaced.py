@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import Notice
-from .manifests import CLUSTER_SCOPED, Resource
+from .manifests import Resource
+from .scopes import Scopes, of_resources
 
 CODE = "no-namespace"
 
 # Built-in kinds that live in a namespace, by API group. A custom resource without a namespace
-# may be cluster-scoped (a ClusterIssuer, a GatewayClass): its definition says, not the folder.
+# may be cluster-scoped (a ClusterIssuer, a GatewayClass): its definition says, so only one whose
+# CustomResourceDefinition is in the folder with scope Namespaced counts too.
 _NAMESPACED = {
     "": {
         "ConfigMap",
@@ -47,7 +49,8 @@ def notices(resources: Sequence[Resource], folder: Path, kustomization: str) -> 
     """One warning per object of a built folder that has no namespace where every other object
     with one is in the same namespace; none when no object has a namespace (the whole folder
     goes where it is applied) or when they are spread over several."""
-    namespaces = {res.namespace for res in resources if res.namespace and res.kind not in CLUSTER_SCOPED}
+    scopes = of_resources(resources)
+    namespaces = {res.namespace for res in resources if res.namespace and not scopes.is_cluster(res.group, res.kind)}
     if len(namespaces) != 1:
         return []
     (namespace,) = namespaces
@@ -61,10 +64,9 @@ def notices(resources: Sequence[Resource], folder: Path, kustomization: str) -> 
             CODE,
         )
         for res in resources
-        if not res.namespace and _namespaced(res)
+        if not res.namespace and _namespaced(res, scopes)
     ]
 
 
-def _namespaced(res: Resource) -> bool:
-    group = res.api_version.rpartition("/")[0]
-    return res.kind in _NAMESPACED.get(group, ())
+def _namespaced(res: Resource, scopes: Scopes) -> bool:
+    return res.kind in _NAMESPACED.get(res.group, ()) or (res.group, res.kind) in scopes.namespaced

@@ -21,6 +21,7 @@ from dataclasses import field, replace
 from typing import Any, Protocol
 
 from ..records import record
+from ..scopes import Scopes, declared
 
 Identity = tuple[str, str, str, str]  # (group, kind, namespace, name), as render.identity gives it
 
@@ -351,7 +352,9 @@ def plain_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: bool = True) -> Declared:
+def apply(
+    objects: Mapping[Identity, dict], changes: list[Change], isolated: bool = True, scopes: Scopes | None = None
+) -> Declared:
     """Apply declared changes in order. An edit names its object as the earlier changes left it
     (a later rule sees a renamed object under its new identity).
 
@@ -362,6 +365,9 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: boo
 
     from ..render import identity
 
+    # An edited object's identity as the sources' has it: its kind's scope may come from a
+    # CustomResourceDefinition among the objects (``scopes``: theirs, where ``objects`` is a part).
+    scopes = declared(objects.values()) if scopes is None else scopes
     current = {ident: plain_copy(obj) for ident, obj in objects.items()} if isolated else dict(objects)
     owned = set(current) if isolated else set()  # identities whose object is this call's own copy
     # current identity -> source identity, or the index in ``added`` of an object a rule added:
@@ -381,7 +387,7 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: boo
             # later edit of the same object never changes what an earlier change recorded.
             obj = jsonpatch.apply_patch(obj, plain_copy(list(change.ops)), in_place=True)
             source = origin.pop(change.identity)
-            new = identity(obj)
+            new = identity(obj, scopes)
             current[new], origin[new] = obj, source
             owned.add(new)
             if isinstance(source, int):
@@ -394,7 +400,7 @@ def apply(objects: Mapping[Identity, dict], changes: list[Change], isolated: boo
             owned.discard(change.identity)
             removed.append(change)
         else:
-            new = identity(change.object)
+            new = identity(change.object, scopes)
             current[new], origin[new] = plain_copy(change.object), len(added)
             owned.add(new)
             added.append(change)

@@ -135,11 +135,13 @@ def replay(objects: Mapping[tuple, dict], changes: tuple[Change, ...]) -> tuple[
     to them (its object missing, a patch that does not fit) is left out and named."""
     import jsonpatch
 
+    from ..scopes import declared
     from .base import apply
 
     kept: list[Change] = []
     problems = []
     current = dict(objects)
+    scopes = declared(objects.values())
     for change in changes:
         if isinstance(change, Edit):
             if change.identity not in current:
@@ -148,7 +150,7 @@ def replay(objects: Mapping[tuple, dict], changes: tuple[Change, ...]) -> tuple[
                 )
                 continue
             try:
-                applied = apply({change.identity: current[change.identity]}, [change]).expected
+                applied = apply({change.identity: current[change.identity]}, [change], scopes=scopes).expected
             except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as exc:
                 problems.append(
                     f"rule {change.rule}: the declared change of {_title(change.identity)} does not apply ({exc})"
@@ -161,9 +163,9 @@ def replay(objects: Mapping[tuple, dict], changes: tuple[Change, ...]) -> tuple[
         else:  # an added object, which a later rule's edit may name
             from ..render import identity
 
-            current[identity(change.object)] = change.object
+            current[identity(change.object, scopes)] = change.object
         kept.append(change)
-    return apply(objects, kept), problems
+    return apply(objects, kept, scopes=scopes), problems
 
 
 def _title(ident: tuple) -> str:

@@ -29,22 +29,9 @@ from ..references import encoded, text_at
 from ..templating import quote
 from . import named_in_args
 from .base import Context, Edit, Expr, Identity, Put, TemplateChanges, get, pointer_text, selects
+from .release_namespace import scopes_of
 
 NAME = "release-names"
-# Their names mean something: a CRD's is its group and plural, and a class is chosen by name by
-# claims, pods and Ingresses outside the chart too (ingress-nginx's IngressClass "nginx").
-KEPT = frozenset(
-    {
-        "Namespace",
-        "CustomResourceDefinition",
-        "APIService",
-        "StorageClass",
-        "PriorityClass",
-        "IngressClass",
-        "RuntimeClass",
-        "GatewayClass",
-    }
-)
 WHY = "the release prefix keeps two releases in one namespace apart"
 
 
@@ -73,7 +60,11 @@ class ReleaseNames:
     options: Mapping[str, str] = {}
 
     def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any):  # noqa: ANN202
-        renamed = {i for i, obj in objects.items() if i[1] not in KEPT and selects(rule.match, i, obj, ctx)}
+        # Names that mean something outside the chart stay (scopes.Scopes.keeps_name).
+        scopes = scopes_of(objects, ctx)
+        renamed = {
+            i for i, obj in objects.items() if not scopes.keeps_name(i[0], i[1]) and selects(rule.match, i, obj, ctx)
+        }
         fields: dict[Identity, list] = {}
         hosts: dict[Identity, dict[tuple, list]] = {}
         # Each StatefulSet pod's DNS name (kafka-0.kafka-headless) by where it is and where it ends:
@@ -198,14 +189,15 @@ class ReleaseNames:
         """Host names in an item that only an environment's copy of an object has (an env var
         only prod sets, rendered from values as written): the template has no field of its own
         to rename them in, so that environment's declaration leaves them, and the report says so."""
-        out = []
+        out, scopes = [], scopes_of(objects, ctx)
         for env, folder in zip(ctx.folder_names, ctx.folders, strict=False):
             for ref in references(folder, ctx):
                 if ref.source not in objects or ref.span is None or ref.target_name == "" or _apart(ref, ctx):
                     continue
                 if ref.via == "pod" and ref.target_kind == "StatefulSet":
                     continue  # said once, with its Service
-                renamed = ref.target is not None and ref.target[1] not in KEPT and ref.target in objects
+                renamed = ref.target is not None and ref.target in objects
+                renamed = renamed and not scopes.keeps_name(ref.target[0], ref.target[1])
                 renamed = renamed and selects(rule.match, ref.target, objects[ref.target], ctx)
                 if renamed and not _in_chart(ref, folder, ctx):
                     text = text_at(folder[ref.source], ref)

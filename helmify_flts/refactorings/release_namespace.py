@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..references import service_refs, text_at
+from ..scopes import Scopes, declared
 from .base import (
     Context,
     Expr,
@@ -54,6 +55,7 @@ class ReleaseNamespace:
         from .release_names import references, same_path
 
         namespace = Expr(".Release.Namespace | quote")
+        scopes = scopes_of(objects, ctx)
         for ident, obj in objects.items():
             if not selects(rule.match, ident, obj, ctx):
                 continue
@@ -65,7 +67,9 @@ class ReleaseNamespace:
                 )
                 out.switched.append(SwitchedOn(CREATE_KEY, ("Namespace",), rule.id, WHY_ADDED, source=ident))
                 continue
-            if meta.get("namespace") == ctx.namespace:
+            # A cluster-scoped object's namespace means nothing to the cluster: the release's
+            # would only suggest that the object belongs to one.
+            if meta.get("namespace") == ctx.namespace and not scopes.is_cluster(ident[0], ident[1]):
                 out.edit(ident, Put(("metadata", "namespace"), namespace))
             if ident[1] in ("RoleBinding", "ClusterRoleBinding"):
                 for i, subject in enumerate(obj.get("subjects") or []):
@@ -95,6 +99,11 @@ class ReleaseNamespace:
                         found.append(form)
         for (ident, path, base64), found in forms.items():
             out.edit(ident, RenameHosts(path, tuple(found), base64))
+
+
+def scopes_of(objects: Mapping[Identity, dict], ctx: Context) -> Scopes:
+    """The scopes the CustomResourceDefinitions of every folder of the run declare."""
+    return declared(obj for folder in (objects, ctx.objects, *ctx.folders) for obj in folder.values())
 
 
 def _in_custom_resources(objects: Mapping[Identity, dict], ctx: Context) -> list[str]:
