@@ -1,11 +1,14 @@
 """A call run in a thread of its own, whose result (or error) the caller takes when it needs it.
 
 The kustomize builds run so beside the imports, and the Helm render beside the report. A pool
-would cost importing concurrent.futures and logging before the first call can start.
+would cost importing concurrent.futures and logging before the first call can start. The call
+runs in a copy of its starter's context: it hides the values of the starter's run
+(:mod:`heldvalues`), not those of whatever else runs in the process.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from typing import Any
 
@@ -18,12 +21,13 @@ class Call:
         self._out: Any = None
         self._exc: BaseException | None = None
         self._done = threading.Event()
+        self._context = contextvars.copy_context()
         self._thread = threading.Thread(target=self._run, args=(fn, args), name=name)
         self._thread.start()
 
     def _run(self, fn: Any, args: tuple) -> None:
         try:
-            self._out = fn(*args)
+            self._out = self._context.run(fn, *args)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
             self._exc = exc
         finally:
