@@ -64,6 +64,7 @@ from typing import Any
 import yaml
 
 from helmify_flts import heldvalues
+from helmify_flts.errors import UserError, Where
 from helmify_flts.redact_commands import _argv, _Command, _commands, _hide_argv
 from helmify_flts.redact_names import (  # noqa: F401 - REDACTED, MAX_NAME, Kind and classify are this module's API
     MAX_NAME,
@@ -295,7 +296,15 @@ def learn(resources: Sequence[Any]) -> None:
                             continue
                         if kyaml.resolve_plain(one) == kyaml.STR:
                             held.add(one)
-        run.add(held)
+        if not run.add(held):
+            raise UserError(_too_many("the Secrets of these manifests hold"), Where(str(res.source), res.line))
+
+
+def _too_many(what: str) -> str:
+    return (
+        f"{what} more than {heldvalues.MAX_VALUES:,} values, more than a run can hide wherever they "
+        "are copied; convert the manifests in parts (--exclude, or one folder at a time)"
+    )
 
 
 def hold_credentials(values: Any, names: tuple[str, ...] = ()) -> None:
@@ -312,7 +321,8 @@ def hold_credentials(values: Any, names: tuple[str, ...] = ()) -> None:
             stack += [(path, v) for v in value]
         elif isinstance(value, str) and len(value) >= MIN_HELD and field("", path, value) == REDACTED:
             held.add(value)
-    heldvalues.current().add(held)
+    if not heldvalues.current().add(held):
+        raise UserError(_too_many("--set and --values give"))
 
 
 def forget() -> None:

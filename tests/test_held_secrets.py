@@ -1,9 +1,11 @@
 """The values a run's Secrets hold are hidden wherever they are copied: each run (command) holds
-its own, apart from a run at the same time in another thread."""
+its own, apart from a run at the same time in another thread, and finding them costs one scan
+of a text however many are held, within bounds on hostile input."""
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,138 @@ class _Res:
 
 def _secrets(data: dict[str, str], name: str = "s") -> list[_Res]:
     return [_Res(name, data)]
+
+
+def test_overlapping_values_are_hidden_whole() -> None:
+    """Values were replaced one after another, longest first: where two overlapped, the longer
+    one went and the rest of the shorter one stayed on show."""
+    redact.forget()
+    redact.learn(_secrets({"one": "Qz7pA1b2", "two": "A1b2Kk9Lmn"}))
+    assert redact.held("x Qz7pA1b2Kk9Lmn y") == "x <redacted> y"
+    assert redact.held("Qz7pA1b2 and A1b2Kk9Lmn") == "<redacted> and <redacted>"
+    assert redact.held("Qz7pA1b2Qz7pA1b2") == "<redacted><redacted>"  # side by side: each hidden
+
+
+def test_values_inside_one_another_and_the_shortest_held() -> None:
+    """One to three characters are never held (they are parts of words and numbers everywhere);
+    a value inside a longer one is hidden in it and alone."""
+    redact.forget()
+    redact.learn(_secrets({f"k{n}": "ab" * n for n in range(1, 6)} | {"x": "q", "y": "on", "z": "dev"}))
+    assert redact.held("1 q on dev abc") == "1 q on dev abc"
+    assert redact.held("xxabababababyy and abab.") == "xx<redacted>yy and <redacted>."
+
+
+def test_a_long_value_is_hidden_whole_and_found_by_its_start() -> None:
+    """A megabyte value costs the scan its first characters only; where they appear, as much text
+    as the value holds is hidden (a text that starts like a secret for that long is taken for it)."""
+    big = "".join(f"{n:08x}" for n in range(1 << 17))  # 1 MB, no part repeated
+    redact.forget()
+    redact.learn(_secrets({"big": big}))
+    start = time.process_time()
+    assert redact.held("pre " + big + " post") == "pre <redacted> post"
+    assert redact.held("pre " + big[:100] + "x" * 10) == "pre <redacted>"
+    assert redact.held("pre " + big[:40] + " post") == "pre " + big[:40] + " post"
+    assert time.process_time() - start < 2
+
+
+def test_more_values_than_a_run_can_hide_stop_the_run_with_the_secrets_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helmify_flts import heldvalues
+
+    monkeypatch.setattr(heldvalues, "MAX_VALUES", 6)
+    files = {
+        f"s{i}.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s{i}}}\nstringData:\n"
+        + "".join(f"  k{k}: value{i}x{k}xheld\n" for k in range(3))
+        for i in range(3)
+    }
+    src = write_tree(tmp_path / "src", files)
+    result = run("convert", src, tmp_path / "out")
+    assert result.exit_code == 2, result.stderr
+    assert "s2.yaml:1:" in result.stderr and "more than 6 values" in result.stderr
+    assert "convert the manifests in parts" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_starts_too_long_for_the_pattern_are_found_by_fewer_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmify_flts import heldvalues
+
+    monkeypatch.setattr(heldvalues, "MAX_PATTERN", 100)
+    monkeypatch.setattr(heldvalues, "FEW", 0)
+    values = {f"k{n}": f"{n:02d}" + "Lw8longSecretStartsHere" * 3 for n in range(4)}
+    redact.forget()
+    redact.learn(_secrets(values))
+    for value in values.values():
+        assert redact.held(f"<{value}>") == "<<redacted>>"
+    # Found by its first 16 characters: text that shares them is hidden as far as the value goes.
+    assert redact.held("01Lw8longSecretS" + "-" * 100) == "<redacted>" + "-" * 45
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def test_hiding_costs_one_scan_however_many_values_are_held() -> None:
+    """Each value was searched for in each text: 6,000 values and 20,000 texts took about 5 s."""
+    secrets = [
+        _Res(f"s{i}", {f"k{k}": f"{i:05d}{k}vK{i * 7919 % 10007:05d}q{k}" for k in range(4)}) for i in range(1500)
+    ]
+    texts = [f"line {n}: setting = value {n % 97} of the report, and more words" for n in range(20000)]
+    texts += [f"token {i:05d}3vK{i * 7919 % 10007:05d}q3 end" for i in range(0, 1500, 50)]
+    redact.forget()
+    redact.learn(secrets)
+    start = time.process_time()
+    shown = [redact.held(text) for text in texts]
+    spent = time.process_time() - start
+    assert shown[:20000] == texts[:20000]
+    assert all(text == "token <redacted> end" for text in shown[20000:])
+    assert spent < 3, f"{spent:.2f} s"
+
+
+def test_hostile_values_stay_bounded() -> None:
+    """Values that are each a prefix of the next, and a text made of them: the pattern keeps each
+    value's first characters only, and a scan stays linear. Where the start of the longest value
+    appears, as much text as it holds is hidden: here to the end of the text."""
+    redact.forget()
+    redact.learn(_secrets({f"k{n}": "a" * n for n in range(1, 3000)}))
+    start = time.process_time()
+    assert redact.held("b" + "a" * 20000 + "b") == "b<redacted>"
+    assert redact.held("b" + "a" * 40 + "b") == "b<redacted>b"
+    assert redact.held("b" + "a" * 3 + "b") == "baaab"
+    assert time.process_time() - start < 5
+
+
+@pytest.mark.parametrize("few", [0, 1000], ids=["pattern", "searches"])
+def test_the_pattern_and_the_searches_hide_what_every_occurrence_covers(
+    few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of finding held values (a pattern for many, a search each for a few) hide the
+    same: every occurrence, overlapping ones as one, side by side ones each on its own."""
+    import random
+
+    from helmify_flts import heldvalues
+
+    monkeypatch.setattr(heldvalues, "FEW", few)
+    rng = random.Random(7)
+    for _ in range(300):
+        values = {"".join(rng.choice("abx") for _ in range(rng.randint(1, 9))) for _ in range(rng.randint(1, 30))}
+        held = heldvalues.Held()
+        held.add(values)
+        text = "".join(rng.choice("abxy") for _ in range(rng.randint(0, 80)))
+        covered = sorted(
+            (at, at + len(v))
+            for v in values
+            if len(v) >= heldvalues.MIN_HELD
+            for at in range(len(text))
+            if text.startswith(v, at)
+        )
+        expected, last, start, end = [], 0, -1, -1
+        for at, stop in covered:
+            if at < end:
+                end = max(end, stop)
+                continue
+            if end >= 0:
+                expected += [text[last:start], "#"]
+                last = end
+            start, end = at, stop
+        want = text if end < 0 else "".join([*expected, text[last:start], "#", text[end:]])
+        assert held.hide(text, "#") == want, (sorted(values), text)
