@@ -109,7 +109,7 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         # Each command hides its own Secrets' values, apart from a command before it or one that
         # runs at the same time in another thread (a library, tests).
-        held = heldvalues.begin()
+        heldvalues.begin()
         try:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -121,7 +121,7 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # noqa: BLE001 - the one place unexpected errors end
             _internal(exc, bool(kwargs.get("verbose")))
         finally:
-            heldvalues.end(held)
+            heldvalues.end()
         return None
 
     return run

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 
 MIN_HELD = 4
 MAX_KEY = 64
@@ -154,15 +154,17 @@ def _trie(keys: list[str], depth: int) -> str:
 _RUN: ContextVar[Held | None] = ContextVar("helmify_flts_held_values", default=None)
 
 
-def begin() -> Token:
-    """Start a run in this context: no values are held; :func:`end` with what this returns goes
-    back to what was held before."""
-    return _RUN.set(Held())
+def begin() -> Held:
+    """Start a run in this context: no values are held."""
+    run = Held()
+    _RUN.set(run)
+    return run
 
 
-def end(token: Token) -> None:
-    """End the run :func:`begin` started: its values are no longer held."""
-    _RUN.reset(token)
+def end() -> None:
+    """End the run in this context: its values are no longer held, nor any a library call made
+    before it held (as a run that begins forgets them)."""
+    _RUN.set(None)
 
 
 def current() -> Held:

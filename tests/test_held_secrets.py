@@ -122,6 +122,15 @@ def test_a_commands_values_end_with_it(tmp_path: Path) -> None:
     assert redact.held("Pk2heldUntilTheEnd") == "Pk2heldUntilTheEnd"
 
 
+def test_values_a_library_call_held_do_not_outlive_a_command() -> None:
+    """A conversion called as a library (no command) holds its values in its own context; a
+    command that runs after it begins and ends with none, as it always forgot them."""
+    redact.learn(_secrets({"pw": "Lb5libraryHeldValue"}))
+    assert redact.held("Lb5libraryHeldValue") == "<redacted>"
+    assert run("rules").exit_code == 0
+    assert redact.held("Lb5libraryHeldValue") == "Lb5libraryHeldValue"
+
+
 # --------------------------------------------------------------------------- what is hidden
 
 
