@@ -121,7 +121,12 @@ def _compiled(longest: dict[str, int]) -> tuple[re.Pattern[str] | None, dict[str
             keys[short] = max(keys.get(short, 0), length)
         if sum(map(len, keys)) <= MAX_PATTERN:
             break
-    return re.compile("(?=(" + _trie(sorted(keys), 0) + "))"), keys
+    return _compile("(?=(" + _trie(sorted(keys), 0) + "))"), keys
+
+
+# re.compile keeps every pattern in the module's cache of 512: a run's, made of the starts of its
+# secrets and megabytes large, would outlive the run (and fill the cache in a long-lived process).
+_compile = getattr(getattr(re, "_compiler", None), "compile", re.compile)
 
 
 def _trie(keys: list[str], depth: int) -> str:
@@ -169,7 +174,7 @@ def end() -> None:
 
 def current() -> Held:
     """This run's values; a context that started no run (a library calling the conversion itself)
-    gets one of its own, kept until a run begins in it."""
+    gets one of its own, kept until a command begins or ends in it."""
     run = _RUN.get()
     if run is None:
         run = Held()

@@ -282,3 +282,14 @@ def test_the_pattern_and_the_searches_hide_what_every_occurrence_covers(
             start, end = at, stop
         want = text if end < 0 else "".join([*expected, text[last:start], "#", text[end:]])
         assert held.hide(text, "#") == want, (sorted(values), text)
+
+
+def test_a_runs_pattern_does_not_outlive_it_in_the_modules_cache() -> None:
+    """re.compile kept each run's pattern (the starts of its secrets) in re's module-wide cache."""
+    import re
+
+    redact.forget()
+    redact.learn(_secrets({f"k{n}": f"Cz{n:03d}cachedSecretStart" for n in range(40)}))
+    assert redact.held("x Cz007cachedSecretStart") == "x <redacted>"
+    cached = [*getattr(re, "_cache", {}), *getattr(re, "_cache2", {})]
+    assert not any("cachedSecretStart" in str(key) for key in cached)
