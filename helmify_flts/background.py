@@ -1,11 +1,14 @@
 """A call run in a thread of its own, whose result (or error) the caller takes when it needs it.
 
 The kustomize builds run so beside the imports, and the Helm render beside the report. A pool
-would cost importing concurrent.futures and logging before the first call can start.
+would cost importing concurrent.futures and logging before the first call can start. The call
+runs in a copy of its starter's context: it hides the values of the starter's run
+(:mod:`heldvalues`), not those of whatever else runs in the process.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from typing import Any
 
@@ -49,5 +52,6 @@ class Call(Pending):
 
     def __init__(self, name: str, fn: Any, *args: Any) -> None:
         super().__init__()
-        self._thread = threading.Thread(target=self.settle, args=(fn, *args), name=name)
+        context = contextvars.copy_context()  # the starter's run (see the module's docstring)
+        self._thread = threading.Thread(target=context.run, args=(self.settle, fn, *args), name=name)
         self._thread.start()

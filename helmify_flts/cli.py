@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, collector
+from . import __version__, collector, heldvalues
 from .errors import UserError
 from .outcome import EXIT_DIFF, EXIT_OK, EXIT_USAGE, Mode, Outcome, VerifyOutcome  # noqa: F401 - exit codes too
 
@@ -110,9 +110,9 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        redact = sys.modules.get("helmify_flts.redact")
-        if redact:  # a process that runs commands one after another (tests): each run its own Secrets
-            redact.forget()
+        # Each command hides its own Secrets' values, apart from a command before it or one that
+        # runs at the same time in another thread (a library, tests).
+        heldvalues.begin()
         try:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -123,6 +123,8 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             _fail(exc)
         except Exception as exc:  # noqa: BLE001 - the one place unexpected errors end
             _internal(exc, bool(kwargs.get("verbose")))
+        finally:
+            heldvalues.end()
         return None
 
     return run

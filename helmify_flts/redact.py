@@ -63,6 +63,8 @@ from typing import Any
 
 import yaml
 
+from helmify_flts import heldvalues
+from helmify_flts.errors import UserError, Where
 from helmify_flts.redact_commands import _argv, _Command, _commands, _hide_argv
 from helmify_flts.redact_names import (  # noqa: F401 - REDACTED, MAX_NAME, Kind and classify are this module's API
     MAX_NAME,
@@ -247,16 +249,16 @@ def _walk(data: Any, state: _State, secret_root: bool = False) -> Any:
 
 # A Secret's value copied elsewhere (into a ConfigMap, an env value, an annotation, a command line)
 # is hidden there too, whatever its name or shape. Loading a run's sources teaches the values
-# (learn); the CLI forgets them when a command starts. Texts this short, and numbers and switches,
-# would hide half a report; a Secret's keys that name something public (a user, a host, a port, a
-# certificate) keep their values readable elsewhere, where the same words name other things.
-MIN_HELD = 4
+# (learn) to the run (heldvalues, which also says how they are found, and what one to three
+# characters mean); each command starts a run of its own. Numbers and switches would hide half a
+# report; a Secret's keys that name something public (a user, a host, a port, a certificate) keep
+# their values readable elsewhere, where the same words name other things.
+MIN_HELD = heldvalues.MIN_HELD
 _PUBLIC_LAST = frozenset(
     {"user", "username", "login", "host", "hostname", "server", "port", "database", "db", "dbname", "name"}
     | {"namespace", "region", "bucket", "endpoint", "email", "schema", "driver", "mode", "sslmode", "type"}
     | {"crt", "cert", "certificate", "ca", "pub"}
 )
-_HELD: list[str] = []  # longest first, so a value holding another is hidden whole
 
 
 def learn(resources: Sequence[Any]) -> None:
@@ -267,7 +269,7 @@ def learn(resources: Sequence[Any]) -> None:
     from . import kyaml
     from .redact_names import _WORDS
 
-    held = set(_HELD)
+    run = heldvalues.current()
     # A value that is also an object's name (a token set to its Secret's name) is shown as the
     # name it is: names stay readable, and hiding one would hide it in every message.
     names = {res.name for res in resources} | {res.namespace for res in resources if res.namespace}
@@ -275,6 +277,7 @@ def learn(resources: Sequence[Any]) -> None:
         if res.kind != "Secret":
             continue
         obj = kyaml.construct(res.node)
+        held: set[str] = set()
         for field_name in ("data", "stringData"):
             entries = obj.get(field_name) if isinstance(obj, dict) else None
             for key, value in entries.items() if isinstance(entries, dict) else ():
@@ -293,14 +296,22 @@ def learn(resources: Sequence[Any]) -> None:
                             continue
                         if kyaml.resolve_plain(one) == kyaml.STR:
                             held.add(one)
-    _HELD[:] = sorted(held, key=lambda t: (-len(t), t))
+        if not run.add(held):
+            raise UserError(_too_many("the Secrets of these manifests hold"), Where(str(res.source), res.line))
+
+
+def _too_many(what: str) -> str:
+    return (
+        f"{what} more than {heldvalues.MAX_VALUES:,} values, more than a run can hide wherever they "
+        "are copied; convert the manifests in parts (--exclude, or one folder at a time)"
+    )
 
 
 def hold_credentials(values: Any, names: tuple[str, ...] = ()) -> None:
     """Also hide, wherever they appear, the texts of ``values`` (a values tree: --set, --values)
     that redaction hides where they sit, as it hides a Secret's: a password given to a chart
     may render where nothing names it one."""
-    held = set(_HELD)
+    held = set()
     stack = [(names, values)]
     while stack:
         path, value = stack.pop()
@@ -310,12 +321,13 @@ def hold_credentials(values: Any, names: tuple[str, ...] = ()) -> None:
             stack += [(path, v) for v in value]
         elif isinstance(value, str) and len(value) >= MIN_HELD and field("", path, value) == REDACTED:
             held.add(value)
-    _HELD[:] = sorted(held, key=lambda t: (-len(t), t))
+    if not heldvalues.current().add(held):
+        raise UserError(_too_many("--set and --values give"))
 
 
 def forget() -> None:
-    """Start a new run: no Secret values are known."""
-    _HELD.clear()
+    """Start a new run in this context: no Secret values are known."""
+    heldvalues.begin()
 
 
 def held(data: str) -> str:
@@ -324,10 +336,7 @@ def held(data: str) -> str:
 
 
 def _held(data: str) -> str:
-    for value in _HELD:
-        if value in data:
-            data = data.replace(value, REDACTED)
-    return data
+    return heldvalues.hide(data, REDACTED)
 
 
 # ----------------------------------------------------------------------------- text
