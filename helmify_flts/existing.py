@@ -43,6 +43,8 @@ def plan_existing(
     # Objects of one kind and name in several namespaces (an overlay's copy in its own namespace)
     # get one switch each: their comments say which namespace each is for.
     spread = Counter((res.kind, res.name) for res in resources)
+    placed = {(res.kind, res.name, res.namespace) for res in resources}
+    named: dict[int, dict[str, list]] = {}  # per rule: each name its reference paths find, where
     for res in resources:
         rule = next((r for r in rules if matches(r.match, res, components[res])), None)
         if rule is None:
@@ -50,14 +52,24 @@ def plan_existing(
         comp = components[res]
         key = fill(rule.existing_key, key_bindings(res, comp, bases[res]))
         guards[res] = Guard(key, "", switch_doc(res, spread[res.kind, res.name] > 1), negate=True)
-        for other in resources:
-            if other is res or not _in_reach(other, res, resources):
-                continue
-            for steps in rule.references:
-                for found in walk(other.node, steps):
-                    if isinstance(found.node, ScalarNode) and found.node.value == res.name:
-                        hits.append(Hit(rule, other, found, key))
+        if id(rule) not in named:  # every resource walked once per rule, not once per matched resource
+            named[id(rule)] = _names_found(resources, rule.references)
+        for other, found in named[id(rule)].get(res.name, ()):
+            if other is not res and _in_reach(other, res, placed):
+                hits.append(Hit(rule, other, found, key))
     return hits, guards
+
+
+def _names_found(resources: tuple[Resource, ...], references: tuple) -> dict[str, list]:
+    """Each text the reference paths find in any resource, with where: in the order of the
+    resources, then of the paths, then of the walk (the order of the hits)."""
+    out: dict[str, list] = {}
+    for other in resources:
+        for steps in references:
+            for found in walk(other.node, steps):
+                if isinstance(found.node, ScalarNode):
+                    out.setdefault(found.node.value, []).append((other, found))
+    return out
 
 
 def renames_inside(ref_hits: list[Hit], kept: list[Hit]) -> dict[Resource, tuple]:
@@ -106,7 +118,7 @@ def _switch_doc(res: Resource) -> str:
     )
 
 
-def _in_reach(other: Resource, res: Resource, resources: tuple[Resource, ...]) -> bool:
+def _in_reach(other: Resource, res: Resource, placed: set[tuple[str, str, str]]) -> bool:
     """Whether a name written in ``other`` can mean ``res``. An object with no namespace written
     lands in the namespace the folder is applied to, which is the one the others name (FLTS
     writes ``namespace: flts`` on its Secret but not on the Deployments that read it), so it
@@ -115,6 +127,5 @@ def _in_reach(other: Resource, res: Resource, resources: tuple[Resource, ...]) -
         return True
     if other.namespace and res.namespace:
         return False
-    return not any(
-        r is not res and r.kind == res.kind and r.name == res.name and r.namespace == other.namespace for r in resources
-    )
+    # (kind, name, namespace) of every resource: res itself is not in other's namespace here
+    return (res.kind, res.name, other.namespace) not in placed
