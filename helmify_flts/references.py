@@ -3,7 +3,9 @@
 Two sorts are found. Structured references are fields whose value is another object's name
 (a ConfigMap volume, a ``secretKeyRef``, a claim, ``serviceAccountName``, RBAC subjects and
 ``roleRef``, an HPA's ``scaleTargetRef``, Ingress backends and TLS Secrets, a StatefulSet's
-``serviceName``) or selectors that pick workloads (Services and PodDisruptionBudgets). Host
+``serviceName``, the cert-manager issuer an Ingress's or a Gateway's annotation or a
+Certificate's ``issuerRef`` names) or selectors that pick workloads (Services and
+PodDisruptionBudgets). Host
 names are Service names written inside text: env values, ``command``, ``args``, ConfigMap
 data and a Secret's ``stringData`` and (base64-decoded) ``data`` (``kafka:9092``,
 ``http://mlflow:5000``, ``postgresql://app:pw@postgres:5432/app``, ``postgres.flts.svc.cluster.local``).
@@ -336,6 +338,7 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
                 yield Reference(ident, ("spec", "selector"), target[1], target[3], "selector", target)
     if kind == "Ingress":
         yield from _of_ingress(ident, obj, index, named)
+    yield from _of_cert_manager(ident, obj, named)
     for path in service_refs(kind, obj):
         svc_ns = _get(obj, path + ("namespace",))
         yield from named(path + ("name",), "Service", "apiServer", svc_ns if isinstance(svc_ns, str) else None)
@@ -460,6 +463,37 @@ def _of_ingress(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Re
                 yield _with_port(ref, backend.get("servicePort"), "explicit")
     for path, _ in _items(obj, ("spec", "tls")):
         yield from named(path + ("secretName",), "Secret", "tls")
+
+
+# cert-manager: the annotations that ask it for a certificate of an Ingress's or a Gateway's TLS
+# hosts, and the kinds whose spec.issuerRef names the issuer that signs them.
+_ISSUER_ANNOTATIONS = {"cert-manager.io/cluster-issuer": "ClusterIssuer", "cert-manager.io/issuer": "Issuer"}
+_ANNOTATED = {("networking.k8s.io", "Ingress"), ("extensions", "Ingress"), ("gateway.networking.k8s.io", "Gateway")}
+_ISSUED = {("cert-manager.io", "Certificate"), ("cert-manager.io", "CertificateRequest")}
+CERT_MANAGER = "cert-manager.io"
+
+
+def _of_cert_manager(ident: Identity, obj: dict, named) -> Iterator[Reference]:
+    """The cert-manager issuers an object names: an Ingress's or a Gateway's
+    ``cert-manager.io/cluster-issuer`` (a ClusterIssuer) and ``cert-manager.io/issuer`` (an Issuer
+    of its namespace, or the kind ``cert-manager.io/issuer-kind`` says), and a Certificate's or a
+    CertificateRequest's ``spec.issuerRef`` (an Issuer unless its kind says otherwise). An issuer of
+    another group (``issuer-group``, ``issuerRef.group``: an external issuer) is not cert-manager's."""
+    if ident[:2] in _ANNOTATED:
+        annotations = _get(obj, ("metadata", "annotations"))
+        annotations = annotations if isinstance(annotations, dict) else {}
+        if annotations.get("cert-manager.io/issuer-group", CERT_MANAGER) in ("", CERT_MANAGER):
+            for key, target_kind in _ISSUER_ANNOTATIONS.items():
+                if key == "cert-manager.io/issuer":
+                    target_kind = annotations.get("cert-manager.io/issuer-kind") or target_kind
+                if target_kind in ("Issuer", "ClusterIssuer"):
+                    scope = "" if target_kind == "ClusterIssuer" else None
+                    yield from named(("metadata", "annotations", key), target_kind, "issuer", scope)
+    if ident[:2] in _ISSUED and _get(obj, ("spec", "issuerRef", "group")) in (None, "", CERT_MANAGER):
+        target_kind = _get(obj, ("spec", "issuerRef", "kind")) or "Issuer"
+        if target_kind in ("Issuer", "ClusterIssuer"):
+            scope = "" if target_kind == "ClusterIssuer" else None
+            yield from named(("spec", "issuerRef", "name"), target_kind, "issuer", scope)
 
 
 def _with_port(ref: Reference, port: Any, source: str) -> Reference:

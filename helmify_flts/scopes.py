@@ -10,6 +10,7 @@ an old or a bleeding-edge folder has them too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import field, replace
 from typing import Any
@@ -56,6 +57,17 @@ BUILT_IN: frozenset[Kind] = frozenset(
     }.items()
     for kind in kinds
 )
+# The groups of the widely used custom resources above: their kinds are custom ones.
+CUSTOM_GROUPS = frozenset(
+    {
+        "gateway.networking.k8s.io",
+        "snapshot.storage.k8s.io",
+        "cert-manager.io",
+        "external-secrets.io",
+        "kyverno.io",
+        "triggers.tekton.dev",
+    }
+)
 # The kinds alone, for code that has no API group at hand.
 BUILT_IN_KINDS = frozenset(kind for _, kind in BUILT_IN)
 # Cluster-scoped kinds whose names mean something outside the chart, so that a release prefix
@@ -78,11 +90,30 @@ class Scopes:
         return (group, kind) in BUILT_IN and (group, kind) not in self.namespaced
 
     def keeps_name(self, group: str, kind: str) -> bool:
-        """Whether release-names leaves the name of an object of this kind as it is."""
-        return kind in NAMED_BY_OTHERS or (kind.endswith("Class") and self.is_cluster(group, kind))
+        """Whether release-names leaves the name of an object of this kind as it is: a kind named
+        by others, a cluster-scoped class, or a custom resource (see :func:`custom`)."""
+        return (
+            kind in NAMED_BY_OTHERS or (kind.endswith("Class") and self.is_cluster(group, kind)) or custom(group, kind)
+        )
 
 
 NONE = Scopes()
+
+
+@functools.cache  # asked per object and per reference; the schema lookup scans a folder listing
+def custom(group: str, kind: str) -> bool:
+    """Whether ``kind`` is a custom resource's: one with no schema here, or one of a group outside
+    Kubernetes' own (a CRD may reuse a built-in kind's name). Which fields of which objects name
+    it is not known in general (any field of another custom resource), so a release prefix could
+    leave such references dangling while the chart still reproduced its own objects. cert-manager's
+    issuers too, though :mod:`helmify_flts.references` knows their usual references: an Ingress's
+    annotations are a values knob whose issuer name the user writes as it is, a ClusterIssuer
+    serves the whole cluster, and other charts' objects may name an Issuer of the namespace."""
+    from .schema import built_in
+
+    if group in CUSTOM_GROUPS or ("." in group and not group.endswith(".k8s.io")):
+        return True
+    return not built_in(kind) and (group, kind) not in BUILT_IN
 
 
 def declared(objects: Iterable[Any]) -> Scopes:

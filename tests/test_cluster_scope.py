@@ -248,7 +248,9 @@ def test_the_folders_definitions_decide_a_kinds_scope() -> None:
     ]:
         assert scopes.NONE.is_cluster(group, kind), kind
     assert scopes.NONE.keeps_name("snapshot.storage.k8s.io", "VolumeSnapshotClass")
-    assert found.keeps_name("example.com", "Tenant") is False
+    # A custom kind keeps its name whatever its scope: which fields name it is not known.
+    assert found.keeps_name("example.com", "Tenant") is True
+    assert found.keeps_name("rbac.authorization.k8s.io", "ClusterRole") is False
 
 
 def test_release_names_keeps_a_volume_snapshot_class_name(tmp_path: Path) -> None:
@@ -287,7 +289,7 @@ def test_a_crd_declared_cluster_scoped_kind_has_no_namespace_in_its_identity(tmp
     assert render.identity(kyaml.construct(tenant.node)) == ("example.com", "Tenant", "shop", "acme")
     chart = tmp_path / "chart"
     convert_ok(src, chart, "--rules", "conventions")
-    assert ("example.com", "Tenant", "", "release-acme") in rendered(chart, "other")
+    assert ("example.com", "Tenant", "", "acme") in rendered(chart, "other")  # a custom kind keeps its name
     assert_verified(chart, src)
     twice = one + one.replace("namespace: shop", "namespace: billing")
     write_tree(src, {"app.yaml": APP + crd("example.com", "Tenant", "Cluster") + twice})

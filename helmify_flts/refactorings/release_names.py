@@ -15,7 +15,10 @@ from :mod:`helmify_flts.references`; a word the finder cannot prove is a host na
 time, a group id) stays as it is, and the report warns about it: so do a pod's name that a shell
 fills in (``$HOSTNAME.kafka-headless``) and ``web-0.web`` where ``web`` is not a StatefulSet that
 Service governs. Host names in a Secret's
-``stringData`` and base64 ``data`` (a DSN) follow too, the latter decoded and encoded again."""
+``stringData`` and base64 ``data`` (a DSN) follow too, the latter decoded and encoded again.
+Custom resources keep their names (:func:`helmify_flts.scopes.custom`): which fields name them is
+not known (an Ingress's ``cert-manager.io/cluster-issuer`` annotation, a Certificate's
+``issuerRef``), and a prefix would leave such a reference dangling; the report lists each."""
 
 from __future__ import annotations
 
@@ -148,6 +151,7 @@ class ReleaseNames:
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += self._not_followed(objects, ctx, rule)
         out.warnings += _in_custom_resources(objects, renamed)
+        out.warnings += _custom_kept(objects, ctx, rule)
         out.warnings += _written_instances(objects)
         out.warnings += named_in_args.unfollowed(objects, renamed)
         found: dict[tuple[Identity, tuple], tuple[list, list, bool]] = {}
@@ -572,6 +576,21 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
                 f"but {ident[1]} is a custom resource whose references are not known; left as it is"
             )
     return out
+
+
+def _custom_kept(objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
+    """Custom resources the rule matches that keep their names (scopes.custom): which fields name
+    them is not known, so a prefix could leave a reference dangling; two releases then share
+    the name, and the report says so once per object."""
+    from ..scopes import custom
+
+    return [
+        f"{i[1]}/{i[3]} keeps its name: {i[1]} is a custom resource whose references are not known (an "
+        "annotation or a field of another object may name it), so a release prefix could leave a reference to it "
+        "dangling; two releases in one namespace (or in one cluster, for a cluster-scoped kind) share this object"
+        for i, obj in sorted(objects.items())
+        if custom(i[0], i[1]) and selects(rule.match, i, obj, ctx)
+    ]
 
 
 def custom_strings(objects: Mapping[Identity, dict]) -> dict[Identity, list[tuple[tuple, str]]]:
