@@ -68,6 +68,11 @@ CUSTOM_GROUPS = frozenset(
         "triggers.tekton.dev",
     }
 )
+# Custom kinds nothing names: Prometheus picks them by their labels. Two releases in one
+# namespace would share their names, so release-names prefixes them as it does built-in kinds.
+SELECTED_BY_LABELS = frozenset(
+    ("monitoring.coreos.com", kind) for kind in ("ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe")
+)
 # The kinds alone, for code that has no API group at hand.
 BUILT_IN_KINDS = frozenset(kind for _, kind in BUILT_IN)
 # Cluster-scoped kinds whose names mean something outside the chart, so that a release prefix
@@ -93,7 +98,9 @@ class Scopes:
         """Whether release-names leaves the name of an object of this kind as it is: a kind named
         by others, a cluster-scoped class, or a custom resource (see :func:`custom`)."""
         return (
-            kind in NAMED_BY_OTHERS or (kind.endswith("Class") and self.is_cluster(group, kind)) or custom(group, kind)
+            kind in NAMED_BY_OTHERS
+            or (kind.endswith("Class") and self.is_cluster(group, kind))
+            or (custom(group, kind) and (group, kind) not in SELECTED_BY_LABELS)
         )
 
 

@@ -172,8 +172,8 @@ def test_a_custom_kind_keeps_its_name_whatever_its_group() -> None:
     # Custom kinds: no schema here; their references are not known.
     assert NONE.keeps_name("cert-manager.io", "ClusterIssuer")
     assert NONE.keeps_name("cert-manager.io", "Issuer")
-    assert NONE.keeps_name("monitoring.coreos.com", "ServiceMonitor")
     assert NONE.keeps_name("gateway.networking.k8s.io", "HTTPRoute")
+    assert NONE.keeps_name("monitoring.coreos.com", "Alertmanager")  # named by its Secret's name
     # A CRD that reuses a built-in kind's name in a group of its own is still custom.
     assert NONE.keeps_name("example.com", "Deployment")
     # Kubernetes' own kinds get the prefix.
@@ -182,6 +182,27 @@ def test_a_custom_kind_keeps_its_name_whatever_its_group() -> None:
     assert not NONE.keeps_name("networking.k8s.io", "Ingress")
     assert not NONE.keeps_name("rbac.authorization.k8s.io", "ClusterRole")
     assert not NONE.keeps_name("certificates.k8s.io", "CertificateSigningRequest")
+
+
+def test_a_service_monitor_nothing_names_gets_the_release_prefix(tmp_path: Path) -> None:
+    """Prometheus picks ServiceMonitors and rules by their labels: two releases in one namespace
+    must not share their names."""
+    assert not NONE.keeps_name("monitoring.coreos.com", "ServiceMonitor")
+    assert not NONE.keeps_name("monitoring.coreos.com", "PrometheusRule")
+    monitor = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata:\n  name: api\n  labels: {release: prom}\n"
+        "spec:\n  selector: {matchLabels: {app: api}}\n  endpoints: [{port: http}]\n"
+    )
+    service = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  labels: {app: api}\n"
+        "spec:\n  selector: {app: api}\n  ports: [{name: http, port: 80}]\n"
+    )
+    src = write_tree(tmp_path / "src", {"monitor.yaml": monitor, "service.yaml": service})
+    convert_ok(src, tmp_path / "out", "--rules", "conventions")
+    rendered = render_objects(tmp_path / "out", release="prod")
+    names = {(obj["kind"], obj["metadata"]["name"]) for obj in rendered.values()}
+    assert ("ServiceMonitor", "prod-api") in names and ("Service", "prod-api") in names
 
 
 def test_a_custom_resource_named_by_another_custom_resource_does_not_dangle(tmp_path: Path) -> None:
