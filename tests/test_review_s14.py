@@ -28,3 +28,13 @@ def test_a_service_monitor_that_gets_the_prefix_is_not_said_to_keep_its_name(tmp
     }
     assert ("ServiceMonitor", "prod-api") in names
     assert "ServiceMonitor/api keeps its name" not in result.stderr + result.stdout
+
+
+def test_a_custom_resource_that_keeps_its_name_is_still_said_to(tmp_path: Path) -> None:
+    """The warning stays for the custom resources release-names leaves as they are."""
+    issuer = "apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: ca}\nspec: {ca: {secretName: ca-key}}\n"
+    src = write_tree(tmp_path / "src", {"monitor.yaml": MONITOR, "service.yaml": SERVICE, "issuer.yaml": issuer})
+    result = run("convert", src, tmp_path / "out", "--rules", "conventions")
+    assert result.exit_code == 0, result.output
+    assert "Issuer/ca keeps its name" in result.stderr
+    assert "ServiceMonitor/api keeps its name" not in result.stderr
