@@ -582,14 +582,15 @@ def _custom_kept(objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> l
     """Custom resources the rule matches that keep their names (scopes.custom): which fields name
     them is not known, so a prefix could leave a reference dangling; two releases then share
     the name, and the report says so once per object."""
-    from ..scopes import custom
+    from ..scopes import SELECTED_BY_LABELS, custom
 
     return [
         f"{i[1]}/{i[3]} keeps its name: {i[1]} is a custom resource whose references are not known (an "
         "annotation or a field of another object may name it), so a release prefix could leave a reference to it "
         "dangling; two releases in one namespace (or in one cluster, for a cluster-scoped kind) share this object"
         for i, obj in sorted(objects.items())
-        if custom(i[0], i[1]) and selects(rule.match, i, obj, ctx)
+        # a kind picked by its labels is prefixed (scopes.Scopes.keeps_name): not one that keeps its name
+        if custom(i[0], i[1]) and (i[0], i[1]) not in SELECTED_BY_LABELS and selects(rule.match, i, obj, ctx)
     ]
 
 
