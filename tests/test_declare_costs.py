@@ -166,3 +166,16 @@ def test_the_startup_dependencies_of_the_charts_objects_are_found_once(
     # plan on, and once for each rule's template half (8 calls before)
     assert len(given) == 3
     assert run("verify", tmp_path / "out", src, "--raw", "--env", f"dev={envs / 'dev'}").exit_code == 0
+
+
+def test_a_plain_copy_keeps_what_two_places_share_shared_as_deepcopy_does() -> None:
+    """yamldoc keeps a large alias's subtree shared, to bound memory: a copy that expanded it would
+    hold the whole expansion (540 MB against 236 MB on 1.2 MB of aliases under production)."""
+    from helmify_flts.refactorings.base import plain_copy
+
+    shared = [{"k": "v"}] * 3
+    value = {"a": shared, "b": {"c": shared}}
+    copied = plain_copy(value)
+    assert copied == copy.deepcopy(value)
+    assert copied["a"] is copied["b"]["c"] and copied["a"] is not shared
+    assert copied["a"][0] is copied["a"][2] and copied["a"][0] is not shared[0]

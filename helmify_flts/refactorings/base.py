@@ -337,18 +337,30 @@ class Declared:
 _ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
-def plain_copy(value: Any) -> Any:
+def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     """A deep copy of a plain object (maps, lists and scalars, as YAML and JSON give them), about
-    five times faster than copy.deepcopy, which keeps a memo of every node to preserve sharing.
-    Nothing here relies on two places of an object being one (a YAML alias): each gets its own
-    copy. Anything else (a Rendered placeholder) goes through copy.deepcopy."""
+    three times faster than copy.deepcopy. Like deepcopy, a map or list that two places share (a
+    large YAML alias, which yamldoc keeps shared to bound memory) is copied once and stays shared
+    in the copy. Anything else (a Rendered placeholder) goes through copy.deepcopy."""
     kind = type(value)
-    if kind is dict:
-        return {key: plain_copy(item) for key, item in value.items()}
-    if kind is list:
-        return [plain_copy(item) for item in value]
     if kind in _ATOMS:
         return value
+    if memo is None:
+        memo = {}
+    if kind is dict or kind is list:
+        made = memo.get(id(value))
+        if made is not None:
+            return made
+        if kind is dict:
+            out: Any = {}
+            memo[id(value)] = out
+            for key, item in value.items():
+                out[key] = item if type(item) in _ATOMS else plain_copy(item, memo)
+        else:
+            out = []
+            memo[id(value)] = out
+            out.extend(item if type(item) in _ATOMS else plain_copy(item, memo) for item in value)
+        return out
     return copy.deepcopy(value)
 
 
