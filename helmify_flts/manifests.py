@@ -15,13 +15,10 @@ from . import exported, inputfile, kubenames, kyaml
 from .errors import Notice, UserError, Where
 from .paths import FieldPath, child, text_at
 from .records import record
-from .scopes import BUILT_IN_KINDS, NONE, settle
+from .scopes import NONE, settle
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
-# Kinds that live outside namespaces, by name alone (scopes.BUILT_IN has them by API group too);
-# an object's identity ignores the metadata.namespace of one of those (scopes.Scopes.is_cluster).
-CLUSTER_SCOPED = BUILT_IN_KINDS
 # apiVersion groups of tool configuration that looks like a resource but is not one.
 CONFIG_GROUPS = frozenset({"kustomize.config.k8s.io", "config.kubernetes.io"})
 # Fields a complete object of these kinds always has; without them it is a patch fragment.

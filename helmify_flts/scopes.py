@@ -19,62 +19,52 @@ from .records import record
 
 Kind = tuple[str, str]  # (API group, kind); "" is the core group
 
+_KUBERNETES = {
+    "": ("Namespace", "Node", "PersistentVolume", "ComponentStatus"),
+    "admissionregistration.k8s.io": (
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+    ),
+    "apiextensions.k8s.io": ("CustomResourceDefinition",),
+    "apiregistration.k8s.io": ("APIService",),
+    "authentication.k8s.io": ("TokenReview", "SelfSubjectReview"),
+    "authorization.k8s.io": ("SubjectAccessReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview"),
+    "certificates.k8s.io": ("CertificateSigningRequest", "ClusterTrustBundle"),
+    "flowcontrol.apiserver.k8s.io": ("FlowSchema", "PriorityLevelConfiguration"),
+    "internal.apiserver.k8s.io": ("StorageVersion",),
+    "networking.k8s.io": ("IngressClass", "IPAddress", "ServiceCIDR"),
+    "node.k8s.io": ("RuntimeClass",),
+    "policy": ("PodSecurityPolicy",),
+    "rbac.authorization.k8s.io": ("ClusterRole", "ClusterRoleBinding"),
+    "resource.k8s.io": ("DeviceClass", "ResourceSlice", "DeviceTaintRule"),
+    "scheduling.k8s.io": ("PriorityClass",),
+    "storage.k8s.io": ("StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "VolumeAttributesClass"),
+    "storagemigration.k8s.io": ("StorageVersionMigration",),
+}
+# Widely used custom resources, cluster-scoped by their projects' own definitions, for folders
+# that install them without shipping the CustomResourceDefinition.
+_WELL_KNOWN_CUSTOM = {
+    "gateway.networking.k8s.io": ("GatewayClass",),
+    "snapshot.storage.k8s.io": ("VolumeSnapshotClass", "VolumeSnapshotContent"),
+    "cert-manager.io": ("ClusterIssuer",),
+    "external-secrets.io": ("ClusterSecretStore", "ClusterExternalSecret"),
+    "kyverno.io": ("ClusterPolicy",),
+    "triggers.tekton.dev": ("ClusterTriggerBinding", "ClusterInterceptor"),
+}
 BUILT_IN: frozenset[Kind] = frozenset(
-    (group, kind)
-    for group, kinds in {
-        "": ("Namespace", "Node", "PersistentVolume", "ComponentStatus"),
-        "admissionregistration.k8s.io": (
-            "MutatingWebhookConfiguration",
-            "ValidatingWebhookConfiguration",
-            "ValidatingAdmissionPolicy",
-            "ValidatingAdmissionPolicyBinding",
-            "MutatingAdmissionPolicy",
-            "MutatingAdmissionPolicyBinding",
-        ),
-        "apiextensions.k8s.io": ("CustomResourceDefinition",),
-        "apiregistration.k8s.io": ("APIService",),
-        "authentication.k8s.io": ("TokenReview", "SelfSubjectReview"),
-        "authorization.k8s.io": ("SubjectAccessReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview"),
-        "certificates.k8s.io": ("CertificateSigningRequest", "ClusterTrustBundle"),
-        "flowcontrol.apiserver.k8s.io": ("FlowSchema", "PriorityLevelConfiguration"),
-        "internal.apiserver.k8s.io": ("StorageVersion",),
-        "networking.k8s.io": ("IngressClass", "IPAddress", "ServiceCIDR"),
-        "node.k8s.io": ("RuntimeClass",),
-        "policy": ("PodSecurityPolicy",),
-        "rbac.authorization.k8s.io": ("ClusterRole", "ClusterRoleBinding"),
-        "resource.k8s.io": ("DeviceClass", "ResourceSlice", "DeviceTaintRule"),
-        "scheduling.k8s.io": ("PriorityClass",),
-        "storage.k8s.io": ("StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "VolumeAttributesClass"),
-        "storagemigration.k8s.io": ("StorageVersionMigration",),
-        # Widely used custom resources, cluster-scoped by their projects' own definitions, for
-        # folders that install them without shipping the CustomResourceDefinition.
-        "gateway.networking.k8s.io": ("GatewayClass",),
-        "snapshot.storage.k8s.io": ("VolumeSnapshotClass", "VolumeSnapshotContent"),
-        "cert-manager.io": ("ClusterIssuer",),
-        "external-secrets.io": ("ClusterSecretStore", "ClusterExternalSecret"),
-        "kyverno.io": ("ClusterPolicy",),
-        "triggers.tekton.dev": ("ClusterTriggerBinding", "ClusterInterceptor"),
-    }.items()
-    for kind in kinds
+    (group, kind) for table in (_KUBERNETES, _WELL_KNOWN_CUSTOM) for group, kinds in table.items() for kind in kinds
 )
 # The groups of the widely used custom resources above: their kinds are custom ones.
-CUSTOM_GROUPS = frozenset(
-    {
-        "gateway.networking.k8s.io",
-        "snapshot.storage.k8s.io",
-        "cert-manager.io",
-        "external-secrets.io",
-        "kyverno.io",
-        "triggers.tekton.dev",
-    }
-)
+CUSTOM_GROUPS = frozenset(_WELL_KNOWN_CUSTOM)
 # Custom kinds nothing names: Prometheus picks them by their labels. Two releases in one
 # namespace would share their names, so release-names prefixes them as it does built-in kinds.
 SELECTED_BY_LABELS = frozenset(
     ("monitoring.coreos.com", kind) for kind in ("ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe")
 )
-# The kinds alone, for code that has no API group at hand.
-BUILT_IN_KINDS = frozenset(kind for _, kind in BUILT_IN)
 # Cluster-scoped kinds whose names mean something outside the chart, so that a release prefix
 # would break them: a CRD's is its group and plural, a Namespace's and an APIService's are what
 # others name, and a class (StorageClass, IngressClass, GatewayClass, ...) is chosen by name by
