@@ -8,7 +8,6 @@ and swapped in at once, so an interrupted run leaves OUT as it was.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from . import inputfile, leftovers
 from .errors import UserError, Where
-from .filenames import check_path, check_tree, problem, short_hash
+from .filenames import check_path, check_tree, problem, sha256, short_hash
 from .records import record
 
 STATE = ".helmify-state.json"
@@ -32,7 +31,7 @@ FIX_STATE = (
 
 
 def digest(text: str) -> str:
-    sha = hashlib.sha256()
+    sha = sha256()
     for chunk in _encoded(text):
         sha.update(chunk)
     return sha.hexdigest()

@@ -11,7 +11,6 @@ names the chart's .helmignore would hide) to a plain name with a short hash of t
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -57,8 +56,14 @@ IGNORED = (
 )
 
 
+try:  # CPython's own SHA-256: hashlib loads OpenSSL first, which takes longer than a chart's hashing
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - another Python: the same digest from hashlib
+    from hashlib import sha256
+
+
 def short_hash(text: str, length: int = 10) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
 # Every name of every file the chart holds is checked against all of the patterns: they are
