@@ -67,12 +67,12 @@ def dead(folder: Path, prefix: str) -> list[Path]:
     """Folders in ``folder`` named ``prefix`` + an owner tag whose owner on this host is gone."""
     found = []
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        # Named ones only, then sorted: the folder may be a busy /tmp, of which they are few.
+        with os.scandir(folder) as scan:
+            entries = sorted((e for e in scan if e.name.startswith(prefix)), key=lambda e: e.name)
     except OSError:
         return []
     for entry in entries:
-        if not entry.name.startswith(prefix):
-            continue
         m = _TAG.match(entry.name, len(prefix))
         if not m or m.group(3) != _host() or alive(int(m.group(1)), int(m.group(2))):
             continue

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from . import __version__, graph, jsontext, kyaml, pathsets, redact, render, ruledocs
+from . import __version__, graph, jsontext, kyaml, pathsets, redact, render
 from . import rules as rules_mod
 from .chart import Result
 from .manifests import Resource
@@ -620,6 +620,8 @@ def rules_reference(ruleset: RuleSet) -> str:
         "descriptions; do not edit.",
         "",
     ]
+    from . import ruledocs  # only this reference needs it, not a convert's report
+
     out += ruledocs.rule_language(rules_mod.schema(), pathsets.SETS, pathsets.DOCS)
     out += ["## Built-in rules", "", "The rules of each built-in pack, from their own descriptions.", ""]
     current = None
