@@ -81,3 +81,43 @@ def test_a_kustomization_leaving_a_pod_template_without_namespace_is_warned(tmp_
     warned = [line for line in result.stderr.splitlines() if "has no namespace" in line]
     assert len(warned) == 1 and "PodTemplate/spare" in warned[0], result.stderr
     assert "set `namespace: shop`" in warned[0]
+
+
+def _config_map(name: str, extra: str = "") -> str:
+    return f'{{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {{"name": "{name}"}}{extra}}}'
+
+
+def test_a_json_stream_names_the_lines_of_values_that_share_one(tmp_path: Path) -> None:
+    # Line 1 holds two values, the second no resource; line 3 holds two more, the second spread
+    # over lines 3 and 4; line 5 one more. Each is named by the line it starts on in the file.
+    stream = (
+        f'{_config_map("a")} {{"data": {{"x": "1"}}}}\n'
+        "\n"
+        f'{_config_map("c")} {_config_map("d", ",")[:-1]}\n"data": {{"x": "1"}}}}\n'
+        f"{_config_map('e')}\n"
+    )
+    loaded = manifests.load_folder(write_tree(tmp_path / "src", {"app.json": stream}))
+    assert [(res.name, res.line) for res in loaded.resources] == [("a", 1), ("c", 3), ("d", 3), ("e", 5)]
+    assert [str(n.where) for n in loaded.notices] == ["app.json:1"]
+    (d,) = [res for res in loaded.resources if res.name == "d"]
+    data = d.node.value[-1][1]
+    assert d.line_of(None, data) == 4
+
+
+def test_an_error_in_the_second_value_of_a_json_line_names_that_line(tmp_path: Path) -> None:
+    twice = ', "data": {"x": "1", "x": "2"}'
+    src = write_tree(tmp_path / "src", {"app.json": f"{_config_map('a')} {_config_map('b', twice)}\n"})
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: app.json:1: the key 'x' is here and on line 1 of the same mapping")
+    later = f"{_config_map('a')} {_config_map('b')}\n\n{_config_map('c', twice)}\n"
+    write_tree(src, {"app.json": later})
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: app.json:3: the key 'x' is here and on line 3 of the same mapping")
+    # A character YAML refuses (DEL) is named on its line too.
+    deleted = _config_map("c", ', "data": {"x": "a\x7fb"}')
+    write_tree(src, {"app.json": f"{_config_map('a')} {_config_map('b')}\n\n{deleted}\n"})
+    result = run("convert", src, tmp_path / "chart")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: app.json:3: not valid YAML (the control character U+007F"), result.stderr
