@@ -3,11 +3,14 @@ the store of held Secret values per build, and `--set` keys shown for dotted lab
 
 from __future__ import annotations
 
+import contextvars
+import time
 from pathlib import Path
 
+import pytest
 from conftest import run, write_tree
 
-from helmify_flts import manifests, unnamespaced
+from helmify_flts import chart, heldvalues, kustomize, manifests, redact, unnamespaced
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -121,3 +124,62 @@ def test_an_error_in_the_second_value_of_a_json_line_names_that_line(tmp_path: P
     result = run("convert", src, tmp_path / "chart")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: app.json:3: not valid YAML (the control character U+007F"), result.stderr
+
+
+def _secret_folder(root: Path, values: list[str]) -> Path:
+    data = "".join(f"  k{n}: {value}\n" for n, value in enumerate(values))
+    secret = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData:\n{data}"
+    config = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cfg}}\ndata: {{copy: {values[0]}}}\n"
+    return write_tree(root, {"secret.yaml": secret, "cm.yaml": config})
+
+
+def test_a_library_build_holds_its_own_values_however_many_builds_came_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library calling chart.build in a loop added every build's Secret values to one store, and
+    once the builds together held MAX_VALUES values, every later build failed with "too many"."""
+    monkeypatch.setattr(heldvalues, "MAX_VALUES", 6)
+    runs = [[f"Hq{n}v{k}LibraryHeld" for k in range(3)] for n in range(5)]  # 15 values, 3 a build
+
+    def loop() -> None:
+        for n, values in enumerate(runs):
+            src = _secret_folder(tmp_path / f"src{n}", values)
+            chart.build(chart.Options(src=src, chart_name="lib"))
+            # After the build its values are hidden (the report a caller makes next hides them).
+            assert redact.held(f"x {values[0]} y") == "x <redacted> y"
+        assert redact.held(runs[0][0]) == runs[0][0]  # an earlier build's are no longer held
+
+    start = time.monotonic()
+    contextvars.Context().run(loop)  # a caller's context that no command began a run in
+    assert time.monotonic() - start < 60
+
+
+def test_a_library_build_again_from_the_same_sources_still_hides_their_values(tmp_path: Path) -> None:
+    # Two builds sharing one Sources (as a values layout fit builds twice): the kustomization is
+    # built and read once, and the second build, holding values of its own, is taught them again.
+    src = _secret_folder(tmp_path / "src", ["Js8sharedSourcesHeld"])
+    write_tree(src, {"kustomization.yaml": "resources: [secret.yaml, cm.yaml]\n"})
+
+    def twice() -> None:
+        sources = kustomize.Sources()
+        try:
+            for _ in range(2):
+                chart.build(chart.Options(src=src, chart_name="lib", sources=sources))
+                assert redact.held("Js8sharedSourcesHeld") == "<redacted>"
+        finally:
+            sources.close()
+
+    contextvars.Context().run(twice)
+
+
+def test_the_builds_of_one_command_share_its_values(tmp_path: Path) -> None:
+    first = _secret_folder(tmp_path / "first", ["Gp3firstBuildHeld"])
+    second = _secret_folder(tmp_path / "second", ["Fr6secondBuildHeld"])
+
+    def command() -> None:
+        heldvalues.begin()
+        chart.build(chart.Options(src=first, chart_name="one"))
+        chart.build(chart.Options(src=second, chart_name="two"))
+        assert redact.held("Gp3firstBuildHeld Fr6secondBuildHeld") == "<redacted> <redacted>"
+
+    contextvars.Context().run(command)
