@@ -11,6 +11,7 @@ from . import (
     __version__,
     components,
     existing,
+    heldvalues,
     jsontext,
     kyaml,
     manifests,
@@ -146,6 +147,7 @@ def dns_safe(text: str) -> str:
 
 def build(opts: Options) -> Result:
     """Convert a manifest folder (and environment folders) into chart files held in memory."""
+    heldvalues.for_build()  # the Secrets' values it hides are this build's, or its command's
     ruleset = rules.load_rules(opts.rule_files, defaults=opts.default_rules, texts=opts.rule_texts)
     refactor = bool(ruleset.refactor_rules)
     if refactor:

@@ -4,7 +4,9 @@
 A run (one command) owns its values. They live in a context variable that each command sets
 (:func:`begin`), so two runs in one process (a library calling convert from two threads) neither
 see nor forget each other's values; a thread a run starts (:class:`background.Call`) copies the
-run's context, and hides the run's values too.
+run's context, and hides the run's values too. A library that calls the conversion itself begins
+no run: each build then holds its own values (:func:`for_build`), so that a long-lived caller does
+not gather every value it ever converted until MAX_VALUES stops it.
 
 Finding them costs one scan of a text, however many values are held: one regular expression whose
 alternatives are the values as a trie (values that start alike share their start), built when a
@@ -42,7 +44,8 @@ class Held:
     """The values one run hides. Not a record: the run adds to it while it loads its sources, and
     the threads it starts hide with it at the same time."""
 
-    def __init__(self) -> None:
+    def __init__(self, begun: bool = False) -> None:
+        self.begun = begun  # by a run (:func:`begin`), which its builds share; else one build's
         # A value's first MAX_KEY characters -> the length of the longest value starting with them.
         self._longest: dict[str, int] = {}
         self._scan: tuple[re.Pattern[str] | None, dict[str, int]] | None = (None, {})
@@ -161,9 +164,17 @@ _RUN: ContextVar[Held | None] = ContextVar("helmify_flts_held_values", default=N
 
 def begin() -> Held:
     """Start a run in this context: no values are held."""
-    run = Held()
+    run = Held(begun=True)
     _RUN.set(run)
     return run
+
+
+def for_build() -> None:
+    """A build starts: it adds to the run begun in this context, or, where none was (a library
+    calling the conversion itself), holds its own values from now on, none of an earlier build's."""
+    run = _RUN.get()
+    if run is None or not run.begun:
+        _RUN.set(Held())
 
 
 def end() -> None:
@@ -174,7 +185,7 @@ def end() -> None:
 
 def current() -> Held:
     """This run's values; a context that started no run (a library calling the conversion itself)
-    gets one of its own, kept until a command begins or ends in it."""
+    gets one of its own, kept until a command begins or ends in it or a build starts."""
     run = _RUN.get()
     if run is None:
         run = Held()

@@ -621,7 +621,8 @@ class Sources:
                 raise built
             assert self.tool is not None
             self.loaded[key] = load_build(replace(built, tool=self.tool), folder, exclude)
-            redact.learn(self.loaded[key].resources)
+        # Taught again when loaded again: a library's next build holds its own values (heldvalues).
+        redact.learn(self.loaded[key].resources)
         return self.loaded[key]
 
 

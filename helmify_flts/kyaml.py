@@ -12,6 +12,7 @@ tags and constructs values.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import io
@@ -19,7 +20,7 @@ import math
 import operator
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -270,25 +271,62 @@ class Dumper(CEmitter, Serializer, SafeRepresenter, K8sResolver):
         K8sResolver.__init__(self)
 
 
-def compose_all(text: str) -> Iterator[Node | None]:
+def compose_all(text: str, moved: Sequence[int] = ()) -> Iterator[Node | None]:
     """Compose every document of a YAML stream into nodes (marks and styles kept).
 
     Each document is checked as Kubernetes would read it (duplicate keys, explicit tags) and
     bounded (nesting depth, alias expansion); explicit tags are replaced by the plain form
     go-yaml gives them, so ``!!int '42'`` becomes the number 42 everywhere downstream. Raises
-    ``yaml.MarkedYAMLError`` naming the line at fault."""
+    ``yaml.MarkedYAMLError`` naming the line at fault.
+
+    ``moved``: the 0-based lines (ascending) of ``text`` that its reader made by moving a value to
+    a line of its own (a JSON stream's value after another on one line); marks and errors then name
+    the lines of the file as written."""
     from . import yamldoc  # it builds on this module
 
     loader = Loader(text)
     aliases, bang = "*" in text, "!" in text  # once per file: a bundle has many documents
     try:
-        while loader.check_node():
-            node = loader.get_node()
+        while True:
+            try:
+                if not loader.check_node():
+                    break
+                node = loader.get_node()
+            except yaml.MarkedYAMLError as exc:
+                if moved:
+                    exc.context_mark = _unmoved(exc.context_mark, moved)
+                    exc.problem_mark = _unmoved(exc.problem_mark, moved)
+                raise
             if node is not None:
+                if moved:
+                    _unmove(node, moved)
                 yamldoc.check(node, text, aliases, bang)
             yield node
     finally:
         loader.dispose()
+
+
+def _unmove(root: Node, moved: Sequence[int]) -> None:
+    """Give every node of ``root`` the marks of the file's lines (see :func:`compose_all`)."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias's node is shared
+            continue
+        seen.add(id(node))
+        node.start_mark = _unmoved(node.start_mark, moved)
+        node.end_mark = _unmoved(node.end_mark, moved)
+        if isinstance(node, MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+def _unmoved(mark: Any, moved: Sequence[int]) -> Any:
+    # The index stays the text's: checks slice the text composed with it.
+    if mark is None or not (shift := bisect.bisect_right(moved, mark.line)):
+        return mark
+    return yaml.Mark(mark.name, mark.index, mark.line - shift, mark.column, None, None)
 
 
 class DocumentError(yaml.MarkedYAMLError):
@@ -300,8 +338,9 @@ class DocumentError(yaml.MarkedYAMLError):
 _CONTEXT_AT_FAULT = frozenset({"while scanning a simple key", "while scanning a quoted scalar"})
 
 
-def error_line(exc: yaml.YAMLError, text: str) -> int | None:
-    """The 1-based line a YAML error is about, or None."""
+def error_line(exc: yaml.YAMLError, text: str, moved: Sequence[int] = ()) -> int | None:
+    """The 1-based line a YAML error is about, or None; ``moved`` as for :func:`compose_all`,
+    whose errors carry marks of the file's lines already."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         if exc.context in _CONTEXT_AT_FAULT and exc.context_mark:
@@ -309,7 +348,8 @@ def error_line(exc: yaml.YAMLError, text: str) -> int | None:
         return mark.line + 1 if mark else None
     if isinstance(exc, ReaderError):
         # libyaml counts bytes of the UTF-8 text it was given
-        return text.encode("utf-8", errors="surrogatepass")[: exc.position].count(b"\n") + 1
+        line = text.encode("utf-8", errors="surrogatepass")[: exc.position].count(b"\n")
+        return line - bisect.bisect_right(moved, line) + 1
     return None
 
 

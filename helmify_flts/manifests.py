@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import field
 from pathlib import Path, PurePosixPath
 
@@ -197,10 +197,10 @@ def load_folder(
         if progress:
             progress(done, len(files), rel)
         try:
-            text = read_text(path, rel, src)
+            text, moved = read_text(path, rel, src), ()
             if as_kubectl and text[:1] in _JSON_START and not _has_bom(path):
-                text = _json_documents(text, _check_json(rel, text))
-            load_text(rel, text, resources, notices)
+                text, moved = _json_documents(text, _check_json(rel, text))
+            load_text(rel, text, resources, notices, moved)
         except UserError as exc:  # read on, so one run names every broken file
             errors.append(exc)
     resources, kept_by_controller = exported.controller_endpoints(resources)
@@ -258,17 +258,26 @@ def _check_json(rel: str, text: str) -> list[int]:
     return starts
 
 
-def _json_documents(text: str, starts: list[int]) -> str:
+def _json_documents(text: str, starts: list[int]) -> tuple[str, tuple[int, ...]]:
     """A stream of JSON values (``jq`` writes them one after another) as YAML documents: a
     ``---`` at the start of the line of each value after the first, which keeps every line
-    number (that line moves four columns right) unless two values share a line."""
-    for at in reversed(starts[1:]):
-        line = text.rfind("\n", 0, at) + 1
-        if text[line:at].strip():  # after the last value on its line: the value moves to a line of its own
-            text = text[:at] + "\n--- " + text[at:]
+    number (that line moves four columns right). A value after another on one line moves to a
+    line of its own; the 0-based lines those values start on in the text returned come second,
+    so that the lines named are the file's (see :func:`kyaml.compose_all`)."""
+    pieces: list[str] = []
+    moved: list[int] = []
+    done = line = 0  # text[:done] is in pieces; text[done] is on the file's 0-based line ``line``
+    for at in starts[1:]:
+        begin = text.rfind("\n", 0, at) + 1
+        line += text.count("\n", done, at)
+        if text[begin:at].strip():  # after the last value on its line
+            pieces += [text[done:at], "\n--- "]
+            moved.append(line + len(moved) + 1)
         else:
-            text = text[:line] + "--- " + text[line:]
-    return text
+            pieces += [text[done:begin], "--- ", text[begin:at]]
+        done = at
+    pieces.append(text[done:])
+    return "".join(pieces), tuple(moved)
 
 
 def _not_json_constant(word: str) -> None:
@@ -299,13 +308,14 @@ def read_text(path: Path, rel: str, folder: Path | None = None) -> str:
         raise UserError(f"cannot read: {exc.strerror}", Where(rel)) from None
 
 
-def load_text(rel: str, text: str, resources: list[Resource], notices: list[Notice]) -> None:
-    """Compose one file's documents and add the resources among them."""
+def load_text(rel: str, text: str, resources: list[Resource], notices: list[Notice], moved: Sequence[int] = ()) -> None:
+    """Compose one file's documents and add the resources among them; ``moved``: lines the reader
+    inserted (see :func:`kyaml.compose_all`)."""
     before = len(resources)
     templated = "{{" in text
     suspicious = "<<" in text or _nan_or_inf(text)
     try:
-        for node in kyaml.compose_all(text):
+        for node in kyaml.compose_all(text, moved):
             if suspicious and node is not None:
                 _check_constructs(rel, node)
             if templated and _has_collection_key(node):
@@ -319,7 +329,7 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
                 continue
             _add_document(rel, node, resources, notices)
     except yaml.YAMLError as exc:
-        line = kyaml.error_line(exc, text)
+        line = kyaml.error_line(exc, text, moved)
         del resources[before:]
         if "{{" in text and isinstance(exc, yaml.MarkedYAMLError):
             # A template of some tool (Helm, Jinja), not a manifest: leave all of it out.

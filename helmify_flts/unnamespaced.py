@@ -14,35 +14,9 @@ from pathlib import Path
 
 from .errors import Notice
 from .manifests import Resource
-from .scopes import Scopes, of_resources
+from .scopes import Scopes, custom, of_resources
 
 CODE = "no-namespace"
-
-# Built-in kinds that live in a namespace, by API group. A custom resource without a namespace
-# may be cluster-scoped (a ClusterIssuer, a GatewayClass): its definition says, so only one whose
-# CustomResourceDefinition is in the folder with scope Namespaced counts too.
-_NAMESPACED = {
-    "": {
-        "ConfigMap",
-        "Secret",
-        "Service",
-        "ServiceAccount",
-        "PersistentVolumeClaim",
-        "Pod",
-        "ReplicationController",
-        "ResourceQuota",
-        "LimitRange",
-        "Endpoints",
-    },
-    "apps": {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"},
-    "batch": {"Job", "CronJob"},
-    "autoscaling": {"HorizontalPodAutoscaler"},
-    "policy": {"PodDisruptionBudget"},
-    "networking.k8s.io": {"Ingress", "NetworkPolicy"},
-    "rbac.authorization.k8s.io": {"Role", "RoleBinding"},
-    "discovery.k8s.io": {"EndpointSlice"},
-    "coordination.k8s.io": {"Lease"},
-}
 
 
 def notices(resources: Sequence[Resource], folder: Path, kustomization: str) -> list[Notice]:
@@ -69,4 +43,10 @@ def notices(resources: Sequence[Resource], folder: Path, kustomization: str) -> 
 
 
 def _namespaced(res: Resource, scopes: Scopes) -> bool:
-    return res.kind in _NAMESPACED.get(res.group, ()) or (res.group, res.kind) in scopes.namespaced
+    # Every built-in kind the cluster-scoped list does not name lives in a namespace (a Lease, a
+    # PodTemplate, an EndpointSlice as much as a Deployment). A custom resource without a namespace
+    # may be cluster-scoped (a ClusterIssuer, a GatewayClass): its definition says, so only one whose
+    # CustomResourceDefinition is in the folder with scope Namespaced counts.
+    if (res.group, res.kind) in scopes.namespaced:
+        return True
+    return not custom(res.group, res.kind) and not scopes.is_cluster(res.group, res.kind)
