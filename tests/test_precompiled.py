@@ -11,7 +11,7 @@ import textwrap
 import pytest
 from conftest import ROOT
 
-from helmify_flts import precompiled
+from helmify_flts import precompile, precompiled
 from helmify_flts import precompiled_table as table
 
 SAME_BUILD = table.BUILD == precompiled.build()
@@ -29,7 +29,7 @@ def test_each_entry_is_what_re_compiles(key: tuple, monkeypatch: pytest.MonkeyPa
     if not SAME_BUILD:
         assert cache == {}
         return
-    assert table.PATTERNS[key] == precompiled.compiled_form(kind, pattern, flags)
+    assert table.PATTERNS[key] == precompile.compiled_form(kind, pattern, flags)
     compiled = re._compiler.compile(pattern, flags)  # type: ignore[attr-defined]
     assert cache[key] == compiled  # the engine compares flags, pattern and code
     assert cache[key].groupindex == compiled.groupindex and cache[key].groups == compiled.groups
@@ -80,7 +80,7 @@ def _compile_constant() -> re.Pattern:
 
 def test_the_recorder_keeps_program_text_only() -> None:
     made_from_input = "secret-" + "value-[a-z]+"  # made at run time, as a name or a Secret would be
-    with precompiled.Recorder() as recorder:
+    with precompile.Recorder() as recorder:
         _compile_from(made_from_input)
         _compile_constant()
     patterns = {key[1] for key in recorder.found}
@@ -98,14 +98,14 @@ def test_no_origin_is_input() -> None:
 def test_the_table_holds_the_package_patterns_a_run_compiles() -> None:
     # Fails when a pattern of the package changed without the table being remade.
     done = subprocess.run(
-        [sys.executable, "-m", "helmify_flts.precompiled", "--check"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "helmify_flts.precompile", "--check"], capture_output=True, text=True, cwd=ROOT
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_table_is_deterministic() -> None:
     found = {key: table.ORIGINS[key] for key in table.PATTERNS}
-    text = precompiled.table_text(found)
-    assert precompiled.table_text(dict(reversed(found.items()))) == text
+    text = precompile.table_text(found)
+    assert precompile.table_text(dict(reversed(found.items()))) == text
     if SAME_BUILD:
         assert text == (ROOT / "helmify_flts" / "precompiled_table.py").read_text()
