@@ -607,15 +607,15 @@ def _object_ref(obj: dict, path: Path, default: str | None, via: str, named) -> 
     target_kind = ref.get("kind", default)
     if not isinstance(target_kind, str) or not target_kind:
         return
-    group = _group_of(ref)
+    group = group_of(ref)
     for found in named(path + ("name",), target_kind, via):
         if found.target is not None and group is not None and found.target[0] != group:
             found = dataclasses.replace(found, target=None)
         yield found
 
 
-def _group_of(ref: dict) -> str | None:
-    """The API group a reference names (``apiVersion``, ``apiGroup`` or ``group``), None if none."""
+def group_of(ref: dict) -> str | None:
+    """The API group a reference mapping names (``apiVersion``, ``apiGroup`` or ``group``), None if none."""
     version = ref.get("apiVersion")
     if isinstance(version, str):
         return version.rpartition("/")[0] if "/" in version else ""
@@ -645,7 +645,7 @@ def _of_kind_and_name(ident: Identity, obj: dict, index: _Index, known: set[Path
         namespace = value.get("namespace")
         namespace = namespace if isinstance(namespace, str) and namespace else ident[2]
         target = index.find(kind, name, "" if kind in _CLUSTER_KINDS else namespace)
-        group = _group_of(value)
+        group = group_of(value)
         if target is None or custom(target[0], target[1]) or group not in (None, target[0]):
             continue
         yield Reference(ident, path + ("name",), kind, name, "ref", target)

@@ -312,6 +312,7 @@ spec:
   target: {kind: Deployment, name: api}
   deploymentName: api
   secretName: kafka-sasl
+  bucket: {apiVersion: example.com/v1, kind: Bucket, name: api}
 """
     src = write_tree(tmp_path / "src", {"app.yaml": WORKLOADS, "custom.yaml": custom})
     result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
@@ -322,6 +323,7 @@ spec:
     assert "/spec/deploymentName 'api' names Deployment/api" in line
     assert "/spec/secretName 'kafka-sasl' names Secret/kafka-sasl" in line
     assert "/spec/target/name" not in line  # a {kind, name} of the folder's object: followed
+    assert "/spec/bucket" not in line  # its kind says it names something else
     assert "template these fields" in line and "keep the object's name" in line
     report = (tmp_path / "chart" / "helmify-report.md").read_text()
     assert "/spec/deploymentName 'api' names Deployment/api" in report

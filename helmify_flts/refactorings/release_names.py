@@ -582,9 +582,10 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
     for ident, found in mentions.items():
         said = []
         for path, value in found:
-            if (ident, tuple(path)) in known:
+            named = _of_written_kind(get(objects[ident], path[:-1]), names[value])
+            if (ident, tuple(path)) in known or not named:
                 continue
-            said.append(f"{pointer_text(path)} {value!r} names {_named_kinds(path, names[value])}")
+            said.append(f"{pointer_text(path)} {value!r} names {_named_kinds(path, named)}")
         if said:
             fields = "this field" if len(said) == 1 else "these fields"
             out.append(
@@ -594,6 +595,19 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
                 "object's name (apply release-names with a rule of your own whose match leaves it out)"
             )
     return out
+
+
+def _of_written_kind(parent: Any, objects: list[Identity]) -> list[Identity]:
+    """The ``objects`` a name may mean, where it sits beside a ``kind`` (and an ``apiVersion`` or a
+    group): only those of that kind and group (``{group: example.com, kind: Bucket, name: db}``
+    names no Service ``db``)."""
+    from ..references import group_of
+
+    kind = parent.get("kind") if isinstance(parent, dict) else None
+    if not isinstance(kind, str):
+        return objects
+    group = group_of(parent)
+    return [i for i in objects if i[1] == kind and group in (None, i[0])]
 
 
 def _named_kinds(path: tuple, objects: list[Identity]) -> str:
