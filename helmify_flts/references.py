@@ -542,6 +542,15 @@ _NAMES: dict[tuple[str, str], tuple[tuple[Path, str], ...]] = {
 }
 
 
+def read_whole(group: str, kind: str) -> tuple[Path, ...]:
+    """Where a widely used custom resource's fields are all known, so that a name there that is no
+    reference names no object (a scaler's ``envSourceContainerName``, a job template's container)."""
+    key = (group, kind)
+    places = [_TARGET_REFS[key][0]] if key in _TARGET_REFS else []
+    places += [_POD_SPECS[key]] if key in _POD_SPECS else []
+    return (*places, *(path for path, _ in _NAMED_LISTS.get(key, ())))
+
+
 def _of_custom(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Reference]:
     """What a custom resource names: the fields of the widely used ones above, then any mapping
     with a built-in ``kind`` and a ``name`` that is an object of the folder (see :func:`_of_kind_and_name`)."""

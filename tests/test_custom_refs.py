@@ -79,6 +79,7 @@ metadata:
 spec:
   scaleTargetRef:
     name: api
+    envSourceContainerName: api
   triggers:
     - type: kafka
       metadata: {topic: jobs, lagThreshold: "50"}
@@ -175,9 +176,13 @@ def _refs(text: str) -> set[tuple]:
 
 
 def test_a_keda_scaled_object_follows_the_deployment_it_scales(converted) -> None:
-    src, out, _, rendered = converted
+    src, out, result, rendered = converted
     assert ("Deployment", "prod-api") in rendered
-    assert rendered[("ScaledObject", "api")]["spec"]["scaleTargetRef"] == {"name": "prod-api"}
+    assert rendered[("ScaledObject", "api")]["spec"]["scaleTargetRef"] == {
+        "name": "prod-api",
+        "envSourceContainerName": "api",  # a container's name: no reference, and no warning
+    }
+    assert "warning: ScaledObject api:" not in result.stderr
     # A kind written in the reference: a StatefulSet, found as that kind.
     assert rendered[("ScaledObject", "db")]["spec"]["scaleTargetRef"]["name"] == "prod-db"
     assert ("StatefulSet", "prod-db") in rendered
@@ -314,9 +319,24 @@ spec:
   secretName: kafka-sasl
   bucket: {apiVersion: example.com/v1, kind: Bucket, name: api}
 """
-    src = write_tree(tmp_path / "src", {"app.yaml": WORKLOADS, "custom.yaml": custom})
+    job = """\
+apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata:
+  name: api
+spec:
+  jobTargetRef:
+    template:
+      spec:
+        containers: [{name: api, image: example/api:1.0}]
+  triggers: [{type: cron, metadata: {timezone: UTC, start: 0 * * * *, end: 5 * * * *}}]
+"""
+    src = write_tree(tmp_path / "src", {"app.yaml": WORKLOADS, "custom.yaml": custom, "job.yaml": job})
     result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
     assert result.exit_code == 0, result.stderr
+    # Names in fields the finder knows whole are no references: a job's container, a scaler's
+    # envSourceContainerName (see the fixture's ScaledObject).
+    assert "warning: ScaledJob api:" not in result.stderr
     said = [line for line in result.stderr.splitlines() if line.startswith("warning: Canary api:")]
     assert len(said) == 1, result.stderr
     line = said[0]
@@ -337,5 +357,5 @@ def test_without_the_conventions_custom_resources_are_copied_exactly(tmp_path: P
     assert "names Deployment/api" not in result.stderr
     assert_reproduces(out, src)
     rendered = {(i[1], i[3]): obj for i, obj in render_objects(out, release="prod").items()}
-    assert rendered[("ScaledObject", "api")]["spec"]["scaleTargetRef"] == {"name": "api"}
+    assert rendered[("ScaledObject", "api")]["spec"]["scaleTargetRef"]["name"] == "api"
     assert rendered[("Canary", "api")]["spec"]["target"]["name"] == "api"

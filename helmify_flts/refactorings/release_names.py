@@ -573,7 +573,7 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
     }
     if not mentions:
         return []
-    from ..references import find_references
+    from ..references import find_references, read_whole
 
     # Every reference the finder knows, followed or not (a ScaledObject's authenticationRef
     # names its TriggerAuthentication, not the Secret of the same name).
@@ -581,9 +581,10 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
     out = []
     for ident, found in mentions.items():
         said = []
+        whole = read_whole(ident[0], ident[1])
         for path, value in found:
             named = _of_written_kind(get(objects[ident], path[:-1]), names[value])
-            if (ident, tuple(path)) in known or not named:
+            if (ident, tuple(path)) in known or not named or any(path[: len(p)] == p for p in whole):
                 continue
             said.append(f"{pointer_text(path)} {value!r} names {_named_kinds(path, named)}")
         if said:
