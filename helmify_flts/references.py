@@ -5,7 +5,11 @@ Two sorts are found. Structured references are fields whose value is another obj
 ``roleRef``, an HPA's ``scaleTargetRef``, Ingress backends and TLS Secrets, a StatefulSet's
 ``serviceName``, the cert-manager issuer an Ingress's or a Gateway's annotation or a
 Certificate's ``issuerRef`` names) or selectors that pick workloads (Services and
-PodDisruptionBudgets). Host
+PodDisruptionBudgets). Custom resources name objects too: the fields of widely used ones are
+known (a KEDA ScaledObject's ``scaleTargetRef``, a TriggerAuthentication's Secrets, a
+VerticalPodAutoscaler's ``targetRef``, an Argo Rollout's ``workloadRef``, Services and pod spec,
+a ScaledJob's job template, a Gateway API route's ``backendRefs``), and in any custom resource a
+mapping with a built-in ``kind`` and a ``name`` names that object when the folder has it. Host
 names are Service names written inside text: env values, ``command``, ``args``, ConfigMap
 data and a Secret's ``stringData`` and (base64-decoded) ``data`` (``kafka:9092``,
 ``http://mlflow:5000``, ``postgresql://app:pw@postgres:5432/app``, ``postgres.flts.svc.cluster.local``).
@@ -50,6 +54,7 @@ from typing import Any
 
 from .paths import FieldPath
 from .records import record
+from .scopes import custom
 
 Identity = tuple[str, str, str, str]  # (group, kind, namespace, name), as the proof keys objects
 Path = tuple[str | int, ...]
@@ -339,6 +344,8 @@ def _of_object(ident: Identity, obj: dict, index: _Index) -> Iterator[Reference]
     if kind == "Ingress":
         yield from _of_ingress(ident, obj, index, named)
     yield from _of_cert_manager(ident, obj, named)
+    if "." in ident[0] and custom(ident[0], kind):  # a custom resource's group has a dot
+        yield from _of_custom(ident, obj, index, named)
     for path in service_refs(kind, obj):
         svc_ns = _get(obj, path + ("namespace",))
         yield from named(path + ("name",), "Service", "apiServer", svc_ns if isinstance(svc_ns, str) else None)
@@ -396,7 +403,11 @@ def text_at(obj: Any, ref: Reference) -> Any:
     return decoded(value) if ref.encoding == "base64" else value
 
 
-def _of_pod_spec(ident: Identity, obj: dict, spec: Path, index: _Index, named) -> Iterator[Reference]:
+def _of_pod_spec(
+    ident: Identity, obj: dict, spec: Path, index: _Index, named, hosts: bool = True
+) -> Iterator[Reference]:
+    """The objects a pod spec names, and (``hosts``) the Service host names in its containers' env
+    values, commands and args."""
     yield from named(spec + ("serviceAccountName",), "ServiceAccount", "serviceAccountName")
     if _get(obj, spec + ("serviceAccountName",)) is None:
         yield from named(spec + ("serviceAccount",), "ServiceAccount", "serviceAccountName")
@@ -418,7 +429,7 @@ def _of_pod_spec(ident: Identity, obj: dict, spec: Path, index: _Index, named) -
                 yield from named(path + ("valueFrom", "configMapKeyRef", "name"), "ConfigMap", "env")
                 yield from named(path + ("valueFrom", "secretKeyRef", "name"), "Secret", "env")
                 value, name = env.get("value"), env.get("name")
-                if isinstance(value, str):
+                if hosts and isinstance(value, str):
                     yield from _hosts(
                         ident,
                         path + ("value",),
@@ -429,7 +440,7 @@ def _of_pod_spec(ident: Identity, obj: dict, spec: Path, index: _Index, named) -
                     )
             for field in ("command", "args"):
                 words = container.get(field)
-                if not isinstance(words, list):
+                if not hosts or not isinstance(words, list):
                     continue
                 for i, word in enumerate(words):
                     if isinstance(word, str):
@@ -494,6 +505,159 @@ def _of_cert_manager(ident: Identity, obj: dict, named) -> Iterator[Reference]:
         if target_kind in ("Issuer", "ClusterIssuer"):
             scope = "" if target_kind == "ClusterIssuer" else None
             yield from named(("spec", "issuerRef", "name"), target_kind, "issuer", scope)
+
+
+# Widely used custom resources whose fields name built-in objects of their namespace, by
+# (group, kind). An object reference ({apiVersion, kind, name}) with the kind it has when none
+# is written (KEDA scales a Deployment unless told otherwise):
+_TARGET_REFS: dict[tuple[str, str], tuple[Path, str | None]] = {
+    ("keda.sh", "ScaledObject"): (("spec", "scaleTargetRef"), "Deployment"),
+    ("autoscaling.k8s.io", "VerticalPodAutoscaler"): (("spec", "targetRef"), None),
+    ("argoproj.io", "Rollout"): (("spec", "workloadRef"), None),
+}
+# A pod spec (a ScaledJob's job template, a Rollout's own pod template):
+_POD_SPECS: dict[tuple[str, str], Path] = {
+    ("keda.sh", "ScaledJob"): ("spec", "jobTargetRef", "template", "spec"),
+    ("argoproj.io", "Rollout"): ("spec", "template", "spec"),
+}
+# Lists of {name} items, each naming an object of one kind (a TriggerAuthentication's Secrets and
+# ConfigMaps; a ClusterTriggerAuthentication's live in KEDA's own namespace):
+_NAMED_LISTS: dict[tuple[str, str], tuple[tuple[Path, str], ...]] = {
+    ("keda.sh", "TriggerAuthentication"): (
+        (("spec", "secretTargetRef"), "Secret"),
+        (("spec", "configMapTargetRef"), "ConfigMap"),
+    ),
+}
+# Fields that hold a name (an Argo Rollout's Services):
+_NAMES: dict[tuple[str, str], tuple[tuple[Path, str], ...]] = {
+    ("argoproj.io", "Rollout"): tuple(
+        (("spec", "strategy", strategy, field), "Service")
+        for strategy, field in (
+            ("canary", "canaryService"),
+            ("canary", "stableService"),
+            ("blueGreen", "activeService"),
+            ("blueGreen", "previewService"),
+        )
+    ),
+}
+
+
+def read_whole(group: str, kind: str) -> tuple[Path, ...]:
+    """Where a widely used custom resource's fields are all known, so that a name there that is no
+    reference names no object (a scaler's ``envSourceContainerName``, a job template's container)."""
+    key = (group, kind)
+    places = [_TARGET_REFS[key][0]] if key in _TARGET_REFS else []
+    places += [_POD_SPECS[key]] if key in _POD_SPECS else []
+    return (*places, *(path for path, _ in _NAMED_LISTS.get(key, ())))
+
+
+def _of_custom(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Reference]:
+    """What a custom resource names: the fields of the widely used ones above, then any mapping
+    with a built-in ``kind`` and a ``name`` that is an object of the folder (see :func:`_of_kind_and_name`)."""
+    known: list[Reference] = []
+    key = ident[:2]
+    if key in _TARGET_REFS:
+        path, default = _TARGET_REFS[key]
+        known += _object_ref(obj, path, default, "targetRef", named)
+    if key in _POD_SPECS:
+        # Host names are left out: the dependency graph's callers are Kubernetes' own workloads.
+        known += _of_pod_spec(ident, obj, _POD_SPECS[key], index, named, hosts=False)
+    for path, target_kind in _NAMED_LISTS.get(key, ()):
+        for item_path, _ in _items(obj, path):
+            known += named(item_path + ("name",), target_kind, "ref")
+    for path, target_kind in _NAMES.get(key, ()):
+        known += named(path, target_kind, "ref")
+    if key[0] == GATEWAY_API and key[1] in _ROUTES:
+        known += _of_route(obj, named)
+    if key in (("keda.sh", "ScaledObject"), ("keda.sh", "ScaledJob")):
+        # A trigger's credentials: a TriggerAuthentication of the namespace unless the kind says
+        # ClusterTriggerAuthentication (custom resources both, which keep their names).
+        for path, _ in _items(obj, ("spec", "triggers")):
+            auth_kind = _get(obj, path + ("authenticationRef", "kind")) or "TriggerAuthentication"
+            if auth_kind in ("TriggerAuthentication", "ClusterTriggerAuthentication"):
+                scope = "" if auth_kind == "ClusterTriggerAuthentication" else None
+                known += named(path + ("authenticationRef", "name"), auth_kind, "ref", scope)
+    yield from known
+    yield from _of_kind_and_name(ident, obj, index, {ref.path for ref in known})
+
+
+GATEWAY_API = "gateway.networking.k8s.io"
+_ROUTES = frozenset({"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute"})
+
+
+def _of_route(obj: dict, named) -> Iterator[Reference]:
+    """A Gateway API route's backends: each ``backendRefs`` item of its rules (and of an HTTPRoute
+    filter's ``requestMirror``) names a Service unless its ``group`` and ``kind`` say otherwise, in
+    the route's namespace unless its ``namespace`` says so."""
+    places: list[Path] = []
+    for rule_path, _ in _items(obj, ("spec", "rules")):
+        for ref_path, backend in _items(obj, rule_path + ("backendRefs",)):
+            places.append(ref_path)
+            places += [ref_path + f + ("requestMirror", "backendRef") for f, _ in _items(backend, ("filters",))]
+        places += [f + ("requestMirror", "backendRef") for f, _ in _items(obj, rule_path + ("filters",))]
+    for path in places:
+        backend = _get(obj, path)
+        if not isinstance(backend, dict) or (backend.get("group", ""), backend.get("kind", "Service")) != (
+            "",
+            "Service",
+        ):
+            continue
+        namespace = backend.get("namespace")
+        # Not "backend": the dependency graph draws Ingresses' backends, and a route is no node of it.
+        yield from named(path + ("name",), "Service", "ref", namespace if isinstance(namespace, str) else None)
+
+
+def _object_ref(obj: dict, path: Path, default: str | None, via: str, named) -> Iterator[Reference]:
+    """The object an ``{apiVersion, kind, name}`` mapping at ``path`` names (``default``: its kind
+    when none is written); one of another API group than ``apiVersion`` says is not it."""
+    ref = _get(obj, path)
+    if not isinstance(ref, dict):
+        return
+    target_kind = ref.get("kind", default)
+    if not isinstance(target_kind, str) or not target_kind:
+        return
+    group = group_of(ref)
+    for found in named(path + ("name",), target_kind, via):
+        if found.target is not None and group is not None and found.target[0] != group:
+            found = dataclasses.replace(found, target=None)
+        yield found
+
+
+def group_of(ref: dict) -> str | None:
+    """The API group a reference mapping names (``apiVersion``, ``apiGroup`` or ``group``), None if none."""
+    version = ref.get("apiVersion")
+    if isinstance(version, str):
+        return version.rpartition("/")[0] if "/" in version else ""
+    for key in ("apiGroup", "group"):
+        if isinstance(ref.get(key), str):
+            return ref[key]
+    return None
+
+
+def _of_kind_and_name(ident: Identity, obj: dict, index: _Index, known: set[Path]) -> Iterator[Reference]:
+    """The general rule for custom resources: a mapping outside the metadata with a ``kind`` and a
+    ``name`` (and a ``namespace``, an ``apiVersion`` or an ``apiGroup``, if written) names an
+    object when the kind is a built-in one and the folder has that object, in that namespace (its
+    own by default) and of that group. A name the folder has no object of is no reference."""
+    stack: list[tuple[Path, Any]] = [((k,), v) for k, v in obj.items() if k not in ("metadata", "status")]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value) if isinstance(v, (dict, list)))
+            continue
+        if not isinstance(value, dict):
+            continue
+        stack.extend((path + (k,), v) for k, v in value.items() if isinstance(v, (dict, list)))
+        kind, name = value.get("kind"), value.get("name")
+        if not (isinstance(kind, str) and isinstance(name, str) and name) or path + ("name",) in known:
+            continue
+        namespace = value.get("namespace")
+        namespace = namespace if isinstance(namespace, str) and namespace else ident[2]
+        target = index.find(kind, name, "" if kind in _CLUSTER_KINDS else namespace)
+        group = group_of(value)
+        if target is None or custom(target[0], target[1]) or group not in (None, target[0]):
+            continue
+        yield Reference(ident, path + ("name",), kind, name, "ref", target)
 
 
 def _with_port(ref: Reference, port: Any, source: str) -> Reference:

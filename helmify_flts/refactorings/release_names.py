@@ -18,7 +18,10 @@ Service governs. Host names in a Secret's
 ``stringData`` and base64 ``data`` (a DSN) follow too, the latter decoded and encoded again.
 Custom resources keep their names (:func:`helmify_flts.scopes.custom`): which fields name them is
 not known (an Ingress's ``cert-manager.io/cluster-issuer`` annotation, a Certificate's
-``issuerRef``), and a prefix would leave such a reference dangling; the report lists each."""
+``issuerRef``), and a prefix would leave such a reference dangling; the report lists each.
+What custom resources name follows where the finder knows the field (a KEDA scaler's target, a
+``{kind, name}`` of an object of the folder); a field it does not know that spells a renamed
+object's name stays, and the report says so once per custom resource."""
 
 from __future__ import annotations
 
@@ -556,26 +559,66 @@ def _texts(objects: Mapping[Identity, dict]) -> list[tuple[Identity, tuple, str,
 
 def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list[str]:
     """Fields of custom resources that name an object the release renames (a Prometheus's
-    ``serviceAccountName``, a route's backend, a scaler's target): which of their fields are
-    references no schema here says, so they stay as they are, and the report lists them."""
+    ``serviceAccountName``, a route's backend) where no reference the finder knows covers them
+    (:func:`helmify_flts.references._of_custom`: a scaler's target, a ``{kind, name}`` of an object
+    of the folder): they stay as they are, and the report says so once per custom resource, with
+    what to do."""
     names: dict[str, list[Identity]] = {}
     for ident in sorted(renamed):
         names.setdefault(ident[3], []).append(ident)
+    mentions = {
+        ident: found
+        for ident, strings in custom_strings(objects).items()
+        if (found := [(path, value) for path, value in strings if value in names and _names_an_object(path)])
+    }
+    if not mentions:
+        return []
+    from ..references import find_references, read_whole
+
+    # Every reference the finder knows, followed or not (a ScaledObject's authenticationRef
+    # names its TriggerAuthentication, not the Secret of the same name).
+    known = {(ref.source, tuple(ref.path)) for ref in find_references(objects)}
     out = []
-    for ident, found in custom_strings(objects).items():
-        found = [(path, value) for path, value in found if value in names and _names_an_object(path)]
+    for ident, found in mentions.items():
+        said = []
+        whole = read_whole(ident[0], ident[1])
         for path, value in found:
-            # serviceAccountName names a ServiceAccount, not the Service of the same name.
-            key = next(p for p in reversed(path) if isinstance(p, str)).lower()
-            said = [i for i in names[value] if i[1].lower() in key or (key in _HOSTS and i[1] == "Service")]
-            longest = max((len(i[1]) for i in said), default=0)
-            kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
-            kinds = kinds or ", ".join(f"{i[1]}/{i[3]}" for i in names[value])
+            named = _of_written_kind(get(objects[ident], path[:-1]), names[value])
+            if (ident, tuple(path)) in known or not named or any(path[: len(p)] == p for p in whole):
+                continue
+            said.append(f"{pointer_text(path)} {value!r} names {_named_kinds(path, named)}")
+        if said:
+            fields = "this field" if len(said) == 1 else "these fields"
             out.append(
-                f"{ident[1]} {ident[3]} {pointer_text(path)}: {value!r} names {kinds}, which the release renames, "
-                f"but {ident[1]} is a custom resource whose references are not known; left as it is"
+                f"{ident[1]} {ident[3]}: " + "; ".join(said) + f", which the release renames, but {ident[1]} is a "
+                "custom resource whose references are not known: left as written, so the installed chart would name "
+                f"an object it does not render; template {fields} (the release's name for the object), or keep the "
+                "object's name (apply release-names with a rule of your own whose match leaves it out)"
             )
     return out
+
+
+def _of_written_kind(parent: Any, objects: list[Identity]) -> list[Identity]:
+    """The ``objects`` a name may mean, where it sits beside a ``kind`` (and an ``apiVersion`` or a
+    group): only those of that kind and group (``{group: example.com, kind: Bucket, name: db}``
+    names no Service ``db``)."""
+    from ..references import group_of
+
+    kind = parent.get("kind") if isinstance(parent, dict) else None
+    if not isinstance(kind, str):
+        return objects
+    group = group_of(parent)
+    return [i for i in objects if i[1] == kind and group in (None, i[0])]
+
+
+def _named_kinds(path: tuple, objects: list[Identity]) -> str:
+    """The renamed objects a custom resource's field most likely names: of the kind its key says
+    (serviceAccountName names a ServiceAccount, not the Service of the same name), else all."""
+    key = next(p for p in reversed(path) if isinstance(p, str)).lower()
+    said = [i for i in objects if i[1].lower() in key or (key in _HOSTS and i[1] == "Service")]
+    longest = max((len(i[1]) for i in said), default=0)
+    kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
+    return kinds or ", ".join(f"{i[1]}/{i[3]}" for i in objects)
 
 
 def _custom_kept(objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
