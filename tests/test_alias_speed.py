@@ -1,0 +1,123 @@
+"""The production pack on manifests that share data through YAML anchors: proven, and in time
+proportional to what the file holds rather than to what its aliases repeat."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jsonpatch
+from conftest import run, write_tree
+
+from helmify_flts import yamldoc
+from helmify_flts.refactorings import base, objects
+
+PRODUCTION = ("--rules", "flts-production")
+
+
+def deployment(name: str, containers: int, env: int, volumes: int, notes: int) -> str:
+    """A Deployment whose annotations (on the object and on its pods), env list, volume mounts and
+    resources are written once, under anchors, and aliased by every other place that uses them."""
+    lines = ["apiVersion: apps/v1", "kind: Deployment", "metadata:", f"  name: {name}", "  annotations: &notes"]
+    lines += [f'    example.com/note-{i}: "note {i} of {name}, padded out to a realistic length"' for i in range(notes)]
+    lines += [
+        "spec:",
+        "  selector:",
+        "    matchLabels: &selector",
+        f"      app: {name}",
+        "  template:",
+        "    metadata:",
+    ]
+    lines += ["      labels: *selector", "      annotations: *notes", "    spec:", "      volumes:"]
+    for i in range(volumes):
+        lines += [f"        - name: vol-{i}", "          configMap:", f"            name: {name}-files-{i}"]
+    lines += ["      containers:"]
+    for c in range(containers):
+        lines += [f"        - name: c{c}", f"          image: registry.example.com/{name}/c{c}:1.{c}.0"]
+        if c:
+            lines += ["          env: *env", "          volumeMounts: *mounts", "          resources: *resources"]
+            continue
+        lines += ["          env: &env"]
+        for i in range(env):
+            lines += [f"            - name: SETTING_{i}", f'              value: "setting {i} of {name}"']
+        lines += ["          volumeMounts: &mounts"]
+        for i in range(volumes):
+            lines += [f"            - name: vol-{i}", f"              mountPath: /etc/{name}/vol-{i}"]
+        lines += ["          resources: &resources", "            limits: {cpu: 500m, memory: 512Mi}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_generated_input_keeps_its_sharing() -> None:
+    # What the timing test below is about: aliases past the point where the reading expands them.
+    containers, volumes = 10, 500
+    repeated = (containers - 1) * volumes * 5
+    assert repeated > yamldoc.UNSHARE_NODES
+
+
+def test_alias_heavy_deployments_convert_under_the_production_pack_in_bounded_time(tmp_path: Path) -> None:
+    # About 240 kB; every container's env moves to a ConfigMap of its own and the pod template,
+    # which shares its annotations with the Deployment's, gets a checksum annotation per ConfigMap.
+    text = "---\n".join(deployment(f"app{d}", containers=10, env=30, volumes=500, notes=600) for d in range(2))
+    src = write_tree(tmp_path / "src", {"apps.yaml": text})
+    started = time.monotonic()
+    result = run("convert", src, tmp_path / "chart", *PRODUCTION)
+    took = time.monotonic() - started
+    assert result.exit_code == 0, result.stderr  # the proof passed: convert writes nothing otherwise
+    assert took < 30, f"took {took:.1f} s"
+    template = (tmp_path / "chart" / "templates" / "app0.yaml").read_text()
+    assert "checksum/app0-c9-env" in template and "checksum/app0-env" in template
+
+
+def test_each_container_s_configmap_rolls_pods_that_had_no_annotations(tmp_path: Path) -> None:
+    # Each container's checksum annotation was declared as the whole annotations map: the last won.
+    containers = "".join(
+        f"        - name: c{c}\n          image: example.com/c{c}:1\n          env:\n"
+        f"            - name: SETTING_{c}\n              value: v{c}\n"
+        for c in range(3)
+    )
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n"
+        "    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "    spec:\n      containers:\n" + containers
+    )
+    src = write_tree(tmp_path / "src", {"web.yaml": text})
+    result = run("convert", src, tmp_path / "chart", "--rules", "production")
+    assert result.exit_code == 0, result.stderr
+    template = (tmp_path / "chart" / "templates" / "web.yaml").read_text()
+    for name in ("web-env", "web-c1-env", "web-c2-env"):
+        assert f'"checksum/{name}"' in template
+
+
+def test_a_declared_change_of_shared_data_changes_that_place_only() -> None:
+    shared = {"team": "a"}
+    obj = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "x", "annotations": shared},
+        "data": {"copy": shared, "list": [shared, shared]},
+    }
+    ident = ("", "ConfigMap", "", "x")
+    ops = (
+        {"op": "add", "path": "/data/copy/extra", "value": "1"},
+        {"op": "remove", "path": "/data/list/1/team"},
+    )
+    declared = base.apply({ident: obj}, [base.Edit(ident, ops, "r", "why")])
+    got = declared.expected[ident]
+    assert got["metadata"]["annotations"] == {"team": "a"}
+    assert got["data"] == {"copy": {"team": "a", "extra": "1"}, "list": [{"team": "a"}, {}]}
+    assert obj["data"]["copy"] == {"team": "a"}  # the input is left as it was
+    assert got == jsonpatch.apply_patch(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "x", "annotations": {"team": "a"}},
+            "data": {"copy": {"team": "a"}, "list": [{"team": "a"}, {"team": "a"}]},
+        },
+        list(ops),
+    )
+
+
+def test_identical_is_unchanged_by_sharing() -> None:
+    item = {"n": 1}
+    assert objects.identical({"a": [item, item]}, {"a": [{"n": 1}, {"n": 1}]})
+    assert not objects.identical({"a": [item, item]}, {"a": [{"n": 1}, {"n": 1.0}]})
