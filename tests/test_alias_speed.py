@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import jsonpatch
+import pytest
 from conftest import run, write_tree
 
 from helmify_flts import yamldoc
@@ -121,3 +122,30 @@ def test_identical_is_unchanged_by_sharing() -> None:
     item = {"n": 1}
     assert objects.identical({"a": [item, item]}, {"a": [{"n": 1}, {"n": 1}]})
     assert not objects.identical({"a": [item, item]}, {"a": [{"n": 1}, {"n": 1.0}]})
+
+
+def test_identical_walks_shared_data_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 200 places holding one list of 500 maps, in each object (each built on its own, as a copy
+    # of a YAML alias is): expanded, 200,000 maps to look at.
+    def made() -> dict:
+        env = [{"name": f"N{i}", "value": str(i)} for i in range(500)]
+        return {"containers": [{"name": f"c{c}", "env": env} for c in range(200)]}
+
+    calls = 0
+    walk = objects._same_types
+
+    def counted(a, b, seen):
+        nonlocal calls
+        calls += 1
+        return walk(a, b, seen)
+
+    monkeypatch.setattr(objects, "_same_types", counted)
+    assert objects.identical(made(), made())
+    # the object, its list, 200 containers with 2 fields each, and the shared list of 500 maps
+    # of 2 fields once: about 2,700 calls, not the 700,000 the expansion has
+    assert calls < 5_000, calls
+    floats = made()
+    floats["containers"][0]["env"][499]["value"] = 1.0  # shared by all 200: equal to 1, not the same JSON
+    ints = made()
+    ints["containers"][0]["env"][499]["value"] = 1
+    assert floats == ints and not objects.identical(ints, floats)
