@@ -10,7 +10,7 @@ import jsonpatch
 import pytest
 from conftest import run, write_tree
 
-from helmify_flts import yamldoc
+from helmify_flts import kyaml
 from helmify_flts.refactorings import base, objects
 
 PRODUCTION = ("--rules", "flts-production")
@@ -49,10 +49,13 @@ def deployment(name: str, containers: int, env: int, volumes: int, notes: int) -
 
 
 def test_the_generated_input_keeps_its_sharing() -> None:
-    # What the timing test below is about: aliases past the point where the reading expands them.
-    containers, volumes = 10, 500
-    repeated = (containers - 1) * volumes * 5
-    assert repeated > yamldoc.UNSHARE_NODES
+    # What the timing test below is about: aliases past the point where the reading expands them
+    # (yamldoc.UNSHARE_NODES), so that every container holds the very same env and mounts.
+    (obj,) = kyaml.load_all(deployment("app", containers=10, env=30, volumes=500, notes=600))
+    pod = obj["spec"]["template"]
+    first, last = pod["spec"]["containers"][0], pod["spec"]["containers"][-1]
+    assert first["volumeMounts"] is last["volumeMounts"] and first["env"] is last["env"]
+    assert pod["metadata"]["annotations"] is obj["metadata"]["annotations"]
 
 
 def test_alias_heavy_deployments_convert_under_the_production_pack_in_bounded_time(tmp_path: Path) -> None:
