@@ -152,3 +152,27 @@ def test_identical_walks_shared_data_once(monkeypatch: pytest.MonkeyPatch) -> No
     ints = made()
     ints["containers"][0]["env"][499]["value"] = 1
     assert floats == ints and not objects.identical(ints, floats)
+
+
+def test_a_credential_entry_shared_by_containers_moves_for_each(tmp_path: Path) -> None:
+    # One env entry, aliased into ten containers: moving it for the first container changed it
+    # for all (the others then had no Secret, or the patch no longer applied).
+    lines = ["apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: web", "spec:", "  selector:"]
+    lines += ["    matchLabels: {app: web}", "  template:", "    metadata:", "      labels: {app: web}", "    spec:"]
+    lines += ["      volumes:"] + [f"        - {{name: v{i}, emptyDir: {{}}}}" for i in range(600)]
+    lines += ["      containers:"]
+    for c in range(10):
+        lines += [f"        - name: c{c}", f"          image: example.com/c{c}:1", "          env:"]
+        if c == 0:
+            lines += ["            - &password {name: DB_PASSWORD, value: hunter2}", "          volumeMounts: &mounts"]
+            lines += [f"            - {{name: v{i}, mountPath: /m/{i}}}" for i in range(600)]
+        else:
+            lines += ["            - *password", "          volumeMounts: *mounts"]
+    (obj,) = kyaml.load_all("\n".join(lines))
+    pods = obj["spec"]["template"]["spec"]["containers"]
+    assert pods[0]["env"][0] is pods[9]["env"][0]  # shared as read
+    src = write_tree(tmp_path / "src", {"web.yaml": "\n".join(lines) + "\n"})
+    result = run("convert", src, tmp_path / "chart", "--rules", "production")
+    assert result.exit_code == 0, result.stderr
+    made = sorted(p.name for p in (tmp_path / "chart" / "templates" / "checksum").iterdir())
+    assert made == sorted(["secret-web-credentials.yaml", *(f"secret-web-c{c}-credentials.yaml" for c in range(1, 10))])
