@@ -389,6 +389,7 @@ def apply(
     edits: dict[Identity, list[Edit]] = {}
     added: list[Added] = []
     removed: list[Removed] = []
+    mine: dict[int, Any] = {}  # maps and lists _own_path made for one place (held, so their ids stay theirs)
     for change in changes:
         if isinstance(change, Edit):
             obj = current.pop(change.identity)
@@ -397,6 +398,9 @@ def apply(
             owned.discard(change.identity)
             # In place, on this call's own copy; the operations' values are copied in, so that a
             # later edit of the same object never changes what an earlier change recorded.
+            for op in change.ops:
+                _own_path(obj, op.get("path"), mine)
+                _own_path(obj, op.get("from"), mine)
             obj = jsonpatch.apply_patch(obj, plain_copy(list(change.ops)), in_place=True)
             source = origin.pop(change.identity)
             new = identity(obj, scopes)
@@ -419,6 +423,30 @@ def apply(
     renamed = {source: ident for ident, source in origin.items() if not isinstance(source, int) and ident != source}
     expected: dict[Identity, Any] = dict(current)
     return Declared(expected, renamed, edits, added, removed, tuple(changes))
+
+
+def _own_path(obj: Any, pointer: Any, mine: dict[int, Any]) -> None:
+    """Give each map and list on the way to the JSON pointer ``pointer`` (its parent included) a
+    copy of its own, unless it is one already (in ``mine``). A copy keeps what two places share (a
+    large YAML alias) shared; a patch in place on it would change every place that shares it."""
+    if not isinstance(pointer, str) or not pointer.startswith("/"):
+        return
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")[:-1]]
+    for part in parts:
+        if isinstance(obj, dict) and part in obj:
+            key: str | int = part
+        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+            key = int(part)
+        else:
+            return  # not there: the patch itself says what is wrong
+        child = obj[key]
+        if type(child) not in (dict, list):
+            return
+        if id(child) not in mine:
+            child = dict(child) if type(child) is dict else list(child)
+            mine[id(child)] = child
+            obj[key] = child
+        obj = child
 
 
 def resolve(value: Any, texts: Mapping[str, str]) -> Any:

@@ -262,10 +262,26 @@ def rolls(
     the object as the chart names its template and annotation (without a release prefix)."""
     made = {c.identity for c in added}
     out = []
+    # Per workload whose pod template has no annotations: the keys the edits so far add. The
+    # first edit adds the whole map; a later one (another container's object) must add its key
+    # to that map, or it would replace it.
+    given: dict[Identity, dict[str, None]] = {}
     for workload, target, shown in reads:
-        edit = declared_annotations(workload, objects[workload], [shown], rule, why) if target in made else None
-        if edit is not None:
-            out.append(edit)
+        if target not in made:
+            continue
+        obj = objects[workload]
+        if workload in given:
+            obj = {"kind": workload[1]}
+            node = obj
+            for part in (*POD_TEMPLATE[workload[1]][:-1], "metadata"):
+                node = node.setdefault(part, {})
+            node["annotations"] = given[workload]
+        edit = declared_annotations(workload, obj, [shown], rule, why)
+        if edit is None:
+            continue
+        out.append(edit)
+        if not isinstance(get(objects[workload], (*POD_TEMPLATE[workload[1]][:-1], "metadata", "annotations")), dict):
+            given.setdefault(workload, {})[_annotation(shown, {})] = None
     return out
 
 

@@ -108,10 +108,15 @@ def apply(objects: Mapping[Identity, dict], moves: tuple[Move, ...], rule: str =
             warnings.append(f"Secret/{move.secret} exists already; {move.workload[3]} keeps its env values")
             continue
         data = {}
+        env = []
         for entry in container["env"]:
             if entry.get("name") in move.names and envrefs.is_literal(entry) and "$(" not in entry["value"]:
-                data[entry["name"]] = entry.pop("value")
+                data[entry["name"]] = entry["value"]
+                # a new entry, not the old one changed: other containers may share it (a YAML alias)
+                entry = {k: v for k, v in entry.items() if k != "value"}
                 entry["valueFrom"] = {"secretKeyRef": {"name": move.secret, "key": entry["name"]}}
+            env.append(entry)
+        container["env"] = env
         for name in move.names:
             if name not in data:
                 warnings.append(

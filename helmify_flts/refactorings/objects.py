@@ -87,16 +87,25 @@ def identical(a: Any, b: Any) -> bool:
     """Whether two plain objects are the same JSON document: ``==`` (fast, and false for nearly
     every pair that differs), then the types too, since ``==`` holds 1, 1.0 and True equal where
     JSON Patch, and the chart's YAML, tell them apart."""
-    return a == b and _same_types(a, b)
+    return a == b and _same_types(a, b, set())
 
 
-def _same_types(a: Any, b: Any) -> bool:
+def _same_types(a: Any, b: Any, seen: set[tuple[int, int]]) -> bool:
+    """``seen``: the pairs of maps and lists already compared. Data YAML aliases share is shared
+    in both objects (plain_copy keeps it so), so each shared pair is walked once, not once for
+    each place that repeats it."""
+    if a is b:
+        return True
     if type(a) is not type(b):
         return False
-    if isinstance(a, dict):
-        return all(_same_types(value, b[key]) for key, value in a.items())
-    if isinstance(a, list):
-        return all(map(_same_types, a, b))
+    if isinstance(a, dict | list):
+        pair = (id(a), id(b))
+        if pair in seen:
+            return True
+        seen.add(pair)
+        if isinstance(a, dict):
+            return all(_same_types(value, b[key], seen) for key, value in a.items())
+        return all(_same_types(x, y, seen) for x, y in zip(a, b, strict=False))
     return True
 
 
