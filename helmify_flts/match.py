@@ -133,21 +133,24 @@ def _clash(a: Hit, b: Hit) -> bool:
 def _resolve(claimed: list[Hit]) -> list[Hit]:
     """Drop hits shadowed by a higher layer; two rules of one layer on one field is an error."""
     kept: list[Hit] = []
-    spans: list[tuple[tuple[str | int, ...], bool]] = []  # each kept hit's plain steps, and whether it appends
+    appends: list[bool] = []  # by kept index: whether that hit appends
+    # The kept hits' paths as a tree of steps. A node is [children, hits there, hits below], the
+    # hits by kept index: a hit meets the kept hits its path overlaps (above it, at it, under it)
+    # along its own steps, not through a pass over every kept hit (12,000 env values made that
+    # quadratic).
+    root: list = [{}, [], []]
     for hit in sorted(claimed, key=lambda h: -h.rule.layer):
-        # _clash against every kept hit, inlined: this pair test ran ~13,000 times on 95 files.
         plain, append = hit.found.path.plain, hit.mode is Mode.APPEND
-        size = len(plain)
-        clash = None
-        for other, (steps, appends) in zip(kept, spans, strict=True):
-            if (steps == plain[: len(steps)] if len(steps) <= size else steps[:size] == plain) and (
-                appends == append or other.found.path == hit.found.path
-            ):
-                clash = other
-                break
+        clash = _first_clash(hit, plain, append, kept, appends, root)
         if clash is None:
+            index = len(kept)
             kept.append(hit)
-            spans.append((plain, append))
+            appends.append(append)
+            node = root
+            for step in plain:
+                node[2].append(index)
+                node = node[0].setdefault(step, [{}, [], []])
+            node[1].append(index)
             continue
         if clash.rule is hit.rule and clash.found.path == hit.found.path:
             continue
@@ -160,6 +163,31 @@ def _resolve(claimed: list[Hit]) -> list[Hit]:
                 hit.rule.where,
             )
     return sorted(kept, key=_source_order)
+
+
+def _first_clash(
+    hit: Hit, plain: tuple[str | int, ...], append: bool, kept: list[Hit], appends: list[bool], root: list
+) -> Hit | None:
+    """The earliest kept hit that :func:`_clash` says ``hit`` clashes with: one whose path lies
+    on ``hit``'s (above it, at it or under it) and that appends as it does, or has its very path."""
+    first = len(kept)
+    node: list | None = root
+    groups = []
+    for step in plain:
+        groups.append(node[1])  # type: ignore[index]
+        node = node[0].get(step)  # type: ignore[index]
+        if node is None:
+            break
+    if node is not None:  # the hit's own path is in the tree: the hits at it and under it
+        groups += (node[1], node[2])
+    for indices in groups:
+        for index in indices:  # each in the order the hits were kept
+            if index >= first:
+                break
+            if appends[index] == append or kept[index].found.path == hit.found.path:
+                first = index
+                break
+    return kept[first] if first < len(kept) else None
 
 
 def _source_order(hit: Hit) -> tuple[int, int]:
