@@ -6,7 +6,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from . import emit, inputfile, kustomize, proof, redact, render
+from . import emit, heldvalues, inputfile, kustomize, proof, redact, render
 from .errors import UserError
 from .records import record
 from .refactorings import record as declarations
@@ -95,6 +95,9 @@ def verify(
 ) -> Verification:
     """Check that ``chart_dir`` with the given values renders exactly the manifests in ``src``
     (``folder``: "" the base, or the environment they are), with the changes the chart declares."""
+    # The credentials it hides are this check's, or its command's: a library calling it in a loop
+    # does not gather every value it ever checked until MAX_VALUES stops it (as chart.build).
+    heldvalues.for_build()
     if not (chart_dir / "Chart.yaml").is_file():
         raise UserError(f"{chart_dir} has no Chart.yaml; give the chart folder that convert wrote")
     check_links(chart_dir)
