@@ -121,36 +121,57 @@ def find_hits(
     return hits, notices
 
 
-def _clash(a: Hit, b: Hit) -> bool:
-    """Two hits claim the same data; a list's appended tail does not touch its own items."""
-    mine, theirs = a.found.path.plain, b.found.path.plain
-    shorter = min(len(mine), len(theirs))  # one path lies under the other (or they are the same)
-    if mine[:shorter] != theirs[:shorter]:
-        return False
-    return (a.mode is Mode.APPEND) == (b.mode is Mode.APPEND) or a.found.path == b.found.path
+class _Claims:
+    """The hits kept for one resource, their paths as a tree of steps. Two hits clash when one's
+    path lies on the other's (above it, at it or under it) and both append or neither does, or
+    they have the very same path (a list's appended tail does not touch its own items). A hit
+    meets the kept hits its path overlaps along its own steps, not through a pass over every kept
+    hit (12,000 env values made that quadratic)."""
+
+    def __init__(self) -> None:
+        self.kept: list[Hit] = []
+        self._appends: list[bool] = []  # by kept index: whether that hit appends
+        self._root: list = [{}, [], []]  # a node: [children by step, kept hits there, kept hits below]
+
+    def add(self, hit: Hit) -> None:
+        index = len(self.kept)
+        self.kept.append(hit)
+        self._appends.append(hit.mode is Mode.APPEND)
+        node = self._root
+        for step in hit.found.path.plain:
+            node[2].append(index)
+            node = node[0].setdefault(step, [{}, [], []])
+        node[1].append(index)
+
+    def first_clash(self, hit: Hit) -> Hit | None:
+        """The earliest kept hit ``hit`` clashes with, or None."""
+        append, first = hit.mode is Mode.APPEND, len(self.kept)
+        node: list | None = self._root
+        groups = []
+        for step in hit.found.path.plain:
+            groups.append(node[1])  # type: ignore[index]
+            node = node[0].get(step)  # type: ignore[index]
+            if node is None:
+                break
+        if node is not None:  # the hit's own path is in the tree: the hits at it and under it
+            groups += (node[1], node[2])
+        for indices in groups:
+            for index in indices:  # each in the order the hits were kept
+                if index >= first:
+                    break
+                if self._appends[index] == append or self.kept[index].found.path == hit.found.path:
+                    first = index
+                    break
+        return self.kept[first] if first < len(self.kept) else None
 
 
 def _resolve(claimed: list[Hit]) -> list[Hit]:
     """Drop hits shadowed by a higher layer; two rules of one layer on one field is an error."""
-    kept: list[Hit] = []
-    appends: list[bool] = []  # by kept index: whether that hit appends
-    # The kept hits' paths as a tree of steps. A node is [children, hits there, hits below], the
-    # hits by kept index: a hit meets the kept hits its path overlaps (above it, at it, under it)
-    # along its own steps, not through a pass over every kept hit (12,000 env values made that
-    # quadratic).
-    root: list = [{}, [], []]
+    claims = _Claims()
     for hit in sorted(claimed, key=lambda h: -h.rule.layer):
-        plain, append = hit.found.path.plain, hit.mode is Mode.APPEND
-        clash = _first_clash(hit, plain, append, kept, appends, root)
+        clash = claims.first_clash(hit)
         if clash is None:
-            index = len(kept)
-            kept.append(hit)
-            appends.append(append)
-            node = root
-            for step in plain:
-                node[2].append(index)
-                node = node[0].setdefault(step, [{}, [], []])
-            node[1].append(index)
+            claims.add(hit)
             continue
         if clash.rule is hit.rule and clash.found.path == hit.found.path:
             continue
@@ -162,32 +183,7 @@ def _resolve(claimed: list[Hit]) -> list[Hit]:
                 "narrow one rule's match or path",
                 hit.rule.where,
             )
-    return sorted(kept, key=_source_order)
-
-
-def _first_clash(
-    hit: Hit, plain: tuple[str | int, ...], append: bool, kept: list[Hit], appends: list[bool], root: list
-) -> Hit | None:
-    """The earliest kept hit that :func:`_clash` says ``hit`` clashes with: one whose path lies
-    on ``hit``'s (above it, at it or under it) and that appends as it does, or has its very path."""
-    first = len(kept)
-    node: list | None = root
-    groups = []
-    for step in plain:
-        groups.append(node[1])  # type: ignore[index]
-        node = node[0].get(step)  # type: ignore[index]
-        if node is None:
-            break
-    if node is not None:  # the hit's own path is in the tree: the hits at it and under it
-        groups += (node[1], node[2])
-    for indices in groups:
-        for index in indices:  # each in the order the hits were kept
-            if index >= first:
-                break
-            if appends[index] == append or kept[index].found.path == hit.found.path:
-                first = index
-                break
-    return kept[first] if first < len(kept) else None
+    return sorted(claims.kept, key=_source_order)
 
 
 def _source_order(hit: Hit) -> tuple[int, int]:
@@ -202,9 +198,15 @@ def merge(hits: list[Hit], extra: list[Hit]) -> list[Hit]:
     by_res: dict[Resource, list[Hit]] = {}
     for hit in hits:
         by_res.setdefault(hit.resource, []).append(hit)
+    claims: dict[Resource, _Claims] = {}  # made only for the resources extra hits are in
     out = list(hits)
     for hit in extra:
-        if not any(_clash(h, hit) for h in by_res.get(hit.resource, [])):
+        mine = claims.get(hit.resource)
+        if mine is None:
+            mine = claims[hit.resource] = _Claims()
+            for kept in by_res.get(hit.resource, []):
+                mine.add(kept)
+        if mine.first_clash(hit) is None:
             out.append(hit)
-            by_res.setdefault(hit.resource, []).append(hit)
+            mine.add(hit)
     return out

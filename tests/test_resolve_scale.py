@@ -17,11 +17,20 @@ from helmify_flts.match import Hit, Mode
 from helmify_flts.paths import FieldPath, Found
 
 
+def _clash(a: Hit, b: Hit) -> bool:
+    """Two hits claim the same data; a list's appended tail does not touch its own items."""
+    mine, theirs = a.found.path.plain, b.found.path.plain
+    shorter = min(len(mine), len(theirs))  # one path lies under the other (or they are the same)
+    if mine[:shorter] != theirs[:shorter]:
+        return False
+    return (a.mode is Mode.APPEND) == (b.mode is Mode.APPEND) or a.found.path == b.found.path
+
+
 def _pairwise(claimed: list[Hit]) -> list[Hit]:
     """The rule as it reads: each hit against every kept hit, in the order they were kept."""
     kept: list[Hit] = []
     for hit in sorted(claimed, key=lambda h: -h.rule.layer):
-        clash = next((other for other in kept if match._clash(other, hit)), None)
+        clash = next((other for other in kept if _clash(other, hit)), None)
         if clash is None:
             kept.append(hit)
         elif clash.rule is hit.rule and clash.found.path == hit.found.path:
