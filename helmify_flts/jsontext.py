@@ -85,30 +85,47 @@ class _Writer:
             deeper = pad + self.step
             head = "{\n" + deeper
             for key, item in o.items():
-                add(head + quote(self.key_text(key)) + ": ")
-                head = ",\n" + deeper
+                # One part per entry where the value is text or a list of text (most of a
+                # schema: descriptions, types): fewer parts, fewer calls.
+                key = quote(key if type(key) is str else self.key_text(key))
                 if isinstance(item, str):
-                    add(quote(item))
-                elif isinstance(item, (dict, list, tuple)):
+                    add(f"{head}{key}: {quote(item)}")
+                elif isinstance(item, dict):
+                    add(f"{head}{key}: ")
                     self.write(item, deeper)
+                elif isinstance(item, (list, tuple)):
+                    add(f"{head}{key}: ")
+                    self.items(item, deeper)
                 else:
-                    add(self.scalar(item))
+                    add(f"{head}{key}: {self.scalar(item)}")
+                head = ",\n" + deeper
             add("\n" + pad + "}")
         elif isinstance(o, (list, tuple)):
-            if not o:
-                add("[]")
-                return
-            deeper = pad + self.step
-            head = "[\n" + deeper
-            for item in o:
-                add(head)
-                head = ",\n" + deeper
-                if isinstance(item, str):
-                    add(quote(item))
-                elif isinstance(item, (dict, list, tuple)):
-                    self.write(item, deeper)
-                else:
-                    add(self.scalar(item))
-            add("\n" + pad + "]")
+            self.items(o, pad)
         else:
             add(self.scalar(o))
+
+    def items(self, o: list | tuple, pad: str) -> None:
+        add, quote = self.parts.append, self.quote
+        if not o:
+            add("[]")
+            return
+        deeper = pad + self.step
+        try:  # a list of text (a schema's types) written whole; the C quoting takes only str
+            add(f"[\n{deeper}{(',' + chr(10) + deeper).join(map(quote, o))}\n{pad}]")
+            return
+        except TypeError:
+            pass
+        head = "[\n" + deeper
+        for item in o:
+            add(head)
+            head = ",\n" + deeper
+            if isinstance(item, str):
+                add(quote(item))
+            elif isinstance(item, dict):
+                self.write(item, deeper)
+            elif isinstance(item, (list, tuple)):
+                self.items(item, deeper)
+            else:
+                add(self.scalar(item))
+        add("\n" + pad + "]")

@@ -323,7 +323,14 @@ _SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
 _KEYS = st.text() | st.integers() | st.booleans() | st.none() | st.floats()
 _JSON = st.recursive(
     _SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4) | st.tuples(inner, inner),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(_KEYS, inner, max_size=4)
+        | st.tuples(inner, inner)
+        # Lists of text alone are written whole; one item that is not text sends them the long way.
+        | st.lists(st.text(), min_size=1, max_size=4)
+        | st.lists(st.text(), min_size=1, max_size=3).map(lambda texts: [*texts, 1])
+    ),
     max_leaves=30,
 )
 
