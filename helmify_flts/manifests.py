@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import field
 from pathlib import Path, PurePosixPath
@@ -312,8 +313,8 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
     """Compose one file's documents and add the resources among them; ``moved``: lines the reader
     inserted (see :func:`kyaml.compose_all`)."""
     before = len(resources)
-    templated = "{{" in text
-    suspicious = "<<" in text or _nan_or_inf(text)
+    templated = _OPEN.search(text) is not None
+    suspicious = ("<" in text and _MERGE.search(text) is not None) or _nan_or_inf(text)
     try:
         for node in kyaml.compose_all(text, moved):
             if suspicious and node is not None:
@@ -347,6 +348,12 @@ def load_text(rel: str, text: str, resources: list[Resource], notices: list[Noti
             f"not valid YAML ({kyaml.error_problem(exc, text)}); fix the syntax or leave the file out with --exclude",
             Where(rel, line),
         ) from None
+
+
+# Python's `in` looks for a two-character text about a character per nanosecond here; the pattern
+# engine's literal search is three times quicker, and a single character (memchr) thirty times:
+# over a 5.5 MB folder, "<<" in each file took 5-10 ms.
+_OPEN, _MERGE = re.compile(r"\{\{"), re.compile("<<")
 
 
 def _nan_or_inf(text: str) -> bool:
