@@ -27,6 +27,7 @@ from .filenames import check_sizes
 from .records import record
 from .templating import all_of, any_of, joined, one_line, ref
 from .transforms import TRANSFORMS
+from .values import dotted
 from .values import dump as dump_values
 
 if TYPE_CHECKING:
@@ -313,7 +314,7 @@ def _unread_lifts(conv: rewrite.Conversion, ruleset: rules.RuleSet) -> list[Noti
         res = lift.resource
         out.append(
             Notice(
-                f"rule {lift.rule!r} lifts {lift.field} of {res.kind}/{res.name} into {'.'.join(lift.key)}, but a "
+                f"rule {lift.rule!r} lifts {lift.field} of {res.kind}/{res.name} into {dotted(lift.key)}, but a "
                 "refactoring replaces that field, so no template reads the key and setting it changes nothing; "
                 "leave the rule out, or use the key the refactoring documents in values.yaml",
                 where.get(lift.rule),

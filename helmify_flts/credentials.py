@@ -17,6 +17,7 @@ from .environments import Override
 from .errors import Notice
 from .existing import Guard
 from .manifests import Resource
+from .values import dotted
 
 CODE = "credential-in-values"
 _REFERENCES = frozenset({"secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef"})  # valueFrom's
@@ -36,7 +37,7 @@ def notices(
     for o in overrides:
         if o.key in switches or not _holds_credential(o):
             continue  # an existingSecret switch holds the name of a Secret, not what is in it
-        key = _dotted(o.key)
+        key = dotted(o.key)
         message = (
             f"[{env}] values-{env}.yaml holds a credential in plain text at {key} ({o.resource.title}); "
             + _instead(env, o.resource, guards, components)
@@ -65,12 +66,12 @@ def _instead(
     guard = guards.get(res)
     if guard is not None:
         return (
-            f"create that {res.kind} yourself and set {_dotted(guard.key)} to its name in values-{env}.yaml instead, "
+            f"create that {res.kind} yourself and set {dotted(guard.key)} to its name in values-{env}.yaml instead, "
             f"so the chart does not render {res.name}"
         )
     component = components.get(res)
     switches = sorted(
-        _dotted(g.key)
+        dotted(g.key)
         for r, g in guards.items()
         if r.kind == "Secret" and component is not None and components.get(r) == component
     )
@@ -83,8 +84,3 @@ def _instead(
         "no existingSecret switch reads it: move it into a Secret in the manifests (valueFrom.secretKeyRef), "
         "which gives the chart an existingSecret switch for a Secret you manage"
     )
-
-
-def _dotted(key: tuple[str, ...]) -> str:
-    """A values key as Helm's --set writes it (as the report does)."""
-    return ".".join(part.replace(".", "\\.") for part in key)

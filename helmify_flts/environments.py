@@ -28,7 +28,7 @@ from .plan import BASE, ResourcePlan
 from .records import record
 from .rules import ExistingRule
 from .transforms import TRANSFORMS
-from .values import Leaf, Values, ValuesConflict, inexpressible
+from .values import Leaf, Values, ValuesConflict, dotted, inexpressible
 
 # Readable names for where automatic keys come from, longest match first: the pod spec and the
 # main container (the first) sit right under the resource's values path, as rule keys do.
@@ -307,8 +307,8 @@ def unrenamed_notices(facts: list[Unrenamed], settled: Collection[tuple] = ()) -
             groups.setdefault(fact.switch, []).append(fact)
     out = []
     for switch, group in groups.items():
-        key, target = ".".join(switch), group[0].target
-        holders = ", ".join(dict.fromkeys(".".join(fact.holder) for fact in group if fact.holder))
+        key, target = dotted(switch), group[0].target
+        holders = ", ".join(dict.fromkeys(dotted(fact.holder) for fact in group if fact.holder))
         many = len(group) > 1
         refs = f"{len(group)} references that differ" if many else "1 reference that differs"
         out.append(
@@ -544,7 +544,7 @@ def overlay(
         reason = inexpressible(value)
         if reason:
             raise UserError(
-                f"[{name}] {res.title}: the value for {'.'.join(key)} cannot pass through Helm "
+                f"[{name}] {res.title}: the value for {dotted(key)} cannot pass through Helm "
                 f"values ({reason}); quote it or change it in that environment",
                 res.where,
             )
@@ -553,7 +553,7 @@ def overlay(
             out.put(key, minimal(default, value), doc, "")
         except ValuesConflict:
             raise UserError(
-                f"values key {'.'.join(key)} is shared by several fields, but environment {name} gives "
+                f"values key {dotted(key)} is shared by several fields, but environment {name} gives "
                 f"them different values; give {res.title} its own key with a rule",
                 res.where,
             ) from None

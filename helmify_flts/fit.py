@@ -22,6 +22,7 @@ from .errors import Notice, UserError, Where
 from .layout import AMBIGUOUS, CONFLICT, UNREAD, WIRED, Layout, Match
 from .records import record
 from .templating import printable
+from .values import dotted
 
 REPLACED = "replaced"  # the chart needs another shape there (a map where the team has a scalar)
 HEADER = """\
@@ -76,7 +77,7 @@ def build(opts: chart.Options, team_path: Path, rules_path: Path) -> Fitted:
     shapes = {path: _shape_note(path, value, result) for path, value in replaced.items()}
     lines = {leaf.path: leaf.line for leaf in team.leaves}
     notices = tuple(
-        Notice(f"team values: {'.'.join(path)}: {note}", Where(team_path.as_posix(), lines.get(path)))
+        Notice(f"team values: {dotted(path)}: {note}", Where(team_path.as_posix(), lines.get(path)))
         for path, note in shapes.items()
     )
     result = replace(result, files=dict(sorted(files.items())), notices=result.notices + notices)
@@ -304,7 +305,7 @@ def markdown(fitted: Fitted) -> str:
         lines.append(f"| `{_cell(row.key, quote=False)}` | {fields} | {_cell(status, quote=False)} |")
     if fitted.added:
         lines += ["", "Keys added (tunable fields no team key stands for):", ""]
-        lines += [f"- `{_cell('.'.join(k), quote=False)}`" for k in fitted.added]
+        lines += [f"- `{_cell(dotted(k), quote=False)}`" for k in fitted.added]
     return "\n".join(lines) + "\n"
 
 
@@ -326,7 +327,7 @@ def as_json(fitted: Fitted) -> dict:
             }
             for r in fitted.rows
         ],
-        "added": [".".join(k) for k in fitted.added],
+        "added": [dotted(k) for k in fitted.added],
     }
 
 

@@ -24,6 +24,7 @@ from .paths import FieldPath, Item
 from .records import record
 from .rewrite import Lift
 from .transforms import TRANSFORMS, split_image, split_registry
+from .values import dotted
 
 WIRED, CONFLICT, UNREAD, AMBIGUOUS = "wired", "conflict", "read by no template", "ambiguous"
 IMAGE_PARTS = {"registry", "repository", "tag", "digest"}
@@ -39,7 +40,7 @@ class TeamLeaf:
 
     @property
     def dotted(self) -> str:
-        return ".".join(self.path)
+        return dotted(self.path)
 
 
 @record

@@ -18,6 +18,7 @@ from .proof import ChartProof
 from .rewrite import Lift
 from .rules import RuleSet
 from .templating import printable
+from .values import dotted
 
 
 class _Shown:
@@ -267,7 +268,7 @@ def _declared_top(result: Result, declared: Any) -> dict:
     """``added``, ``removed`` and ``proof``: empty lists without refactorings."""
     proof = {"release": result.proof_release, "namespace": result.proof_namespace}
     # Comments only: a default may be a credential, and values.yaml holds them all anyway.
-    keys = [{"key": ".".join(key), "comment": doc} for key, doc in result.added_values]
+    keys = [{"key": dotted(key), "comment": doc} for key, doc in result.added_values]
     if declared is None:
         return {"added": [], "removed": [], "addedValues": keys, "proof": proof}
     from .refactorings.base import to_json
@@ -312,11 +313,6 @@ def _graph(result: Result, template_of: dict) -> dict:
         for res in result.resources
     }
     return graph.build(objects).as_json(components)
-
-
-def dotted(key: tuple[str, ...]) -> str:
-    """A values key as Helm's --set writes it: dots inside a segment escaped (``a.b\\.c``)."""
-    return ".".join(part.replace(".", "\\.") for part in key)
 
 
 CELL = 80  # characters of a value shown in a table cell

@@ -20,7 +20,7 @@ from .paths import FieldPath, Item, item_name
 from .plan import ResourcePlan
 from .records import record
 from .templating import Append, ItemGuard, OptionalKey, Placeholders
-from .values import Values, ValuesConflict
+from .values import Values, ValuesConflict, dotted
 
 
 @record
@@ -141,7 +141,7 @@ def _start(plans: tuple[ResourcePlan, ...], env_names: tuple[str, ...]) -> Conve
             except ValuesConflict as exc:
                 raise UserError(
                     f"the switch for {plan.resource.title} clashes with the values key "
-                    f"{'.'.join(exc.path)} ({exc.existing})",
+                    f"{dotted(exc.path)} ({exc.existing})",
                     plan.resource.where,
                 ) from None
     names = FileNames(frozenset(fold(f"files/{safe_name(env)}") for env in env_names))
@@ -255,7 +255,7 @@ def _put(conv: Conversion, hit: Hit, decision: Accept) -> bool:
         return True
     except ValuesConflict as exc:
         message = (
-            f"{hit.resource.title} {hit.field}: values key {'.'.join(exc.path)} already holds "
+            f"{hit.resource.title} {hit.field}: values key {dotted(exc.path)} already holds "
             f"a different value (from {exc.existing})"
         )
         if hit.rule.builtin:

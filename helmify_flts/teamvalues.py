@@ -22,7 +22,7 @@ from .errors import UserError, Where
 from .filenames import HELM_MAX_FILE
 from .layout import TeamLeaf
 from .transforms import go_json
-from .values import Leaf, Values
+from .values import Leaf, Values, dotted
 
 
 class Team:
@@ -321,16 +321,17 @@ def unread_notes(chart_dir: Path, value_files: tuple[Path, ...]) -> list[str]:
         if path.is_file() and not path.is_symlink() and path.suffix in (".yaml", ".yml", ".tpl", ".txt"):
             templates[path.name] = path.read_text(encoding="utf-8", errors="replace")
     read = read_keys(templates)
-    known = sorted(".".join(r) for r in read)
+    shown = sorted((dotted(r), r) for r in read)
+    known = [text for text, _ in shown]
     out = []
     for file in value_files:
         for path in unread(render.load_values_file(file), read):
-            dotted = ".".join(path)
+            key = dotted(path)
             # The likeliest meant: a key read under the same component with the same last name.
-            alike = [k for k in known if k.split(".")[0] == path[0] and k.split(".")[-1] == path[-1]]
-            near = difflib.get_close_matches(dotted, alike, n=1, cutoff=0.5) or difflib.get_close_matches(
-                dotted, known, n=1, cutoff=0.75
+            alike = [text for text, r in shown if r[:1] == path[:1] and r[-1:] == path[-1:]]
+            near = difflib.get_close_matches(key, alike, n=1, cutoff=0.5) or difflib.get_close_matches(
+                key, known, n=1, cutoff=0.75
             )
             hint = f" (did you mean {near[0]}?)" if near else ""
-            out.append(f"{file}: {dotted} is read by no template{hint}")
+            out.append(f"{file}: {key} is read by no template{hint}")
     return out

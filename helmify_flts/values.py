@@ -37,6 +37,12 @@ class Leaf:
         return kyaml.construct(self.node)
 
 
+def dotted(key: tuple[str, ...]) -> str:
+    """A values key as Helm's --set writes it, for people to read: dots inside a segment escaped
+    (``a.b\\.c``), so that a key such as ``prometheus.io/scrape`` is not read as nesting."""
+    return ".".join(part.replace(".", "\\.") for part in key)
+
+
 class ValuesConflict(Exception):
     """Two places want one key with different values (or a key and a branch collide)."""
 

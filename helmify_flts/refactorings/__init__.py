@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from ..values import dotted
 from .base import Added, Change, Context, Declared, Identity, Named, Refactoring, SwitchedOn, TemplateChanges, apply
 from .objects import identity
 from .tree import OnAdded
@@ -237,7 +238,7 @@ def _switched_files(rule: Any, out: TemplateChanges, before: set[str], values: l
     keys = [key for key, default, _ in values if default is False and key[-1:] == ("enabled",)]
     if len(keys) != 1 or any(s.rule == rule.id for s in out.switched):
         return []
-    why = f"{'.'.join(keys[0])} is on"
+    why = f"{dotted(keys[0])} is on"
     added = sorted(f for f in set(out.files) - before if f.startswith("templates/") and f.endswith(".yaml"))
     return [
         SwitchedOn(keys[0], tuple(sorted(set(_KIND.findall(out.files[f])))), rule.id, why, template=f)
