@@ -140,7 +140,10 @@ class _Claims:
         node = self._root
         for step in hit.found.path.plain:
             node[2].append(index)
-            node = node[0].setdefault(step, [{}, [], []])
+            below = node[0].get(step)  # (setdefault would build an unused default at every step)
+            if below is None:
+                below = node[0][step] = [{}, [], []]
+            node = below
         node[1].append(index)
 
     def first_clash(self, hit: Hit) -> Hit | None:
