@@ -63,8 +63,10 @@ class Values:
         node = value if isinstance(value, Node) else kyaml.represent(value)
         tree = self.root
         for i, part in enumerate(path[:-1]):
-            nxt = tree.setdefault(part, {})
-            if isinstance(nxt, Leaf):
+            nxt = tree.get(part)
+            if nxt is None:
+                nxt = tree[part] = {}
+            elif isinstance(nxt, Leaf):
                 if not _spreadable(nxt.node):
                     raise ValuesConflict(path[: i + 1], "; ".join(nxt.sources) or "a value")
                 # A team's layout keeps keys beside an image's parts (image.pullPolicy).
