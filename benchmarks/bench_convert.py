@@ -25,6 +25,11 @@ For each corpus it prints the best of ``--repeat`` runs of
 each in a fresh process; the CLI with its CPU time and peak resident memory (the child's
 ``ru_maxrss``). The machine may be shared: note the load average printed first and last, and
 repeat when it is high.
+
+``--count`` adds the same comparison counted in instructions, which a busy or throttled machine
+does not move: the floor and convert each run once and three times under ``valgrind
+--tool=callgrind`` (``PYTHONHASHSEED=0``), and the difference, halved, is one run without the
+start-up and the first run's warm-up. It takes a few minutes per shape.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import argparse
 import compileall
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -173,6 +179,43 @@ for _ in range(repeat):
 print(best["floor"], best["convert"])
 """
 
+# One of the two alone, ``times`` times, for counting (--count).
+ONE_OF_THEM = """
+import sys, yaml
+from pathlib import Path
+from helmify_flts import chart, collector
+src, which, times = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+texts = [p.read_text() for p in sorted(src.rglob("*.y*ml"))]
+for _ in range(times):
+    if which == "floor":
+        for text in texts:
+            docs = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+            yaml.dump_all(docs, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=2**30)
+    else:
+        with collector.paused():
+            chart.build(chart.Options(src=src, chart_name="bench"))
+"""
+
+
+def counted(src: Path, which: str) -> float:
+    """Instructions of one run of the floor or of convert (see --count), in millions."""
+    totals = []
+    for times in (1, 3):
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", ONE_OF_THEM]
+            + [str(src), which, str(times)],
+            capture_output=True,
+            text=True,
+            cwd=str(ROOT),
+            env=dict(os.environ, PYTHONHASHSEED="0"),
+        )
+        found = re.search(r"Collected : (\d+)", proc.stderr)
+        if proc.returncode != 0 or not found:
+            raise SystemExit(f"valgrind failed for the {which}:\n{proc.stderr[-2000:]}")
+        totals.append(int(found.group(1)))
+    return (totals[1] - totals[0]) / 2 / 1e6
+
+
 # What the helmify-flts command runs (cli.entry; an older checkout has only main).
 CLI = "import sys; from helmify_flts import cli; cli.entry() if hasattr(cli, 'entry') else sys.exit(cli.main())"
 LAST_CPU = 0.0
@@ -215,7 +258,7 @@ def cli_runs(args: list[str], repeat: int, tmp: Path) -> tuple[float, float, flo
 # ----------------------------------------------------------------------------- report
 
 
-def measure(shape: str, files: int, repeat: int) -> dict:
+def measure(shape: str, files: int, repeat: int, count: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if shape == "flts":
@@ -250,6 +293,12 @@ def measure(shape: str, files: int, repeat: int) -> dict:
             f"[{shape}] convert in memory:            {row['memory']:.3f} s = "
             f"{row['memory'] / row['floor']:.2f}x the floor"
         )
+        if count:
+            row["floor_minstr"], row["memory_minstr"] = counted(src, "floor"), counted(src, "convert")
+            print(
+                f"[{shape}] counted: floor {row['floor_minstr']:,.1f}M instructions, convert "
+                f"{row['memory_minstr']:,.1f}M = {row['memory_minstr'] / row['floor_minstr']:.2f}x"
+            )
         row["cli"], row["cli_mb"], row["cli_cpu"] = cli_runs([str(src), "--chart-name", "bench"], repeat, tmp)
         print(
             f"[{shape}] full CLI convert:             {row['cli']:.3f} s = "
@@ -269,6 +318,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=95, help="workload files in the files and mixed shapes")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--count", action="store_true", help="also count the floor's and convert's instructions (needs valgrind)"
+    )
     parser.add_argument(
         "--raw", action="store_true", help="flts: read the kustomization folders file by file (no kustomize build)"
     )
@@ -291,7 +343,8 @@ def main() -> None:
     compileall.compile_dir(ROOT / "helmify_flts", quiet=1)
     shapes = ["files", "bundle", "flts"] if args.shape == "all" else [args.shape]
     rows = [
-        measure(shape, args.files if shape != "mixed" or args.files != 95 else 130, args.repeat) for shape in shapes
+        measure(shape, args.files if shape != "mixed" or args.files != 95 else 130, args.repeat, args.count)
+        for shape in shapes
     ]
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
