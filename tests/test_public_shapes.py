@@ -538,6 +538,41 @@ spec:
     assert expected in result.stderr
     assert expected in (tmp_path / "chart" / "helmify-report.md").read_text()
     assert "matchNames/1" not in result.stderr
+    assert "template this field ({{ .Release.Namespace }})" in result.stderr
+
+
+def test_a_custom_resource_naming_the_namespace_in_several_fields_is_said_once(tmp_path: Path) -> None:
+    src = write_tree(
+        tmp_path / "src",
+        {
+            "all.yaml": """\
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, name: metrics}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: main, namespace: shop}
+spec:
+  serviceMonitorNamespaceSelector:
+    matchNames: [shop]
+  alerting:
+    alertmanagers: [{name: am, namespace: shop, port: web}]
+"""
+        },
+    )
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "names the namespace the release replaces" in line]
+    assert len(lines) == 1, lines
+    assert (
+        "/spec/alerting/alertmanagers/0/namespace, /spec/serviceMonitorNamespaceSelector/matchNames/0: 'shop'"
+        in (lines[0])
+    )
+    assert "template these fields ({{ .Release.Namespace }})" in lines[0]
 
 
 CLAIM_TEMPLATE = """\

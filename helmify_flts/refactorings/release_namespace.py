@@ -109,18 +109,26 @@ def scopes_of(objects: Mapping[Identity, dict], ctx: Context) -> Scopes:
 def _in_custom_resources(objects: Mapping[Identity, dict], ctx: Context) -> list[str]:
     """Fields of custom resources that name the main namespace (a Prometheus's alertmanagers, a
     ServiceMonitor's namespaceSelector): no schema here says they are namespaces, so they stay as
-    they are, and the report lists them."""
+    they are, and the report says so once per custom resource, with what to do."""
     from .release_names import custom_strings
 
     out = []
     for ident, found in custom_strings(objects).items():
-        for path, value in found:
-            key = next((p for p in reversed(path) if isinstance(p, str)), "")
-            if value == ctx.namespace and key.lower() in ("namespace", "namespaces", "matchnames"):
-                out.append(
-                    f"{ident[1]} {ident[3]} {pointer_text(path)}: {value!r} names the namespace the release "
-                    f"replaces, but {ident[1]} is a custom resource whose fields are not known; left as it is"
-                )
+        fields = [
+            pointer_text(path)
+            for path, value in found
+            if value == ctx.namespace
+            and next((p for p in reversed(path) if isinstance(p, str)), "").lower()
+            in ("namespace", "namespaces", "matchnames")
+        ]
+        if fields:
+            these = "this field" if len(fields) == 1 else "these fields"
+            out.append(
+                f"{ident[1]} {ident[3]} {', '.join(fields)}: {ctx.namespace!r} names the namespace the release "
+                f"replaces, but {ident[1]} is a custom resource whose fields are not known; left as it is, so "
+                f"installed in another namespace it would still name {ctx.namespace!r}: template {these} "
+                "({{ .Release.Namespace }}), or install the release in that namespace"
+            )
     return out
 
 
