@@ -639,12 +639,13 @@ def _custom_kept(objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> l
 
 def custom_strings(objects: Mapping[Identity, dict]) -> dict[Identity, list[tuple[tuple, str]]]:
     """Each custom resource's strings outside its metadata, with their paths in pointer order:
-    where it may name other objects, in fields no schema here describes."""
-    from ..schema import built_in
+    where it may name other objects, in fields no schema here describes. By group and kind: a
+    Knative Service is a custom resource, though Kubernetes has a Service."""
+    from ..scopes import custom
 
     out = {}
     for ident, obj in sorted(objects.items()):
-        if not isinstance(obj, dict) or built_in(ident[1]):
+        if not isinstance(obj, dict) or not custom(ident[0], ident[1]):
             continue
         stack: list[tuple[tuple, Any]] = [((k,), v) for k, v in obj.items() if k != "metadata"]
         found = []
