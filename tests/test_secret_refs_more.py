@@ -1,0 +1,95 @@
+"""The existingSecret switch reaches every field that names a Secret: a ServiceAccount's
+``secrets``, ephemeral containers' env, a KEDA ScaledJob's job template. Default values still
+render the manifests exactly; the switch set, each such field names the user's Secret and the
+chart's Secret is not rendered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conftest import assert_reproduces, convert_ok, render_objects, write_tree
+
+from helmify_flts import kyaml
+from helmify_flts.references import find_references
+
+SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: app-creds
+  labels: {app: app}
+type: Opaque
+stringData:
+  password: hunter2
+"""
+MINE = "vault-app-creds"  # the Secret the user manages
+ELSEWHERE = "not-in-this-folder"  # a Secret the folder does not have: never renamed
+
+
+def _switch_of(chart: Path) -> tuple[str, str]:
+    """The values key of the chart's one existingSecret switch, as (top, key)."""
+    values = kyaml.load_all((chart / "values.yaml").read_text(encoding="utf-8"))[0]
+    found = [
+        (top, "existingSecret") for top, sub in values.items() if isinstance(sub, dict) and "existingSecret" in sub
+    ]
+    assert len(found) == 1, values
+    return found[0]
+
+
+def _converted(tmp_path: Path, manifest: str) -> tuple[Path, dict[str, Any]]:
+    """Convert a folder of the Secret and ``manifest``, prove that default values render it
+    exactly, and return the chart and the objects it renders with the switch set."""
+    src = write_tree(tmp_path / "src", {"secret.yaml": SECRET, "app.yaml": manifest})
+    out = tmp_path / "chart"
+    convert_ok(src, out)
+    assert_reproduces(out, src)
+    top, key = _switch_of(out)
+    objects = render_objects(out, values={top: {key: MINE}})
+    assert not [ident for ident in objects if ident[1] == "Secret"]  # the chart's own is off
+    return out, objects
+
+
+def _one(objects: dict, kind: str) -> dict:
+    found = [obj for ident, obj in objects.items() if ident[1] == kind]
+    assert len(found) == 1, list(objects)
+    return found[0]
+
+
+def _secret_fields(kind: str, manifest: str) -> set[tuple]:
+    """The paths at which references.py finds the folder's Secret named in ``manifest``."""
+    obj = kyaml.load_all(manifest)[0]
+    secret = kyaml.load_all(SECRET)[0]
+    group = obj["apiVersion"].rpartition("/")[0]
+    objects = {(group, kind, "", obj["metadata"]["name"]): obj, ("", "Secret", "", "app-creds"): secret}
+    return {
+        ref.path for ref in find_references(objects) if ref.target_kind == "Secret" and ref.target_name == "app-creds"
+    }
+
+
+# ------------------------------------------------------------------------- a ServiceAccount
+
+SERVICE_ACCOUNT = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+  labels: {app: app}
+secrets:
+  - name: app-creds
+  - name: not-in-this-folder
+imagePullSecrets:
+  - name: app-creds
+"""
+
+
+def test_a_service_accounts_secrets_name_the_users_secret_when_the_switch_is_set(tmp_path: Path) -> None:
+    _, objects = _converted(tmp_path, SERVICE_ACCOUNT)
+    account = _one(objects, "ServiceAccount")
+    assert [s["name"] for s in account["secrets"]] == [MINE, ELSEWHERE]
+    assert [s["name"] for s in account["imagePullSecrets"]] == [MINE]
+    # references.py reads both lists as naming the Secret too
+    assert _secret_fields("ServiceAccount", SERVICE_ACCOUNT) == {
+        ("secrets", 0, "name"),
+        ("imagePullSecrets", 0, "name"),
+    }
