@@ -93,3 +93,40 @@ def test_a_service_accounts_secrets_name_the_users_secret_when_the_switch_is_set
         ("secrets", 0, "name"),
         ("imagePullSecrets", 0, "name"),
     }
+
+
+# ------------------------------------------------------------------------- ephemeral containers
+
+DEBUGGED_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+  labels: {app: app}
+spec:
+  containers:
+    - name: app
+      image: nginx:1.25
+  ephemeralContainers:
+    - name: debugger
+      image: busybox:1.36
+      env:
+        - name: PASSWORD
+          valueFrom: {secretKeyRef: {name: app-creds, key: password}}
+        - name: OTHER
+          valueFrom: {secretKeyRef: {name: not-in-this-folder, key: password}}
+      envFrom:
+        - secretRef: {name: app-creds}
+"""
+
+
+def test_ephemeral_containers_name_the_users_secret_when_the_switch_is_set(tmp_path: Path) -> None:
+    _, objects = _converted(tmp_path, DEBUGGED_POD)
+    debugger = _one(objects, "Pod")["spec"]["ephemeralContainers"][0]
+    assert [e["valueFrom"]["secretKeyRef"]["name"] for e in debugger["env"]] == [MINE, ELSEWHERE]
+    assert debugger["envFrom"][0]["secretRef"]["name"] == MINE
+    at = ("spec", "ephemeralContainers", 0)
+    assert _secret_fields("Pod", DEBUGGED_POD) == {
+        at + ("env", 0, "valueFrom", "secretKeyRef", "name"),
+        at + ("envFrom", 0, "secretRef", "name"),
+    }
