@@ -130,3 +130,95 @@ def test_ephemeral_containers_name_the_users_secret_when_the_switch_is_set(tmp_p
         at + ("env", 0, "valueFrom", "secretKeyRef", "name"),
         at + ("envFrom", 0, "secretRef", "name"),
     }
+
+
+# ------------------------------------------------------------------------- a KEDA ScaledJob
+
+SCALED_JOB = """\
+apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata:
+  name: app
+  labels: {app: app}
+spec:
+  jobTargetRef:
+    template:
+      spec:
+        restartPolicy: Never
+        imagePullSecrets:
+          - name: app-creds
+        initContainers:
+          - name: wait
+            image: busybox:1.36
+            env:
+              - name: PASSWORD
+                valueFrom: {secretKeyRef: {name: app-creds, key: password}}
+        containers:
+          - name: job
+            image: busybox:1.36
+            env:
+              - name: PASSWORD
+                valueFrom: {secretKeyRef: {name: app-creds, key: password}}
+              - name: OTHER
+                valueFrom: {secretKeyRef: {name: not-in-this-folder, key: password}}
+            envFrom:
+              - secretRef: {name: app-creds}
+        volumes:
+          - name: creds
+            secret: {secretName: app-creds}
+          - name: bundle
+            projected:
+              sources:
+                - secret: {name: app-creds}
+                - secret: {name: not-in-this-folder}
+  triggers:
+    - type: cron
+      metadata: {timezone: UTC, start: "0 * * * *", end: "5 * * * *", desiredReplicas: "1"}
+"""
+
+
+def test_a_scaled_jobs_job_template_names_the_users_secret_when_the_switch_is_set(tmp_path: Path) -> None:
+    out, objects = _converted(tmp_path, SCALED_JOB)
+    pod = _one(objects, "ScaledJob")["spec"]["jobTargetRef"]["template"]["spec"]
+    assert [s["name"] for s in pod["imagePullSecrets"]] == [MINE]
+    assert pod["initContainers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"] == MINE
+    job = pod["containers"][0]
+    assert [e["valueFrom"]["secretKeyRef"]["name"] for e in job["env"]] == [MINE, ELSEWHERE]
+    assert job["envFrom"][0]["secretRef"]["name"] == MINE
+    assert pod["volumes"][0]["secret"]["secretName"] == MINE
+    assert [s["secret"]["name"] for s in pod["volumes"][1]["projected"]["sources"]] == [MINE, ELSEWHERE]
+    pod_at = ("spec", "jobTargetRef", "template", "spec")
+    assert _secret_fields("ScaledJob", SCALED_JOB) == {  # references.py knows the same six fields
+        pod_at + ("imagePullSecrets", 0, "name"),
+        pod_at + ("initContainers", 0, "env", 0, "valueFrom", "secretKeyRef", "name"),
+        pod_at + ("containers", 0, "env", 0, "valueFrom", "secretKeyRef", "name"),
+        pod_at + ("containers", 0, "envFrom", 0, "secretRef", "name"),
+        pod_at + ("volumes", 0, "secret", "secretName"),
+        pod_at + ("volumes", 1, "projected", "sources", 0, "secret", "name"),
+    }
+    # Emptied again, the switch gives back the chart's Secret and the names that follow it.
+    top, key = _switch_of(out)
+    objects = render_objects(out, values={top: {key: ""}})
+    pod = _one(objects, "ScaledJob")["spec"]["jobTargetRef"]["template"]["spec"]
+    assert pod["volumes"][0]["secret"]["secretName"] == "app-creds"
+    assert [ident[3] for ident in objects if ident[1] == "Secret"] == ["app-creds"]
+
+
+def test_the_switch_and_release_names_meet_in_a_scaled_job(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"secret.yaml": SECRET, "app.yaml": SCALED_JOB})
+    out = tmp_path / "chart"
+    convert_ok(src, out, "--rules", "conventions")
+    top, key = _switch_of(out)
+    # Default values: the job template names the chart's Secret with the release prefix.
+    objects = render_objects(out, release="blue")
+    secret = next(ident[3] for ident in objects if ident[1] == "Secret")
+    assert secret != "app-creds"
+    pod = _one(objects, "ScaledJob")["spec"]["jobTargetRef"]["template"]["spec"]
+    assert pod["volumes"][0]["secret"]["secretName"] == secret
+    assert pod["containers"][0]["envFrom"][0]["secretRef"]["name"] == secret
+    # The switch set: the user's Secret, without the prefix.
+    objects = render_objects(out, release="blue", values={top: {key: MINE}})
+    pod = _one(objects, "ScaledJob")["spec"]["jobTargetRef"]["template"]["spec"]
+    assert pod["volumes"][0]["secret"]["secretName"] == MINE
+    assert pod["containers"][0]["envFrom"][0]["secretRef"]["name"] == MINE
+    assert [s["name"] for s in pod["imagePullSecrets"]] == [MINE]
