@@ -86,16 +86,21 @@ class _Writer:
             head = "{\n" + deeper
             for key, item in o.items():
                 # One part per entry where the value is text or a list of text (most of a
-                # schema: descriptions, types): fewer parts, fewer calls.
+                # schema: descriptions, types): fewer parts, fewer calls. The exact types first:
+                # a schema holds tens of thousands of values.
                 key = quote(key if type(key) is str else self.key_text(key))
-                if isinstance(item, str):
+                kind = type(item)
+                if kind is str:
                     add(f"{head}{key}: {quote(item)}")
-                elif isinstance(item, dict):
+                elif kind is dict:
                     add(f"{head}{key}: ")
                     self.write(item, deeper)
-                elif isinstance(item, (list, tuple)):
+                elif kind is list:
                     add(f"{head}{key}: ")
                     self.items(item, deeper)
+                elif isinstance(item, (str, dict, list, tuple)):
+                    add(f"{head}{key}: ")
+                    self.write(item, deeper)
                 else:
                     add(f"{head}{key}: {self.scalar(item)}")
                 head = ",\n" + deeper
