@@ -10,9 +10,10 @@ known (a KEDA ScaledObject's ``scaleTargetRef``, a TriggerAuthentication's Secre
 VerticalPodAutoscaler's ``targetRef``, an Argo Rollout's ``workloadRef``, Services and pod spec,
 a ScaledJob's job template, a Gateway API route's ``backendRefs``), and in any custom resource a
 mapping with a built-in ``kind`` and a ``name`` names that object when the folder has it. Host
-names are Service names written inside text: env values, ``command``, ``args``, ConfigMap
-data and a Secret's ``stringData`` and (base64-decoded) ``data`` (``kafka:9092``,
-``http://mlflow:5000``, ``postgresql://app:pw@postgres:5432/app``, ``postgres.flts.svc.cluster.local``).
+names are Service names written inside text: env values, ``command``, ``args`` (of a Rollout's
+and a ScaledJob's pod spec too), ConfigMap data and a Secret's ``stringData`` and (base64-decoded)
+``data`` (``kafka:9092``, ``http://mlflow:5000``, ``postgresql://app:pw@postgres:5432/app``,
+``postgres.flts.svc.cluster.local``).
 A host name found in a Secret's ``data`` says so (``encoding == "base64"``): its span is in the
 decoded text, which :func:`text_at` gives. References hold no text of the value, so a Secret's
 stays where it was.
@@ -403,11 +404,9 @@ def text_at(obj: Any, ref: Reference) -> Any:
     return decoded(value) if ref.encoding == "base64" else value
 
 
-def _of_pod_spec(
-    ident: Identity, obj: dict, spec: Path, index: _Index, named, hosts: bool = True
-) -> Iterator[Reference]:
-    """The objects a pod spec names, and (``hosts``) the Service host names in its containers' env
-    values, commands and args."""
+def _of_pod_spec(ident: Identity, obj: dict, spec: Path, index: _Index, named) -> Iterator[Reference]:
+    """The objects a pod spec names, and the Service host names in its containers' env values,
+    commands and args."""
     yield from named(spec + ("serviceAccountName",), "ServiceAccount", "serviceAccountName")
     if _get(obj, spec + ("serviceAccountName",)) is None:
         yield from named(spec + ("serviceAccount",), "ServiceAccount", "serviceAccountName")
@@ -429,7 +428,7 @@ def _of_pod_spec(
                 yield from named(path + ("valueFrom", "configMapKeyRef", "name"), "ConfigMap", "env")
                 yield from named(path + ("valueFrom", "secretKeyRef", "name"), "Secret", "env")
                 value, name = env.get("value"), env.get("name")
-                if hosts and isinstance(value, str):
+                if isinstance(value, str):
                     yield from _hosts(
                         ident,
                         path + ("value",),
@@ -440,7 +439,7 @@ def _of_pod_spec(
                     )
             for field in ("command", "args"):
                 words = container.get(field)
-                if not hosts or not isinstance(words, list):
+                if not isinstance(words, list):
                     continue
                 for i, word in enumerate(words):
                     if isinstance(word, str):
@@ -520,6 +519,20 @@ _POD_SPECS: dict[tuple[str, str], Path] = {
     ("keda.sh", "ScaledJob"): ("spec", "jobTargetRef", "template", "spec"),
     ("argoproj.io", "Rollout"): ("spec", "template", "spec"),
 }
+
+
+def pod_spec_at(ident: Identity) -> Path | None:
+    """Where the pod spec of an object that runs pods is (a built-in workload's, a ScaledJob's job
+    template's, a Rollout's pod template's), None for an object that runs none."""
+    return _POD_SPEC.get(ident[1]) or custom_pod_spec(ident)
+
+
+def custom_pod_spec(ident: Identity) -> Path | None:
+    """Where a widely used custom resource's pod spec is (a ScaledJob's job template's, a Rollout's
+    pod template's), None for any other object."""
+    return _POD_SPECS.get(ident[:2])
+
+
 # Lists of {name} items, each naming an object of one kind (a TriggerAuthentication's Secrets and
 # ConfigMaps; a ClusterTriggerAuthentication's live in KEDA's own namespace):
 _NAMED_LISTS: dict[tuple[str, str], tuple[tuple[Path, str], ...]] = {
@@ -560,8 +573,7 @@ def _of_custom(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Ref
         path, default = _TARGET_REFS[key]
         known += _object_ref(obj, path, default, "targetRef", named)
     if key in _POD_SPECS:
-        # Host names are left out: the dependency graph's callers are Kubernetes' own workloads.
-        known += _of_pod_spec(ident, obj, _POD_SPECS[key], index, named, hosts=False)
+        known += _of_pod_spec(ident, obj, _POD_SPECS[key], index, named)
     for path, target_kind in _NAMED_LISTS.get(key, ()):
         for item_path, _ in _items(obj, path):
             known += named(item_path + ("name",), target_kind, "ref")

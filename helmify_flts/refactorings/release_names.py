@@ -20,8 +20,9 @@ Custom resources keep their names (:func:`helmify_flts.scopes.custom`): which fi
 not known (an Ingress's ``cert-manager.io/cluster-issuer`` annotation, a Certificate's
 ``issuerRef``), and a prefix would leave such a reference dangling; the report lists each.
 What custom resources name follows where the finder knows the field (a KEDA scaler's target, a
-``{kind, name}`` of an object of the folder); a field it does not know that spells a renamed
-object's name stays, and the report says so once per custom resource."""
+``{kind, name}`` of an object of the folder, host names in a Rollout's or a ScaledJob's pod spec);
+a field it does not know that spells a renamed object's name stays, and the report says so once
+per custom resource."""
 
 from __future__ import annotations
 
