@@ -1,7 +1,9 @@
 """Service host names in custom resources: the pod spec of an Argo Rollout and of a KEDA
 ScaledJob's job template (env values, command, args) follows the release's names as a
-Deployment's does. The dependency graph draws a Rollout and a ScaledJob as workloads, and a
-trigger's host as no edge."""
+Deployment's does, and so does a KEDA trigger's metadata value that is nothing but host names
+(``kafka:9092``, ``http://prometheus:9090``, a list of brokers). A trigger's host name inside a
+longer text (a query) stays as written and is said once per scaler. The dependency graph draws a
+Rollout and a ScaledJob as workloads, and a trigger's host as no edge."""
 
 from __future__ import annotations
 
@@ -214,7 +216,103 @@ def test_host_names_in_a_rollouts_pod_spec_follow_the_release(converted) -> None
     assert "/spec/template/spec/containers/0/env/0/value" in json.dumps(rollout)
 
 
-def test_the_finder_reads_host_names_in_custom_pod_specs() -> None:
+def test_a_trigger_value_that_is_only_host_names_follows_the_release(converted) -> None:
+    _, _, result, rendered = converted
+    scaler = rendered[("ScaledObject", "web")]["spec"]["triggers"]
+    assert scaler[0]["metadata"]["serverAddress"] == "http://prod-prometheus:9090"
+    assert scaler[1]["metadata"] == {
+        "bootstrapServers": "prod-kafka-0.prod-kafka-headless:9092, prod-kafka-1.prod-kafka-headless:9092",
+        "consumerGroup": "web",
+        "topic": "jobs",
+    }
+    assert scaler[2]["metadata"] == {"host": "prod-kafka", "port": "9092"}  # a host-like key's bare name
+    # Followed, so not said to be left as written; the query's label is (see the next test).
+    assert "/metadata/host" not in result.stderr and "/metadata/bootstrapServers" not in result.stderr
+    assert "warning: ScaledObject web: /spec/triggers/0/metadata/query 'web' may name Service/web" in result.stderr
+    job = rendered[("ScaledJob", "worker")]["spec"]["triggers"][0]["metadata"]
+    assert job["bootstrapServers"] == "prod-kafka:9092" and job["consumerGroup"] == "worker"
+
+
+def test_a_trigger_host_name_inside_a_longer_text_stays_and_is_said_once(tmp_path: Path) -> None:
+    scaler = """\
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: api
+  namespace: shop
+spec:
+  scaleTargetRef: {name: api}
+  triggers:
+    - type: prometheus
+      metadata:
+        serverAddress: http://prometheus:9090
+        query: sum(kafka_lag{instance="kafka:9092"}) by (service)
+    - type: kafka
+      metadata:
+        bootstrapServers: kafka:9092,broker.example.com:9092
+        consumerGroup: web
+    - type: rabbitmq
+      metadata: {hosts: kafka web}
+"""
+    files = {"services.yaml": SERVICES, "scaler.yaml": scaler}
+    src, out, result = _convert(tmp_path, files, "conventions")
+    said = [line for line in result.stderr.splitlines() if line.startswith("warning: ScaledObject api:")]
+    assert len(said) == 1, result.stderr
+    line = said[0]
+    assert "/spec/triggers/0/metadata/query 'kafka:9092' names Service/kafka" in line
+    assert "/spec/triggers/1/metadata/bootstrapServers 'kafka:9092' names Service/kafka" in line
+    # Words of a host-like field that are no provable host names, and none for a consumer group.
+    assert "/spec/triggers/2/metadata/hosts 'kafka' may name Service/kafka" in line
+    assert "/spec/triggers/2/metadata/hosts 'web' may name Service/web" in line
+    assert "consumerGroup" not in line and "serverAddress" not in line
+    assert "write these fields as such a value or with the release's name" in line
+    assert "keep the object's name" in line
+    rendered = {(i[1], i[3]): obj for i, obj in render_objects(out, release="prod", namespace="shop").items()}
+    triggers = rendered[("ScaledObject", "api")]["spec"]["triggers"]
+    assert triggers[0]["metadata"] == {
+        "serverAddress": "http://prod-prometheus:9090",
+        "query": 'sum(kafka_lag{instance="kafka:9092"}) by (service)',
+    }
+    assert triggers[1]["metadata"]["bootstrapServers"] == "kafka:9092,broker.example.com:9092"
+    assert triggers[2]["metadata"] == {"hosts": "kafka web"}
+    assert run("verify", out, src, "-q").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("kafka:9092", True),
+        ("kafka", True),  # under a host-like key
+        ("kafka.shop.svc.cluster.local:9092", True),
+        ("http://prometheus:9090", True),
+        ("http://user@prometheus:9090/api/v1", True),
+        ("kafka-0.kafka-headless:9092,kafka-1.kafka-headless:9092", True),
+        ("kafka:9092, prometheus:9090", True),
+        ("kafka:9092,broker.example.com:9092", False),
+        ("sum(up{instance='kafka:9092'})", False),
+        ("kafka:9092/topic", False),
+        ("kafka:9092,", False),
+        ("kafka:9092 prometheus:9090", False),
+    ],
+)
+def test_which_trigger_values_are_nothing_but_host_names(text: str, whole: bool) -> None:
+    from helmify_flts.references import hosts_only, trigger_hosts
+
+    scaler = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "x", "namespace": "shop"},
+        "spec": {"triggers": [{"type": "kafka", "metadata": {"bootstrapServers": text}}]},
+    }
+    objects = {**_objects(SERVICES), identity(scaler): scaler}
+    refs = trigger_hosts(objects)
+    assert refs, text
+    assert hosts_only(text, refs) is whole
+    followed = [r for r in find_references(objects) if r.source[1] == "ScaledObject"]
+    assert bool(followed) is whole
+
+
+def test_the_finder_reads_host_names_in_custom_pod_specs_and_whole_trigger_values() -> None:
     found = {
         (r.source[1], r.pointer, r.target_kind, r.target_name, r.via, r.port)
         for r in find_references(_objects(SERVICES, JOB, ROLLOUT, SCALER))
@@ -229,8 +327,13 @@ def test_the_finder_reads_host_names_in_custom_pod_specs() -> None:
         ("ScaledJob", f"{job}/env/0/value", "Service", "kafka", "host", 9092),
         ("ScaledJob", f"{job}/env/1/value", "StatefulSet", "kafka", "pod", 9092),
         ("ScaledJob", f"{job}/env/1/value", "Service", "kafka-headless", "pod", 9092),
+        ("ScaledJob", "/spec/triggers/0/metadata/bootstrapServers", "Service", "kafka", "host", 9092),
         ("Rollout", f"{pod}/args/1", "Service", "kafka", "host", 9092),
         ("Rollout", f"{pod}/env/0/value", "Service", "prometheus", "host", 9090),
+        ("ScaledObject", "/spec/triggers/0/metadata/serverAddress", "Service", "prometheus", "host", 9090),
+        ("ScaledObject", "/spec/triggers/1/metadata/bootstrapServers", "StatefulSet", "kafka", "pod", 9092),
+        ("ScaledObject", "/spec/triggers/1/metadata/bootstrapServers", "Service", "kafka-headless", "pod", 9092),
+        ("ScaledObject", "/spec/triggers/2/metadata/host", "Service", "kafka", "host", 9092),
     }
 
 
@@ -267,3 +370,26 @@ def test_network_policies_let_a_rollouts_pods_call_the_services_it_names(tmp_pat
     for callee in ("prod-kafka", "prod-prometheus"):
         peers = [peer for rule in policies[f"{callee}-allow-callers"]["spec"]["ingress"] for peer in rule["from"]]
         assert {"podSelector": {"matchLabels": {"app": "web"}}} in peers, peers
+
+
+def test_trigger_host_names_follow_in_every_environment(tmp_path: Path) -> None:
+    """An environment whose triggers differ (another broker, another address) renders the list
+    from its values file: host names follow there too, and only they (a trigger's ``type: kafka``
+    beside a bare ``host: kafka`` keeps its text)."""
+    scaler = SCALER.replace("type: redis", "type: kafka")
+    prod = scaler.replace("http://prometheus:9090", "http://prometheus:9091/graph?x=1").replace(
+        "kafka-1.kafka-headless:9092", "kafka-1.kafka-headless:9092, kafka-2.kafka-headless:9092"
+    )
+    base = write_tree(tmp_path / "base", {**FILES, "scaler.yaml": scaler})
+    write_tree(tmp_path / "prod", {**FILES, "scaler.yaml": prod})
+    out = tmp_path / "chart"
+    result = run("convert", base, out, "--rules", "conventions", "--env", f"prod={tmp_path / 'prod'}")
+    assert result.exit_code == 0, result.stderr
+    values = kyaml.load_all((out / "values-prod.yaml").read_text(encoding="utf-8"))[0]
+    rendered = render_objects(out, release="rel", namespace="shop", values=values)
+    triggers = next(obj for ident, obj in rendered.items() if ident[1] == "ScaledObject")["spec"]["triggers"]
+    assert triggers[0]["metadata"]["serverAddress"] == "http://rel-prometheus:9091/graph?x=1"
+    assert triggers[1]["metadata"]["bootstrapServers"] == ", ".join(
+        f"rel-kafka-{i}.rel-kafka-headless:9092" for i in range(3)
+    )
+    assert triggers[2] == {"type": "kafka", "metadata": {"host": "rel-kafka", "port": "9092"}}
