@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .manifests import POD_TEMPLATE
+from .references import custom_pod_spec
 
 Identity = tuple[str, str, str, str]
 Objects = Mapping[Identity, Any]
@@ -63,12 +64,15 @@ def pod_spec(obj: dict, kind: str) -> dict | None:
 
 
 def container_texts(ident: tuple, obj: dict) -> list[tuple[tuple, str]]:
-    """(path, text) of each command word, arg and env value of a workload's containers, init
-    containers first: where a container names other objects and hosts in free text."""
-    spec = pod_spec(obj, ident[1])
-    if spec is None:
+    """(path, text) of each command word, arg and env value of a workload's containers (a Rollout's
+    and a ScaledJob's too), init containers first: where a container names other objects and hosts
+    in free text."""
+    at = POD_TEMPLATE.get(ident[1]) or custom_pod_spec(ident)
+    spec: Any = obj if at else None
+    for part in at or ():
+        spec = spec.get(part) if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
         return []
-    at = POD_TEMPLATE[ident[1]]
     out: list[tuple[tuple, str]] = []
     for group in ("initContainers", "containers"):
         for i, container in enumerate(spec.get(group) or []):

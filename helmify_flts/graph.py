@@ -1,7 +1,8 @@
 """The dependency graph of a folder: which workload talks to which, and what it reads.
 
-Nodes are the workloads, the Ingresses that route to them, and the ConfigMaps, Secrets and
-claims workloads read. Edges come from :mod:`references`:
+Nodes are the workloads (an Argo Rollout and a KEDA ScaledJob run pods too), the Ingresses that
+route to them, and the ConfigMaps, Secrets and claims workloads read. Edges come from
+:mod:`references`, and each starts at a node:
 
 - ``service``: a workload names a Service host (in its env, command, args, or a ConfigMap or
   Secret it reads) and the Service selects another workload; the edge goes to that workload, labelled
@@ -16,7 +17,8 @@ claims workloads read. Edges come from :mod:`references`:
   filter), and another workload's pods carry ``prometheus.io/scrape: "true"``; labelled
   ``scrape:port`` with the ``prometheus.io/port`` annotation's port when it has one.
 
-A workload naming its own Service (Kafka's advertised listener) is no edge. Everything is
+A workload naming its own Service (Kafka's advertised listener) is no edge, and neither is a host
+name in a KEDA trigger (the operator calls it, no pod of the folder). Everything is
 sorted, so the same folder gives the same graph, byte for byte.
 """
 
@@ -26,7 +28,7 @@ import re
 from collections.abc import Mapping
 
 from .records import record
-from .references import WORKLOAD_KINDS, Identity, Reference, find_references, pod_metadata
+from .references import WORKLOAD_KINDS, Identity, Reference, find_references, pod_metadata, pod_spec_at
 
 _DATA_KINDS = {"ConfigMap": "configMap", "Secret": "secret", "PersistentVolumeClaim": "claim"}
 _HOLDERS = ("ConfigMap", "Secret")  # a host name written in them is one their readers talk to
@@ -96,7 +98,7 @@ def build(objects: Mapping[Identity, dict], references: list[Reference] | None =
     for ref in refs:
         if ref.source[1] == "Service" and ref.via == "selector" and ref.target is not None:
             selected.setdefault(ref.source, []).append(ref.target)
-        if ref.target is not None and ref.source[1] in WORKLOAD_KINDS and ref.target_kind in _HOLDERS:
+        if ref.target is not None and _in_pods(ref) and ref.target_kind in _HOLDERS:
             readers.setdefault(ref.target, []).append(ref.source)
     # Each StatefulSet pod's DNS name by where it is: the StatefulSet its first part names.
     pods = {
@@ -104,17 +106,21 @@ def build(objects: Mapping[Identity, dict], references: list[Reference] | None =
         for r in refs
         if r.via == "pod" and r.target_kind == "StatefulSet" and r.target is not None and r.span is not None
     }
-    nodes: set[Node] = {_node(i) for i in objects if i[1] in WORKLOAD_KINDS}
+    nodes: set[Node] = {_node(i) for i in objects if pod_spec_at(i) is not None}
     edges: set[Edge] = set()
     for ref in refs:
-        if ref.source[1] in WORKLOAD_KINDS and ref.target_kind in _DATA_KINDS:
+        if _in_pods(ref) and ref.target_kind in _DATA_KINDS:
             target = _node(ref.target) if ref.target else Node(ref.target_kind, ref.source[2], ref.target_name, True)
             nodes.add(target)
             edges.add(Edge(_node(ref.source), target, _DATA_KINDS[ref.target_kind], ref.target_name))
         elif ref.target_kind == "Service" and ref.via in ("host", "backend", "pod") and ref.target is not None:
-            callers = [ref.source] if ref.source[1] not in _HOLDERS else readers.get(ref.source, [])
-            if ref.source[1] == "Ingress":
+            if ref.source[1] in _HOLDERS:
+                callers = readers.get(ref.source, [])
+            elif ref.source[1] == "Ingress" or _in_pods(ref):
+                callers = [ref.source]
                 nodes.add(_node(ref.source))
+            else:
+                continue  # a KEDA trigger's host: the operator calls it, no pod of the folder
             label = f"{ref.target_name}:{ref.port}" if ref.port is not None else ref.target_name
             # A StatefulSet pod's DNS name (kafka-0.kafka-headless) reaches that pod through its
             # governing Service, also where the Service selects no pods of the folder.
@@ -162,6 +168,13 @@ def _discovers_pods(obj: dict | None) -> bool:
 def _pod_annotations(obj: dict, kind: str) -> dict:
     annotations = pod_metadata(obj, kind).get("annotations")
     return annotations if isinstance(annotations, dict) else {}
+
+
+def _in_pods(ref: Reference) -> bool:
+    """Whether ``ref`` is in the pod spec of an object that runs pods (a workload, a Rollout, a
+    ScaledJob's job template): its pods read that object or call that host."""
+    spec = pod_spec_at(ref.source)
+    return spec is not None and ref.path[: len(spec)] == spec
 
 
 def _node(ident: Identity) -> Node:

@@ -10,9 +10,12 @@ known (a KEDA ScaledObject's ``scaleTargetRef``, a TriggerAuthentication's Secre
 VerticalPodAutoscaler's ``targetRef``, an Argo Rollout's ``workloadRef``, Services and pod spec,
 a ScaledJob's job template, a Gateway API route's ``backendRefs``), and in any custom resource a
 mapping with a built-in ``kind`` and a ``name`` names that object when the folder has it. Host
-names are Service names written inside text: env values, ``command``, ``args``, ConfigMap
-data and a Secret's ``stringData`` and (base64-decoded) ``data`` (``kafka:9092``,
-``http://mlflow:5000``, ``postgresql://app:pw@postgres:5432/app``, ``postgres.flts.svc.cluster.local``).
+names are Service names written inside text: env values, ``command``, ``args`` (of a Rollout's
+and a ScaledJob's pod spec too), ConfigMap data and a Secret's ``stringData`` and (base64-decoded)
+``data`` (``kafka:9092``, ``http://mlflow:5000``, ``postgresql://app:pw@postgres:5432/app``,
+``postgres.flts.svc.cluster.local``), and a KEDA trigger's ``metadata`` value that is nothing but
+host names (``bootstrapServers: kafka:9092``, ``serverAddress: http://prometheus:9090``; a query
+that holds one is more than that, and :func:`trigger_hosts` gives it all the same).
 A host name found in a Secret's ``data`` says so (``encoding == "base64"``): its span is in the
 decoded text, which :func:`text_at` gives. References hold no text of the value, so a Secret's
 stays where it was.
@@ -403,11 +406,9 @@ def text_at(obj: Any, ref: Reference) -> Any:
     return decoded(value) if ref.encoding == "base64" else value
 
 
-def _of_pod_spec(
-    ident: Identity, obj: dict, spec: Path, index: _Index, named, hosts: bool = True
-) -> Iterator[Reference]:
-    """The objects a pod spec names, and (``hosts``) the Service host names in its containers' env
-    values, commands and args."""
+def _of_pod_spec(ident: Identity, obj: dict, spec: Path, index: _Index, named) -> Iterator[Reference]:
+    """The objects a pod spec names, and the Service host names in its containers' env values,
+    commands and args."""
     yield from named(spec + ("serviceAccountName",), "ServiceAccount", "serviceAccountName")
     if _get(obj, spec + ("serviceAccountName",)) is None:
         yield from named(spec + ("serviceAccount",), "ServiceAccount", "serviceAccountName")
@@ -429,7 +430,7 @@ def _of_pod_spec(
                 yield from named(path + ("valueFrom", "configMapKeyRef", "name"), "ConfigMap", "env")
                 yield from named(path + ("valueFrom", "secretKeyRef", "name"), "Secret", "env")
                 value, name = env.get("value"), env.get("name")
-                if hosts and isinstance(value, str):
+                if isinstance(value, str):
                     yield from _hosts(
                         ident,
                         path + ("value",),
@@ -440,7 +441,7 @@ def _of_pod_spec(
                     )
             for field in ("command", "args"):
                 words = container.get(field)
-                if not hosts or not isinstance(words, list):
+                if not isinstance(words, list):
                     continue
                 for i, word in enumerate(words):
                     if isinstance(word, str):
@@ -520,6 +521,21 @@ _POD_SPECS: dict[tuple[str, str], Path] = {
     ("keda.sh", "ScaledJob"): ("spec", "jobTargetRef", "template", "spec"),
     ("argoproj.io", "Rollout"): ("spec", "template", "spec"),
 }
+_SCALERS = frozenset({("keda.sh", "ScaledObject"), ("keda.sh", "ScaledJob")})
+
+
+def pod_spec_at(ident: Identity) -> Path | None:
+    """Where the pod spec of an object that runs pods is (a built-in workload's, a ScaledJob's job
+    template's, a Rollout's pod template's), None for an object that runs none."""
+    return _POD_SPEC.get(ident[1]) or custom_pod_spec(ident)
+
+
+def custom_pod_spec(ident: Identity) -> Path | None:
+    """Where a widely used custom resource's pod spec is (a ScaledJob's job template's, a Rollout's
+    pod template's), None for any other object."""
+    return _POD_SPECS.get(ident[:2])
+
+
 # Lists of {name} items, each naming an object of one kind (a TriggerAuthentication's Secrets and
 # ConfigMaps; a ClusterTriggerAuthentication's live in KEDA's own namespace):
 _NAMED_LISTS: dict[tuple[str, str], tuple[tuple[Path, str], ...]] = {
@@ -560,8 +576,7 @@ def _of_custom(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Ref
         path, default = _TARGET_REFS[key]
         known += _object_ref(obj, path, default, "targetRef", named)
     if key in _POD_SPECS:
-        # Host names are left out: the dependency graph's callers are Kubernetes' own workloads.
-        known += _of_pod_spec(ident, obj, _POD_SPECS[key], index, named, hosts=False)
+        known += _of_pod_spec(ident, obj, _POD_SPECS[key], index, named)
     for path, target_kind in _NAMED_LISTS.get(key, ()):
         for item_path, _ in _items(obj, path):
             known += named(item_path + ("name",), target_kind, "ref")
@@ -569,7 +584,7 @@ def _of_custom(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Ref
         known += named(path, target_kind, "ref")
     if key[0] == GATEWAY_API and key[1] in _ROUTES:
         known += _of_route(obj, named)
-    if key in (("keda.sh", "ScaledObject"), ("keda.sh", "ScaledJob")):
+    if key in _SCALERS:
         # A trigger's credentials: a TriggerAuthentication of the namespace unless the kind says
         # ClusterTriggerAuthentication (custom resources both, which keep their names).
         for path, _ in _items(obj, ("spec", "triggers")):
@@ -577,6 +592,11 @@ def _of_custom(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Ref
             if auth_kind in ("TriggerAuthentication", "ClusterTriggerAuthentication"):
                 scope = "" if auth_kind == "ClusterTriggerAuthentication" else None
                 known += named(path + ("authenticationRef", "name"), auth_kind, "ref", scope)
+        # A trigger's host names (the KEDA operator calls them): only a value that is nothing but
+        # host names, so that no other text of a query or a list follows by accident.
+        for _, text, refs in _of_triggers(ident, obj, index):
+            if hosts_only(text, refs):
+                known += refs
     yield from known
     yield from _of_kind_and_name(ident, obj, index, {ref.path for ref in known})
 
@@ -658,6 +678,83 @@ def _of_kind_and_name(ident: Identity, obj: dict, index: _Index, known: set[Path
         if target is None or custom(target[0], target[1]) or group not in (None, target[0]):
             continue
         yield Reference(ident, path + ("name",), kind, name, "ref", target)
+
+
+def scaler_metadata(ident: Identity, obj: Any) -> Iterator[tuple[Path, str, str]]:
+    """Each text of a KEDA scaler's triggers' ``metadata`` (``bootstrapServers``, ``serverAddress``,
+    a query) as (path, key, text); nothing for any other object."""
+    if ident[:2] not in _SCALERS:
+        return
+    for path, trigger in _items(obj, ("spec", "triggers")):
+        metadata = trigger.get("metadata")
+        if not isinstance(metadata, dict):
+            continue
+        for key in sorted(k for k in metadata if isinstance(k, str)):
+            if isinstance(metadata[key], str):
+                yield path + ("metadata", key), key, metadata[key]
+
+
+def _of_triggers(ident: Identity, obj: dict, index: _Index) -> Iterator[tuple[Path, str, list[Reference]]]:
+    """The Service host names in each text of a KEDA scaler's trigger metadata, with its path and
+    the text. A key is camelCase, so it is read word by word (``bootstrapServers`` is host-like:
+    a bare Service name there is a host, as in ``--bootstrap-servers kafka``)."""
+    for path, key, text in scaler_metadata(ident, obj):
+        refs = list(_hosts(ident, path, text, index, flag=_words(key), following=()))
+        if refs:
+            yield path, text, refs
+
+
+def _words(key: str) -> str:
+    """A camelCase key's words, as a flag spells them (``bootstrapServers``: ``bootstrap-Servers``)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", key)
+
+
+def host_like(key: str) -> bool:
+    """Whether a field's key (``serverAddress``, ``KAFKA_HOST``, ``--master-host``) says that its
+    value is a host name."""
+    return _is_host_name(_words(key))
+
+
+def trigger_hosts(objects: Mapping[Identity, dict]) -> list[Reference]:
+    """Every Service host name in the KEDA scalers' trigger metadata of ``objects``, whether
+    :func:`find_references` gives it (a value that is nothing but host names) or not (a host
+    name inside a query)."""
+    scalers = [i for i in sorted(objects) if i[:2] in _SCALERS and isinstance(objects[i], dict)]
+    if not scalers:
+        return []
+    index = _Index(objects)
+    return [ref for i in scalers for _, _, refs in _of_triggers(i, objects[i], index) for ref in refs]
+
+
+# What may stand around a host name in a value that is one URL: the scheme (and a user), a path
+# or a query. Compiled where a trigger is read, not as the module loads (most folders have none).
+_URL_HEAD = r"[A-Za-z][A-Za-z0-9+.\-]*://(?:[^\s/@]*@)?"
+_URL_TAIL = r"[/?#][^\s,]*"
+
+
+def hosts_only(text: str, refs: list[Reference]) -> bool:
+    """Whether ``text`` is nothing but the host names ``refs`` found in it: one host name (with its
+    port, ``kafka:9092``), or one URL with it as its host (``http://prometheus:9090``), or a
+    comma-separated list of such items with one host name each."""
+    starts: dict[int, int] = {}  # each host name's end -> its start (a pod's DNS name: its label's)
+    for ref in refs:
+        if ref.span is None:
+            return False
+        starts[ref.span[1]] = min(ref.span[0], starts.get(ref.span[1], ref.span[0]))
+    items = text.split(",")
+    if len(items) != len(starts):
+        return False
+    at = 0
+    for item, end in zip(items, sorted(starts), strict=True):
+        start = starts[end]
+        first, last = at + len(item) - len(item.lstrip(" ")), at + len(item.rstrip(" "))
+        if not first <= start < end <= last:
+            return False
+        head, tail = text[first:start], text[end:last]
+        if (head and not re.fullmatch(_URL_HEAD, head)) or (tail and not (head and re.fullmatch(_URL_TAIL, tail))):
+            return False
+        at += len(item) + 1
+    return True
 
 
 def _with_port(ref: Reference, port: Any, source: str) -> Reference:

@@ -20,8 +20,10 @@ Custom resources keep their names (:func:`helmify_flts.scopes.custom`): which fi
 not known (an Ingress's ``cert-manager.io/cluster-issuer`` annotation, a Certificate's
 ``issuerRef``), and a prefix would leave such a reference dangling; the report lists each.
 What custom resources name follows where the finder knows the field (a KEDA scaler's target, a
-``{kind, name}`` of an object of the folder); a field it does not know that spells a renamed
-object's name stays, and the report says so once per custom resource."""
+``{kind, name}`` of an object of the folder, host names in a Rollout's or a ScaledJob's pod spec,
+a trigger's metadata value that is nothing but host names); a field it does not know that spells a
+renamed object's name stays, and so does a trigger's host name inside a longer text (a query):
+the report says so once per custom resource."""
 
 from __future__ import annotations
 
@@ -154,6 +156,7 @@ class ReleaseNames:
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += self._not_followed(objects, ctx, rule)
         out.warnings += _in_custom_resources(objects, renamed)
+        out.warnings += _in_triggers(objects, renamed, hosts)
         out.warnings += _custom_kept(objects, ctx, rule)
         out.warnings += _written_instances(objects)
         out.warnings += named_in_args.unfollowed(objects, renamed)
@@ -495,9 +498,8 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict, pods:
     services = sorted({i[3] for i in renamed if i[1] == "Service"}, key=len, reverse=True)
     if not services:
         return []
-    # A word on its own: not part of a path, a file name, a longer name or a variable.
     names = "|".join(re.escape(s) for s in services)
-    word = re.compile(r"(?<![A-Za-z0-9_./@$%{-])(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z])")
+    word = _word(services)
     # What looks like a pod's DNS name (web-0.web) but that the finder did not read as a
     # StatefulSet pod's: the workload is not a StatefulSet that Service governs.
     pod_like = re.compile(
@@ -539,6 +541,69 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict, pods:
                 f"{where}: {host!r} is a host name built at run time in front of a Service the release "
                 "renames; left as it is"
             )
+    return out
+
+
+def _word(services: list[str]) -> re.Pattern:
+    """A Service's name as a word on its own: not part of a path, a file name, a longer name or a
+    variable (``services`` longest first)."""
+    names = "|".join(re.escape(s) for s in services)
+    return re.compile(r"(?<![A-Za-z0-9_./@$%{-])(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z])")
+
+
+def _in_triggers(objects: Mapping[Identity, dict], renamed: set, hosts: Mapping[Identity, dict]) -> list[str]:
+    """KEDA trigger metadata that names a Service the release renames where the finder does not
+    follow it (:func:`helmify_flts.references.hosts_only`: a value that is more than host names,
+    such as a query or a list with other text, whose other text must not change), and words there
+    that spell such a Service's name but are not provably host names: in a host-like field, or in
+    a longer text (a query's ``service="web"``; a value that is only the word, a consumer group or
+    a topic, is an app's name). The scaler would then ask for an object the chart does not render:
+    said once per scaler, with what to do."""
+    from ..references import host_like, scaler_metadata, trigger_hosts
+
+    services = sorted({i[3] for i in renamed if i[1] == "Service"}, key=len, reverse=True)
+    if not services or not any(next(scaler_metadata(i, o), None) for i, o in objects.items()):
+        return []
+    found: dict[tuple[Identity, tuple], list] = {}
+    for ref in trigger_hosts(objects):
+        found.setdefault((ref.source, ref.path), []).append(ref)
+    names = {i[3] for i in renamed}
+    word = _word(services)
+    said: dict[Identity, dict[str, tuple]] = {}  # per scaler, what it says (each once, in order) and where
+    for ident in sorted(objects):
+        for path, key, text in scaler_metadata(ident, objects[ident]):
+            refs = found.get((ident, path), [])
+            followed = {r.span for r in hosts.get(ident, {}).get(path, [])}
+            # Each host name once (a pod's DNS name is two references): what it names, where it starts.
+            by_end: dict[int, list] = {}
+            for ref in refs:
+                if ref.target in renamed and ref.span not in followed:
+                    by_end.setdefault(ref.span[1], []).append(ref)
+            where = pointer_text(path)
+            items = said.setdefault(ident, {})
+            for end, parts in sorted(by_end.items()):
+                start = min(r.span[0] for r in parts)
+                objects_named = " and ".join(f"{r.target_kind}/{r.target_name}" for r in parts)
+                items.setdefault(f"{where} {text[start:end]!r} names {objects_named}", path)
+            spans = [r.span for r in refs]
+            # The whole value in a field whose key names an object is said with the custom
+            # resource's other fields (_in_custom_resources).
+            whole = text in names and _names_an_object(path)
+            for m in word.finditer(text) if not whole else ():
+                if (m.group(1) != text or host_like(key)) and not any(a <= m.start() < b for a, b in spans):
+                    items.setdefault(f"{where} {m.group(1)!r} may name Service/{m.group(1)}", path)
+    out = []
+    for ident, items in said.items():
+        if not items:
+            continue
+        fields = "this field" if len(set(items.values())) == 1 else "these fields"
+        out.append(
+            f"{ident[1]} {ident[3]}: " + "; ".join(items) + ", which the release renames, but a trigger's metadata "
+            "follows it only where a value is nothing but host names (host:port, a URL, or a comma-separated list "
+            "of them): left as written, so the installed scaler would ask for an object the chart does not render; "
+            f"write {fields} as such a value or with the release's name for the object, or keep the object's name "
+            "(apply release-names with a rule of your own whose match leaves it out)"
+        )
     return out
 
 

@@ -403,9 +403,15 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
             pattern = f'("{key}":)"{re.escape(old)}"()'
             text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new} | toJson) "${{2}}")'
     else:
+        # In JSON text a string starts and ends with a quote, not with the text itself; its start
+        # is the field's key (or its place in a list), so that a whole value (a trigger's bare
+        # ``host: kafka``) does not match the same word in another field of the block (its
+        # ``type: kafka``).
+        key = edit.pointer[-1]
+        start = f'("{re.escape(key)}":")' if isinstance(key, str) else r'([\[,]")'
+        end = '")' if isinstance(key, str) else r'"[,\]])'
         for pattern, new in edit.forms:
-            # In JSON text a string starts and ends with a quote, not with the text itself.
-            pattern = pattern.replace("(^)", '(")').replace("$)", '")')
+            pattern = pattern.replace("(^)", start).replace("$)", end)
             text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new}) "${{2}}")'
     # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
     ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {value}))'
