@@ -28,7 +28,7 @@ from .plan import BASE, ResourcePlan
 from .records import record
 from .rules import ExistingRule
 from .transforms import TRANSFORMS
-from .values import Leaf, Values, ValuesConflict, dotted, inexpressible
+from .values import Leaf, Values, ValuesConflict, block_breaks, dotted, inexpressible
 
 # Readable names for where automatic keys come from, longest match first: the pod spec and the
 # main container (the first) sit right under the resource's values path, as rule keys do.
@@ -541,11 +541,14 @@ def overlay(
         default = leaf.value if isinstance(leaf, Leaf) else None
         if same(default, value):
             return
-        reason = inexpressible(value)
+        # An environment's own field renders through toYaml (it may hold a map elsewhere), so text
+        # that toYaml cannot write is refused even where it stands alone.
+        reason = inexpressible(value) or block_breaks(value)
         if reason:
             raise UserError(
                 f"[{name}] {res.title}: the value for {dotted(key)} cannot pass through Helm "
-                f"values ({reason}); quote it or change it in that environment",
+                f"values ({reason}); {'change' if block_breaks(value) else 'quote it or change'} it in that "
+                "environment",
                 res.where,
             )
         doc = leaf.doc if isinstance(leaf, Leaf) else ""

@@ -125,6 +125,16 @@ _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000100
 _PRINTABLE_ASCII = bytes([9, 10, 13, *range(0x20, 0x7F)])
 
 
+def block_breaks(value: Any) -> str | None:
+    """Why Helm's toYaml, which writes the maps and lists values hold, cannot carry this text:
+    a line separator (U+2028, U+2029) in text of several lines, which it writes raw inside a
+    literal block, where YAML reads it as a line break and the block's indentation breaks. (Text
+    of one line it quotes; toJson, which writes a value that stands alone, escapes both.)"""
+    if isinstance(value, str) and "\n" in value and not value.isascii() and ("\u2028" in value or "\u2029" in value):
+        return "a line separator (U+2028 or U+2029) in text of several lines, which Helm's toYaml writes raw"
+    return None
+
+
 def inexpressible(value: Any) -> str | None:
     """Why Helm's values (JSON numbers, null deleting map keys) cannot carry a value, if so."""
     if isinstance(value, str):
@@ -165,7 +175,7 @@ def inexpressible(value: Any) -> str | None:
                 if isinstance(item, (dict, list)):
                     stack.append(item)
                 else:
-                    reason = inexpressible(item)
+                    reason = inexpressible(item) or block_breaks(item)
                     if reason:
                         return reason
     return None
