@@ -332,7 +332,11 @@ def test_a_temp_folder_behind_a_link_still_maps_origins(tmp_path: Path, monkeypa
 
 
 def test_a_build_that_does_not_finish_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kustomize, "TIMEOUT", 0.001)
+    # A build that never ends, rather than a real one and a timeout of a millisecond: on a loaded
+    # machine the real build could end before the timer's thread first ran.
+    never = kustomize.Tool(("sh", "-c", "exec sleep 60"), "kubectl kustomize", "")
+    monkeypatch.setattr(kustomize, "find_tool", lambda kustomization: never)
+    monkeypatch.setattr(kustomize, "TIMEOUT", 0.5)
     started = time.monotonic()
     with pytest.raises(UserError) as caught:
         kustomize.Sources().load(SHOP / "base")
