@@ -240,11 +240,14 @@ class Rename:
 class RenameHosts:
     """In the text at ``pointer``, each match of a pattern (RE2; group 1 is what follows the host
     name) gets the host name the Go expression prints. ``base64``: the field holds the text
-    base64-encoded (a Secret's ``data``), decoded before and encoded again after."""
+    base64-encoded (a Secret's ``data``), decoded before and encoded again after. ``before``: per
+    form, the items that come just before the field's item where it is a list item (a host-like
+    flag), one per folder; empty where any item may (the first item, or a form from elsewhere)."""
 
     pointer: tuple[str | int, ...]
     forms: tuple[tuple[str, str], ...]
     base64: bool = False
+    before: tuple[tuple[str, ...], ...] = ()
 
 
 TreeEdit = Put | Drop | PutUnless | Replace | MergeInto | Rename | RenameHosts

@@ -173,12 +173,19 @@ class ReleaseNames:
                         else:
                             form = (_form(text, ref), _full_where(chart, ctx, ref.target, ref.target_name))
                         into = pod_forms if ref.via == "pod" else forms
-                        if form[0] not in [f for f, _ in into]:
-                            into.append(form)
+                        before = _item_before(folder[ident], ref.path)
+                        same = next((f for f in into if f[0] == form[0]), None)
+                        if same is None:
+                            into.append((*form, [before]))
+                        elif before not in same[2]:
+                            same[2].append(before)
         for (ident, path), (pod_forms, forms, base64) in found.items():
             # A pod's whole name first: a Service's own pattern (.kafka-headless:9092 after
             # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
-            out.edit(ident, RenameHosts(path, (*pod_forms, *forms), base64))
+            both = (*pod_forms, *forms)
+            # An item's form from a folder where any item may come before it holds for every item.
+            before = tuple(() if None in b else tuple(b) for _, _, b in both)
+            out.edit(ident, RenameHosts(path, tuple((f, new) for f, new, _ in both), base64, before))
 
     def _every_folder(self, objects: Mapping[Identity, dict], planned: list, own: tuple):  # noqa: ANN202
         """The host names to follow in each folder: the planned objects' first, then each
@@ -736,6 +743,34 @@ def _names_an_object(path: tuple) -> bool:
 
 
 _HOSTS = ("host", "hosts")  # a mesh route's destination, a gateway's hosts: a Service's name
+
+
+def _item_before(obj: Any, path: tuple) -> str | None:
+    """The item just before a list item at ``path`` (a word of args before a host name: its flag,
+    which the finder reads), as toJson writes it; None for the first item or a field of a map."""
+    if not path or not isinstance(path[-1], int) or path[-1] < 1:
+        return None
+    words = get(obj, tuple(path[:-1]))
+    if not isinstance(words, list) or path[-1] > len(words) or not isinstance(words[path[-1] - 1], str):
+        return None
+    return _go_json(words[path[-1] - 1])
+
+
+# What Go's JSON encoder (toJson) writes for characters JSON must escape or Go escapes for HTML.
+_GO_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _go_json(text: str) -> str:
+    """``text`` as a JSON string the way toJson writes it."""
+    out = []
+    for c in text:
+        if c in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[c])
+        elif ord(c) < 0x20 or c in "<>&\u2028\u2029":
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
 
 
 def _form(text: str, ref: Any, head: Any = None) -> str:

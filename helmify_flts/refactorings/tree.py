@@ -362,12 +362,22 @@ def _optional_key(key: Node, name: str | int, marks: Placeholders) -> bool:
     return isinstance(action, OptionalKey) and action.key_text == name
 
 
+# An item of a JSON list of scalars as toJson writes it (no spaces): a string with its escapes, or
+# a number, boolean or null.
+_JSON_ITEM = r'(?:"(?:[^"\\]|\\.)*"|[^,\[\]{}"]*)'
+# RE2 counts a repetition up to 1000 times; an item further on keeps the pattern that matches
+# anywhere in the list.
+_MAX_REPEAT = 1000
+
+
 def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders) -> None:
     """The field sits inside a value read whole from values (a list lifted as a block): rename in
     the JSON text of that value, and read it back."""
     node: Node | None = tree
-    for part in edit.pointer:
+    inside = 0  # how many of the pointer's parts lead from the block's value to the field
+    for step, part in enumerate(edit.pointer):
         if isinstance(node, ScalarNode):
+            inside = len(edit.pointer) - step
             break
         at = _at(node, part, marks) if isinstance(node, SequenceNode) and isinstance(part, (int, Named)) else None
         if at is not None:
@@ -410,8 +420,19 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
         key = edit.pointer[-1]
         start = f'("{re.escape(key)}":")' if isinstance(key, str) else r'([\[,]")'
         end = '")' if isinstance(key, str) else r'"[,\]])'
-        for pattern, new in edit.forms:
-            pattern = pattern.replace("(^)", start).replace("$)", end)
+        for i, (pattern, new) in enumerate(edit.forms):
+            at = start
+            if inside == 1 and isinstance(key, int) and 0 <= key < _MAX_REPEAT:
+                # The block is the list itself (args read whole): the item at the field's index,
+                # after the item the finder read there (its host-like flag), and no other item of
+                # the same text (a ``--topic kafka`` after ``--kafka-host kafka``).
+                before = edit.before[i] if i < len(edit.before) else ()
+                if key and before:
+                    words = "|".join(re.escape(b) for b in before)
+                    at = f'^(\\[(?:{_JSON_ITEM},){{{key - 1}}}(?:{words}),")'
+                else:
+                    at = f'^(\\[(?:{_JSON_ITEM},){{{key}}}")'
+            pattern = pattern.replace("(^)", at).replace("$)", end)
             text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new}) "${{2}}")'
     # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
     ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {value}))'
