@@ -5,8 +5,9 @@ route to them, and the ConfigMaps, Secrets and claims workloads read. Edges come
 :mod:`references`, and each starts at a node:
 
 - ``service``: a workload names a Service host (in its env, command, args, or a ConfigMap or
-  Secret it reads) and the Service selects another workload; the edge goes to that workload, labelled
-  ``service:port``. A Service that selects no workload of the folder is a node itself.
+  Secret it reads) and the Service selects another workload (a Rollout's or a ScaledJob's pods by
+  their template's labels too); the edge goes to that workload, labelled ``service:port``. A
+  Service that selects no workload of the folder is a node itself.
   An Ingress backend gives the same kind of edge from the Ingress.
 - ``configMap``, ``secret``, ``claim``: a workload reads that object (volume, env, envFrom,
   imagePullSecrets; a projected volume counts too). Objects the folder lacks are nodes marked

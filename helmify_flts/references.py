@@ -5,7 +5,8 @@ Two sorts are found. Structured references are fields whose value is another obj
 ``roleRef``, an HPA's ``scaleTargetRef``, Ingress backends and TLS Secrets, a StatefulSet's
 ``serviceName``, the cert-manager issuer an Ingress's or a Gateway's annotation or a
 Certificate's ``issuerRef`` names) or selectors that pick workloads (Services and
-PodDisruptionBudgets). Custom resources name objects too: the fields of widely used ones are
+PodDisruptionBudgets; an Argo Rollout's and a KEDA ScaledJob's pods count, by their template's
+labels). Custom resources name objects too: the fields of widely used ones are
 known (a KEDA ScaledObject's ``scaleTargetRef``, a TriggerAuthentication's Secrets, a
 VerticalPodAutoscaler's ``targetRef``, an Argo Rollout's ``workloadRef``, Services and pod spec,
 a ScaledJob's job template, a Gateway API route's ``backendRefs``), and in any custom resource a
@@ -168,6 +169,7 @@ class _Index:
             for i, obj in objects.items()
             if i[1] == "StatefulSet" and i[0] == "apps" and _get(obj, ("spec", "serviceName")) in self.services
         }
+        self.pods: list[tuple[Identity, dict]] | None = None  # what runs pods, and their labels
 
     def find(self, kind: str, name: str, namespace: str) -> Identity | None:
         """The object of that kind and name, in ``namespace`` or with no namespace written
@@ -199,17 +201,21 @@ class _Index:
         return [p["port"] for p in ports or [] if isinstance(p, dict) and isinstance(p.get("port"), int)]
 
     def workloads(self, namespace: str, selector: dict[str, Any] | None, expressions: list | None = None):
-        """Workloads in ``namespace`` whose pod template labels the selector matches."""
+        """Objects in ``namespace`` that run pods whose labels the selector matches: built-in
+        workloads, and a Rollout's or a ScaledJob's pods by their template's labels."""
         if not selector and not expressions:
             return []
-        out = []
-        for ident, obj in sorted(self.objects.items()):
-            if ident[1] not in WORKLOAD_KINDS or not (ident[2] == namespace or not ident[2] or not namespace):
-                continue
-            labels = _pod_labels(obj, ident[1])
-            if _selects(selector or {}, expressions or [], labels):
-                out.append(ident)
-        return out
+        if self.pods is None:  # read once, on the first selector: most objects run no pods
+            self.pods = []
+            for ident in sorted(i for i in self.objects if pod_spec_at(i) is not None):
+                labels = pod_metadata_of(ident, self.objects[ident]).get("labels")
+                self.pods.append((ident, labels if isinstance(labels, dict) else {}))
+        return [
+            ident
+            for ident, labels in self.pods
+            if (ident[2] == namespace or not ident[2] or not namespace)
+            and _selects(selector or {}, expressions or [], labels)
+        ]
 
 
 def _get(obj: Any, path: Path) -> Any:
@@ -254,9 +260,15 @@ def pod_metadata(obj: dict, kind: str) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def _pod_labels(obj: dict, kind: str) -> dict:
-    labels = pod_metadata(obj, kind).get("labels")
-    return labels if isinstance(labels, dict) else {}
+def pod_metadata_of(ident: Identity, obj: Any) -> dict:
+    """The metadata of the pods an object runs: a built-in workload's (see :func:`pod_metadata`), a
+    Rollout's pod template's, a ScaledJob's job template's (its jobs' pods carry those labels);
+    empty for an object that runs none, or if malformed."""
+    if ident[1] in _POD_SPEC:
+        return pod_metadata(obj, ident[1]) if isinstance(obj, dict) else {}
+    spec = custom_pod_spec(ident)
+    meta = _get(obj, spec[:-1] + ("metadata",)) if spec else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def _selects(match: dict, expressions: list, labels: dict) -> bool:

@@ -9,7 +9,10 @@ have, which is their point.
   namespace, and per workload that something calls, a policy that allows exactly those callers
   (workloads found by :mod:`graph`, on the pod ports their Services lead to), the Ingress
   controller (any namespace, on the ports Ingresses route to) and, for LoadBalancer and NodePort
-  Services, any source on their ports. Egress stays open (DNS and external services).
+  Services, any source on their ports. Egress stays open (DNS and external services). An Argo
+  Rollout's pods and a KEDA ScaledJob's jobs' pods count as a workload's, by their template's
+  labels (a ScaledJob has no selector); pods without labels no policy can select, which the
+  report says.
 - ``service-monitors``: a Prometheus Operator ServiceMonitor per Service with a metrics port
   (named ``metrics`` or ending in ``-metrics``) or a ``prometheus.io/scrape: "true"``
   annotation, on the Service or on the pods it selects (then at ``prometheus.io/port`` and
@@ -22,7 +25,8 @@ two releases in one namespace stay apart once the switches are on: release-names
 object the release prefix, release-namespace puts it in the release namespace (and a
 ServiceMonitor looks there), and a selector also matches ``app.kubernetes.io/instance`` where
 every object it selects carries the release's (standard-labels, or release-names on the pods a
-Service selects); a selector of pods without it stays as it is.
+Service selects; neither labels a Rollout's or a ScaledJob's pod template); a selector of pods
+without it stays as it is.
 """
 
 from __future__ import annotations
@@ -35,9 +39,9 @@ from typing import Any
 from .. import graph, kyaml, templating
 from ..manifests import POD_TEMPLATE
 from ..records import record
-from ..references import WORKLOAD_KINDS, find_references, pod_metadata
+from ..references import WORKLOAD_KINDS, find_references, pod_metadata, pod_metadata_of, pod_spec_at
 from ..templating import Inline, OptionalKey, Placeholders
-from .base import Context, Identity, TemplateChanges, get, selects
+from .base import Context, Identity, TemplateChanges, get, pointer_text, selects
 
 _REPLICATED = ("Deployment", "StatefulSet", "ReplicaSet")
 
@@ -59,7 +63,7 @@ class _Extra:
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
         chosen = {i: o for i, o in objects.items() if selects(rule.match, i, o, ctx)}
-        made = self.objects(chosen, objects)
+        made = self.objects(chosen, objects, out.warnings)
         out.values.extend(self.values)
         marks = Placeholders(json.dumps([o for _, o in made], sort_keys=True, default=str))
         docs = []
@@ -75,8 +79,11 @@ class _Extra:
         if docs:
             out.files[self.file] = "\n---\n".join(d.rstrip("\n") for d in docs) + "\n"
 
-    def objects(self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
-        """(the source object it belongs to, the object) for each object this extra adds."""
+    def objects(
+        self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict], said: list[str]
+    ) -> list[tuple[Identity, dict]]:
+        """(the source object it belongs to, the object) for each object this extra adds; what it
+        cannot add as it should goes to ``said`` (the report's warnings)."""
         raise NotImplementedError
 
     def fill(self, obj: dict, marks: Placeholders) -> dict:
@@ -100,19 +107,23 @@ class _Conventions:
 
 def _conventions(objects: Mapping[Identity, dict], ctx: Context) -> _Conventions:
     from .release_names import _instance_labels
+    from .standard_labels import _places
 
     by = {r.refactor: r for r in reversed(ctx.rules)}  # the first rule of each refactoring
     labelled: set[Identity] = set()
     for rule in ctx.rules:
         if rule.refactor == "standard-labels" and INSTANCE not in (rule.options.get("skip") or ()):
-            labelled |= {i for i, o in objects.items() if selects(rule.match, i, o, ctx)}
+            # Only where it puts its labels: a Rollout's or a ScaledJob's pod template is not one.
+            labelled |= {
+                i for i, o in objects.items() if selects(rule.match, i, o, ctx) and _label_place(i) in _places(i[1])
+            }
     if "release-names" in by:
         labelled |= {i for i in _instance_labels(objects, ctx.release, ctx) if i[1] in WORKLOAD_KINDS}
-    own = {i for i in labelled if INSTANCE not in (_labels(objects[i], i[1]) or {})}
+    own = {i for i in labelled if INSTANCE not in (_labels(objects[i], i) or {})}
     selectable: dict[tuple[str, bool], list[tuple[Identity, dict]]] = {}
     for ident in sorted(objects):
-        if ident[1] in WORKLOAD_KINDS or ident[1] == "Service":
-            labels = _labels(objects[ident], ident[1]) or {}
+        if pod_spec_at(ident) is not None or ident[1] == "Service":
+            labels = _labels(objects[ident], ident) or {}
             selectable.setdefault((ident[2], ident[1] == "Service"), []).append((ident, labels))
     return _Conventions(
         "release-names" in by,
@@ -122,10 +133,18 @@ def _conventions(objects: Mapping[Identity, dict], ctx: Context) -> _Conventions
     )
 
 
-def _labels(obj: dict, kind: str) -> dict | None:
-    """The labels a selector matches: a workload's pod template's, any other object's own."""
-    labels = pod_metadata(obj, kind).get("labels") if kind in WORKLOAD_KINDS else get(obj, ("metadata", "labels"))
+def _labels(obj: dict, ident: Identity) -> dict | None:
+    """The labels a selector matches: those of the pods an object runs (a workload's pod
+    template's, a Rollout's, a ScaledJob's job template's), any other object's own."""
+    runs = pod_spec_at(ident) is not None
+    labels = pod_metadata_of(ident, obj).get("labels") if runs else get(obj, ("metadata", "labels"))
     return labels if isinstance(labels, dict) else None
+
+
+def _label_place(ident: Identity) -> tuple[str | int, ...]:
+    """Where the labels :func:`_labels` reads are: a pod template's (a Pod's own), else the object's."""
+    spec = pod_spec_at(ident)
+    return (*spec[:-1], "metadata", "labels") if spec and len(spec) > 1 else ("metadata", "labels")
 
 
 def _release_aware(obj: dict, conv: _Conventions, chart: str, marks: Placeholders) -> dict:
@@ -177,13 +196,21 @@ def _instance(selector: Any, among: tuple[str, bool], conv: _Conventions, releas
         match[INSTANCE] = release
 
 
-def _selector(obj: dict, kind: str) -> dict | None:
-    """A workload's pod selector as a LabelSelector (its own, else its pod template's labels)."""
+def _selector(obj: dict, ident: Identity) -> dict | None:
+    """A workload's pod selector as a LabelSelector: its own (a Deployment's, a Rollout's), else its
+    pods' labels (a Job's, a ScaledJob's job template's, which has no selector); None if neither."""
     own = get(obj, ("spec", "selector"))
     if isinstance(own, dict) and ("matchLabels" in own or "matchExpressions" in own):
         return own
-    labels = pod_metadata(obj, kind).get("labels")
-    return {"matchLabels": labels} if isinstance(labels, dict) and labels else None
+    labels = _labels(obj, ident)
+    return {"matchLabels": labels} if labels else None
+
+
+def _unselectable(ident: Identity, what: str) -> str:
+    return (
+        f"{ident[1]} {ident[3]}: its pods carry no labels ({pointer_text(_label_place(ident))}), so no NetworkPolicy "
+        f"can select them and, with networkPolicies.enabled, {what}; give its pod template labels"
+    )
 
 
 def _meta(name: str, namespace: str) -> dict:
@@ -206,33 +233,41 @@ class NetworkPolicies(_Extra):
         ),
     )
 
-    def objects(self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
+    def objects(
+        self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict], said: list[str]
+    ) -> list[tuple[Identity, dict]]:
         refs = find_references(every)
         g = graph.build(every, refs)
         by_node = {(i[1], i[2], i[3]): i for i in every}
         rules: dict[Identity, dict[str, set | None]] = {}
+        unlabelled: dict[Identity, set[str]] = {}  # callers whose pods no policy can select -> what they call
         for edge in g.edges:
             if edge.kind not in ("service", "scrape"):
                 continue
             callee = by_node.get((edge.target.kind, edge.target.namespace, edge.target.name))
             caller = by_node.get((edge.source.kind, edge.source.namespace, edge.source.name))
-            if callee is None or caller is None or callee[1] not in WORKLOAD_KINDS or callee not in chosen:
+            if callee is None or caller is None or pod_spec_at(callee) is None or callee not in chosen:
                 continue
             ports = _pod_ports(edge, every)
             if edge.source.kind == "Ingress":
                 peer: dict | None = {"namespaceSelector": {}}  # the controller runs in a namespace of its own
             else:
-                selector = _selector(every[caller], caller[1])
+                selector = _selector(every[caller], caller)
                 peer = {"podSelector": selector} if selector else None
+                if peer is None:
+                    unlabelled.setdefault(caller, set()).add(f"{callee[1]} {callee[3]}")
             if peer is not None:
                 _allow(rules.setdefault(callee, {}), peer, ports)
+        for caller in sorted(unlabelled):
+            called = ", ".join(sorted(unlabelled[caller]))
+            said.append(_unselectable(caller, f"the policies of what they call ({called}) keep them out"))
         for ref in refs:  # Services open to the world: any source on their ports
             spec = get(every[ref.source], ("spec",)) if ref.source[1] == "Service" else None
             if ref.via == "selector" and isinstance(spec, dict) and spec.get("type") in ("LoadBalancer", "NodePort"):
                 if ref.target in chosen:
                     ports = [_target_port(p) for p in spec.get("ports") or [] if isinstance(p, dict)]
                     _allow(rules.setdefault(ref.target, {}), None, [p for p in ports if p is not None])
-        namespaces = sorted({i[2] for i in chosen if i[1] in WORKLOAD_KINDS})
+        namespaces = sorted({i[2] for i in chosen if pod_spec_at(i) is not None})
         made: list[tuple[Identity, dict]] = []
         taken = {(i[2], i[3]) for i in every if i[1] == "NetworkPolicy"}
         for ns in namespaces:
@@ -241,7 +276,9 @@ class NetworkPolicies(_Extra):
                 made.append(((), _np("default-deny-ingress", ns, deny)))
         for callee in sorted(rules):
             name = f"{callee[3]}-allow-callers"
-            selector = _selector(every[callee], callee[1])
+            selector = _selector(every[callee], callee)
+            if selector is None:
+                said.append(_unselectable(callee, "the default deny keeps their callers out"))
             if selector is None or (callee[2], name) in taken:
                 continue
             spec = {"podSelector": selector, "policyTypes": ["Ingress"], "ingress": _ingress(rules[callee])}
@@ -322,7 +359,9 @@ class ServiceMonitors(_Extra):
         ),
     )
 
-    def objects(self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
+    def objects(
+        self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict], said: list[str]
+    ) -> list[tuple[Identity, dict]]:
         refs = find_references(every)
         selected: dict[Identity, list[Identity]] = {}
         for ref in refs:
@@ -435,7 +474,9 @@ class DisruptionBudgets(_Extra):
         ),
     )
 
-    def objects(self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
+    def objects(
+        self, chosen: Mapping[Identity, dict], every: Mapping[Identity, dict], said: list[str]
+    ) -> list[tuple[Identity, dict]]:
         budgeted = {
             r.target for r in find_references(every) if r.source[1] == "PodDisruptionBudget" and r.via == "selector"
         }
