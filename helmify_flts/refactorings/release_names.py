@@ -159,6 +159,7 @@ class ReleaseNames:
         out.warnings += _in_triggers(objects, renamed, hosts)
         out.warnings += _custom_kept(objects, ctx, rule)
         out.warnings += _written_instances(objects)
+        out.warnings += _custom_selectors(objects)
         out.warnings += named_in_args.unfollowed(objects, renamed)
         found: dict[tuple[Identity, tuple], tuple[list, list, bool]] = {}
         for folder, at, (f_hosts, f_pods) in self._every_folder(objects, planned, (hosts, pods)):
@@ -361,13 +362,15 @@ def _instance_labels(
 
     out: dict[Identity, list[tuple[tuple, Any]]] = {}
     workloads: set[Identity] = set()
-    selecting, selected = _selecting(ctx) if ctx is not None and ctx.objects else (set(), set())
+    selecting, selected, blocked = _selecting(ctx) if ctx is not None and ctx.objects else (set(), set(), set())
     workloads.update(i for i in objects if i in selected)
     for owner, path, plain in _pod_selectors(objects):
         selector = get(objects[owner], path)
         chosen = _selected_by(objects, owner[2], selector, plain)
         if not (chosen or (owner, path) in selecting) or _has_instance(selector, plain):
             continue
+        if (owner, path) in blocked or _custom_selected(objects, owner[2], selector, plain):
+            continue  # it also selects a custom resource's pods, which the label does not reach
         if plain:
             added: tuple[tuple, Any] = ((*path, INSTANCE), release)
         elif isinstance(selector.get("matchLabels"), dict):
@@ -391,12 +394,14 @@ def _instance_labels(
     return out
 
 
-def _selecting(ctx: Context) -> tuple[set[tuple[Identity, tuple]], set[Identity]]:
+def _selecting(ctx: Context) -> tuple[set[tuple[Identity, tuple]], set[Identity], set[tuple[Identity, tuple]]]:
     """The pod selectors (object, path) that select pods of their folder, without an instance
     label, in some folder of the chart, and the workloads they select there: by source identity
-    and by the identity an earlier rule gave it (the objects a declaration sees)."""
+    and by the identity an earlier rule gave it (the objects a declaration sees). Third, the
+    selectors that select a custom resource's pods in some folder (see :func:`_custom_selected`)."""
     selecting: set[tuple[Identity, tuple]] = set()
     selected: set[Identity] = set()
+    blocked: set[tuple[Identity, tuple]] = set()
     for folder in ctx.every_folder():
         for owner, path, plain in _pod_selectors(folder):
             selector = get(folder[owner], path)
@@ -404,7 +409,27 @@ def _selecting(ctx: Context) -> tuple[set[tuple[Identity, tuple]], set[Identity]
             if chosen and not _has_instance(selector, plain):
                 selecting |= {(owner, path), (ctx.now(owner), path)}
                 selected |= {*chosen, *(ctx.now(i) for i in chosen)}
-    return selecting, selected
+            if _custom_selected(folder, owner[2], selector, plain):
+                blocked |= {(owner, path), (ctx.now(owner), path)}
+    return selecting, selected, blocked
+
+
+def _custom_selected(objects: Mapping[Identity, dict], namespace: str, selector: Any, plain: bool) -> list[Identity]:
+    """The custom resources whose pods a selector selects (an Argo Rollout's, a ScaledJob's jobs').
+    The instance label reaches built-in pod templates only, so such a selector keeps none: with it,
+    the Service would no longer reach those pods."""
+    from ..references import custom_pod_spec, pod_metadata_of
+
+    if not isinstance(selector, dict):
+        return []
+    return [
+        i
+        for i, o in objects.items()
+        if i[2] == namespace
+        and custom_pod_spec(i) is not None
+        and isinstance(labels := pod_metadata_of(i, o).get("labels"), dict)
+        and _matches(selector, labels, plain)
+    ]
 
 
 def _written_instances(objects: Mapping[Identity, dict]) -> list[str]:
@@ -432,6 +457,23 @@ def _written_instances(objects: Mapping[Identity, dict]) -> list[str]:
 def _with_release(value: dict) -> Any:
     """A labels mapping (or metadata holding one) with the release name as the instance label."""
     return {k: _with_release(v) if isinstance(v, dict) else Expr(".Release.Name | quote") for k, v in value.items()}
+
+
+def _custom_selectors(objects: Mapping[Identity, dict]) -> list[str]:
+    """Pod selectors left without the instance label because they also select a custom resource's
+    pods (see :func:`_custom_selected`), and what that means. Said once per selector."""
+    out = []
+    for owner, path, plain in _pod_selectors(objects):
+        selector = get(objects[owner], path)
+        if _has_instance(selector, plain) or not (found := _custom_selected(objects, owner[2], selector, plain)):
+            continue
+        pods = ", ".join(f"{i[1]}/{i[3]}" for i in sorted(found))
+        out.append(
+            f"{owner[1]}/{owner[3]} {pointer_text(path)} selects the pods of {pods}, which the release's instance "
+            "label does not reach (a custom resource's pod template), so it keeps no instance label and two releases "
+            "in one namespace would select each other's pods; install one release per namespace"
+        )
+    return out
 
 
 def _pod_selectors(objects: Mapping[Identity, dict]) -> list[tuple[Identity, tuple, bool]]:
