@@ -57,10 +57,13 @@ def _pairs(source: Objects, rendered: Objects, renamed: Mapping[Identity, Identi
 
 
 def pod_spec(obj: dict, kind: str) -> dict | None:
-    node: Any = obj
-    for part in POD_TEMPLATE.get(kind, ()):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) and kind in POD_TEMPLATE else None
+    return _spec_at(obj, POD_TEMPLATE[kind]) if kind in POD_TEMPLATE else None
+
+
+def _spec_at(obj: Any, at: tuple[str, ...]) -> dict | None:
+    for part in at:
+        obj = obj.get(part) if isinstance(obj, dict) else None
+    return obj if isinstance(obj, dict) else None
 
 
 def container_texts(ident: tuple, obj: dict) -> list[tuple[tuple, str]]:
@@ -68,10 +71,8 @@ def container_texts(ident: tuple, obj: dict) -> list[tuple[tuple, str]]:
     and a ScaledJob's too), init containers first: where a container names other objects and hosts
     in free text."""
     at = POD_TEMPLATE.get(ident[1]) or custom_pod_spec(ident)
-    spec: Any = obj if at else None
-    for part in at or ():
-        spec = spec.get(part) if isinstance(spec, dict) else None
-    if not isinstance(spec, dict):
+    spec = _spec_at(obj, at) if at else None
+    if spec is None:
         return []
     out: list[tuple[tuple, str]] = []
     for group in ("initContainers", "containers"):

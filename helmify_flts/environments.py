@@ -543,12 +543,13 @@ def overlay(
             return
         # An environment's own field renders through toYaml (it may hold a map elsewhere), so text
         # that toYaml cannot write is refused even where it stands alone.
-        reason = inexpressible(value) or block_breaks(value)
+        reason, fix = inexpressible(value), "quote it or change"
+        if reason is None and (reason := block_breaks(value)) is not None:
+            fix = "change"  # quoting cannot help text that toYaml writes raw
         if reason:
             raise UserError(
                 f"[{name}] {res.title}: the value for {dotted(key)} cannot pass through Helm "
-                f"values ({reason}); {'change' if block_breaks(value) else 'quote it or change'} it in that "
-                "environment",
+                f"values ({reason}); {fix} it in that environment",
                 res.where,
             )
         doc = leaf.doc if isinstance(leaf, Leaf) else ""

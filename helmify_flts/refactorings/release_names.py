@@ -364,12 +364,13 @@ def _instance_labels(
     workloads: set[Identity] = set()
     selecting, selected, blocked = _selecting(ctx) if ctx is not None and ctx.objects else (set(), set(), set())
     workloads.update(i for i in objects if i in selected)
+    custom = _custom_pods(objects)
     for owner, path, plain in _pod_selectors(objects):
         selector = get(objects[owner], path)
         chosen = _selected_by(objects, owner[2], selector, plain)
         if not (chosen or (owner, path) in selecting) or _has_instance(selector, plain):
             continue
-        if (owner, path) in blocked or _custom_selected(objects, owner[2], selector, plain):
+        if (owner, path) in blocked or _custom_selected(custom, owner[2], selector, plain):
             continue  # it also selects a custom resource's pods, which the label does not reach
         if plain:
             added: tuple[tuple, Any] = ((*path, INSTANCE), release)
@@ -403,33 +404,37 @@ def _selecting(ctx: Context) -> tuple[set[tuple[Identity, tuple]], set[Identity]
     selected: set[Identity] = set()
     blocked: set[tuple[Identity, tuple]] = set()
     for folder in ctx.every_folder():
+        custom = _custom_pods(folder)
         for owner, path, plain in _pod_selectors(folder):
             selector = get(folder[owner], path)
             chosen = _selected_by(folder, owner[2], selector, plain)
             if chosen and not _has_instance(selector, plain):
                 selecting |= {(owner, path), (ctx.now(owner), path)}
                 selected |= {*chosen, *(ctx.now(i) for i in chosen)}
-            if _custom_selected(folder, owner[2], selector, plain):
+            if _custom_selected(custom, owner[2], selector, plain):
                 blocked |= {(owner, path), (ctx.now(owner), path)}
     return selecting, selected, blocked
 
 
-def _custom_selected(objects: Mapping[Identity, dict], namespace: str, selector: Any, plain: bool) -> list[Identity]:
-    """The custom resources whose pods a selector selects (an Argo Rollout's, a ScaledJob's jobs').
-    The instance label reaches built-in pod templates only, so such a selector keeps none: with it,
-    the Service would no longer reach those pods."""
+def _custom_pods(objects: Mapping[Identity, dict]) -> list[tuple[Identity, dict]]:
+    """The custom resources of a folder that run pods (an Argo Rollout, a ScaledJob's jobs), with
+    their pods' labels: read once per folder, asked for each selector."""
     from ..references import custom_pod_spec, pod_metadata_of
 
+    return [
+        (i, labels)
+        for i, o in objects.items()
+        if custom_pod_spec(i) is not None and isinstance(labels := pod_metadata_of(i, o).get("labels"), dict)
+    ]
+
+
+def _custom_selected(pods: list[tuple[Identity, dict]], namespace: str, selector: Any, plain: bool) -> list[Identity]:
+    """Of ``pods`` (see :func:`_custom_pods`), the custom resources whose pods a selector selects.
+    The instance label reaches built-in pod templates only, so such a selector keeps none: with it,
+    the Service would no longer reach those pods."""
     if not isinstance(selector, dict):
         return []
-    return [
-        i
-        for i, o in objects.items()
-        if i[2] == namespace
-        and custom_pod_spec(i) is not None
-        and isinstance(labels := pod_metadata_of(i, o).get("labels"), dict)
-        and _matches(selector, labels, plain)
-    ]
+    return [i for i, labels in pods if i[2] == namespace and _matches(selector, labels, plain)]
 
 
 def _written_instances(objects: Mapping[Identity, dict]) -> list[str]:
@@ -462,10 +467,10 @@ def _with_release(value: dict) -> Any:
 def _custom_selectors(objects: Mapping[Identity, dict]) -> list[str]:
     """Pod selectors left without the instance label because they also select a custom resource's
     pods (see :func:`_custom_selected`), and what that means. Said once per selector."""
-    out = []
+    out, custom = [], _custom_pods(objects)
     for owner, path, plain in _pod_selectors(objects):
         selector = get(objects[owner], path)
-        if _has_instance(selector, plain) or not (found := _custom_selected(objects, owner[2], selector, plain)):
+        if _has_instance(selector, plain) or not (found := _custom_selected(custom, owner[2], selector, plain)):
             continue
         pods = ", ".join(f"{i[1]}/{i[3]}" for i in sorted(found))
         out.append(
