@@ -12,7 +12,6 @@ from . import (
     components,
     existing,
     heldvalues,
-    jsontext,
     kyaml,
     manifests,
     match,
@@ -270,7 +269,7 @@ def build(opts: Options) -> Result:
         overlays.append(values)
     # Typed after the overlays, which must pass it too (an environment may hold text where the
     # base holds a number).
-    files["values.schema.json"] = jsontext.dumps(schema.for_values(conv.values, conv.lifts, overlays)) + "\n"
+    files["values.schema.json"] = schema.for_values(conv.values, conv.lifts, overlays) + "\n"
     check_sizes(files)
     notices = (
         tuple(loaded.notices)

@@ -32,6 +32,26 @@ def dumps(
     return "".join(writer.parts)
 
 
+quote = encode_basestring_ascii  # a string as ``dumps`` writes it (ASCII only)
+
+
+def quote_key(key: Any) -> str:
+    """A mapping key as ``dumps`` writes it (a number, a boolean or None as its JSON text)."""
+    return quote(key if type(key) is str else _Writer(quote, "", True).key_text(key))
+
+
+def entries(mapping: dict, pad: str, indent: int = 2) -> str:
+    """The entries of a mapping that ``dumps`` writes at indentation ``pad``, without the braces
+    and the line breaks next to them ("" for an empty mapping): text to write inside a mapping
+    of one's own (see schema.for_values)."""
+    if not mapping:
+        return ""
+    writer = _Writer(quote, " " * indent, True)
+    writer.write(mapping, pad)
+    text = "".join(writer.parts)
+    return text[len(pad) + indent + 2 : -(len(pad) + 2)]
+
+
 class _Writer:
     def __init__(self, quote: Callable[[str], str], step: str, allow_nan: bool, str_keys: bool = False) -> None:
         self.quote, self.step, self.allow_nan, self.str_keys = quote, step, allow_nan, str_keys

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from . import jsontext
 from .rewrite import Lift
 from .values import Leaf, Values
 
@@ -25,19 +26,26 @@ INTEGER = {"type": ["integer", "null"]}
 INTEGER_TABLE = Path(__file__).with_name("kube_integers.json")
 
 
-def for_values(values: Values, lifts: Iterable[Lift] = (), overlays: Iterable[Values] = ()) -> dict:
-    """The schema of ``values``; what is lifted from integer fields of built-in kinds (replicas,
-    ports, securityContext.runAsUser) is typed integer there, unless an environment's overlay
-    holds something else for that key (its values file must pass the schema too)."""
+def for_values(values: Values, lifts: Iterable[Lift] = (), overlays: Iterable[Values] = ()) -> str:
+    """The text of values.schema.json for ``values``, as ``json.dumps(schema, indent=2)`` writes
+    it. What is lifted from integer fields of built-in kinds (replicas, ports,
+    securityContext.runAsUser) is typed integer there, unless an environment's overlay holds
+    something else for that key (its values file must pass the schema too).
+
+    The text is written as the tree is walked: most leaves share one of a few type fragments,
+    whose text is made once per depth. (Building the schema as data and then writing it took a
+    tenth of a conversion.)"""
     typed = kube_types(lifts)
     for overlay in overlays:
         for key, leaf in overlay.leaves():
             fragment = typed.get(key)
             if fragment is not None and not accepts(fragment, leaf.value):
                 typed[key] = None
-    schema = {"$schema": "https://json-schema.org/draft-07/schema#", "title": "Values"}
-    schema.update(_tree(values.root, typed, (), closed=False))
-    return schema
+    writer = _SchemaText(typed)
+    writer.parts.append('{\n  "$schema": "https://json-schema.org/draft-07/schema#",\n  "title": "Values",\n  ')
+    writer.tree_entries(values.root, (), "", closed=False)
+    writer.parts.append("\n}")
+    return "".join(writer.parts)
 
 
 def kube_types(lifts: Iterable[Lift]) -> dict[tuple[str, ...], dict | None]:
@@ -250,49 +258,86 @@ def _prune(node: Any, live: set[str]) -> dict | None:
     return out or None
 
 
-def _tree(tree: dict, typed: dict, path: tuple[str, ...], closed: bool = True) -> dict:
-    """Branches the chart defines are closed: a misspelt or vanished key (image.tga) is an
-    error instead of a silent no-op. The top level stays open for Helm's own (global)."""
-    props = {}
-    for key, item in tree.items():
-        here = path + (key,)
-        props[key] = _leaf(item, typed.get(here), key) if isinstance(item, Leaf) else _tree(item, typed, here)
-    out: dict = {"type": "object", "properties": props}
-    if closed:
-        out["additionalProperties"] = False
-    return out
+_SCALAR = {"type": ["string", "number", "integer", "boolean", "null"]}
+_LIST = {"type": ["array", "null"]}
+_MAP = {"type": ["object", "null"]}
+_BOOLEAN = {"type": "boolean"}
+_NONE: dict = {}
 
 
-def _leaf(leaf: Leaf, typed: dict | None = None, key: str = "") -> dict:
-    value = leaf.value
-    # A field's Kubernetes typing applies only where the chart's own default passes it (a
-    # manifest may write replicas: "2", which then stays a loose scalar).
-    out = dict(typed) if typed is not None and accepts(typed, value) else _type(value, top=True)
-    if key == "enabled" and isinstance(value, bool):
-        # A switch: Helm reads the text "false" as true, so only a boolean may turn it off.
-        out = {"type": "boolean"}
-    if leaf.doc:
-        out["description"] = leaf.doc.splitlines()[0]
-    return out
+class _SchemaText:
+    """Writes the schema's JSON text (see :func:`for_values`)."""
+
+    def __init__(self, typed: dict) -> None:
+        self.typed = typed
+        self.parts: list[str] = []
+        self._bodies: dict[tuple, str] = {}  # a fragment's entries as text, by its shape and depth
+
+    def tree_entries(self, tree: dict, path: tuple[str, ...], pad: str, closed: bool = True) -> None:
+        """A branch's entries (without its braces), at ``pad`` + one step. Branches the chart
+        defines are closed: a misspelt or vanished key (image.tga) is an error instead of a
+        silent no-op. The top level stays open for Helm's own (global)."""
+        add, deeper = self.parts.append, pad + "  "
+        if not tree:
+            add('"type": "object",\n' + deeper + '"properties": {}')
+        else:
+            inner = deeper + "  "
+            head = '"type": "object",\n' + deeper + '"properties": {\n' + inner
+            for key, item in tree.items():
+                add(f"{head}{jsontext.quote_key(key)}: ")
+                here = path + (key,)
+                if isinstance(item, Leaf):
+                    self.leaf(item, self.typed.get(here), key, inner)
+                else:
+                    add("{\n" + inner + "  ")
+                    self.tree_entries(item, here, inner)
+                    add("\n" + inner + "}")
+                head = ",\n" + inner
+            add("\n" + deeper + "}")
+        if closed:
+            add(",\n" + deeper + '"additionalProperties": false')
+
+    def leaf(self, leaf: Leaf, typed: dict | None, key: str, pad: str) -> None:
+        value = leaf.value
+        if key == "enabled" and isinstance(value, bool):
+            # A switch: Helm reads the text "false" as true, so only a boolean may turn it off.
+            fragment, shape = _BOOLEAN, "boolean"
+        elif typed is not None and accepts(typed, value):
+            # A field's Kubernetes typing applies only where the chart's own default passes it
+            # (a manifest may write replicas: "2", which then stays a loose scalar).
+            fragment, shape = typed, id(typed)  # alive in self.typed while the text is written
+        else:
+            fragment, shape = _type(value)
+        deeper = pad + "  "
+        body = self._bodies.get((shape, pad))
+        if body is None:
+            body = self._bodies[(shape, pad)] = jsontext.entries(fragment, pad)
+        if leaf.doc:
+            described = f'"description": {jsontext.quote(leaf.doc.splitlines()[0])}'
+            body = f"{body},\n{deeper}{described}" if body else described
+        self.parts.append(f"{{\n{deeper}{body}\n{pad}}}" if body else "{}")
 
 
-def _type(value: Any, top: bool = False) -> dict:
+def _type(value: Any) -> tuple[dict, Any]:
+    """The type fragment of a values leaf that Kubernetes' schema does not type, and a key that
+    tells its shape."""
     if isinstance(value, (bool, int, float, str)):
         # Scalars may change type legitimately (maxUnavailable 1 -> "25%", --set tag=2), so
         # only their being scalars is checked; image parts below are strictly strings.
-        return {"type": ["string", "number", "integer", "boolean", "null"]}
+        return _SCALAR, "scalar"
     if isinstance(value, list):
-        return {"type": ["array", "null"]}
+        return _LIST, "list"
     if isinstance(value, dict):
-        if top and value and all(isinstance(v, str) for v in value.values()) and "repository" in value:
-            parts = dict.fromkeys(["repository", "tag", "digest", *value])
-            return {
+        if value and all(isinstance(v, str) for v in value.values()) and "repository" in value:
+            parts = tuple(dict.fromkeys(["repository", "tag", "digest", *value]))
+            fragment = {
                 "type": "object",
                 "properties": {k: {"type": "string"} for k in parts},
                 "additionalProperties": False,
             }
-        return {"type": ["object", "null"]}
-    return {}
+            return fragment, ("image", *parts)
+        return _MAP, "map"
+    return _NONE, "none"
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the table shipped with the package

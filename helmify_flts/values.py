@@ -200,7 +200,7 @@ def dump(values: Values, header: str) -> str:
     for i, (key, item) in enumerate(values.root.items()):
         if i:
             lines.append("")
-        lines.extend(_entry(key, item, 0))
+        _entry(key, item, 0, lines)
     return "\n".join(lines) + "\n"
 
 
@@ -209,25 +209,28 @@ def _key_text(key: str) -> str:
     return kyaml.scalar_text(kyaml.represent(key))
 
 
-def _doc_lines(doc: str, pad: str) -> list[str]:
+def _doc_lines(doc: str, pad: str, out: list[str]) -> None:
     # Docs name source files, whose names may hold characters a YAML comment cannot.
-    text = [printable(line) for line in doc.strip().splitlines()] or [""]
-    return [f"{pad}# -- {text[0]}"] + [f"{pad}# {t}".rstrip() for t in text[1:]]
+    doc = doc.strip()
+    if doc.isascii() and doc.replace("\n", " ").replace("\t", " ").isprintable():
+        text = doc.split("\n")  # what printable keeps as it is (most docs)
+    else:
+        text = [printable(line) for line in doc.splitlines()] or [""]
+    out.append(f"{pad}# -- {text[0]}")
+    out.extend(f"{pad}# {t}".rstrip() for t in text[1:])
 
 
-def _entry(key: str, item: Leaf | Tree, indent: int) -> list[str]:
+def _entry(key: str, item: Leaf | Tree, indent: int, out: list[str]) -> None:
     pad = " " * indent
     if isinstance(item, dict):
-        if not item:
-            return key_line(pad, _key_text(key), " {}")
-        out = key_line(pad, _key_text(key), "")
+        out.extend(key_line(pad, _key_text(key), "" if item else " {}"))
         for k, v in item.items():
-            out.extend(_entry(k, v, indent + 2))
-        return out
+            _entry(k, v, indent + 2, out)
+        return
     doc = f"{item.doc}\n{item.origin}" if item.origin else item.doc
-    out = _doc_lines(doc, pad) if doc else []
+    if doc:
+        _doc_lines(doc, pad, out)
     out.extend(_node_entry(_key_text(key), item.node, indent))
-    return out
 
 
 def _node_entry(key_text: str, node: Node, indent: int) -> list[str]:

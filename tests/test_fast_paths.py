@@ -441,3 +441,90 @@ def test_dumps_refuses_a_key_that_is_not_a_string_when_asked(key: object) -> Non
     with pytest.raises(ValueError, match="not a string"):
         jsontext.dumps({"a": [{key: 1}]}, str_keys=True)
     assert jsontext.dumps({"a": [{"k": 1}]}, str_keys=True) == json.dumps({"a": [{"k": 1}]}, indent=2)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.dictionaries(st.text(), _JSON, min_size=1, max_size=4), st.sampled_from(["", "  ", "      "]))
+def test_a_mappings_entries_are_what_json_dumps_writes_inside_its_braces(value: dict, pad: str) -> None:
+    # At ``pad``, as values.schema.json nests its leaves: every line of the text moved right by
+    # it (JSON text holds no raw line break inside a string).
+    whole = json.dumps(value, indent=2).replace("\n", "\n" + pad)
+    assert whole == "{\n" + pad + "  " + jsontext.entries(value, pad) + "\n" + pad + "}"
+    assert jsontext.entries({}, pad) == ""
+
+
+# --------------------------------------------------------------------------- values.schema.json
+
+
+def _values_tree(draw: Any) -> Any:
+    from helmify_flts.values import Values
+
+    values = Values()
+    keys = st.sampled_from(["enabled", "image", "replicas", "env", "a.b", "ü", "x y", "resources", "tag"])
+    scalars = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=6)
+    leaf = (
+        scalars
+        | st.lists(scalars, max_size=3)
+        | st.dictionaries(st.sampled_from(["repository", "tag", "digest", "pullPolicy"]), st.text(max_size=4))
+        | st.dictionaries(st.text(max_size=3), scalars, max_size=2)
+    )
+    for _ in range(draw(st.integers(1, 12))):
+        path = tuple(draw(st.lists(keys, min_size=1, max_size=4)))
+        doc = draw(st.sampled_from(["", "Number of pods", "Two\nlines", 'caf\u00e9 \u2028 "q"']))
+        try:
+            values.put(path, draw(leaf), doc, "")
+        except Exception:  # a key that is a branch elsewhere: skipped, as a conflict would be
+            continue
+    return values
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.data())
+def test_the_values_schema_is_indented_json_with_a_type_for_every_key(data: Any) -> None:
+    values = data.draw(st.builds(lambda: None).flatmap(lambda _: st.composite(_values_tree)()))
+    text = schema.for_values(values)
+    loaded = json.loads(text)
+    assert json.dumps(loaded, indent=2) == text  # written as json.dumps writes it, byte for byte
+
+    def check(tree: dict, node: dict, top: bool) -> None:
+        assert node["type"] == "object" and list(node["properties"]) == list(tree)
+        assert ("additionalProperties" not in node) if top else node["additionalProperties"] is False
+        for key, item in tree.items():
+            sub = node["properties"][key]
+            if isinstance(item, dict):
+                check(item, sub, False)
+                continue
+            first = item.doc.splitlines()[0] if item.doc else None
+            assert sub.get("description") == first
+            value = item.value
+            if key == "enabled" and isinstance(value, bool):
+                assert sub == {"type": "boolean", **({"description": first} if first else {})}
+            elif value is None:
+                assert set(sub) <= {"description"}
+            elif isinstance(value, list):
+                assert sub["type"] == ["array", "null"]
+            elif (
+                isinstance(value, dict)
+                and value
+                and "repository" in value
+                and all(isinstance(v, str) for v in value.values())
+            ):
+                assert sub["additionalProperties"] is False and set(value) <= set(sub["properties"])
+            elif isinstance(value, dict):
+                assert sub["type"] == ["object", "null"]
+            else:
+                assert "string" in sub["type"] and "null" in sub["type"]
+
+    assert loaded["title"] == "Values"
+    check(values.root, loaded, True)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\t", "\n", "\r", "\x0b", "\x85", "\u2028", "\x7f", "é", "#"])))
+def test_doc_comments_take_their_shortcut_only_where_printable_keeps_the_text(doc: str) -> None:
+    from helmify_flts import values as values_module
+
+    out: list[str] = []
+    values_module._doc_lines(doc, "  ", out)
+    text = [templating.printable(line) for line in doc.strip().splitlines()] or [""]
+    assert out == [f"  # -- {text[0]}"] + [f"  # {t}".rstrip() for t in text[1:]]
