@@ -193,12 +193,13 @@ def load_folder(
     notices: list[Notice] = []
     files = find_files(src, exclude, skip, notices)
     errors: list[UserError] = []
+    budget = [MAX_READ]  # bytes the files still to read may hold together
     for done, path in enumerate(files):
         rel = path.relative_to(src).as_posix()
         if progress:
             progress(done, len(files), rel)
         try:
-            text, moved = read_text(path, rel, src), ()
+            text, moved = read_text(path, rel, src, budget), ()
             if as_kubectl and text[:1] in _JSON_START and not _has_bom(path):
                 text, moved = _json_documents(text, _check_json(rel, text))
             load_text(rel, text, resources, notices, moved)
@@ -285,10 +286,18 @@ def _not_json_constant(word: str) -> None:
     raise ValueError(word)
 
 
-def read_text(path: Path, rel: str, folder: Path | None = None) -> str:
+# What one folder's manifests may hold together, as much as a kustomize build may give
+# (kustomize.MAX_OUTPUT): a file committed by mistake (a database dump named .yaml) is refused
+# before it is read, instead of filling the memory of the machine that runs the check.
+MAX_READ = 256 * 1024 * 1024
+
+
+def read_text(path: Path, rel: str, folder: Path | None = None, budget: list[int] | None = None) -> str:
     """File contents as text: UTF-8 with or without a BOM, any line endings. Only a regular file
     is read, and, given the ``folder`` it was found in, only one inside it: a symbolic link out
-    of the folder (to a kubeconfig, to /dev/zero) is refused, as kustomize refuses it."""
+    of the folder (to a kubeconfig, to /dev/zero) is refused, as kustomize refuses it.
+    ``budget`` (one number, in a list): the bytes this file and the ones after it may hold; what
+    the file holds is taken off it, and a file that holds more is refused."""
     if folder is not None and path.is_symlink() and (target := inputfile.outside(path, folder)):
         raise UserError(
             f"a symbolic link to {target}, outside the folder read; replace the link with the file itself, "
@@ -296,7 +305,20 @@ def read_text(path: Path, rel: str, folder: Path | None = None) -> str:
             Where(rel),
         )
     try:
-        data = inputfile.read_bytes(path)
+        if budget is None:
+            data = inputfile.read_bytes(path)
+        else:
+            try:
+                data = inputfile.read_bytes(path, budget[0])
+            except inputfile.Refused as exc:
+                if not exc.over_limit:
+                    raise
+                raise UserError(
+                    f"not read: the manifests read hold over {MAX_READ // 2**20} MiB with this file, more than a "
+                    "chart can hold; leave the files that are not manifests out with --exclude",
+                    Where(rel),
+                ) from None
+            budget[0] -= len(data)
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1

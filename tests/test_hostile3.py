@@ -156,6 +156,37 @@ def test_a_named_pipe_in_src_is_refused_at_once(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_a_file_too_large_for_any_chart_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A manifest file was read whole, whatever its size: a dump committed as .yaml filled the
+    memory of the machine running the check. (Sparse: it takes no room on disk.)"""
+    from helmify_flts import manifests
+
+    src = write_tree(tmp_path / "src", {"app.yaml": deployment()})
+    with (src / "dump.yaml").open("wb") as stream:
+        stream.truncate(manifests.MAX_READ + 1)
+    out = tmp_path / "out"
+    result = within(60, "convert", src, out)
+    assert_refused(result, "dump.yaml", "256 MiB", "--exclude")
+    assert not out.exists()
+
+
+def test_the_files_of_a_folder_share_one_read_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmify_flts import manifests
+
+    src = write_tree(
+        tmp_path / "src", {"a.yaml": deployment("a"), "b.yaml": deployment("b"), "c.yaml": deployment("c")}
+    )
+    size = len(deployment("a").encode())
+    monkeypatch.setattr(manifests, "MAX_READ", 2 * size + 10)  # room for two files of the three
+    out = tmp_path / "out"
+    result = run("convert", src, out)
+    assert_refused(result, "c.yaml", "--exclude")
+    assert "a.yaml" not in result.stderr and "b.yaml" not in result.stderr
+    assert not out.exists()
+    monkeypatch.setattr(manifests, "MAX_READ", 3 * size)  # exactly what they hold
+    assert run("convert", src, out).exit_code == 0
+
+
 # --------------------------------------------------------------------------- OUT's state file
 
 
