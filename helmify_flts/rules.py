@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import kubefields, kyaml, paths, pathsets, ruleschema
+from . import inputfile, kubefields, kyaml, paths, pathsets, ruleschema
 from .errors import UserError, Where
 from .records import record
 from .transforms import TRANSFORMS
@@ -352,8 +352,8 @@ def _shown(path: Path, real: Callable[[Path], Path] = Path.resolve) -> str:
 def _builtin_copy(path: Path) -> str | None:
     """The name of the built-in pack that ``path`` is a byte-for-byte copy of, if any."""
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = inputfile.read_bytes(path, RULE_FILE_MAX)
+    except (OSError, inputfile.Refused):
         return None
     return _builtin_contents().get(data)
 
@@ -363,9 +363,16 @@ def _builtin_contents() -> dict[bytes, str]:
     return {pack.read_bytes(): pack.name for pack in sorted(builtin_dir().glob("*.yaml"))}
 
 
+# A rule file comes with the change under review: one larger than this (the built-in packs
+# hold tens of kilobytes) is refused before it is read, as a named pipe or a device is.
+RULE_FILE_MAX = 4 * 1024 * 1024
+
+
 def _read(path: Path, shown: str) -> str:
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return inputfile.read_bytes(path, RULE_FILE_MAX).decode("utf-8-sig")
+    except inputfile.Refused as exc:
+        raise UserError(f"rule file not read: {exc}; give a rule file of at most 4 MiB", Where(shown)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read rule file: {exc}", Where(shown)) from None
 

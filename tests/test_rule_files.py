@@ -420,6 +420,22 @@ def test_rule_file_not_found(here: Path) -> None:
     assert not Path("chart").exists()
 
 
+def test_a_rule_file_too_large_is_refused_before_it_is_read(here: Path) -> None:
+    """A rule file comes with the change under review: one of gigabytes was read whole (twice:
+    once to see whether it copies a built-in pack). Sparse, so it takes no room on disk."""
+    from helmify_flts import rules
+
+    with (here / "huge.yaml").open("wb") as stream:
+        stream.truncate(rules.RULE_FILE_MAX + 1)
+    write_tree(here, {"base.yaml": "description: b\nextends: [huge.yaml]\nrules: []\n"})
+    for named in ("huge.yaml", "base.yaml"):  # named by the command, or reached through extends
+        result = run("convert", "src", "chart", "--rules", named)
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.startswith("error: huge.yaml: rule file not read"), result.stderr
+        assert "4 MiB" in result.stderr
+        assert not Path("chart").exists()
+
+
 def test_rule_errors_also_stop_the_rules_command(here: Path) -> None:
     text, needle, _ = ERRORS["unknown rule key"]
     write_tree(here, {"my.yaml": text})
