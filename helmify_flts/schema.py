@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import jsontext
+from yaml.nodes import ScalarNode
+
+from . import jsontext, kyaml
 from .rewrite import Lift
 from .values import Leaf, Values
 
@@ -63,7 +65,7 @@ def kube_types(lifts: Iterable[Lift]) -> dict[tuple[str, ...], dict | None]:
             root = kinds.get(_schema_file(res.api_version, res.kind))
             typed[field] = integers(_walk(root, lift.pointer, definitions), definitions=definitions)
         fragment = typed[field]
-        seen.setdefault(lift.key, []).append(dict(fragment) if fragment is not None else None)
+        seen.setdefault(lift.key, []).append(fragment)  # shared: the schema writer reads it, never changes it
     return {key: found[0] if all(f == found[0] for f in found) else None for key, found in seen.items()}
 
 
@@ -263,6 +265,10 @@ _LIST = {"type": ["array", "null"]}
 _MAP = {"type": ["object", "null"]}
 _BOOLEAN = {"type": "boolean"}
 _NONE: dict = {}
+# Tags whose scalars kyaml.construct makes text, a number, a boolean or None.
+_PLAIN_SCALARS = frozenset(
+    {kyaml.STR, kyaml.INT, kyaml.FLOAT, kyaml.BOOL, kyaml.NULL, kyaml.TIMESTAMP, kyaml.MERGE, "tag:yaml.org,2002:value"}
+)
 
 
 class _SchemaText:
@@ -298,6 +304,17 @@ class _SchemaText:
             add(",\n" + deeper + '"additionalProperties": false')
 
     def leaf(self, leaf: Leaf, typed: dict | None, key: str, pad: str) -> None:
+        node = leaf.node
+        if typed is None and type(node) is ScalarNode and node.tag in _PLAIN_SCALARS:
+            # Most leaves: what the type needs of a scalar its tag tells, without its value.
+            if node.tag == kyaml.NULL:
+                fragment, shape = _NONE, "none"
+            elif key == "enabled" and node.tag == kyaml.BOOL:
+                fragment, shape = _BOOLEAN, "boolean"
+            else:
+                fragment, shape = _SCALAR, "scalar"
+            self._write(leaf, fragment, shape, pad)
+            return
         value = leaf.value
         if key == "enabled" and isinstance(value, bool):
             # A switch: Helm reads the text "false" as true, so only a boolean may turn it off.
@@ -308,6 +325,9 @@ class _SchemaText:
             fragment, shape = typed, id(typed)  # alive in self.typed while the text is written
         else:
             fragment, shape = _type(value)
+        self._write(leaf, fragment, shape, pad)
+
+    def _write(self, leaf: Leaf, fragment: dict, shape: Any, pad: str) -> None:
         deeper = pad + "  "
         body = self._bodies.get((shape, pad))
         if body is None:
