@@ -217,7 +217,8 @@ def _doc_lines(doc: str, pad: str, out: list[str]) -> None:
     else:
         text = [printable(line) for line in doc.splitlines()] or [""]
     out.append(f"{pad}# -- {text[0]}")
-    out.extend(f"{pad}# {t}".rstrip() for t in text[1:])
+    for line in text[1:]:  # mostly one: where the value came from
+        out.append(f"{pad}# {line}".rstrip())
 
 
 def _entry(key: str, item: Leaf | Tree, indent: int, out: list[str]) -> None:
