@@ -530,14 +530,28 @@ def _expand(node: Node, step: Step):  # noqa: ANN202
             item = items[index]
             name = text_at(item, "name")
             if step.field is not None:
-                actual = text_at(item, *step.field.split("."))
-                if actual is None or (step.value is not None and actual != step.value):
+                actual = _selected(item, step.field, step.value)
+                if actual is None:
                     continue
                 bound = actual
             else:
                 bound = name if name is not None else str(index)
             bind = ((step.bind, bound),) if step.bind else ()
             yield Item(index, name), index, item, bind
+
+
+def _selected(item: Node, field: str, value: str | None) -> str | None:
+    """What a ``[field=value]`` (or ``[field={name}]``, ``value`` None) selector reads of a list
+    item, None where the item is not selected. A field holding a list of texts is selected by one
+    of them: ``rules[resources=secrets]`` is a Role's rule over Secrets, whatever else it grants."""
+    node = item
+    for key in field.split("."):
+        node = child(node, key)
+    if isinstance(node, ScalarNode):
+        return node.value if value is None or node.value == value else None
+    if value is not None and isinstance(node, SequenceNode):
+        return value if any(isinstance(n, ScalarNode) and n.value == value for n in node.value) else None
+    return None
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # compiled once: re's cache lookup cost more than the match

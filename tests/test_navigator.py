@@ -135,3 +135,24 @@ def test_indices_find_a_named_item_where_another_copy_holds_it() -> None:
     twice = {"env": [{"name": "B"}, {"name": "B"}]}
     assert path.indices(twice) is None  # a name two items share says nothing
     assert FieldPath.of("args", 0).indices({"args": ["x"]}) == ("args", 0)  # no name: its own place
+
+
+ROLE = """\
+rules:
+- {apiGroups: [""], resources: [configmaps], resourceNames: [app]}
+- {apiGroups: [""], resources: [pods, secrets], resourceNames: [app, other]}
+- {apiGroups: [""], resources: secrets, resourceNames: [third]}
+- {apiGroups: [""], resources: [{secrets: 1}], resourceNames: [fourth]}
+"""
+
+
+def test_a_selector_on_a_list_field_selects_by_one_of_its_items() -> None:
+    tree = next(kyaml.compose_all(ROLE))
+    found = list(walk(tree, parse("rules[resources=secrets].resourceNames[]")))
+    assert [(f.path.plain, f.node.value) for f in found] == [
+        (("rules", 1, "resourceNames", 0), "app"),
+        (("rules", 1, "resourceNames", 1), "other"),
+        (("rules", 2, "resourceNames", 0), "third"),  # a scalar field, as before
+    ]
+    # Binding reads one text: a list field binds nothing.
+    assert [f.bindings for f in walk(tree, parse("rules[resources={r}]"))] == [(("r", "secrets"),)]

@@ -222,3 +222,35 @@ def test_the_switch_and_release_names_meet_in_a_scaled_job(tmp_path: Path) -> No
     assert pod["volumes"][0]["secret"]["secretName"] == MINE
     assert pod["containers"][0]["envFrom"][0]["secretRef"]["name"] == MINE
     assert [s["name"] for s in pod["imagePullSecrets"]] == [MINE]
+
+
+# ------------------------------------------------------------------------- a Role's resourceNames
+
+ROLE = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: app
+  labels: {app: app}
+rules:
+  - apiGroups: [""]
+    resources: [secrets]
+    verbs: [get]
+    resourceNames: [app-creds, not-in-this-folder]
+  - apiGroups: [""]
+    resources: [configmaps, secrets]
+    verbs: [get, watch]
+    resourceNames: [app-creds]
+  - apiGroups: [""]
+    resources: [configmaps]  # a ConfigMap that happens to share the Secret's name stays
+    verbs: [get]
+    resourceNames: [app-creds]
+"""
+
+
+def test_a_roles_grant_on_the_secret_names_the_users_secret_when_the_switch_is_set(tmp_path: Path) -> None:
+    """With the switch set the app reads the user's Secret, and its Role still granted it the
+    chart's only: reading the user's was forbidden."""
+    _, objects = _converted(tmp_path, ROLE)
+    rules = _one(objects, "Role")["rules"]
+    assert [rule["resourceNames"] for rule in rules] == [[MINE, ELSEWHERE], [MINE], ["app-creds"]]
