@@ -25,10 +25,12 @@ Everything here is pure: plain objects in, frozen records out, in a deterministi
 
 A host name counts only when it is one of the folder's Services and the text says it is a host:
 it carries a port (``kafka:9092``), is the host of a URL (``http://mlflow``), names the
-Service's namespace (``postgres.flts.svc``), is followed by one of the Service's port numbers
-(``nc -z kafka 9092``), or is the whole value of a host-like flag or env var (``--master-host
-locust-master``, ``DB_HOST=postgres``). A bare word that happens to equal a Service name
-(``CONSUMER_GROUP_ID=inference``, the bucket in ``s3://mlflow/``, ``flts/mlflow``) is not one.
+Service's namespace (``postgres.flts.svc``; in a folder that writes no namespace, ``default``,
+where its objects land as written: ``postgres.default.svc``), is followed by one of the
+Service's port numbers (``nc -z kafka 9092``), or is the whole value of a host-like flag or env
+var (``--master-host locust-master``, ``DB_HOST=postgres``). A bare word that happens to equal
+a Service name (``CONSUMER_GROUP_ID=inference``, the bucket in ``s3://mlflow/``,
+``flts/mlflow``) is not one.
 
 A StatefulSet pod's own DNS name, ``<statefulset>-<ordinal>.<service>`` with the namespace
 suffixes a Service takes (``kafka-0.kafka-headless:9092``, ``zk-1.zk-hs.flts.svc``), counts when
@@ -96,6 +98,7 @@ _RBAC_KINDS = {
     "statefulsets": "StatefulSet",
     "daemonsets": "DaemonSet",
 }
+DEFAULT_NAMESPACE = "default"  # where objects without a namespace land when none is written
 _CLUSTER_KINDS = frozenset({"ClusterRole", "Namespace", "PersistentVolume", "StorageClass"})
 _SCHEME_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 # URL schemes whose "host" is a bucket or a path, never a Service.
@@ -160,7 +163,11 @@ class _Index:
         self.by_name: dict[tuple[str, str], list[Identity]] = {}
         for ident in sorted(objects):
             self.by_name.setdefault((ident[1], ident[3]), []).append(ident)
-        self.namespaces = frozenset({i[3] for i in objects if i[1] == "Namespace"} | {i[2] for i in objects if i[2]})
+        written = {i[2] for i in objects if i[2]}
+        # Where no object writes a namespace, they all land in one, and ``default`` is the one
+        # the folder as written means (the main namespace; the proof renders in it): a host name
+        # that spells it out (kafka.default.svc) names the folder's Service as kafka.NS.svc does.
+        self.namespaces = frozenset({i[3] for i in objects if i[1] == "Namespace"} | (written or {DEFAULT_NAMESPACE}))
         self.services = {i[3] for i in objects if i[1] == "Service" and i[0] == ""}
         # StatefulSets by name whose governing Service is one of the folder's: their pods have
         # DNS names of their own (kafka-0.kafka-headless).

@@ -3,10 +3,11 @@
 ``metadata.namespace``, RBAC subjects, the Services that webhooks and APIServices call, the claim
 a volume is kept for, and ``NAME.NS.svc(.cluster.local)`` host names (a StatefulSet pod's
 ``kafka-0.kafka-headless.NS.svc`` too) in env values, args, commands, ConfigMap data (config
-files) and Secret data follow ``.Release.Namespace``, so that
-``helm install -n other`` keeps the release in one namespace. A Namespace object of that name
-becomes the switch ``namespace.create`` (off by default) and is declared removed. Rendered in
-the main namespace, as the proof renders, nothing else changes."""
+files) and Secret data follow ``.Release.Namespace``, so that ``helm install -n other`` keeps
+the release in one namespace. A folder that writes no namespace has ``default`` as its main
+one, and ``NAME.default.svc`` follows the same way. A Namespace object of that name becomes the
+switch ``namespace.create`` (off by default) and is declared removed. Rendered in the main
+namespace, as the proof renders, nothing else changes."""
 
 from __future__ import annotations
 

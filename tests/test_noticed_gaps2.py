@@ -1,0 +1,105 @@
+"""Gaps noticed in earlier work, second set: a host name that spells out the ``default``
+namespace of a folder that writes none, an Argo Rollout's scrape annotation, and host names next
+to characters that Go's JSON encoder escapes in a list read whole from values.
+
+Each test converts (or reads) what a user would, and checks what they would install or see.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from conftest import render_objects, run, write_tree
+
+from helmify_flts.graph import build
+from helmify_flts.references import find_references
+
+
+def _deployment(name: str, namespace: str | None, container: dict | None = None, pod_meta: dict | None = None) -> dict:
+    meta = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta,
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}, **(pod_meta or {})},
+                "spec": {"containers": [container or {"name": name, "image": "x:1"}]},
+            },
+        },
+    }
+
+
+def _service(name: str, namespace: str | None, ports: list | None = None, labels: dict | None = None) -> dict:
+    meta = {"name": name, **({"namespace": namespace} if namespace else {}), **({"labels": labels} if labels else {})}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta,
+        "spec": {"selector": {"app": name}, "ports": ports or [{"port": 9092}]},
+    }
+
+
+def _kafka_and_client(namespace: str | None, client: dict) -> list[dict]:
+    """A Service kafka in front of the Deployment kafka, and a Deployment ``client`` (its container)."""
+    return [_service("kafka", namespace), _deployment("kafka", namespace), _deployment("client", namespace, client)]
+
+
+def _identities(docs: list[dict]) -> dict:
+    """Plain objects by identity, as the reference finder takes them."""
+    out = {}
+    for doc in docs:
+        group = doc["apiVersion"].rpartition("/")[0]
+        out[(group, doc["kind"], doc["metadata"].get("namespace", ""), doc["metadata"]["name"])] = doc
+    return out
+
+
+def _client_container(objects: dict) -> dict:
+    found = [o for i, o in objects.items() if i[1] == "Deployment" and i[3].endswith("client")]
+    assert len(found) == 1, list(objects)
+    return found[0]["spec"]["template"]["spec"]["containers"][0]
+
+
+# ------------------------------------------------------------ the default namespace, spelt out
+
+DEFAULT_HOSTS = {
+    "A": "kafka.default.svc:9092",
+    "B": "http://kafka.default.svc.cluster.local:9092/x",
+    "C": "kafka:9092",
+}
+
+
+def _default_client() -> dict:
+    return {"name": "client", "image": "x:1", "env": [{"name": k, "value": v} for k, v in DEFAULT_HOSTS.items()]}
+
+
+def test_a_host_naming_default_is_read_where_the_folder_writes_no_namespace() -> None:
+    objects = _identities(_kafka_and_client(None, _default_client()))
+    # path: spec.template.spec.containers[0].env[i].value
+    found = {(r.path[6], r.target_name, r.host_namespace, r.port) for r in find_references(objects) if r.via == "host"}
+    assert found == {(0, "kafka", "default", 9092), (1, "kafka", "default", 9092), (2, "kafka", None, 9092)}
+    # The dependency graph draws the call (a NetworkPolicy built from it lets the client in).
+    edges = {(e.source.name, e.target.name, e.label) for e in build(objects).edges if e.kind == "service"}
+    assert edges == {("client", "kafka", "kafka:9092")}
+
+
+def test_a_host_naming_default_where_the_folder_writes_another_namespace_is_another_service() -> None:
+    objects = _identities(_kafka_and_client("shop", _default_client()))
+    found = {r.path[6] for r in find_references(objects) if r.via == "host"}
+    assert found == {2}  # kafka.default.svc is a Service of namespace default, not shop's
+
+
+def test_the_release_namespace_and_prefix_follow_a_host_naming_default(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"all.yaml": yaml.safe_dump_all(_kafka_and_client(None, _default_client()))})
+    out = tmp_path / "chart"
+    result = run("convert", src, out, "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    assert run("verify", out, src, "-q").exit_code == 0
+    env = {e["name"]: e["value"] for e in _client_container(render_objects(out, "rel", "other"))["env"]}
+    assert env == {
+        "A": "rel-kafka.other.svc:9092",
+        "B": "http://rel-kafka.other.svc.cluster.local:9092/x",
+        "C": "rel-kafka:9092",
+    }
