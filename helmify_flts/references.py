@@ -278,6 +278,22 @@ def pod_metadata_of(ident: Identity, obj: Any) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+def template_owners(objects: Mapping[Identity, Any], refs: list[Reference]) -> dict[Identity, Identity]:
+    """Each Argo Rollout with no pod template of its own whose ``spec.workloadRef`` names a
+    Deployment of the folder (``refs``: the folder's references), with that Deployment: the
+    Rollout's pods are made from its template (their annotations, their containers). A Rollout
+    whose Deployment the folder lacks runs pods nothing here describes."""
+    return {
+        ref.source: ref.target
+        for ref in refs
+        if ref.source[:2] == _ROLLOUT
+        and ref.path == (*_TARGET_REFS[_ROLLOUT][0], "name")
+        and ref.target is not None
+        and ref.target[:2] == ("apps", "Deployment")
+        and not isinstance(_get(objects.get(ref.source), ("spec", "template")), dict)
+    }
+
+
 def _selects(match: dict, expressions: list, labels: dict) -> bool:
     if any(labels.get(k) != v for k, v in match.items()):
         return False
@@ -535,6 +551,7 @@ _TARGET_REFS: dict[tuple[str, str], tuple[Path, str | None]] = {
     ("autoscaling.k8s.io", "VerticalPodAutoscaler"): (("spec", "targetRef"), None),
     ("argoproj.io", "Rollout"): (("spec", "workloadRef"), None),
 }
+_ROLLOUT = ("argoproj.io", "Rollout")
 # A pod spec (a ScaledJob's job template, a Rollout's own pod template):
 _POD_SPECS: dict[tuple[str, str], Path] = {
     ("keda.sh", "ScaledJob"): ("spec", "jobTargetRef", "template", "spec"),

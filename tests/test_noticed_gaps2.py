@@ -13,6 +13,7 @@ import yaml
 from conftest import render_objects, run, write_tree
 
 from helmify_flts.graph import build
+from helmify_flts.refactorings.extras import ServiceMonitors
 from helmify_flts.references import find_references
 
 
@@ -103,3 +104,69 @@ def test_the_release_namespace_and_prefix_follow_a_host_naming_default(tmp_path:
         "B": "http://rel-kafka.other.svc.cluster.local:9092/x",
         "C": "rel-kafka:9092",
     }
+
+
+# ------------------------------------------------------------ Argo Rollouts' scrape annotations
+
+SCRAPE = {"annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9100"}}
+PROMETHEUS_CONFIG = (
+    "scrape_configs:\n  - kubernetes_sd_configs:\n      - role: pod\n    relabel_configs: [prometheus_io_scrape]\n"
+)
+
+
+def _rollout(name: str, *, template: dict | None = None, workload: str | None = None) -> dict:
+    spec: dict = {"selector": {"matchLabels": {"app": name}}}
+    if template is not None:
+        spec["template"] = template
+    if workload is not None:
+        spec["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": workload}
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": name}, "spec": spec}
+
+
+def _metrics_pods(name: str) -> dict:
+    container = {"name": name, "image": "x:1", "ports": [{"name": "metrics", "containerPort": 9100}]}
+    return {"metadata": {"labels": {"app": name}, **SCRAPE}, "spec": {"containers": [container]}}
+
+
+def _scraped(docs: list[dict]) -> set[tuple[str, str, str]]:
+    prometheus = _deployment("prom", None)
+    prometheus["spec"]["template"]["spec"]["volumes"] = [{"name": "c", "configMap": {"name": "prom"}}]
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "prom"},
+        "data": {"p.yml": PROMETHEUS_CONFIG},
+    }
+    edges = build(_identities([config, prometheus, *docs])).edges
+    return {(e.source.name, e.target.id, e.label) for e in edges if e.kind == "scrape"}
+
+
+def test_prometheus_scrapes_a_rollouts_annotated_pods() -> None:
+    assert _scraped([_rollout("web", template=_metrics_pods("web"))]) == {("prom", "Rollout/web", "scrape:9100")}
+    plain = _metrics_pods("web")
+    del plain["metadata"]["annotations"]
+    assert _scraped([_rollout("web", template=plain)]) == set()
+
+
+def test_prometheus_scrapes_a_rollout_whose_workload_ref_names_an_annotated_deployment() -> None:
+    deployment = _deployment("web", None, pod_meta=SCRAPE)
+    found = _scraped([deployment, _rollout("web-rollout", workload="web")])
+    assert found == {("prom", "Rollout/web-rollout", "scrape:9100"), ("prom", "Deployment/web", "scrape:9100")}
+    # A Deployment the folder lacks: nothing is known of the Rollout's pods, and nothing is said.
+    assert _scraped([_rollout("web-rollout", workload="web")]) == set()
+
+
+def _monitors(docs: list[dict]) -> list[dict]:
+    every = _identities(docs)
+    said: list[str] = []
+    made = [o for _, o in ServiceMonitors().objects(every, every, said)]
+    assert said == []
+    return made
+
+
+def test_a_service_monitor_reads_the_scrape_annotation_of_a_rollouts_pods() -> None:
+    # targetPort names the container's port: the annotation's 9100 is found through the Rollout's containers.
+    service = _service("web", None, [{"name": "http", "port": 80, "targetPort": "metrics"}], {"app": "web"})
+    monitors = _monitors([service, _rollout("web", template=_metrics_pods("web"))])
+    assert [m["spec"]["endpoints"] for m in monitors] == [[{"port": "http", "path": "/metrics"}]]
+    assert monitors[0]["metadata"]["name"] == "web"
