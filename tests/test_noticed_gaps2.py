@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from conftest import render_objects, run, write_tree
 
+from helmify_flts import render
 from helmify_flts.graph import build
 from helmify_flts.refactorings.extras import ServiceMonitors
 from helmify_flts.references import find_references
@@ -106,6 +107,23 @@ def test_the_release_namespace_and_prefix_follow_a_host_naming_default(tmp_path:
     }
 
 
+def test_a_host_naming_default_in_a_list_an_environment_changes_follows_too(tmp_path: Path) -> None:
+    def folder(args: list[str]) -> str:
+        return yaml.safe_dump_all(_kafka_and_client(None, {"name": "client", "image": "x:1", "args": args}))
+
+    base_args = ["--brokers", "kafka.default.svc.cluster.local:9092"]
+    prod_args = [*base_args, "--verbose"]
+    base = write_tree(tmp_path / "base", {"all.yaml": folder(base_args)})
+    prod = write_tree(tmp_path / "prod", {"all.yaml": folder(prod_args)})
+    out = tmp_path / "chart"
+    result = run("convert", base, out, "--rules", "conventions", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    values = render.load_values_file(out / "values-prod.yaml")
+    assert values["client"]["args"] == prod_args  # read whole from values
+    args = _client_container(render_objects(out, "rel", "other", values))["args"]
+    assert args == ["--brokers", "rel-kafka.other.svc.cluster.local:9092", "--verbose"]
+
+
 # ------------------------------------------------------------ Argo Rollouts' scrape annotations
 
 SCRAPE = {"annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9100"}}
@@ -170,3 +188,26 @@ def test_a_service_monitor_reads_the_scrape_annotation_of_a_rollouts_pods() -> N
     monitors = _monitors([service, _rollout("web", template=_metrics_pods("web"))])
     assert [m["spec"]["endpoints"] for m in monitors] == [[{"port": "http", "path": "/metrics"}]]
     assert monitors[0]["metadata"]["name"] == "web"
+
+
+# ------------------------------------------------------------ lists read whole from values
+
+
+def _list_folder(args: list[str]) -> str:
+    client = {"name": "client", "image": "x:1", "args": args}
+    return yaml.safe_dump_all(_kafka_and_client("shop", client), sort_keys=False)
+
+
+def test_a_written_namespace_at_the_start_of_an_item_of_a_list_read_whole_follows_the_release(tmp_path: Path) -> None:
+    # The release namespace's pattern for a host at the start of the text was anchored at the
+    # start of the whole JSON text, so the item kept the written namespace in any other namespace.
+    args = ["--brokers", "kafka.shop.svc:9092", "--topic", "kafka"]
+    base = write_tree(tmp_path / "base", {"all.yaml": _list_folder(args)})
+    prod = write_tree(tmp_path / "prod", {"all.yaml": _list_folder([*args, "-v"])})
+    out = tmp_path / "chart"
+    result = run("convert", base, out, "--rules", "conventions", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    prod_values = render.load_values_file(out / "values-prod.yaml")
+    wanted = ["--brokers", "rel-kafka.other.svc:9092", "--topic", "kafka"]
+    assert _client_container(render_objects(out, "rel", "other"))["args"] == wanted
+    assert _client_container(render_objects(out, "rel", "other", prod_values))["args"] == [*wanted, "-v"]
