@@ -1,6 +1,7 @@
 """Gaps noticed in earlier work, second set: a host name that spells out the ``default``
-namespace of a folder that writes none, an Argo Rollout's scrape annotation, and host names next
-to characters that Go's JSON encoder escapes in a list read whole from values.
+namespace of a folder that writes none, an Argo Rollout's scrape annotation, and in a list read
+whole from values, a namespaced host at the start of an item and host names next to characters
+that Go's JSON encoder escapes.
 
 Each test converts (or reads) what a user would, and checks what they would install or see.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import render_objects, run, write_tree
 
@@ -211,3 +213,34 @@ def test_a_written_namespace_at_the_start_of_an_item_of_a_list_read_whole_follow
     wanted = ["--brokers", "rel-kafka.other.svc:9092", "--topic", "kafka"]
     assert _client_container(render_objects(out, "rel", "other"))["args"] == wanted
     assert _client_container(render_objects(out, "rel", "other", prod_values))["args"] == [*wanted, "-v"]
+
+
+ESCAPED = {
+    # (args; what they render) in namespace shop with the release rel
+    "& in the query of a URL": (["--url", "http://kafka:9092/?a=1&b=2"], ["--url", "http://rel-kafka:9092/?a=1&b=2"]),
+    "& right after the port": (["--b", "kafka:9092&x"], ["--b", "rel-kafka:9092&x"]),
+    "& right before the host": (["--b", "a&kafka:9092"], ["--b", "a&rel-kafka:9092"]),
+    "angle brackets around": (["--b", "<kafka:9092>"], ["--b", "<rel-kafka:9092>"]),
+    "quotes around": (["--b", '"kafka:9092"'], ["--b", '"rel-kafka:9092"']),
+    "a tab after": (["--b", "kafka:9092\tx"], ["--b", "rel-kafka:9092\tx"]),
+    "a port after a tab": (["--b", "nc kafka\t9092"], ["--b", "nc rel-kafka\t9092"]),
+    "a line separator after": (["--b", "kafka:9092\u2028"], ["--b", "rel-kafka:9092\u2028"]),
+    "> before a namespaced host": (["--b", "x>kafka.shop.svc:9092"], ["--b", "x>rel-kafka.shop.svc:9092"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ESCAPED))
+def test_a_host_next_to_a_character_tojson_escapes_is_renamed_in_a_list_read_whole(case: str, tmp_path: Path) -> None:
+    args, wanted = ESCAPED[case]
+    base = write_tree(tmp_path / "base", {"all.yaml": _list_folder(args)})
+    prod = write_tree(tmp_path / "prod", {"all.yaml": _list_folder([*args, "-v"])})
+    out = tmp_path / "chart"
+    result = run("convert", base, out, "--rules", "conventions", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr  # the old patterns missed the escaped text: a failed proof
+    prod_values = render.load_values_file(out / "values-prod.yaml")
+    assert prod_values["client"]["args"] == [*args, "-v"]  # read whole from values
+    assert _client_container(render_objects(out, "rel", "shop"))["args"] == wanted
+    assert _client_container(render_objects(out, "rel", "shop", prod_values))["args"] == [*wanted, "-v"]
+    if ".shop.svc" in args[1]:  # the release namespace follows in the JSON text too
+        moved = _client_container(render_objects(out, "rel", "other"))["args"]
+        assert moved == [args[0], wanted[1].replace(".shop.", ".other.")]

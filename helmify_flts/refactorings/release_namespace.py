@@ -94,12 +94,14 @@ class ReleaseNamespace:
                     continue
                 path = ref.path if folder is objects else same_path(ref.path, folder[ref.source], objects[ref.source])
                 if path is not None and selects(rule.match, ref.source, objects[ref.source], ctx):
-                    form = (_form(text_at(folder[ref.source], ref), ref), ".Release.Namespace")
+                    text = text_at(folder[ref.source], ref)
+                    form = (_form(text, ref), ".Release.Namespace", _form(text, ref, json=True))
                     found = forms.setdefault((ref.source, path, ref.encoding == "base64"), [])
                     if form not in found:
                         found.append(form)
         for (ident, path, base64), found in forms.items():
-            out.edit(ident, RenameHosts(path, tuple(found), base64))
+            patterns = tuple((f, new) for f, new, _ in found)
+            out.edit(ident, RenameHosts(path, patterns, base64, json=tuple(j for _, _, j in found)))
 
 
 def scopes_of(objects: Mapping[Identity, dict], ctx: Context) -> Scopes:
@@ -133,14 +135,14 @@ def _in_custom_resources(objects: Mapping[Identity, dict], ctx: Context) -> list
     return out
 
 
-def _form(text: str, ref: Any) -> str:
+def _form(text: str, ref: Any, *, json: bool = False) -> str:
     """An RE2 pattern for the namespace of this host name where the finder found it (group 1 is
     what comes before the namespace, group 2 what follows), so that a look-alike elsewhere in the
     text (``postgres.flts.svc.example.org``) stays. The name may already carry a release prefix
-    (release-names applied first)."""
+    (release-names applied first). ``json``: for the text as toJson writes it."""
     from .release_names import host_context
 
-    before, _ = host_context(text, ref)
+    before, _ = host_context(text, ref, json=json)
     name = re.escape(ref.target_name)
     suffix = r"\.svc(?:\.cluster\.local)?(?:[^a-z0-9.-]|$)"  # the port may differ where a value is set
     return f"({before}(?:[a-z0-9-]+-)?{name}\\.){re.escape(ref.host_namespace)}({suffix})"

@@ -423,6 +423,7 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
         start = f'("{re.escape(key)}":"' if isinstance(key, str) else r'([\[,]"'
         end = '")' if isinstance(key, str) else r'"[,\]])'
         for i, (pattern, new) in enumerate(edit.forms):
+            pattern = edit.json[i] if i < len(edit.json) else pattern
             at = start
             if inside == 1 and isinstance(key, int) and 0 <= key < _MAX_REPEAT:
                 # The block is the list itself (args read whole): the item at the field's index,
