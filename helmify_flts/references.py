@@ -25,12 +25,12 @@ Everything here is pure: plain objects in, frozen records out, in a deterministi
 
 A host name counts only when it is one of the folder's Services and the text says it is a host:
 it carries a port (``kafka:9092``), is the host of a URL (``http://mlflow``), names the
-Service's namespace (``postgres.flts.svc``; in a folder that writes no namespace, ``default``,
-where its objects land as written: ``postgres.default.svc``), is followed by one of the
-Service's port numbers (``nc -z kafka 9092``), or is the whole value of a host-like flag or env
-var (``--master-host locust-master``, ``DB_HOST=postgres``). A bare word that happens to equal
-a Service name (``CONSUMER_GROUP_ID=inference``, the bucket in ``s3://mlflow/``,
-``flts/mlflow``) is not one.
+Service's namespace (``postgres.flts.svc``; ``postgres.default.svc`` where neither the text's
+object nor the Service writes one: both land where the folder is applied, ``default`` as
+written), is followed by one of the Service's port numbers (``nc -z kafka 9092``), or is the
+whole value of a host-like flag or env var (``--master-host locust-master``,
+``DB_HOST=postgres``). A bare word that happens to equal a Service name
+(``CONSUMER_GROUP_ID=inference``, the bucket in ``s3://mlflow/``, ``flts/mlflow``) is not one.
 
 A StatefulSet pod's own DNS name, ``<statefulset>-<ordinal>.<service>`` with the namespace
 suffixes a Service takes (``kafka-0.kafka-headless:9092``, ``zk-1.zk-hs.flts.svc``), counts when
@@ -163,11 +163,7 @@ class _Index:
         self.by_name: dict[tuple[str, str], list[Identity]] = {}
         for ident in sorted(objects):
             self.by_name.setdefault((ident[1], ident[3]), []).append(ident)
-        written = {i[2] for i in objects if i[2]}
-        # Where no object writes a namespace, they all land in one, and ``default`` is the one
-        # the folder as written means (the main namespace; the proof renders in it): a host name
-        # that spells it out (kafka.default.svc) names the folder's Service as kafka.NS.svc does.
-        self.namespaces = frozenset({i[3] for i in objects if i[1] == "Namespace"} | (written or {DEFAULT_NAMESPACE}))
+        self.namespaces = frozenset({i[3] for i in objects if i[1] == "Namespace"} | {i[2] for i in objects if i[2]})
         self.services = {i[3] for i in objects if i[1] == "Service" and i[0] == ""}
         # StatefulSets by name whose governing Service is one of the folder's: their pods have
         # DNS names of their own (kafka-0.kafka-headless).
@@ -901,7 +897,11 @@ def _host_at(
     host_ns = None
     if rest:
         ns, _, suffix = rest.partition(".")
-        if suffix not in ("", "svc", "svc.cluster.local") or ns not in index.namespaces:
+        # An object and a Service that write no namespace land in one, the one the folder is
+        # applied to: ``default`` as written (the main namespace where none is written), the
+        # release's once installed. The Service found for it is then one without a namespace.
+        landed = ns == DEFAULT_NAMESPACE and not ident[2]
+        if suffix not in ("", "svc", "svc.cluster.local") or not (ns in index.namespaces or landed):
             return ()
         host_ns = ns
     service = index.service(name, host_ns or ident[2]) if name in index.services else None

@@ -95,6 +95,49 @@ def test_a_host_naming_default_where_the_folder_writes_another_namespace_is_anot
     assert found == {2}  # kafka.default.svc is a Service of namespace default, not shop's
 
 
+def _config_maps(namespace: str, count: int) -> list[dict]:
+    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}", "namespace": namespace}}
+        for i in range(count)
+    ]
+
+
+def test_a_host_naming_default_where_shop_is_the_main_namespace_is_renamed_and_said_to_stay(tmp_path: Path) -> None:
+    # The client and kafka write no namespace; other objects write shop, the main namespace.
+    docs = [*_kafka_and_client(None, _default_client()), *_config_maps("shop", 2)]
+    src = write_tree(tmp_path / "src", {"all.yaml": yaml.safe_dump_all(docs)})
+    out = tmp_path / "chart"
+    result = run("convert", src, out, "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    env = {e["name"]: e["value"] for e in _client_container(render_objects(out, "rel", "other"))["env"]}
+    assert env == {
+        "A": "rel-kafka.default.svc:9092",
+        "B": "http://rel-kafka.default.svc.cluster.local:9092/x",
+        "C": "rel-kafka:9092",
+    }
+    # Only shop follows the release namespace: the report names each host left naming default.
+    said = [line for line in result.stderr.splitlines() if "names namespace 'default'" in line]
+    assert [line.split(":")[1].split()[-1] for line in said] == [
+        "/spec/template/spec/containers/0/env/0/value",
+        "/spec/template/spec/containers/0/env/1/value",
+    ]
+    assert "'kafka.default.svc:9092'" in said[0] and "write the host without the namespace, or with 'shop'" in said[0]
+
+
+def test_a_base_without_namespaces_and_an_overlay_with_one_keep_apart(tmp_path: Path) -> None:
+    # The base's objects write none (kafka.default.svc is its own Service); prod's write prod, and
+    # there kafka.default.svc names another namespace's Service: each folder proves as declared.
+    base = write_tree(tmp_path / "base", {"all.yaml": yaml.safe_dump_all(_kafka_and_client(None, _default_client()))})
+    prod = write_tree(tmp_path / "prod", {"all.yaml": yaml.safe_dump_all(_kafka_and_client("prod", _default_client()))})
+    out = tmp_path / "chart"
+    result = run("convert", base, out, "--rules", "conventions", "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    assert _client_container(render_objects(out, "rel", "other"))["env"][0]["value"] == "rel-kafka.other.svc:9092"
+    prod_values = render.load_values_file(out / "values-prod.yaml")
+    prod_env = _client_container(render_objects(out, "rel", "other", prod_values))["env"]
+    assert [e["value"] for e in prod_env] == [DEFAULT_HOSTS["A"], DEFAULT_HOSTS["B"], "rel-kafka:9092"]
+
+
 def test_the_release_namespace_and_prefix_follow_a_host_naming_default(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "src", {"all.yaml": yaml.safe_dump_all(_kafka_and_client(None, _default_client()))})
     out = tmp_path / "chart"

@@ -5,9 +5,11 @@ a volume is kept for, and ``NAME.NS.svc(.cluster.local)`` host names (a Stateful
 ``kafka-0.kafka-headless.NS.svc`` too) in env values, args, commands, ConfigMap data (config
 files) and Secret data follow ``.Release.Namespace``, so that ``helm install -n other`` keeps
 the release in one namespace. A folder that writes no namespace has ``default`` as its main
-one, and ``NAME.default.svc`` follows the same way. A Namespace object of that name becomes the
-switch ``namespace.create`` (off by default) and is declared removed. Rendered in the main
-namespace, as the proof renders, nothing else changes."""
+one, and ``NAME.default.svc`` follows the same way; where another namespace is the main one,
+such a host name for a Service that writes no namespace (it lands in the release namespace too)
+stays, and the report says so. A Namespace object of that name becomes the switch
+``namespace.create`` (off by default) and is declared removed. Rendered in the main namespace,
+as the proof renders, nothing else changes."""
 
 from __future__ import annotations
 
@@ -84,13 +86,19 @@ class ReleaseNamespace:
                     out.edit(ident, Put((*path, "namespace"), namespace))
         out.warnings += _in_custom_resources(objects, ctx)
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
+        stays: set[str] = set()
         # Every folder's text of a field: an environment may spell a host with the namespace
         # where the base does not (kafka.NS.svc.cluster.local in prod only).
-        for folder in (objects, *ctx.folders):
+        for env, folder in (("", objects), *zip(ctx.folder_names, ctx.folders, strict=False)):
             for ref in references(folder, ctx):
                 # A StatefulSet pod's DNS name (kafka-0.kafka-headless.NS.svc) as its Service's.
                 host = ref.via == "host" or (ref.via == "pod" and ref.target_kind == "Service")
-                if not (host and ref.host_namespace == ctx.namespace and ref.source in objects):
+                if not (host and ref.host_namespace and ref.source in objects):
+                    continue
+                if ref.host_namespace != ctx.namespace:
+                    lands = ref.target is not None and not ref.target[2]  # in the release namespace
+                    if lands and selects(rule.match, ref.source, objects[ref.source], ctx):
+                        stays.add(_stays(folder, ref, env, ctx.namespace))
                     continue
                 path = ref.path if folder is objects else same_path(ref.path, folder[ref.source], objects[ref.source])
                 if path is not None and selects(rule.match, ref.source, objects[ref.source], ctx):
@@ -102,6 +110,22 @@ class ReleaseNamespace:
         for (ident, path, base64), found in forms.items():
             patterns = tuple((f, new) for f, new, _ in found)
             out.edit(ident, RenameHosts(path, patterns, base64, json=tuple(j for _, _, j in found)))
+        out.warnings += sorted(stays)
+
+
+def _stays(folder: Mapping[Identity, dict], ref: Any, env: str, main: str) -> str:
+    """What the report says of a host name that spells out a namespace other than the main one
+    for a Service that writes none (``kafka.default.svc`` in a folder whose main namespace is
+    ``shop``): the Service lands in the release namespace, and the text keeps naming the other."""
+    text = text_at(folder[ref.source], ref)
+    host = text[ref.span[0] : ref.span[1]] if isinstance(text, str) else ref.target_name
+    where = f"{ref.source[1]} {ref.source[3]} {pointer_text(ref.path)}" + (f" in environment {env}" if env else "")
+    return (
+        f"{where}: {host!r} names namespace {ref.host_namespace!r}, but Service {ref.target_name} writes no "
+        f"namespace and lands in the release namespace, which host names follow only where they name {main!r}: "
+        "left as it is, so installed in another namespace it names a Service the chart does not put there; "
+        f"write the host without the namespace, or with {main!r}"
+    )
 
 
 def scopes_of(objects: Mapping[Identity, dict], ctx: Context) -> Scopes:
