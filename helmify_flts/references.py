@@ -185,6 +185,14 @@ class _Index:
     def service(self, name: str, namespace: str) -> Identity | None:
         return self.find("Service", name, namespace)
 
+    def landed_service(self, name: str) -> Identity | None:
+        """The Service ``name`` that writes no namespace, else one written in ``default``: what
+        ``name.default.svc`` names in an object that writes none. The same in one folder and in
+        every folder's objects at once (an overlay's copy written in ``default`` comes second)."""
+        candidates = [i for i in self.by_name.get(("Service", name), []) if i[0] == ""]
+        unwritten = [i for i in candidates if not i[2]] or [i for i in candidates if i[2] == DEFAULT_NAMESPACE]
+        return unwritten[0] if unwritten else None
+
     def statefulset(self, label: str, service: Identity) -> Identity | None:
         """The StatefulSet whose pod ``label`` (``kafka-0``) is, when ``service`` governs it."""
         if not self.pod_label(label):
@@ -899,12 +907,17 @@ def _host_at(
         ns, _, suffix = rest.partition(".")
         # An object and a Service that write no namespace land in one, the one the folder is
         # applied to: ``default`` as written (the main namespace where none is written), the
-        # release's once installed. The Service found for it is then one without a namespace.
+        # release's once installed (see _Index.landed_service).
         landed = ns == DEFAULT_NAMESPACE and not ident[2]
         if suffix not in ("", "svc", "svc.cluster.local") or not (ns in index.namespaces or landed):
             return ()
         host_ns = ns
-    service = index.service(name, host_ns or ident[2]) if name in index.services else None
+    if name not in index.services:
+        service = None
+    elif host_ns == DEFAULT_NAMESPACE and not ident[2]:
+        service = index.landed_service(name)
+    else:
+        service = index.service(name, host_ns or ident[2])
     if service is None or (host_ns and service[2] and service[2] != host_ns):
         return ()
     statefulset = index.statefulset(pod, service) if pod else None

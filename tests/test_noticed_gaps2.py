@@ -95,6 +95,15 @@ def test_a_host_naming_default_where_the_folder_writes_another_namespace_is_anot
     assert found == {2}  # kafka.default.svc is a Service of namespace default, not shop's
 
 
+def test_a_host_naming_default_names_the_service_that_writes_none_also_beside_one_written_in_default() -> None:
+    # Every folder's objects at once (a base that writes no namespace, an overlay's Service
+    # written in default): the base's client names the base's Service, as in the base alone.
+    docs = _kafka_and_client(None, _default_client())
+    objects = {**_identities(docs), **_identities([_service("kafka", "default")])}
+    targets = {r.target for r in find_references(objects) if r.via == "host"}
+    assert targets == {("", "Service", "", "kafka")}
+
+
 def _config_maps(namespace: str, count: int) -> list[dict]:
     return [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}", "namespace": namespace}}
