@@ -15,7 +15,8 @@ route to them, and the ConfigMaps, Secrets and claims workloads read. Edges come
 
 - ``scrape``: a workload reads a Prometheus configuration that discovers pods
   (``kubernetes_sd_configs`` with ``role: pod`` and the ``prometheus_io_scrape`` annotation
-  filter), and another workload's pods carry ``prometheus.io/scrape: "true"``; labelled
+  filter), and another workload's pods carry ``prometheus.io/scrape: "true"`` (a Rollout's by its
+  template, or by the template of the Deployment its ``workloadRef`` names); labelled
   ``scrape:port`` with the ``prometheus.io/port`` annotation's port when it has one.
 
 A workload naming its own Service (Kafka's advertised listener) is no edge, and neither is a host
@@ -29,7 +30,7 @@ import re
 from collections.abc import Mapping
 
 from .records import record
-from .references import WORKLOAD_KINDS, Identity, Reference, find_references, pod_metadata, pod_spec_at
+from .references import Identity, Reference, find_references, pod_metadata_of, pod_spec_at, template_owners
 
 _DATA_KINDS = {"ConfigMap": "configMap", "Secret": "secret", "PersistentVolumeClaim": "claim"}
 _HOLDERS = ("ConfigMap", "Secret")  # a host name written in them is one their readers talk to
@@ -134,18 +135,22 @@ def build(objects: Mapping[Identity, dict], references: list[Reference] | None =
                         continue
                     nodes.add(_node(callee))
                     edges.add(Edge(_node(caller), _node(callee), "service", label, ref.port, ref.target_name))
-    edges |= _scrapes(objects, readers)
+    edges |= _scrapes(objects, readers, template_owners(objects, refs))
     return Graph(tuple(sorted(nodes)), tuple(sorted(edges, key=_edge_order)))
 
 
-def _scrapes(objects: Mapping[Identity, dict], readers: dict[Identity, list[Identity]]) -> set[Edge]:
-    """Prometheus pod discovery: who scrapes which annotated pods."""
+def _scrapes(
+    objects: Mapping[Identity, dict], readers: dict[Identity, list[Identity]], owners: Mapping[Identity, Identity]
+) -> set[Edge]:
+    """Prometheus pod discovery: who scrapes which annotated pods (an Argo Rollout's too, by its
+    own template or, through ``owners``, the Deployment's its ``workloadRef`` names)."""
     scrapers = {reader for cm, who in readers.items() if _discovers_pods(objects.get(cm)) for reader in who}
     edges: set[Edge] = set()
-    for ident, obj in objects.items():
-        if ident[1] not in WORKLOAD_KINDS:
+    for ident in objects:
+        if pod_spec_at(ident) is None:
             continue
-        annotations = _pod_annotations(obj, ident[1])
+        made_from = owners.get(ident, ident)  # the object whose pod template its pods are made from
+        annotations = _pod_annotations(made_from, objects[made_from])
         if str(annotations.get("prometheus.io/scrape", "")).lower() != "true":
             continue
         port = annotations.get("prometheus.io/port")
@@ -166,8 +171,8 @@ def _discovers_pods(obj: dict | None) -> bool:
     )
 
 
-def _pod_annotations(obj: dict, kind: str) -> dict:
-    annotations = pod_metadata(obj, kind).get("annotations")
+def _pod_annotations(ident: Identity, obj: dict) -> dict:
+    annotations = pod_metadata_of(ident, obj).get("annotations")
     return annotations if isinstance(annotations, dict) else {}
 
 

@@ -25,9 +25,11 @@ Everything here is pure: plain objects in, frozen records out, in a deterministi
 
 A host name counts only when it is one of the folder's Services and the text says it is a host:
 it carries a port (``kafka:9092``), is the host of a URL (``http://mlflow``), names the
-Service's namespace (``postgres.flts.svc``), is followed by one of the Service's port numbers
-(``nc -z kafka 9092``), or is the whole value of a host-like flag or env var (``--master-host
-locust-master``, ``DB_HOST=postgres``). A bare word that happens to equal a Service name
+Service's namespace (``postgres.flts.svc``; ``postgres.default.svc`` where neither the text's
+object nor the Service writes one: both land where the folder is applied, ``default`` as
+written), is followed by one of the Service's port numbers (``nc -z kafka 9092``), or is the
+whole value of a host-like flag or env var (``--master-host locust-master``,
+``DB_HOST=postgres``). A bare word that happens to equal a Service name
 (``CONSUMER_GROUP_ID=inference``, the bucket in ``s3://mlflow/``, ``flts/mlflow``) is not one.
 
 A StatefulSet pod's own DNS name, ``<statefulset>-<ordinal>.<service>`` with the namespace
@@ -96,6 +98,7 @@ _RBAC_KINDS = {
     "statefulsets": "StatefulSet",
     "daemonsets": "DaemonSet",
 }
+DEFAULT_NAMESPACE = "default"  # where objects without a namespace land when none is written
 _CLUSTER_KINDS = frozenset({"ClusterRole", "Namespace", "PersistentVolume", "StorageClass"})
 _SCHEME_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 # URL schemes whose "host" is a bucket or a path, never a Service.
@@ -181,6 +184,14 @@ class _Index:
 
     def service(self, name: str, namespace: str) -> Identity | None:
         return self.find("Service", name, namespace)
+
+    def landed_service(self, name: str) -> Identity | None:
+        """The Service ``name`` that writes no namespace, else one written in ``default``: what
+        ``name.default.svc`` names in an object that writes none. The same in one folder and in
+        every folder's objects at once (an overlay's copy written in ``default`` comes second)."""
+        candidates = [i for i in self.by_name.get(("Service", name), []) if i[0] == ""]
+        unwritten = [i for i in candidates if not i[2]] or [i for i in candidates if i[2] == DEFAULT_NAMESPACE]
+        return unwritten[0] if unwritten else None
 
     def statefulset(self, label: str, service: Identity) -> Identity | None:
         """The StatefulSet whose pod ``label`` (``kafka-0``) is, when ``service`` governs it."""
@@ -269,6 +280,22 @@ def pod_metadata_of(ident: Identity, obj: Any) -> dict:
     spec = custom_pod_spec(ident)
     meta = _get(obj, spec[:-1] + ("metadata",)) if spec else None
     return meta if isinstance(meta, dict) else {}
+
+
+def template_owners(objects: Mapping[Identity, Any], refs: list[Reference]) -> dict[Identity, Identity]:
+    """Each Argo Rollout with no pod template of its own whose ``spec.workloadRef`` names a
+    Deployment of the folder (``refs``: the folder's references), with that Deployment: the
+    Rollout's pods are made from its template (their annotations, their containers). A Rollout
+    whose Deployment the folder lacks runs pods nothing here describes."""
+    return {
+        ref.source: ref.target
+        for ref in refs
+        if ref.source[:2] == _ROLLOUT
+        and ref.path == (*_TARGET_REFS[_ROLLOUT][0], "name")
+        and ref.target is not None
+        and ref.target[:2] == ("apps", "Deployment")
+        and not isinstance(_get(objects.get(ref.source), ("spec", "template")), dict)
+    }
 
 
 def _selects(match: dict, expressions: list, labels: dict) -> bool:
@@ -528,6 +555,7 @@ _TARGET_REFS: dict[tuple[str, str], tuple[Path, str | None]] = {
     ("autoscaling.k8s.io", "VerticalPodAutoscaler"): (("spec", "targetRef"), None),
     ("argoproj.io", "Rollout"): (("spec", "workloadRef"), None),
 }
+_ROLLOUT = ("argoproj.io", "Rollout")
 # A pod spec (a ScaledJob's job template, a Rollout's own pod template):
 _POD_SPECS: dict[tuple[str, str], Path] = {
     ("keda.sh", "ScaledJob"): ("spec", "jobTargetRef", "template", "spec"),
@@ -877,10 +905,19 @@ def _host_at(
     host_ns = None
     if rest:
         ns, _, suffix = rest.partition(".")
-        if suffix not in ("", "svc", "svc.cluster.local") or ns not in index.namespaces:
+        # An object and a Service that write no namespace land in one, the one the folder is
+        # applied to: ``default`` as written (the main namespace where none is written), the
+        # release's once installed (see _Index.landed_service).
+        landed = ns == DEFAULT_NAMESPACE and not ident[2]
+        if suffix not in ("", "svc", "svc.cluster.local") or not (ns in index.namespaces or landed):
             return ()
         host_ns = ns
-    service = index.service(name, host_ns or ident[2]) if name in index.services else None
+    if name not in index.services:
+        service = None
+    elif host_ns == DEFAULT_NAMESPACE and not ident[2]:
+        service = index.landed_service(name)
+    else:
+        service = index.service(name, host_ns or ident[2])
     if service is None or (host_ns and service[2] and service[2] != host_ns):
         return ()
     statefulset = index.statefulset(pod, service) if pod else None

@@ -242,12 +242,16 @@ class RenameHosts:
     name) gets the host name the Go expression prints. ``base64``: the field holds the text
     base64-encoded (a Secret's ``data``), decoded before and encoded again after. ``before``: per
     form, the items that come just before the field's item where it is a list item (a host-like
-    flag), one per folder; empty where any item may (the first item, or a form from elsewhere)."""
+    flag), one per folder; empty where any item may (the first item, or a form from elsewhere).
+    ``json``: per form, its pattern for the field's text inside a JSON string as toJson writes it
+    (a value read whole from values is renamed in its JSON text, where a quote, a tab, ``&``,
+    ``<`` or ``>`` next to the host name is escaped); where absent, the form's own pattern."""
 
     pointer: tuple[str | int, ...]
     forms: tuple[tuple[str, str], ...]
     base64: bool = False
     before: tuple[tuple[str, ...], ...] = ()
+    json: tuple[str, ...] = ()
 
 
 TreeEdit = Put | Drop | PutUnless | Replace | MergeInto | Rename | RenameHosts

@@ -15,8 +15,10 @@ have, which is their point.
   report says.
 - ``service-monitors``: a Prometheus Operator ServiceMonitor per Service with a metrics port
   (named ``metrics`` or ending in ``-metrics``) or a ``prometheus.io/scrape: "true"``
-  annotation, on the Service or on the pods it selects (then at ``prometheus.io/port`` and
-  ``prometheus.io/path``); one Service per annotated workload, headless ones last.
+  annotation, on the Service or on the pods it selects (a Rollout's too; then at
+  ``prometheus.io/port`` and ``prometheus.io/path``); one Service per annotated workload, headless
+  ones last. A Rollout whose ``workloadRef`` names a Deployment runs pods with that Deployment's
+  labels, which the Service selects as the Deployment's, annotations and all.
 - ``pod-disruption-budgets``: a PodDisruptionBudget per Deployment, StatefulSet or ReplicaSet
   with more than one replica that no PodDisruptionBudget of the sources selects already.
 
@@ -37,9 +39,8 @@ from dataclasses import field
 from typing import Any
 
 from .. import graph, kyaml, templating
-from ..manifests import POD_TEMPLATE
 from ..records import record
-from ..references import WORKLOAD_KINDS, find_references, pod_metadata, pod_metadata_of, pod_spec_at
+from ..references import WORKLOAD_KINDS, find_references, pod_metadata_of, pod_spec_at
 from ..templating import Inline, OptionalKey, Placeholders
 from .base import Context, Identity, TemplateChanges, get, pointer_text, selects
 
@@ -383,7 +384,7 @@ class ServiceMonitors(_Extra):
             if not endpoints:
                 for workload in selected.get(ident, []):
                     if workload not in covered:
-                        endpoints = _pod_endpoints(every[workload], workload[1], ports)
+                        endpoints = _pod_endpoints(workload, every[workload], ports)
                         if endpoints:
                             covered.add(workload)
                             break
@@ -423,14 +424,14 @@ def _own_endpoints(svc: dict, ports: list[dict]) -> list[dict]:
     ]
 
 
-def _pod_endpoints(workload: dict, kind: str, ports: list[dict]) -> list[dict]:
-    annotations = pod_metadata(workload, kind).get("annotations")
+def _pod_endpoints(ident: Identity, workload: dict, ports: list[dict]) -> list[dict]:
+    """Endpoints from the scrape annotation of the pods a workload runs (a Rollout's too)."""
+    annotations = pod_metadata_of(ident, workload).get("annotations")
     if not isinstance(annotations, dict) or str(annotations.get("prometheus.io/scrape", "")).lower() != "true":
         return []
     named = {}
-    for container in (
-        (get(workload, (*POD_TEMPLATE.get(kind, ("-",)), "containers")) or []) if isinstance(workload, dict) else []
-    ):
+    spec = pod_spec_at(ident)
+    for container in (get(workload, (*spec, "containers")) or []) if spec and isinstance(workload, dict) else []:
         for p in container.get("ports") or [] if isinstance(container, dict) else []:
             if isinstance(p, dict) and isinstance(p.get("name"), str):
                 named[p["name"]] = p.get("containerPort")

@@ -169,15 +169,17 @@ class ReleaseNames:
                     pod_forms, forms, _ = found.setdefault(where, ([], [], refs[0].encoding == "base64"))
                     for ref in refs:
                         text = text_at(folder[ident], ref)
+                        # (pattern, new name, the pattern in toJson's text)
                         if ref.via == "pod":
                             form = _pod_form(text, f_pods[(ident, path, ref.span[1])], refs, chart)
                         else:
-                            form = (_form(text, ref), _full_where(chart, ctx, ref.target, ref.target_name))
+                            new = _full_where(chart, ctx, ref.target, ref.target_name)
+                            form = (_form(text, ref), new, _form(text, ref, json=True))
                         into = pod_forms if ref.via == "pod" else forms
                         before = _item_before(folder[ident], ref.path)
                         same = next((f for f in into if f[0] == form[0]), None)
                         if same is None:
-                            into.append((*form, [before]))
+                            into.append((form[0], form[1], [before], form[2]))
                         elif before not in same[2]:
                             same[2].append(before)
         for (ident, path), (pod_forms, forms, base64) in found.items():
@@ -185,8 +187,9 @@ class ReleaseNames:
             # $(POD_NAME)) may match the end of a pod's name, and a pod's cannot match a Service's.
             both = (*pod_forms, *forms)
             # An item's form from a folder where any item may come before it holds for every item.
-            before = tuple(() if None in b else tuple(b) for _, _, b in both)
-            out.edit(ident, RenameHosts(path, tuple((f, new) for f, new, _ in both), base64, before))
+            before = tuple(() if None in b else tuple(b) for _, _, b, _ in both)
+            patterns = tuple((f, new) for f, new, _, _ in both)
+            out.edit(ident, RenameHosts(path, patterns, base64, before, tuple(j for *_, j in both)))
 
     def _every_folder(self, objects: Mapping[Identity, dict], planned: list, own: tuple):  # noqa: ANN202
         """The host names to follow in each folder: the planned objects' first, then each
@@ -820,13 +823,14 @@ def _go_json(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _form(text: str, ref: Any, head: Any = None) -> str:
+def _form(text: str, ref: Any, head: Any = None, *, json: bool = False) -> str:
     """An RE2 pattern that finds this host name where the finder found it, with what comes before
     (group 1) and after it (group 2), so that a bare word elsewhere in the text stays as it is.
     ``head``: ``ref`` names the Service of a StatefulSet pod's DNS name, and ``head`` its
-    StatefulSet; the pattern's middle is then the whole ``kafka-0.kafka-headless``."""
+    StatefulSet; the pattern's middle is then the whole ``kafka-0.kafka-headless``. ``json``: the
+    pattern for the text as toJson writes it inside a string (see :func:`host_context`)."""
     first = head or ref
-    before, after = host_context(text, first)
+    before, after = host_context(text, first, json=json)
     name = text[first.span[0] : ref.span[0] + len(ref.target_name)]
     rest = text[ref.span[0] + len(ref.target_name) : ref.span[1]]
     if ref.host_namespace:  # the namespace may be the release's (release-namespace)
@@ -836,37 +840,45 @@ def _form(text: str, ref: Any, head: Any = None) -> str:
     return f"({before}){re.escape(name)}({rest_pattern}{after})"
 
 
-def _pod_form(text: str, parts: Mapping[str, Any], followed: list, chart: str) -> tuple[str, str]:
+def _pod_form(text: str, parts: Mapping[str, Any], followed: list, chart: str) -> tuple[str, str, str]:
     """The pattern of a StatefulSet pod's DNS name, and the Go expression of its new name: the pod's
     label with the StatefulSet's new name and its ordinal, a dot, the Service's new name. A part
-    not ``followed`` (a user's rule keeps that object's name) keeps its name."""
+    not ``followed`` (a user's rule keeps that object's name) keeps its name. Third, the pattern
+    for the text as toJson writes it."""
     pod, service = parts["StatefulSet"], parts["Service"]
     ordinal = text[pod.span[0] + len(pod.target_name) : service.span[0]]  # "-0."
 
     def name(ref: Any) -> str:
         return full(chart, ref.target_name) if ref in followed else quote(ref.target_name)
 
-    return _form(text, service, pod), f"print ({name(pod)}) {quote(ordinal)} ({name(service)})"
+    new = f"print ({name(pod)}) {quote(ordinal)} ({name(service)})"
+    return _form(text, service, pod), new, _form(text, service, pod, json=True)
 
 
-def host_context(text: str, ref: Any) -> tuple[str, str]:
+def host_context(text: str, ref: Any, *, json: bool = False) -> tuple[str, str]:
     """RE2 patterns for what comes just before and just after a host name the finder found in
-    ``text`` (its span): enough to tell it from a look-alike elsewhere in the text."""
+    ``text`` (its span): enough to tell it from a look-alike elsewhere in the text. ``json``: for
+    the text inside a JSON string as toJson writes it (a list read whole from values is renamed in
+    its JSON text), where a quote, a tab, ``&``, ``<`` or ``>`` next to the host is escaped."""
+
+    def literal(part: str) -> str:
+        return re.escape(_go_json(part)[1:-1] if json else part)
+
     start, end = ref.span
     if text[max(0, start - 3) : start] == "://":
         before = "://"
     elif start == 0:
         before = "^"
     else:
-        before = re.escape(text[start - 1])
+        before = literal(text[start - 1])
     tail = text[end:]
     nearby = re.match(r"[ \t]+[0-9]+", tail) if ref.port_from == "nearby" else None
     if nearby:
-        after = re.escape(nearby.group())
+        after = literal(nearby.group())
     elif not tail:
         after = "$"
     else:
-        after = re.escape(tail[0])
+        after = literal(tail[0])
     return before, after
 
 

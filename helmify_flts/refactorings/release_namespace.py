@@ -3,10 +3,13 @@
 ``metadata.namespace``, RBAC subjects, the Services that webhooks and APIServices call, the claim
 a volume is kept for, and ``NAME.NS.svc(.cluster.local)`` host names (a StatefulSet pod's
 ``kafka-0.kafka-headless.NS.svc`` too) in env values, args, commands, ConfigMap data (config
-files) and Secret data follow ``.Release.Namespace``, so that
-``helm install -n other`` keeps the release in one namespace. A Namespace object of that name
-becomes the switch ``namespace.create`` (off by default) and is declared removed. Rendered in
-the main namespace, as the proof renders, nothing else changes."""
+files) and Secret data follow ``.Release.Namespace``, so that ``helm install -n other`` keeps
+the release in one namespace. A folder that writes no namespace has ``default`` as its main
+one, and ``NAME.default.svc`` follows the same way; where another namespace is the main one,
+such a host name for a Service that writes no namespace (it lands in the release namespace too)
+stays, and the report says so. A Namespace object of that name becomes the switch
+``namespace.create`` (off by default) and is declared removed. Rendered in the main namespace,
+as the proof renders, nothing else changes."""
 
 from __future__ import annotations
 
@@ -83,22 +86,46 @@ class ReleaseNamespace:
                     out.edit(ident, Put((*path, "namespace"), namespace))
         out.warnings += _in_custom_resources(objects, ctx)
         forms: dict[tuple[Identity, tuple], list[tuple[str, str]]] = {}
+        stays: set[str] = set()
         # Every folder's text of a field: an environment may spell a host with the namespace
         # where the base does not (kafka.NS.svc.cluster.local in prod only).
-        for folder in (objects, *ctx.folders):
+        for env, folder in (("", objects), *zip(ctx.folder_names, ctx.folders, strict=False)):
             for ref in references(folder, ctx):
                 # A StatefulSet pod's DNS name (kafka-0.kafka-headless.NS.svc) as its Service's.
                 host = ref.via == "host" or (ref.via == "pod" and ref.target_kind == "Service")
-                if not (host and ref.host_namespace == ctx.namespace and ref.source in objects):
+                if not (host and ref.host_namespace and ref.source in objects):
+                    continue
+                if ref.host_namespace != ctx.namespace:
+                    lands = ref.target is not None and not ref.target[2]  # in the release namespace
+                    if lands and selects(rule.match, ref.source, objects[ref.source], ctx):
+                        stays.add(_stays(folder, ref, env, ctx.namespace))
                     continue
                 path = ref.path if folder is objects else same_path(ref.path, folder[ref.source], objects[ref.source])
                 if path is not None and selects(rule.match, ref.source, objects[ref.source], ctx):
-                    form = (_form(text_at(folder[ref.source], ref), ref), ".Release.Namespace")
+                    text = text_at(folder[ref.source], ref)
+                    form = (_form(text, ref), ".Release.Namespace", _form(text, ref, json=True))
                     found = forms.setdefault((ref.source, path, ref.encoding == "base64"), [])
                     if form not in found:
                         found.append(form)
         for (ident, path, base64), found in forms.items():
-            out.edit(ident, RenameHosts(path, tuple(found), base64))
+            patterns = tuple((f, new) for f, new, _ in found)
+            out.edit(ident, RenameHosts(path, patterns, base64, json=tuple(j for _, _, j in found)))
+        out.warnings += sorted(stays)
+
+
+def _stays(folder: Mapping[Identity, dict], ref: Any, env: str, main: str) -> str:
+    """What the report says of a host name that spells out a namespace other than the main one
+    for a Service that writes none (``kafka.default.svc`` in a folder whose main namespace is
+    ``shop``): the Service lands in the release namespace, and the text keeps naming the other."""
+    text = text_at(folder[ref.source], ref)
+    host = text[ref.span[0] : ref.span[1]] if isinstance(text, str) else ref.target_name
+    where = f"{ref.source[1]} {ref.source[3]} {pointer_text(ref.path)}" + (f" in environment {env}" if env else "")
+    return (
+        f"{where}: {host!r} names namespace {ref.host_namespace!r}, but Service {ref.target_name} writes no "
+        f"namespace and lands in the release namespace, which host names follow only where they name {main!r}: "
+        "left as it is, so installed in another namespace it names a Service the chart does not put there; "
+        f"write the host without the namespace, or with {main!r}"
+    )
 
 
 def scopes_of(objects: Mapping[Identity, dict], ctx: Context) -> Scopes:
@@ -132,14 +159,14 @@ def _in_custom_resources(objects: Mapping[Identity, dict], ctx: Context) -> list
     return out
 
 
-def _form(text: str, ref: Any) -> str:
+def _form(text: str, ref: Any, *, json: bool = False) -> str:
     """An RE2 pattern for the namespace of this host name where the finder found it (group 1 is
     what comes before the namespace, group 2 what follows), so that a look-alike elsewhere in the
     text (``postgres.flts.svc.example.org``) stays. The name may already carry a release prefix
-    (release-names applied first)."""
+    (release-names applied first). ``json``: for the text as toJson writes it."""
     from .release_names import host_context
 
-    before, _ = host_context(text, ref)
+    before, _ = host_context(text, ref, json=json)
     name = re.escape(ref.target_name)
     suffix = r"\.svc(?:\.cluster\.local)?(?:[^a-z0-9.-]|$)"  # the port may differ where a value is set
     return f"({before}(?:[a-z0-9-]+-)?{name}\\.){re.escape(ref.host_namespace)}({suffix})"

@@ -418,9 +418,12 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
         # ``host: kafka``) does not match the same word in another field of the block (its
         # ``type: kafka``).
         key = edit.pointer[-1]
-        start = f'("{re.escape(key)}":")' if isinstance(key, str) else r'([\[,]")'
+        # Group 1 opens with it: a form for the text's start is ``(^)`` (release-names) or ``(^...``
+        # (release-namespace, whose group 1 runs on to the namespace).
+        start = f'("{re.escape(key)}":"' if isinstance(key, str) else r'([\[,]"'
         end = '")' if isinstance(key, str) else r'"[,\]])'
         for i, (pattern, new) in enumerate(edit.forms):
+            pattern = edit.json[i] if i < len(edit.json) else pattern
             at = start
             if inside == 1 and isinstance(key, int) and 0 <= key < _MAX_REPEAT:
                 # The block is the list itself (args read whole): the item at the field's index,
@@ -429,10 +432,12 @@ def _rename_in_block(tree: Node, edit: Rename | RenameHosts, marks: Placeholders
                 before = edit.before[i] if i < len(edit.before) else ()
                 if key and before:
                     words = "|".join(re.escape(b) for b in before)
-                    at = f'^(\\[(?:{_JSON_ITEM},){{{key - 1}}}(?:{words}),")'
+                    at = f'^(\\[(?:{_JSON_ITEM},){{{key - 1}}}(?:{words}),"'
                 else:
-                    at = f'^(\\[(?:{_JSON_ITEM},){{{key}}}")'
-            pattern = pattern.replace("(^)", at).replace("$)", end)
+                    at = f'^(\\[(?:{_JSON_ITEM},){{{key}}}"'
+            if pattern.startswith("(^"):
+                pattern = at + pattern[2:]
+            pattern = pattern.replace("$)", end)
             text = f'regexReplaceAll {quote(pattern)} {_arg(text)} (print "${{1}}" ({new}) "${{2}}")'
     # Read back as what it was: a list (fromJsonArray) or a map (fromJson).
     ref = f'(ternary ({text} | fromJsonArray) ({text} | fromJson) (kindIs "slice" {value}))'
