@@ -356,9 +356,13 @@ def bases(
                 short += res.kind
             result[res] = key + ((short,) if short else ())
         taken = Counter(result[res] for res in members)
+        written = {res.namespace for res in members}
         for res in members:
             if taken[result[res]] > 1:
-                result[res] = result[res] + (camel(res.namespace or "default"),)
+                # A copy that writes no namespace is installed into the release's: "default" names
+                # it, unless a copy that writes "default" is there too (an overlay's own copy).
+                unset = "releaseNamespace" if "default" in written else "default"
+                result[res] = result[res] + (camel(res.namespace or unset),)
     return result
 
 

@@ -296,3 +296,53 @@ def test_a_host_next_to_a_character_tojson_escapes_is_renamed_in_a_list_read_who
     if ".shop.svc" in args[1]:  # the release namespace follows in the JSON text too
         moved = _client_container(render_objects(out, "rel", "other"))["args"]
         assert moved == [args[0], wanted[1].replace(".shop.", ".other.")]
+
+
+# ---------------------------------------------------------------------- an overlay's copy in default
+
+KAFKA = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kafka
+  labels: {app: kafka}
+spec:
+  selector: {matchLabels: {app: kafka}}
+  template:
+    metadata: {labels: {app: kafka}}
+    spec:
+      containers: [{name: kafka, image: "bitnami/kafka:3.7"}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kafka
+NAMESPACE  labels: {app: kafka}
+spec:
+  selector: {app: kafka}
+  ports: [{port: 9092}]
+"""
+
+
+def test_an_overlay_writing_default_for_a_service_the_base_leaves_without_one(tmp_path: Path) -> None:
+    """Both copies took the values path kafka.default (an object without a namespace is named by
+    "default" beside one in another namespace): convert stopped with exit 2, "the switch for
+    Service/default/kafka clashes with the values key kafka.default.service.enabled"."""
+    plain = KAFKA.replace("NAMESPACE", "")
+    written = KAFKA.replace("NAMESPACE", "  namespace: default\n")
+    src = write_tree(tmp_path / "base", {"app.yaml": plain})
+    prod = write_tree(tmp_path / "prod", {"app.yaml": written})
+    out = tmp_path / "chart"
+    result = run("convert", src, out, "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    result = run("verify", out, src, "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    values = yaml.safe_load((out / "values.yaml").read_text(encoding="utf-8"))["kafka"]
+    assert {"releaseNamespace", "default"} <= set(values)
+    # Elsewhere an object without a namespace keeps "default" as its name beside another namespace.
+    other = KAFKA.replace("NAMESPACE", "  namespace: other\n")
+    write_tree(prod, {"app.yaml": other})
+    out2 = tmp_path / "chart2"
+    assert run("convert", src, out2, "--env", f"prod={prod}").exit_code == 0
+    values = yaml.safe_load((out2 / "values.yaml").read_text(encoding="utf-8"))["kafka"]
+    assert {"other", "default"} <= set(values) and "releaseNamespace" not in values
