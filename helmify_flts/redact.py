@@ -525,7 +525,9 @@ def _first_of(data: str, chars: str) -> int:
 
 
 _VALUE_END = re.compile(r"[;\s\"'<>]")  # connection strings and arguments
-_QUERY_END = re.compile(r"[&#\s\"'<>]")  # URL query strings
+# URL query strings. Not "#": a driver that reads the URL itself (pgjdbc) takes a password up to
+# the next "&", fragment marker and all, so hiding to "#" could show the rest of the password.
+_QUERY_END = re.compile(r"[&\s\"'<>]")
 _CLOSE = {"{": "}", '"': '"', "'": "'"}
 
 

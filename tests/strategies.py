@@ -480,7 +480,12 @@ def secret_placement(kind: str, tok: Token, idx: int) -> tuple[str, Any]:
         "secret-data": ("secret-data", (f"token{idx}", b64(t))),
         "env-credential": ("env", {"name": CREDENTIAL_ENV[idx % len(CREDENTIAL_ENV)] + f"_{idx}", "value": t}),
         "env-url": ("env", {"name": f"DATABASE_URL_{idx}", "value": f"postgresql://app:{t}@db:5432/app"}),
-        "env-jdbc": ("env", {"name": f"JDBC_URL_{idx}", "value": f"jdbc:postgresql://db/app?user=app&password={t}"}),
+        # In a query string "&" starts the next parameter, for every reader of URLs: a password
+        # holding one is written percent-encoded, as a working URL has it ("#" it may hold raw).
+        "env-jdbc": (
+            "env",
+            {"name": f"JDBC_URL_{idx}", "value": f"jdbc:postgresql://db/app?user=app&password={t.replace('&', '%26')}"},
+        ),
         "env-mssql": (
             "env",
             {"name": f"CONNECTION_{idx}", "value": f"Server=db;Database=app;User Id=sa;Password={t};"},

@@ -120,6 +120,14 @@ SHAPES = [
         ["user=app", "&ssl=true"],
     ),
     (
+        # pgjdbc reads a parameter up to the next "&": a "#" is part of the password, not a
+        # URL fragment, and what followed it was shown (found by fuzzing).
+        "jdbc-hash",
+        "jdbc:postgresql://db/app?user=app&password=Pw4#tail9x&ssl=true",
+        ["Pw4", "tail9x"],
+        ["user=app", "&ssl=true"],
+    ),
+    (
         "jdbc-sslpassword",
         "jdbc:postgresql://db/app?sslmode=verify-full&sslpassword=keyPw2",
         ["keyPw2"],
