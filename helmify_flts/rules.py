@@ -300,8 +300,9 @@ class _Loader:
         if len(docs) != 1 or not isinstance(docs[0], MappingNode):
             raise UserError("a rule file is one YAML mapping with a 'rules:' list", Where(shown, 1))
         top = docs[0]
-        root = schema()
-        ruleschema.check(top, root, root, shown, skip=frozenset({ruleschema.RULE_REF}))
+        if _checked(shown, builtin):
+            root = schema()
+            ruleschema.check(top, root, root, shown, skip=frozenset({ruleschema.RULE_REF}))
         for ext_node in _seq(_get(top, "extends"), shown, "extends", allow_scalar=True):
             ext = _str(ext_node, shown, "extends")
             is_path = "/" in ext or ext.endswith((".yaml", ".yml"))
@@ -473,17 +474,23 @@ def _split_outside_braces(text: str) -> list[str]:
     return parts
 
 
+def _checked(file: str, builtin: bool) -> bool:
+    """Whether a rule file is checked against the rule schema and its paths against Kubernetes'
+    schema as it loads: a user's own file is; the built-in packs (and byte copies of them) are
+    checked by the tests (test_rule_language.py), which keeps start-up fast."""
+    return not builtin and not file.startswith("builtin:")
+
+
 def _parse_rule(
     node: Node, file: str, layer: int, builtin: bool
 ) -> FieldRule | ComponentRule | ExistingRule | RefactorRule:
-    # A user's own rule file has its paths checked against Kubernetes' schema; the built-in
-    # packs (and byte copies of them) are checked by the tests, which keeps start-up fast.
-    check_fields = not builtin and not file.startswith("builtin:")
+    check_fields = _checked(file, builtin)
     if not isinstance(node, MappingNode):
         raise UserError("each rule must be a mapping with id, description and path/key or component", _at(node, file))
     where = _at(node, file)
-    root = schema()
-    ruleschema.check(node, root["$defs"]["rule"], root, file)
+    if check_fields:
+        root = schema()
+        ruleschema.check(node, root["$defs"]["rule"], root, file)
     rule_id = _str(_get(node, "id"), file, "rule id")
     if not rule_id:
         raise UserError("rule has no id; give it a short stable name", where)

@@ -10,8 +10,10 @@ import jsonschema
 import pytest
 import yaml
 from conftest import ROOT, assert_reproduces, convert_ok, run, write_tree
+from yaml.nodes import ScalarNode
 
-from helmify_flts import kyaml, pathsets, render, rules
+from helmify_flts import kyaml, paths, pathsets, render, rules
+from helmify_flts.errors import UserError
 from helmify_flts.transforms import TRANSFORMS
 
 SCHEMA_FILE = ROOT / "rules" / "rule-file.schema.json"
@@ -316,6 +318,26 @@ def test_the_field_check_leaves_alone_what_it_cannot_know(tmp_path: Path, monkey
     write_tree(tmp_path, {"my.yaml": FREE_RULES})
     result = run("rules", "--rules", "my.yaml")
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=[p.stem for p in PACKS])
+def test_every_builtin_pack_passes_the_rule_schema(pack: Path) -> None:
+    """A run does not check the built-in packs against the rule schema (start-up): this does,
+    with the checks a user's rule file goes through."""
+    from helmify_flts import ruleschema
+
+    (top,) = [n for n in kyaml.compose_all(pack.read_text(encoding="utf-8")) if n is not None]
+    root = rules.schema()
+    ruleschema.check(top, root, root, pack.name, skip=frozenset({ruleschema.RULE_REF}))
+    items = paths.child(top, "rules")
+    for item in items.value if items is not None else ():
+        ruleschema.check(item, root["$defs"]["rule"], root, pack.name)
+    # and the check does refuse a slip in one of them
+    first = items.value[0] if items is not None and items.value else None
+    if first is not None:
+        first.value.append((ScalarNode(kyaml.STR, "pathh", first.start_mark), ScalarNode(kyaml.STR, "x")))
+        with pytest.raises(UserError):
+            ruleschema.check(first, root["$defs"]["rule"], root, pack.name)
 
 
 def test_every_builtin_path_ends_in_a_real_field() -> None:
