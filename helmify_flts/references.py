@@ -775,6 +775,8 @@ def _with_port(ref: Reference, port: Any, source: str) -> Reference:
     return ref
 
 
+# $(VAR), as Kubernetes expands it in env values, command and args, and a shell's ${VAR}.
+_VARIABLE = re.compile(r"\$(?:\([A-Za-z_][A-Za-z0-9_]*\)|\{[A-Za-z_][A-Za-z0-9_]*\})")
 # A host-name-like token: letters, digits, dots and dashes; no nested repetition, so linear.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
 _DIGITS = re.compile(r"[0-9]{1,5}")
@@ -837,9 +839,15 @@ def _url_authorities(text: str) -> Iterator[tuple[int, int, int, str]]:
         begin = at + 3
         end = begin
         while end < len(text) and not text[end].isspace() and text[end] not in "/?#\"'<>`,;)]}":
-            end += 1
+            # A variable the kubelet or a shell fills in ($(DB_PASSWORD), ${PW}) is part of the
+            # authority (most often its password): its closing bracket does not end it.
+            variable = _VARIABLE.match(text, end) if text[end] == "$" else None
+            end = variable.end() if variable else end + 1
         authority = text[begin:end]
         host_start = begin + authority.rfind("@") + 1  # userinfo may hold a password: skip it
+        pod = _VARIABLE.match(text, host_start)
+        if pod:  # a host the pod fills in ($(POD_NAME).kafka-headless): the rest is read as text is
+            end = pod.end()
         if scheme and scheme[0].isalpha() and scheme not in _NOT_HOST_SCHEMES and host_start < end:
             yield begin, host_start, end, scheme
         at = text.find("://", max(end, at + 3))

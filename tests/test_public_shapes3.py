@@ -1,0 +1,71 @@
+"""A third set of real-world shapes (tests/public_shapes/): workflow and CI custom resources
+full of their own template syntax (Argo's ``{{inputs.parameters.x}}``, Tekton's
+``$(params.x)``), an operator-managed Kafka, Gateway API routes, a database StatefulSet with an
+overlay, a folder of batch Jobs and CronJobs, Windows nodes across namespaces, and files in every
+encoding and YAML style; and the failures they showed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import convert_ok, render_objects, run, write_tree
+
+SHAPES = Path(__file__).resolve().parent / "public_shapes"
+
+
+MIGRATE_JOB = """\
+apiVersion: v1
+kind: Service
+metadata: {name: reports-db}
+spec:
+  type: ExternalName
+  externalName: reports.example.rds.amazonaws.com
+  ports: [{port: 5432}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate}
+spec:
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+        - name: migrate
+          image: example/migrate:41
+          args: [up, --url, 'postgres://reports:$(DB_PASSWORD)@reports-db:5432/reports?sslmode=disable']
+          env:
+            - name: DB_PASSWORD
+              value: from-a-secret-in-real-life
+            - name: SHELL_FORM
+              value: 'postgres://reports:${DB_PASSWORD}@reports-db/reports'
+"""
+
+
+def test_a_url_whose_password_is_a_variable_names_its_host(tmp_path: Path) -> None:
+    # Kubernetes expands $(VAR) in args, a shell ${VAR}: the password of a database URL is most
+    # often written so. The URL's user part ended at the variable's ")" or "}", so its host was
+    # read as no host name at all: the release prefix renamed the Service and left the URL
+    # naming the old name, without a word.
+    src = write_tree(tmp_path / "src", {"migrate.yaml": MIGRATE_JOB})
+    chart = tmp_path / "chart"
+    result = run("convert", src, chart, "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    assert run("verify", chart, src).exit_code == 0
+    job = render_objects(chart, release="blue")[("batch", "Job", "", "blue-migrate")]
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"][2] == "postgres://reports:$(DB_PASSWORD)@blue-reports-db:5432/reports?sslmode=disable"
+    assert container["env"][1]["value"] == "postgres://reports:${DB_PASSWORD}@blue-reports-db/reports"
+    graph = (chart / "helmify-report.md").read_text()
+    assert "reports-db:5432" in graph
+
+
+def test_database_statefulset_with_a_namespaced_overlay(tmp_path: Path) -> None:
+    # A base without a namespace and a prod overlay that sets one, resizes the claim template,
+    # scales, patches the disruption budget and merges into the init-script ConfigMap.
+    src = SHAPES / "sql-statefulset"
+    env = ("--env", f"prod={src / 'prod'}")
+    for packs in ((), ("--rules", "conventions"), ("--rules", "production")):
+        chart = tmp_path / ("chart" + "".join(packs).replace("--rules", "-"))
+        convert_ok(src / "base", chart, *env, *packs)
+        result = run("verify", chart, src / "base", *env)
+        assert result.exit_code == 0, result.stderr
