@@ -69,3 +69,16 @@ def test_database_statefulset_with_a_namespaced_overlay(tmp_path: Path) -> None:
         convert_ok(src / "base", chart, *env, *packs)
         result = run("verify", chart, src / "base", *env)
         assert result.exit_code == 0, result.stderr
+
+
+def test_verify_counts_a_removed_object_once(tmp_path: Path) -> None:
+    # With the conventions the folder's Namespace is labelled (an edit) and then left to the
+    # release (removed): verify said "12 of 12 resources as declared (13 with declared changes)",
+    # more changed resources than it rendered.
+    src = SHAPES / "windows-tenants"
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", "conventions")
+    result = run("verify", chart, src)
+    assert result.exit_code == 0, result.stderr
+    assert "12 of 12 resources as declared (12 with declared changes)" in result.stderr
+    assert "1 removed as the chart declares" in result.stderr
