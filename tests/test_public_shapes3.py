@@ -82,3 +82,27 @@ def test_verify_counts_a_removed_object_once(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "12 of 12 resources as declared (12 with declared changes)" in result.stderr
     assert "1 removed as the chart declares" in result.stderr
+
+
+def test_json_utf16_escapes_read_as_kubectl_reads_them(tmp_path: Path) -> None:
+    # Python's json.dumps (and any writer that escapes all but ASCII) writes an emoji as a
+    # surrogate pair; YAML's \u takes no surrogates, so valid JSON that kubectl applies was
+    # refused as "not valid YAML". A lone surrogate is U+FFFD to Go's decoder; an escaped
+    # backslash before "u" is text.
+    text = (
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "emoji"},\n'
+        ' "data": {"rocket": "go \\ud83d\\ude80!", "lone": "a\\ud83db\\ude80c",'
+        ' "text": "\\\\ud83d\\\\ude80", "mixed": "\\\\\\ud83d\\ude80", "bmp": "caf\\u00e9"}}\n'
+    )
+    src = write_tree(tmp_path / "src", {"emoji.json": text})
+    chart = tmp_path / "chart"
+    convert_ok(src, chart)
+    assert run("verify", chart, src).exit_code == 0
+    data = render_objects(chart)[("", "ConfigMap", "", "emoji")]["data"]
+    assert data == {
+        "rocket": "go \U0001f680!",
+        "lone": "a\ufffdb\ufffdc",
+        "text": "\\ud83d\\ude80",
+        "mixed": "\\\U0001f680",
+        "bmp": "café",
+    }
