@@ -106,3 +106,48 @@ def test_json_utf16_escapes_read_as_kubectl_reads_them(tmp_path: Path) -> None:
         "mixed": "\\\U0001f680",
         "bmp": "café",
     }
+
+
+KAFKA_ACLS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders}
+spec:
+  selector: {matchLabels: {app: orders}}
+  template:
+    metadata: {labels: {app: orders}}
+    spec:
+      containers: [{name: app, image: example/orders:1}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: orders-tls}
+stringData: {ca.crt: not-a-real-cert}
+---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaUser
+metadata: {name: orders-user, labels: {strimzi.io/cluster: events}}
+spec:
+  authentication: {type: tls}
+  authorization:
+    type: simple
+    acls:
+      - resource: {type: topic, name: orders, patternType: literal}
+        operations: [Read, Write]
+      - resource: {type: group, name: orders, patternType: prefix}
+        operations: [Read]
+  credentials:
+    - {type: secret, name: orders-tls}
+"""
+
+
+def test_a_name_beside_a_type_names_an_object_of_that_type_only(tmp_path: Path) -> None:
+    # Strimzi's ACLs name a topic or a consumer group by {type, name}: the same word as a
+    # Deployment's name is no reference to it, and the warning that the installed chart would
+    # name an object it does not render was wrong there. A type that spells a kind still warns.
+    src = write_tree(tmp_path / "src", {"kafka.yaml": KAFKA_ACLS})
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    (line,) = [w for w in result.stderr.splitlines() if w.startswith("warning: KafkaUser orders-user:")]
+    assert "/spec/credentials/0/name 'orders-tls' names Secret/orders-tls" in line
+    assert "acls" not in line and "Deployment/orders" not in line

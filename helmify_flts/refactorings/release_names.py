@@ -720,11 +720,16 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
 def _of_written_kind(parent: Any, objects: list[Identity]) -> list[Identity]:
     """The ``objects`` a name may mean, where it sits beside a ``kind`` (and an ``apiVersion`` or a
     group): only those of that kind and group (``{group: example.com, kind: Bucket, name: db}``
-    names no Service ``db``)."""
+    names no Service ``db``). Beside a ``type`` and no ``kind``, only those of the kind the type
+    spells: ``{type: group, name: orders}`` (a Kafka ACL's consumer group) names no object."""
     from ..references import group_of
 
     kind = parent.get("kind") if isinstance(parent, dict) else None
     if not isinstance(kind, str):
+        typed = parent.get("type") if isinstance(parent, dict) else None
+        if isinstance(typed, str):
+            spelt = re.sub(r"[-_ ]", "", typed).lower()
+            return [i for i in objects if i[1].lower() == spelt]
         return objects
     group = group_of(parent)
     return [i for i in objects if i[1] == kind and group in (None, i[0])]
