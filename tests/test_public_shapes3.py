@@ -151,3 +151,14 @@ def test_a_name_beside_a_type_names_an_object_of_that_type_only(tmp_path: Path) 
     (line,) = [w for w in result.stderr.splitlines() if w.startswith("warning: KafkaUser orders-user:")]
     assert "/spec/credentials/0/name 'orders-tls' names Secret/orders-tls" in line
     assert "acls" not in line and "Deployment/orders" not in line
+
+
+def test_a_warning_about_objects_an_overlay_moves_is_said_once(tmp_path: Path) -> None:
+    # prod sets a namespace of its own, so the rules see the base's CronJob and prod's copy: the
+    # same finding about `pg_dump -h postgres` was printed twice, word for word.
+    src = SHAPES / "sql-statefulset"
+    result = run("convert", src / "base", tmp_path / "chart", "--rules", "conventions", "--env", f"prod={src / 'prod'}")
+    assert result.exit_code == 0, result.stderr
+    lines = [w for w in result.stderr.splitlines() if "not provably a host name" in w]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("warning: CronJob postgres-backup ")
