@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from conftest import convert_ok, render_objects, run, write_tree
 
 SHAPES = Path(__file__).resolve().parent / "public_shapes"
@@ -162,3 +163,70 @@ def test_a_warning_about_objects_an_overlay_moves_is_said_once(tmp_path: Path) -
     lines = [w for w in result.stderr.splitlines() if "not provably a host name" in w]
     assert len(lines) == 1, lines
     assert lines[0].startswith("warning: CronJob postgres-backup ")
+
+
+KNATIVE = """\
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: hello}
+spec:
+  template:
+    spec:
+      containers:
+        - image: example/hello:1
+          ports: [{name: http1, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: metrics, annotations: {prometheus.io/scrape: "true"}}
+spec:
+  selector: {app: x}
+  ports: [{name: metrics, port: 9090}]
+"""
+
+
+def test_a_custom_kind_named_like_a_built_in_one_gets_none_of_its_knobs(tmp_path: Path) -> None:
+    # Knative's Service has no type, ports or selector: the packs' Service rules gave it
+    # service.type and service.annotations knobs, which render a field it does not have.
+    src = write_tree(tmp_path / "src", {"hello.yaml": KNATIVE})
+    chart = tmp_path / "chart"
+    result = run("convert", src, chart, "--rules", "production")
+    assert result.exit_code == 0, result.stderr
+    assert run("verify", chart, src).exit_code == 0
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    assert "service" not in values["hello"]
+    assert values["metrics"]["service"]["type"] is None
+    # A ServiceMonitor for the core Service only, and messages tell the two kinds apart.
+    monitors = (chart / "helmify-report.md").read_text()
+    assert "ServiceMonitor" in monitors and "ServiceMonitor/hello" not in monitors
+    named = run("convert", src, tmp_path / "conv", "--rules", "conventions")
+    assert "Service.serving.knative.dev/hello keeps its name" in named.stderr
+
+
+def test_a_rule_naming_apiversions_still_selects_the_namesake(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"hello.yaml": KNATIVE})
+    rules = write_tree(
+        tmp_path / "rules",
+        {
+            "knative.yaml": """\
+rules:
+  - id: knative-image
+    description: The Knative Service's image.
+    match: {kinds: [Service], apiVersions: ["serving.knative.dev/*"]}
+    path: spec.template.spec.containers[0].image
+    key: "{base}.image"
+"""
+        },
+    )
+    chart = tmp_path / "chart"
+    convert_ok(src, chart, "--rules", str(rules / "knative.yaml"))
+    assert yaml.safe_load((chart / "values.yaml").read_text())["hello"]["image"] == "example/hello:1"
+
+
+def test_a_name_under_a_secret_key_ref_names_the_secret(tmp_path: Path) -> None:
+    # The warning about a custom resource's fields named every renamed object called "minio"
+    # (Secret, Service and Deployment) for a secretKeyRef's name: its key is under the ref.
+    result = run("convert", SHAPES / "serverless", tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    assert "/secretKeyRef/name 'minio' names Secret/minio; " in result.stderr
+    assert "Service/minio" not in result.stderr

@@ -503,6 +503,7 @@ def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
     does for a resource. An object an earlier rule renamed (release-names, release-namespace) is
     matched by its source's name, namespace and component too: the rule names what the user
     wrote, and the template half, which works on the sources, matches it so."""
+    from ..components import namesake
     from ..globs import fnmatchcase
 
     api = str(obj.get("apiVersion", ""))
@@ -512,7 +513,7 @@ def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
     component = ctx.components.get(source, "")
     names = {ident[3], source[3], ctx.key_name(source)}
     checks = [
-        not match.kinds or ident[1] in match.kinds,
+        not match.kinds or ident[1] in match.kinds and (bool(match.api_versions) or not namesake(api, ident[1])),
         not match.api_versions or any(fnmatchcase(api, g) for g in match.api_versions),
         not match.names or any(fnmatchcase(name, g) for name in names for g in match.names),
         not match.namespaces or any(fnmatchcase(ns, g) for ns in {ident[2], source[2]} for g in match.namespaces),

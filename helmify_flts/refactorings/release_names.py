@@ -708,8 +708,9 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
             said.append(f"{pointer_text(path)} {value!r} names {_named_kinds(path, named)}")
         if said:
             fields = "this field" if len(said) == 1 else "these fields"
+            kind = _custom_kind(ident)
             out.append(
-                f"{ident[1]} {ident[3]}: " + "; ".join(said) + f", which the release renames, but {ident[1]} is a "
+                f"{kind} {ident[3]}: " + "; ".join(said) + f", which the release renames, but {kind} is a "
                 "custom resource whose references are not known: left as written, so the installed chart would name "
                 f"an object it does not render; template {fields} (the release's name for the object), or keep the "
                 "object's name (apply release-names with a rule of your own whose match leaves it out)"
@@ -737,12 +738,22 @@ def _of_written_kind(parent: Any, objects: list[Identity]) -> list[Identity]:
 
 def _named_kinds(path: tuple, objects: list[Identity]) -> str:
     """The renamed objects a custom resource's field most likely names: of the kind its key says
-    (serviceAccountName names a ServiceAccount, not the Service of the same name), else all."""
-    key = next(p for p in reversed(path) if isinstance(p, str)).lower()
+    (serviceAccountName names a ServiceAccount, not the Service of the same name; a ``name``
+    says it by the key it sits under: ``secretKeyRef.name`` names a Secret), else all."""
+    keys = [p.lower() for p in path if isinstance(p, str)]
+    key = keys[-2] if keys[-1] == "name" and len(keys) > 1 else keys[-1]
     said = [i for i in objects if i[1].lower() in key or (key in _HOSTS and i[1] == "Service")]
     longest = max((len(i[1]) for i in said), default=0)
     kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
     return kinds or ", ".join(f"{i[1]}/{i[3]}" for i in objects)
+
+
+def _custom_kind(ident: Identity) -> str:
+    """A custom resource's kind as messages name it: with its group where a built-in kind has
+    the same name (Knative's ``Service.serving.knative.dev``, not a Service)."""
+    from ..schema import built_in
+
+    return f"{ident[1]}.{ident[0]}" if ident[0] and built_in(ident[1]) else ident[1]
 
 
 def _custom_kept(objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
@@ -752,7 +763,8 @@ def _custom_kept(objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> l
     from ..scopes import SELECTED_BY_LABELS, custom
 
     return [
-        f"{i[1]}/{i[3]} keeps its name: {i[1]} is a custom resource whose references are not known (an "
+        f"{_custom_kind(i)}/{i[3]} keeps its name: {_custom_kind(i)} is a custom resource whose references are "
+        "not known (an "
         "annotation or a field of another object may name it), so a release prefix could leave a reference to it "
         "dangling; two releases in one namespace (or in one cluster, for a cluster-scoped kind) share this object"
         for i, obj in sorted(objects.items())
