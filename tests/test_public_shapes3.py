@@ -230,3 +230,41 @@ def test_a_name_under_a_secret_key_ref_names_the_secret(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "/secretKeyRef/name 'minio' names Secret/minio; " in result.stderr
     assert "Service/minio" not in result.stderr
+
+
+ACCOUNT_NAMES = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: ledger, namespace: finance}
+---
+apiVersion: security.openshift.io/v1
+kind: SecurityContextConstraints
+metadata: {name: ledger-nonroot}
+runAsUser: {type: MustRunAsNonRoot}
+users: [system:serviceaccount:finance:ledger, system:serviceaccount:other:ledger]
+groups: [system:serviceaccounts:finance]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ledger, namespace: finance}
+spec:
+  rules:
+    - from:
+        - source:
+            principals: [cluster.local/ns/finance/sa/ledger, cluster.local/ns/financex/sa/web]
+"""
+
+
+def test_service_account_user_names_in_the_main_namespace_are_listed(tmp_path: Path) -> None:
+    # OpenShift's SCCs and a mesh's policies name a service account by its user name, which
+    # holds its namespace: installed in another namespace, the chart still granted the old one,
+    # without a word.
+    src = write_tree(tmp_path / "src", {"scc.yaml": ACCOUNT_NAMES})
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    lines = [w for w in result.stderr.splitlines() if "names the namespace the release replaces" in w]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(
+        "warning: AuthorizationPolicy ledger /spec/rules/0/from/0/source/principals/0: 'finance' names"
+    )
+    assert lines[1].startswith("warning: SecurityContextConstraints ledger-nonroot /groups/0, /users/0: 'finance'")
