@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from conftest import convert_ok, render_objects, run, write_tree
+from conftest import assert_reproduces, convert_ok, render_objects, run, write_tree
 
 SHAPES = Path(__file__).resolve().parent / "public_shapes"
 
@@ -268,3 +268,38 @@ def test_service_account_user_names_in_the_main_namespace_are_listed(tmp_path: P
         "warning: AuthorizationPolicy ledger /spec/rules/0/from/0/source/principals/0: 'finance' names"
     )
     assert lines[1].startswith("warning: SecurityContextConstraints ledger-nonroot /groups/0, /users/0: 'finance'")
+
+
+NEL_KEY = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+    - host: "*.example.com"
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: {service: {name: web, port: {number: 80}}}
+            "\\N": note
+"""
+
+
+def test_a_key_holding_a_nel_keeps_its_field_in_the_template(tmp_path: Path) -> None:
+    # The Ingress's rules are a knob read whole with toYaml, which writes a NEL inside a key raw,
+    # where YAML reads a line break: convert's own check failed with "This is a bug". Values of
+    # such text were already kept in the template; keys now are too, and an environment that
+    # needs the key in its values is refused with the reason.
+    src = write_tree(tmp_path / "src", {"web.yaml": NEL_KEY})
+    chart = tmp_path / "chart"
+    result = run("convert", src, chart)
+    assert result.exit_code == 0, result.stderr
+    assert "Ingress/web spec.rules left as is: a key holding a NEL character (U+0085)" in result.stderr
+    assert_reproduces(chart, src)  # (verify's schema check refuses the unknown key, rightly)
+    base = write_tree(tmp_path / "base", {"web.yaml": NEL_KEY.replace('            "\\N": note\n', "")})
+    result = run("convert", base, tmp_path / "env-chart", "--env", f"dev={src}")
+    assert result.exit_code == 2, result.stderr
+    assert "[dev] Ingress/web: the value for web.ingress.rules cannot pass through Helm values (a key holding" in (
+        result.stderr
+    )
