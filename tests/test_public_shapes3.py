@@ -303,3 +303,48 @@ def test_a_key_holding_a_nel_keeps_its_field_in_the_template(tmp_path: Path) -> 
     assert "[dev] Ingress/web: the value for web.ingress.rules cannot pass through Helm values (a key holding" in (
         result.stderr
     )
+
+
+def test_long_names_the_release_prefix_would_cut_to_one_keep_theirs(tmp_path: Path) -> None:
+    # With the prefix, names are cut to 63 characters: two ConfigMaps whose long names differ
+    # only at the end became one, and the proof, which renamed both alike, said "2 of 2".
+    long = "payments-reconciliation-settlement-worker-eu-west-primary-"
+    text = "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{which: x}}\n"
+        for name in (long + "x1", long + "x2", "payments-reconciliation-api", "web")
+    )
+    src = write_tree(tmp_path / "src", {"cms.yaml": text})
+    chart = tmp_path / "chart"
+    result = run("convert", src, chart, "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "keep their names" in line]
+    assert warned == [
+        f"warning: ConfigMap/{long}x1 and {long}x2 keep their names: with the release prefix, cut to 63 characters, "
+        "they would be one name for a release name of 3 characters or more; shorten them to tell them apart within "
+        "their first characters"
+    ]
+    verified = run("verify", chart, src)
+    assert verified.exit_code == 0 and "4 of 4 resources" in verified.stderr, verified.stderr
+    names = sorted(i[3] for i in render_objects(chart, release="a-release-name-of-thirty-chars"))
+    assert names == [
+        "a-release-name-of-thirty-chars-payments-reconciliation-api",
+        "a-release-name-of-thirty-chars-web",
+        long + "x1",
+        long + "x2",
+    ]
+
+
+def test_declared_changes_that_make_two_objects_one_are_refused() -> None:
+    # What the chart must render is the sources with the declared changes: a change that gives
+    # an object another one's identity would drop one from it, and the proof would pass.
+    import pytest
+
+    from helmify_flts.refactorings.base import Edit, apply
+
+    objects = {
+        ("", "ConfigMap", "", name): {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}}
+        for name in ("a", "b")
+    }
+    rename = Edit(("", "ConfigMap", "", "a"), ({"op": "replace", "path": "/metadata/name", "value": "b"},), "r", "w")
+    with pytest.raises(ValueError, match="the identity of another object"):
+        apply(objects, [rename])

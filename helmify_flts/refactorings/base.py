@@ -407,6 +407,11 @@ def apply(
             obj = jsonpatch.apply_patch(obj, plain_copy(list(change.ops)), in_place=True)
             source = origin.pop(change.identity)
             new = identity(obj, scopes)
+            if new in current:  # two objects made one: what the chart must render would lose one
+                raise ValueError(
+                    f"rule {change.rule}: the declared change of {change.identity} gives it the identity of "
+                    "another object"
+                )
             current[new], origin[new] = obj, source
             owned.add(new)
             if isinstance(source, int):
@@ -420,6 +425,8 @@ def apply(
             removed.append(change)
         else:
             new = identity(change.object, scopes)
+            if new in current:
+                raise ValueError(f"rule {change.rule}: the object it adds has the identity of another object, {new}")
             current[new], origin[new] = plain_copy(change.object), len(added)
             owned.add(new)
             added.append(change)

@@ -43,6 +43,51 @@ NAME = "release-names"
 WHY = "the release prefix keeps two releases in one namespace apart"
 
 
+# The longest release name whose prefix must keep every object's name apart: objects whose names
+# the 63-character cut would make one for a release name of up to this length keep their names.
+LONGEST_RELEASE = 30
+
+
+def _cut_together(
+    objects: Mapping[Identity, dict], ctx: Context, rule: Any, scopes: Any
+) -> dict[Identity, tuple[Identity, int]]:
+    """Objects (of every folder) the release prefix and the 63-character cut would give the name of
+    another object of their kind and namespace, for a release name of up to LONGEST_RELEASE
+    characters: each with the other one and the shortest release name that joins them. Two
+    ConfigMaps would be one, and the proof, which renames both alike, would not see it."""
+    seen: dict[tuple, set[str]] = {}
+    for folder in (objects, ctx.objects, *ctx.folders):
+        for i, obj in folder.items():
+            # A shorter name is never cut, and most names are shorter.
+            long_enough = len(i[3]) > 62 - LONGEST_RELEASE
+            if long_enough and not scopes.keeps_name(i[0], i[1]) and selects(rule.match, i, obj, ctx):
+                seen.setdefault(i[:3], set()).add(i[3])
+    long = "x" * LONGEST_RELEASE
+    out: dict[Identity, tuple[Identity, int]] = {}
+    for place, names in seen.items():
+        by_cut: dict[str, list[str]] = {}
+        for name in sorted(names):
+            by_cut.setdefault(new_name(long, name), []).append(name)
+        for group in by_cut.values():
+            for a, b in zip(group, group[1:], strict=False):
+                length = next(n for n in range(1, LONGEST_RELEASE + 1) if new_name("x" * n, a) == new_name("x" * n, b))
+                out.setdefault((*place, a), ((*place, b), length))
+                out[(*place, b)] = ((*place, a), length)
+    return out
+
+
+def _cut_together_warnings(ctx: Context, rule: Any, objects: Mapping[Identity, dict]) -> list[str]:
+    said = []
+    for ident, (other, length) in sorted(_cut_together(objects, ctx, rule, scopes_of(objects, ctx)).items()):
+        if ident < other:
+            said.append(
+                f"{ident[1]}/{ident[3]} and {other[3]} keep their names: with the release prefix, cut to 63 "
+                f"characters, they would be one name for a release name of {length} characters or more; shorten "
+                "them to tell them apart within their first characters"
+            )
+    return said
+
+
 def new_name(release: str, name: str) -> str:
     """The name the fullname helper gives: release-name, at most 63 characters."""
     return f"{release}-{name}"[:63].rstrip("-")
@@ -73,6 +118,7 @@ class ReleaseNames:
         renamed = {
             i for i, obj in objects.items() if not scopes.keeps_name(i[0], i[1]) and selects(rule.match, i, obj, ctx)
         }
+        renamed -= set(_cut_together(objects, ctx, rule, scopes))
         fields: dict[Identity, list] = {}
         hosts: dict[Identity, dict[tuple, list]] = {}
         # Each StatefulSet pod's DNS name (kafka-0.kafka-headless) by where it is and where it ends:
@@ -153,6 +199,7 @@ class ReleaseNames:
             # rendered from values, renamed there as that folder's declaration renames it.
             existing = ((name, templating.ref(ctx.existing[target])),) if target in ctx.existing else ()
             out.edit(ident, Rename(pointer, name, _full_where(chart, ctx, target, name), (), existing))
+        out.warnings += _cut_together_warnings(ctx, rule, objects)
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += self._not_followed(objects, ctx, rule)
         out.warnings += _in_custom_resources(objects, renamed)
