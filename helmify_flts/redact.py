@@ -597,6 +597,9 @@ def _flags(data: str) -> str:
         name, value = m.group(1), m.group(2)
         keep = m.group(0)[: m.start(2) - m.start(0)]
         if name in ("u", "user") and ":" in value and not value.endswith(":" + REDACTED):
+            # date -u +%H:%M: the format of date's UTC flag, which no user name starts with
+            if value.lstrip("\"'").startswith("+"):
+                return m.group(0)
             return keep + value[: value.index(":") + 1] + REDACTED
         if not _credential_option("-" + name) or value == REDACTED:
             return m.group(0)

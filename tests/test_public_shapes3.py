@@ -348,3 +348,43 @@ def test_declared_changes_that_make_two_objects_one_are_refused() -> None:
     rename = Edit(("", "ConfigMap", "", "a"), ({"op": "replace", "path": "/metadata/name", "value": "b"},), "r", "w")
     with pytest.raises(ValueError, match="the identity of another object"):
         apply(objects, [rename])
+
+
+CLEANUP = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: cleanup}
+spec:
+  schedule: "@hourly"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: cleanup
+              image: busybox:1.36
+              command:
+                - /bin/sh
+                - -c
+                - |
+                  find /scratch -type f -mmin +MINUTES -delete
+                  echo "done at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+"""
+
+
+def test_date_in_utc_is_no_user_and_password(tmp_path: Path) -> None:
+    # `date -u +%H:%M` read as curl's `-u user:password`: the report hid the time format, and an
+    # environment whose script differs was said to hold a credential in plain text.
+    base = write_tree(tmp_path / "base", {"cleanup.yaml": CLEANUP.replace("MINUTES", "120")})
+    prod = write_tree(tmp_path / "prod", {"cleanup.yaml": CLEANUP.replace("MINUTES", "60")})
+    chart = tmp_path / "chart"
+    result = run("convert", base, chart, "--env", f"prod={prod}")
+    assert result.exit_code == 0, result.stderr
+    assert "credential" not in result.stderr
+    report = (chart / "helmify-report.json").read_text()
+    assert "date -u +%Y-%m-%dT%H:%M:%SZ" in report and "<redacted>" not in report
+    # curl's user and password stay hidden.
+    from helmify_flts import redact
+
+    assert redact.inline("curl -u admin:hunter2 http://x") == "curl -u admin:<redacted> http://x"
