@@ -388,3 +388,30 @@ def test_date_in_utc_is_no_user_and_password(tmp_path: Path) -> None:
     from helmify_flts import redact
 
     assert redact.inline("curl -u admin:hunter2 http://x") == "curl -u admin:<redacted> http://x"
+
+
+NODEPORT = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: TYPE
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+"""
+
+
+def test_an_environment_setting_an_optional_knob_to_null_is_refused_with_why(tmp_path: Path) -> None:
+    # service.type renders only when its key is not null: a `type: null` in an environment went
+    # into values-dev.yaml as null, the chart left the key out, and convert's own check failed
+    # with "This is a bug".
+    base = write_tree(tmp_path / "base", {"web.yaml": NODEPORT.replace("TYPE", "NodePort")})
+    dev = write_tree(tmp_path / "dev", {"web.yaml": NODEPORT.replace("TYPE", "null")})
+    result = run("convert", base, tmp_path / "chart", "--env", f"dev={dev}")
+    assert result.exit_code == 2, result.stderr
+    assert "This is a bug" not in result.stderr
+    assert (
+        "error: web.yaml:1: [dev] Service/web: spec.type is null in this environment, and its values key "
+        "web.service.type renders nothing for a null (a null unsets a key); remove the key"
+    ) in result.stderr
+    assert not (tmp_path / "chart").exists()
