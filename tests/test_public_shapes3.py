@@ -415,3 +415,35 @@ def test_an_environment_setting_an_optional_knob_to_null_is_refused_with_why(tmp
         "web.service.type renders nothing for a null (a null unsets a key); remove the key"
     ) in result.stderr
     assert not (tmp_path / "chart").exists()
+
+
+REORDERED_ENV = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: example/api:1
+          env:
+ENV
+"""
+
+
+def test_diff_hides_credentials_in_an_env_list_read_whole(tmp_path: Path) -> None:
+    # An environment that reorders env items gets the list whole in its values file, as
+    # `- name: DB_PASSWORD` / `value: ...` lines: --diff, which reads a chart file line by line,
+    # showed the value, whose own key (`value`) says nothing.
+    first = "            - name: DB_PASSWORD\n              value: hunter2-not-real\n"
+    second = "            - name: LOG_LEVEL\n              value: info\n"
+    base = write_tree(tmp_path / "base", {"api.yaml": REORDERED_ENV.replace("ENV\n", first + second)})
+    prod = write_tree(tmp_path / "prod", {"api.yaml": REORDERED_ENV.replace("ENV\n", second + first)})
+    result = run("convert", base, tmp_path / "chart", "--env", f"prod={prod}", "--diff")
+    assert result.exit_code == 1, result.stderr
+    assert "value: info" in result.stdout
+    assert "hunter2-not-real" not in result.stdout + result.stderr
+    assert "<redacted:" in result.stdout
