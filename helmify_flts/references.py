@@ -9,7 +9,8 @@ PodDisruptionBudgets; an Argo Rollout's and a KEDA ScaledJob's pods count, by th
 labels). Custom resources name objects too: the fields of widely used ones are
 known (a KEDA ScaledObject's ``scaleTargetRef``, a TriggerAuthentication's Secrets, a
 VerticalPodAutoscaler's ``targetRef``, an Argo Rollout's ``workloadRef``, Services and pod spec,
-a ScaledJob's job template, a Gateway API route's ``backendRefs``), and in any custom resource a
+a ScaledJob's job template, a Gateway API route's ``backendRefs``, a Gateway's
+``certificateRefs``), and in any custom resource a
 mapping with a built-in ``kind`` and a ``name`` names that object when the folder has it. Host
 names are Service names written inside text: env values, ``command``, ``args`` (of a Rollout's
 and a ScaledJob's pod spec too), ConfigMap data and a Secret's ``stringData`` and (base64-decoded)
@@ -596,6 +597,8 @@ def _of_custom(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Ref
         known += named(path, target_kind, "ref")
     if key[0] == GATEWAY_API and key[1] in _ROUTES:
         known += _of_route(obj, named)
+    if key == (GATEWAY_API, "Gateway"):
+        known += _of_gateway(obj, named)
     if key in _SCALERS:
         # A trigger's credentials: a TriggerAuthentication of the namespace unless the kind says
         # ClusterTriggerAuthentication (custom resources both, which keep their names).
@@ -637,6 +640,18 @@ def _of_route(obj: dict, named) -> Iterator[Reference]:
         namespace = backend.get("namespace")
         # Not "backend": the dependency graph draws Ingresses' backends, and a route is no node of it.
         yield from named(path + ("name",), "Service", "ref", namespace if isinstance(namespace, str) else None)
+
+
+def _of_gateway(obj: dict, named) -> Iterator[Reference]:
+    """A Gateway's TLS certificates: each ``certificateRefs`` item of a listener names a Secret
+    unless its ``group`` and ``kind`` say otherwise, in the Gateway's namespace unless its
+    ``namespace`` says so."""
+    for listener_path, _ in _items(obj, ("spec", "listeners")):
+        for ref_path, ref in _items(obj, listener_path + ("tls", "certificateRefs")):
+            if (ref.get("group", ""), ref.get("kind", "Secret")) != ("", "Secret"):
+                continue
+            namespace = ref.get("namespace")
+            yield from named(ref_path + ("name",), "Secret", "ref", namespace if isinstance(namespace, str) else None)
 
 
 def _object_ref(obj: dict, path: Path, default: str | None, via: str, named) -> Iterator[Reference]:

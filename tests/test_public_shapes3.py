@@ -447,3 +447,24 @@ def test_diff_hides_credentials_in_an_env_list_read_whole(tmp_path: Path) -> Non
     assert "value: info" in result.stdout
     assert "hunter2-not-real" not in result.stdout + result.stderr
     assert "<redacted:" in result.stdout
+
+
+@pytest.mark.parametrize("packs", [(), ("--rules", "conventions")], ids=["default", "conventions"])
+def test_a_gateways_certificate_refs_follow_the_secret(tmp_path: Path, packs: tuple[str, ...]) -> None:
+    # A Gateway's listener names its certificate by certificateRefs, whose kind defaults to
+    # Secret: one that left the kind out kept the old name under the release prefix (with a
+    # warning), and none followed the existingSecret switch, so TLS named a Secret not rendered.
+    chart = tmp_path / "chart"
+    result = run("convert", SHAPES / "gateway-routes", chart, *packs)
+    assert result.exit_code == 0, result.stderr
+    assert "certificateRefs" not in result.stderr
+    prefix = "blue-" if packs else ""
+    for values, name in (({}, f"{prefix}wildcard-shop-tls"), ({"wildcardShopTls": {"existingSecret": "mine"}}, "mine")):
+        objects = render_objects(chart, release="blue", namespace="edge-system", values=values)
+        gateway = objects[("gateway.networking.k8s.io", "Gateway", "edge-system", "public")]
+        refs = [
+            ref["name"]
+            for listener in gateway["spec"]["listeners"]
+            for ref in listener.get("tls", {}).get("certificateRefs", [])
+        ]
+        assert refs == [name, name]
