@@ -240,7 +240,9 @@ def build(opts: Options) -> Result:
     files.update(changes.files)
     if changes.notes:
         files["templates/NOTES.txt"] += "\n".join(changes.notes) + "\n"
-    rule_notices += [Notice(text, code="refactoring") for text in changes.warnings]
+    # Each said once: an overlay that moves the objects to a namespace of its own gives each a
+    # copy in the objects the rules see, whose findings read the same as the base's.
+    rule_notices += [Notice(text, code="refactoring") for text in dict.fromkeys(changes.warnings)]
     if ctx is not None:
         rule_notices += _unread_lifts(conv, ruleset)
     declared: dict[str, refactorings.Declared] = {}  # without refactorings, what the sources are

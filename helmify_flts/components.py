@@ -9,6 +9,7 @@ an Ingress routes to), else from the first of the configured labels, else from i
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -55,9 +56,23 @@ def slug(text: str) -> str:
     return safe_name(out, SLUG_LIMIT) if out else "resource"
 
 
+@functools.cache
+def namesake(api_version: str, kind: str) -> bool:
+    """Whether ``kind`` of ``api_version`` is a custom resource's that has a built-in kind's name."""
+    from .schema import built_in
+    from .scopes import custom
+
+    group = api_version.rpartition("/")[0]
+    return bool(group) and built_in(kind) and custom(group, kind)
+
+
 def matches(match: Match, res: Resource, component: Component | None = None) -> bool:
-    """Whether a rule's ``match`` selects this resource."""
-    if match.kinds and res.kind not in match.kinds:
+    """Whether a rule's ``match`` selects this resource. A built-in kind's name selects a custom
+    resource that shares it (Knative's ``Service``) only where the rule names its apiVersions:
+    the packs' Service rules lift a type and ports that kind does not have."""
+    if match.kinds and (
+        res.kind not in match.kinds or (not match.api_versions and namesake(res.api_version, res.kind))
+    ):
         return False
     if match.api_versions and not any(fnmatchcase(res.api_version, g) for g in match.api_versions):
         return False

@@ -598,6 +598,15 @@ def overlay(
                 "the key or give it a value in that environment",
                 hit.resource.where,
             )
+        elif value is None and hit.mode in (Mode.OPTIONAL, Mode.PRESENT):
+            # Set to null here: the knob renders its field only when its key is not null, so the
+            # chart would leave out the key this environment's manifest writes.
+            raise UserError(
+                f"[{name}] {hit.resource.title}: {hit.field} is null in this environment, and its values key "
+                f"{dotted(hit.key)} renders nothing for a null (a null unsets a key); remove the key, which "
+                "Kubernetes reads the same, or give it a value in that environment",
+                hit.resource.where,
+            )
         elif hit.rule.transform and (
             TRANSFORMS[hit.rule.transform].required
             or isinstance(base_values.get(hit.key).value, dict)

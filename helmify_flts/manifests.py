@@ -201,7 +201,8 @@ def load_folder(
         try:
             text, moved = read_text(path, rel, src, budget), ()
             if as_kubectl and text[:1] in _JSON_START and not _has_bom(path):
-                text, moved = _json_documents(text, _check_json(rel, text))
+                starts = _check_json(rel, text)
+                text, moved = _json_documents(_utf16_escapes(text) if starts else text, starts)
             load_text(rel, text, resources, notices, moved)
         except UserError as exc:  # read on, so one run names every broken file
             errors.append(exc)
@@ -280,6 +281,35 @@ def _json_documents(text: str, starts: list[int]) -> tuple[str, tuple[int, ...]]
         done = at
     pieces.append(text[done:])
     return "".join(pieces), tuple(moved)
+
+
+# A UTF-16 escape of JSON: a surrogate pair (how JSON writers that escape everything beyond
+# ASCII, Python's json.dumps among them, write an emoji), or a lone surrogate, which Go's JSON
+# decoder reads as U+FFFD. Only an escape whose backslash is not itself escaped.
+_SURROGATES = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})(?:\\u([dD][c-fC-F][0-9a-fA-F]{2}))?"
+    r"|(?<!\\)((?:\\\\)*)\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+def _utf16_escapes(text: str) -> str:
+    """JSON text with its UTF-16 surrogate escapes written as YAML reads them: YAML's ``\\u``
+    takes no surrogates, so a pair becomes the ``\\U`` escape of its character and a lone
+    surrogate ``\\uFFFD``, as kubectl's decoder reads them. Escapes stay escapes (a control
+    character's too); only columns of the line move."""
+    if "\\u" not in text:
+        return text
+
+    def one(m: re.Match) -> str:
+        if m.group(4) is not None:  # a lone low surrogate
+            return m.group(4) + "\\uFFFD"
+        high, low = int(m.group(2), 16), m.group(3)
+        if low is None:  # a lone high surrogate
+            return m.group(1) + "\\uFFFD"
+        code = 0x10000 + ((high - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        return f"{m.group(1)}\\U{code:08X}"
+
+    return _SURROGATES.sub(one, text)
 
 
 def _not_json_constant(word: str) -> None:

@@ -599,6 +599,9 @@ def _flags(data: str) -> str:
         name, value = m.group(1), m.group(2)
         keep = m.group(0)[: m.start(2) - m.start(0)]
         if name in ("u", "user") and ":" in value and not value.endswith(":" + REDACTED):
+            # date -u +%H:%M: the format of date's UTC flag, which no user name starts with
+            if value.lstrip("\"'").startswith("+"):
+                return m.group(0)
             return keep + value[: value.index(":") + 1] + REDACTED
         if not _credential_option("-" + name) or value == REDACTED:
             return m.group(0)
@@ -690,7 +693,7 @@ def for_review(text: str, key: bytes) -> str:
     import hmac
 
     lines = text.split("\n")
-    hidden = _lines_of_secret_fields(lines)
+    hidden = _lines_of_secret_fields(lines) | _credential_items(lines)
     shown = message(text).split("\n")
     if len(shown) != len(lines):  # a held value of several lines went: no line can be matched up
         shown = [REDACTED] * len(lines)
@@ -707,6 +710,36 @@ def for_review(text: str, key: bytes) -> str:
             seen = seen.replace(REDACTED, f"<redacted:{mark}>")
         out.append(seen)
     return "\n".join(out)
+
+
+_ITEM_KEY = re.compile(r"([ \t]*)(- )?([A-Za-z]+):(?:[ \t]+(.*))?")
+
+
+def _credential_items(lines: list[str]) -> set[int]:
+    """Indexes of the ``value:`` lines of list items whose ``name:`` looks like a credential (an
+    env list written whole, ``- name: DB_PASSWORD`` then ``value: ...``): read line by line, the
+    value's own key says nothing."""
+    hidden: set[int] = set()
+    item: dict[str, int | str] = {}  # the current item's key indent, name and value line
+    for i, line in enumerate(lines):
+        m = _ITEM_KEY.fullmatch(line)
+        indent = len(line) - len(line.lstrip(" \t"))
+        if m is None:
+            if line.strip() and indent < int(item.get("at", 0)):
+                item = {}
+            continue
+        at = len(m.group(1)) + (2 if m.group(2) else 0)
+        if m.group(2) or at < int(item.get("at", 0)):  # a new item, or out of the last one
+            item = {"at": at} if m.group(2) else {}
+        if not item or at != item["at"]:
+            continue
+        if m.group(3) == "name":
+            item["name"] = (m.group(4) or "").strip("\"' ")
+        elif m.group(3) == "value":
+            item["value"] = i
+        if "name" in item and "value" in item and classify(str(item["name"])) is Kind.CREDENTIAL:
+            hidden.add(int(item["value"]))
+    return hidden
 
 
 def _lines_of_secret_fields(lines: list[str]) -> set[int]:

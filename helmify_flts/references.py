@@ -9,7 +9,8 @@ PodDisruptionBudgets; an Argo Rollout's and a KEDA ScaledJob's pods count, by th
 labels). Custom resources name objects too: the fields of widely used ones are
 known (a KEDA ScaledObject's ``scaleTargetRef``, a TriggerAuthentication's Secrets, a
 VerticalPodAutoscaler's ``targetRef``, an Argo Rollout's ``workloadRef``, Services and pod spec,
-a ScaledJob's job template, a Gateway API route's ``backendRefs``), and in any custom resource a
+a ScaledJob's job template, a Gateway API route's ``backendRefs``, a Gateway's
+``certificateRefs``), and in any custom resource a
 mapping with a built-in ``kind`` and a ``name`` names that object when the folder has it. Host
 names are Service names written inside text: env values, ``command``, ``args`` (of a Rollout's
 and a ScaledJob's pod spec too), ConfigMap data and a Secret's ``stringData`` and (base64-decoded)
@@ -624,6 +625,8 @@ def _of_custom(ident: Identity, obj: dict, index: _Index, named) -> Iterator[Ref
         known += named(path, target_kind, "ref")
     if key[0] == GATEWAY_API and key[1] in _ROUTES:
         known += _of_route(obj, named)
+    if key == (GATEWAY_API, "Gateway"):
+        known += _of_gateway(obj, named)
     if key in _SCALERS:
         # A trigger's credentials: a TriggerAuthentication of the namespace unless the kind says
         # ClusterTriggerAuthentication (custom resources both, which keep their names).
@@ -665,6 +668,18 @@ def _of_route(obj: dict, named) -> Iterator[Reference]:
         namespace = backend.get("namespace")
         # Not "backend": the dependency graph draws Ingresses' backends, and a route is no node of it.
         yield from named(path + ("name",), "Service", "ref", namespace if isinstance(namespace, str) else None)
+
+
+def _of_gateway(obj: dict, named) -> Iterator[Reference]:
+    """A Gateway's TLS certificates: each ``certificateRefs`` item of a listener names a Secret
+    unless its ``group`` and ``kind`` say otherwise, in the Gateway's namespace unless its
+    ``namespace`` says so."""
+    for listener_path, _ in _items(obj, ("spec", "listeners")):
+        for ref_path, ref in _items(obj, listener_path + ("tls", "certificateRefs")):
+            if (ref.get("group", ""), ref.get("kind", "Secret")) != ("", "Secret"):
+                continue
+            namespace = ref.get("namespace")
+            yield from named(ref_path + ("name",), "Secret", "ref", namespace if isinstance(namespace, str) else None)
 
 
 def _object_ref(obj: dict, path: Path, default: str | None, via: str, named) -> Iterator[Reference]:
@@ -803,6 +818,8 @@ def _with_port(ref: Reference, port: Any, source: str) -> Reference:
     return ref
 
 
+# $(VAR), as Kubernetes expands it in env values, command and args, and a shell's ${VAR}.
+_VARIABLE = re.compile(r"\$(?:\([A-Za-z_][A-Za-z0-9_]*\)|\{[A-Za-z_][A-Za-z0-9_]*\})")
 # A host-name-like token: letters, digits, dots and dashes; no nested repetition, so linear.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
 _DIGITS = re.compile(r"[0-9]{1,5}")
@@ -865,9 +882,15 @@ def _url_authorities(text: str) -> Iterator[tuple[int, int, int, str]]:
         begin = at + 3
         end = begin
         while end < len(text) and not text[end].isspace() and text[end] not in "/?#\"'<>`,;)]}":
-            end += 1
+            # A variable the kubelet or a shell fills in ($(DB_PASSWORD), ${PW}) is part of the
+            # authority (most often its password): its closing bracket does not end it.
+            variable = _VARIABLE.match(text, end) if text[end] == "$" else None
+            end = variable.end() if variable else end + 1
         authority = text[begin:end]
         host_start = begin + authority.rfind("@") + 1  # userinfo may hold a password: skip it
+        pod = _VARIABLE.match(text, host_start)
+        if pod:  # a host the pod fills in ($(POD_NAME).kafka-headless): the rest is read as text is
+            end = pod.end()
         if scheme and scheme[0].isalpha() and scheme not in _NOT_HOST_SCHEMES and host_start < end:
             yield begin, host_start, end, scheme
         at = text.find("://", max(end, at + 3))

@@ -171,6 +171,11 @@ def inexpressible(value: Any) -> str | None:
             items = current.values() if isinstance(current, dict) else current
             if isinstance(current, dict) and any(v is None for v in items):
                 return "a null inside a map is dropped"
+            # A key is written as text is: toYaml writes a NEL or a control character in it raw too.
+            for key in current if isinstance(current, dict) else ():
+                reason = inexpressible(key) if isinstance(key, str) and not key.isalnum() else None
+                if reason:
+                    return f"a key holding {reason}"
             for item in items:
                 if isinstance(item, (dict, list)):
                     stack.append(item)

@@ -33,8 +33,9 @@ def test_a_knative_service_naming_a_renamed_secret_is_warned_of(tmp_path: Path) 
     result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
     assert result.exit_code == 0, result.stderr
     expected = (
-        "Service hello: /spec/template/spec/containers/0/env/0/valueFrom/secretKeyRef/name 'db-credentials' "
-        "names Secret/db-credentials, which the release renames, but Service is a custom resource"
+        "Service.serving.knative.dev hello: /spec/template/spec/containers/0/env/0/valueFrom/secretKeyRef/name "
+        "'db-credentials' names Secret/db-credentials, which the release renames, but Service.serving.knative.dev "
+        "is a custom resource"
     )
     assert expected in result.stderr
     assert expected in (tmp_path / "chart" / "helmify-report.md").read_text()

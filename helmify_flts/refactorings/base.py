@@ -411,6 +411,11 @@ def apply(
             obj = jsonpatch.apply_patch(obj, plain_copy(list(change.ops)), in_place=True)
             source = origin.pop(change.identity)
             new = identity(obj, scopes)
+            if new in current:  # two objects made one: what the chart must render would lose one
+                raise ValueError(
+                    f"rule {change.rule}: the declared change of {change.identity} gives it the identity of "
+                    "another object"
+                )
             current[new], origin[new] = obj, source
             owned.add(new)
             if isinstance(source, int):
@@ -424,6 +429,8 @@ def apply(
             removed.append(change)
         else:
             new = identity(change.object, scopes)
+            if new in current:
+                raise ValueError(f"rule {change.rule}: the object it adds has the identity of another object, {new}")
             current[new], origin[new] = plain_copy(change.object), len(added)
             owned.add(new)
             added.append(change)
@@ -507,6 +514,7 @@ def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
     does for a resource. An object an earlier rule renamed (release-names, release-namespace) is
     matched by its source's name, namespace and component too: the rule names what the user
     wrote, and the template half, which works on the sources, matches it so."""
+    from ..components import namesake
     from ..globs import fnmatchcase
 
     api = str(obj.get("apiVersion", ""))
@@ -516,7 +524,7 @@ def selects(match: Any, ident: Identity, obj: dict, ctx: Context) -> bool:
     component = ctx.components.get(source, "")
     names = {ident[3], source[3], ctx.key_name(source)}
     checks = [
-        not match.kinds or ident[1] in match.kinds,
+        not match.kinds or ident[1] in match.kinds and (bool(match.api_versions) or not namesake(api, ident[1])),
         not match.api_versions or any(fnmatchcase(api, g) for g in match.api_versions),
         not match.names or any(fnmatchcase(name, g) for name in names for g in match.names),
         not match.namespaces or any(fnmatchcase(ns, g) for ns in {ident[2], source[2]} for g in match.namespaces),

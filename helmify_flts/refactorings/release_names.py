@@ -43,6 +43,51 @@ NAME = "release-names"
 WHY = "the release prefix keeps two releases in one namespace apart"
 
 
+# The longest release name whose prefix must keep every object's name apart: objects whose names
+# the 63-character cut would make one for a release name of up to this length keep their names.
+LONGEST_RELEASE = 30
+
+
+def _cut_together(
+    objects: Mapping[Identity, dict], ctx: Context, rule: Any, scopes: Any
+) -> dict[Identity, tuple[Identity, int]]:
+    """Objects (of every folder) the release prefix and the 63-character cut would give the name of
+    another object of their kind and namespace, for a release name of up to LONGEST_RELEASE
+    characters: each with the other one and the shortest release name that joins them. Two
+    ConfigMaps would be one, and the proof, which renames both alike, would not see it."""
+    seen: dict[tuple, set[str]] = {}
+    for folder in (objects, ctx.objects, *ctx.folders):
+        for i, obj in folder.items():
+            # A shorter name is never cut, and most names are shorter.
+            long_enough = len(i[3]) > 62 - LONGEST_RELEASE
+            if long_enough and not scopes.keeps_name(i[0], i[1]) and selects(rule.match, i, obj, ctx):
+                seen.setdefault(i[:3], set()).add(i[3])
+    long = "x" * LONGEST_RELEASE
+    out: dict[Identity, tuple[Identity, int]] = {}
+    for place, names in seen.items():
+        by_cut: dict[str, list[str]] = {}
+        for name in sorted(names):
+            by_cut.setdefault(new_name(long, name), []).append(name)
+        for group in by_cut.values():
+            for a, b in zip(group, group[1:], strict=False):
+                length = next(n for n in range(1, LONGEST_RELEASE + 1) if new_name("x" * n, a) == new_name("x" * n, b))
+                out.setdefault((*place, a), ((*place, b), length))
+                out[(*place, b)] = ((*place, a), length)
+    return out
+
+
+def _cut_together_warnings(ctx: Context, rule: Any, objects: Mapping[Identity, dict]) -> list[str]:
+    said = []
+    for ident, (other, length) in sorted(_cut_together(objects, ctx, rule, scopes_of(objects, ctx)).items()):
+        if ident < other:
+            said.append(
+                f"{ident[1]}/{ident[3]} and {other[3]} keep their names: with the release prefix, cut to 63 "
+                f"characters, they would be one name for a release name of {length} characters or more; shorten "
+                "them to tell them apart within their first characters"
+            )
+    return said
+
+
 def new_name(release: str, name: str) -> str:
     """The name the fullname helper gives: release-name, at most 63 characters."""
     return f"{release}-{name}"[:63].rstrip("-")
@@ -73,6 +118,7 @@ class ReleaseNames:
         renamed = {
             i for i, obj in objects.items() if not scopes.keeps_name(i[0], i[1]) and selects(rule.match, i, obj, ctx)
         }
+        renamed -= set(_cut_together(objects, ctx, rule, scopes))
         fields: dict[Identity, list] = {}
         hosts: dict[Identity, dict[tuple, list]] = {}
         # Each StatefulSet pod's DNS name (kafka-0.kafka-headless) by where it is and where it ends:
@@ -153,6 +199,7 @@ class ReleaseNames:
             # rendered from values, renamed there as that folder's declaration renames it.
             existing = ((name, templating.ref(ctx.existing[target])),) if target in ctx.existing else ()
             out.edit(ident, Rename(pointer, name, _full_where(chart, ctx, target, name), (), existing))
+        out.warnings += _cut_together_warnings(ctx, rule, objects)
         out.warnings += _unproven(objects, renamed, hosts, pods)
         out.warnings += self._not_followed(objects, ctx, rule)
         out.warnings += _in_custom_resources(objects, renamed)
@@ -711,8 +758,9 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
             said.append(f"{pointer_text(path)} {value!r} names {_named_kinds(path, named)}")
         if said:
             fields = "this field" if len(said) == 1 else "these fields"
+            kind = _custom_kind(ident)
             out.append(
-                f"{ident[1]} {ident[3]}: " + "; ".join(said) + f", which the release renames, but {ident[1]} is a "
+                f"{kind} {ident[3]}: " + "; ".join(said) + f", which the release renames, but {kind} is a "
                 "custom resource whose references are not known: left as written, so the installed chart would name "
                 f"an object it does not render; template {fields} (the release's name for the object), or keep the "
                 "object's name (apply release-names with a rule of your own whose match leaves it out)"
@@ -723,11 +771,16 @@ def _in_custom_resources(objects: Mapping[Identity, dict], renamed: set) -> list
 def _of_written_kind(parent: Any, objects: list[Identity]) -> list[Identity]:
     """The ``objects`` a name may mean, where it sits beside a ``kind`` (and an ``apiVersion`` or a
     group): only those of that kind and group (``{group: example.com, kind: Bucket, name: db}``
-    names no Service ``db``)."""
+    names no Service ``db``). Beside a ``type`` and no ``kind``, only those of the kind the type
+    spells: ``{type: group, name: orders}`` (a Kafka ACL's consumer group) names no object."""
     from ..references import group_of
 
     kind = parent.get("kind") if isinstance(parent, dict) else None
     if not isinstance(kind, str):
+        typed = parent.get("type") if isinstance(parent, dict) else None
+        if isinstance(typed, str):
+            spelt = re.sub(r"[-_ ]", "", typed).lower()
+            return [i for i in objects if i[1].lower() == spelt]
         return objects
     group = group_of(parent)
     return [i for i in objects if i[1] == kind and group in (None, i[0])]
@@ -735,12 +788,22 @@ def _of_written_kind(parent: Any, objects: list[Identity]) -> list[Identity]:
 
 def _named_kinds(path: tuple, objects: list[Identity]) -> str:
     """The renamed objects a custom resource's field most likely names: of the kind its key says
-    (serviceAccountName names a ServiceAccount, not the Service of the same name), else all."""
-    key = next(p for p in reversed(path) if isinstance(p, str)).lower()
+    (serviceAccountName names a ServiceAccount, not the Service of the same name; a ``name``
+    says it by the key it sits under: ``secretKeyRef.name`` names a Secret), else all."""
+    keys = [p.lower() for p in path if isinstance(p, str)]
+    key = keys[-2] if keys[-1] == "name" and len(keys) > 1 else keys[-1]
     said = [i for i in objects if i[1].lower() in key or (key in _HOSTS and i[1] == "Service")]
     longest = max((len(i[1]) for i in said), default=0)
     kinds = ", ".join(f"{i[1]}/{i[3]}" for i in said if len(i[1]) == longest) if said else ""
     return kinds or ", ".join(f"{i[1]}/{i[3]}" for i in objects)
+
+
+def _custom_kind(ident: Identity) -> str:
+    """A custom resource's kind as messages name it: with its group where a built-in kind has
+    the same name (Knative's ``Service.serving.knative.dev``, not a Service)."""
+    from ..schema import built_in
+
+    return f"{ident[1]}.{ident[0]}" if ident[0] and built_in(ident[1]) else ident[1]
 
 
 def _custom_kept(objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
@@ -750,7 +813,8 @@ def _custom_kept(objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> l
     from ..scopes import SELECTED_BY_LABELS, custom
 
     return [
-        f"{i[1]}/{i[3]} keeps its name: {i[1]} is a custom resource whose references are not known (an "
+        f"{_custom_kind(i)}/{i[3]} keeps its name: {_custom_kind(i)} is a custom resource whose references are "
+        "not known (an "
         "annotation or a field of another object may name it), so a release prefix could leave a reference to it "
         "dangling; two releases in one namespace (or in one cluster, for a cluster-scoped kind) share this object"
         for i, obj in sorted(objects.items())

@@ -136,9 +136,13 @@ def scopes_of(objects: Mapping[Identity, dict], ctx: Context) -> Scopes:
 def _in_custom_resources(objects: Mapping[Identity, dict], ctx: Context) -> list[str]:
     """Fields of custom resources that name the main namespace (a Prometheus's alertmanagers, a
     ServiceMonitor's namespaceSelector): no schema here says they are namespaces, so they stay as
-    they are, and the report says so once per custom resource, with what to do."""
+    they are, and the report says so once per custom resource, with what to do. So do the user
+    names of the namespace's service accounts (``system:serviceaccount:NS:web`` in OpenShift's
+    security context constraints, ``cluster.local/ns/NS/sa/web`` in a mesh's policy)."""
     from .release_names import custom_strings
 
+    ns = re.escape(ctx.namespace)
+    account = re.compile(rf"\bsystem:serviceaccounts?:{ns}(?::|$)|(?:^|/)ns/{ns}/sa/")
     out = []
     for ident, found in custom_strings(objects).items():
         fields = [
@@ -147,6 +151,8 @@ def _in_custom_resources(objects: Mapping[Identity, dict], ctx: Context) -> list
             if value == ctx.namespace
             and next((p for p in reversed(path) if isinstance(p, str)), "").lower()
             in ("namespace", "namespaces", "matchnames")
+            or ctx.namespace in value
+            and account.search(value)
         ]
         if fields:
             these = "this field" if len(fields) == 1 else "these fields"
