@@ -346,3 +346,46 @@ def test_an_overlay_writing_default_for_a_service_the_base_leaves_without_one(tm
     assert run("convert", src, out2, "--env", f"prod={prod}").exit_code == 0
     values = yaml.safe_load((out2 / "values.yaml").read_text(encoding="utf-8"))["kafka"]
     assert {"other", "default"} <= set(values) and "releaseNamespace" not in values
+
+
+# ---------------------------------------------------------------------- a flag's value in the next item
+
+CONTROLLER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: workflow-controller
+  labels: {app: workflow-controller}
+spec:
+  selector: {matchLabels: {app: workflow-controller}}
+  template:
+    metadata: {labels: {app: workflow-controller}}
+    spec:
+      containers:
+      - name: controller
+        image: quay.io/argoproj/workflow-controller:v3.5.5
+        args: ["--configmap", "workflow-controller-configmap", "--executor-image", "quay.io/argoproj/argoexec:v3.5.5",
+               "--namespaced", "--loglevel", "info"]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: workflow-controller-configmap
+data:
+  config: "executor: {}"
+"""
+
+
+def test_a_name_given_as_the_word_after_its_flag_is_listed(tmp_path: Path) -> None:
+    """``--configmap=NAME`` was listed as a name the release renames and the args keep, and
+    ``--configmap NAME`` (two items, as Argo's manifests write it) was not: silently, the
+    controller looked for a ConfigMap the chart no longer makes."""
+    src = write_tree(tmp_path / "src", {"app.yaml": CONTROLLER})
+    result = run("convert", src, tmp_path / "chart", "--rules", "conventions")
+    assert result.exit_code == 0, result.stderr
+    args = "Deployment workflow-controller /spec/template/spec/containers/0/args"
+    assert f"warning: {args}/1: 'workflow-controller-configmap' names ConfigMap/workflow-controller-configmap" in (
+        result.stderr
+    )
+    # Only that item: a flag item itself is never a value, and the other values name nothing here.
+    assert result.stderr.count(f"{args}/") == 1, result.stderr

@@ -17,18 +17,24 @@ from .base import Identity, pointer_text
 # namespace from ($(POD_NAMESPACE), ${NS}, $NS) or a namespace of the folder, written out.
 _VARIABLE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 _FLAG = re.compile(r"-{1,2}([A-Za-z][A-Za-z0-9_.-]*)=(.*)", re.DOTALL)
+_LONE_FLAG = re.compile(r"-{1,2}([A-Za-z][A-Za-z0-9_.-]*)")  # a flag whose value is the next item
 
 
-def _candidates(text: str, namespaces: set[str]) -> Iterator[tuple[str, str, bool]]:
+def _candidates(text: str, namespaces: set[str], before: str | None = None) -> Iterator[tuple[str, str, bool]]:
     """(flag, name, qualified) for each way ``text`` may name an object whole: the text, a flag's
-    value, and the name part of ``namespace/name`` (``qualified``)."""
+    value (``--configmap=x``, or ``x`` after the item ``--configmap``: ``before``), and the name
+    part of ``namespace/name`` (``qualified``)."""
     found = _FLAG.fullmatch(text)
-    if not found:
-        # A bare word may be anything (an app's name, a job's step): only namespace/name counts.
-        flag, value = "", text
-    else:
+    lone = _LONE_FLAG.fullmatch(before) if before is not None and not text.startswith("-") else None
+    if found:
         flag, value = found.group(1), found.group(2)
         yield flag, value, False
+    elif lone:
+        flag, value = lone.group(1), text
+        yield flag, value, False
+    else:
+        # A bare word may be anything (an app's name, a job's step): only namespace/name counts.
+        flag, value = "", text
     prefix, slash, name = value.partition("/")
     if slash and "/" not in name and (prefix in namespaces or _VARIABLE.fullmatch(prefix)):
         yield flag, name, True
@@ -77,8 +83,11 @@ def unfollowed(objects: Mapping[Identity, dict], renamed: set[Identity]) -> list
     for ident, obj in sorted(objects.items()):
         if not isinstance(obj, dict):
             continue
+        last: tuple = ()  # the item before, in the same list: (path, text)
         for path, text in container_texts(ident, obj):
-            for flag, name, qualified in _candidates(text, namespaces):
+            follows = bool(last) and _next_item(last[0], path)
+            before, last = (last[1] if follows else None), (path, text)
+            for flag, name, qualified in _candidates(text, namespaces, before):
                 # Reachable from this pod: its own namespace, or no namespace at all.
                 named = [i for i in by_name.get(name, ()) if i[2] in (ident[2], "")]
                 # A Service's name outside namespace/name is release-names' to follow or list.
@@ -95,3 +104,15 @@ def unfollowed(objects: Mapping[Identity, dict], renamed: set[Identity]) -> list
                 )
                 break
     return out
+
+
+def _next_item(previous: tuple, path: tuple) -> bool:
+    """Whether ``path`` is the list item right after ``previous`` (the next word of args)."""
+    return (
+        len(path) == len(previous)
+        and bool(path)
+        and isinstance(path[-1], int)
+        and isinstance(previous[-1], int)
+        and path[:-1] == previous[:-1]
+        and path[-1] == previous[-1] + 1
+    )
