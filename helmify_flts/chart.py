@@ -248,6 +248,8 @@ def build(opts: Options) -> Result:
         from . import refactorings
         from .refactorings import record as declarations
 
+        # The lifts the template was made with: a declaration must not move what values hold whole.
+        ctx = replace(ctx, lifted=refactorings.lifted_fields(plans))
         declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
         files[declarations.FILE] = declarations.dumps(ctx.release, ctx.namespace, declared, _switched(changes, conv))
         files[".helmignore"] += declarations.FILE + "\n"

@@ -167,6 +167,7 @@ class EnvCredentials(EnvMove):
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
+        out.warnings.extend(self._declined(objects, ctx, rule))
         for move in self._plan(objects, ctx, rule):
             obj = objects[move.workload]
             pointer = container_pointer(obj, move.container)

@@ -9,7 +9,7 @@ from typing import Any
 
 from .base import Context, selects
 from .checksum_roll import rolls
-from .objects import Identity, Outcome, declared
+from .objects import Identity, Outcome, container_pointer, declared
 
 
 class EnvMove:
@@ -30,7 +30,24 @@ class EnvMove:
         raise NotImplementedError
 
     def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple:
-        return type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx))
+        moves = type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx))
+        return tuple(m for m in moves if _read_whole(objects, ctx, m) is None)
+
+    def _declined(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
+        """Why the moves the chart's values leave no place for are not made, one line per container."""
+        moves = type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx))
+        out = []
+        for move in moves:
+            key = _read_whole(objects, ctx, move)
+            if key is not None:
+                obj = objects[move.workload]
+                why = " (environments differ in more than its items' values)" if ctx.folders else ""
+                out.append(
+                    f"{obj.get('kind')}/{move.workload[3]} container {move.container}: its env list is read whole "
+                    f"from {'.'.join(key)}{why}, so {', '.join(move.names)} "
+                    f"{'stays' if len(move.names) == 1 else 'stay'} in env ({rule.id})"
+                )
+        return out
 
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         planned = self._plan(ctx.objects or objects, ctx, rule)
@@ -50,3 +67,15 @@ class EnvMove:
     def _shown(self, move: Any) -> Identity:
         """The added object as the chart names its template file and checksum annotation."""
         return ("", self.made_kind, move.workload[2], self.made_name(move))
+
+
+def _read_whole(objects: Mapping[Identity, dict], ctx: Context, move: Any) -> tuple[str, ...] | None:
+    """The values key that holds the move's container's env list whole, or something around it (an
+    environment reorders it, or has none): the template has no items to take the values from, and
+    every folder must keep them where they are. Both halves see the same lifts (``ctx.lifted``)."""
+    pointer = container_pointer(objects[move.workload], move.container)
+    if pointer is None:
+        return None
+    env = (*pointer, "env")
+    lifted = ctx.lifted.get(move.workload, {})
+    return next((key for path, key in lifted.items() if env[: len(path)] == tuple(path)), None)
