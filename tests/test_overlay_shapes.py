@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run, write_tree
+from conftest import render_objects, run, write_tree
 
 from helmify_flts import kyaml
 
@@ -103,3 +103,65 @@ def test_env_values_read_whole_from_values_stay_in_env_with_the_production_pack(
     assert f"so {moved} st" in out and f"in env ({rule})" in out
     assert "Kq3-not-shown" not in out
 
+
+FRONTEND = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: frontend
+spec:
+  selector:
+    matchLabels: {app: frontend}
+  template:
+    metadata:
+      labels: {app: frontend}
+    spec:
+      containers:
+        - name: frontend
+          image: ghcr.io/acme/frontend:2.3.0
+          env:
+            - {name: SESSION_STORE, value: redis}
+            - {name: REDIS_URL, value: "redis://redis:6379/0"}
+"""
+REDIS = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: redis
+spec:
+  selector: {app: redis}
+  ports: [{port: 6379}]
+"""
+
+
+def test_a_url_scheme_named_like_a_renamed_service_is_not_warned_about(tmp_path: Path) -> None:
+    # redis://redis:6379: the host follows the release prefix; the scheme is no host name, and
+    # no warning may say it was left as it is. The bare word (a store's kind) still is.
+    root = write_tree(tmp_path / "src", {"app.yaml": FRONTEND, "redis.yaml": REDIS})
+    chart = tmp_path / "chart"
+    result = run("convert", root, chart, "--rules", "conventions")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "env/0/value: 'redis' is the name of a Service the release renames" in result.stderr
+    assert "env/1/value" not in result.stderr
+    rendered = render_objects(chart)
+    env = rendered[("apps", "Deployment", "", "release-frontend")]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[1] == {"name": "REDIS_URL", "value": "redis://release-redis:6379/0"}
+
+
+def test_a_warning_on_an_overlays_copy_in_its_own_namespace_names_that_namespace(tmp_path: Path) -> None:
+    # The base's frontend and prod's (namespace shop) are two objects of one kind and name: a
+    # warning about prod's must not send the reader to the base's, which holds no such value.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [app.yaml, redis.yaml]\n",
+            "base/app.yaml": FRONTEND.replace("value: redis}", "value: memory}"),
+            "base/redis.yaml": REDIS,
+            "overlays/prod/kustomization.yaml": "namespace: shop\nresources: [../../base]\n"
+            "patches:\n  - target: {kind: Deployment}\n    patch: |-\n"
+            "      - {op: replace, path: /spec/template/spec/containers/0/env/0/value, value: redis}\n",
+        },
+    )
+    out = converted(root, tmp_path / "chart", "--rules", "conventions")
+    assert "warning: Deployment frontend in namespace shop /spec/template/spec/containers/0/env/0/value: 'redis'" in out
+    assert out.count("is the name of a Service the release renames") == 1
