@@ -165,3 +165,45 @@ def test_a_warning_on_an_overlays_copy_in_its_own_namespace_names_that_namespace
     out = converted(root, tmp_path / "chart", "--rules", "conventions")
     assert "warning: Deployment frontend in namespace shop /spec/template/spec/containers/0/env/0/value: 'redis'" in out
     assert out.count("is the name of a Service the release renames") == 1
+
+
+WORKER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: payments
+spec:
+  selector:
+    matchLabels: {app: payments}
+  template:
+    metadata:
+      labels: {app: payments}
+    spec:
+      containers:
+        - name: payments
+          image: registry.acme.test/payments:4.12.0
+          envFrom:
+            - secretRef: {name: payments-db}
+"""
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_an_overlay_in_a_namespace_of_its_own_switches_the_bases_secret_off(tmp_path: Path, pack: str) -> None:
+    # prod deploys its own copies in namespace payments-prod: nothing there reads the base's
+    # Secret. Its values must switch that Secret off, not name it as a Secret prod manages itself.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [app.yaml]\n"
+            "secretGenerator:\n  - name: payments-db\n    envs: [db.env]\n",
+            "base/app.yaml": WORKER,
+            "base/db.env": "DB_PASSWORD=Lm4-not-shown\n",
+            "overlays/prod/kustomization.yaml": "namespace: payments-prod\nresources: [../../base]\n",
+        },
+    )
+    chart = tmp_path / "chart"
+    out = converted(root, chart, *PACKS[pack])
+    prod = values(chart, "values-prod.yaml")
+    assert prod["payments"]["db"]["default"] == {"secret": {"enabled": False}}
+    assert "existingSecret" not in (chart / "values-prod.yaml").read_text(encoding="utf-8")
+    assert "Lm4-not-shown" not in out
