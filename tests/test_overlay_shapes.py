@@ -207,3 +207,39 @@ def test_an_overlay_in_a_namespace_of_its_own_switches_the_bases_secret_off(tmp_
     assert prod["payments"]["db"]["default"] == {"secret": {"enabled": False}}
     assert "existingSecret" not in (chart / "values-prod.yaml").read_text(encoding="utf-8")
     assert "Lm4-not-shown" not in out
+
+
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: payments}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: payments}
+  minReplicas: 2
+  maxReplicas: 6
+"""
+
+
+def test_replicas_only_an_overlay_sets_are_left_out_while_its_autoscaler_renders(tmp_path: Path) -> None:
+    # The base sets no replicas; prod adds an autoscaler and a replicas transformer. prod's
+    # declaration leaves replicas out while the autoscaler renders; so must the template, which
+    # was made from the base's Deployment alone.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [app.yaml]\n",
+            "base/app.yaml": WORKER.replace("          envFrom:\n            - secretRef: {name: payments-db}\n", ""),
+            "overlays/prod/kustomization.yaml": "resources: [../../base, hpa.yaml]\n"
+            "replicas:\n  - {name: payments, count: 4}\n",
+            "overlays/prod/hpa.yaml": HPA,
+        },
+    )
+    chart = tmp_path / "chart"
+    converted(root, chart, "--rules", "conventions")
+    prod = values(chart, "values-prod.yaml")
+    assert prod["payments"]["replicas"] == 4
+    rendered = render_objects(chart, values=prod)
+    assert "replicas" not in rendered[("apps", "Deployment", "", "release-payments")]["spec"]
+    prod["payments"]["autoscaling"] = {"enabled": False}
+    rendered = render_objects(chart, values=prod)
+    assert rendered[("apps", "Deployment", "", "release-payments")]["spec"]["replicas"] == 4
