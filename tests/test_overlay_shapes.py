@@ -243,3 +243,91 @@ def test_replicas_only_an_overlay_sets_are_left_out_while_its_autoscaler_renders
     prod["payments"]["autoscaling"] = {"enabled": False}
     rendered = render_objects(chart, values=prod)
     assert rendered[("apps", "Deployment", "", "release-payments")]["spec"]["replicas"] == 4
+
+
+# The layouts under overlay_shapes/, each converted with every pack and verified.
+
+SHAPES = ("hello", "multibase", "json6902", "smp", "extras", "secrets", "stateful")
+# Secret values the layouts hold (env files, literals): never in a message or the report.
+SECRET_VALUES = ("Zq8-base-secret-value", "Xy7-dev-secret-value", "Pr0d-secret-value-77", "sk_live_prodkey_998877")
+
+
+def flatten(tree: dict, prefix: tuple = ()) -> dict[tuple, object]:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, prefix + (key,)))
+        else:
+            out[prefix + (key,)] = value
+    return out
+
+
+def check_hello(chart: Path) -> None:
+    # namePrefix: staging and production deploy objects of their own; dev only relabels
+    assert values(chart, "values-dev.yaml")["hello"]["theDeployment"]["replicas"] == 1
+    production = values(chart, "values-production.yaml")["hello"]
+    assert production["productionTheDeployment"] == {"deployment": {"enabled": True}}
+    assert values(chart)["hello"]["productionTheDeployment"]["replicas"] == 10
+
+
+def check_multibase(chart: Path) -> None:
+    staging = values(chart, "values-staging.yaml")
+    assert staging["frontend"]["default"]["env"] == {"SESSION_STORE": "redis", "REDIS_URL": "redis://redis:6379/0"}
+    assert staging["redis"]["default"]["deployment"]["enabled"] is True
+    assert "redis" not in values(chart, "values-dev.yaml")
+
+
+def check_json6902(chart: Path) -> None:
+    dev, prod = values(chart, "values-dev.yaml")["gateway"], values(chart, "values-prod.yaml")["gateway"]
+    assert dev["extraEnvBefore"] == {"RATE_LIMIT": [{"name": "DEBUG_ROUTES", "value": "true"}]}
+    assert dev["tolerations"] is None and dev["replicas"] == 1
+    assert prod["resources"] == {"limits": {"memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "512Mi"}}
+    assert prod["env"] == {"TRACING": "on"}
+
+
+def check_smp(chart: Path) -> None:
+    dev = values(chart, "values-dev.yaml")
+    assert dev["reportsBackup"]["cronJob"]["enabled"] is False  # $patch: delete of a resource
+    assert dev["reports"]["containersItems"] == {"chromium": False}
+    assert dev["reports"]["resources"] == {"requests": {"cpu": "10m", "memory": None}, "limits": None}
+    prod = values(chart, "values-prod.yaml")["reports"]
+    assert [c["name"] for c in prod["extraInitContainersBefore"]["migrate"]] == ["wait-for-db"]
+
+
+def check_extras(chart: Path) -> None:
+    prod = values(chart, "values-prod.yaml")["storefront"]
+    for kind in ("horizontalPodAutoscaler", "podDisruptionBudget", "networkPolicy"):
+        assert prod[kind] == {"enabled": True}
+    staging = values(chart, "values-staging.yaml")["storefront"]["default"]
+    assert staging["service"]["type"] == "LoadBalancer" and staging["ingress"] == {"enabled": True}
+
+
+def check_secrets(chart: Path) -> None:
+    for env in ("dev", "prod"):
+        assert values(chart, f"values-{env}.yaml")["paymentsDb"]["default"] == {"secret": {"enabled": False}}
+    report = (chart / "helmify-report.md").read_text(encoding="utf-8")
+    assert not [s for s in SECRET_VALUES if s in report]
+
+
+def check_stateful(chart: Path) -> None:
+    qa = values(chart, "values-qa.yaml")["postgres"]["default"]
+    assert qa["service"] == {"enabled": False}
+    assert qa["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "8Gi"
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_layout_converts_and_verifies_every_overlay(tmp_path: Path, shape: str, pack: str) -> None:
+    root, chart = SHAPES_DIR / shape, tmp_path / "chart"
+    out = converted(root, chart, *PACKS[pack])
+    assert not [s for s in SECRET_VALUES if s in out]
+    assert "This is a bug" not in out
+    if pack == "default":
+        globals()[f"check_{shape}"](chart)
+    # An overlay's values file holds only what differs from values.yaml.
+    base = flatten(values(chart))
+    for env in sorted((root / "overlays").iterdir()):
+        repeated = [
+            k for k, v in flatten(values(chart, f"values-{env.name}.yaml")).items() if k in base and base[k] == v
+        ]
+        assert repeated == [], f"{env.name} repeats values.yaml: {repeated[:5]}"
