@@ -104,6 +104,76 @@ def test_env_values_read_whole_from_values_stay_in_env_with_the_production_pack(
     assert "Kq3-not-shown" not in out
 
 
+MODES = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+        - name: api
+          image: registry.acme.test/api:1.0.0
+          env:
+            - {name: MODE, value: fast}
+            - {name: DEBUG, value: "false"}
+            - {name: DB_PASSWORD, value: Hv2-not-shown}
+"""
+QA_SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata: {name: qa-db}
+stringData: {DB_PASSWORD: Qw5-not-shown}
+"""
+
+
+ENV = "/spec/template/spec/containers/0/env"
+FROM_CONFIG = f"{{op: add, path: {ENV}/0/valueFrom, value: {{configMapKeyRef: {{name: modes, key: qa}}}}}}"
+FROM_SECRET = "{secretKeyRef: {name: qa-db, key: DB_PASSWORD}}"
+
+
+@pytest.mark.parametrize(
+    "patch,stays",
+    [
+        (
+            f"{FROM_CONFIG}\n      - {{op: remove, path: {ENV}/0/value}}",
+            "MODE stays in env in every folder: in qa it is read by valueFrom (env-configmap)",
+        ),
+        (
+            f"{{op: replace, path: {ENV}/1/value, value: $(MODE)-debug}}",
+            "DEBUG stays in env in every folder: in qa its place in env matters (env-configmap)",
+        ),
+        (
+            f"{{op: replace, path: {ENV}/2, value: {{name: DB_PASSWORD, valueFrom: {FROM_SECRET}}}}}",
+            "DB_PASSWORD stays in env in every folder: in qa it is read by valueFrom (env-credentials)",
+        ),
+    ],
+    ids=["value-from", "expanded", "credential-from-own-secret"],
+)
+def test_env_values_an_overlay_gives_otherwise_stay_in_env_everywhere(tmp_path: Path, patch: str, stays: str) -> None:
+    # The production pack plans its env moves on the base, and one template serves every folder:
+    # a value that qa reads by valueFrom, or whose place qa's env makes matter ($(MODE) expands
+    # it), cannot move there, so it moves nowhere. qa's declaration and the template disagreed.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [app.yaml]\n",
+            "base/app.yaml": MODES,
+            "overlays/qa/kustomization.yaml": "resources: [../../base, secret.yaml]\n"
+            f"patches:\n  - target: {{kind: Deployment}}\n    patch: |-\n      - {patch}\n",
+            "overlays/qa/secret.yaml": QA_SECRET,
+        },
+    )
+    out = converted(root, tmp_path / "chart", "--rules", "production")
+    assert f"warning: Deployment/api container api: {stays}" in out
+    assert "not-shown" not in out
+
+
 FRONTEND = """\
 apiVersion: apps/v1
 kind: Deployment

@@ -161,6 +161,22 @@ class EnvCredentials(EnvMove):
     plan_moves = staticmethod(plan)
     apply_moves = staticmethod(apply)
 
+    def stays(self, entry: Any, pinned: set[str], folder: Mapping[Identity, dict], namespace: str) -> bool:
+        # apply moves a literal value that expands nothing; an environment that reads the names from
+        # a Secret its folder does not have provides that Secret (provided.secrets) and is compared
+        # with the base's literal values
+        if envrefs.is_literal(entry):
+            return "$(" in entry["value"]
+        source = entry.get("valueFrom")
+        key_ref = source.get("secretKeyRef") if isinstance(source, dict) else None
+        provided = (
+            isinstance(key_ref, dict)
+            and key_ref.get("key") == entry["name"]
+            and isinstance(key_ref.get("name"), str)
+            and find(folder, "Secret", namespace, key_ref["name"]) is None
+        )
+        return not provided
+
     def made_name(self, move: Move) -> str:
         return move.secret
 

@@ -154,6 +154,10 @@ class EnvConfigMap(EnvMove):
     plan_moves = staticmethod(plan)
     apply_moves = staticmethod(apply)
 
+    def stays(self, entry: Any, pinned: set[str], folder: Mapping[Identity, dict], namespace: str) -> bool:
+        # apply moves a literal value whose place in env does not matter
+        return not envrefs.is_literal(entry) or entry["name"] in pinned
+
     def made_name(self, move: Move) -> str:
         return move.configmap
 

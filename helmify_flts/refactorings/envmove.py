@@ -1,5 +1,9 @@
 """What env-configmap and env-credentials share: one plan of env moves made on the chart's
-objects, declared on each folder's objects, with the pods rolled for the object each move adds."""
+objects, declared on each folder's objects, with the pods rolled for the object each move adds.
+
+One template serves every folder, so a value moves only where it can in each folder that has it:
+an environment that gives it by valueFrom, or whose env expands it (``$(MODE)``), keeps it in
+env everywhere."""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from . import envrefs
 from .base import Context, selects
 from .checksum_roll import rolls
-from .objects import Identity, Outcome, container_pointer, declared
+from .objects import Identity, Outcome, container_pointer, containers, declared, namespace_of, pod_spec
 
 
 class EnvMove:
@@ -29,9 +34,43 @@ class EnvMove:
     def made_name(self, move: Any) -> str:  # pragma: no cover - every subclass gives it
         raise NotImplementedError
 
+    def stays(self, entry: Any, pinned: set[str], folder: Mapping[Identity, dict], namespace: str) -> bool:
+        """Whether a folder's env entry cannot move (subclasses say; ``pinned``: the positional names)."""
+        return not envrefs.is_literal(entry)
+
     def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple:
         moves = type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx))
-        return tuple(m for m in moves if _read_whole(objects, ctx, m) is None)
+        out = []
+        for move in moves:
+            if _read_whole(objects, ctx, move) is not None:
+                continue
+            stuck = self._stuck(move, ctx)
+            names = tuple(n for n in move.names if n not in stuck)
+            if names:
+                out.append(replace(move, names=names))
+        return tuple(out)
+
+    def _stuck(self, move: Any, ctx: Context) -> dict[str, str]:
+        """The move's names that some folder's copy of its container gives in a way that cannot
+        move, each with the first such folder (``the base`` or the environment's name) and why."""
+        out: dict[str, str] = {}
+        for label, folder in zip(("the base", *ctx.folder_names), ctx.every_folder(), strict=False):
+            obj = folder.get(move.workload)
+            spec = pod_spec(obj) if isinstance(obj, dict) else None
+            found = next((c for c in containers(spec) if c.get("name") == move.container), None) if spec else None
+            env = found.get("env") if isinstance(found, dict) else None
+            if not isinstance(env, list):
+                continue
+            wanted = [e for e in env if isinstance(e, dict) and e.get("name") in move.names]
+            if not wanted:
+                continue  # an item not in this folder: its item switch says so
+            namespace = namespace_of(obj)
+            pinned = envrefs.positional(found, folder, namespace)
+            for entry in wanted:
+                if self.stays(entry, pinned, folder, namespace):
+                    how = "it is read by valueFrom" if not envrefs.is_literal(entry) else "its place in env matters"
+                    out.setdefault(entry["name"], f"{label} {how}")
+        return out
 
     def _declined(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
         """Why the moves the chart's values leave no place for are not made, one line per container."""
@@ -39,7 +78,14 @@ class EnvMove:
         out = []
         for move in moves:
             key = _read_whole(objects, ctx, move)
-            if key is not None:
+            if key is None:
+                obj = objects[move.workload]
+                for name, where in sorted(self._stuck(move, ctx).items()):
+                    out.append(
+                        f"{obj.get('kind')}/{move.workload[3]} container {move.container}: {name} stays in env in "
+                        f"every folder: in {where} ({rule.id})"
+                    )
+            else:
                 obj = objects[move.workload]
                 why = " (environments differ in more than its items' values)" if ctx.folders else ""
                 out.append(
