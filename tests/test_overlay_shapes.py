@@ -401,3 +401,22 @@ def test_each_layout_converts_and_verifies_every_overlay(tmp_path: Path, shape: 
             k for k, v in flatten(values(chart, f"values-{env.name}.yaml")).items() if k in base and base[k] == v
         ]
         assert repeated == [], f"{env.name} repeats values.yaml: {repeated[:5]}"
+
+
+def test_a_retain_keys_directive_an_overlay_leaves_in_the_build_is_no_credential(tmp_path: Path) -> None:
+    # kustomize keeps a strategic-merge patch's $retainKeys in its output; the list of field
+    # names it holds was called a credential in plain text in values-dev.yaml.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [app.yaml]\n",
+            "base/app.yaml": MODES,
+            "overlays/dev/kustomization.yaml": "resources: [../../base]\npatches:\n  - patch: |-\n"
+            "      {apiVersion: apps/v1, kind: Deployment, metadata: {name: api},\n"
+            "       spec: {strategy: {$retainKeys: [type], type: Recreate}}}\n",
+        },
+    )
+    result = run("convert", root / "base", tmp_path / "chart", *env_args(root))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert values(tmp_path / "chart", "values-dev.yaml")["api"]["strategy"]["$retainKeys"] == ["type"]
+    assert "credential in plain text at api.strategy" not in result.stderr
