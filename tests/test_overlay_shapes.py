@@ -420,3 +420,28 @@ def test_a_retain_keys_directive_an_overlay_leaves_in_the_build_is_no_credential
     assert result.exit_code == 0, result.stdout + result.stderr
     assert values(tmp_path / "chart", "values-dev.yaml")["api"]["strategy"]["$retainKeys"] == ["type"]
     assert "credential in plain text at api.strategy" not in result.stderr
+
+
+def test_a_configmap_the_production_pack_adds_never_shares_a_generators_name(tmp_path: Path) -> None:
+    # configMapGenerator api-env (from an env file) and env-configmap's ConfigMap for Deployment
+    # api, also api-env: one checksum file and one annotation key served both, and prod's pods
+    # (namespace prod) got the checksum of another file than the one declared.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [app.yaml]\n"
+            "configMapGenerator:\n  - {name: api-env, envs: [api.env]}\n",
+            "base/api.env": "CURRENCY=EUR\n",
+            "base/app.yaml": MODES.replace(
+                "          env:\n", "          envFrom:\n            - configMapRef: {name: api-env}\n          env:\n"
+            ),
+            "overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n"
+            "configMapGenerator:\n  - {name: api-env, behavior: merge, literals: [CURRENCY=USD]}\n",
+        },
+    )
+    chart = tmp_path / "chart"
+    converted(root, chart, "--rules", "conventions", "--rules", "production")
+    made = render_objects(chart)
+    pod = made[("apps", "Deployment", "", "release-api")]["spec"]["template"]
+    assert {"checksum/api-env", "checksum/api-env-2"} <= set(pod["metadata"]["annotations"])
+    assert made[("", "ConfigMap", "", "release-api-env-2")]["data"] == {"MODE": "fast", "DEBUG": "false"}

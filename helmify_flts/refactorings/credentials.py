@@ -12,7 +12,7 @@ annotation (the user's Secret is outside the chart, so there is nothing of it to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ..records import record
@@ -58,10 +58,12 @@ def plan(
     objects: Mapping[Identity, dict],
     selected: Callable[[Identity], bool] = lambda _: True,
     is_credential: Callable[[str, str], bool] = envrefs.credential,
+    reserved: Collection[Identity] = (),
 ) -> tuple[Move, ...]:
-    """Which credential-looking values move to which Secret (made once, on the base folder)."""
+    """Which credential-looking values move to which Secret (made once, on the base folder);
+    ``reserved``: identities no new Secret may take besides the objects' own."""
     moves = []
-    taken: dict[Identity, dict] = dict(objects)
+    taken: dict[Identity, dict] = {**dict.fromkeys(reserved, {}), **objects}
     for ident in sorted(objects):
         obj = objects[ident]
         spec = pod_spec(obj) if is_workload(obj) and selected(ident) else None

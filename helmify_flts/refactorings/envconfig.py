@@ -13,7 +13,7 @@ a value rolls the pods (as checksum-roll does for the folder's own ConfigMaps).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ..records import record
@@ -58,11 +58,13 @@ def plan(
     objects: Mapping[Identity, dict],
     selected: Callable[[Identity], bool] = lambda _: True,
     keep: Callable[[str, str], bool] = envrefs.credential,
+    reserved: Collection[Identity] = (),
 ) -> tuple[Move, ...]:
     """Which values move where. ``selected`` picks the workloads (the rule's match); ``keep``
-    names values that stay in env whatever their position (credentials, by default)."""
+    names values that stay in env whatever their position (credentials, by default);
+    ``reserved``: identities no new ConfigMap may take besides the objects' own."""
     moves = []
-    taken: dict[Identity, dict] = dict(objects)
+    taken: dict[Identity, dict] = {**dict.fromkeys(reserved, {}), **objects}
     for ident in sorted(objects):
         obj = objects[ident]
         spec = pod_spec(obj) if is_workload(obj) and selected(ident) else None

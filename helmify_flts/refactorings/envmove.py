@@ -38,8 +38,15 @@ class EnvMove:
         """Whether a folder's env entry cannot move (subclasses say; ``pinned``: the positional names)."""
         return not envrefs.is_literal(entry)
 
+    def _moves(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple:
+        """The moves planned on ``objects``. A generated ConfigMap or Secret is named in chart files
+        and checksum annotations without its hash (``payments-env`` for payments-env-4h7gbfmfhk):
+        an object a move adds must not take that name, or the two share a file and a key."""
+        reserved = [(i[0], i[1], i[2], ctx.key_name(i)) for i in ctx.key_names]
+        return type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx), reserved=reserved)
+
     def _plan(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> tuple:
-        moves = type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx))
+        moves = self._moves(objects, ctx, rule)
         out = []
         for move in moves:
             if _read_whole(objects, ctx, move) is not None:
@@ -74,7 +81,7 @@ class EnvMove:
 
     def _declined(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list[str]:
         """Why the moves the chart's values leave no place for are not made, one line per container."""
-        moves = type(self).plan_moves(objects, lambda i: selects(rule.match, i, objects[i], ctx))
+        moves = self._moves(objects, ctx, rule)
         out = []
         for move in moves:
             key = _read_whole(objects, ctx, move)
