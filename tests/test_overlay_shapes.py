@@ -2,8 +2,8 @@
 ``overlay_shapes/``, each a base and two or three overlays (a hello-world app with a name
 prefix and per-overlay literals, an overlay pulling two bases, JSON 6902 and strategic-merge
 patches, components only prod has, secrets from env files, a StatefulSet's disk size). Each is
-converted with every overlay as an environment, with no pack, with the conventions and with the
-production pack, and ``verify`` must pass the base and every overlay.
+converted with every overlay as an environment, with no pack, with the conventions, with the
+production pack and with both, and ``verify`` must pass the base and every overlay.
 
 These tests need ``kubectl`` (kustomize built in) or ``kustomize`` on PATH; they never skip."""
 
@@ -21,6 +21,7 @@ PACKS = {
     "default": (),
     "conventions": ("--rules", "conventions"),
     "production": ("--rules", "production"),
+    "conventions+production": ("--rules", "conventions", "--rules", "production"),
 }
 
 
