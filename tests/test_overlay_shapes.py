@@ -446,3 +446,85 @@ def test_a_configmap_the_production_pack_adds_never_shares_a_generators_name(tmp
     pod = made[("apps", "Deployment", "", "release-api")]["spec"]["template"]
     assert {"checksum/api-env", "checksum/api-env-2"} <= set(pod["metadata"]["annotations"])
     assert made[("", "ConfigMap", "", "release-api-env-2")]["data"] == {"MODE": "fast", "DEBUG": "false"}
+
+
+API = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+        - name: api
+          image: registry.acme.test/api:1.0.0
+          env:
+            - {name: DATABASE_HOST, value: db}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  selector: {app: db}
+  ports: [{port: 5432}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+        - {name: postgres, image: "postgres:16"}
+"""
+MANAGED_DB = """\
+resources: [../../base]
+patches:
+  - patch: '{$patch: delete, apiVersion: v1, kind: Service, metadata: {name: db}}'
+  - patch: '{$patch: delete, apiVersion: apps/v1, kind: Deployment, metadata: {name: db}}'
+  - target: {kind: Deployment, name: api}
+    patch: |-
+      - {op: replace, path: /spec/template/spec/containers/0/env/0/value, value: pg.acme.internal}
+"""
+
+
+@pytest.mark.parametrize("pack", ["production", "conventions+production"])
+def test_a_workload_waits_only_for_services_its_folder_deploys(tmp_path: Path, pack: str) -> None:
+    # prod uses a managed database and deletes the db Service; dev's name prefix makes its own
+    # (dev-db). The waits were planned on every folder's objects at once: prod's pods waited for a
+    # Service prod does not deploy (and never started), and with release names dev's declaration
+    # and the template named the Service differently.
+    root = write_tree(
+        tmp_path / "src",
+        {
+            "base/kustomization.yaml": "resources: [app.yaml]\n",
+            "base/app.yaml": API,
+            "overlays/prod/kustomization.yaml": MANAGED_DB,
+            "overlays/dev/kustomization.yaml": "namePrefix: dev-\nresources: [../../base]\n",
+        },
+    )
+    chart = tmp_path / "chart"
+    converted(root, chart, *PACKS[pack])
+
+    def waits(env: str | None) -> dict[str, list[str]]:
+        rendered = render_objects(chart, values=values(chart, f"values-{env}.yaml") if env else None)
+        return {
+            i[3]: [c["name"] for c in o["spec"]["template"]["spec"].get("initContainers", [])]
+            for i, o in rendered.items()
+            if i[1] == "Deployment"
+        }
+
+    prefix = "release-" if "conventions" in pack else ""
+    assert waits(None)[f"{prefix}api"] == ["wait-for-db"]
+    assert waits("prod") == {f"{prefix}api": []}
+    assert waits("dev")[f"{prefix}dev-api"] == []  # dev-api still names db, which dev does not deploy
