@@ -206,13 +206,14 @@ def build(opts: Options) -> Result:
         from . import credentials, environments
     for name, el in env_loaded.items():  # credentials an environment reads from Secrets of its own
         objects, provided[name] = {r.identity: _plain_of(plain, r) for r in el.resources}, ()
+        built = objects
         if ctx is not None:
             from .refactorings.cluster_ip import same_as_base as same_cluster_ips
             from .refactorings.provided import secrets as provided_secrets
 
             objects, provided[name] = provided_secrets(ruleset.refactor_rules, objects, ctx)
             objects = same_cluster_ips(ruleset.refactor_rules, objects, ctx)
-        envs.append(environments.Environment(name, objects))
+        envs.append(environments.Environment(name, objects, built))
     unrenamed: list[environments.Unrenamed] = []
     read_paths: dict = {}  # the hits' paths as read, the same for every environment of this build
     if envs:
@@ -250,6 +251,8 @@ def build(opts: Options) -> Result:
         from . import refactorings
         from .refactorings import record as declarations
 
+        # The lifts the template was made with: a declaration must not move what values hold whole.
+        ctx = replace(ctx, lifted=refactorings.lifted_fields(plans))
         declared = refactorings.declare_all(ruleset.refactor_rules, loaded, env_loaded, ctx)
         files[declarations.FILE] = declarations.dumps(ctx.release, ctx.namespace, declared, _switched(changes, conv))
         files[".helmignore"] += declarations.FILE + "\n"

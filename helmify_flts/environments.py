@@ -54,6 +54,9 @@ KEY_PREFIXES = tuple(
 class Environment:
     name: str
     objects: dict[tuple, dict]  # identity -> object as Kubernetes reads it
+    # The folder's objects as built, where planning compares others (refactorings.provided puts
+    # the base's credentials where the folder reads them from a Secret of its own): what they read.
+    built: dict[tuple, dict] | None = None
 
 
 @record
@@ -235,6 +238,7 @@ def plan_overlays(
         if resource_plan.existing is not None:
             targets.setdefault(resource_plan.existing.key, resource_plan.resource)
     workloads_first = sorted(range(len(plans)), key=lambda i: (plans[i].resource.kind not in POD_TEMPLATE, i))
+    reads = _Readers()
     for at in workloads_first:
         resource_plan = plans[at]
         res, base = resource_plan.resource, resource_plan.base
@@ -280,8 +284,15 @@ def plan_overlays(
                 unrenamed.setdefault(at, []).append(fact)
         toggle = None
         # A base resource users may replace with their own (existingSecret) that an environment
-        # does not have is provided there: its switch names it, and no other switch is needed.
-        provided = resource_plan.existing is not None and BASE in resource_plan.presence
+        # does not have, but reads, is provided there: its switch names it, and no other switch is
+        # needed. Where no environment without it reads it (an overlay with a namespace of its own
+        # deploys its own copies), naming it there would say the environment uses a Secret it does
+        # not: it is switched off instead.
+        provided = (
+            resource_plan.existing is not None
+            and BASE in resource_plan.presence
+            and any(reads(env, res) for env in envs if res.identity not in env.objects)
+        )
         if resource_plan.presence != everywhere and not provided:
             where = ", ".join(sorted(resource_plan.presence))
             key = base + (camel(res.kind), "enabled")
@@ -290,6 +301,28 @@ def plan_overlays(
     result.plans.extend(planned[i] for i in range(len(plans)))
     result.unrenamed.extend(u for i in range(len(plans)) for u in unrenamed.get(i, []))
     return result
+
+
+class _Readers:
+    """Whether an environment's objects name a resource that their folder does not have (an env
+    var's secretKeyRef, a volume, an envFrom source), in its namespace or with no namespace written
+    on one side (it lands where the folder is applied); each environment's references are found
+    once, when asked."""
+
+    def __init__(self) -> None:
+        self._named: dict[str, dict[tuple[str, str], set[str]]] = {}
+
+    def __call__(self, env: Environment, res: Resource) -> bool:
+        from .references import find_references
+
+        named = self._named.get(env.name)
+        if named is None:
+            named = self._named[env.name] = {}
+            for ref in find_references(env.objects if env.built is None else env.built):
+                if ref.target is None:  # the folder has no such object: one from elsewhere
+                    named.setdefault((ref.target_kind, ref.target_name), set()).add(ref.source[2])
+        spaces = named.get((res.kind, res.name), set())
+        return res.identity[2] in spaces or bool(spaces) and ("" in spaces or not res.identity[2])
 
 
 def _holds_items(hit: Hit) -> bool:

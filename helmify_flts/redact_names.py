@@ -143,6 +143,7 @@ _NOT_KEY = frozenset(
         "hash",
         "idempotency",
         "topology",  # Kubernetes' topologyKey names a node label (kubernetes.io/hostname)
+        "retain",  # a strategic-merge patch's $retainKeys lists field names
     }
 )
 

@@ -168,11 +168,11 @@ def test_the_existing_secret_comment_of_a_generated_secret_names_its_generator(t
         " generates for the environments that have it, rendered as db-credentials-<hash of its content>; empty"
         " renders it from this chart"
     )
-    # values-prod.yaml switches the base's Secret off by the name prod does not have; its comment is
-    # the key's, which stays when the content (and so the hash) changes.
+    # Nothing in prod reads the base's Secret (its pods read prod's own): values-prod.yaml switches
+    # it off, and names no Secret (the base's hash) as one prod manages itself.
     prod_values = (chart / "values-prod.yaml").read_text(encoding="utf-8")
-    assert comment_of(prod_values, "existingSecret") == [base_doc]
-    assert values(chart, "values-prod.yaml")["dbCredentials"]["existingSecret"] == "db-credentials-hhg49ghkh4"
+    assert comment_of(prod_values, "existingSecret") == []
+    assert values(chart, "values-prod.yaml")["dbCredentials"] == {"secret": {"enabled": False}}
     assert values(chart, "values.yaml")["dbCredentials"]["existingSecret"] == ""
     schema = (chart / "values.schema.json").read_text(encoding="utf-8")
     assert "instead of db-credentials-h" not in schema and "instead of db-credentials, which" in schema

@@ -253,6 +253,14 @@ def _whole_modes() -> frozenset:
     return frozenset({Mode.VALUE, Mode.OPTIONAL, Mode.PRESENT})  # the key holds the field's value
 
 
+def lifted_fields(plans: tuple[Any, ...]) -> dict[Identity, dict[tuple, tuple[str, ...]]]:
+    """Per resource, the fields whose values key holds their whole value (path -> key): what
+    ``Context.lifted`` holds for both halves, so that a refactoring declares only what the
+    template can do (env items to move out of a list read whole from values, say)."""
+    whole = _whole_modes()
+    return {p.resource.identity: {h.parts: h.key for h in p.hits if h.mode in whole} for p in plans}
+
+
 def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[tuple[Any, ...], TemplateChanges]:
     """The resource plans with each refactoring's tree edits and switches."""
 
@@ -261,7 +269,6 @@ def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[
     from ..templating import all_of, condition, ref
 
     objects = {p.resource.identity: kyaml.construct(p.resource.node) for p in plans}
-    whole = _whole_modes()
     ctx = replace(
         ctx,
         conditions={
@@ -272,7 +279,7 @@ def plan(plans: tuple[Any, ...], rules: tuple[Any, ...], ctx: Context) -> tuple[
         },
         bases={p.resource.identity: p.base for p in plans},
         existing={p.resource.identity: p.existing.key for p in plans if p.existing is not None},
-        lifted={p.resource.identity: {h.parts: h.key for h in p.hits if h.mode in whole} for p in plans},
+        lifted=lifted_fields(plans),
     )
     changes = template_changes(rules, objects, ctx, ctx.chart)
     out = []

@@ -33,11 +33,20 @@ class AutoscalingReplicas:
     summary = "spec.replicas is not rendered while the workload's HorizontalPodAutoscaler is."
     options: Mapping[str, str] = {}
 
-    def _pairs(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> dict[Identity, Identity]:
+    def _pairs(
+        self,
+        objects: Mapping[Identity, dict],
+        ctx: Context,
+        rule: Any,
+        folders: tuple[Mapping[Identity, dict], ...] = (),
+    ) -> dict[Identity, Identity]:
+        """Each workload that sets replicas (in ``objects``, or in any of ``folders``) with the
+        autoscaler that scales it."""
         out: dict[Identity, Identity] = {}
         for hpa, workload in scaled(objects):
-            spec = objects[workload].get("spec")
-            if isinstance(spec, dict) and "replicas" in spec and selects(rule.match, workload, objects[workload], ctx):
+            copies = [objects[workload], *(f[workload] for f in folders if workload in f)]
+            sets = any(isinstance(c.get("spec"), dict) and "replicas" in c["spec"] for c in copies)
+            if sets and selects(rule.match, workload, objects[workload], ctx):
                 out.setdefault(workload, hpa)
         return out
 
@@ -50,7 +59,9 @@ class AutoscalingReplicas:
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
-        for workload, hpa in self._pairs(objects, ctx, rule).items():
+        # The replicas an environment sets (a replicas transformer where the base has none) are
+        # not rendered there either while its autoscaler is: each folder's declaration says so.
+        for workload, hpa in self._pairs(objects, ctx, rule, ctx.every_folder()).items():
             # A switch of its own, so that autoscaling can be turned off and the replicas key used.
             key = (*ctx.bases[hpa], "autoscaling", "enabled")
             if key not in [s.key for s in out.switches.get(hpa, [])]:

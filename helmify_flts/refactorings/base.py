@@ -60,7 +60,8 @@ class Context:
     # switch and its guards), for changes that depend on whether another resource renders.
     conditions: Mapping[Identity, str] = field(default_factory=dict)
     bases: Mapping[Identity, tuple[str, ...]] = field(default_factory=dict)  # each resource's values path
-    # Template half only: per resource, the values key each lifted field reads (path -> key).
+    # Per resource, the values key each field lifted whole reads (path -> key); both halves get the
+    # same (refactorings.lifted_fields).
     lifted: Mapping[Identity, Mapping[tuple, tuple[str, ...]]] = field(default_factory=dict)
     # Each resource's component values path, and the objects the chart is made from (every
     # folder's), which refactorings that plan once for all folders read: an environment's

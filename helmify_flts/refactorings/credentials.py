@@ -12,7 +12,7 @@ annotation (the user's Secret is outside the chart, so there is nothing of it to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ..records import record
@@ -58,10 +58,12 @@ def plan(
     objects: Mapping[Identity, dict],
     selected: Callable[[Identity], bool] = lambda _: True,
     is_credential: Callable[[str, str], bool] = envrefs.credential,
+    reserved: Collection[Identity] = (),
 ) -> tuple[Move, ...]:
-    """Which credential-looking values move to which Secret (made once, on the base folder)."""
+    """Which credential-looking values move to which Secret (made once, on the base folder);
+    ``reserved``: identities no new Secret may take besides the objects' own."""
     moves = []
-    taken: dict[Identity, dict] = dict(objects)
+    taken: dict[Identity, dict] = {**dict.fromkeys(reserved, {}), **objects}
     for ident in sorted(objects):
         obj = objects[ident]
         spec = pod_spec(obj) if is_workload(obj) and selected(ident) else None
@@ -161,12 +163,29 @@ class EnvCredentials(EnvMove):
     plan_moves = staticmethod(plan)
     apply_moves = staticmethod(apply)
 
+    def stays(self, entry: Any, pinned: set[str], folder: Mapping[Identity, dict], namespace: str) -> bool:
+        # apply moves a literal value that expands nothing; an environment that reads the names from
+        # a Secret its folder does not have provides that Secret (provided.secrets) and is compared
+        # with the base's literal values
+        if envrefs.is_literal(entry):
+            return "$(" in entry["value"]
+        source = entry.get("valueFrom")
+        key_ref = source.get("secretKeyRef") if isinstance(source, dict) else None
+        provided = (
+            isinstance(key_ref, dict)
+            and key_ref.get("key") == entry["name"]
+            and isinstance(key_ref.get("name"), str)
+            and find(folder, "Secret", namespace, key_ref["name"]) is None
+        )
+        return not provided
+
     def made_name(self, move: Move) -> str:
         return move.secret
 
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
+        out.warnings.extend(self._declined(objects, ctx, rule))
         for move in self._plan(objects, ctx, rule):
             obj = objects[move.workload]
             pointer = container_pointer(obj, move.container)

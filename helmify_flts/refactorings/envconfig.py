@@ -13,7 +13,7 @@ a value rolls the pods (as checksum-roll does for the folder's own ConfigMaps).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ..records import record
@@ -58,11 +58,13 @@ def plan(
     objects: Mapping[Identity, dict],
     selected: Callable[[Identity], bool] = lambda _: True,
     keep: Callable[[str, str], bool] = envrefs.credential,
+    reserved: Collection[Identity] = (),
 ) -> tuple[Move, ...]:
     """Which values move where. ``selected`` picks the workloads (the rule's match); ``keep``
-    names values that stay in env whatever their position (credentials, by default)."""
+    names values that stay in env whatever their position (credentials, by default);
+    ``reserved``: identities no new ConfigMap may take besides the objects' own."""
     moves = []
-    taken: dict[Identity, dict] = dict(objects)
+    taken: dict[Identity, dict] = {**dict.fromkeys(reserved, {}), **objects}
     for ident in sorted(objects):
         obj = objects[ident]
         spec = pod_spec(obj) if is_workload(obj) and selected(ident) else None
@@ -154,12 +156,17 @@ class EnvConfigMap(EnvMove):
     plan_moves = staticmethod(plan)
     apply_moves = staticmethod(apply)
 
+    def stays(self, entry: Any, pinned: set[str], folder: Mapping[Identity, dict], namespace: str) -> bool:
+        # apply moves a literal value whose place in env does not matter
+        return not envrefs.is_literal(entry) or entry["name"] in pinned
+
     def made_name(self, move: Move) -> str:
         return move.configmap
 
     def template(
         self, objects: Mapping[Identity, dict], ctx: Context, rule: Any, chart: str, out: TemplateChanges
     ) -> None:
+        out.warnings.extend(self._declined(objects, ctx, rule))
         for move in self._plan(objects, ctx, rule):
             obj = objects[move.workload]
             pointer = container_pointer(obj, move.container)

@@ -258,13 +258,17 @@ class InsertWaits:
     timeout: str
     resources: str
     script: str
+    # Per wait, a Go condition it renders under besides ``condition`` (its Service's, where not
+    # every folder has that Service), or None.
+    only: tuple[str | None, ...] = ()
 
     def apply(self, tree: Node, marks: Placeholders) -> list[tuple[Node, str | None]]:
         spec = _reach(tree, self.spec, create=False, marks=marks)
         if not isinstance(spec, MappingNode):
             return []
+        only = self.only or (None,) * len(self.waits)
         items: list[Node] = []
-        for name, host, port in self.waits:
+        for (name, host, port), extra in zip(self.waits, only, strict=True):
             command = SequenceNode(
                 kyaml.SEQ,
                 [
@@ -286,16 +290,22 @@ class InsertWaits:
                 ],
                 flow_style=False,
             )
-            items += [ScalarNode(kyaml.STR, marks.new(ItemGuard(self.condition))), item]
+            condition = f"and ({self.condition}) ({extra})" if extra else self.condition
+            items += [ScalarNode(kyaml.STR, marks.new(ItemGuard(condition))), item]
             items.append(ScalarNode(kyaml.STR, marks.new(ItemGuard(None))))
         existing = _get(spec, "initContainers")
         if isinstance(existing, SequenceNode):
             existing.flow_style = False
             existing.value[0:0] = items
             return []
+        # A list of its own renders where one of its items does.
+        key = self.condition
+        if all(only):
+            some = only[0] if len(only) == 1 else "or " + " ".join(f"({c})" for c in only)
+            key = f"and ({self.condition}) ({some})"
         at = len(spec.value)
         spec.value[at:at] = [
-            (ScalarNode(kyaml.STR, marks.new(ItemGuard(self.condition))), _null()),
+            (ScalarNode(kyaml.STR, marks.new(ItemGuard(key))), _null()),
             (kyaml.represent("initContainers"), SequenceNode(kyaml.SEQ, items, flow_style=False)),
             (ScalarNode(kyaml.STR, marks.new(ItemGuard(None))), _null()),
         ]

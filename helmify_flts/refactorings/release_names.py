@@ -620,13 +620,19 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict, pods:
     found_pods: dict[tuple, set[int]] = {}
     for (source, path, _), parts in pods.items():
         found_pods.setdefault((source, path), set()).update(r.span[0] for r in parts.values())
+    # Objects of one kind and name in several namespaces (an overlay's own): the warning says which.
+    spaces: dict[tuple[str, str], set[str]] = {}
+    for i in objects:
+        spaces.setdefault((i[1], i[3]), set()).add(i[2])
+    twins = {kind_name for kind_name, seen in spaces.items() if len(seen) > 1}
     out = []
     for ident, path, text, words in _texts(objects):
         if not words and not any("." + name in text for name in services):
             continue  # a config file (a dashboard) with no name in front of a renamed Service's
         spans = {r.span[0] for r in hosts.get(ident, {}).get(path, [])}
         spans |= found_pods.get((ident, path), set())
-        where = f"{ident[1]} {ident[3]} {pointer_text(path)}"
+        ns = f" in namespace {ident[2]}" if ident[2] and (ident[1], ident[3]) in twins else ""
+        where = f"{ident[1]} {ident[3]}{ns} {pointer_text(path)}"
         found = {m.group(1) for m in word.finditer(text) if m.start() not in spans} if words else set()
         for name in sorted(found):
             out.append(
@@ -650,9 +656,10 @@ def _unproven(objects: Mapping[Identity, dict], renamed: set, hosts: dict, pods:
 
 def _word(services: list[str]) -> re.Pattern:
     """A Service's name as a word on its own: not part of a path, a file name, a longer name or a
-    variable (``services`` longest first)."""
+    variable, nor a URL's scheme (``redis://``, named like the Service it reaches; ``services``
+    longest first)."""
     names = "|".join(re.escape(s) for s in services)
-    return re.compile(r"(?<![A-Za-z0-9_./@$%{-])(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z])")
+    return re.compile(r"(?<![A-Za-z0-9_./@$%{-])(" + names + r")(?![A-Za-z0-9_/-]|\.[A-Za-z]|://)")
 
 
 def _in_triggers(objects: Mapping[Identity, dict], renamed: set, hosts: Mapping[Identity, dict]) -> list[str]:

@@ -326,7 +326,14 @@ class WaitFor:
     def declare(self, objects: Mapping[Identity, dict], ctx: Context, rule: Any) -> list:
         waits = self._plan(ctx.objects or objects, ctx, rule)
         hosts = {i[3]: now[3] for i, now in ctx.renamed.items() if i[1] == "Service"}  # release-names before
-        waits = {ctx.now(i): w for i, w in waits.items() if ctx.now(i) in objects}
+        # Planned on every folder's objects: a folder without the Service (an overlay deletes it, or
+        # names its own) has nothing to wait for, as the template's condition on that wait says.
+        waits = {
+            ctx.now(i): kept
+            for i, w in waits.items()
+            if ctx.now(i) in objects
+            and (kept := tuple(d for d in w if _in_folder(objects, ctx.now(i)[2], hosts.get(d.service, d.service))))
+        }
         outcome = apply_waits(objects, waits, self._options(rule), hosts)
         return declared(objects, outcome, rule.id, "waits for the Services it uses before it starts")
 
@@ -371,8 +378,30 @@ class WaitFor:
                     f"{values_ref((*own, 'timeout'))} | default {values_ref((*glob, 'timeout'))}",
                     f"{values_ref((*own, 'resources'))} | default {values_ref((*glob, 'resources'))}",
                     WAIT_SCRIPT,
+                    tuple(_where_rendered(ctx, _service(objects, ident[2], dep.service)) for dep in deps),
                 ),
             )
+
+
+def _in_folder(objects: Mapping[Identity, dict], namespace: str, name: str) -> bool:
+    return find(objects, "Service", namespace, name) is not None
+
+
+def _service(objects: Mapping[Identity, dict], namespace: str, name: str) -> Identity | None:
+    """The identity of the Service :func:`find` finds (the same loose namespace match)."""
+    found = find(objects, "Service", namespace, name)
+    return next((i for i, obj in sorted(objects.items()) if obj is found), None) if found is not None else None
+
+
+def _where_rendered(ctx: Context, service: Identity | None) -> str | None:
+    """The Go condition under which ``service`` renders, where some folder does not have it (a
+    wait for it renders only there); None where every folder has it."""
+    from ..plan import BASE
+
+    presence = ctx.presence.get(service) if service is not None else None
+    if presence is None or presence >= {BASE, *ctx.folder_names}:
+        return None
+    return ctx.conditions.get(service)
 
 
 def _new_names(obj: dict, deps: Sequence[Dependency]) -> list[str]:
