@@ -163,8 +163,10 @@ def test_a_warning_about_objects_an_overlay_moves_is_said_once(tmp_path: Path) -
     result = run("convert", src / "base", tmp_path / "chart", "--rules", "conventions", "--env", f"prod={src / 'prod'}")
     assert result.exit_code == 0, result.stderr
     lines = [w for w in result.stderr.splitlines() if "not provably a host name" in w]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("warning: CronJob postgres-backup ")
+    # One per object, each named: the base's CronJob, and prod's copy by its namespace.
+    assert len(lines) == len(set(lines)) == 2, lines
+    assert lines[0].startswith("warning: CronJob postgres-backup /spec/")
+    assert lines[1].startswith("warning: CronJob postgres-backup in namespace db-prod /spec/")
 
 
 KNATIVE = """\
