@@ -172,13 +172,20 @@ def labels_of(obj: dict) -> dict:
 def find(objects: Mapping[Identity, dict], kind: str, namespace: str, name: str) -> dict | None:
     """The object of ``kind`` named ``name`` in ``namespace``, whatever its API group; else one
     with no namespace written on one side (it lands in whatever namespace the folder is applied to)."""
+    ident = find_identity(objects, kind, namespace, name)
+    return objects[ident] if ident is not None else None
+
+
+def find_identity(objects: Mapping[Identity, dict], kind: str, namespace: str, name: str) -> Identity | None:
+    """The identity of the object :func:`find` finds."""
     loose = None
-    for (_, k, ns, n), obj in sorted(objects.items()):
+    for ident in sorted(objects):
+        _, k, ns, n = ident
         if k == kind and n == name:
             if ns == namespace:
-                return obj
+                return ident
             if loose is None and (not ns or not namespace):
-                loose = obj
+                loose = ident
     return loose
 
 

@@ -32,6 +32,7 @@ from .objects import (
     copied,
     declared,
     find,
+    find_identity,
     is_workload,
     labels_of,
     name_of,
@@ -378,19 +379,15 @@ class WaitFor:
                     f"{values_ref((*own, 'timeout'))} | default {values_ref((*glob, 'timeout'))}",
                     f"{values_ref((*own, 'resources'))} | default {values_ref((*glob, 'resources'))}",
                     WAIT_SCRIPT,
-                    tuple(_where_rendered(ctx, _service(objects, ident[2], dep.service)) for dep in deps),
+                    tuple(
+                        _where_rendered(ctx, find_identity(objects, "Service", ident[2], dep.service)) for dep in deps
+                    ),
                 ),
             )
 
 
 def _in_folder(objects: Mapping[Identity, dict], namespace: str, name: str) -> bool:
-    return find(objects, "Service", namespace, name) is not None
-
-
-def _service(objects: Mapping[Identity, dict], namespace: str, name: str) -> Identity | None:
-    """The identity of the Service :func:`find` finds (the same loose namespace match)."""
-    found = find(objects, "Service", namespace, name)
-    return next((i for i, obj in sorted(objects.items()) if obj is found), None) if found is not None else None
+    return find_identity(objects, "Service", namespace, name) is not None
 
 
 def _where_rendered(ctx: Context, service: Identity | None) -> str | None:
